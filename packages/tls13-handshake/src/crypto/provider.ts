@@ -1,0 +1,83 @@
+/**
+ * @module crypto/provider
+ * The handshake's crypto provider: every primitive the TLS 1.3 handshake
+ * needs (RFC 8446 §4.2.7 groups, §4.2.3 signature schemes, §7 hashes/HMAC,
+ * AEAD for tickets and records), behind one synchronous interface so the
+ * state machines stay sans-IO and synchronous. `noble` is the browser-safe
+ * default; `./node` implements the same interface on node:crypto.
+ */
+
+/** RFC 8446 §4.2.7 NamedGroup code points we implement. */
+export const NamedGroup = {
+  secp256r1: 0x0017,
+  secp384r1: 0x0018,
+  x25519: 0x001d,
+  /** draft-ietf-tls-ecdhe-mlkem: X25519MLKEM768 hybrid (ML-KEM-768 ‖ X25519). */
+  x25519mlkem768: 0x11ec,
+} as const;
+export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup];
+
+/** RFC 8446 §4.2.3 SignatureScheme code points we implement. */
+export const SignatureScheme = {
+  ecdsa_secp256r1_sha256: 0x0403,
+  ecdsa_secp384r1_sha384: 0x0503,
+  ed25519: 0x0807,
+  rsa_pss_rsae_sha256: 0x0804,
+  rsa_pss_rsae_sha384: 0x0805,
+  rsa_pss_rsae_sha512: 0x0806,
+  rsa_pkcs1_sha256: 0x0401,   // certificate signatures only (RFC 8446 §4.2.3)
+  rsa_pkcs1_sha384: 0x0501,
+  rsa_pkcs1_sha512: 0x0601,
+} as const;
+export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
+
+export type HashAlg = 'sha256' | 'sha384' | 'sha512';
+export type AeadAlg = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+
+/** An AEAD prepared once per key (AES key expansion / KeyObject cached). */
+export interface Aead {
+  /** Returns ciphertext ‖ 16-byte tag. */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Returns the plaintext, or null when authentication fails (never throws for that). */
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null;
+}
+
+/** Client side of a key exchange: our key share, completed by the server's share. */
+export interface KeyShareClient {
+  readonly group: NamedGroup;
+  readonly publicKey: Uint8Array;            // key_exchange bytes for the ClientHello
+  /** Shared secret from the server's key_exchange; null when the peer's share is invalid (→ illegal_parameter). */
+  complete(serverShare: Uint8Array): Uint8Array | null;
+}
+
+/** Server side: answer a client share (for ECDH: keygen + derive; for ML-KEM: encapsulate). Null when invalid. */
+export interface KeyShareServerResult {
+  readonly publicKey: Uint8Array;            // key_exchange bytes for the ServerHello
+  readonly sharedSecret: Uint8Array;
+}
+
+/** A private key parsed and prepared once (PKCS#8 DER in). */
+export interface Signer {
+  /** Schemes this key can produce in TLS 1.3 CertificateVerify, in preference order. */
+  readonly schemes: readonly SignatureScheme[];
+  sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array;
+}
+
+export interface HandshakeCrypto {
+  readonly name: string;                     // 'noble' | 'node'
+  readonly groups: readonly NamedGroup[];    // groups this provider can do
+  randomBytes(n: number): Uint8Array;
+  hash(alg: HashAlg, data: Uint8Array): Uint8Array;
+  hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
+  aead(alg: AeadAlg, key: Uint8Array): Aead;
+  keyShare(group: NamedGroup): KeyShareClient;
+  respondKeyShare(group: NamedGroup, clientShare: Uint8Array): KeyShareServerResult | null;
+  /** Throws TypeError for a key it cannot parse or use (a configuration error, not a peer fault). */
+  signer(pkcs8: Uint8Array): Signer;
+  /**
+   * Verify `signature` over `data` with the SubjectPublicKeyInfo `spki` (DER).
+   * ECDSA signatures are DER-encoded as in TLS; verify with lowS: false (OpenSSL
+   * produces high-S signatures). False on any mismatch or malformed input; never throws for peer data.
+   */
+  verify(scheme: SignatureScheme, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
+}
