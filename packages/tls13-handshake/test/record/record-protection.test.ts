@@ -3,7 +3,9 @@ import { ContentType, RecordAlert } from '../../src/record/content-type.js';
 import { TlsRecordError } from '../../src/record/errors.js';
 import { RecordProtection, recordNonce } from '../../src/record/record-protection.js';
 import { hex, nobleAead, toHex } from './helpers.js';
-import { protectedRecords } from './rfc8448-records.js';
+import { protectedRecords, trafficSecrets } from './rfc8448-records.js';
+import { recordTrafficKeys } from '../../src/record/traffic-keys.js';
+import { testCrypto } from './test-crypto.js';
 
 function protection(key: string, iv: string, seq: number): RecordProtection {
   const p = new RecordProtection(nobleAead('aes-128-gcm', hex(key)), hex(iv), 0x1301);
@@ -109,5 +111,20 @@ describe('TLSInnerPlaintext (RFC 8446 §5.4)', () => {
     const [w] = pair();
     expect(() => w.seal(ContentType.application_data, new Uint8Array(16384), 1)).toThrow(RangeError);
     expect(w.seal(ContentType.application_data, new Uint8Array(16384)).length).toBe(5 + 16385 + 16);
+  });
+});
+
+describe('RFC 8446 §7.3 traffic keys (RFC 8448 §3 secrets)', () => {
+  for (const v of trafficSecrets) {
+    it(v.name, () => {
+      const { key, iv } = recordTrafficKeys(testCrypto, 0x1301, hex(v.secret));
+      expect([toHex(key), toHex(iv)]).toEqual([v.key, v.iv]);
+    });
+  }
+  it('derives 32-byte keys for AES-256-GCM/SHA-384 and ChaCha20-Poly1305', () => {
+    const s48 = new Uint8Array(48).fill(1);
+    expect(recordTrafficKeys(testCrypto, 0x1302, s48).key.length).toBe(32);
+    expect(recordTrafficKeys(testCrypto, 0x1303, new Uint8Array(32)).key.length).toBe(32);
+    expect(() => recordTrafficKeys(testCrypto, 0x1304 as never, new Uint8Array(32))).toThrow(RangeError);
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * @module record/handshake-port
+ * The part of the sans-IO Handshake (the package's contract 4, DESIGN.md "The
+ * handshake boundary") that the record layer drives, as structural types:
+ * bytes in per level, events out. Any Handshake with this shape (the
+ * package's createClient/createServer in the plain 'tls' profile) fits.
+ */
+
+export type Level = 'initial' | 'early' | 'handshake' | 'application';
+export type Direction = 'read' | 'write';
+export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
+
+/** The events the record layer acts on; every other event is passed through to its user. */
+export type PortEvent =
+  | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
+  | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
+  | { type: 'early-data'; status: 'accepted' | 'rejected' }
+  | {
+      type: 'complete';
+      alpn?: string;
+      cipherSuite: CipherSuite;
+      resumed: boolean;
+      peerCertificates: Uint8Array[];
+      earlyData?: 'accepted' | 'rejected' | 'not-offered';
+    }
+  | { type: 'alert'; description: number; sent: boolean };
+
+/** Any other event of the Handshake (client-hello, verify-peer, session-ticket, …). */
+export interface OtherEvent {
+  type: string;
+  [k: string]: unknown;
+}
+
+export type HandshakeEventLike = PortEvent | OtherEvent;
+
+export interface HandshakePort<E extends { type: string } = HandshakeEventLike, C = unknown> {
+  readonly side: 'client' | 'server';
+  readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
+  start(nowMs: number): E[];
+  receive(level: Level, bytes: Uint8Array, nowMs: number): E[];
+  accept(choice: C): E[];
+  resume(verdict: { ok: true } | { ok: false; alert: number }): E[];
+  exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array;
+  keyUpdate(requestPeer: boolean): E[];
+}
