@@ -7,7 +7,18 @@
  * ServerHello / the last ClientHello, after Finished, on each KeyUpdate).
  */
 import { createHmac } from 'node:crypto';
-import { RecordLayer, type HandshakeEventLike, type HandshakePort, type Level, type CipherSuite } from '@tsquic/tls13-handshake/record';
+import {
+  RecordLayer,
+  RecordProtection,
+  RecordSuites,
+  recordTrafficKeys,
+  type AeadAlg,
+  type CipherSuite,
+  type HandshakeCrypto,
+  type HandshakeEventLike,
+  type HandshakePort,
+  type Level,
+} from '@tsquic/tls13-handshake/record';
 import { nodeAeadCrypto } from './node-aead.js';
 
 /** NSS key log lines → label → secret (for one client random). */
@@ -34,6 +45,8 @@ export interface Observed {
   messages: Array<{ type: number; level: Level }>;
   appData: Uint8Array;
   events: string[];
+  /** Protected records re-sealed by our RecordProtection from their plaintext: identical / total. */
+  resealed: { identical: number; total: number };
 }
 
 class PassivePort implements HandshakePort {
@@ -49,6 +62,7 @@ class PassivePort implements HandshakePort {
     private readonly suite: CipherSuite,
     private readonly keys: Map<string, Uint8Array>,
     retries: number,
+    private readonly ivs: Map<string, Uint8Array>,
   ) {
     this.side = sender === 'server' ? 'client' : 'server';
     this.clientHellosLeft = retries + 1;
@@ -72,6 +86,8 @@ class PassivePort implements HandshakePort {
 
   private key(level: 'handshake' | 'application', secret: Uint8Array): HandshakeEventLike {
     this.secret = secret;
+    const { key, iv } = recordTrafficKeys(nodeAeadCrypto, this.suite, secret);
+    this.ivs.set(Buffer.from(key).toString('hex'), iv);
     return { type: 'keys', level, direction: 'read', cipherSuite: this.suite, secret };
   }
 
@@ -112,8 +128,25 @@ class PassivePort implements HandshakePort {
 
 /** Run one captured direction through a RecordLayer with key-log secrets. */
 export function replay(sender: 'client' | 'server', stream: Uint8Array, suite: CipherSuite, keys: Map<string, Uint8Array>, retries = 0): Observed {
-  const port = new PassivePort(sender, suite, keys, retries);
-  const layer = new RecordLayer(port, { crypto: nodeAeadCrypto });
+  const ivs = new Map<string, Uint8Array>();
+  const port = new PassivePort(sender, suite, keys, retries, ivs);
+  // Note every record the layer opens, to re-seal it afterwards with our own RecordProtection.
+  const opened: Array<{ key: string; inner: Uint8Array; record: Uint8Array }> = [];
+  const crypto: HandshakeCrypto = {
+    ...nodeAeadCrypto,
+    aead: (alg: AeadAlg, key: Uint8Array) => {
+      const a = nodeAeadCrypto.aead(alg, key);
+      return {
+        seal: a.seal,
+        open: (nonce, aad, sealed) => {
+          const inner = a.open(nonce, aad, sealed);
+          if (inner) opened.push({ key: Buffer.from(key).toString('hex'), inner, record: Buffer.concat([aad, sealed]) });
+          return inner;
+        },
+      };
+    },
+  };
+  const layer = new RecordLayer(port, { crypto });
   const chunks: Uint8Array[] = [];
   const events: string[] = [];
   // Feed in odd-sized pieces to exercise reassembly.
@@ -122,5 +155,23 @@ export function replay(sender: 'client' | 'server', stream: Uint8Array, suite: C
     chunks.push(...o.appData);
     events.push(...o.events.map((e) => (e.type === 'alert' ? `alert:${(e as { description: number }).description}` : e.type)));
   }
-  return { messages: port.messages, appData: Buffer.concat(chunks), events };
+  return { messages: port.messages, appData: Buffer.concat(chunks), events, resealed: reseal(opened, ivs, suite) };
+}
+
+function reseal(opened: Array<{ key: string; inner: Uint8Array; record: Uint8Array }>, ivs: Map<string, Uint8Array>, suite: CipherSuite) {
+  const writers = new Map<string, RecordProtection>();
+  let identical = 0;
+  for (const o of opened) {
+    let w = writers.get(o.key);
+    if (!w) {
+      w = new RecordProtection(nodeAeadCrypto.aead(RecordSuites[suite].aead, Buffer.from(o.key, 'hex')), ivs.get(o.key)!, suite);
+      writers.set(o.key, w);
+    }
+    let end = o.inner.length - 1;
+    while (end > 0 && o.inner[end] === 0) end--;
+    const padding = o.inner.length - 1 - end;
+    const again = w.seal(o.inner[end]!, o.inner.subarray(0, end), padding);
+    if (Buffer.from(again).equals(Buffer.from(o.record))) identical++;
+  }
+  return { identical, total: opened.length };
 }

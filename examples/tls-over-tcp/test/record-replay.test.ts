@@ -90,6 +90,11 @@ describe("RecordLayer decrypts Node's TLS 1.3 (OpenSSL inside Node) with key-log
         expect(types(fromClient.messages)).toEqual(['1@initial', '20@handshake']);
         expect(text(fromClient.appData)).toBe('ping from node client');
         expect(fromClient.events).toContain('complete');
+        // Our RecordProtection re-seals every protected record of both peers byte for byte.
+        for (const o of [fromServer, fromClient]) {
+          expect(o.resealed.total).toBeGreaterThan(1);
+          expect(o.resealed.identical).toBe(o.resealed.total);
+        }
       } finally {
         await r.close();
         await new Promise<void>((res) => server.close(() => res()));
@@ -126,6 +131,10 @@ describe('RecordLayer decrypts openssl s_client ↔ s_server across a HelloRetry
       expect(text(fromServer.appData)).toBe('reply from s_server\n');
       expect(fromServer.events).toContain('key-update');
       expect(fromClient.events).toContain('key-update');
+      for (const o of [fromServer, fromClient]) {
+        expect(o.resealed.total).toBeGreaterThan(2);
+        expect(o.resealed.identical).toBe(o.resealed.total);
+      }
     } finally {
       await cl.stop();
       await srv.stop();
