@@ -42,6 +42,8 @@ export interface TlsConnectionOptions {
   now?: () => number;
   /** Content bytes per record (≤ 2^14). */
   maxFragment?: number;
+  /** RFC 8446 §5.4 padding: zero bytes to add to each protected record. */
+  padding?: (contentType: number, length: number) => number;
   /** Records under one key before an automatic KeyUpdate (RFC 8446 §5.5). */
   keyUpdateAfterRecords?: number;
   /** Client: called for each NewSessionTicket (store it to resume later). */
@@ -134,6 +136,7 @@ export class TlsConnection {
       crypto: options.crypto,
       ...(options.maxFragment !== undefined && { maxFragment: options.maxFragment }),
       ...(options.keyUpdateAfterRecords !== undefined && { keyUpdateAfterRecords: options.keyUpdateAfterRecords }),
+      ...(options.padding !== undefined && { padding: options.padding }),
     });
     const conn = new TlsConnection(duplex, layer, options, options.choose as ServerChooser | undefined);
     const ready = new Promise<TlsConnection>((resolve, reject) => (conn.settleHandshake = { resolve, reject }));

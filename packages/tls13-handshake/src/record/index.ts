@@ -10,7 +10,7 @@ export { TlsRecordError, TlsTruncatedError } from './errors.js';
 export type { Aead, AeadAlg, HandshakeCrypto, HashAlg } from '../crypto/provider.js';
 export type { CipherSuite, Direction, HandshakeEventLike, HandshakePort, Level, PortEvent } from './handshake-port.js';
 export { RecordProtection, recordNonce, recordHeader, type OpenedRecord } from './record-protection.js';
-export { RecordReader, RecordWriter, type WireRecord } from './record-framing.js';
+export { RecordReader, RecordWriter, type PaddingPolicy, type WireRecord } from './record-framing.js';
 export { RecordSuites, recordTrafficKeys } from './traffic-keys.js';
 export {
   RecordLayer,

@@ -87,16 +87,21 @@ export class RecordReader {
 }
 
 /** Fragments content into records under the current write protection (plaintext before the first key). */
+/** RFC 8446 §5.4: how many zero bytes to add to a protected record of `contentType` carrying `length` bytes. */
+export type PaddingPolicy = (contentType: number, length: number) => number;
+
 export class RecordWriter {
   private protection: RecordProtection | null = null;
   /** Maximum content bytes per record (RFC 8446 §5.1: at most 2^14). */
   private readonly maxFragment: number;
+  private readonly padding: PaddingPolicy | undefined;
 
-  constructor(maxFragment: number = RecordLimits.maxPlaintext) {
+  constructor(maxFragment: number = RecordLimits.maxPlaintext, padding?: PaddingPolicy) {
     if (!Number.isInteger(maxFragment) || maxFragment < 1 || maxFragment > RecordLimits.maxPlaintext) {
       throw new RangeError('maxFragment must be in [1, 2^14]');
     }
     this.maxFragment = maxFragment;
+    this.padding = padding;
   }
 
   /** The current write protection (null while writing TLSPlaintext). */
@@ -126,7 +131,10 @@ export class RecordWriter {
       const frag = data.subarray(off, Math.min(off + this.maxFragment, data.length));
       off += frag.length;
       if (this.protection) {
-        out.push(this.protection.seal(contentType, frag));
+        // RFC 8446 §5.4: padding never takes the TLSInnerPlaintext beyond 2^14 + 1.
+        const room = RecordLimits.maxInnerPlaintext - 1 - frag.length;
+        const pad = this.padding ? Math.max(0, Math.min(room, Math.floor(this.padding(contentType, frag.length)) || 0)) : 0;
+        out.push(this.protection.seal(contentType, frag, pad));
       } else {
         if (contentType === ContentType.application_data) {
           throw new RangeError('application data is always protected (RFC 8446 §5.1)');

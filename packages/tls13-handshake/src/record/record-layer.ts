@@ -14,7 +14,7 @@ import type { HandshakeCrypto } from '../crypto/provider.js';
 import { alertLevelFor, ContentType, RecordAlert, RecordLimits } from './content-type.js';
 import { TlsRecordError } from './errors.js';
 import type { CipherSuite, HandshakeEventLike, HandshakePort, Level, PortEvent } from './handshake-port.js';
-import { RecordReader, RecordWriter } from './record-framing.js';
+import { RecordReader, RecordWriter, type PaddingPolicy } from './record-framing.js';
 import { RecordProtection } from './record-protection.js';
 import { RecordSuites, recordTrafficKeys } from './traffic-keys.js';
 
@@ -51,6 +51,8 @@ export interface RecordLayerOptions {
    * 2^24.5 limit), 2^48 for ChaCha20-Poly1305.
    */
   keyUpdateAfterRecords?: number;
+  /** RFC 8446 §5.4 record padding for protected records (default: none). */
+  padding?: PaddingPolicy;
   /** Bytes of rejected 0-RTT data a server skips (RFC 8446 §4.2.10); default 2^16. */
   maxSkippedEarlyData?: number;
 }
@@ -124,7 +126,7 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
   constructor(handshake: HandshakePort<E, C>, options: RecordLayerOptions) {
     this.hs = handshake;
     this.crypto = options.crypto;
-    this.writer = new RecordWriter(options.maxFragment);
+    this.writer = new RecordWriter(options.maxFragment, options.padding);
     this.keyUpdateLimit = options.keyUpdateAfterRecords;
     this.maxSkippedEarlyData = options.maxSkippedEarlyData ?? 65536;
   }

@@ -61,6 +61,33 @@ describe('RecordWriter: TLSCiphertext', () => {
   });
 });
 
+describe('RecordWriter: padding policy (RFC 8446 §5.4)', () => {
+  it('pads protected records to the policy, clamped to 2^14 + 1 bytes of TLSInnerPlaintext', () => {
+    const key = new Uint8Array(16);
+    const iv = new Uint8Array(12);
+    const w = new RecordWriter(16384, (_type, len) => 256 - (len % 256));
+    w.setProtection(new RecordProtection(nobleAead('aes-128-gcm', key), iv, 0x1301));
+    const r = new RecordProtection(nobleAead('aes-128-gcm', key), iv, 0x1301);
+    for (const n of [0, 1, 100, 16383, 16384]) {
+      const [rec] = w.encode(ContentType.application_data, new Uint8Array(n).fill(5));
+      const inner = rec!.length - 5 - 16;
+      expect(inner).toBe(n === 16384 ? 16385 : Math.min(16385, n + 256 - (n % 256) + 1));
+      const o = r.open(rec!.subarray(0, 5), rec!.subarray(5));
+      expect(o.content.length).toBe(n);
+      expect(o.contentType).toBe(ContentType.application_data);
+    }
+  });
+  it('ignores a policy on plaintext records and a negative or NaN answer', () => {
+    const w = new RecordWriter(16384, () => Number.NaN);
+    expect(w.encode(ContentType.handshake, hex('0100')).map(toHex)).toEqual(['16030300020100']);
+    w.setProtection(new RecordProtection(nobleAead('aes-128-gcm', new Uint8Array(16)), new Uint8Array(12), 0x1301));
+    expect(w.encode(ContentType.application_data, hex('00'))[0]!.length).toBe(5 + 2 + 16);
+    const neg = new RecordWriter(16384, () => -5);
+    neg.setProtection(new RecordProtection(nobleAead('aes-128-gcm', new Uint8Array(16)), new Uint8Array(12), 0x1301));
+    expect(neg.encode(ContentType.application_data, hex('00'))[0]!.length).toBe(5 + 2 + 16);
+  });
+});
+
 describe('RecordReader', () => {
   const stream = concat([hex(plaintextRecords[0]!.record), hex(plaintextRecords[1]!.record), ...protectedRecords.slice(0, 3).map((v) => hex(v.record))]);
 
