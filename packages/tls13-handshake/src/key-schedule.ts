@@ -1,0 +1,222 @@
+/**
+ * @module key-schedule
+ * The TLS 1.3 key schedule (RFC 8446 §7): HKDF-Extract / HKDF-Expand-Label on
+ * the provider's HMAC (RFC 5869), Derive-Secret, the three stages Early →
+ * Handshake → Master as one type each, traffic keys (§7.3), key update (§7.2),
+ * Finished keys (§4.4.4), resumption PSKs (§4.6.1) and exporters (§7.5).
+ */
+import type { AeadAlg, HandshakeCrypto, HashAlg } from './crypto/provider.js';
+
+export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
+
+/** RFC 8446 Appendix B.4: the cipher suites and what they are made of. */
+export const CipherSuite = {
+  TLS_AES_128_GCM_SHA256: 0x1301,
+  TLS_AES_256_GCM_SHA384: 0x1302,
+  TLS_CHACHA20_POLY1305_SHA256: 0x1303,
+} as const;
+
+export interface SuiteParams {
+  hash: 'sha256' | 'sha384';
+  hashLen: 32 | 48;
+  aead: AeadAlg;
+  keyLen: 16 | 32;
+  ivLen: 12;
+}
+
+const SUITES = {
+  0x1301: { hash: 'sha256', hashLen: 32, aead: 'aes-128-gcm', keyLen: 16, ivLen: 12 },
+  0x1302: { hash: 'sha384', hashLen: 48, aead: 'aes-256-gcm', keyLen: 32, ivLen: 12 },
+  0x1303: { hash: 'sha256', hashLen: 32, aead: 'chacha20-poly1305', keyLen: 32, ivLen: 12 },
+} as const satisfies Record<CipherSuite, SuiteParams>;
+
+export function isCipherSuite(x: number): x is CipherSuite {
+  return x === 0x1301 || x === 0x1302 || x === 0x1303;
+}
+
+export function suiteParams(suite: CipherSuite): SuiteParams {
+  return SUITES[suite];
+}
+
+const HASH_LEN: Record<HashAlg, number> = { sha256: 32, sha384: 48, sha512: 64 };
+const encoder = new TextEncoder();
+
+/** RFC 5869 §2.2: HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an empty salt is HashLen zeros. */
+export function hkdfExtract(c: HandshakeCrypto, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  return c.hmac(hash, salt.length === 0 ? new Uint8Array(HASH_LEN[hash]) : salt, ikm);
+}
+
+/** RFC 5869 §2.3: HKDF-Expand(PRK, info, L). */
+export function hkdfExpand(c: HandshakeCrypto, hash: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const hl = HASH_LEN[hash];
+  if (length > 255 * hl) throw new RangeError('HKDF-Expand: length too large');
+  const out = new Uint8Array(length);
+  let t: Uint8Array = new Uint8Array(0);
+  for (let i = 1, off = 0; off < length; i++) {
+    const input = new Uint8Array(t.length + info.length + 1);
+    input.set(t);
+    input.set(info, t.length);
+    input[input.length - 1] = i;
+    t = c.hmac(hash, prk, input);
+    out.set(t.subarray(0, Math.min(hl, length - off)), off);
+    off += hl;
+  }
+  return out;
+}
+
+/** RFC 8446 §7.1: HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix. */
+export function hkdfExpandLabel(
+  c: HandshakeCrypto,
+  hash: HashAlg,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const full = encoder.encode(`tls13 ${label}`);
+  // RFC 8446 §7.1: opaque label<7..255>, opaque context<0..255>.
+  if (full.length > 255 || context.length > 255) throw new RangeError('HkdfLabel: label or context too long');
+  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
+  info[0] = length >> 8;
+  info[1] = length & 0xff;
+  info[2] = full.length;
+  info.set(full, 3);
+  info[3 + full.length] = context.length;
+  info.set(context, 4 + full.length);
+  return hkdfExpand(c, hash, secret, info, length);
+}
+
+/** RFC 8446 §7.1: Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
+export function deriveSecret(c: HandshakeCrypto, hash: HashAlg, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(c, hash, secret, label, transcriptHash, HASH_LEN[hash]);
+}
+
+/** RFC 8446 §7.3: the write key and iv of a traffic secret. */
+export function trafficKeys(c: HandshakeCrypto, suite: CipherSuite, secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+  const p = SUITES[suite];
+  const empty = new Uint8Array(0);
+  return {
+    key: hkdfExpandLabel(c, p.hash, secret, 'key', empty, p.keyLen),
+    iv: hkdfExpandLabel(c, p.hash, secret, 'iv', empty, p.ivLen),
+  };
+}
+
+/** RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
+export function nextTrafficSecret(c: HandshakeCrypto, suite: CipherSuite, secret: Uint8Array): Uint8Array {
+  const p = SUITES[suite];
+  return hkdfExpandLabel(c, p.hash, secret, 'traffic upd', new Uint8Array(0), p.hashLen);
+}
+
+/** RFC 8446 §4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */
+export function finishedKey(c: HandshakeCrypto, suite: CipherSuite, baseKey: Uint8Array): Uint8Array {
+  const p = SUITES[suite];
+  return hkdfExpandLabel(c, p.hash, baseKey, 'finished', new Uint8Array(0), p.hashLen);
+}
+
+/** RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(...)). */
+export function finishedVerifyData(c: HandshakeCrypto, suite: CipherSuite, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
+  return c.hmac(SUITES[suite].hash, finishedKey(c, suite, baseKey), transcriptHash);
+}
+
+/** RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
+export function resumptionPsk(c: HandshakeCrypto, suite: CipherSuite, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+  const p = SUITES[suite];
+  return hkdfExpandLabel(c, p.hash, resumptionMasterSecret, 'resumption', ticketNonce, p.hashLen);
+}
+
+/**
+ * RFC 8446 §7.5: TLS-Exporter(label, context_value, key_length) =
+ * HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter", Hash(context_value), key_length).
+ */
+export function exportKeyingMaterial(
+  c: HandshakeCrypto,
+  suite: CipherSuite,
+  exporterSecret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const p = SUITES[suite];
+  const emptyHash = c.hash(p.hash, new Uint8Array(0));
+  const derived = deriveSecret(c, p.hash, exporterSecret, label, emptyHash);
+  return hkdfExpandLabel(c, p.hash, derived, 'exporter', c.hash(p.hash, context), length);
+}
+
+/** Stage 1 (RFC 8446 §7.1): Early Secret = HKDF-Extract(0, PSK or zeros). */
+export class EarlySecret {
+  readonly secret: Uint8Array;
+  private readonly p: SuiteParams;
+  constructor(
+    private readonly c: HandshakeCrypto,
+    readonly suite: CipherSuite,
+    psk?: Uint8Array,
+  ) {
+    this.p = SUITES[suite];
+    this.secret = hkdfExtract(c, this.p.hash, new Uint8Array(0), psk ?? new Uint8Array(this.p.hashLen));
+  }
+  /** binder_key: "res binder" for resumption PSKs, "ext binder" for external ones; context Hash(""). */
+  binderKey(kind: 'resumption' | 'external' = 'resumption'): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, kind === 'resumption' ? 'res binder' : 'ext binder', this.emptyHash());
+  }
+  clientEarlyTrafficSecret(transcriptHashCH: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'c e traffic', transcriptHashCH);
+  }
+  earlyExporterMasterSecret(transcriptHashCH: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'e exp master', transcriptHashCH);
+  }
+  /** Handshake Secret = HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE). */
+  toHandshake(sharedSecret: Uint8Array): HandshakeSecret {
+    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', this.emptyHash());
+    return new HandshakeSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, sharedSecret));
+  }
+  private emptyHash(): Uint8Array {
+    return this.c.hash(this.p.hash, new Uint8Array(0));
+  }
+}
+
+/** Stage 2 (RFC 8446 §7.1): the handshake traffic secrets. */
+export class HandshakeSecret {
+  private readonly p: SuiteParams;
+  constructor(
+    private readonly c: HandshakeCrypto,
+    readonly suite: CipherSuite,
+    readonly secret: Uint8Array,
+  ) {
+    this.p = SUITES[suite];
+  }
+  clientHandshakeTrafficSecret(transcriptHashSH: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'c hs traffic', transcriptHashSH);
+  }
+  serverHandshakeTrafficSecret(transcriptHashSH: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 's hs traffic', transcriptHashSH);
+  }
+  /** Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
+  toMaster(): MasterSecret {
+    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', this.c.hash(this.p.hash, new Uint8Array(0)));
+    return new MasterSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, new Uint8Array(this.p.hashLen)));
+  }
+}
+
+/** Stage 3 (RFC 8446 §7.1): application traffic, exporter and resumption secrets. */
+export class MasterSecret {
+  private readonly p: SuiteParams;
+  constructor(
+    private readonly c: HandshakeCrypto,
+    readonly suite: CipherSuite,
+    readonly secret: Uint8Array,
+  ) {
+    this.p = SUITES[suite];
+  }
+  clientApplicationTrafficSecret(transcriptHashSF: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'c ap traffic', transcriptHashSF);
+  }
+  serverApplicationTrafficSecret(transcriptHashSF: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 's ap traffic', transcriptHashSF);
+  }
+  exporterMasterSecret(transcriptHashSF: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'exp master', transcriptHashSF);
+  }
+  resumptionMasterSecret(transcriptHashCF: Uint8Array): Uint8Array {
+    return deriveSecret(this.c, this.p.hash, this.secret, 'res master', transcriptHashCF);
+  }
+}
