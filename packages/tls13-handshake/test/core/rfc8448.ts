@@ -54,14 +54,18 @@ function parseSection(text: string, n: number): Step[] {
     }
     const f = /^ {6}(\S.*?) \((\d+) octets\):\s*(.*)$/.exec(line);
     if (f && cur) {
-      const want = Number(f[2]);
-      const hex: string[] = f[3]!.trim().split(/\s+/).filter(Boolean);
-      while (hex.length < want && i + 1 < lines.length) {
-        const next = lines[++i]!.trim();
-        if (next === '') continue;
-        hex.push(...next.split(/\s+/));
+      // Collect the hex on continuation lines (9-space indent), across page breaks; the
+      // declared octet count is not trusted (RFC 8448 §4's ClientHello says 477, holds 512).
+      const hex: string[] = f[3]!.trim() === '(empty)' ? [] : f[3]!.trim().split(/\s+/).filter(Boolean);
+      for (;;) {
+        let j = i + 1;
+        while (j < lines.length && lines[j]!.trim() === '') j++;
+        if (j < lines.length && /^ {9}[0-9a-f]{2}( [0-9a-f]{2})*\s*$/.test(lines[j]!)) {
+          hex.push(...lines[j]!.trim().split(/\s+/));
+          i = j;
+        } else break;
       }
-      cur.fields.set(f[1]!, Uint8Array.from(hex.slice(0, want).map((x) => parseInt(x, 16))));
+      cur.fields.set(f[1]!, Uint8Array.from(hex.map((x) => parseInt(x, 16))));
     }
   }
   return steps;

@@ -1,0 +1,58 @@
+/**
+ * @module alert
+ * TLS 1.3 alerts (RFC 8446 §6): the AlertDescription table and the typed
+ * error every peer fault is turned into before it becomes an `alert` event.
+ */
+
+/** RFC 8446 §6: AlertDescription. */
+export const AlertDescription = {
+  close_notify: 0,
+  unexpected_message: 10,
+  bad_record_mac: 20,
+  record_overflow: 22,
+  handshake_failure: 40,
+  bad_certificate: 42,
+  unsupported_certificate: 43,
+  certificate_revoked: 44,
+  certificate_expired: 45,
+  certificate_unknown: 46,
+  illegal_parameter: 47,
+  unknown_ca: 48,
+  access_denied: 49,
+  decode_error: 50,
+  decrypt_error: 51,
+  protocol_version: 70,
+  insufficient_security: 71,
+  internal_error: 80,
+  inappropriate_fallback: 86,
+  user_canceled: 90,
+  missing_extension: 109,
+  unsupported_extension: 110,
+  unrecognized_name: 112,
+  bad_certificate_status_response: 113,
+  unknown_psk_identity: 115,
+  certificate_required: 116,
+  no_application_protocol: 120,
+} as const;
+export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription];
+
+const MARK = Symbol.for('@tsquic/tls13-handshake/TlsAlertError');
+
+/** A TLS failure carrying the alert to send (RFC 8446 §6.2). */
+export class TlsAlertError extends Error {
+  readonly [MARK] = true;
+  constructor(
+    readonly description: number,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'TlsAlertError';
+  }
+  static isInstance(x: unknown): x is TlsAlertError {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
+  }
+}
+
+export function fail(description: number, reason: string): never {
+  throw new TlsAlertError(description, reason);
+}
