@@ -1,0 +1,202 @@
+/**
+ * @module machine
+ * What the client and server state machines share (RFC 8446 §4): the
+ * transcript hash (§4.4.1, with the HRR message_hash rewrite), the event
+ * queue, per-level reassembly, the receive loop that turns every peer fault
+ * into an `alert` event (§6), KeyUpdate (§4.6.3) and exporters (§7.5).
+ */
+import { AlertDescription, TlsAlertError, fail } from './alert.js';
+import { concat } from './codec.js';
+import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
+import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
+import { KeylogLabel, keylogLine } from './events.js';
+import { exportKeyingMaterial, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
+import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
+import { Reassembler, type RawMessage } from './messages/reassembler.js';
+
+export const GROUP_CODES = {
+  x25519: 0x001d,
+  secp256r1: 0x0017,
+  secp384r1: 0x0018,
+  x25519mlkem768: 0x11ec,
+} as const satisfies Record<GroupName, NamedGroup>;
+
+export const DEFAULT_SUITES: CipherSuite[] = [0x1301, 0x1302, 0x1303];
+export const DEFAULT_GROUPS: GroupName[] = ['x25519', 'secp256r1'];
+/** Schemes we accept in CertificateVerify (RFC 8446 §4.2.3). */
+export const VERIFY_SCHEMES = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806] as const;
+export const TLS13 = 0x0304;
+
+/** RFC 8446 §4.4.1: the running transcript. */
+export class Transcript {
+  private parts: Uint8Array[] = [];
+  add(raw: Uint8Array): void {
+    this.parts.push(raw);
+  }
+  hash(c: HandshakeCrypto, suite: CipherSuite): Uint8Array {
+    return c.hash(suiteParams(suite).hash, concat(...this.parts));
+  }
+  /** RFC 8446 §4.4.1: after an HRR, ClientHello1 is replaced by message_hash(Hash(ClientHello1)). */
+  rewriteForHrr(c: HandshakeCrypto, suite: CipherSuite): void {
+    const h = this.hash(c, suite);
+    this.parts = [concat(Uint8Array.from([HandshakeType.message_hash, 0, 0, h.length]), h)];
+  }
+}
+
+/** RFC 8446 §4.4.3: the content covered by CertificateVerify. */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  const label = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
+  const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
+  out.fill(0x20, 0, 64);
+  out.set(label, 64);
+  out.set(transcriptHash, 65 + label.length);
+  return out;
+}
+
+/** A handshake state: which message it takes and what comes next (one object per state, used up). */
+export interface State {
+  readonly name: string;
+  handle(m: HandshakeMessage, raw: RawMessage, nowMs: number): State;
+}
+
+export abstract class Machine {
+  abstract readonly side: 'client' | 'server';
+  state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed' = 'idle';
+  readLevel: Level = 'initial';
+  protected out: HandshakeEvent[] = [];
+  protected readonly crypto: HandshakeCrypto;
+  protected readonly reasm: Record<Level, Reassembler>;
+  protected current: State | undefined;
+  protected suite: CipherSuite | undefined;
+  protected readonly transcript = new Transcript();
+  protected clientRandom: Uint8Array = new Uint8Array(32);
+  protected exporterSecret: Uint8Array | undefined;
+  protected appRead: Uint8Array | undefined;
+  protected appWrite: Uint8Array | undefined;
+  /** Messages that arrived behind a suspension point, handled on resume()/accept(). */
+  protected backlog: { level: Level; msgs: RawMessage[] } | undefined;
+
+  constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto) {
+    this.crypto = cfg.crypto ?? crypto;
+    const max = cfg.maxHandshakeBufferBytes ?? 65536;
+    this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
+  }
+
+  protected get quic(): boolean {
+    return this.cfg.profile.kind === 'quic';
+  }
+
+  protected random(n: number): Uint8Array {
+    return this.cfg.random ? this.cfg.random(n) : this.crypto.randomBytes(n);
+  }
+
+  protected emit(e: HandshakeEvent): void {
+    this.out.push(e);
+  }
+
+  protected send(level: Level, ...msgs: HandshakeMessage[]): Uint8Array[] {
+    const raws = msgs.map(encodeHandshake);
+    this.emit({ type: 'handshake-data', level, bytes: concat(...raws) });
+    return raws;
+  }
+
+  protected keys(level: 'early' | 'handshake' | 'application', direction: 'read' | 'write', secret: Uint8Array, label?: string): void {
+    this.emit({ type: 'keys', level, direction, cipherSuite: this.suite!, secret });
+    if (label && this.cfg.keylog) this.cfg.keylog(keylogLine(label, this.clientRandom, secret));
+  }
+
+  protected keylog(label: string, secret: Uint8Array): void {
+    if (this.cfg.keylog) this.cfg.keylog(keylogLine(label, this.clientRandom, secret));
+  }
+
+  protected drain(): HandshakeEvent[] {
+    const e = this.out;
+    this.out = [];
+    return e;
+  }
+
+  /** Runs `f`; a TlsAlertError (or any bug) becomes the terminal alert event. */
+  protected guard(f: () => void): HandshakeEvent[] {
+    try {
+      f();
+    } catch (e) {
+      const description = TlsAlertError.isInstance(e) ? e.description : AlertDescription.internal_error;
+      this.state = 'failed';
+      this.current = undefined;
+      this.emit({ type: 'alert', description, sent: true });
+    }
+    return this.drain();
+  }
+
+  receive(level: Level, bytes: Uint8Array, nowMs: number): HandshakeEvent[] {
+    if (this.state === 'failed') throw new TypeError('receive() after the handshake failed');
+    if (this.state === 'suspended') throw new TypeError('receive() while suspended: call accept() or resume() first');
+    if (this.state === 'idle') throw new TypeError('receive() before start()');
+    return this.guard(() => {
+      // RFC 8446 §5.1 / RFC 9001 §4.1.3: data at a level we cannot read now → unexpected_message.
+      if (level !== this.readLevel) fail(AlertDescription.unexpected_message, `handshake data at ${level}, expected ${this.readLevel}`);
+      this.process(level, this.reasm[level].push(bytes), nowMs);
+    });
+  }
+
+  protected process(level: Level, msgs: RawMessage[], nowMs: number): void {
+    for (let i = 0; i < msgs.length; i++) {
+      const raw = msgs[i]!;
+      const st = this.current;
+      if (!st) fail(AlertDescription.unexpected_message, 'no message expected');
+      const m = decodeHandshake(raw.msgType, raw.body, this.suite ? suiteParams(this.suite).hashLen : 32);
+      this.current = st.handle(m, raw, nowMs);
+      if (this.state === 'suspended') {
+        this.backlog = { level, msgs: msgs.slice(i + 1) };
+        return;
+      }
+      // RFC 8446 §5.1: handshake messages MUST NOT span a key change.
+      if (this.readLevel !== level && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
+        fail(AlertDescription.unexpected_message, 'handshake message crosses a key change');
+      }
+    }
+  }
+
+  protected continueBacklog(nowMs: number): void {
+    const b = this.backlog;
+    this.backlog = undefined;
+    if (b && b.msgs.length > 0) this.process(b.level, b.msgs, nowMs);
+  }
+
+  /** After complete: NewSessionTicket and KeyUpdate (RFC 8446 §4.6). */
+  protected postHandshake(m: HandshakeMessage): State | undefined {
+    if (m.type === HandshakeType.key_update) {
+      // RFC 9001 §6: QUIC forbids the TLS KeyUpdate message.
+      if (this.quic) fail(AlertDescription.unexpected_message, 'KeyUpdate in QUIC');
+      this.appRead = nextTrafficSecret(this.crypto, this.suite!, this.appRead!);
+      this.keys('application', 'read', this.appRead);
+      // RFC 8446 §4.6.3: answer update_requested with update_not_requested.
+      if (m.requestUpdate) this.updateWrite(false);
+      return this.current;
+    }
+    return undefined;
+  }
+
+  private updateWrite(requestPeer: boolean): void {
+    this.send('application', { type: 24, requestUpdate: requestPeer });
+    this.appWrite = nextTrafficSecret(this.crypto, this.suite!, this.appWrite!);
+    this.keys('application', 'write', this.appWrite);
+  }
+
+  keyUpdate(requestPeer: boolean): HandshakeEvent[] {
+    if (this.quic) throw new TypeError('keyUpdate() is for the plain TLS profile; QUIC key update lives in quic-crypto-keys');
+    if (this.state !== 'complete') throw new TypeError('keyUpdate() before the handshake completed');
+    this.updateWrite(requestPeer);
+    return this.drain();
+  }
+
+  exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array {
+    if (!this.exporterSecret || !this.suite) throw new TypeError('exportKeyingMaterial() before the handshake completed');
+    return exportKeyingMaterial(this.crypto, this.suite, this.exporterSecret, label, context, length);
+  }
+
+  protected recordExporter(secret: Uint8Array): void {
+    this.exporterSecret = secret;
+    this.keylog(KeylogLabel.exporter, secret);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * @module server
+ * The TLS 1.3 server state machine (RFC 8446 §4, Appendix A.2), QUIC profile
+ * (RFC 9001 §4, §8) and plain profile: ClientHello → (HelloRetryRequest) →
+ * `client-hello` event → accept(choice) → ServerHello…Finished → client
+ * (Certificate, CertificateVerify,) Finished.
+ */
+import { AlertDescription, fail } from './alert.js';
+import { concat, equalBytes } from './codec.js';
+import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
+import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
+import { KeylogLabel } from './events.js';
+import { EarlySecret, finishedVerifyData, isCipherSuite, type CipherSuite, type HandshakeSecret } from './key-schedule.js';
+import {
+  certificateVerifyContent,
+  DEFAULT_GROUPS,
+  DEFAULT_SUITES,
+  GROUP_CODES,
+  Machine,
+  TLS13,
+  VERIFY_SCHEMES,
+  type State,
+} from './machine.js';
+import { encodeHandshake, HRR_RANDOM, type ClientHello, type HandshakeMessage } from './messages/handshake.js';
+import { certificateSpki } from './x509-spki.js';
+
+function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T): Extract<HandshakeMessage, { type: T }> {
+  if (m.type !== type) fail(AlertDescription.unexpected_message, `expected handshake message ${type}, got ${m.type}`);
+  return m as Extract<HandshakeMessage, { type: T }>;
+}
+
+interface Negotiated {
+  ch: ClientHello;
+  suite: CipherSuite;
+  group: number;
+  share: Uint8Array;
+}
+
+export class ServerHandshake extends Machine {
+  readonly side = 'server' as const;
+  private pendingAccept: Negotiated | undefined;
+  private peerCertificates: Uint8Array[] = [];
+  private alpn: string | undefined;
+
+  constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
+    super(scfg, crypto);
+  }
+
+  start(_nowMs: number): HandshakeEvent[] {
+    if (this.state !== 'idle') throw new TypeError('start() called twice');
+    this.state = 'running';
+    this.current = this.expectClientHello(undefined);
+    return [];
+  }
+
+  resume(): HandshakeEvent[] {
+    throw new TypeError('resume() is a client call');
+  }
+
+  private expectClientHello(hrr: { group: number; suite: CipherSuite } | undefined): State {
+    return {
+      name: hrr ? 'ExpectSecondClientHello' : 'ExpectClientHello',
+      handle: (m, raw) => {
+        const ch = expect(m, 1);
+        // RFC 8446 §4.2.1: TLS 1.3 only, negotiated through supported_versions.
+        if (!ch.ext.supportedVersions?.includes(TLS13)) fail(AlertDescription.protocol_version, 'client does not offer TLS 1.3');
+        if (this.quic) {
+          // RFC 9001 §8.2: mandatory in QUIC.
+          if (!ch.ext.quicTransportParams) fail(AlertDescription.missing_extension, 'missing quic_transport_parameters');
+          // RFC 9001 §8.1: ALPN mandatory in QUIC.
+          if (!ch.ext.alpn) fail(AlertDescription.no_application_protocol, 'no ALPN offered in QUIC');
+        }
+        // RFC 8446 §9.2: certificate authentication needs signature_algorithms; (EC)DHE needs both of these.
+        if (!ch.ext.signatureAlgorithms) fail(AlertDescription.missing_extension, 'missing signature_algorithms');
+        if (!ch.ext.supportedGroups || !ch.ext.keyShares) fail(AlertDescription.missing_extension, 'missing supported_groups or key_share');
+        const ours = this.scfg.cipherSuites ?? DEFAULT_SUITES;
+        const suite = ours.find((s) => ch.cipherSuites.includes(s));
+        // RFC 8446 §4.1.1: no common cipher suite → handshake_failure.
+        if (suite === undefined || !isCipherSuite(suite)) fail(AlertDescription.handshake_failure, 'no common cipher suite');
+        const groups = (this.scfg.groups ?? DEFAULT_GROUPS).map((g) => GROUP_CODES[g]).filter((g) => this.crypto.groups.includes(g));
+        if (hrr) {
+          // RFC 8446 §4.1.2: the second ClientHello must answer the HRR.
+          const ks = ch.ext.keyShares;
+          if (ks.length !== 1 || ks[0]!.group !== hrr.group || suite !== hrr.suite) fail(AlertDescription.illegal_parameter, 'second ClientHello does not match the HRR');
+          this.transcript.add(raw.raw);
+          return this.offer({ ch, suite, group: hrr.group, share: ks[0]!.keyExchange });
+        }
+        this.clientRandom = ch.random.slice();
+        const withShare = groups.find((g) => ch.ext.keyShares!.some((k) => k.group === g));
+        this.transcript.add(raw.raw);
+        if (withShare !== undefined) {
+          return this.offer({ ch, suite, group: withShare, share: ch.ext.keyShares.find((k) => k.group === withShare)!.keyExchange });
+        }
+        const common = groups.find((g) => ch.ext.supportedGroups!.includes(g));
+        // RFC 8446 §4.1.1: no common group → handshake_failure.
+        if (common === undefined) fail(AlertDescription.handshake_failure, 'no common group');
+        // RFC 8446 §4.1.4: ask for a share in the common group.
+        this.suite = suite;
+        this.transcript.rewriteForHrr(this.crypto, suite);
+        const [hrrRaw] = this.send('initial', {
+          type: 2,
+          legacyVersion: 0x0303,
+          random: HRR_RANDOM,
+          sessionId: ch.sessionId,
+          cipherSuite: suite,
+          isHrr: true,
+          ext: { selectedVersion: TLS13, selectedGroup: common },
+        });
+        this.transcript.add(hrrRaw!);
+        return this.expectClientHello({ group: common, suite });
+      },
+    };
+  }
+
+  /** Emits the `client-hello` event and suspends until accept(). */
+  private offer(n: Negotiated): State {
+    this.suite = n.suite;
+    this.pendingAccept = n;
+    this.state = 'suspended';
+    this.emit({
+      type: 'client-hello',
+      serverName: n.ch.ext.serverName,
+      alpn: n.ch.ext.alpn ?? [],
+      cipherSuites: n.ch.cipherSuites,
+      transportParams: n.ch.ext.quicTransportParams,
+    });
+    if (this.quic) this.emit({ type: 'peer-transport-params', bytes: n.ch.ext.quicTransportParams! });
+    return { name: 'AwaitAccept', handle: () => fail(AlertDescription.unexpected_message, 'message while awaiting accept()') };
+  }
+
+  accept(choice: ServerChoice): HandshakeEvent[] {
+    const n = this.pendingAccept;
+    if (this.state !== 'suspended' || !n) throw new TypeError('accept() without a pending client-hello');
+    this.pendingAccept = undefined;
+    this.state = 'running';
+    return this.guard(() => {
+      this.current = this.sendFlight(n, choice);
+      this.continueBacklog(0);
+    });
+  }
+
+  private sendFlight(n: Negotiated, choice: ServerChoice): State {
+    const suite = n.suite;
+    const offered = n.ch.ext.alpn;
+    if (offered) {
+      // RFC 7301 §3.2: no overlap → no_application_protocol.
+      if (!offered.includes(choice.alpn)) fail(AlertDescription.no_application_protocol, 'no common application protocol');
+      this.alpn = choice.alpn;
+    }
+    const resp = this.crypto.respondKeyShare(n.group as NamedGroup, n.share);
+    // RFC 8446 §4.2.8.1/2: an invalid client share → illegal_parameter.
+    if (!resp) fail(AlertDescription.illegal_parameter, 'invalid client key share');
+    const [shRaw] = this.send('initial', {
+      type: 2,
+      legacyVersion: 0x0303,
+      random: this.random(32),
+      sessionId: n.ch.sessionId,
+      cipherSuite: suite,
+      isHrr: false,
+      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey } },
+    });
+    this.transcript.add(shRaw!);
+    const hs = new EarlySecret(this.crypto, suite).toHandshake(resp.sharedSecret);
+    const th = this.transcript.hash(this.crypto, suite);
+    const chts = hs.clientHandshakeTrafficSecret(th);
+    const shts = hs.serverHandshakeTrafficSecret(th);
+    this.keys('handshake', 'write', shts, KeylogLabel.serverHandshake);
+    this.keys('handshake', 'read', chts, KeylogLabel.clientHandshake);
+    this.readLevel = 'handshake';
+
+    const tp = this.quic ? (choice.transportParams ?? (this.cfg.profile as { transportParams: Uint8Array }).transportParams) : undefined;
+    const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp } }];
+    if (this.scfg.requestClientCertificate) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
+    flight.push({ type: 11, context: new Uint8Array(0), entries: choice.certificateChain.map((cert) => ({ cert, ext: {} })) });
+    const raws: Uint8Array[] = [];
+    const add = (m: HandshakeMessage) => {
+      const r = encodeHandshake(m);
+      raws.push(r);
+      this.transcript.add(r);
+    };
+    flight.forEach(add);
+    const signer = this.crypto.signer(choice.privateKey);
+    const scheme = signer.schemes.find((s) => n.ch.ext.signatureAlgorithms!.includes(s));
+    // RFC 8446 §4.4.3: no scheme the client accepts → handshake_failure.
+    if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no common signature scheme');
+    add({ type: 15, scheme, signature: signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
+    add({ type: 20, verifyData: finishedVerifyData(this.crypto, suite, shts, this.transcript.hash(this.crypto, suite)) });
+    this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws) });
+    const ms = hs.toMaster();
+    const thSF = this.transcript.hash(this.crypto, suite);
+    this.appWrite = ms.serverApplicationTrafficSecret(thSF);
+    this.appRead = ms.clientApplicationTrafficSecret(thSF);
+    this.recordExporter(ms.exporterMasterSecret(thSF));
+    this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
+    this.keylog(KeylogLabel.clientApplication, this.appRead);
+    return this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+  }
+
+  private expectClientCertificate(hs: HandshakeSecret, chts: Uint8Array): State {
+    return {
+      name: 'ExpectClientCertificate',
+      handle: (m, raw) => {
+        const cert = expect(m, 11);
+        // RFC 8446 §4.4.2: the context echoes the CertificateRequest's (empty here).
+        if (cert.context.length !== 0) fail(AlertDescription.illegal_parameter, 'wrong certificate_request_context');
+        this.transcript.add(raw.raw);
+        if (cert.entries.length === 0) return this.expectClientFinished(chts);
+        this.peerCertificates = cert.entries.map((e) => e.cert.slice());
+        const spki = certificateSpki(this.peerCertificates[0]!);
+        return {
+          name: 'ExpectClientCertificateVerify',
+          handle: (m2, raw2) => {
+            const cv = expect(m2, 15);
+            if (!(VERIFY_SCHEMES as readonly number[]).includes(cv.scheme)) fail(AlertDescription.illegal_parameter, 'signature scheme we did not offer');
+            const content = certificateVerifyContent('client', this.transcript.hash(this.crypto, this.suite!));
+            if (!this.crypto.verify(cv.scheme as never, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'client CertificateVerify does not verify');
+            this.transcript.add(raw2.raw);
+            void hs;
+            return this.expectClientFinished(chts);
+          },
+        };
+      },
+    };
+  }
+
+  private expectClientFinished(chts: Uint8Array): State {
+    return {
+      name: 'ExpectClientFinished',
+      handle: (m, raw) => {
+        const fin = expect(m, 20);
+        const suite = this.suite!;
+        const want = finishedVerifyData(this.crypto, suite, chts, this.transcript.hash(this.crypto, suite));
+        // RFC 8446 §4.4.4: wrong verify_data → decrypt_error.
+        if (!equalBytes(want, fin.verifyData)) fail(AlertDescription.decrypt_error, 'client Finished does not verify');
+        this.transcript.add(raw.raw);
+        this.emit({ type: 'keys', level: 'application', direction: 'read', cipherSuite: suite, secret: this.appRead! });
+        this.readLevel = 'application';
+        this.state = 'complete';
+        this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: false, peerCertificates: this.peerCertificates, earlyData: 'not-offered' });
+        const st: State = {
+          name: 'Connected',
+          handle: (pm) => this.postHandshake(pm) ?? fail(AlertDescription.unexpected_message, 'unexpected post-handshake message'),
+        };
+        return st;
+      },
+    };
+  }
+}

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { CipherSuite, GroupName } from '../../src/index.js';
+import { fixture, ofType, runPair } from './pair.js';
+import { makeTestCrypto } from './test-crypto.js';
+
+const crypto = makeTestCrypto();
+const quic = (tp: number[]) => ({ kind: 'quic' as const, transportParams: Uint8Array.from(tp) });
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function secretsMatch(r: ReturnType<typeof runPair>) {
+  const ck = ofType(r.clientEvents, 'keys');
+  const sk = ofType(r.serverEvents, 'keys');
+  for (const level of ['handshake', 'application'] as const) {
+    const cw = ck.find((k) => k.level === level && k.direction === 'write')!;
+    const sr = sk.find((k) => k.level === level && k.direction === 'read')!;
+    const sw = sk.find((k) => k.level === level && k.direction === 'write')!;
+    const cr = ck.find((k) => k.level === level && k.direction === 'read')!;
+    expect(hex(cw.secret)).toBe(hex(sr.secret));
+    expect(hex(sw.secret)).toBe(hex(cr.secret));
+  }
+}
+
+describe('full 1-RTT handshake, in-process pair', () => {
+  for (const suite of [0x1301, 0x1302, 0x1303] as CipherSuite[]) {
+    for (const group of ['x25519', 'secp256r1'] as GroupName[]) {
+      it(`suite 0x${suite.toString(16)} × ${group}, plain profile`, () => {
+        const r = runPair(
+          { profile: { kind: 'tls' }, alpn: ['h2'], crypto, cipherSuites: [suite], groups: [group], verify: 'none', serverName: 'core-server.test' },
+          { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: [group] },
+        );
+        expect(r.client.state).toBe('complete');
+        expect(r.server.state).toBe('complete');
+        const cc = ofType(r.clientEvents, 'complete')[0]!;
+        expect(cc).toMatchObject({ alpn: 'h2', cipherSuite: suite, resumed: false, earlyData: 'not-offered' });
+        expect(hex(cc.peerCertificates[0]!)).toBe(hex(fixture('core-server-cert.der')));
+        expect(ofType(r.serverEvents, 'client-hello')[0]).toMatchObject({ serverName: 'core-server.test', alpn: ['h2'] });
+        secretsMatch(r);
+        expect(hex(r.client.exportKeyingMaterial('EXPORTER-x', new Uint8Array(3), 32))).toBe(hex(r.server.exportKeyingMaterial('EXPORTER-x', new Uint8Array(3), 32)));
+      });
+    }
+  }
+
+  it('event order: write keys before read keys, a level’s write keys before its data, server complete after client Finished', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
+    const s = r.serverEvents.map((e) => (e.type === 'keys' ? `keys:${e.level}:${e.direction}` : e.type === 'handshake-data' ? `data:${e.level}` : e.type));
+    expect(s).toEqual(['client-hello', 'data:initial', 'keys:handshake:write', 'keys:handshake:read', 'data:handshake', 'keys:application:write', 'keys:application:read', 'complete']);
+    const c = r.clientEvents.map((e) => (e.type === 'keys' ? `keys:${e.level}:${e.direction}` : e.type === 'handshake-data' ? `data:${e.level}` : e.type));
+    expect(c).toEqual(['data:initial', 'keys:handshake:write', 'keys:handshake:read', 'data:handshake', 'keys:application:write', 'keys:application:read', 'complete']);
+  });
+
+  it('HelloRetryRequest when the client’s share does not match the server’s groups', () => {
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['x25519', 'secp256r1'], verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['secp256r1'] },
+    );
+    expect(r.client.state).toBe('complete');
+    expect(ofType(r.clientEvents, 'handshake-data').filter((e) => e.level === 'initial')).toHaveLength(2);
+    secretsMatch(r);
+  });
+
+  it('QUIC profile: transport parameters both ways, empty session id, ALPN required', () => {
+    const r = runPair({ profile: quic([1, 2, 3]), alpn: ['h3'], crypto, verify: 'none' }, { profile: quic([9, 8]), alpn: ['h3'], crypto });
+    expect(r.client.state).toBe('complete');
+    expect(ofType(r.clientEvents, 'peer-transport-params')[0]!.bytes).toEqual(Uint8Array.from([9, 8]));
+    expect(ofType(r.serverEvents, 'peer-transport-params')[0]!.bytes).toEqual(Uint8Array.from([1, 2, 3]));
+    expect(() => r.client.keyUpdate(false)).toThrow(TypeError);
+  });
+
+  it('QUIC server without transport parameters from the client → missing_extension(109)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: ['h3'], crypto, verify: 'none' }, { profile: quic([1]), alpn: ['h3'], crypto });
+    expect(ofType(r.serverEvents, 'alert')[0]).toEqual({ type: 'alert', description: 109, sent: true });
+    expect(r.server.state).toBe('failed');
+  });
+
+  it('ALPN without overlap → no_application_protocol(120)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: ['http/1.1'], crypto });
+    expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(120);
+  });
+
+  it('no common cipher suite → handshake_failure(40)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, cipherSuites: [0x1303], verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto, cipherSuites: [0x1301] });
+    expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(40);
+  });
+
+  it('client certificates: requested, presented and verified; or an empty Certificate', () => {
+    const ccfg = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
+    const withCert = runPair(
+      { ...ccfg, certificateChain: [fixture('core-client-cert.der')], privateKey: fixture('core-client-key.der') },
+      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true },
+    );
+    expect(withCert.server.state).toBe('complete');
+    expect(hex(ofType(withCert.serverEvents, 'complete')[0]!.peerCertificates[0]!)).toBe(hex(fixture('core-client-cert.der')));
+    secretsMatch(withCert);
+    const without = runPair(ccfg, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true });
+    expect(without.server.state).toBe('complete');
+    expect(ofType(without.serverEvents, 'complete')[0]!.peerCertificates).toEqual([]);
+  });
+
+  it("verify: 'event' suspends until resume(); a rejection ends in the given alert", () => {
+    const ok = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'event', serverName: 'x' }, { profile: { kind: 'tls' }, alpn: [], crypto });
+    expect(ofType(ok.clientEvents, 'verify-peer')[0]!.serverName).toBe('x');
+    expect(ok.client.state).toBe('complete');
+    const bad = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'event' }, { profile: { kind: 'tls' }, alpn: [], crypto }, { onVerify: () => ({ ok: false, alert: 48 }) });
+    expect(ofType(bad.clientEvents, 'alert')[0]!.description).toBe(48);
+  });
+
+  it('keylog lines for the four traffic secrets and the exporter secret', () => {
+    const lines: string[] = [];
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', keylog: (l) => lines.push(l) }, { profile: { kind: 'tls' }, alpn: [], crypto });
+    expect(r.client.state).toBe('complete');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual([
+      'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'EXPORTER_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0',
+    ]);
+    const cw = ofType(r.clientEvents, 'keys').find((k) => k.level === 'application' && k.direction === 'write')!;
+    expect(lines[3]!.split(' ')[2]).toBe(hex(cw.secret));
+  });
+
+  it('plain-profile KeyUpdate: message then write keys; the peer answers a request', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
+    const ku = r.client.keyUpdate(true);
+    expect(ku.map((e) => e.type)).toEqual(['handshake-data', 'keys']);
+    const resp = r.server.receive('application', (ku[0] as { bytes: Uint8Array }).bytes, 0);
+    expect(resp.map((e) => (e.type === 'keys' ? `keys:${e.direction}` : e.type))).toEqual(['keys:read', 'handshake-data', 'keys:write']);
+    expect(hex((resp[0] as { secret: Uint8Array }).secret)).toBe(hex((ku[1] as { secret: Uint8Array }).secret));
+    const back = r.client.receive('application', (resp[1] as { bytes: Uint8Array }).bytes, 0);
+    expect(back.map((e) => e.type)).toEqual(['keys']);
+  });
+});
+
+describe('negative: peer faults end in an alert event', () => {
+  const flip = (b: Uint8Array, i: number) => {
+    const c = b.slice();
+    c[i]! ^= 1;
+    return c;
+  };
+  it('corrupted server Finished → decrypt_error(51)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true });
+  });
+  it('corrupted client Finished → decrypt_error(51) at the server', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => (from === 'client' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
+    });
+    expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(51);
+    expect(r.server.state).toBe('failed');
+  });
+  it('wrong CertificateVerify signature → decrypt_error(51)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      // the CertificateVerify signature ends 36 bytes before the end (Finished is 4 + 32 bytes)
+      tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 40) : e.bytes),
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(51);
+  });
+  it('a ServerHello selecting TLS 1.2 → protocol_version(70)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => {
+        if (from !== 'server' || e.level !== 'initial') return e.bytes;
+        const h = Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304');
+        return Uint8Array.from(Buffer.from(h, 'hex'));
+      },
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(70);
+  });
+  it('a ClientHello without TLS 1.3 in supported_versions → protocol_version(70)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b0003020304', '002b0003020303'), 'hex')),
+    });
+    expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(70);
+  });
+  it('data at the wrong level → unexpected_message(10); API misuse throws', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
+    expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true }]);
+    expect(() => r.client.receive('application', new Uint8Array(1), 0)).toThrow(TypeError);
+    expect(() => r.server.resume({ ok: true })).toThrow(TypeError);
+  });
+});
