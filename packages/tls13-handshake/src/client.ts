@@ -6,10 +6,11 @@
 import { AlertDescription, fail } from './alert.js';
 import { concat, equalBytes } from './codec.js';
 import type { HandshakeCrypto, KeyShareClient, NamedGroup } from './crypto/provider.js';
-import type { ClientConfig, HandshakeEvent, ServerChoice } from './events.js';
+import type { ClientConfig, HandshakeEvent, ServerChoice, SessionTicket } from './events.js';
 import { KeylogLabel } from './events.js';
 import type { Extensions } from './extensions/extensions.js';
-import { EarlySecret, finishedVerifyData, isCipherSuite, type HandshakeSecret, type CipherSuite } from './key-schedule.js';
+import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type HandshakeSecret, type CipherSuite } from './key-schedule.js';
+import { obfuscateAge } from './ticket.js';
 import {
   certificateVerifyContent,
   DEFAULT_GROUPS,
@@ -50,7 +51,7 @@ export class ClientHandshake extends Machine {
     super(ccfg, crypto);
   }
 
-  start(_nowMs: number): HandshakeEvent[] {
+  start(nowMs: number): HandshakeEvent[] {
     if (this.state !== 'idle') throw new TypeError('start() called twice');
     this.state = 'running';
     return this.guard(() => {
@@ -69,6 +70,17 @@ export class ClientHandshake extends Machine {
         supportedVersions: [TLS13],
         quicTransportParams: this.cfg.profile.kind === 'quic' ? this.cfg.profile.transportParams : undefined,
       };
+      const t = this.ccfg.resume;
+      const suites = this.ccfg.cipherSuites ?? DEFAULT_SUITES;
+      if (t && suites.includes(t.cipherSuite)) {
+        // RFC 8446 §4.2.9/§4.2.11: offer the ticket with psk_dhe_ke; the binder is filled in below.
+        this.psk = { ticket: t, early: new EarlySecret(this.crypto, t.cipherSuite, t.resumptionSecret) };
+        ext.pskModes = [1];
+        ext.preSharedKey = {
+          identities: [{ identity: t.ticket, obfuscatedTicketAge: obfuscateAge(nowMs - t.issuedAtMs, t.ageAdd) }],
+          binders: [new Uint8Array(suiteParams(t.cipherSuite).hashLen)],
+        };
+      }
       this.ch = {
         type: 1,
         legacyVersion: 0x0303,
@@ -77,8 +89,7 @@ export class ClientHandshake extends Machine {
         cipherSuites: this.ccfg.cipherSuites ?? DEFAULT_SUITES,
         ext,
       };
-      const [raw] = this.send('initial', this.ch);
-      this.transcript.add(raw!);
+      this.sendClientHello();
       this.current = this.expectServerHello(false);
     });
   }
@@ -100,6 +111,22 @@ export class ClientHandshake extends Machine {
   }
 
   private pendingResume: State | undefined;
+  private psk: { ticket: SessionTicket; early: EarlySecret } | undefined;
+  private resumed = false;
+  private resumptionMaster: Uint8Array | undefined;
+
+  /** Encodes the ClientHello, fills in the PSK binder over its truncation (RFC 8446 §4.2.11.2), emits and hashes it. */
+  private sendClientHello(): void {
+    const raw = encodeHandshake(this.ch);
+    if (this.psk) {
+      const hl = suiteParams(this.psk.ticket.cipherSuite).hashLen;
+      const truncated = raw.subarray(0, raw.length - (2 + 1 + hl));
+      const th = this.transcript.hashWith(this.crypto, this.psk.ticket.cipherSuite, truncated);
+      raw.set(finishedVerifyData(this.crypto, this.psk.ticket.cipherSuite, this.psk.early.binderKey('resumption'), th), raw.length - hl);
+    }
+    this.emit({ type: 'handshake-data', level: 'initial', bytes: raw });
+    this.transcript.add(raw);
+  }
 
   private expectServerHello(afterHrr: boolean): State {
     return {
@@ -115,11 +142,18 @@ export class ClientHandshake extends Machine {
         const ks = sh.ext.keyShare;
         // RFC 8446 §4.2.8: the server's share must be in the group we offered.
         if (!ks || ks.group !== this.share.group) fail(AlertDescription.illegal_parameter, 'server key share for a group we did not offer');
-        if (sh.ext.preSharedKey !== undefined || sh.ext.selectedIdentity !== undefined) fail(AlertDescription.illegal_parameter, 'PSK selected but none offered');
+        let early = new EarlySecret(this.crypto, suite);
+        if (sh.ext.selectedIdentity !== undefined) {
+          // RFC 8446 §4.2.11: the selected identity must be one we offered, with the ticket's hash.
+          if (!this.psk || sh.ext.selectedIdentity !== 0) fail(AlertDescription.illegal_parameter, 'PSK selected but not offered');
+          if (suiteParams(this.psk.ticket.cipherSuite).hash !== suiteParams(suite).hash) fail(AlertDescription.illegal_parameter, 'PSK hash differs from the suite');
+          early = new EarlySecret(this.crypto, suite, this.psk.ticket.resumptionSecret);
+          this.resumed = true;
+        }
         const shared = this.share.complete(ks.keyExchange);
         if (!shared) fail(AlertDescription.illegal_parameter, 'invalid server key share');
         this.transcript.add(raw.raw);
-        const hs = new EarlySecret(this.crypto, suite).toHandshake(shared);
+        const hs = early.toHandshake(shared);
         const th = this.transcript.hash(this.crypto, suite);
         const s: Secrets = { hs, chts: hs.clientHandshakeTrafficSecret(th), shts: hs.serverHandshakeTrafficSecret(th) };
         this.keys('handshake', 'write', s.chts, KeylogLabel.clientHandshake);
@@ -169,8 +203,7 @@ export class ClientHandshake extends Machine {
         order: undefined,
       },
     };
-    const [chRaw] = this.send('initial', this.ch);
-    this.transcript.add(chRaw!);
+    this.sendClientHello();
     return this.expectServerHello(true);
   }
 
@@ -195,7 +228,8 @@ export class ClientHandshake extends Machine {
         }
         if (ee.ext.earlyData) fail(AlertDescription.unsupported_extension, 'early_data accepted but not offered');
         this.transcript.add(raw.raw);
-        return this.expectCertificate(s, true);
+        // RFC 8446 §2.2: a PSK handshake carries no Certificate / CertificateVerify.
+        return this.resumed ? this.expectFinished(s) : this.expectCertificate(s, true);
       },
     };
   }
@@ -268,6 +302,7 @@ export class ClientHandshake extends Machine {
           verifyData: finishedVerifyData(this.crypto, suite, s.chts, this.transcript.hash(this.crypto, suite)),
         });
         this.transcript.add(finRaw);
+        this.resumptionMaster = ms.resumptionMasterSecret(this.transcript.hash(this.crypto, suite));
         this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws, finRaw) });
         this.appWrite = cats;
         this.appRead = sats;
@@ -279,7 +314,7 @@ export class ClientHandshake extends Machine {
           type: 'complete',
           alpn: this.alpn,
           cipherSuite: suite,
-          resumed: false,
+          resumed: this.resumed,
           peerCertificates: this.peerCertificates,
           earlyData: 'not-offered',
         });
@@ -307,11 +342,28 @@ export class ClientHandshake extends Machine {
   private connected(): State {
     const st: State = {
       name: 'Connected',
-      handle: (m) => {
+      handle: (m, _raw, nowMs) => {
         const r = this.postHandshake(m);
         if (r) return r;
-        // RFC 8446 §4.6.1: NewSessionTicket; resumption is not implemented, so tickets are read and dropped.
-        if (m.type === 4) return st;
+        if (m.type === 4) {
+          // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce).
+          const suite = this.suite!;
+          this.emit({
+            type: 'session-ticket',
+            ticket: {
+              serverName: this.ccfg.serverName ?? '',
+              alpn: this.alpn ?? '',
+              cipherSuite: suite,
+              ticket: m.ticket.slice(),
+              resumptionSecret: resumptionPsk(this.crypto, suite, this.resumptionMaster!, m.nonce),
+              ageAdd: m.ageAdd,
+              issuedAtMs: nowMs,
+              lifetimeS: m.lifetime,
+              maxEarlyData: m.ext.maxEarlyDataSize ?? 0,
+            },
+          });
+          return st;
+        }
         fail(AlertDescription.unexpected_message, 'unexpected post-handshake message');
       },
     };

@@ -58,6 +58,8 @@ export interface ClientConfig extends CommonConfig {
   trustAnchors?: Uint8Array[];
   /** 'none' skips chain checks (CertificateVerify is still verified); 'event' emits verify-peer and suspends. */
   verify?: 'none' | 'event';
+  /** A ticket from an earlier connection's `session-ticket` event: offered as a PSK with (EC)DHE. */
+  resume?: SessionTicket;
   /** Client certificate, sent when the server asks (RFC 8446 §4.4.2). */
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
@@ -67,6 +69,11 @@ export interface ServerConfig extends CommonConfig {
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
   requestClientCertificate?: boolean;
+  /** Seals/opens tickets; without it, `ticketKey` (32 bytes, AES-256-GCM) enables the default ticketer; with neither, no tickets. */
+  ticketer?: { seal(state: Uint8Array, nowMs: number): Uint8Array; open(t: Uint8Array, nowMs: number): Uint8Array | null };
+  ticketKey?: Uint8Array;
+  /** Ticket lifetime in seconds (RFC 8446 §4.6.1: at most 7 days). Default 7200. */
+  ticketLifetimeS?: number;
 }
 
 export interface ServerChoice {

@@ -36,6 +36,10 @@ export class Transcript {
   hash(c: HandshakeCrypto, suite: CipherSuite): Uint8Array {
     return c.hash(suiteParams(suite).hash, concat(...this.parts));
   }
+  /** The hash of the transcript followed by `extra` (a truncated ClientHello, RFC 8446 §4.2.11.2). */
+  hashWith(c: HandshakeCrypto, suite: CipherSuite, extra: Uint8Array): Uint8Array {
+    return c.hash(suiteParams(suite).hash, concat(...this.parts, extra));
+  }
   /** RFC 8446 §4.4.1: after an HRR, ClientHello1 is replaced by message_hash(Hash(ClientHello1)). */
   rewriteForHrr(c: HandshakeCrypto, suite: CipherSuite): void {
     const h = this.hash(c, suite);

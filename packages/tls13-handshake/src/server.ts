@@ -10,7 +10,8 @@ import { concat, equalBytes } from './codec.js';
 import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
 import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
 import { KeylogLabel } from './events.js';
-import { EarlySecret, finishedVerifyData, isCipherSuite, type CipherSuite, type HandshakeSecret } from './key-schedule.js';
+import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
+import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer } from './ticket.js';
 import {
   certificateVerifyContent,
   DEFAULT_GROUPS,
@@ -34,6 +35,7 @@ interface Negotiated {
   suite: CipherSuite;
   group: number;
   share: Uint8Array;
+  psk?: Uint8Array;
 }
 
 export class ServerHandshake extends Machine {
@@ -41,9 +43,33 @@ export class ServerHandshake extends Machine {
   private pendingAccept: Negotiated | undefined;
   private peerCertificates: Uint8Array[] = [];
   private alpn: string | undefined;
+  private readonly ticketer: Ticketer | undefined;
+  private master: MasterSecret | undefined;
+  private resumed = false;
+
+  /** RFC 8446 §4.2.11: the first identity, if it is our ticket, still valid, with a binder that verifies. */
+  private acceptPsk(ch: ClientHello, raw: Uint8Array, suite: CipherSuite, nowMs: number): Uint8Array | undefined {
+    const offer = ch.ext.preSharedKey;
+    // RFC 8446 §4.2.9: without psk_key_exchange_modes the PSK must not be used; we only do psk_dhe_ke (1).
+    if (!offer || !this.ticketer || !ch.ext.pskModes?.includes(1)) return undefined;
+    const id = offer.identities[0]!;
+    const opened = this.ticketer.open(id.identity, nowMs);
+    const st = opened ? decodeTicketState(opened) : null;
+    if (!st || suiteParams(st.suite).hash !== suiteParams(suite).hash) return undefined;
+    if (nowMs - st.issuedAtMs > st.lifetimeS * 1000 || nowMs < st.issuedAtMs) return undefined;
+    // RFC 8446 §4.2.11.2: the binder covers the ClientHello up to the binders list.
+    const hl = suiteParams(suite).hashLen;
+    let bindersLen = 2;
+    for (const b of offer.binders) bindersLen += 1 + b.length;
+    const th = this.transcript.hashWith(this.crypto, suite, raw.subarray(0, raw.length - bindersLen));
+    const want = finishedVerifyData(this.crypto, suite, new EarlySecret(this.crypto, suite, st.psk).binderKey('resumption'), th);
+    if (offer.binders[0]!.length !== hl || !equalBytes(want, offer.binders[0]!)) fail(AlertDescription.decrypt_error, 'PSK binder does not verify');
+    return st.psk;
+  }
 
   constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
     super(scfg, crypto);
+    this.ticketer = scfg.ticketer ?? (scfg.ticketKey ? aeadTicketer(this.crypto, scfg.ticketKey) : undefined);
   }
 
   start(_nowMs: number): HandshakeEvent[] {
@@ -60,7 +86,7 @@ export class ServerHandshake extends Machine {
   private expectClientHello(hrr: { group: number; suite: CipherSuite } | undefined): State {
     return {
       name: hrr ? 'ExpectSecondClientHello' : 'ExpectClientHello',
-      handle: (m, raw) => {
+      handle: (m, raw, nowMs) => {
         const ch = expect(m, 1);
         // RFC 8446 §4.2.1: TLS 1.3 only, negotiated through supported_versions.
         if (!ch.ext.supportedVersions?.includes(TLS13)) fail(AlertDescription.protocol_version, 'client does not offer TLS 1.3');
@@ -82,15 +108,18 @@ export class ServerHandshake extends Machine {
           // RFC 8446 §4.1.2: the second ClientHello must answer the HRR.
           const ks = ch.ext.keyShares;
           if (ks.length !== 1 || ks[0]!.group !== hrr.group || suite !== hrr.suite) fail(AlertDescription.illegal_parameter, 'second ClientHello does not match the HRR');
+          const psk = this.acceptPsk(ch, raw.raw, suite, nowMs);
           this.transcript.add(raw.raw);
-          return this.offer({ ch, suite, group: hrr.group, share: ks[0]!.keyExchange });
+          return this.offer({ ch, suite, group: hrr.group, share: ks[0]!.keyExchange, psk });
         }
         this.clientRandom = ch.random.slice();
         const withShare = groups.find((g) => ch.ext.keyShares!.some((k) => k.group === g));
-        this.transcript.add(raw.raw);
         if (withShare !== undefined) {
-          return this.offer({ ch, suite, group: withShare, share: ch.ext.keyShares.find((k) => k.group === withShare)!.keyExchange });
+          const psk = this.acceptPsk(ch, raw.raw, suite, nowMs);
+          this.transcript.add(raw.raw);
+          return this.offer({ ch, suite, group: withShare, share: ch.ext.keyShares.find((k) => k.group === withShare)!.keyExchange, psk });
         }
+        this.transcript.add(raw.raw);
         const common = groups.find((g) => ch.ext.supportedGroups!.includes(g));
         // RFC 8446 §4.1.1: no common group → handshake_failure.
         if (common === undefined) fail(AlertDescription.handshake_failure, 'no common group');
@@ -157,10 +186,11 @@ export class ServerHandshake extends Machine {
       sessionId: n.ch.sessionId,
       cipherSuite: suite,
       isHrr: false,
-      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey } },
+      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined },
     });
     this.transcript.add(shRaw!);
-    const hs = new EarlySecret(this.crypto, suite).toHandshake(resp.sharedSecret);
+    this.resumed = n.psk !== undefined;
+    const hs = new EarlySecret(this.crypto, suite, n.psk).toHandshake(resp.sharedSecret);
     const th = this.transcript.hash(this.crypto, suite);
     const chts = hs.clientHandshakeTrafficSecret(th);
     const shts = hs.serverHandshakeTrafficSecret(th);
@@ -170,8 +200,9 @@ export class ServerHandshake extends Machine {
 
     const tp = this.quic ? (choice.transportParams ?? (this.cfg.profile as { transportParams: Uint8Array }).transportParams) : undefined;
     const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp } }];
-    if (this.scfg.requestClientCertificate) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
-    flight.push({ type: 11, context: new Uint8Array(0), entries: choice.certificateChain.map((cert) => ({ cert, ext: {} })) });
+    const certAuth = !this.resumed;
+    if (certAuth && this.scfg.requestClientCertificate) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
+    if (certAuth) flight.push({ type: 11, context: new Uint8Array(0), entries: choice.certificateChain.map((cert) => ({ cert, ext: {} })) });
     const raws: Uint8Array[] = [];
     const add = (m: HandshakeMessage) => {
       const r = encodeHandshake(m);
@@ -179,11 +210,13 @@ export class ServerHandshake extends Machine {
       this.transcript.add(r);
     };
     flight.forEach(add);
-    const signer = this.crypto.signer(choice.privateKey);
-    const scheme = signer.schemes.find((s) => n.ch.ext.signatureAlgorithms!.includes(s));
-    // RFC 8446 §4.4.3: no scheme the client accepts → handshake_failure.
-    if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no common signature scheme');
-    add({ type: 15, scheme, signature: signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
+    if (certAuth) {
+      const signer = this.crypto.signer(choice.privateKey);
+      const scheme = signer.schemes.find((s) => n.ch.ext.signatureAlgorithms!.includes(s));
+      // RFC 8446 §4.4.3: no scheme the client accepts → handshake_failure.
+      if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no common signature scheme');
+      add({ type: 15, scheme, signature: signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
+    }
     add({ type: 20, verifyData: finishedVerifyData(this.crypto, suite, shts, this.transcript.hash(this.crypto, suite)) });
     this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws) });
     const ms = hs.toMaster();
@@ -193,7 +226,19 @@ export class ServerHandshake extends Machine {
     this.recordExporter(ms.exporterMasterSecret(thSF));
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     this.keylog(KeylogLabel.clientApplication, this.appRead);
-    return this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+    this.master = ms;
+    return certAuth && this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+  }
+
+  /** RFC 8446 §4.6.1: one NewSessionTicket after the handshake, at the application level. */
+  private issueTicket(suite: CipherSuite, resumptionMaster: Uint8Array, nowMs: number): void {
+    const nonce = new Uint8Array(1);
+    const r = this.random(4);
+    const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
+    const lifetimeS = Math.min(this.scfg.ticketLifetimeS ?? 7200, 604800);
+    const psk = resumptionPsk(this.crypto, suite, resumptionMaster, nonce);
+    const ticket = this.ticketer!.seal(encodeTicketState({ suite, psk, ageAdd, issuedAtMs: nowMs, lifetimeS, alpn: this.alpn ?? '' }), nowMs);
+    this.send('application', { type: 4, lifetime: lifetimeS, ageAdd, nonce, ticket, ext: {} });
   }
 
   private expectClientCertificate(hs: HandshakeSecret, chts: Uint8Array): State {
@@ -226,7 +271,7 @@ export class ServerHandshake extends Machine {
   private expectClientFinished(chts: Uint8Array): State {
     return {
       name: 'ExpectClientFinished',
-      handle: (m, raw) => {
+      handle: (m, raw, nowMs) => {
         const fin = expect(m, 20);
         const suite = this.suite!;
         const want = finishedVerifyData(this.crypto, suite, chts, this.transcript.hash(this.crypto, suite));
@@ -236,7 +281,8 @@ export class ServerHandshake extends Machine {
         this.emit({ type: 'keys', level: 'application', direction: 'read', cipherSuite: suite, secret: this.appRead! });
         this.readLevel = 'application';
         this.state = 'complete';
-        this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: false, peerCertificates: this.peerCertificates, earlyData: 'not-offered' });
+        this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: this.resumed, peerCertificates: this.peerCertificates, earlyData: 'not-offered' });
+        if (this.ticketer) this.issueTicket(suite, this.master!.resumptionMasterSecret(this.transcript.hash(this.crypto, suite)), nowMs);
         const st: State = {
           name: 'Connected',
           handle: (pm) => this.postHandshake(pm) ?? fail(AlertDescription.unexpected_message, 'unexpected post-handshake message'),

@@ -22,14 +22,14 @@ export interface PairResult {
 export function runPair(
   ccfg: ClientConfig,
   scfg: ServerConfig,
-  opts: { choose?: (e: Extract<HandshakeEvent, { type: 'client-hello' }>) => Partial<ServerChoice>; tamper?: (from: 'client' | 'server', e: Extract<HandshakeEvent, { type: 'handshake-data' }>) => Uint8Array; onVerify?: () => { ok: true } | { ok: false; alert: number } } = {},
+  opts: { choose?: (e: Extract<HandshakeEvent, { type: 'client-hello' }>) => Partial<ServerChoice>; tamper?: (from: 'client' | 'server', e: Extract<HandshakeEvent, { type: 'handshake-data' }>) => Uint8Array; onVerify?: () => { ok: true } | { ok: false; alert: number }; nowMs?: number } = {},
 ): PairResult {
   const client = createClient(ccfg);
   const server = createServer(scfg);
   const clientEvents: HandshakeEvent[] = [];
   const serverEvents: HandshakeEvent[] = [];
-  server.start(0);
-  const queue: { to: 'client' | 'server'; events: HandshakeEvent[] }[] = [{ to: 'server', events: client.start(0) }];
+  server.start(opts.nowMs ?? 0);
+  const queue: { to: 'client' | 'server'; events: HandshakeEvent[] }[] = [{ to: 'server', events: client.start(opts.nowMs ?? 0) }];
   clientEvents.push(...queue[0]!.events);
   for (let guard = 0; queue.length > 0 && guard < 100; guard++) {
     const { to, events } = queue.shift()!;
@@ -39,7 +39,7 @@ export function runPair(
       if (e.type !== 'handshake-data') continue;
       if (target.state === 'failed') break;
       const bytes = opts.tamper ? opts.tamper(to === 'server' ? 'client' : 'server', e) : e.bytes;
-      let out = target.receive(e.level, bytes, 0);
+      let out = target.receive(e.level, bytes, opts.nowMs ?? 0);
       log.push(...out);
       const ch = out.find((x) => x.type === 'client-hello');
       if (ch && ch.type === 'client-hello' && target.state === 'suspended') {
