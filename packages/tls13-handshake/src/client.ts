@@ -80,6 +80,8 @@ export class ClientHandshake extends Machine {
           identities: [{ identity: t.ticket, obfuscatedTicketAge: obfuscateAge(nowMs - t.issuedAtMs, t.ageAdd) }],
           binders: [new Uint8Array(suiteParams(t.cipherSuite).hashLen)],
         };
+        // RFC 8446 §4.2.10: 0-RTT only with a ticket that allows it.
+        if (this.ccfg.enableEarlyData && t.maxEarlyData > 0) ext.earlyData = true;
       }
       this.ch = {
         type: 1,
@@ -90,6 +92,13 @@ export class ClientHandshake extends Machine {
         ext,
       };
       this.sendClientHello();
+      if (this.psk && ext.earlyData) {
+        this.earlyStatus = 'offered';
+        const cs = this.psk.ticket.cipherSuite;
+        const cets = this.psk.early.clientEarlyTrafficSecret(this.transcript.hash(this.crypto, cs));
+        this.emit({ type: 'keys', level: 'early', direction: 'write', cipherSuite: cs, secret: cets });
+        this.keylog(KeylogLabel.clientEarly, cets);
+      }
       this.current = this.expectServerHello(false);
     });
   }
@@ -113,6 +122,8 @@ export class ClientHandshake extends Machine {
   private pendingResume: State | undefined;
   private psk: { ticket: SessionTicket; early: EarlySecret } | undefined;
   private resumed = false;
+  private deferHsWrite = false;
+  private earlyStatus: 'offered' | 'accepted' | 'rejected' | 'not-offered' = 'not-offered';
   private resumptionMaster: Uint8Array | undefined;
 
   /** Encodes the ClientHello, fills in the PSK binder over its truncation (RFC 8446 §4.2.11.2), emits and hashes it. */
@@ -156,7 +167,10 @@ export class ClientHandshake extends Machine {
         const hs = early.toHandshake(shared);
         const th = this.transcript.hash(this.crypto, suite);
         const s: Secrets = { hs, chts: hs.clientHandshakeTrafficSecret(th), shts: hs.serverHandshakeTrafficSecret(th) };
-        this.keys('handshake', 'write', s.chts, KeylogLabel.clientHandshake);
+        // Plain profile with 0-RTT offered: the handshake write keys follow EndOfEarlyData (RFC 8446 §4.5).
+        this.deferHsWrite = this.earlyStatus === 'offered' && !this.quic;
+        if (this.deferHsWrite) this.keylog(KeylogLabel.clientHandshake, s.chts);
+        else this.keys('handshake', 'write', s.chts, KeylogLabel.clientHandshake);
         this.keys('handshake', 'read', s.shts, KeylogLabel.serverHandshake);
         this.readLevel = 'handshake';
         return this.expectEncryptedExtensions(s);
@@ -194,12 +208,18 @@ export class ClientHandshake extends Machine {
     this.transcript.rewriteForHrr(this.crypto, suite);
     this.transcript.add(raw.raw);
     if (g !== undefined) this.share = this.crypto.keyShare(g as NamedGroup);
+    if (this.earlyStatus === 'offered') {
+      this.earlyStatus = 'rejected';
+      this.emit({ type: 'early-data', status: 'rejected' });
+    }
     this.ch = {
       ...this.ch,
       ext: {
         ...this.ch.ext,
         keyShares: [{ group: this.share.group, keyExchange: this.share.publicKey }],
         cookie: hrr.ext.cookie,
+        // RFC 8446 §4.2.10: no early_data in the ClientHello after a HelloRetryRequest.
+        earlyData: undefined,
         order: undefined,
       },
     };
@@ -226,7 +246,12 @@ export class ClientHandshake extends Machine {
           // RFC 8446 §4.2: an extension we did not offer → unsupported_extension.
           fail(AlertDescription.unsupported_extension, 'quic_transport_parameters outside QUIC');
         }
-        if (ee.ext.earlyData) fail(AlertDescription.unsupported_extension, 'early_data accepted but not offered');
+        if (this.earlyStatus === 'offered') {
+          // RFC 8446 §4.2.10: acceptance is only valid for our first PSK identity.
+          if (ee.ext.earlyData && !this.resumed) fail(AlertDescription.illegal_parameter, 'early data accepted without the PSK');
+          this.earlyStatus = ee.ext.earlyData ? 'accepted' : 'rejected';
+          this.emit({ type: 'early-data', status: this.earlyStatus });
+        } else if (ee.ext.earlyData) fail(AlertDescription.unsupported_extension, 'early_data accepted but not offered');
         this.transcript.add(raw.raw);
         // RFC 8446 §2.2: a PSK handshake carries no Certificate / CertificateVerify.
         return this.resumed ? this.expectFinished(s) : this.expectCertificate(s, true);
@@ -297,6 +322,13 @@ export class ClientHandshake extends Machine {
         const flight: HandshakeMessage[] = [];
         if (this.certRequest) flight.push(...this.clientCertificateFlight(this.certRequest));
         const raws = flight.map(encodeHandshake);
+        if (this.deferHsWrite && this.earlyStatus === 'accepted') {
+          // RFC 8446 §4.5: EndOfEarlyData under the early keys, then switch to the handshake keys.
+          const eoed = encodeHandshake({ type: 5 });
+          this.transcript.add(eoed);
+          this.emit({ type: 'handshake-data', level: 'early', bytes: eoed });
+        }
+        if (this.deferHsWrite) this.emit({ type: 'keys', level: 'handshake', direction: 'write', cipherSuite: suite, secret: s.chts });
         const finRaw = encodeHandshake({
           type: 20,
           verifyData: finishedVerifyData(this.crypto, suite, s.chts, this.transcript.hash(this.crypto, suite)),
@@ -316,7 +348,7 @@ export class ClientHandshake extends Machine {
           cipherSuite: suite,
           resumed: this.resumed,
           peerCertificates: this.peerCertificates,
-          earlyData: 'not-offered',
+          earlyData: this.earlyStatus === 'offered' ? 'rejected' : this.earlyStatus,
         });
         return this.connected();
       },
@@ -346,6 +378,8 @@ export class ClientHandshake extends Machine {
         const r = this.postHandshake(m);
         if (r) return r;
         if (m.type === 4) {
+          // RFC 9001 §4.6.1: in QUIC a max_early_data_size other than 0xffffffff is a protocol violation.
+          if (this.quic && m.ext.maxEarlyDataSize !== undefined && m.ext.maxEarlyDataSize !== 0xffffffff) fail(AlertDescription.illegal_parameter, 'QUIC max_early_data_size must be 0xffffffff');
           // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce).
           const suite = this.suite!;
           this.emit({

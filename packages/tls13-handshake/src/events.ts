@@ -60,6 +60,8 @@ export interface ClientConfig extends CommonConfig {
   verify?: 'none' | 'event';
   /** A ticket from an earlier connection's `session-ticket` event: offered as a PSK with (EC)DHE. */
   resume?: SessionTicket;
+  /** Offer 0-RTT with `resume` when the ticket allows it: `keys(early, write)` follows the ClientHello. */
+  enableEarlyData?: boolean;
   /** Client certificate, sent when the server asks (RFC 8446 §4.4.2). */
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
@@ -74,6 +76,10 @@ export interface ServerConfig extends CommonConfig {
   ticketKey?: Uint8Array;
   /** Ticket lifetime in seconds (RFC 8446 §4.6.1: at most 7 days). Default 7200. */
   ticketLifetimeS?: number;
+  /** max_early_data_size advertised in tickets; QUIC allows only 0 or 0xffffffff (RFC 9001 §4.6.1). Default 0 (no 0-RTT). */
+  maxEarlyData?: number;
+  /** Single-use ticket guard for 0-RTT (e.g. a shared StrikeRegister); without it 0-RTT is always rejected. */
+  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
 }
 
 export interface ServerChoice {
@@ -81,6 +87,8 @@ export interface ServerChoice {
   privateKey: Uint8Array;
   alpn: string;
   transportParams?: Uint8Array;
+  /** false rejects offered 0-RTT (default: accept when the ticket, ALPN and anti-replay allow). */
+  earlyData?: boolean;
 }
 
 export interface Handshake {

@@ -38,4 +38,4 @@ export { AlertDescription, TlsAlertError } from './alert.js';
 export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys } from './key-schedule.js';
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, Signer } from './crypto/provider.js';
-export { aeadTicketer, type Ticketer } from './ticket.js';
+export { aeadTicketer, StrikeRegister, type Ticketer } from './ticket.js';

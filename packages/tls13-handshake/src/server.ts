@@ -11,7 +11,7 @@ import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
 import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
 import { KeylogLabel } from './events.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
-import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer } from './ticket.js';
+import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer, type TicketState } from './ticket.js';
 import {
   certificateVerifyContent,
   DEFAULT_GROUPS,
@@ -35,7 +35,10 @@ interface Negotiated {
   suite: CipherSuite;
   group: number;
   share: Uint8Array;
-  psk?: Uint8Array;
+  psk?: TicketState;
+  /** The client offered 0-RTT in its first ClientHello (RFC 8446 §4.2.10). */
+  earlyOffered: boolean;
+  nowMs: number;
 }
 
 export class ServerHandshake extends Machine {
@@ -45,10 +48,11 @@ export class ServerHandshake extends Machine {
   private alpn: string | undefined;
   private readonly ticketer: Ticketer | undefined;
   private master: MasterSecret | undefined;
+  private earlyStatus: 'accepted' | 'rejected' | 'not-offered' = 'not-offered';
   private resumed = false;
 
   /** RFC 8446 §4.2.11: the first identity, if it is our ticket, still valid, with a binder that verifies. */
-  private acceptPsk(ch: ClientHello, raw: Uint8Array, suite: CipherSuite, nowMs: number): Uint8Array | undefined {
+  private acceptPsk(ch: ClientHello, raw: Uint8Array, suite: CipherSuite, nowMs: number): TicketState | undefined {
     const offer = ch.ext.preSharedKey;
     // RFC 8446 §4.2.9: without psk_key_exchange_modes the PSK must not be used; we only do psk_dhe_ke (1).
     if (!offer || !this.ticketer || !ch.ext.pskModes?.includes(1)) return undefined;
@@ -64,7 +68,7 @@ export class ServerHandshake extends Machine {
     const th = this.transcript.hashWith(this.crypto, suite, raw.subarray(0, raw.length - bindersLen));
     const want = finishedVerifyData(this.crypto, suite, new EarlySecret(this.crypto, suite, st.psk).binderKey('resumption'), th);
     if (offer.binders[0]!.length !== hl || !equalBytes(want, offer.binders[0]!)) fail(AlertDescription.decrypt_error, 'PSK binder does not verify');
-    return st.psk;
+    return st;
   }
 
   constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
@@ -110,14 +114,14 @@ export class ServerHandshake extends Machine {
           if (ks.length !== 1 || ks[0]!.group !== hrr.group || suite !== hrr.suite) fail(AlertDescription.illegal_parameter, 'second ClientHello does not match the HRR');
           const psk = this.acceptPsk(ch, raw.raw, suite, nowMs);
           this.transcript.add(raw.raw);
-          return this.offer({ ch, suite, group: hrr.group, share: ks[0]!.keyExchange, psk });
+          return this.offer({ ch, suite, group: hrr.group, share: ks[0]!.keyExchange, psk, earlyOffered: false, nowMs });
         }
         this.clientRandom = ch.random.slice();
         const withShare = groups.find((g) => ch.ext.keyShares!.some((k) => k.group === g));
         if (withShare !== undefined) {
           const psk = this.acceptPsk(ch, raw.raw, suite, nowMs);
           this.transcript.add(raw.raw);
-          return this.offer({ ch, suite, group: withShare, share: ch.ext.keyShares.find((k) => k.group === withShare)!.keyExchange, psk });
+          return this.offer({ ch, suite, group: withShare, share: ch.ext.keyShares.find((k) => k.group === withShare)!.keyExchange, psk, earlyOffered: ch.ext.earlyData === true, nowMs });
         }
         this.transcript.add(raw.raw);
         const common = groups.find((g) => ch.ext.supportedGroups!.includes(g));
@@ -188,18 +192,31 @@ export class ServerHandshake extends Machine {
       isHrr: false,
       ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined },
     });
-    this.transcript.add(shRaw!);
     this.resumed = n.psk !== undefined;
-    const hs = new EarlySecret(this.crypto, suite, n.psk).toHandshake(resp.sharedSecret);
+    const early = new EarlySecret(this.crypto, suite, n.psk?.psk);
+    const chHash = this.transcript.hash(this.crypto, suite); // ClientHello only: no HRR when 0-RTT is possible
+    this.transcript.add(shRaw!);
+    const hs = early.toHandshake(resp.sharedSecret);
     const th = this.transcript.hash(this.crypto, suite);
     const chts = hs.clientHandshakeTrafficSecret(th);
     const shts = hs.serverHandshakeTrafficSecret(th);
     this.keys('handshake', 'write', shts, KeylogLabel.serverHandshake);
-    this.keys('handshake', 'read', chts, KeylogLabel.clientHandshake);
-    this.readLevel = 'handshake';
+    // RFC 8446 §4.2.10: accept 0-RTT only for a resumed first ClientHello whose ticket allows it, with the
+    // ticket's suite and ALPN, and only once per ticket (anti-replay, §8.1).
+    const st = n.psk;
+    this.earlyStatus = !n.earlyOffered ? 'not-offered'
+      : st && st.maxEarlyData > 0 && st.suite === suite && st.alpn === (this.alpn ?? '') && choice.earlyData !== false &&
+          this.scfg.antiReplay?.firstUse(this.crypto.hash('sha256', n.ch.ext.preSharedKey!.identities[0]!.identity), n.nowMs) === true
+        ? 'accepted' : 'rejected';
+    if (this.earlyStatus === 'accepted') this.keys('early', 'read', early.clientEarlyTrafficSecret(chHash), KeylogLabel.clientEarly);
+    const waitEoed = this.earlyStatus === 'accepted' && !this.quic;
+    if (!waitEoed) this.keys('handshake', 'read', chts, KeylogLabel.clientHandshake);
+    else this.keylog(KeylogLabel.clientHandshake, chts);
+    this.readLevel = waitEoed ? 'early' : 'handshake';
+    if (this.earlyStatus !== 'not-offered') this.emit({ type: 'early-data', status: this.earlyStatus });
 
     const tp = this.quic ? (choice.transportParams ?? (this.cfg.profile as { transportParams: Uint8Array }).transportParams) : undefined;
-    const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp } }];
+    const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp, earlyData: this.earlyStatus === 'accepted' || undefined } }];
     const certAuth = !this.resumed;
     if (certAuth && this.scfg.requestClientCertificate) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
     if (certAuth) flight.push({ type: 11, context: new Uint8Array(0), entries: choice.certificateChain.map((cert) => ({ cert, ext: {} })) });
@@ -227,7 +244,22 @@ export class ServerHandshake extends Machine {
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     this.keylog(KeylogLabel.clientApplication, this.appRead);
     this.master = ms;
-    return certAuth && this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+    const after = certAuth && this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+    return waitEoed ? this.expectEndOfEarlyData(chts, after) : after;
+  }
+
+  /** RFC 8446 §4.5 (plain profile): EndOfEarlyData at the early level, then the handshake read keys. */
+  private expectEndOfEarlyData(chts: Uint8Array, next: State): State {
+    return {
+      name: 'ExpectEndOfEarlyData',
+      handle: (m, raw) => {
+        expect(m, 5);
+        this.transcript.add(raw.raw);
+        this.emit({ type: 'keys', level: 'handshake', direction: 'read', cipherSuite: this.suite!, secret: chts });
+        this.readLevel = 'handshake';
+        return next;
+      },
+    };
   }
 
   /** RFC 8446 §4.6.1: one NewSessionTicket after the handshake, at the application level. */
@@ -237,8 +269,10 @@ export class ServerHandshake extends Machine {
     const ageAdd = ((r[0]! << 24) | (r[1]! << 16) | (r[2]! << 8) | r[3]!) >>> 0;
     const lifetimeS = Math.min(this.scfg.ticketLifetimeS ?? 7200, 604800);
     const psk = resumptionPsk(this.crypto, suite, resumptionMaster, nonce);
-    const ticket = this.ticketer!.seal(encodeTicketState({ suite, psk, ageAdd, issuedAtMs: nowMs, lifetimeS, alpn: this.alpn ?? '' }), nowMs);
-    this.send('application', { type: 4, lifetime: lifetimeS, ageAdd, nonce, ticket, ext: {} });
+    // RFC 9001 §4.6.1: in QUIC max_early_data_size is 0xffffffff when 0-RTT is allowed.
+    const maxEarlyData = (this.scfg.maxEarlyData ?? 0) > 0 ? (this.quic ? 0xffffffff : this.scfg.maxEarlyData!) : 0;
+    const ticket = this.ticketer!.seal(encodeTicketState({ suite, psk, ageAdd, issuedAtMs: nowMs, lifetimeS, alpn: this.alpn ?? '', maxEarlyData }), nowMs);
+    this.send('application', { type: 4, lifetime: lifetimeS, ageAdd, nonce, ticket, ext: { maxEarlyDataSize: maxEarlyData > 0 ? maxEarlyData : undefined } });
   }
 
   private expectClientCertificate(hs: HandshakeSecret, chts: Uint8Array): State {
@@ -281,7 +315,7 @@ export class ServerHandshake extends Machine {
         this.emit({ type: 'keys', level: 'application', direction: 'read', cipherSuite: suite, secret: this.appRead! });
         this.readLevel = 'application';
         this.state = 'complete';
-        this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: this.resumed, peerCertificates: this.peerCertificates, earlyData: 'not-offered' });
+        this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: this.resumed, peerCertificates: this.peerCertificates, earlyData: this.earlyStatus });
         if (this.ticketer) this.issueTicket(suite, this.master!.resumptionMasterSecret(this.transcript.hash(this.crypto, suite)), nowMs);
         const st: State = {
           name: 'Connected',

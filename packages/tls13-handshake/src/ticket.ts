@@ -21,6 +21,7 @@ export interface TicketState {
   issuedAtMs: number;
   lifetimeS: number;
   alpn: string;
+  maxEarlyData: number;
 }
 
 /** The default ticketer: AES-256-GCM(key) with a 12-byte random nonce prepended. */
@@ -53,6 +54,7 @@ export function encodeTicketState(s: TicketState): Uint8Array {
     .u32(s.issuedAtMs >>> 0)
     .u32(s.lifetimeS)
     .vecBytes(1, new TextEncoder().encode(s.alpn))
+    .u32(s.maxEarlyData)
     .finish();
 }
 
@@ -66,8 +68,9 @@ export function decodeTicketState(b: Uint8Array): TicketState | null {
     const issuedAtMs = r.u32() * 0x100000000 + r.u32();
     const lifetimeS = r.u32();
     const alpn = new TextDecoder().decode(r.vec(1));
+    const maxEarlyData = r.u32();
     r.end();
-    return isCipherSuite(suite) ? { suite, psk, ageAdd, issuedAtMs, lifetimeS, alpn } : null;
+    return isCipherSuite(suite) ? { suite, psk, ageAdd, issuedAtMs, lifetimeS, alpn, maxEarlyData } : null;
   } catch {
     return null;
   }
@@ -76,4 +79,22 @@ export function decodeTicketState(b: Uint8Array): TicketState | null {
 /** RFC 8446 §4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32. */
 export function obfuscateAge(ageMs: number, ageAdd: number): number {
   return (Math.max(0, Math.floor(ageMs)) + ageAdd) >>> 0;
+}
+
+/**
+ * Anti-replay for 0-RTT (RFC 8446 §8.1, single-use tickets): remembers ticket ids it
+ * has seen, bounded in size (oldest forgotten first). Share one instance across the
+ * server's connections through ServerConfig.antiReplay.
+ */
+export class StrikeRegister {
+  private readonly seen = new Set<string>();
+  constructor(private readonly maxEntries = 100_000) {}
+  /** True the first time `ticketId` is presented, false on a replay. */
+  firstUse(ticketId: Uint8Array, _nowMs: number): boolean {
+    const k = Array.from(ticketId, (x) => x.toString(16).padStart(2, '0')).join('');
+    if (this.seen.has(k)) return false;
+    this.seen.add(k);
+    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
 }
