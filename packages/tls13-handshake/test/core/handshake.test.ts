@@ -163,6 +163,17 @@ describe('negative: peer faults end in an alert event', () => {
     });
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(70);
   });
+  it('a TLS 1.2 ServerHello carrying the downgrade sentinel → illegal_parameter(47)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => {
+        if (from !== 'server' || e.level !== 'initial') return e.bytes;
+        const b = Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304'), 'hex'));
+        b.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 6 + 24);
+        return b;
+      },
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(47);
+  });
   it('a ClientHello without TLS 1.3 in supported_versions → protocol_version(70)', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
       tamper: (from, e) => Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b0003020304', '002b0003020303'), 'hex')),
