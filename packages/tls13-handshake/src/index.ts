@@ -14,6 +14,8 @@ function providerOf(cfg: { crypto?: HandshakeCrypto }): HandshakeCrypto {
 }
 
 export function createClient(cfg: ClientConfig): Handshake {
+  // Chain verification ('chain') is not in this build: refuse rather than silently skip it.
+  if (cfg.verify !== 'none' && cfg.verify !== 'event') throw new TypeError("ClientConfig.verify must be 'none' or 'event' (chain verification is not available in this build)");
   return new ClientHandshake(cfg, providerOf(cfg));
 }
 

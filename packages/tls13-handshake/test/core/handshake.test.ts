@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CipherSuite, GroupName } from '../../src/index.js';
+import { createClient, type CipherSuite, type GroupName } from '../../src/index.js';
 import { fixture, ofType, runPair } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
@@ -179,6 +179,9 @@ describe('negative: peer faults end in an alert event', () => {
       tamper: (from, e) => Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b0003020304', '002b0003020303'), 'hex')),
     });
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(70);
+  });
+  it('a client without an explicit verify mode is refused (no silent skip of chain verification)', () => {
+    expect(() => createClient({ profile: { kind: 'tls' }, alpn: [], crypto })).toThrow(TypeError);
   });
   it('data at the wrong level → unexpected_message(10); API misuse throws', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
