@@ -48,3 +48,32 @@ describe('random bytes to receive() at each state and level never throw', () => 
     }
   }
 });
+
+import { StrikeRegister } from '../../src/ticket.js';
+import { ofType, runPair } from './pair.js';
+
+describe('random bytes in the resumption / 0-RTT states never throw', () => {
+  const ticketKey = new Uint8Array(32).fill(5);
+  const first = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey, maxEarlyData: 1024 });
+  const ticket = ofType(first.clientEvents, 'session-ticket')[0]!.ticket;
+
+  it('server awaiting EndOfEarlyData, and client after a resumed ServerHello', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...LEVELS), fc.uint8Array({ maxLength: 200 }), fc.boolean(), (level, bytes, serverSide) => {
+        const c = createClient({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', resume: ticket, enableEarlyData: true });
+        const s = createServer({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey, maxEarlyData: 1024, antiReplay: new StrikeRegister() });
+        s.start(0);
+        const ch = c.start(0).find((e) => e.type === 'handshake-data')!;
+        s.receive('initial', (ch as { bytes: Uint8Array }).bytes, 0);
+        const flight = s.accept({ certificateChain: serverChain(), privateKey: serverKey(), alpn: 'h2' });
+        expect(s.readLevel).toBe('early');
+        const h = serverSide ? s : c;
+        if (!serverSide) c.receive('initial', (flight.find((e) => e.type === 'handshake-data') as { bytes: Uint8Array }).bytes, 0);
+        const evs = h.receive(level, bytes, 0);
+        const alert = evs.find((e) => e.type === 'alert') as { description: number } | undefined;
+        if (alert) expect(alert.description).not.toBe(80);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
