@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeTransportParameters,
+  encodeTransportParameters,
+  isReservedTransportParameterId,
+  QuicWireError,
+  TransportErrorCode,
+  type TransportParameters,
+} from '../src/index.js';
+import { hex, toHex } from './hex.js';
+
+const FULL_SERVER: TransportParameters = {
+  originalDestinationConnectionId: hex('8394c8f03e515708'),
+  maxIdleTimeout: 30000,
+  statelessResetToken: new Uint8Array(16).fill(9),
+  maxUdpPayloadSize: 1472,
+  initialMaxData: 1 << 24,
+  initialMaxStreamDataBidiLocal: 1 << 20,
+  initialMaxStreamDataBidiRemote: 1 << 20,
+  initialMaxStreamDataUni: 1 << 18,
+  initialMaxStreamsBidi: 100,
+  initialMaxStreamsUni: 3,
+  ackDelayExponent: 8,
+  maxAckDelay: 20,
+  disableActiveMigration: true,
+  preferredAddress: {
+    ipv4Address: hex('7f000001'),
+    ipv4Port: 4433,
+    ipv6Address: hex('00000000000000000000000000000001'),
+    ipv6Port: 4434,
+    connectionId: hex('0102030405'),
+    statelessResetToken: new Uint8Array(16).fill(5),
+  },
+  activeConnectionIdLimit: 4,
+  initialSourceConnectionId: hex('f067a5502a4262b5'),
+  retrySourceConnectionId: hex('aabbcc'),
+  versionInformation: { chosenVersion: 1, availableVersions: [1, 0x6b3343cf] },
+  maxDatagramFrameSize: 65535,
+  unknown: [{ id: 27n + 31n * 1000n, value: hex('cafe') }],
+};
+
+const param = (id: string, value: string) => id + (value.length / 2).toString(16).padStart(2, '0') + value;
+
+function codeOf(bytes: Uint8Array, sender: 'client' | 'server' = 'server'): number | undefined {
+  try {
+    decodeTransportParameters(bytes, sender);
+  } catch (e) {
+    if (QuicWireError.isInstance(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('transport parameters (RFC 9000 §18)', () => {
+  it('every defined parameter round-trips, unknown ones preserved', () => {
+    const bytes = encodeTransportParameters(FULL_SERVER);
+    expect(decodeTransportParameters(bytes, 'server')).toEqual(FULL_SERVER);
+    expect(toHex(encodeTransportParameters(decodeTransportParameters(bytes, 'server')))).toBe(toHex(bytes));
+  });
+
+  it('GREASE ids are 31 * N + 27 (§18.1)', () => {
+    expect(isReservedTransportParameterId(27n)).toBe(true);
+    expect(isReservedTransportParameterId(27n + 31n * 5n)).toBe(true);
+    expect(isReservedTransportParameterId(28n)).toBe(false);
+  });
+
+  const E = TransportErrorCode.TRANSPORT_PARAMETER_ERROR;
+  const bad: Array<[string, string, 'client' | 'server']> = [
+    ['a duplicate parameter (§7.4)', param('04', '01') + param('04', '02'), 'server'],
+    ['max_udp_payload_size below 1200', param('03', '44af'), 'server'],
+    ['ack_delay_exponent above 20', param('0a', '15'), 'server'],
+    ['max_ack_delay of 2^14', param('0b', '8000' + '4000'), 'server'],
+    ['active_connection_id_limit below 2', param('0e', '01'), 'server'],
+    ['initial_max_streams_bidi above 2^60', param('08', 'd000000000000001'), 'server'],
+    ['a varint parameter with trailing bytes', param('04', '0100'), 'server'],
+    ['a stateless_reset_token of 15 bytes', param('02', '00'.repeat(15)), 'server'],
+    ['disable_active_migration with a value', param('0c', '00'), 'server'],
+    ['a connection ID of 21 bytes', param('0f', '00'.repeat(21)), 'server'],
+    ['preferred_address with a zero-length CID', param('0d', '00'.repeat(24) + '00' + '00'.repeat(16)), 'server'],
+    ['version_information not a multiple of 4', param('11', '000000010000'), 'server'],
+    ['version_information choosing version 0', param('11', '00000000'), 'server'],
+    ['a client sending original_destination_connection_id', param('00', '01'), 'client'],
+    ['a client sending stateless_reset_token', param('02', '00'.repeat(16)), 'client'],
+    ['a client sending preferred_address', param('0d', '00'.repeat(24) + '01aa' + '00'.repeat(16)), 'client'],
+    ['a client sending retry_source_connection_id', param('10', '01'), 'client'],
+    ['a truncated parameter', '0405', 'server'],
+  ];
+  for (const [name, bytes, sender] of bad) {
+    it(`${name} → TRANSPORT_PARAMETER_ERROR`, () => {
+      expect(codeOf(hex(bytes), sender)).toBe(E);
+    });
+  }
+
+  it('boundary values are accepted', () => {
+    const tp = decodeTransportParameters(hex(param('03', '44b0') + param('0a', '14') + param('0b', '7fff') + param('0e', '02') + param('08', 'd000000000000000')), 'client');
+    expect([tp.maxUdpPayloadSize, tp.ackDelayExponent, tp.maxAckDelay, tp.activeConnectionIdLimit]).toEqual([1200, 20, 16383, 2]);
+  });
+});
