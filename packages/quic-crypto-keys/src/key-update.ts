@@ -1,0 +1,149 @@
+/**
+ * @module key-update
+ * 1-RTT key update (RFC 9001 §6; RFC 9369 §3.3.2 for v2 labels): the next
+ * generation of each traffic secret is HKDF-Expand-Label(secret, "quic ku",
+ * "", Hash.length); the header protection keys are not updated (§6.1).
+ *
+ * `KeyPhase` holds the 1-RTT keys of both directions and answers the
+ * questions the transport asks per packet: which key phase bit to send,
+ * which read key to try for a received bit (current, the precomputed next
+ * one — precomputed so a key update costs no visible time, §6.3 — or the
+ * previous one kept for reordered packets, §6.5), and when the keys rotate.
+ * Time is the transport's business: it calls `discardPreviousReadKey()`
+ * three PTOs after a rotation (§6.5) and decides when to `initiate()`.
+ */
+import { headerKey, type HeaderKey } from './header-protection.js';
+import { hkdfExpandLabel } from './hkdf.js';
+import { keyMaterial } from './keys.js';
+import { packetKey, type PacketKey } from './packet-protection.js';
+import type { CryptoProvider } from './provider.js';
+import { suiteParams, versionConstants } from './suites.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** RFC 9001 §6.1: the next generation of a 1-RTT traffic secret. */
+export function nextSecret(version: number, suite: number, secret: Uint8Array): Uint8Array {
+  const p = suiteParams(suite);
+  return hkdfExpandLabel(p.hash, secret, versionConstants(version).kuLabel, EMPTY, secret.length);
+}
+
+export type ReadGeneration = 'current' | 'next' | 'previous';
+
+export class KeyPhase {
+  /** Header protection keys (fixed for the life of the connection). */
+  readonly readHeader: HeaderKey;
+  readonly writeHeader: HeaderKey;
+  private readPhase: 0 | 1 = 0;
+  private writePhase: 0 | 1 = 0;
+  private readSecret: Uint8Array;
+  private writeSecret: Uint8Array;
+  private readCurrent: PacketKey;
+  private readNext: PacketKey;
+  private readPrevious: PacketKey | null = null;
+  private write: PacketKey;
+  /** Lowest packet number opened in the current read phase: below it a flipped bit means "previous". */
+  private firstPnInReadPhase: number | undefined;
+  /** Incremented at every write-key rotation; the transport tags sent packets with it. */
+  private writeGen = 0;
+  private writeConfirmed = true;
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly version: number,
+    private readonly suite: number,
+    secrets: { read: Uint8Array; write: Uint8Array },
+  ) {
+    const r = keyMaterial(version, suite, secrets.read);
+    const w = keyMaterial(version, suite, secrets.write);
+    this.readHeader = headerKey(provider, suite, r.hp);
+    this.writeHeader = headerKey(provider, suite, w.hp);
+    this.readSecret = secrets.read;
+    this.writeSecret = secrets.write;
+    this.readCurrent = packetKey(provider, suite, r.key, r.iv);
+    this.write = packetKey(provider, suite, w.key, w.iv);
+    this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
+  }
+
+  private derivePacketKey(secret: Uint8Array): PacketKey {
+    const m = keyMaterial(this.version, this.suite, secret);
+    return packetKey(this.provider, this.suite, m.key, m.iv);
+  }
+
+  /** The Key Phase bit to put in outgoing short headers. */
+  get keyPhaseBit(): 0 | 1 {
+    return this.writePhase;
+  }
+
+  get writeKey(): PacketKey {
+    return this.write;
+  }
+
+  /** Write-key generation (0 at the start); record it with each sent packet for `confirmWrite`. */
+  get writeGeneration(): number {
+    return this.writeGen;
+  }
+
+  /** RFC 9001 §6.1: a new update may start only after a packet of the current write phase was acknowledged. */
+  get canInitiate(): boolean {
+    return this.writeConfirmed && this.readPhase === this.writePhase;
+  }
+
+  /** The key to open a received 1-RTT packet whose (unprotected) Key Phase bit is `bit`; null when no key fits. */
+  readKeyFor(bit: 0 | 1, pn: number): { key: PacketKey; generation: ReadGeneration } | null {
+    if (bit === this.readPhase) return { key: this.readCurrent, generation: 'current' };
+    // §6.5: a flipped bit on a packet older than the current phase belongs to the previous keys.
+    if (this.firstPnInReadPhase !== undefined && pn < this.firstPnInReadPhase) {
+      return this.readPrevious ? { key: this.readPrevious, generation: 'previous' } : null;
+    }
+    return { key: this.readNext, generation: 'next' };
+  }
+
+  /**
+   * Report a packet that authenticated with `generation`. A 'next' packet
+   * means the peer moved to the new keys: read keys rotate, and if the peer
+   * initiated, our write keys follow (§6.2). Returns true when keys rotated.
+   */
+  onPacketOpened(generation: ReadGeneration, pn: number): boolean {
+    if (generation === 'previous') return false;
+    if (generation === 'current') {
+      if (this.firstPnInReadPhase === undefined || pn < this.firstPnInReadPhase) this.firstPnInReadPhase = pn;
+      return false;
+    }
+    this.readPrevious = this.readCurrent;
+    this.readCurrent = this.readNext;
+    this.readSecret = nextSecret(this.version, this.suite, this.readSecret);
+    this.readNext = this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret));
+    this.readPhase ^= 1;
+    this.firstPnInReadPhase = pn;
+    if (this.writePhase !== this.readPhase) this.rotateWrite(); // the peer initiated: respond
+    return true;
+  }
+
+  /** Start a key update (§6.1): new write keys now; the peer answers with the same phase. */
+  initiate(): void {
+    if (!this.canInitiate) throw new Error('key update not allowed before the previous one is acknowledged');
+    this.rotateWrite();
+  }
+
+  private rotateWrite(): void {
+    this.writeSecret = nextSecret(this.version, this.suite, this.writeSecret);
+    this.write = this.derivePacketKey(this.writeSecret);
+    this.writePhase ^= 1;
+    this.writeGen++;
+    this.writeConfirmed = false;
+  }
+
+  /** An ACK arrived for a packet sent with write generation `generation`. */
+  confirmWrite(generation: number): void {
+    if (generation === this.writeGen) this.writeConfirmed = true;
+  }
+
+  /** §6.5: drop the previous read key (the transport calls this ~3 PTOs after a rotation). */
+  discardPreviousReadKey(): void {
+    this.readPrevious = null;
+  }
+
+  get hasPreviousReadKey(): boolean {
+    return this.readPrevious !== null;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * @module keys
+ * Packet protection keys from secrets: Initial secrets from the client's
+ * Destination Connection ID (RFC 9001 §5.2; RFC 9369 §3.3.1 for v2), and
+ * key / IV / header-protection key from any traffic secret (RFC 9001 §5.1)
+ * with the version's labels ("quic key" or "quicv2 key", ...).
+ */
+import { headerKey, type HeaderKey } from './header-protection.js';
+import { hkdfExpandLabel, hkdfExtract, hashLength } from './hkdf.js';
+import { packetKey, type PacketKey } from './packet-protection.js';
+import type { CryptoProvider } from './provider.js';
+import { CipherSuite, suiteParams, versionConstants } from './suites.js';
+
+export interface DirectionalKeys {
+  packet: PacketKey;
+  header: HeaderKey;
+}
+
+export interface KeyMaterial {
+  key: Uint8Array;
+  iv: Uint8Array;
+  hp: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** RFC 9001 §5.2: client_initial_secret and server_initial_secret for `clientDcid`. */
+export function initialSecrets(version: number, clientDcid: Uint8Array): { client: Uint8Array; server: Uint8Array } {
+  const initial = hkdfExtract('sha256', versionConstants(version).initialSalt, clientDcid);
+  return {
+    client: hkdfExpandLabel('sha256', initial, 'client in', EMPTY, 32),
+    server: hkdfExpandLabel('sha256', initial, 'server in', EMPTY, 32),
+  };
+}
+
+/** RFC 9001 §5.1: key, IV and header-protection key from a traffic secret. */
+export function keyMaterial(version: number, suite: number, secret: Uint8Array): KeyMaterial {
+  const v = versionConstants(version);
+  const p = suiteParams(suite);
+  if (secret.length !== hashLength(p.hash)) throw new RangeError(`a ${p.hash} traffic secret is ${hashLength(p.hash)} bytes, got ${secret.length}`);
+  return {
+    key: hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength),
+    iv: hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12),
+    hp: hkdfExpandLabel(p.hash, secret, v.hpLabel, EMPTY, p.keyLength),
+  };
+}
+
+/** Packet and header keys for one direction from a TLS traffic secret. */
+export function keysFromSecret(provider: CryptoProvider, version: number, suite: number, secret: Uint8Array): DirectionalKeys {
+  const m = keyMaterial(version, suite, secret);
+  return { packet: packetKey(provider, suite, m.key, m.iv), header: headerKey(provider, suite, m.hp) };
+}
+
+/** Initial keys (always TLS_AES_128_GCM_SHA256, RFC 9001 §5.2) for `side`: it writes with its own secret and reads with the peer's. */
+export function initialKeys(provider: CryptoProvider, version: number, clientDcid: Uint8Array, side: 'client' | 'server'): { read: DirectionalKeys; write: DirectionalKeys } {
+  const s = initialSecrets(version, clientDcid);
+  const suite = CipherSuite.TLS_AES_128_GCM_SHA256;
+  const client = keysFromSecret(provider, version, suite, s.client);
+  const server = keysFromSecret(provider, version, suite, s.server);
+  return side === 'client' ? { read: server, write: client } : { read: client, write: server };
+}

@@ -1,0 +1,76 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CipherSuite, KeyPhase, nextSecret, QuicVersion, type PacketKey } from '../src/index.js';
+import { hex, PROVIDERS, toHex } from './providers.js';
+
+/** HKDF-Expand-Label computed independently with node:crypto (RFC 8446 §7.1 HkdfLabel by hand). */
+function nodeExpandLabel(hash: string, secret: Uint8Array, label: string, length: number): string {
+  const full = Buffer.from(`tls13 ${label}`);
+  const info = Buffer.concat([Buffer.from([length >> 8, length & 0xff, full.length]), full, Buffer.from([0])]);
+  // HKDF-Expand (RFC 5869 §2.3) with node:crypto's HMAC.
+  let t = Buffer.alloc(0);
+  let okm = Buffer.alloc(0);
+  for (let i = 1; okm.length < length; i++) {
+    t = createHmac(hash, secret).update(Buffer.concat([t, info, Buffer.from([i])])).digest();
+    okm = Buffer.concat([okm, t]);
+  }
+  return okm.subarray(0, length).toString('hex');
+}
+
+describe('key update (RFC 9001 §6)', () => {
+  it('nextSecret is HKDF-Expand-Label(secret, "quic ku" | "quicv2 ku", "", Hash.length)', () => {
+    const s256 = hex('9ac312a7f877468ebe69422748ad00a15443f18203a07d6060f688f30f21632b');
+    expect(toHex(nextSecret(QuicVersion.V1, CipherSuite.TLS_AES_128_GCM_SHA256, s256))).toBe(nodeExpandLabel('sha256', s256, 'quic ku', 32));
+    expect(toHex(nextSecret(QuicVersion.V2, CipherSuite.TLS_AES_128_GCM_SHA256, s256))).toBe(nodeExpandLabel('sha256', s256, 'quicv2 ku', 32));
+    const s384 = new Uint8Array(48).fill(3);
+    expect(toHex(nextSecret(QuicVersion.V1, CipherSuite.TLS_AES_256_GCM_SHA384, s384))).toBe(nodeExpandLabel('sha384', s384, 'quic ku', 48));
+  });
+
+  for (const p of PROVIDERS) {
+    it(`a full update cycle between two endpoints (${p.name})`, () => {
+      const c2s = new Uint8Array(32).fill(1);
+      const s2c = new Uint8Array(32).fill(2);
+      const client = new KeyPhase(p, QuicVersion.V1, 0x1301, { read: s2c, write: c2s });
+      const server = new KeyPhase(p, QuicVersion.V1, 0x1301, { read: c2s, write: s2c });
+      const hdr = hex('40');
+      const send = (from: KeyPhase, pn: number) => ({ bit: from.keyPhaseBit, pn, gen: from.writeGeneration, sealed: from.writeKey.seal(pn, hdr, Uint8Array.of(pn & 0xff)) });
+      const receive = (to: KeyPhase, pkt: ReturnType<typeof send>) => {
+        const k = to.readKeyFor(pkt.bit, pkt.pn);
+        if (!k) return null;
+        const pt = (k.key as PacketKey).open(pkt.pn, hdr, pkt.sealed);
+        if (!pt) return null;
+        to.onPacketOpened(k.generation, pkt.pn);
+        return k.generation;
+      };
+
+      expect(receive(server, send(client, 0))).toBe('current');
+      expect(client.canInitiate).toBe(true);
+      client.initiate();
+      expect(client.keyPhaseBit).toBe(1);
+      expect(client.canInitiate).toBe(false);
+      expect(() => client.initiate()).toThrow();
+      const old = send(server, 1); // server still in phase 0
+      const p1 = send(client, 1);
+      expect(receive(server, p1)).toBe('next'); // server follows: read and write rotate
+      expect(server.keyPhaseBit).toBe(1);
+      expect(receive(client, old)).toBe('current');
+      expect(receive(client, send(server, 2))).toBe('next'); // client's read rotates now
+      // A reordered phase-0 packet from before the update still opens with the previous key…
+      const late = { ...old, pn: 0 };
+      late.sealed = new KeyPhase(p, QuicVersion.V1, 0x1301, { read: c2s, write: s2c }).writeKey.seal(0, hdr, Uint8Array.of(0));
+      expect(receive(client, late)).toBe('previous');
+      // …until it is discarded.
+      client.discardPreviousReadKey();
+      expect(receive(client, late)).toBeNull();
+      // An ACK for a packet of the new generation allows the next update.
+      client.confirmWrite(p1.gen - 1);
+      expect(client.canInitiate).toBe(false);
+      client.confirmWrite(p1.gen);
+      expect(client.canInitiate).toBe(true);
+      client.initiate();
+      expect(receive(server, send(client, 5))).toBe('next');
+      expect([client.keyPhaseBit, server.keyPhaseBit]).toEqual([0, 0]);
+      expect(receive(client, send(server, 9))).toBe('next');
+    });
+  }
+});
