@@ -323,6 +323,8 @@ export function decodeFrame(r: Reader): Frame {
       return { type: 'ping' };
     case 0x02:
     case 0x03: {
+      // Above 2^53 the numbers saturate: check the "no negative packet number" rule exactly first.
+      if (peekExact(r) >= VARINT_SATURATED_BIG) checkAckRangesExactly(r);
       const largest = r.varint();
       const ackDelay = r.varint();
       const count = r.varint();
@@ -422,6 +424,24 @@ export function decodeFrame(r: Reader): Frame {
     default: // 0x30, 0x31 (RFC 9221 §4)
       return { type: 'datagram', data: type === 0x31 ? r.lengthPrefixed() : r.rest() };
   }
+}
+
+const VARINT_SATURATED_BIG = 2n ** 53n;
+
+/** RFC 9000 §19.3.1 on exact values: no range may reach below packet number 0 (FRAME_ENCODING_ERROR). */
+function checkAckRangesExactly(r: Reader): void {
+  const at = r.pos;
+  const largest = r.varintBig();
+  r.varintBig(); // ACK Delay
+  const count = r.varintBig();
+  if (count > BigInt(r.remaining) / 2n) r.fail('ACK range count exceeds the frame');
+  let smallest = largest - r.varintBig();
+  if (smallest < 0n) r.fail('ACK first range below packet number 0');
+  for (let i = 0n; i < count; i++) {
+    smallest = smallest - r.varintBig() - 2n - r.varintBig();
+    if (smallest < 0n) r.fail('ACK range below packet number 0');
+  }
+  r.pos = at;
 }
 
 /** The exact value of the varint at the reader's position, without consuming it (0n when truncated; the read that follows fails). */

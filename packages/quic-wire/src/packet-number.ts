@@ -4,13 +4,15 @@
  */
 
 /**
- * RFC 9000 Appendix A.2: bytes (1..4) needed to send `pn` so that the peer,
- * which has acknowledged up to `largestAcked` (undefined: nothing yet), can
- * recover it: enough bits for twice the number of unacknowledged packets.
+ * Bytes (1..4) needed to send `pn` so that the peer, which has acknowledged
+ * up to `largestAcked` (undefined: nothing yet), can recover it. RFC 9000
+ * §17.1 requires a range *more than* twice the number of unacknowledged
+ * packets, so 2 * n < 2^bits; the Appendix A.2 pseudocode (log2(n) + 1 bits)
+ * allows exactly twice when n is a power of two, and the normative text wins.
  */
 export function packetNumberLength(pn: number, largestAcked: number | undefined): 1 | 2 | 3 | 4 {
   const numUnacked = largestAcked === undefined ? pn + 1 : pn - largestAcked;
-  const minBits = Math.log2(numUnacked) + 1;
+  const minBits = Math.floor(Math.log2(numUnacked)) + 2;
   const bytes = Math.ceil(minBits / 8);
   if (bytes > 4) throw new RangeError(`packet number ${pn} is too far ahead of the largest acknowledged ${largestAcked}`);
   return Math.max(1, bytes) as 1 | 2 | 3 | 4;

@@ -190,12 +190,18 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
         break;
       }
       case 'version': {
-        // RFC 9368 §3: Chosen Version then Available Versions, 32 bits each; a zero Chosen Version is invalid.
+        // RFC 9368 §3, §4: Chosen Version then Available Versions, 32 bits each; a zero version is a parsing failure.
         if (value.length < 4 || value.length % 4 !== 0) fail('version_information length is not a positive multiple of 4');
         const chosenVersion = vr.u32();
         if (chosenVersion === 0) fail('version_information with Chosen Version 0');
         const availableVersions: number[] = [];
-        while (!vr.atEnd) availableVersions.push(vr.u32());
+        while (!vr.atEnd) {
+          const v = vr.u32();
+          if (v === 0) fail('version_information lists version 0');
+          availableVersions.push(v);
+        }
+        // RFC 9368 §4: a client's Chosen Version must be among its Available Versions.
+        if (sender === 'client' && !availableVersions.includes(chosenVersion)) fail('version_information: Chosen Version not in Available Versions');
         tp.versionInformation = { chosenVersion, availableVersions };
         break;
       }

@@ -95,7 +95,7 @@ export const transportParametersArbitrary: fc.Arbitrary<TransportParameters> = f
     activeConnectionIdLimit: fc.integer({ min: 2, max: 2 ** 40 }),
     initialSourceConnectionId: cid,
     retrySourceConnectionId: cid,
-    versionInformation: fc.record({ chosenVersion: fc.integer({ min: 1, max: 2 ** 32 - 1 }), availableVersions: fc.array(fc.nat({ max: 2 ** 32 - 1 }), { maxLength: 4 }) }),
+    versionInformation: fc.record({ chosenVersion: fc.integer({ min: 1, max: 2 ** 32 - 1 }), availableVersions: fc.array(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { maxLength: 4 }) }),
     maxDatagramFrameSize: safe,
     unknown: fc.uniqueArray(fc.record({ id: fc.bigInt({ min: 0x21n, max: 2n ** 62n - 1n }), value: bytes(0, 20) }), { selector: (u) => u.id, minLength: 1, maxLength: 3 }),
   },

@@ -110,6 +110,8 @@ describe('frame decoding errors (RFC 9000 §12.4, §19)', () => {
     ['STREAM offset + length above 2^62 - 1', '0e' + '00' + 'ffffffffffffffff' + '01' + 'aa', E.FRAME_ENCODING_ERROR],
     ['CRYPTO offset + length above 2^62 - 1', '06' + 'ffffffffffffffff' + '01' + 'aa', E.FRAME_ENCODING_ERROR],
     ['STREAM Length beyond the packet', '0a' + '00' + '05' + 'aa', E.FRAME_ENCODING_ERROR],
+    // Largest 2^60 with a first range of 2^60 + 1: only exact arithmetic sees the negative packet number.
+    ['ACK above 2^53 reaching below 0', '02' + 'd000000000000000' + '00' + '00' + 'd000000000000001', E.FRAME_ENCODING_ERROR],
   ];
   for (const [name, bytes, code] of cases) {
     it(`${name} → 0x${code.toString(16)}`, () => {

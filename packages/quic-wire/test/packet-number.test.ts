@@ -9,10 +9,12 @@ describe('packet numbers (RFC 9000 §17.1, Appendix A.2, A.3)', () => {
   it('A.2: sending 0xace8fe in the same state needs 24 bits', () => {
     expect(packetNumberLength(0xace8fe, 0xabe8b3)).toBe(3);
   });
-  it('A.2: with nothing acknowledged, the window counts from 0', () => {
+  it('§17.1: more than twice the unacknowledged range — 127 unacked fit in 8 bits, 128 do not', () => {
     expect(packetNumberLength(0, undefined)).toBe(1);
-    expect(packetNumberLength(127, undefined)).toBe(1);
-    expect(packetNumberLength(128, undefined)).toBe(2);
+    expect(packetNumberLength(126, undefined)).toBe(1); // 127 unacked: 254 < 256
+    expect(packetNumberLength(127, undefined)).toBe(2); // 128 unacked: 256 is not more than 2 * 128
+    expect(packetNumberLength(1000 + 0x7fff, 1000)).toBe(2);
+    expect(packetNumberLength(1000 + 0x8000, 1000)).toBe(3);
     expect(() => packetNumberLength(2 ** 40, 0)).toThrow(RangeError);
   });
   // RFC 9000 §17.1 / A.3: largest 0xa82f30ea, 16-bit 0x9b32 → 0xa82f9b32.

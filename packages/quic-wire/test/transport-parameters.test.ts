@@ -79,6 +79,8 @@ describe('transport parameters (RFC 9000 §18)', () => {
     ['preferred_address with a zero-length CID', param('0d', '00'.repeat(24) + '00' + '00'.repeat(16)), 'server'],
     ['version_information not a multiple of 4', param('11', '000000010000'), 'server'],
     ['version_information choosing version 0', param('11', '00000000'), 'server'],
+    ['version_information listing version 0', param('11', '00000001' + '00000000'), 'server'],
+    ['a client whose Chosen Version is not in its Available Versions (RFC 9368 §4)', param('11', '00000001' + '6b3343cf'), 'client'],
     ['a client sending original_destination_connection_id', param('00', '01'), 'client'],
     ['a client sending stateless_reset_token', param('02', '00'.repeat(16)), 'client'],
     ['a client sending preferred_address', param('0d', '00'.repeat(24) + '01aa' + '00'.repeat(16)), 'client'],
