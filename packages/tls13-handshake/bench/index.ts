@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer as tlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { createClient, createServer, type HandshakeCrypto, type HandshakeEvent } from '../src/index.js';
-import { makeTestCrypto } from '../test/core/test-crypto.js';
+import { nobleCrypto } from '../src/crypto/noble.js';
+import { nodeCrypto } from '../src/crypto/node.js';
 
 const fx = (n: string) => readFileSync(new URL(`../test/fixtures/${n}`, import.meta.url));
 const cert = new Uint8Array(fx('core-server-cert.der'));
@@ -70,23 +71,14 @@ async function nodeTlsRate(): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function providers(): Promise<[string, HandshakeCrypto][]> {
-  const out: [string, HandshakeCrypto][] = [];
-  for (const [name, path, exp] of [['nobleCrypto', '../src/crypto/noble.js', 'nobleCrypto'], ['nodeCrypto', '../src/crypto/node.js', 'nodeCrypto']] as const) {
-    try {
-      const m = (await import(path as string)) as Record<string, HandshakeCrypto>;
-      if (m[exp]) out.push([name, m[exp]]);
-    } catch {
-      // provider not present in this build
-    }
-  }
-  if (out.length === 0) out.push(['test provider (@noble ECDH/AEAD + node:crypto signatures)', makeTestCrypto()]);
-  return out;
-}
+const PROVIDERS: [string, HandshakeCrypto][] = [
+  ['nodeCrypto', nodeCrypto],
+  ['nobleCrypto', nobleCrypto],
+];
 
 const nodeRate = await nodeTlsRate();
 console.log(`node:tls TLS 1.3 full handshakes over loopback (sequential): ${nodeRate.toFixed(0)}/s`);
-for (const [name, crypto] of await providers()) {
+for (const [name, crypto] of PROVIDERS) {
   oneHandshake(crypto);
   const r = rateOf(() => oneHandshake(crypto));
   console.log(`@tsquic/tls13-handshake in-process (x25519 + ECDSA P-256), ${name}: ${r.toFixed(0)}/s — ratio to node:tls ${(r / nodeRate).toFixed(2)}x`);

@@ -7,10 +7,10 @@ import { ClientHandshake } from './client.js';
 import type { ClientConfig, Handshake, ServerConfig } from './events.js';
 import { ServerHandshake } from './server.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
+import { defaultCrypto } from './crypto/default.js';
 
 function providerOf(cfg: { crypto?: HandshakeCrypto }): HandshakeCrypto {
-  if (!cfg.crypto) throw new TypeError('config.crypto is required (a HandshakeCrypto provider)');
-  return cfg.crypto;
+  return cfg.crypto ?? defaultCrypto();
 }
 
 export function createClient(cfg: ClientConfig): Handshake {
@@ -41,3 +41,5 @@ export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suitePara
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, Signer } from './crypto/provider.js';
 export { aeadTicketer, StrikeRegister, type Ticketer } from './ticket.js';
+export { nobleCrypto } from './crypto/noble.js';
+export { defaultCrypto } from './crypto/default.js';

@@ -22,7 +22,7 @@ function secretsMatch(r: ReturnType<typeof runPair>) {
 
 describe('full 1-RTT handshake, in-process pair', () => {
   for (const suite of [0x1301, 0x1302, 0x1303] as CipherSuite[]) {
-    for (const group of ['x25519', 'secp256r1'] as GroupName[]) {
+    for (const group of ['x25519', 'secp256r1', 'secp384r1', 'x25519mlkem768'] as GroupName[]) {
       it(`suite 0x${suite.toString(16)} × ${group}, plain profile`, () => {
         const r = runPair(
           { profile: { kind: 'tls' }, alpn: ['h2'], crypto, cipherSuites: [suite], groups: [group], verify: 'none', serverName: 'core-server.test' },
