@@ -1,0 +1,125 @@
+/**
+ * @module core/recovery/ack-tracker
+ * Received packet numbers of one packet number space and the ACK frames that
+ * report them (RFC 9000 §13.2): duplicate detection, when an ACK is due
+ * (Initial/Handshake at once, every `ackEliciting threshold`-th ack-eliciting
+ * packet, at once on reordering §13.2.1, else within max_ack_delay), the
+ * ranges (newest first, bounded), pruning once our ACK was acknowledged
+ * (§13.2.4), and ECN counts.
+ */
+import { RangeSet } from '../range-set.js';
+
+/** ACKs report at most this many ranges; older ones are dropped first (§13.2.3). */
+export const MAX_ACK_RANGES = 32;
+
+export interface AckFrameData {
+  largest: number;
+  /** Encoded ACK Delay field: microseconds >> ack_delay_exponent. */
+  ackDelay: number;
+  ranges: Array<[number, number]>;
+  ecn?: { ect0: number; ect1: number; ce: number };
+}
+
+export class AckTracker {
+  private readonly received = new RangeSet();
+  /** Below this everything is treated as received (memory bound for duplicate detection). */
+  private floor = 0;
+  largest = -1;
+  private largestTime = 0;
+  private unackedEliciting = 0;
+  private ackPending = false;
+  private immediate = false;
+  private deadline = Infinity;
+  readonly ecn = { ect0: 0, ect1: 0, ce: 0 };
+  private ecnSeen = false;
+
+  constructor(
+    /** Send an ACK at once (Initial/Handshake) instead of delaying it. */
+    private readonly immediateAcks: boolean,
+    /** Ack-eliciting packets that trigger an immediate ACK (RFC 9000 §13.2.2 recommends 2). */
+    public ackElicitingThreshold = 2,
+  ) {}
+
+  /** Already received (or below the tracking floor): drop it. */
+  isDuplicate(pn: number): boolean {
+    return pn < this.floor || this.received.has(pn);
+  }
+
+  /** Record a packet that decrypted and was processed. */
+  onPacketReceived(pn: number, ackEliciting: boolean, now: number, maxAckDelay: number, ecn?: 'ect0' | 'ect1' | 'ce'): void {
+    const reordered = pn < this.largest || (this.largest >= 0 && pn > this.largest + 1 && !this.received.isEmpty);
+    this.received.add(pn, pn + 1);
+    if (pn > this.largest) {
+      this.largest = pn;
+      this.largestTime = now;
+    }
+    if (ecn) {
+      this.ecn[ecn]++;
+      this.ecnSeen = true;
+    }
+    if (ecn === 'ce') this.immediate = true; // §13.2.1: CE marks are reported at once
+    // Bound memory: keep at most MAX_ACK_RANGES * 4 ranges.
+    while (this.received.rangeCount > MAX_ACK_RANGES * 4) {
+      const first = this.received.ranges().next().value as [number, number];
+      this.floor = first[1];
+      this.received.remove(first[0], first[1]);
+    }
+    if (!ackEliciting) {
+      this.ackPending ||= reordered;
+      return;
+    }
+    this.ackPending = true;
+    this.unackedEliciting++;
+    if (this.immediateAcks || reordered || this.unackedEliciting >= this.ackElicitingThreshold) this.immediate = true;
+    else this.deadline = Math.min(this.deadline, now + maxAckDelay);
+  }
+
+  /** An ACK should go out now (or with the next packet). */
+  get wantsImmediate(): boolean {
+    return this.ackPending && this.immediate;
+  }
+
+  /** There is something new to acknowledge (piggyback it on any packet). */
+  get hasNewAck(): boolean {
+    return this.ackPending;
+  }
+
+  /** When a delayed ACK becomes due, or Infinity. */
+  get ackDeadline(): number {
+    return this.ackPending ? (this.immediate ? 0 : this.deadline) : Infinity;
+  }
+
+  /** Build the ACK frame content; null when nothing was received. */
+  build(now: number, ackDelayExponent: number): AckFrameData | null {
+    if (this.received.isEmpty) return null;
+    const ranges: Array<[number, number]> = [];
+    for (const [s, e] of this.received.rangesDescending()) {
+      ranges.push([s, e - 1]);
+      if (ranges.length >= MAX_ACK_RANGES) break;
+    }
+    const delayUs = Math.max(0, Math.round((now - this.largestTime) * 1000));
+    const f: AckFrameData = { largest: this.largest, ackDelay: Math.floor(delayUs / 2 ** ackDelayExponent), ranges };
+    if (this.ecnSeen) f.ecn = { ...this.ecn };
+    return f;
+  }
+
+  /** The ACK just built was sent. */
+  onAckSent(): void {
+    this.ackPending = false;
+    this.immediate = false;
+    this.unackedEliciting = 0;
+    this.deadline = Infinity;
+  }
+
+  /**
+   * RFC 9000 §13.2.4: the peer acknowledged an ACK of ours reporting up to
+   * `largest`: stop reporting those packet numbers. Late arrivals below it
+   * count as duplicates; their frames were never acknowledged, so the peer
+   * retransmits them in new packets anyway.
+   */
+  onAckAcked(largest: number): void {
+    if (largest + 1 <= this.floor) return;
+    this.received.removeBelow(largest + 1);
+    this.floor = largest + 1;
+  }
+}

@@ -1,0 +1,308 @@
+/**
+ * @module core/recovery/loss-detection
+ * Loss detection (RFC 9002 §6, Appendix A) over the three packet number
+ * spaces: sent-packet bookkeeping, RTT samples from ACKs, packet- and
+ * time-threshold loss, the PTO with exponential backoff and the
+ * anti-deadlock rules, persistent congestion (§7.6), and bytes in flight
+ * for the congestion controller. Generic over `T`, the connection's record
+ * of what each packet carried (to retransmit or release).
+ */
+import { TransportError, TransportErrorCode } from '../errors.js';
+import type { CongestionController } from '../congestion/controller.js';
+import { kGranularity, RttEstimator } from './rtt.js';
+
+export type SpaceId = 0 | 1 | 2; // initial, handshake, application
+export const SPACES: readonly SpaceId[] = [0, 1, 2];
+
+/** RFC 9002 §6.1.1 / §6.1.2 / §7.6.1 constants. */
+export const kPacketThreshold = 3;
+export const kTimeThreshold = 9 / 8;
+export const kPersistentCongestionThreshold = 3;
+
+export interface SentPacket<T> {
+  pn: number;
+  timeSent: number;
+  size: number;
+  ackEliciting: boolean;
+  inFlight: boolean;
+  data: T;
+}
+
+/** An ACK frame's content as loss detection needs it: inclusive [smallest, largest] ranges, largest first. */
+export interface AckInfo {
+  largest: number;
+  /** Peer's ack delay in ms (already scaled by ack_delay_exponent). */
+  ackDelay: number;
+  ranges: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface AckResult<T> {
+  acked: SentPacket<T>[];
+  lost: SentPacket<T>[];
+  /** An RTT sample was taken. */
+  rttUpdated: boolean;
+}
+
+class Space<T> {
+  /** Sent packets by packet number, oldest first (Map keeps insertion order = pn order). */
+  readonly sent = new Map<number, SentPacket<T>>();
+  largestAcked = -1;
+  largestSent = -1;
+  lossTime = Infinity;
+  timeOfLastAckEliciting = -Infinity;
+  ackElicitingInFlight = 0;
+  /** Packet numbers we skipped on purpose: an ACK for one is an optimistic-ACK attack. */
+  readonly skipped = new Set<number>();
+}
+
+export interface LossDetectionOptions {
+  cc: CongestionController;
+  initialRtt?: number;
+  /** Our peer's max_ack_delay (ms), applied to the application space. */
+  maxAckDelay?: number;
+  isServer: boolean;
+}
+
+export class LossDetection<T> {
+  readonly rtt: RttEstimator;
+  readonly cc: CongestionController;
+  private readonly spaces: [Space<T>, Space<T>, Space<T>] = [new Space(), new Space(), new Space()];
+  private readonly discarded = [false, false, false];
+  maxAckDelay: number;
+  ptoCount = 0;
+  bytesInFlight = 0;
+  handshakeConfirmed = false;
+  /** Client: the server validated our address (a Handshake packet was acknowledged, or 1-RTT) — RFC 9002 §6.2.2.1. */
+  peerCompletedAddressValidation: boolean;
+  hasHandshakeKeys = false;
+  /** Stats. */
+  packetsLost = 0;
+  congestionEvents = 0;
+  persistentCongestionEvents = 0;
+  /** When the first RTT sample was taken (persistent congestion only counts packets sent after it). */
+  private firstRttSampleTime = -1;
+
+  constructor(opts: LossDetectionOptions) {
+    this.cc = opts.cc;
+    this.rtt = new RttEstimator(opts.initialRtt);
+    this.maxAckDelay = opts.maxAckDelay ?? 25;
+    this.isServer = opts.isServer;
+    this.peerCompletedAddressValidation = opts.isServer;
+  }
+
+  private readonly isServer: boolean;
+
+  largestAcked(space: SpaceId): number {
+    return this.spaces[space].largestAcked;
+  }
+
+  /** Mark `pn` as deliberately not sent (RFC 9000 §21.4 optimistic-ACK defence). */
+  skip(space: SpaceId, pn: number): void {
+    const s = this.spaces[space];
+    s.skipped.add(pn);
+    if (pn > s.largestSent) s.largestSent = pn;
+    if (s.skipped.size > 64) for (const x of s.skipped) if (x < s.largestAcked) s.skipped.delete(x);
+  }
+
+  onPacketSent(space: SpaceId, p: SentPacket<T>): void {
+    const s = this.spaces[space];
+    s.sent.set(p.pn, p);
+    if (p.pn > s.largestSent) s.largestSent = p.pn;
+    if (p.inFlight) {
+      if (p.ackEliciting) {
+        s.timeOfLastAckEliciting = p.timeSent;
+        s.ackElicitingInFlight++;
+      }
+      this.bytesInFlight += p.size;
+      this.cc.onPacketSent(p.timeSent, p.size);
+    }
+  }
+
+  /** Any ack-eliciting packet still in flight, in any space. */
+  get ackElicitingInFlight(): boolean {
+    return this.spaces.some((s) => s.ackElicitingInFlight > 0);
+  }
+
+  /**
+   * RFC 9002 A.7 OnAckReceived. Throws TransportError(PROTOCOL_VIOLATION)
+   * for an acknowledgement of a packet number never sent (RFC 9000 §13.1).
+   */
+  onAckReceived(space: SpaceId, ack: AckInfo, now: number, appLimited = false): AckResult<T> {
+    const s = this.spaces[space];
+    if (ack.largest > s.largestSent) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of unsent packet ${ack.largest}`, 0x02);
+    for (const [lo, hi] of ack.ranges) for (const pn of s.skipped) if (pn >= lo && pn <= hi) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of skipped packet ${pn}`, 0x02);
+    const acked: SentPacket<T>[] = [];
+    // Walk the ranges; each is inclusive. Iterate the sent map only within the ranges.
+    for (const [lo, hi] of ack.ranges) {
+      if (hi - lo < 64 || hi - lo < s.sent.size) {
+        for (let pn = lo; pn <= hi; pn++) {
+          const p = s.sent.get(pn);
+          if (p) acked.push(p);
+        }
+      } else {
+        for (const p of s.sent.values()) if (p.pn >= lo && p.pn <= hi) acked.push(p);
+      }
+    }
+    const largestNewlyAcked = acked.length > 0 && acked.some((p) => p.pn === ack.largest);
+    if (ack.largest > s.largestAcked) s.largestAcked = ack.largest;
+    if (acked.length === 0) return { acked, lost: [], rttUpdated: false };
+    let rttUpdated = false;
+    // RFC 9002 §5.1: a sample when the largest acknowledged is newly acknowledged and at least one newly acked packet was ack-eliciting.
+    if (largestNewlyAcked && acked.some((p) => p.ackEliciting)) {
+      const largest = s.sent.get(ack.largest)!;
+      this.rtt.update(now - largest.timeSent, space === 2 ? ack.ackDelay : 0, this.handshakeConfirmed, this.maxAckDelay);
+      if (this.firstRttSampleTime < 0) this.firstRttSampleTime = now;
+      rttUpdated = true;
+    }
+    for (const p of acked) this.remove(s, p);
+    const lost = this.detectLost(space, now);
+    this.onPacketsLost(lost, now);
+    // RFC 9002 A.7: reset pto_count unless the client is unsure the server validated its address.
+    if (this.peerCompletedAddressValidation) this.ptoCount = 0;
+    const inFlightAcked = acked.filter((p) => p.inFlight);
+    if (inFlightAcked.length > 0) this.cc.onPacketsAcked(now, inFlightAcked, this.rtt.smoothedRtt, appLimited);
+    return { acked, lost, rttUpdated };
+  }
+
+  private remove(s: Space<T>, p: SentPacket<T>): void {
+    s.sent.delete(p.pn);
+    if (p.inFlight) {
+      this.bytesInFlight -= p.size;
+      if (p.ackEliciting) s.ackElicitingInFlight--;
+    }
+  }
+
+  /** RFC 9002 A.10 DetectAndRemoveLostPackets. */
+  private detectLost(space: SpaceId, now: number): SentPacket<T>[] {
+    const s = this.spaces[space];
+    s.lossTime = Infinity;
+    const lost: SentPacket<T>[] = [];
+    const lossDelay = Math.max(kTimeThreshold * Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt), kGranularity);
+    const lostSendTime = now - lossDelay;
+    for (const p of s.sent.values()) {
+      if (p.pn > s.largestAcked) break;
+      if (p.timeSent <= lostSendTime || s.largestAcked >= p.pn + kPacketThreshold) {
+        lost.push(p);
+      } else {
+        s.lossTime = Math.min(s.lossTime, p.timeSent + lossDelay);
+      }
+    }
+    for (const p of lost) this.remove(s, p);
+    return lost;
+  }
+
+  /** RFC 9002 A.10 OnPacketsLost + §7.6 persistent congestion. */
+  private onPacketsLost(lost: SentPacket<T>[], now: number): void {
+    if (lost.length === 0) return;
+    this.packetsLost += lost.length;
+    let newest = -Infinity;
+    for (const p of lost) if (p.inFlight && p.timeSent > newest) newest = p.timeSent;
+    if (newest === -Infinity) return;
+    if (!this.cc.inRecovery(newest)) this.congestionEvents++;
+    this.cc.onCongestionEvent(now, newest);
+    if (this.inPersistentCongestion(lost)) {
+      this.persistentCongestionEvents++;
+      this.rtt.resetMinRtt();
+      this.cc.onPersistentCongestion();
+    }
+  }
+
+  /** RFC 9002 §7.6.2: ack-eliciting losses spanning the persistent congestion duration, sent after the first RTT sample. */
+  private inPersistentCongestion(lost: SentPacket<T>[]): boolean {
+    if (this.firstRttSampleTime < 0) return false;
+    const duration = (this.rtt.smoothedRtt + Math.max(4 * this.rtt.rttvar, kGranularity) + this.maxAckDelay) * kPersistentCongestionThreshold;
+    const eligible = lost.filter((p) => p.ackEliciting && p.timeSent > this.firstRttSampleTime);
+    if (eligible.length < 2) return false;
+    let first = Infinity;
+    let last = -Infinity;
+    for (const p of eligible) {
+      first = Math.min(first, p.timeSent);
+      last = Math.max(last, p.timeSent);
+    }
+    return last - first >= duration;
+  }
+
+  /** RFC 9002 A.8 GetLossTimeAndSpace. */
+  private earliestLossTime(): { time: number; space: SpaceId } {
+    let time = Infinity;
+    let space: SpaceId = 0;
+    for (const id of SPACES) if (this.spaces[id].lossTime < time) [time, space] = [this.spaces[id].lossTime, id];
+    return { time, space };
+  }
+
+  /** RFC 9002 A.8 GetPtoTimeAndSpace. */
+  private ptoTimeAndSpace(now: number): { time: number; space: SpaceId } {
+    let duration = (this.rtt.smoothedRtt + Math.max(4 * this.rtt.rttvar, kGranularity)) * 2 ** this.ptoCount;
+    if (!this.ackElicitingInFlight) {
+      // Anti-deadlock: a client without validation arms the PTO from now.
+      return { time: now + duration, space: this.hasHandshakeKeys ? 1 : 0 };
+    }
+    let time = Infinity;
+    let space: SpaceId = 0;
+    for (const id of SPACES) {
+      const s = this.spaces[id];
+      if (s.ackElicitingInFlight === 0) continue;
+      if (id === 2) {
+        if (!this.handshakeConfirmed) break; // no application PTO before confirmation (§6.2.1)
+        duration += this.maxAckDelay * 2 ** this.ptoCount;
+      }
+      const t = s.timeOfLastAckEliciting + duration;
+      if (t < time) [time, space] = [t, id];
+    }
+    return { time, space };
+  }
+
+  /** RFC 9002 A.8 SetLossDetectionTimer: the absolute deadline, or null when disarmed. */
+  timerDeadline(now: number): number | null {
+    const loss = this.earliestLossTime();
+    if (loss.time !== Infinity) return loss.time;
+    // Server at the amplification limit: the connection does not arm (it cannot send); left to the caller.
+    if (!this.ackElicitingInFlight && this.peerCompletedAddressValidation) return null;
+    const pto = this.ptoTimeAndSpace(now);
+    return pto.time === Infinity ? null : pto.time;
+  }
+
+  /** RFC 9002 A.9 OnLossDetectionTimeout: lost packets, or a probe to send in `space`. */
+  onTimeout(now: number): { lost: SentPacket<T>[]; probe: SpaceId | null } {
+    const loss = this.earliestLossTime();
+    if (loss.time !== Infinity) {
+      const lost = this.detectLost(loss.space, now);
+      this.onPacketsLost(lost, now);
+      return { lost, probe: null };
+    }
+    let probe: SpaceId;
+    if (!this.ackElicitingInFlight) {
+      // Anti-deadlock (client): Handshake probe if it has keys, else an Initial.
+      probe = this.hasHandshakeKeys ? 1 : 0;
+    } else probe = this.ptoTimeAndSpace(now).space;
+    this.ptoCount++;
+    return { lost: [], probe };
+  }
+
+  /** RFC 9002 §6.4: drop a space's state; its packets leave bytes in flight. */
+  discardSpace(space: SpaceId): SentPacket<T>[] {
+    if (this.discarded[space]) return [];
+    this.discarded[space] = true;
+    const s = this.spaces[space];
+    const removed = [...s.sent.values()];
+    for (const p of removed) this.remove(s, p);
+    s.lossTime = Infinity;
+    s.timeOfLastAckEliciting = -Infinity;
+    if (this.peerCompletedAddressValidation) this.ptoCount = 0;
+    return removed;
+  }
+
+  isDiscarded(space: SpaceId): boolean {
+    return this.discarded[space]!;
+  }
+
+  /** Packets still tracked in `space` (for probes: the oldest unacknowledged data to resend). */
+  unacked(space: SpaceId): IterableIterator<SentPacket<T>> {
+    return this.spaces[space].sent.values();
+  }
+
+  /** The current PTO duration for the application space (RFC 9002 §6.2.1), for closing/idle timers. */
+  ptoDuration(): number {
+    return this.rtt.pto(this.handshakeConfirmed ? this.maxAckDelay : 0);
+  }
+}
