@@ -50,6 +50,7 @@ describe('document root', () => {
     expect((await root.resolve('/escape.txt')).kind).toBe('forbidden');
     expect((await root.resolve('/missing.bin')).kind).toBe('not-found');
     expect((await root.resolve('/sub')).kind).toBe('not-found');
+    expect((await root.resolve('//etc/passwd')).kind).toBe('not-found'); // an "absolute" path stays below the root
   });
 
   it('reads a file lazily in bounded chunks, exactly `size` bytes', async () => {

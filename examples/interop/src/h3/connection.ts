@@ -126,9 +126,10 @@ export class H3Connection {
 
   /**
    * Handles a failure on a request stream: a connection-scoped `H3Error`
-   * closes the connection, a stream-scoped one resets both directions of the
-   * stream with its code; anything else (a reset from the peer, the session
-   * going away) needs nothing sent, so the stream is just released.
+   * closes the connection; a stream-scoped one resets both directions of the
+   * stream with its code (RFC 9114 §8); anything else (we cancelled, the peer
+   * reset, the session went away) resets with H3_REQUEST_CANCELLED (§4.1.1),
+   * which is a no-op on a stream that is already gone.
    */
   streamFailed(error: unknown, stream: RequestStream): void {
     if (H3Error.isInstance(error) && error.scope === 'connection') {
