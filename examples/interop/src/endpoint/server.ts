@@ -1,0 +1,76 @@
+/**
+ * @module endpoint/server
+ * The interop server: listen through the injected transport on the planned
+ * addresses, and serve `${WWW}` on every accepted session with the test
+ * case's protocol (hq-interop or HTTP/3) until told to stop. One bad
+ * session never affects another.
+ */
+import { readFile } from 'node:fs/promises';
+import type { H3Handler } from '../h3/server.js';
+import { serveH3 } from '../h3/server.js';
+import { serveHq } from '../hq/hq-interop.js';
+import type { Session } from '../session.js';
+import type { ListenOptions, QuicTransport } from '../transport.js';
+import { readFileChunks, WwwRoot } from '../www.js';
+import type { ServerPlan } from './plan.js';
+
+export interface ServerIo {
+  readonly log: (line: string) => void;
+  readonly keylog?: (line: string) => void;
+  /** Aborting it stops the server (SIGTERM from the runner). */
+  readonly signal?: AbortSignal;
+}
+
+/** HTTP/3 file serving: 200 with content-length and the file, or 400/403/404/405 with no content. */
+export function fileHandler(root: WwwRoot): H3Handler {
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return { status: 405, contentLength: 0, fields: [['allow', 'GET, HEAD']] };
+    }
+    const target = await root.resolve(request.path ?? '');
+    switch (target.kind) {
+      case 'file':
+        return { status: 200, contentLength: target.size, body: readFileChunks(target.path, target.size) };
+      case 'bad-request':
+        return { status: 400, contentLength: 0 };
+      case 'forbidden':
+        return { status: 403, contentLength: 0 };
+      case 'not-found':
+        return { status: 404, contentLength: 0 };
+    }
+  };
+}
+
+/** Serves one accepted session with the plan's protocol. */
+export function serveSession(session: Session, plan: ServerPlan, root: WwwRoot): void {
+  if (plan.alpn === 'h3') serveH3(session, fileHandler(root));
+  else void serveHq(session, root);
+}
+
+/** Runs the server plan until `io.signal` aborts; returns the exit status. */
+export async function runServer(plan: ServerPlan, transport: QuicTransport, io: ServerIo): Promise<number> {
+  const root = await WwwRoot.open(plan.www);
+  const options: ListenOptions = {
+    addresses: plan.addresses,
+    alpn: [plan.alpn],
+    cipherSuites: plan.cipherSuites,
+    certificateChainPem: await readFile(plan.certificateFile, 'utf8'),
+    privateKeyPem: await readFile(plan.privateKeyFile, 'utf8'),
+    features: plan.features,
+    ...(io.keylog ? { keylog: io.keylog } : {}),
+    ...(plan.qlogDir !== undefined ? { qlogDir: plan.qlogDir } : {}),
+  };
+  const listener = await transport.listen(options);
+  io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+  const stopped = new Promise<void>((resolve) => {
+    if (io.signal?.aborted) resolve();
+    io.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const accepting = (async () => {
+    for await (const session of listener.sessions) serveSession(session, plan, root);
+  })();
+  await Promise.race([stopped, accepting]);
+  await listener.close();
+  await accepting.catch(() => undefined);
+  return 0;
+}

@@ -1,0 +1,88 @@
+/**
+ * @module endpoint/testcases
+ * The one table of interop runner test cases this endpoint supports
+ * (shared/specs/interop-runner-testcases.md): per `TESTCASE`, the
+ * application protocol, the TLS cipher suites to offer, how the client
+ * spreads the URLs over connections, and the transport behaviours the QUIC
+ * layer must switch on. A name not in the table is unsupported: exit 127.
+ */
+
+/** TLS 1.3 cipher suites (RFC 8446 §B.4). */
+export const CipherSuite = {
+  TLS_AES_128_GCM_SHA256: 0x1301,
+  TLS_AES_256_GCM_SHA384: 0x1302,
+  TLS_CHACHA20_POLY1305_SHA256: 0x1303,
+} as const;
+export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
+
+export const ALL_CIPHER_SUITES: readonly CipherSuite[] = [0x1301, 0x1302, 0x1303];
+
+/** Application protocols (ALPN): HTTP/0.9 by the runner's convention, or HTTP/3. */
+export type Alpn = 'hq-interop' | 'h3';
+
+/**
+ * How the client uses connections:
+ * - `single`: one connection, all URLs fetched concurrently (one per authority if they differ);
+ * - `per-url`: one connection per URL, one after another (multiconnect, handshakeloss, ...);
+ * - `first-then-rest`: the first URL on one connection, the rest on a second one, opened after the
+ *   first has closed (the shape of resumption and zerortt).
+ */
+export type ConnectionGrouping = 'single' | 'per-url' | 'first-then-rest';
+
+/**
+ * Behaviours the QUIC transport must switch on for a test case; passed
+ * through to `connect`/`listen` untouched. The transport decides what each
+ * means (for example 'resumption': later connections of the run resume
+ * with the ticket of an earlier one).
+ */
+export type TransportFeature =
+  | 'retry'
+  | 'resumption'
+  | 'zero-rtt'
+  | 'key-update'
+  | 'v2'
+  | 'ecn'
+  | 'connection-migration'
+  | 'small-flow-control-windows';
+
+export interface TestCase {
+  readonly alpn: Alpn;
+  readonly cipherSuites: readonly CipherSuite[];
+  readonly connections: ConnectionGrouping;
+  readonly features: readonly TransportFeature[];
+}
+
+const hq = (over: Partial<TestCase> = {}): TestCase => ({
+  alpn: 'hq-interop',
+  cipherSuites: ALL_CIPHER_SUITES,
+  connections: 'single',
+  features: [],
+  ...over,
+});
+
+/**
+ * Supported test cases, by the `TESTCASE` value (the client and the server
+ * may receive different names for one runner test: keyupdate's server gets
+ * `transfer`). To support another case, add its row here and teach the
+ * transport its features, e.g.
+ * `retry: hq({ features: ['retry'] })`,
+ * `resumption: hq({ connections: 'first-then-rest', features: ['resumption'] })`,
+ * `zerortt: hq({ connections: 'first-then-rest', features: ['resumption', 'zero-rtt'] })`,
+ * `keyupdate: hq({ features: ['key-update'] })`, `v2: hq({ features: ['v2'] })`.
+ */
+export const TEST_CASES: Readonly<Record<string, TestCase>> = {
+  handshake: hq(),
+  transfer: hq(),
+  multiconnect: hq({ connections: 'per-url' }),
+  // Both sides offer only TLS_CHACHA20_POLY1305_SHA256; the ClientHello must list nothing else.
+  chacha20: hq({ cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] }),
+  http3: hq({ alpn: 'h3' }),
+};
+
+/** The runner's exit status for "test case not supported". */
+export const EXIT_UNSUPPORTED = 127;
+
+/** The row for a `TESTCASE` value, or undefined if unsupported. */
+export function lookupTestCase(name: string): TestCase | undefined {
+  return Object.hasOwn(TEST_CASES, name) ? TEST_CASES[name] : undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * @module h3/errors
+ * HTTP/3 error codes (RFC 9114 §8.1) and QPACK error codes (RFC 9204 §6) as
+ * one table, and `H3Error`: the one error type every HTTP/3 and QPACK decoder
+ * in this example throws for bad peer input. `scope` says whether the rule
+ * calls for a stream error (reset that stream) or a connection error (close
+ * the connection); the conversion into RESET_STREAM / STOP_SENDING /
+ * CONNECTION_CLOSE happens in exactly one place, `H3Connection`.
+ */
+
+/** RFC 9114 §8.1 and RFC 9204 §6, by RFC name. */
+export const H3ErrorCode = {
+  H3_NO_ERROR: 0x0100,
+  H3_GENERAL_PROTOCOL_ERROR: 0x0101,
+  H3_INTERNAL_ERROR: 0x0102,
+  H3_STREAM_CREATION_ERROR: 0x0103,
+  H3_CLOSED_CRITICAL_STREAM: 0x0104,
+  H3_FRAME_UNEXPECTED: 0x0105,
+  H3_FRAME_ERROR: 0x0106,
+  H3_EXCESSIVE_LOAD: 0x0107,
+  H3_ID_ERROR: 0x0108,
+  H3_SETTINGS_ERROR: 0x0109,
+  H3_MISSING_SETTINGS: 0x010a,
+  H3_REQUEST_REJECTED: 0x010b,
+  H3_REQUEST_CANCELLED: 0x010c,
+  H3_REQUEST_INCOMPLETE: 0x010d,
+  H3_MESSAGE_ERROR: 0x010e,
+  H3_CONNECT_ERROR: 0x010f,
+  H3_VERSION_FALLBACK: 0x0110,
+  QPACK_DECOMPRESSION_FAILED: 0x0200,
+  QPACK_ENCODER_STREAM_ERROR: 0x0201,
+  QPACK_DECODER_STREAM_ERROR: 0x0202,
+} as const;
+export type H3ErrorCode = (typeof H3ErrorCode)[keyof typeof H3ErrorCode];
+
+const NAMES = new Map<number, string>(Object.entries(H3ErrorCode).map(([name, code]) => [code, name]));
+
+/** The RFC name of a code, `H3_RESERVED(0x..)` for the 0x1f * N + 0x21 grease space, or hex. */
+export function h3ErrorName(code: number | bigint): string {
+  const n = Number(code);
+  const name = NAMES.get(n);
+  if (name !== undefined) return name;
+  const hex = `0x${code.toString(16)}`;
+  return isReservedCodePoint(code) ? `H3_RESERVED(${hex})` : hex;
+}
+
+/**
+ * RFC 9114 §6.2.3, §7.2.4.1, §7.2.8, §8.1: code points of the form
+ * 0x1f * N + 0x21 are reserved (grease) for stream types, settings, frame
+ * types and error codes alike.
+ */
+export function isReservedCodePoint(value: number | bigint): boolean {
+  const v = BigInt(value);
+  return v >= 0x21n && (v - 0x21n) % 0x1fn === 0n;
+}
+
+export type H3ErrorScope = 'connection' | 'stream';
+
+const MARK = Symbol.for('@tsquic/example-interop/H3Error');
+
+/** A peer's violation of HTTP/3 or QPACK, carrying the RFC error code to send. */
+export class H3Error extends Error {
+  readonly [MARK] = true;
+  override readonly name = 'H3Error';
+  constructor(
+    /** RFC 9114 §8.1 / RFC 9204 §6 code. */
+    readonly code: H3ErrorCode,
+    /** Stream error (reset the stream) or connection error (close the connection). */
+    readonly scope: H3ErrorScope,
+    reason: string,
+  ) {
+    super(`${h3ErrorName(code)}: ${reason}`);
+  }
+
+  /** `instanceof` that survives duplicate installs. */
+  static isInstance(x: unknown): x is H3Error {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
+  }
+}
+
+/** Shorthand for a connection error. */
+export function connectionError(code: H3ErrorCode, reason: string): H3Error {
+  return new H3Error(code, 'connection', reason);
+}
+
+/** Shorthand for a stream error. */
+export function streamError(code: H3ErrorCode, reason: string): H3Error {
+  return new H3Error(code, 'stream', reason);
+}
