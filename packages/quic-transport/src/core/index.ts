@@ -4,3 +4,10 @@
  */
 export { RangeSet } from './range-set.js';
 export { TransportError, TransportErrorCode } from './errors.js';
+export { Connection, type CloseInfo, type ConnEvent, type ConnState, type ConnStats, type ConnectionOptions, type HandshakeInfo, type Path, type Transmit } from './connection.js';
+export { Endpoint, type DatagramResult, type EndpointOptions } from './endpoint.js';
+export { defaultTransportSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './streams/streams.js';
+export { LossDetection } from './recovery/loss-detection.js';
+export { Cubic } from './congestion/cubic.js';
+export { NewReno } from './congestion/new-reno.js';

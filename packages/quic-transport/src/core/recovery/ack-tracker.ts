@@ -79,6 +79,11 @@ export class AckTracker {
     return this.ackPending && this.immediate;
   }
 
+  /** An ACK must go out now: immediate, or its delay has run out. */
+  ackDue(now: number): boolean {
+    return this.ackPending && (this.immediate || now >= this.deadline);
+  }
+
   /** There is something new to acknowledge (piggyback it on any packet). */
   get hasNewAck(): boolean {
     return this.ackPending;

@@ -178,10 +178,10 @@ export class LossDetection<T> {
     s.lossTime = Infinity;
     const lost: SentPacket<T>[] = [];
     const lossDelay = Math.max(kTimeThreshold * Math.max(this.rtt.latestRtt, this.rtt.smoothedRtt), kGranularity);
-    const lostSendTime = now - lossDelay;
     for (const p of s.sent.values()) {
       if (p.pn > s.largestAcked) break;
-      if (p.timeSent <= lostSendTime || s.largestAcked >= p.pn + kPacketThreshold) {
+      // Compare as the timer does (timeSent + lossDelay), so a timer firing at that instant always finds the loss.
+      if (p.timeSent + lossDelay <= now || s.largestAcked >= p.pn + kPacketThreshold) {
         lost.push(p);
       } else {
         s.lossTime = Math.min(s.lossTime, p.timeSent + lossDelay);

@@ -1,0 +1,100 @@
+/**
+ * @module core/config
+ * What a connection can be told: transport settings (with the defaults a
+ * user gets), TLS settings for each side, and the hooks the sans-IO core
+ * takes instead of touching the outside world (randomness, key log, qlog).
+ */
+import type { CryptoProvider } from '@tsquic/quic-crypto-keys';
+import type { CipherSuite, GroupName, HandshakeCrypto, SessionTicket } from '@tsquic/tls13-handshake';
+import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
+
+export interface TransportSettings {
+  /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
+  idleTimeoutMs: number;
+  /** Give up a handshake that has not completed after this long (ms). */
+  handshakeTimeoutMs: number;
+  /** Send a PING after this much idle time (ms) to keep the connection alive; 0: never. */
+  keepAliveMs: number;
+  /** Largest UDP payload we send (before path MTU discovery raises it). */
+  maxDatagramSize: number;
+  /** max_udp_payload_size we advertise (what we accept). */
+  maxUdpPayloadSize: number;
+  congestionControl: 'cubic' | 'newreno';
+  /** Pace sends (RFC 9002 §7.7). */
+  pacing: boolean;
+  ackDelayExponent: number;
+  maxAckDelayMs: number;
+  /** ACK after this many ack-eliciting packets (RFC 9000 §13.2.2 suggests 2). */
+  ackElicitingThreshold: number;
+  activeConnectionIdLimit: number;
+  /** Length of the connection IDs we issue (the endpoint routes on them). */
+  connectionIdLength: number;
+  initialRttMs: number;
+  /** CRYPTO data buffered per level beyond what TLS consumed (RFC 9000 §7.5). */
+  maxCryptoBuffer: number;
+  streams: StreamSettings;
+  disableActiveMigration: boolean;
+}
+
+export const defaultTransportSettings: TransportSettings = {
+  idleTimeoutMs: 30_000,
+  handshakeTimeoutMs: 10_000,
+  keepAliveMs: 0,
+  maxDatagramSize: 1200,
+  maxUdpPayloadSize: 65527,
+  congestionControl: 'cubic',
+  pacing: true,
+  ackDelayExponent: 3,
+  maxAckDelayMs: 25,
+  ackElicitingThreshold: 2,
+  activeConnectionIdLimit: 4,
+  connectionIdLength: 8,
+  initialRttMs: 333,
+  maxCryptoBuffer: 64 * 1024,
+  streams: defaultStreamSettings,
+  disableActiveMigration: false,
+};
+
+export interface ClientTlsSettings {
+  serverName?: string;
+  alpn: string[];
+  cipherSuites?: CipherSuite[];
+  groups?: GroupName[];
+  /**
+   * Certificate check: 'none' (development only), or a function given the
+   * DER chain (leaf first) and the server name, returning true to accept.
+   */
+  verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
+  /** A ticket from an earlier connection, offered for resumption. */
+  sessionTicket?: SessionTicket;
+  crypto?: HandshakeCrypto;
+}
+
+export interface ServerTlsSettings {
+  certificateChain: Uint8Array[];
+  privateKey: Uint8Array;
+  /** ALPN protocols in our order of preference; a client offering none of them fails (alert 120). */
+  alpn: string[];
+  cipherSuites?: CipherSuite[];
+  groups?: GroupName[];
+  /** 32 bytes: enables session tickets (resumption). */
+  ticketKey?: Uint8Array;
+  crypto?: HandshakeCrypto;
+}
+
+export interface ConnectionHooks {
+  /** Randomness for connection IDs and tokens (crypto.getRandomValues by default). */
+  random?: (n: number) => Uint8Array;
+  /** NSS key log lines (SSLKEYLOGFILE). */
+  keylog?: (line: string) => void;
+  /** qlog events (QUIC event schema); the shell writes them as JSON-SEQ. */
+  qlog?: (timeMs: number, name: string, data: Record<string, unknown>) => void;
+  /** Packet protection provider (defaultProvider() of quic-crypto-keys by default). */
+  packetCrypto?: CryptoProvider;
+}
+
+export function randomBytes(n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  globalThis.crypto.getRandomValues(b);
+  return b;
+}

@@ -1,0 +1,779 @@
+/**
+ * @module core/connection
+ * A QUIC connection as a sans-IO state machine (RFC 9000, RFC 9001,
+ * RFC 9002): datagrams and time in, datagrams, one timer deadline and
+ * events out. No sockets, no clock: every input carries `now` (ms).
+ *
+ * Four families of methods (quinn's split):
+ * - getters: `state`, `stats`, `handshakeInfo`, ...
+ * - input: `handleDatagram(now, data, path)`, `handleTimeout(now)`
+ * - application: `openStream`, `write`, `finish`, `read`, `resetStream`, `stopSending`, `close`
+ * - output: call `pollTransmit(now)` until null, then `pollTimeout()` and
+ *   arm one timer; drain `pollEvent()` after every input.
+ *
+ * Sending is in sender.ts, receiving and frame handling in receiver.ts;
+ * this file holds the state, the TLS handshake glue, timers and closing.
+ */
+import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
+import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
+import { LocalCids, RemoteCids } from './cid.js';
+import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { Cubic } from './congestion/cubic.js';
+import { NewReno } from './congestion/new-reno.js';
+import { Pacer } from './congestion/pacer.js';
+import { TransportError, TransportErrorCode as E } from './errors.js';
+import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
+import { PacketSpace } from './spaces.js';
+import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
+import { buildDatagram } from './sender.js';
+import { processDatagram } from './receiver.js';
+
+/** A network path: the peer's address as the shell reports it (an opaque key plus host/port). */
+export interface Path {
+  address: string;
+  port: number;
+}
+
+export interface Transmit {
+  path: Path;
+  data: Uint8Array;
+}
+
+export interface HandshakeInfo {
+  alpn: string | undefined;
+  cipherSuite: CipherSuite;
+  resumed: boolean;
+  peerCertificates: Uint8Array[];
+  earlyData: 'accepted' | 'rejected' | 'not-offered';
+}
+
+export interface CloseInfo {
+  /** Transport error code (RFC 9000 §20.1) or the application's code. */
+  code: bigint;
+  reason: string;
+  /** An application close (CONNECTION_CLOSE 0x1d) rather than a transport error. */
+  application: boolean;
+  /** The peer closed (we received its CONNECTION_CLOSE) rather than us. */
+  remote: boolean;
+  /** How it ended: CONNECTION_CLOSE, idle timeout, handshake timeout, stateless reset, version negotiation. */
+  kind: 'close' | 'idle' | 'handshake-timeout' | 'stateless-reset' | 'version-negotiation';
+}
+
+export type ConnEvent =
+  | { type: 'handshake-complete'; info: HandshakeInfo }
+  | { type: 'handshake-confirmed' }
+  | StreamEvent
+  | { type: 'session-ticket'; ticket: SessionTicket }
+  | { type: 'new-token'; token: Uint8Array }
+  | { type: 'closed'; info: CloseInfo };
+
+/** What a sent packet carried, to acknowledge or resend it. */
+export type SentFrame =
+  | StreamRecord
+  | { k: 'crypto'; space: SpaceId; offset: number; len: number }
+  | { k: 'ack'; largest: number }
+  | { k: 'handshake_done' }
+  | { k: 'new_connection_id'; seq: number }
+  | { k: 'retire_connection_id'; seq: number }
+  | { k: 'ping' };
+
+export interface SentInfo {
+  frames: SentFrame[];
+  /** Write-key generation for 1-RTT packets (key update confirmation). */
+  gen: number;
+}
+
+export interface ConnectionOptions {
+  side: 'client' | 'server';
+  path: Path;
+  transport?: Partial<TransportSettings>;
+  tls: ClientTlsSettings | ServerTlsSettings;
+  hooks?: ConnectionHooks;
+  version?: QuicVersion;
+  /** Server: from the client's first Initial. */
+  server?: { originalDcid: Uint8Array; clientScid: Uint8Array; localCid: Uint8Array; resetToken: Uint8Array };
+  /** Endpoint-provided CID factory (issued CIDs must route to this connection) and route updates. */
+  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array };
+  onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+}
+
+export type ConnState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
+
+export interface ConnStats {
+  packetsSent: number;
+  packetsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  packetsLost: number;
+  packetsDropped: number;
+  smoothedRtt: number;
+  minRtt: number;
+  cwnd: number;
+  bytesInFlight: number;
+  congestionEvents: number;
+  keyUpdates: number;
+}
+
+export class Connection {
+  readonly side: 'client' | 'server';
+  readonly version: QuicVersion;
+  readonly settings: TransportSettings;
+  /** @internal */ readonly provider: CryptoProvider;
+  /** @internal */ readonly hooks: ConnectionHooks;
+  /** @internal */ readonly random: (n: number) => Uint8Array;
+  /** @internal */ readonly spaces: [PacketSpace, PacketSpace, PacketSpace];
+  /** @internal */ oneRtt: KeyPhase | undefined;
+  /** @internal */ readonly recovery: LossDetection<SentInfo>;
+  /** @internal */ readonly pacer: Pacer;
+  /** @internal */ readonly streams: Streams;
+  /** @internal */ readonly localCids: LocalCids;
+  /** @internal */ readonly remoteCids: RemoteCids;
+  /** @internal */ tls: Handshake;
+  /** @internal */ path: Path;
+  /** @internal */ readonly originalDcid: Uint8Array;
+  /** @internal */ readonly initialScid: Uint8Array;
+  /** @internal */ peerParams: TransportParameters | undefined;
+  /** @internal */ peerAddressValidated: boolean;
+  /** @internal */ bytesReceivedUnvalidated = 0;
+  /** @internal */ bytesSentUnvalidated = 0;
+  /** @internal */ handshakeDonePending = false;
+  /** @internal */ handshakeConfirmed = false;
+  /** @internal */ receivedFirstPacket = false;
+  /** @internal */ sentHandshakePacket = false;
+  /** @internal */ maxDatagramSize: number;
+  /** @internal */ closeFrame: { code: bigint; reason: string; application: boolean; frameType: number } | undefined;
+  /** @internal */ closeSendPending = false;
+  /** @internal */ pacingDeadline = 0;
+  /** @internal */ authFailures = 0;
+  /** @internal */ pendingTlsData: Array<{ level: Level; bytes: Uint8Array }> = [];
+  /** @internal */ readonly stats: ConnStats = {
+    packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, packetsDropped: 0,
+    smoothedRtt: 0, minRtt: 0, cwnd: 0, bytesInFlight: 0, congestionEvents: 0, keyUpdates: 0,
+  };
+  private readonly events: ConnEvent[] = [];
+  private connState: ConnState = 'handshake';
+  private handshakeInfoValue: HandshakeInfo | undefined;
+  private readonly startTime: number;
+  /** When the idle timer last restarted (RFC 9000 §10.1). */
+  private idleStart: number;
+  /** Last packet received and processed. */
+  private lastReceived: number;
+  /** @internal */ lastAckElicitingSent = -Infinity;
+  /** The loss detection timer, set after every send and receive (RFC 9002 A.8). */
+  private lossTimer: number | null = null;
+  private closeDeadline = Infinity;
+  private previousKeyDiscardAt = Infinity;
+  private appSecrets: { read?: Uint8Array; write?: Uint8Array; suite?: CipherSuite } = {};
+
+  constructor(now: number, opts: ConnectionOptions) {
+    this.side = opts.side;
+    this.version = opts.version ?? QuicVersion.V1;
+    this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
+    this.hooks = opts.hooks ?? {};
+    this.random = this.hooks.random ?? randomBytes;
+    this.provider = this.hooks.packetCrypto ?? defaultProvider();
+    this.path = opts.path;
+    this.startTime = now;
+    this.idleStart = now;
+    this.lastReceived = now;
+    const s = this.settings;
+    this.maxDatagramSize = s.maxDatagramSize;
+    this.spaces = [new PacketSpace(0, s.ackElicitingThreshold), new PacketSpace(1, s.ackElicitingThreshold), new PacketSpace(2, s.ackElicitingThreshold)];
+    const cc = s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize);
+    this.recovery = new LossDetection<SentInfo>({ cc, initialRtt: s.initialRttMs, isServer: this.side === 'server', maxAckDelay: 0 });
+    this.pacer = new Pacer(this.maxDatagramSize);
+    this.streams = new Streams(this.side, s.streams);
+    this.peerAddressValidated = this.side === 'client';
+    const newCid = opts.newCid ?? (() => ({ cid: this.random(s.connectionIdLength), resetToken: this.random(16) }));
+    this.localCids = new LocalCids(newCid, opts.onCidChange ?? (() => {}));
+
+    if (this.side === 'client') {
+      this.originalDcid = this.random(Math.max(8, s.connectionIdLength));
+      this.initialScid = this.localCids.issue(false).cid;
+      this.remoteCids = new RemoteCids(this.originalDcid, s.activeConnectionIdLimit);
+    } else {
+      const srv = opts.server!;
+      this.originalDcid = srv.originalDcid;
+      this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
+      this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
+      this.receivedFirstPacket = true;
+    }
+    const init = initialKeys(this.provider, this.version, this.originalDcid, this.side);
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+
+    const tp = encodeTransportParameters(this.localTransportParameters(opts));
+    if (this.side === 'client') {
+      const t = opts.tls as ClientTlsSettings;
+      this.tls = createClient({
+        profile: { kind: 'quic', transportParams: tp },
+        alpn: t.alpn,
+        serverName: t.serverName,
+        cipherSuites: t.cipherSuites,
+        groups: t.groups,
+        crypto: t.crypto,
+        keylog: this.hooks.keylog,
+        resume: t.sessionTicket,
+        verify: t.verifyPeer === 'none' ? 'none' : 'event',
+      });
+      this.verifyPeer = t.verifyPeer === 'none' ? undefined : t.verifyPeer;
+      this.serverName = t.serverName;
+    } else {
+      const t = opts.tls as ServerTlsSettings;
+      this.serverTls = t;
+      this.tls = createServer({
+        profile: { kind: 'quic', transportParams: tp },
+        alpn: t.alpn,
+        cipherSuites: t.cipherSuites,
+        groups: t.groups,
+        crypto: t.crypto,
+        keylog: this.hooks.keylog,
+        ticketKey: t.ticketKey,
+      });
+    }
+    this.onTls(this.tls.start(now), now);
+    this.qlog(now, 'connectivity:connection_started', { src_cid: hex(this.initialScid), dst_cid: hex(this.remoteCids.current.cid), protocol: 'QUIC' });
+  }
+
+  private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
+  private serverName: string | undefined;
+  private serverTls: ServerTlsSettings | undefined;
+
+  /** Our transport parameters (RFC 9000 §18.2). */
+  private localTransportParameters(opts: ConnectionOptions): TransportParameters {
+    const s = this.settings;
+    const tp: TransportParameters = {
+      maxIdleTimeout: s.idleTimeoutMs,
+      maxUdpPayloadSize: s.maxUdpPayloadSize,
+      initialMaxData: s.streams.connWindow,
+      initialMaxStreamDataBidiLocal: s.streams.streamWindowBidiLocal,
+      initialMaxStreamDataBidiRemote: s.streams.streamWindowBidiRemote,
+      initialMaxStreamDataUni: s.streams.streamWindowUni,
+      initialMaxStreamsBidi: s.streams.maxStreamsBidi,
+      initialMaxStreamsUni: s.streams.maxStreamsUni,
+      ackDelayExponent: s.ackDelayExponent,
+      maxAckDelay: s.maxAckDelayMs,
+      activeConnectionIdLimit: s.activeConnectionIdLimit,
+      initialSourceConnectionId: this.initialScid,
+    };
+    if (s.disableActiveMigration) tp.disableActiveMigration = true;
+    if (this.side === 'server') {
+      tp.originalDestinationConnectionId = opts.server!.originalDcid;
+      tp.statelessResetToken = opts.server!.resetToken;
+    }
+    return tp;
+  }
+
+  // ---- getters ----
+
+  get state(): ConnState {
+    return this.connState;
+  }
+
+  get isClosed(): boolean {
+    return this.connState === 'closed';
+  }
+
+  get handshakeInfo(): HandshakeInfo | undefined {
+    return this.handshakeInfoValue;
+  }
+
+  get remoteTransportParameters(): TransportParameters | undefined {
+    return this.peerParams;
+  }
+
+  getStats(): ConnStats {
+    const r = this.recovery;
+    Object.assign(this.stats, {
+      smoothedRtt: r.rtt.smoothedRtt,
+      minRtt: r.rtt.minRtt,
+      cwnd: r.cc.window,
+      bytesInFlight: r.bytesInFlight,
+      packetsLost: r.packetsLost,
+      congestionEvents: r.congestionEvents,
+    });
+    return { ...this.stats };
+  }
+
+  /** Connection IDs this connection answers to (the endpoint routes them here). */
+  get localConnectionIds(): Uint8Array[] {
+    return this.localCids.all().map((c) => c.cid);
+  }
+
+  // ---- input ----
+
+  handleDatagram(now: number, data: Uint8Array, path: Path): void {
+    if (this.connState === 'closed') return;
+    this.stats.bytesReceived += data.length;
+    if (!this.peerAddressValidated) this.bytesReceivedUnvalidated += data.length;
+    try {
+      processDatagram(this, now, data, path);
+    } catch (e) {
+      this.fail(now, e);
+    }
+    this.drainStreamEvents();
+    this.updateLossTimer(now);
+  }
+
+  handleTimeout(now: number): void {
+    if (this.connState === 'closed') return;
+    try {
+      if ((this.connState === 'closing' || this.connState === 'draining') && now >= this.closeDeadline) {
+        this.connState = 'closed';
+        return;
+      }
+      if (this.connState === 'handshake' && now - this.startTime >= this.settings.handshakeTimeoutMs) {
+        this.terminate({ code: BigInt(E.NO_ERROR), reason: 'handshake timeout', application: false, remote: false, kind: 'handshake-timeout' });
+        return;
+      }
+      if (now >= this.idleDeadline()) {
+        this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
+        return;
+      }
+      if (now >= this.previousKeyDiscardAt) {
+        this.oneRtt?.discardPreviousReadKey();
+        this.previousKeyDiscardAt = Infinity;
+      }
+      const ld = this.recovery.timerDeadline(now);
+      if (ld !== null && now >= ld && this.connState !== 'closing' && this.connState !== 'draining') this.onLossTimeout(now);
+      if (this.settings.keepAliveMs > 0 && this.connState === 'established' && now - Math.max(this.lastReceived, this.lastAckElicitingSent) >= this.settings.keepAliveMs) {
+        this.spaces[2].probes = Math.max(this.spaces[2].probes, 1);
+      }
+    } catch (e) {
+      this.fail(now, e);
+    }
+    this.updateLossTimer(now);
+  }
+
+  /** @internal RFC 9002 A.8 SetLossDetectionTimer, after every send and receive. */
+  updateLossTimer(now: number): void {
+    this.lossTimer = this.recovery.timerDeadline(now);
+  }
+
+  private onLossTimeout(now: number): void {
+    const { lost, probe } = this.recovery.onTimeout(now);
+    this.onLost(lost, now);
+    if (probe !== null) {
+      const sp = this.spaces[probe];
+      if (sp.discarded || (probe === 2 && !this.oneRtt) || (probe < 2 && !sp.write)) {
+        // The probe space has no keys (client before Handshake keys): probe with an Initial.
+        const alt = this.spaces[0].write ? this.spaces[0] : this.spaces[1];
+        alt.probes = 2;
+        this.requeueCrypto(alt.id);
+      } else {
+        sp.probes = 2;
+        if (probe < 2) this.requeueCrypto(probe);
+      }
+      this.qlog(now, 'recovery:loss_timer_updated', { event_type: 'expired', timer_type: 'pto', packet_number_space: probe });
+    }
+  }
+
+  /** On a PTO in Initial/Handshake, resend all unacknowledged CRYPTO data (RFC 9002 §6.2.4). */
+  private requeueCrypto(space: SpaceId): void {
+    for (const p of this.recovery.unacked(space)) for (const f of p.data.frames) if (f.k === 'crypto') this.spaces[space].cryptoSend.onLost(f.offset, f.len, false);
+  }
+
+  /** @internal Packets declared lost: requeue what they carried. */
+  onLost(packets: Iterable<{ data: SentInfo; pn: number }>, now: number): void {
+    for (const p of packets) {
+      this.qlog(now, 'recovery:packet_lost', { header: { packet_number: p.pn } });
+      for (const f of p.data.frames) this.onFrameLost(f);
+    }
+  }
+
+  private onFrameLost(f: SentFrame): void {
+    switch (f.k) {
+      case 'crypto':
+        if (!this.spaces[f.space].discarded) this.spaces[f.space].cryptoSend.onLost(f.offset, f.len, false);
+        return;
+      case 'handshake_done':
+        this.handshakeDonePending = true;
+        return;
+      case 'new_connection_id':
+        if (this.localCids.get(f.seq)) this.localCids.pending.add(f.seq);
+        return;
+      case 'retire_connection_id':
+        this.remoteCids.toRetire.add(f.seq);
+        return;
+      case 'ack':
+      case 'ping':
+        return;
+      default:
+        this.streams.onLost(f);
+    }
+  }
+
+  /** @internal Packets acknowledged. */
+  onAcked(space: SpaceId, packets: Iterable<{ data: SentInfo }>): void {
+    for (const p of packets) {
+      if (space === 2) this.oneRtt?.confirmWrite(p.data.gen);
+      for (const f of p.data.frames) {
+        switch (f.k) {
+          case 'crypto':
+            this.spaces[f.space].cryptoSend.onAcked(f.offset, f.len, false);
+            break;
+          case 'ack':
+            this.spaces[space].ack.onAckAcked(f.largest);
+            break;
+          case 'handshake_done':
+          case 'new_connection_id':
+          case 'retire_connection_id':
+          case 'ping':
+            break;
+          default:
+            this.streams.onAcked(f);
+        }
+      }
+    }
+  }
+
+  private drainStreamEvents(): void {
+    for (let e = this.streams.pollEvent(); e; e = this.streams.pollEvent()) this.events.push(e);
+  }
+
+  /** Does `token` (the last 16 bytes of a datagram) match a stateless reset token the peer gave us? */
+  isStatelessReset(token: Uint8Array): boolean {
+    return this.remoteCids.resetTokens().some((t) => equalConstantTime(t, token));
+  }
+
+  /** RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
+  onStatelessReset(): void {
+    this.terminate({ code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
+  }
+
+  // ---- the handshake ----
+
+  /** @internal Feed CRYPTO data of `level` to TLS. */
+  tlsReceive(level: Level, bytes: Uint8Array, now: number): void {
+    this.onTls(this.tls.receive(level, bytes, now), now);
+  }
+
+  private onTls(events: HandshakeEvent[], now: number): void {
+    for (const e of events) {
+      switch (e.type) {
+        case 'handshake-data': {
+          const space = e.level === 'initial' ? 0 : e.level === 'handshake' ? 1 : 2;
+          this.spaces[space].cryptoSend.write(e.bytes);
+          break;
+        }
+        case 'keys':
+          this.installKeys(e.level, e.direction, e.cipherSuite, e.secret, now);
+          break;
+        case 'client-hello': {
+          const t = this.serverTls!;
+          const alpn = t.alpn.find((p) => e.alpn.includes(p));
+          // RFC 9001 §8.1: no common ALPN → no_application_protocol (120).
+          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '' }), now);
+          break;
+        }
+        case 'peer-transport-params':
+          this.applyPeerParameters(e.bytes, now);
+          break;
+        case 'verify-peer': {
+          const ok = this.verifyPeer ? safeVerify(this.verifyPeer, e.chain, this.serverName) : true;
+          this.onTls(this.tls.resume(ok ? { ok: true } : { ok: false, alert: 42 }), now);
+          break;
+        }
+        case 'complete':
+          this.onHandshakeComplete(e, now);
+          break;
+        case 'session-ticket':
+          this.events.push({ type: 'session-ticket', ticket: e.ticket });
+          break;
+        case 'early-data':
+          break;
+        case 'alert':
+          // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
+          throw new TransportError(E.CRYPTO_ERROR_BASE + e.description, `TLS alert ${e.description}`, 0x06);
+      }
+    }
+  }
+
+  private installKeys(level: Level, dir: 'read' | 'write', suite: CipherSuite, secret: Uint8Array, now: number): void {
+    if (level === 'handshake') {
+      const k = keysFromSecret(this.provider, this.version, suite, secret);
+      this.spaces[1][dir] = k;
+      if (dir === 'read') this.recovery.hasHandshakeKeys = true;
+    } else if (level === 'application') {
+      this.appSecrets[dir] = secret;
+      this.appSecrets.suite = suite;
+      if (this.appSecrets.read && this.appSecrets.write) {
+        this.oneRtt = new KeyPhase(this.provider, this.version, suite, { read: this.appSecrets.read, write: this.appSecrets.write });
+      }
+    }
+    this.qlog(now, 'security:key_updated', { key_type: `${dir === 'read' ? (this.side === 'client' ? 'server' : 'client') : this.side}_${level}_secret`, trigger: 'tls' });
+  }
+
+  private applyPeerParameters(bytes: Uint8Array, now: number): void {
+    let tp: TransportParameters;
+    try {
+      tp = decodeTransportParameters(bytes, this.side === 'client' ? 'server' : 'client');
+    } catch (e) {
+      if (QuicWireError.isInstance(e)) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, e.message);
+      throw e;
+    }
+    // RFC 9000 §7.3: authenticate the connection IDs of the handshake.
+    const peerScid = this.remoteCids.current.cid;
+    if (!tp.initialSourceConnectionId || !equal(tp.initialSourceConnectionId, this.peerInitialScid ?? peerScid)) {
+      throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'initial_source_connection_id does not match the peer SCID');
+    }
+    if (this.side === 'client') {
+      if (!tp.originalDestinationConnectionId || !equal(tp.originalDestinationConnectionId, this.originalDcid)) {
+        throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'original_destination_connection_id does not match');
+      }
+      if (tp.retrySourceConnectionId) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id without a Retry');
+      if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
+    }
+    this.peerParams = tp;
+    this.streams.setPeerLimits({
+      initialMaxData: tp.initialMaxData ?? 0,
+      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
+      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
+      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
+      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
+      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
+    });
+    this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
+    this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
+    // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
+    if (tp.maxUdpPayloadSize !== undefined && tp.maxUdpPayloadSize < this.maxDatagramSize) this.maxDatagramSize = Math.max(1200, tp.maxUdpPayloadSize);
+    this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
+  }
+
+  /** @internal Set from the first Initial of the peer (client: the server's SCID). */
+  peerInitialScid: Uint8Array | undefined;
+
+  private onHandshakeComplete(e: Extract<HandshakeEvent, { type: 'complete' }>, now: number): void {
+    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData };
+    if (this.connState === 'handshake') this.connState = 'established';
+    this.events.push({ type: 'handshake-complete', info: this.handshakeInfoValue });
+    if (this.side === 'server') {
+      // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
+      this.handshakeDonePending = true;
+      this.confirmHandshake(now);
+    }
+    this.localCids.replenish();
+  }
+
+  /** @internal RFC 9001 §4.1.2 / §4.9.2: handshake confirmed — drop Handshake keys. */
+  confirmHandshake(now: number): void {
+    if (this.handshakeConfirmed) return;
+    this.handshakeConfirmed = true;
+    this.recovery.handshakeConfirmed = true;
+    this.recovery.peerCompletedAddressValidation = true;
+    this.discardSpace(1, now);
+    this.events.push({ type: 'handshake-confirmed' });
+  }
+
+  /** @internal Discard a packet number space and its keys (RFC 9001 §4.9). */
+  discardSpace(space: 0 | 1, now: number): void {
+    const sp = this.spaces[space];
+    if (sp.discarded) return;
+    sp.discard();
+    this.recovery.discardSpace(space);
+    this.qlog(now, 'security:key_discarded', { key_type: space === 0 ? 'initial' : 'handshake' });
+  }
+
+  /** @internal A 1-RTT key update happened (either side): keep the old read key for 3 PTO (RFC 9001 §6.5). */
+  onKeysRotated(now: number): void {
+    this.stats.keyUpdates++;
+    this.previousKeyDiscardAt = now + 3 * this.recovery.ptoDuration();
+  }
+
+  // ---- application ----
+
+  /** Open a stream; null when the peer's stream limit is reached (wait for 'stream-…' capacity). */
+  openStream(dir: 'bidi' | 'uni'): number | null {
+    this.assertOpen();
+    return this.streams.open(dir);
+  }
+
+  /** Queue bytes; returns how many were accepted (the rest: wait for 'stream-writable'). */
+  write(id: number, data: Uint8Array, fin = false): number {
+    this.assertOpen();
+    return this.streams.write(id, data, fin);
+  }
+
+  finish(id: number): void {
+    this.assertOpen();
+    this.streams.finish(id);
+  }
+
+  read(id: number, max = Infinity, now = 0): { data: Uint8Array; fin: boolean } | null {
+    const r = this.streams.read(id, max, now);
+    this.drainStreamEvents();
+    return r;
+  }
+
+  resetStream(id: number, code: bigint): void {
+    this.streams.reset(id, code);
+  }
+
+  stopSending(id: number, code: bigint): void {
+    this.streams.stopSending(id, code);
+  }
+
+  /** Bytes `write()` would accept on `id` now. */
+  writableBytes(id: number): number {
+    return this.streams.writable(id);
+  }
+
+  /** Streams of `dir` we may still open under the peer's limit. */
+  openableStreams(dir: 'bidi' | 'uni'): number {
+    return this.streams.openable(dir);
+  }
+
+  /** Initiate a 1-RTT key update (RFC 9001 §6.1); false when not allowed yet. */
+  keyUpdate(now: number): boolean {
+    if (!this.oneRtt || !this.handshakeConfirmed || !this.oneRtt.canInitiate) return false;
+    this.oneRtt.initiate();
+    this.onKeysRotated(now);
+    return true;
+  }
+
+  private assertOpen(): void {
+    if (this.connState === 'closing' || this.connState === 'draining' || this.connState === 'closed') throw new TypeError(`connection is ${this.connState}`);
+  }
+
+  /**
+   * Close: send CONNECTION_CLOSE (application 0x1d once the handshake is
+   * complete, else transport APPLICATION_ERROR, RFC 9000 §10.2.3), then stay
+   * in the closing state for three PTOs.
+   */
+  close(now: number, code: bigint = 0n, reason = '', application = true): void {
+    if (this.connState === 'closing' || this.connState === 'draining' || this.connState === 'closed') return;
+    const app = application && this.connState === 'established';
+    this.closeFrame = { code: application && !app ? BigInt(E.APPLICATION_ERROR) : code, reason, application: app, frameType: 0 };
+    this.enterClosing(now, { code, reason, application, remote: false, kind: 'close' });
+  }
+
+  /** @internal A protocol error or a TLS alert: close with its code. */
+  fail(now: number, e: unknown): void {
+    let te: TransportError;
+    if (TransportError.isInstance(e)) te = e;
+    else if (QuicWireError.isInstance(e)) te = new TransportError(e.code, e.message, e.frameType);
+    else te = new TransportError(E.INTERNAL_ERROR, e instanceof Error ? e.message : String(e));
+    if (this.connState === 'closing' || this.connState === 'draining' || this.connState === 'closed') return;
+    this.closeFrame = { code: BigInt(te.code), reason: te.message.slice(0, 200), application: false, frameType: te.frameType ?? 0 };
+    this.enterClosing(now, { code: BigInt(te.code), reason: te.message, application: false, remote: false, kind: 'close' });
+  }
+
+  private enterClosing(now: number, info: CloseInfo): void {
+    this.connState = 'closing';
+    this.closeSendPending = true;
+    this.closeDeadline = now + 3 * this.recovery.ptoDuration();
+    this.events.push({ type: 'closed', info });
+    this.qlog(now, 'connectivity:connection_closed', { owner: 'local', error_code: Number(info.code), reason: info.reason });
+  }
+
+  /** @internal The peer closed: drain for three PTOs (RFC 9000 §10.2.2). */
+  onPeerClose(now: number, code: bigint, reason: string, application: boolean): void {
+    if (this.connState === 'draining' || this.connState === 'closed') return;
+    const wasClosing = this.connState === 'closing';
+    this.connState = 'draining';
+    this.closeSendPending = false;
+    this.closeDeadline = now + 3 * this.recovery.ptoDuration();
+    if (!wasClosing) this.events.push({ type: 'closed', info: { code, reason, application, remote: true, kind: 'close' } });
+    this.qlog(now, 'connectivity:connection_closed', { owner: 'remote', error_code: Number(code), reason });
+  }
+
+  /** @internal Silent end: idle timeout, stateless reset, version negotiation. */
+  terminate(info: CloseInfo): void {
+    if (this.connState === 'closed') return;
+    const already = this.connState === 'closing' || this.connState === 'draining';
+    this.connState = 'closed';
+    if (!already) this.events.push({ type: 'closed', info });
+  }
+
+  // ---- output ----
+
+  /** The next datagram to send, or null. Call until null after every input. */
+  pollTransmit(now: number): Transmit | null {
+    if (this.connState === 'closed' || this.connState === 'draining') return null;
+    let data: Uint8Array | null;
+    try {
+      data = buildDatagram(this, now);
+    } catch (e) {
+      this.fail(now, e);
+      data = buildDatagram(this, now);
+    }
+    if (!data) return null;
+    this.updateLossTimer(now);
+    this.stats.bytesSent += data.length;
+    if (!this.peerAddressValidated) this.bytesSentUnvalidated += data.length;
+    return { path: this.path, data };
+  }
+
+  /** The earliest deadline (absolute ms) at which `handleTimeout` must run, or null. */
+  pollTimeout(): number | null {
+    if (this.connState === 'closed') return null;
+    if (this.connState === 'closing' || this.connState === 'draining') return this.closeDeadline;
+    let t = Math.min(this.idleDeadline(), this.previousKeyDiscardAt);
+    if (this.connState === 'handshake') t = Math.min(t, this.startTime + this.settings.handshakeTimeoutMs);
+    if (this.lossTimer !== null) t = Math.min(t, this.lossTimer);
+    for (const sp of this.spaces) if (!sp.discarded) t = Math.min(t, sp.ack.ackDeadline);
+    if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
+    if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
+    return t === Infinity ? null : t;
+  }
+
+  pollEvent(): ConnEvent | null {
+    this.drainStreamEvents();
+    return this.events.shift() ?? null;
+  }
+
+  // ---- timers ----
+
+  /** @internal RFC 9000 §10.1: the smaller idle timeout of both sides, at least 3 PTOs. */
+  idleDeadline(): number {
+    const ours = this.settings.idleTimeoutMs;
+    const theirs = this.peerParams?.maxIdleTimeout ?? 0;
+    const idle = ours > 0 && theirs > 0 ? Math.min(ours, theirs) : Math.max(ours, theirs);
+    if (idle === 0) return Infinity;
+    return this.idleStart + Math.max(idle, 3 * this.recovery.ptoDuration());
+  }
+
+  /** @internal A packet was received and processed: the idle timer restarts (§10.1). */
+  onPacketProcessed(now: number): void {
+    this.idleStart = now;
+    this.lastReceived = now;
+  }
+
+  /** @internal An ack-eliciting packet went out: the first since the last receipt restarts the idle timer (§10.1). */
+  onAckElicitingSent(now: number): void {
+    if (this.lastAckElicitingSent <= this.lastReceived) this.idleStart = now;
+    this.lastAckElicitingSent = now;
+  }
+
+  /** @internal */
+  qlog(now: number, name: string, data: Record<string, unknown>): void {
+    this.hooks.qlog?.(now, name, data);
+  }
+}
+
+function safeVerify(f: (chain: Uint8Array[], name: string | undefined) => boolean, chain: Uint8Array[], name: string | undefined): boolean {
+  try {
+    return f(chain, name) === true;
+  } catch {
+    return false;
+  }
+}
+
+export function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function hex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
+  return s;
+}
+
+function tpForQlog(tp: TransportParameters): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(tp)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v instanceof Uint8Array ? hex(v) : v;
+  return out;
+}

@@ -1,0 +1,240 @@
+/**
+ * @module core/endpoint
+ * A sans-IO endpoint (RFC 9000 §5.2): routes datagrams to connections by
+ * Destination Connection ID, accepts new connections from client Initials
+ * (at least 1200 bytes, §14.1; a DCID of at least 8 bytes, §7.2), answers
+ * unknown versions with Version Negotiation (§6.1) and packets for unknown
+ * connections with stateless resets (§10.3), and collects every
+ * connection's output and timers. No sockets, no clock.
+ */
+import { defaultCrypto } from '@tsquic/tls13-handshake';
+import {
+  encodeStatelessReset,
+  encodeVersionNegotiation,
+  isSupportedVersion,
+  MIN_STATELESS_RESET_LENGTH,
+  parsePacketHeader,
+  QuicVersion,
+  QuicWireError,
+  statelessResetTokenOf,
+} from '@tsquic/quic-wire';
+import { cidKey } from './cid.js';
+import { randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { Connection, type Path, type Transmit } from './connection.js';
+
+export interface EndpointOptions {
+  /** Accept connections with these TLS settings (server role). */
+  server?: { tls: ServerTlsSettings; transport?: Partial<TransportSettings> };
+  /** Defaults for connections we initiate. */
+  transport?: Partial<TransportSettings>;
+  hooks?: ConnectionHooks;
+  /** Length of the connection IDs we issue (routing key). */
+  connectionIdLength?: number;
+  /** Secret for stateless reset tokens (RFC 9000 §10.3.2); random by default. */
+  statelessResetKey?: Uint8Array;
+  /** Most connections at once; more Initials are refused (dropped). */
+  maxConnections?: number;
+  /** Per-connection hooks (qlog and key log per connection). */
+  hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
+}
+
+export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
+
+export class Endpoint {
+  private readonly routes = new Map<string, Connection>();
+  readonly connections = new Set<Connection>();
+  private readonly outbox: Transmit[] = [];
+  private readonly cidLength: number;
+  private readonly resetKey: Uint8Array;
+  private readonly random: (n: number) => Uint8Array;
+  private rr: Connection[] = [];
+  /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
+  readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0 };
+
+  constructor(readonly opts: EndpointOptions = {}) {
+    this.cidLength = opts.connectionIdLength ?? 8;
+    this.random = opts.hooks?.random ?? randomBytes;
+    this.resetKey = opts.statelessResetKey ?? this.random(32);
+  }
+
+  /** RFC 9000 §10.3.2: the token is a function of a static key and the connection ID. */
+  resetTokenFor(cid: Uint8Array): Uint8Array {
+    return defaultCrypto().hmac('sha256', this.resetKey, cid).subarray(0, 16);
+  }
+
+  private newCid = (): { cid: Uint8Array; resetToken: Uint8Array } => {
+    let cid = this.random(this.cidLength);
+    while (this.routes.has(cidKey(cid))) cid = this.random(this.cidLength);
+    return { cid, resetToken: this.resetTokenFor(cid) };
+  };
+
+  private routeChange(conn: Connection) {
+    return (added: Uint8Array | null, removed: Uint8Array | null) => {
+      if (added) this.routes.set(cidKey(added), conn);
+      if (removed && this.routes.get(cidKey(removed)) === conn) this.routes.delete(cidKey(removed));
+    };
+  }
+
+  private hooks(side: 'client' | 'server'): ConnectionHooks {
+    return { ...this.opts.hooks, ...this.opts.hooksFor?.(side) };
+  }
+
+  /** Start a connection to `path`. */
+  connect(now: number, path: Path, tls: ClientTlsSettings, transport?: Partial<TransportSettings>, version: QuicVersion = QuicVersion.V1): Connection {
+    let conn!: Connection;
+    const routes = (a: Uint8Array | null, r: Uint8Array | null) => this.routeChange(conn)(a, r);
+    const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
+    conn = new Connection(now, {
+      side: 'client',
+      path,
+      tls,
+      version,
+      transport: { ...this.opts.transport, ...transport, connectionIdLength: this.cidLength },
+      hooks: this.hooks('client'),
+      newCid: this.newCid,
+      onCidChange: (a, r) => (conn ? routes(a, r) : pending.push([a, r])),
+    });
+    for (const [a, r] of pending) routes(a, r);
+    this.add(conn);
+    return conn;
+  }
+
+  private add(conn: Connection): void {
+    this.connections.add(conn);
+    this.rr.push(conn);
+  }
+
+  /** Route or accept one datagram. */
+  handleDatagram(now: number, data: Uint8Array, path: Path): DatagramResult {
+    if (data.length === 0) return this.drop('empty');
+    let header;
+    try {
+      header = parsePacketHeader(data, 0, this.cidLength);
+    } catch (e) {
+      if (QuicWireError.isInstance(e)) return this.drop('malformed header');
+      throw e;
+    }
+    const dcid = header.dcid;
+    const conn = this.routes.get(cidKey(dcid));
+    if (conn) {
+      conn.handleDatagram(now, data, path);
+      return { kind: 'routed', conn };
+    }
+    if (header.form === 'short') {
+      // RFC 9000 §10.3.1: an unroutable datagram may be a stateless reset for one of our connections.
+      const token = statelessResetTokenOf(data);
+      if (token) {
+        for (const c of this.connections) {
+          if (c.isStatelessReset(token)) {
+            c.onStatelessReset();
+            return { kind: 'routed', conn: c };
+          }
+        }
+      }
+      return this.statelessReset(data, dcid, path);
+    }
+    if (header.form === 'version-negotiation' || header.form === 'retry') return this.drop('no connection');
+    if (header.form === 'unsupported-version') {
+      // RFC 9000 §6.1: answer a datagram big enough to be an Initial with Version Negotiation.
+      if (data.length < 1200) return this.drop('unsupported version, too small');
+      this.counters.versionNegotiations++;
+      this.outbox.push({ path, data: encodeVersionNegotiation({ dcid: header.scid, scid: dcid, versions: [QuicVersion.V1, QuicVersion.V2, 0x1a2a3a4a], unusedBits: this.random(1)[0]! }) });
+      return { kind: 'responded' };
+    }
+    if (!this.opts.server) return this.drop('not a server');
+    if (header.type !== 'initial') return this.drop('no connection for a non-Initial long header');
+    // RFC 9000 §14.1: Initials in datagrams under 1200 bytes are discarded; §7.2: the client's DCID is at least 8 bytes.
+    if (data.length < 1200) return this.drop('Initial datagram under 1200 bytes');
+    if (dcid.length < 8) return this.drop('Initial DCID under 8 bytes');
+    if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
+    if (this.connections.size >= (this.opts.maxConnections ?? 10_000)) return this.drop('connection limit');
+    const local = this.newCid();
+    let accepted!: Connection;
+    const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
+    accepted = new Connection(now, {
+      side: 'server',
+      path,
+      tls: this.opts.server.tls,
+      version: header.version,
+      transport: { ...this.opts.server.transport, connectionIdLength: this.cidLength },
+      hooks: this.hooks('server'),
+      server: { originalDcid: dcid.slice(), clientScid: header.scid.slice(), localCid: local.cid, resetToken: local.resetToken },
+      newCid: this.newCid,
+      onCidChange: (a, r) => (accepted ? this.routeChange(accepted)(a, r) : pending.push([a, r])),
+    });
+    for (const [a, r] of pending) this.routeChange(accepted)(a, r);
+    // The client keeps using the original DCID until it sees our SCID: route it here too.
+    this.routes.set(cidKey(dcid), accepted);
+    this.originalDcids.set(accepted, cidKey(dcid));
+    this.add(accepted);
+    this.counters.accepted++;
+    accepted.handleDatagram(now, data, path);
+    return { kind: 'new', conn: accepted };
+  }
+
+  private readonly originalDcids = new Map<Connection, string>();
+
+  /** RFC 9000 §10.3: tell a peer that lost its state; smaller than the trigger so resets cannot loop (§10.3.3). */
+  private statelessReset(data: Uint8Array, dcid: Uint8Array, path: Path): DatagramResult {
+    const size = Math.min(data.length - 1, 43);
+    if (size < MIN_STATELESS_RESET_LENGTH) return this.drop('too small for a stateless reset');
+    this.counters.statelessResets++;
+    this.outbox.push({ path, data: encodeStatelessReset(this.resetTokenFor(dcid), this.random(size - 16)) });
+    return { kind: 'responded' };
+  }
+
+  private drop(reason: string): DatagramResult {
+    this.counters.dropped++;
+    return { kind: 'drop', reason };
+  }
+
+  /** The next datagram to send (endpoint responses first, then connections round-robin), or null. */
+  pollTransmit(now: number): Transmit | null {
+    const out = this.outbox.shift();
+    if (out) return out;
+    for (let i = 0; i < this.rr.length; i++) {
+      const conn = this.rr.shift()!;
+      this.rr.push(conn);
+      const t = conn.pollTransmit(now);
+      if (t) return t;
+    }
+    return null;
+  }
+
+  pollTimeout(): number | null {
+    let t = Infinity;
+    for (const c of this.connections) {
+      const d = c.pollTimeout();
+      if (d !== null && d < t) t = d;
+    }
+    return t === Infinity ? null : t;
+  }
+
+  /** Run every due timer, then forget closed connections. */
+  handleTimeout(now: number): void {
+    for (const c of this.connections) {
+      const d = c.pollTimeout();
+      if (d !== null && d <= now) c.handleTimeout(now);
+    }
+    this.collect();
+  }
+
+  /** Drop closed connections and their routes. */
+  collect(): void {
+    for (const c of this.connections) {
+      if (c.state === 'established') {
+        const od = this.originalDcids.get(c);
+        if (od && c.handshakeInfo) {
+          // After the handshake the client never uses the original DCID again.
+          this.originalDcids.delete(c);
+          if (this.routes.get(od) === c) this.routes.delete(od);
+        }
+      }
+      if (!c.isClosed) continue;
+      this.connections.delete(c);
+      this.rr = this.rr.filter((x) => x !== c);
+      for (const [k, v] of this.routes) if (v === c) this.routes.delete(k);
+      this.originalDcids.delete(c);
+    }
+  }
+}

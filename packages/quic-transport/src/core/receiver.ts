@@ -1,0 +1,239 @@
+/**
+ * @module core/receiver
+ * Receiving datagrams (RFC 9000 §12, §17; RFC 9001 §5): split coalesced
+ * packets, remove header protection, recover the packet number, open the
+ * AEAD (a failure just drops the packet), check the reserved bits, drop
+ * duplicates, decode the frames (§12.4 permissions are checked by
+ * quic-wire) and act on each one — one handler per frame type.
+ */
+import { type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import {
+  coalescedPackets,
+  decodePacketNumber,
+  decodeFrames,
+  statelessResetTokenOf,
+  type Frame,
+  type LongHeader,
+  type PacketHeader,
+  type PacketSpaceType,
+  type ShortHeader,
+} from '@tsquic/quic-wire';
+import type { Connection, Path } from './connection.js';
+import { equal } from './connection.js';
+import { TransportError, TransportErrorCode as E } from './errors.js';
+import { LEVEL_OF } from './spaces.js';
+import type { SpaceId } from './recovery/loss-detection.js';
+
+export function processDatagram(c: Connection, now: number, data: Uint8Array, path: Path): void {
+  const packets = coalescedPackets(data, c.settings.connectionIdLength);
+  let decrypted = false;
+  for (const h of packets) {
+    if (c.state === 'closed' || c.state === 'draining') return;
+    if (h.form === 'version-negotiation') {
+      onVersionNegotiation(c, h.versions);
+      return;
+    }
+    if (h.form !== 'long' && h.form !== 'short') continue; // Retry (not yet), unknown versions
+    if (processPacket(c, now, data, h, path)) decrypted = true;
+  }
+  // RFC 9000 §10.3.1: a datagram nothing could be decrypted from may be a stateless reset.
+  if (!decrypted) {
+    const token = statelessResetTokenOf(data);
+    if (token && c.isStatelessReset(token)) c.onStatelessReset();
+    else c.stats.packetsDropped++;
+  }
+}
+
+/** RFC 9000 §6.2: a client abandons the attempt when the server does not speak its version. */
+function onVersionNegotiation(c: Connection, versions: number[]): void {
+  if (c.side !== 'client' || c.receivedFirstPacket) return;
+  if (versions.includes(c.version)) return; // must be ignored (§6.2)
+  c.terminate({ code: BigInt(E.VERSION_NEGOTIATION_ERROR), reason: `server supports ${versions.map((v) => `0x${v.toString(16)}`).join(', ')}`, application: false, remote: true, kind: 'version-negotiation' });
+}
+
+const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
+
+/** Returns true when the packet authenticated (even if then found a duplicate). */
+function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHeader | ShortHeader, path: Path): boolean {
+  let space: SpaceId;
+  if (h.form === 'short') space = 2;
+  else if (h.type === 'initial') space = 0;
+  else if (h.type === 'handshake') space = 1;
+  else return false; // 0-RTT: not accepted yet (the client would retransmit it as 1-RTT)
+  const sp = c.spaces[space];
+  if (sp.discarded) return false;
+  if (h.form === 'long' && h.version !== c.version) return false;
+  // Client: the first Initial from the server fixes its connection ID (§7.2); others must match.
+  if (h.form === 'long' && c.side === 'client') {
+    if (c.peerInitialScid && !equal(h.scid, c.peerInitialScid)) return false;
+  }
+  const packet = data.subarray(h.start, h.end);
+  const pnOffset = h.pnOffset - h.start;
+  let key;
+  let generation: ReadGeneration = 'current';
+  if (space === 2) {
+    const phase = c.oneRtt;
+    if (!phase) return false;
+    const r = phase.readHeader.unprotect(packet, pnOffset);
+    if (!r) return false;
+    const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
+    const k = phase.readKeyFor(((packet[0]! >> 2) & 1) as 0 | 1, pn);
+    if (!k) return false;
+    key = k.key;
+    generation = k.generation;
+    return finish(c, now, sp, space, packet, pnOffset, r.pnLength, pn, key, generation, path);
+  }
+  const keys = sp.read;
+  if (!keys) return false;
+  const r = keys.header.unprotect(packet, pnOffset);
+  if (!r) return false;
+  const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
+  const ok = finish(c, now, sp, space, packet, pnOffset, r.pnLength, pn, keys.packet, generation, path);
+  if (ok && h.form === 'long') {
+    if (c.side === 'client' && !c.peerInitialScid) {
+      c.peerInitialScid = h.scid.slice();
+      c.remoteCids.replaceInitial(c.peerInitialScid);
+    }
+    // RFC 9001 §4.9.1: a server discards Initial keys once it processes a Handshake packet; receiving one also validates the address (§8.1).
+    if (space === 1 && c.side === 'server') {
+      c.peerAddressValidated = true;
+      c.discardSpace(0, now);
+    }
+  }
+  return ok;
+}
+
+function finish(
+  c: Connection,
+  now: number,
+  sp: Connection['spaces'][number],
+  space: SpaceId,
+  packet: Uint8Array,
+  pnOffset: number,
+  pnLength: number,
+  pn: number,
+  key: { open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null; integrityLimit: number },
+  generation: ReadGeneration,
+  path: Path,
+): boolean {
+  const headerEnd = pnOffset + pnLength;
+  const payload = key.open(pn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
+  if (!payload) {
+    // RFC 9001 §6.6: too many forgeries under one key ends the connection.
+    if (++c.authFailures > key.integrityLimit) throw new TransportError(E.AEAD_LIMIT_REACHED, 'AEAD integrity limit reached');
+    c.stats.packetsDropped++;
+    return false;
+  }
+  // RFC 9000 §17.2, §17.3.1: reserved bits must be zero once protection is removed.
+  const reserved = packet[0]! & 0x80 ? 0x0c : 0x18;
+  if (packet[0]! & reserved) throw new TransportError(E.PROTOCOL_VIOLATION, 'reserved header bits set');
+  if (sp.ack.isDuplicate(pn)) {
+    c.stats.packetsDropped++;
+    return true;
+  }
+  if (space === 2 && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
+  c.receivedFirstPacket = true;
+  c.stats.packetsReceived++;
+  void path;
+  if (c.state === 'closing') {
+    // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE (bounded: once per packet received).
+    c.closeSendPending = true;
+    return true;
+  }
+  const frames = decodeFrames(payload, TYPE_OF[space]);
+  let ackEliciting = false;
+  for (const f of frames) {
+    if (f.type !== 'ack' && f.type !== 'padding' && f.type !== 'connection_close') ackEliciting = true;
+    onFrame(c, now, space, f, packet);
+    if (c.state === 'draining' || c.state === 'closed') break;
+  }
+  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
+  c.onPacketProcessed(now);
+  c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
+  return true;
+}
+
+/** One handler per frame type (RFC 9000 §19). */
+function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: Uint8Array): void {
+  switch (f.type) {
+    case 'padding':
+    case 'ping':
+      return;
+    case 'ack': {
+      const exp = space === 2 ? (c.peerParams?.ackDelayExponent ?? 3) : 3;
+      const ackDelay = (f.ackDelay * 2 ** exp) / 1000;
+      const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
+      c.onAcked(space, r.acked);
+      c.onLost(r.lost, now);
+      // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.
+      if (space === 1 && c.side === 'client') c.recovery.peerCompletedAddressValidation = true;
+      // RFC 9001 §4.1.2: a client may treat an acknowledged 1-RTT packet as handshake confirmation.
+      if (space === 2 && c.side === 'client' && c.handshakeInfo && r.acked.length > 0) c.confirmHandshake(now);
+      c.streams.rtt = c.recovery.rtt.smoothedRtt;
+      return;
+    }
+    case 'crypto': {
+      const sp = c.spaces[space];
+      if (f.offset + f.data.length - sp.cryptoRecv.readOffset > c.settings.maxCryptoBuffer) {
+        throw new TransportError(E.CRYPTO_BUFFER_EXCEEDED, 'CRYPTO data beyond the buffer limit', 0x06);
+      }
+      if (sp.cryptoRecv.insert(f.offset, f.data) < 0) throw new TransportError(E.CRYPTO_BUFFER_EXCEEDED, 'CRYPTO data too fragmented', 0x06);
+      for (let d = sp.cryptoRecv.read(); d; d = sp.cryptoRecv.read()) c.tlsReceive(LEVEL_OF[space], d, now);
+      return;
+    }
+    case 'stream':
+      c.streams.onStreamFrame(f.streamId, f.offset, f.data, f.fin);
+      return;
+    case 'reset_stream':
+      c.streams.onResetStream(f.streamId, f.errorCode, f.finalSize);
+      return;
+    case 'stop_sending':
+      c.streams.onStopSending(f.streamId, f.errorCode);
+      return;
+    case 'max_data':
+      c.streams.onMaxData(f.maximum);
+      return;
+    case 'max_stream_data':
+      c.streams.onMaxStreamData(f.streamId, f.maximum);
+      return;
+    case 'max_streams':
+      c.streams.onMaxStreams(f.bidi, f.maximum);
+      return;
+    case 'data_blocked':
+    case 'streams_blocked':
+      return;
+    case 'stream_data_blocked':
+      c.streams.onStreamDataBlocked(f.streamId);
+      return;
+    case 'new_token':
+      // RFC 9000 §19.7: a server receiving NEW_TOKEN is a PROTOCOL_VIOLATION.
+      if (c.side === 'server') throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_TOKEN from a client', 0x07);
+      return;
+    case 'new_connection_id':
+      c.remoteCids.add(f.sequence, f.retirePriorTo, f.connectionId.slice(), f.statelessResetToken.slice());
+      return;
+    case 'retire_connection_id':
+      c.localCids.retire(f.sequence, dcidOf(c, packet));
+      return;
+    case 'path_challenge':
+    case 'path_response':
+      return; // path validation: with migration support
+    case 'connection_close':
+      c.onPeerClose(now, f.errorCode, f.reason, f.application);
+      return;
+    case 'handshake_done':
+      // RFC 9000 §19.20: a server receiving HANDSHAKE_DONE is a PROTOCOL_VIOLATION.
+      if (c.side === 'server') throw new TransportError(E.PROTOCOL_VIOLATION, 'HANDSHAKE_DONE from a client', 0x1e);
+      c.confirmHandshake(now);
+      return;
+    case 'datagram':
+      // We do not advertise max_datagram_frame_size: receiving one is a PROTOCOL_VIOLATION (RFC 9221 §3).
+      throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated', 0x30);
+  }
+}
+
+function dcidOf(c: Connection, packet: Uint8Array): Uint8Array {
+  return packet[0]! & 0x80 ? packet.subarray(6, 6 + packet[5]!) : packet.subarray(1, 1 + c.settings.connectionIdLength);
+}
+
+export type { PacketHeader };

@@ -1,0 +1,132 @@
+/**
+ * @module test/sim/network
+ * A deterministic simulated network for sans-IO endpoints (quinn's
+ * tests/util.rs Pair): a virtual clock, one-way latency, random loss,
+ * reordering (jitter) and duplication from a seeded PRNG, and an optional
+ * filter to drop or rewrite specific datagrams. Nothing touches a socket.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Endpoint, type Path } from '../../src/core/index.js';
+
+export const fixture = (n: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/${n}`, import.meta.url))));
+export const serverTls = (alpn = ['test']) => ({ certificateChain: [fixture('server-cert.der')], privateKey: fixture('server-key.der'), alpn });
+
+export function prng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    // xorshift32
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+export interface LinkOptions {
+  latencyMs?: number;
+  lossRate?: number;
+  /** Extra random delay up to this many ms (reordering). */
+  jitterMs?: number;
+  duplicateRate?: number;
+  seed?: number;
+}
+
+interface InFlight {
+  at: number;
+  to: 'client' | 'server';
+  data: Uint8Array;
+  from: Path;
+  seq: number;
+}
+
+export const CLIENT_PATH: Path = { address: '10.0.0.1', port: 5000 };
+export const SERVER_PATH: Path = { address: '10.0.0.2', port: 443 };
+
+export class Network {
+  now = 0;
+  private queue: InFlight[] = [];
+  private seq = 0;
+  private readonly rnd: () => number;
+  readonly sent = { client: 0, server: 0 };
+  readonly bytes = { client: 0, server: 0 };
+  /** Drop or rewrite datagrams: return null to drop. */
+  filter: ((from: 'client' | 'server', data: Uint8Array, index: number) => Uint8Array | null) | undefined;
+  /** Where the server sees the client (NAT rebinding tests change it). */
+  clientPath: Path = CLIENT_PATH;
+
+  constructor(
+    readonly client: Endpoint,
+    readonly server: Endpoint,
+    readonly link: LinkOptions = {},
+  ) {
+    this.rnd = prng(link.seed ?? 1);
+  }
+
+  private send(from: 'client' | 'server', data: Uint8Array): void {
+    const index = this.sent[from]++;
+    this.bytes[from] += data.length;
+    const d = this.filter ? this.filter(from, data, index) : data;
+    if (!d) return;
+    if (this.rnd() < (this.link.lossRate ?? 0)) return;
+    const copies = this.rnd() < (this.link.duplicateRate ?? 0) ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const at = this.now + (this.link.latencyMs ?? 10) + this.rnd() * (this.link.jitterMs ?? 0);
+      this.queue.push({ at, to: from === 'client' ? 'server' : 'client', data: d.slice(), from: from === 'client' ? this.clientPath : SERVER_PATH, seq: this.seq++ });
+    }
+  }
+
+  /** Move all output of both endpoints onto the wire. */
+  flush(): void {
+    for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
+      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) this.send(name, t.data);
+    }
+  }
+
+  /** Advance to the next event (a delivery or a timer); false when nothing is left to happen. */
+  step(limitMs = Infinity): boolean {
+    this.flush();
+    let next = Infinity;
+    for (const q of this.queue) next = Math.min(next, q.at);
+    for (const ep of [this.client, this.server]) {
+      const t = ep.pollTimeout();
+      if (t !== null) next = Math.min(next, t);
+    }
+    if (next === Infinity || next > limitMs) return false;
+    this.now = Math.max(this.now, next);
+    const due = this.queue.filter((q) => q.at <= this.now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.queue = this.queue.filter((q) => q.at > this.now);
+    for (const q of due) (q.to === 'server' ? this.server : this.client).handleDatagram(this.now, q.data, q.from);
+    this.client.handleTimeout(this.now);
+    this.server.handleTimeout(this.now);
+    this.flush();
+    return true;
+  }
+
+  /** Step until `done()` or the virtual deadline; returns whether done() became true. */
+  runUntil(done: () => boolean, maxMs = 60_000): boolean {
+    const end = this.now + maxMs;
+    let last = this.now;
+    let still = 0;
+    while (!done()) {
+      if (!this.step(end)) return done();
+      // A timer that never moves time forward is a bug: fail loudly instead of spinning.
+      if (this.now === last) {
+        if (++still > 10_000) throw new Error(`livelock at t=${this.now}`);
+      } else {
+        last = this.now;
+        still = 0;
+      }
+    }
+    return true;
+  }
+}
+
+export function pair(link: LinkOptions = {}, opts: { transport?: Record<string, unknown>; serverTransport?: Record<string, unknown>; alpn?: string[] } = {}) {
+  const server = new Endpoint({ server: { tls: serverTls(opts.alpn), transport: opts.serverTransport } });
+  const client = new Endpoint({ transport: opts.transport });
+  const net = new Network(client, server, link);
+  return { net, client, server };
+}
