@@ -11,13 +11,17 @@ export class Collector {
   readonly finished = new Set<number>();
   readonly events: ConnEvent[] = [];
 
-  constructor(readonly conn: Connection) {}
+  /** `reading: false` models a stalled application that never reads (flow control then bites). */
+  constructor(
+    readonly conn: Connection,
+    public reading = true,
+  ) {}
 
   /** Drain events and read every readable stream. */
   pump(now: number): void {
     for (let e = this.conn.pollEvent(); e; e = this.conn.pollEvent()) {
       this.events.push(e);
-      if (e.type === 'stream-readable' || e.type === 'stream-incoming') this.readAll(e.id, now);
+      if (this.reading && (e.type === 'stream-readable' || e.type === 'stream-incoming')) this.readAll(e.id, now);
     }
   }
 
