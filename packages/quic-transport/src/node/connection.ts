@@ -1,0 +1,217 @@
+/**
+ * @module node/connection
+ * A QUIC connection with the WebTransport shape (`ready`, `closed`,
+ * `createBidirectionalStream`, `incomingBidirectionalStreams`, ...), a thin
+ * wrapper over the sans-IO core `Connection` driven by a QuicEndpoint.
+ */
+import type { CloseInfo, Connection, ConnEvent, ConnStats, HandshakeInfo } from '../core/index.js';
+import type { SessionTicket } from '@tsquic/tls13-handshake';
+import type { TransportParameters } from '@tsquic/quic-wire';
+import { QuicConnectionError } from './errors.js';
+import { RecvSide, SendSide, type QuicBidirectionalStream, type StreamHost } from './stream.js';
+
+export interface CloseOptions {
+  closeCode?: bigint | number;
+  reason?: string;
+}
+
+/** The endpoint side a connection needs: a clock and a way to run the output loop. */
+export interface Driver {
+  now(): number;
+  kick(): void;
+}
+
+interface ShellStream {
+  recv?: RecvSide;
+  send?: SendSide;
+}
+
+export class QuicConnection {
+  /** Resolves once the handshake completes (rejects if the connection ends first). */
+  readonly ready: Promise<HandshakeInfo>;
+  /** Resolves on a clean close (application close or NO_ERROR); rejects with QuicConnectionError otherwise. */
+  readonly closed: Promise<CloseInfo>;
+  readonly incomingBidirectionalStreams: ReadableStream<QuicBidirectionalStream>;
+  readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>;
+  /** Session tickets for resumption, as they arrive (client). */
+  onSessionTicket: ((t: SessionTicket) => void) | undefined;
+  private resolveReady!: (i: HandshakeInfo) => void;
+  private rejectReady!: (e: Error) => void;
+  private resolveClosed!: (i: CloseInfo) => void;
+  private rejectClosed!: (e: Error) => void;
+  private bidiIn!: ReadableStreamDefaultController<QuicBidirectionalStream>;
+  private uniIn!: ReadableStreamDefaultController<ReadableStream<Uint8Array>>;
+  private readonly streams = new Map<number, ShellStream>();
+  private readonly openWaiters: Array<{ dir: 'bidi' | 'uni'; resolve: (id: number) => void; reject: (e: Error) => void }> = [];
+  private ended: Error | undefined;
+  private readonly host: StreamHost;
+
+  constructor(
+    /** The sans-IO connection underneath (for stats and advanced use). */
+    readonly core: Connection,
+    private readonly driver: Driver,
+  ) {
+    this.ready = new Promise((res, rej) => ((this.resolveReady = res), (this.rejectReady = rej)));
+    this.closed = new Promise((res, rej) => ((this.resolveClosed = res), (this.rejectClosed = rej)));
+    // Nobody may be listening: avoid unhandled rejections, callers still see them when they await.
+    this.ready.catch(() => {});
+    this.closed.catch(() => {});
+    this.incomingBidirectionalStreams = new ReadableStream({ start: (c) => void (this.bidiIn = c) });
+    this.incomingUnidirectionalStreams = new ReadableStream({ start: (c) => void (this.uniIn = c) });
+    const core_ = core;
+    this.host = {
+      read: (id, max) => core_.read(id, max, driver.now()),
+      write: (id, data) => core_.write(id, data),
+      finish: (id) => core_.finish(id),
+      reset: (id, code) => core_.resetStream(id, code),
+      stopSending: (id, code) => core_.stopSending(id, code),
+      kick: () => driver.kick(),
+    };
+  }
+
+  get handshakeInfo(): HandshakeInfo | undefined {
+    return this.core.handshakeInfo;
+  }
+
+  get stats(): ConnStats {
+    return this.core.getStats();
+  }
+
+  get remoteTransportParameters(): TransportParameters | undefined {
+    return this.core.remoteTransportParameters;
+  }
+
+  /** Open a bidirectional stream; waits while the peer's MAX_STREAMS is exhausted. */
+  async createBidirectionalStream(): Promise<QuicBidirectionalStream> {
+    const id = await this.openId('bidi');
+    return this.wrapBidi(id);
+  }
+
+  /** Open a unidirectional stream. */
+  async createUnidirectionalStream(): Promise<WritableStream<Uint8Array>> {
+    const id = await this.openId('uni');
+    const send = new SendSide(this.host, id);
+    this.streams.set(id, { send });
+    return send.writable;
+  }
+
+  private openId(dir: 'bidi' | 'uni'): Promise<number> {
+    if (this.ended) return Promise.reject(this.ended);
+    const id = this.core.openStream(dir);
+    if (id !== null) return Promise.resolve(id);
+    this.driver.kick(); // send STREAMS_BLOCKED
+    return new Promise((resolve, reject) => this.openWaiters.push({ dir, resolve, reject }));
+  }
+
+  private wrapBidi(id: number): QuicBidirectionalStream {
+    const recv = new RecvSide(this.host, id);
+    const send = new SendSide(this.host, id);
+    this.streams.set(id, { recv, send });
+    const host = this.host;
+    return {
+      id,
+      readable: recv.readable,
+      writable: send.writable,
+      abort(code = 0n) {
+        host.reset(id, code);
+        host.stopSending(id, code);
+        host.kick();
+      },
+    };
+  }
+
+  /** Start a 1-RTT key update (RFC 9001 §6); false when one is still unacknowledged. */
+  keyUpdate(): boolean {
+    const ok = this.core.keyUpdate(this.driver.now());
+    this.driver.kick();
+    return ok;
+  }
+
+  /** Close with an application code; resolves when the close has been sent and the connection has drained. */
+  close(opts: CloseOptions = {}): Promise<CloseInfo> {
+    if (!this.ended) {
+      this.core.close(this.driver.now(), BigInt(opts.closeCode ?? 0), opts.reason ?? '');
+      this.driver.kick();
+    }
+    return this.closed.catch((e: unknown) => (QuicConnectionError.isInstance(e) ? e.info : Promise.reject(e)));
+  }
+
+  /** @internal Events from the core, dispatched by the endpoint. */
+  dispatch(e: ConnEvent): void {
+    switch (e.type) {
+      case 'handshake-complete':
+        this.resolveReady(e.info);
+        return;
+      case 'handshake-confirmed':
+        return;
+      case 'stream-incoming': {
+        if ((e.id & 2) === 0) this.bidiIn.enqueue(this.wrapBidi(e.id));
+        else {
+          const recv = new RecvSide(this.host, e.id);
+          this.streams.set(e.id, { recv });
+          this.uniIn.enqueue(recv.readable);
+        }
+        return;
+      }
+      case 'stream-readable':
+        this.streams.get(e.id)?.recv?.onReadable();
+        return;
+      case 'stream-writable':
+        this.streams.get(e.id)?.send?.onWritable();
+        return;
+      case 'stream-reset':
+        this.streams.get(e.id)?.recv?.onReset(e.code);
+        return;
+      case 'stop-sending':
+        this.streams.get(e.id)?.send?.onStopSending(e.code);
+        return;
+      case 'stream-closed':
+        this.streams.delete(e.id);
+        return;
+      case 'session-ticket':
+        this.onSessionTicket?.(e.ticket);
+        return;
+      case 'new-token':
+        return;
+      case 'closed':
+        this.onClosed(e.info);
+        return;
+    }
+  }
+
+  /** @internal Retry stream opens that waited for MAX_STREAMS. */
+  service(): void {
+    for (let i = 0; i < this.openWaiters.length; ) {
+      const w = this.openWaiters[i]!;
+      const id = this.core.openStream(w.dir);
+      if (id === null) {
+        i++;
+        continue;
+      }
+      this.openWaiters.splice(i, 1);
+      w.resolve(id);
+    }
+  }
+
+  private onClosed(info: CloseInfo): void {
+    const clean = info.kind === 'close' && (info.application || info.code === 0n);
+    const err = new QuicConnectionError(info);
+    this.ended = err;
+    this.rejectReady(err);
+    for (const s of this.streams.values()) {
+      s.recv?.fail(err);
+      s.send?.fail(err);
+    }
+    this.streams.clear();
+    for (const w of this.openWaiters.splice(0)) w.reject(err);
+    for (const c of [this.bidiIn, this.uniIn] as ReadableStreamDefaultController<unknown>[]) {
+      try {
+        clean ? c.close() : c.error(err);
+      } catch {
+        // already closed
+      }
+    }
+    if (clean) this.resolveClosed(info);
+    else this.rejectClosed(err);
+  }
+}

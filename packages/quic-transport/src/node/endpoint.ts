@@ -1,0 +1,235 @@
+/**
+ * @module node/endpoint
+ * The `node:dgram` shell around the sans-IO core Endpoint: one UDP socket
+ * (IPv4, or IPv6 dual-stack), a single timer armed at the core's next
+ * deadline, datagrams fed in with `performance.now()`, output flushed after
+ * every input batch. It listens (server), connects (client), or both.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createSocket, type Socket } from 'node:dgram';
+import { join } from 'node:path';
+import { QuicVersion } from '@tsquic/quic-wire';
+import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
+import { QuicConnection } from './connection.js';
+
+export interface BindOptions {
+  /** Local address; '::' listens on IPv6 and IPv4 (dual-stack). Default '127.0.0.1'. */
+  address?: string;
+  port?: number;
+  /** Socket buffers: the default 208 KiB drops datagrams at full speed on loopback. */
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  /** Defaults for every connection of this endpoint. */
+  transport?: Partial<TransportSettings>;
+  /** NSS key log: a file path (appended) or a callback. Defaults to $SSLKEYLOGFILE when set. */
+  keylog?: string | ((line: string) => void);
+  /** Write one qlog file (JSON-SEQ, QUIC event schema) per connection into this directory. */
+  qlogDir?: string;
+}
+
+export interface ListenOptions {
+  tls: ServerTlsSettings;
+  transport?: Partial<TransportSettings>;
+  onConnection?: (c: QuicConnection) => void;
+}
+
+export interface ConnectOptions extends ClientTlsSettings {
+  transport?: Partial<TransportSettings>;
+  version?: QuicVersion;
+}
+
+export class QuicEndpoint {
+  readonly core: Endpoint;
+  /** Connections accepted by `listen()`, in arrival order. */
+  readonly incoming: ReadableStream<QuicConnection>;
+  private incomingCtl!: ReadableStreamDefaultController<QuicConnection>;
+  private readonly shells = new Map<Connection, QuicConnection>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerAt = Infinity;
+  private scheduled = false;
+  private closing = false;
+  private onConnection: ((c: QuicConnection) => void) | undefined;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+  private qlogCount = 0;
+  /** Datagrams the socket failed to send (ENOBUFS and the like). */
+  sendErrors = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly opts: BindOptions,
+  ) {
+    const keylog = resolveKeylog(opts.keylog);
+    this.core = new Endpoint({
+      transport: opts.transport,
+      hooks: keylog ? { keylog } : {},
+      hooksFor: (side) => this.connectionHooks(side),
+    });
+    this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+    socket.on('error', () => {
+      this.sendErrors++;
+    });
+  }
+
+  /** Bind a UDP socket and return the endpoint. */
+  static bind(opts: BindOptions = {}): Promise<QuicEndpoint> {
+    const address = opts.address ?? '127.0.0.1';
+    const v6 = address.includes(':');
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(opts.port ?? 0, address, () => {
+        socket.removeListener('error', reject);
+        resolve(new QuicEndpoint(socket, opts));
+      });
+    });
+  }
+
+  /** The bound address and port. */
+  get address(): { address: string; port: number } {
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  /** Accept connections (server role). */
+  listen(opts: ListenOptions): void {
+    this.core.opts.server = { tls: opts.tls, transport: { ...this.opts.transport, ...opts.transport } };
+    this.onConnection = opts.onConnection;
+  }
+
+  /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
+  connect(target: string | { address: string; port: number }, opts: ConnectOptions): QuicConnection {
+    const t = typeof target === 'string' ? parseTarget(target) : target;
+    const core = this.core.connect(performance.now(), { address: t.address, port: t.port }, opts, { ...this.opts.transport, ...opts.transport }, opts.version);
+    const shell = this.shellFor(core);
+    this.kick();
+    return shell;
+  }
+
+  private shellFor(core: Connection): QuicConnection {
+    let s = this.shells.get(core);
+    if (!s) {
+      s = new QuicConnection(core, { now: () => performance.now(), kick: () => this.kick() });
+      this.shells.set(core, s);
+    }
+    return s;
+  }
+
+  private onDatagram(msg: Buffer, address: string, port: number): void {
+    const r = this.core.handleDatagram(performance.now(), new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { address, port });
+    if (r.kind === 'new' && !this.closing) {
+      const shell = this.shellFor(r.conn);
+      this.incomingCtl.enqueue(shell);
+      this.onConnection?.(shell);
+    }
+    this.kick();
+  }
+
+  /** Run the output loop soon (once per batch of inputs). */
+  kick(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.service();
+    });
+  }
+
+  private service(): void {
+    const now = performance.now();
+    if (now >= this.timerAt) this.timerAt = Infinity;
+    this.core.handleTimeout(now);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) {
+      this.socket.send(t.data, t.path.port, t.path.address, (err) => {
+        if (err) this.sendErrors++;
+      });
+    }
+    for (const [core, shell] of this.shells) {
+      for (let e = core.pollEvent(); e; e = core.pollEvent()) shell.dispatch(e);
+      shell.service();
+      if (!this.core.connections.has(core)) this.shells.delete(core);
+    }
+    // Events may have queued more output (a read freeing credit): flush again.
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address);
+    this.arm(now);
+    if (this.closing && this.core.connections.size === 0) this.finishClose();
+  }
+
+  private arm(now: number): void {
+    const deadline = this.core.pollTimeout();
+    if (deadline === null) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      return;
+    }
+    if (this.timer && deadline >= this.timerAt - 0.5 && this.timerAt !== Infinity) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.service();
+    }, Math.max(0, deadline - now));
+  }
+
+  /** Close every connection (CONNECTION_CLOSE, then draining) and the socket. */
+  async close(opts: { closeCode?: bigint; reason?: string; timeoutMs?: number } = {}): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      try {
+        this.incomingCtl.close();
+      } catch {
+        // already closed
+      }
+      for (const shell of this.shells.values()) void shell.close({ closeCode: opts.closeCode ?? 0n, reason: opts.reason ?? '' });
+      this.kick();
+      // Draining takes three PTOs; do not hold the process for long.
+      const t = setTimeout(() => this.finishClose(), opts.timeoutMs ?? 1000);
+      void this.closedPromise.then(() => clearTimeout(t));
+    }
+    return this.closedPromise;
+  }
+
+  private finishClose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+    this.resolveClosed();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private connectionHooks(side: 'client' | 'server'): ConnectionHooks {
+    const dir = this.opts.qlogDir;
+    if (!dir) return {};
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${side}-${Date.now()}-${++this.qlogCount}.sqlog`);
+    const t0 = performance.now();
+    // qlog JSON-SEQ (draft-ietf-quic-qlog-main-schema): RS, a JSON record, LF.
+    writeFileSync(file, `\x1e${JSON.stringify({ qlog_version: '0.3', qlog_format: 'JSON-SEQ', trace: { vantage_point: { type: side }, common_fields: { time_format: 'relative', reference_time: Date.now() } } })}\n`);
+    return {
+      qlog: (time, name, data) => appendFileSync(file, `\x1e${JSON.stringify({ time: time - t0, name, data }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`),
+    };
+  }
+}
+
+function resolveKeylog(k: BindOptions['keylog']): ((line: string) => void) | undefined {
+  const target = k ?? process.env.SSLKEYLOGFILE;
+  if (!target) return undefined;
+  if (typeof target === 'function') return target;
+  return (line) => appendFileSync(target, `${line}\n`);
+}
+
+function parseTarget(s: string): { address: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  if (!m) throw new TypeError(`target must be host:port or [v6]:port, got ${s}`);
+  return { address: m[1]!, port: Number(m[2]) };
+}

@@ -1,0 +1,47 @@
+/**
+ * @module node/errors
+ * Errors of the public API: a stream ended by the peer (RESET_STREAM /
+ * STOP_SENDING) carries the application code; a connection ended by an
+ * error carries the transport or application code (RFC 9000 §20).
+ */
+import type { CloseInfo } from '../core/index.js';
+
+const STREAM = Symbol.for('@tsquic/quic-transport/QuicStreamError');
+const CONN = Symbol.for('@tsquic/quic-transport/QuicConnectionError');
+
+/** A stream reset (by either side) or stopped: `code` is the application error code. */
+export class QuicStreamError extends Error {
+  readonly [STREAM] = true;
+  override readonly name = 'QuicStreamError';
+  constructor(
+    readonly code: bigint,
+    message = `stream error ${code}`,
+  ) {
+    super(message);
+  }
+  static isInstance(x: unknown): x is QuicStreamError {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[STREAM] === true;
+  }
+}
+
+/** The connection ended abnormally (transport error, idle or handshake timeout, stateless reset). */
+export class QuicConnectionError extends Error {
+  readonly [CONN] = true;
+  override readonly name = 'QuicConnectionError';
+  readonly code: bigint;
+  constructor(readonly info: CloseInfo) {
+    super(`${info.remote ? 'peer closed' : 'closed'}: ${info.kind}${info.kind === 'close' ? ` code 0x${info.code.toString(16)}` : ''}${info.reason ? ` (${info.reason})` : ''}`);
+    this.code = info.code;
+  }
+  static isInstance(x: unknown): x is QuicConnectionError {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CONN] === true;
+  }
+}
+
+/** The code a reason given to abort()/cancel() asks for (a `code` property), else 0. */
+export function codeOf(reason: unknown): bigint {
+  const c = (reason as { code?: unknown } | undefined)?.code;
+  if (typeof c === 'bigint') return c;
+  if (typeof c === 'number' && Number.isInteger(c) && c >= 0) return BigInt(c);
+  return 0n;
+}
