@@ -7,6 +7,9 @@
  * function returns `undefined` and the endpoint exits 127 ("transport not
  * available"), which the interop runner reports as "unsupported".
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { defaultStreamSettings, QuicEndpoint, type QuicConnection, type TransportSettings } from '@tsquic/quic-transport';
 import type { Alpn, CipherSuite, TransportFeature } from './endpoint/testcases.js';
 import type { Session } from './session.js';
 
@@ -58,11 +61,119 @@ export interface QuicTransport {
 }
 
 /**
- * THE SEAM: the QUIC transport the endpoint runs on. Replace the body with
- * an implementation over `@tsquic/quic-transport` (a `QuicEndpoint` whose
- * connections already fit `Session`). Returning `undefined` makes the
- * endpoint exit 127 with "transport not available".
+ * THE SEAM, implemented over `@tsquic/quic-transport`: one `QuicEndpoint`
+ * per client connection, one per listening address for a server.
  */
 export function createQuicTransport(): QuicTransport | undefined {
-  return undefined;
+  return quicTransport;
+}
+
+const quicTransport: QuicTransport = {
+  async connect(host, port, o) {
+    const ep = await QuicEndpoint.bind({ address: host.includes(':') ? '::' : '0.0.0.0', ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
+    const conn = ep.connect(
+      { address: host, port },
+      {
+        alpn: [...o.alpn],
+        cipherSuites: [...o.cipherSuites],
+        ...(isIp(host) ? {} : { serverName: o.serverName }),
+        verifyPeer: o.ca ? caVerifier(o.ca) : 'none',
+        transport: transportFor(o.features),
+      },
+    );
+    try {
+      await conn.ready;
+    } catch (e) {
+      await ep.close({ timeoutMs: 100 });
+      throw e;
+    }
+    void conn.closed.catch(() => {}).finally(() => ep.close({ timeoutMs: 100 }));
+    return asSession(conn);
+  },
+
+  async listen(o) {
+    const chain = pemBlocks(o.certificateChainPem, 'CERTIFICATE');
+    const key = new Uint8Array(createPrivateKey(o.privateKeyPem).export({ type: 'pkcs8', format: 'der' }));
+    const endpoints: QuicEndpoint[] = [];
+    const queue: Session[] = [];
+    let wake: (() => void) | undefined;
+    let closed = false;
+    for (const a of o.addresses) {
+      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
+      ep.listen({
+        tls: { certificateChain: chain, privateKey: key, alpn: [...o.alpn], cipherSuites: [...o.cipherSuites] },
+        transport: transportFor(o.features),
+        onConnection: (c) => {
+          c.ready.then(
+            () => {
+              queue.push(asSession(c));
+              wake?.();
+            },
+            () => {},
+          );
+        },
+      });
+      endpoints.push(ep);
+    }
+    return {
+      sessions: {
+        async *[Symbol.asyncIterator]() {
+          while (!closed) {
+            const s = queue.shift();
+            if (s) yield s;
+            else await new Promise<void>((r) => (wake = r));
+          }
+        },
+      },
+      async close() {
+        closed = true;
+        wake?.();
+        await Promise.all(endpoints.map((e) => e.close({ timeoutMs: 300 })));
+      },
+    };
+  },
+};
+
+function transportFor(features: readonly TransportFeature[]): Partial<TransportSettings> {
+  // Interop transfers: larger windows, unless the test wants flow control exercised.
+  if (features.includes('small-flow-control-windows')) {
+    return { streams: { ...defaultStreamSettings, connWindow: 64 * 1024, streamWindowBidiLocal: 32 * 1024, streamWindowBidiRemote: 32 * 1024, streamWindowUni: 32 * 1024 } };
+  }
+  return { streams: { ...defaultStreamSettings, connWindow: 8 << 20, streamWindowBidiLocal: 4 << 20, streamWindowBidiRemote: 4 << 20, streamWindowUni: 4 << 20, maxStreamsBidi: 1000, maxStreamsUni: 100 } };
+}
+
+/** A QuicConnection as the interop Session (closed resolves with closeCode/reason). */
+function asSession(c: QuicConnection): Session {
+  return {
+    createBidirectionalStream: () => c.createBidirectionalStream(),
+    createUnidirectionalStream: () => c.createUnidirectionalStream(),
+    incomingBidirectionalStreams: c.incomingBidirectionalStreams,
+    incomingUnidirectionalStreams: c.incomingUnidirectionalStreams,
+    closed: c.closed.then((i) => ({ closeCode: i.code, reason: i.reason })),
+    close: (info) => void c.close({ closeCode: info?.closeCode ?? 0n, reason: info?.reason ?? '' }),
+  };
+}
+
+/** Verify the server's chain against `${CERTS}/ca.pem` and its name (node:crypto's X509Certificate). */
+function caVerifier(caPem: string): (chain: Uint8Array[], serverName: string | undefined) => boolean {
+  const anchors = pemBlocks(caPem, 'CERTIFICATE').map((d) => new X509Certificate(d));
+  return (chain, serverName) => {
+    const certs = chain.map((d) => new X509Certificate(d));
+    const now = Date.now();
+    for (const c of certs) if (Date.parse(c.validFrom) > now || Date.parse(c.validTo) < now) return false;
+    for (let i = 0; i + 1 < certs.length; i++) if (!certs[i]!.verify(certs[i + 1]!.publicKey)) return false;
+    const top = certs[certs.length - 1];
+    if (!top || !anchors.some((a) => top.verify(a.publicKey) || a.raw.equals(top.raw))) return false;
+    if (!serverName) return true;
+    return isIp(serverName) ? certs[0]!.checkIP(serverName) !== undefined : certs[0]!.checkHost(serverName) !== undefined;
+  };
+}
+
+function pemBlocks(pem: string, label: string): Uint8Array[] {
+  const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
+  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64")));
+}
+
+function isIp(host: string): boolean {
+  return isIP(host) !== 0;
 }

@@ -19,6 +19,8 @@ export interface BindOptions {
   /** Socket buffers: the default 208 KiB drops datagrams at full speed on loopback. */
   recvBufferSize?: number;
   sendBufferSize?: number;
+  /** For '::': refuse IPv4 (so 0.0.0.0 can be bound separately on the same port). Default false (dual-stack). */
+  ipv6Only?: boolean;
   /** Defaults for every connection of this endpoint. */
   transport?: Partial<TransportSettings>;
   /** NSS key log: a file path (appended) or a callback. Defaults to $SSLKEYLOGFILE when set. */
@@ -77,7 +79,7 @@ export class QuicEndpoint {
   static bind(opts: BindOptions = {}): Promise<QuicEndpoint> {
     const address = opts.address ?? '127.0.0.1';
     const v6 = address.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: opts.ipv6Only ?? false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(opts.port ?? 0, address, () => {
