@@ -168,14 +168,14 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
       tshark.stderr!.on('data', (d: Buffer) => {
         if (d.toString().includes('Capturing on')) {
           clearTimeout(t);
-          resolve();
+          setTimeout(resolve, 1500); // the message comes before the capture is really running
         }
       });
     });
     const srv = await ourServer(port, 'http3', keys);
     const code = await exited(gtlsclient(port, 'small'), 20_000);
     await srv.stop();
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1000));
     tshark.kill('SIGINT');
     await exited(tshark, 5000);
     expect(code).toBe(0);
