@@ -17,8 +17,10 @@ export interface TransportSettings {
   keepAliveMs: number;
   /** Largest UDP payload we send (before path MTU discovery raises it). */
   maxDatagramSize: number;
-  /** max_udp_payload_size we advertise (what we accept). */
+  /** max_udp_payload_size we advertise (what we accept); also the ceiling of PMTU discovery. */
   maxUdpPayloadSize: number;
+  /** Probe for larger datagrams after the handshake (RFC 8899 DPLPMTUD). */
+  pmtuDiscovery: boolean;
   congestionControl: 'cubic' | 'newreno';
   /** Pace sends (RFC 9002 §7.7). */
   pacing: boolean;
@@ -42,6 +44,7 @@ export const defaultTransportSettings: TransportSettings = {
   keepAliveMs: 0,
   maxDatagramSize: 1200,
   maxUdpPayloadSize: 65527,
+  pmtuDiscovery: true,
   congestionControl: 'cubic',
   pacing: true,
   ackDelayExponent: 3,

@@ -24,6 +24,7 @@ import { NewReno } from './congestion/new-reno.js';
 import { Pacer } from './congestion/pacer.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
+import { PmtuDiscovery } from './pmtud.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
 import { buildDatagram } from './sender.js';
@@ -76,7 +77,8 @@ export type SentFrame =
   | { k: 'handshake_done' }
   | { k: 'new_connection_id'; seq: number }
   | { k: 'retire_connection_id'; seq: number }
-  | { k: 'ping' };
+  | { k: 'ping' }
+  | { k: 'pmtu'; size: number };
 
 export interface SentInfo {
   frames: SentFrame[];
@@ -126,6 +128,7 @@ export class Connection {
   /** @internal */ oneRtt: KeyPhase | undefined;
   /** @internal */ readonly recovery: LossDetection<SentInfo>;
   /** @internal */ readonly pacer: Pacer;
+  /** @internal */ readonly pmtu: PmtuDiscovery;
   /** @internal */ readonly streams: Streams;
   /** @internal */ readonly localCids: LocalCids;
   /** @internal */ readonly remoteCids: RemoteCids;
@@ -183,6 +186,7 @@ export class Connection {
     const cc = s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize);
     this.recovery = new LossDetection<SentInfo>({ cc, initialRtt: s.initialRttMs, isServer: this.side === 'server', maxAckDelay: 0 });
     this.pacer = new Pacer(this.maxDatagramSize);
+    this.pmtu = new PmtuDiscovery(this.maxDatagramSize, s.pmtuDiscovery ? s.maxUdpPayloadSize : this.maxDatagramSize);
     this.streams = new Streams(this.side, s.streams);
     this.peerAddressValidated = this.side === 'client';
     const newCid = opts.newCid ?? (() => ({ cid: this.random(s.connectionIdLength), resetToken: this.random(16) }));
@@ -374,8 +378,11 @@ export class Connection {
     for (const p of this.recovery.unacked(space)) for (const f of p.data.frames) if (f.k === 'crypto') this.spaces[space].cryptoSend.onLost(f.offset, f.len, false);
   }
 
+  private lastLossTime = 0;
+
   /** @internal Packets declared lost: requeue what they carried. */
   onLost(packets: Iterable<{ data: SentInfo; pn: number }>, now: number): void {
+    this.lastLossTime = now;
     for (const p of packets) {
       this.qlog(now, 'recovery:packet_lost', { header: { packet_number: p.pn } });
       for (const f of p.data.frames) this.onFrameLost(f);
@@ -399,6 +406,9 @@ export class Connection {
       case 'ack':
       case 'ping':
         return;
+      case 'pmtu':
+        this.pmtu.onProbeLost(f.size, this.lastLossTime);
+        return;
       default:
         this.streams.onLost(f);
     }
@@ -420,6 +430,9 @@ export class Connection {
           case 'new_connection_id':
           case 'retire_connection_id':
           case 'ping':
+            break;
+          case 'pmtu':
+            this.setDatagramSize(this.pmtu.onProbeAcked(f.size));
             break;
           default:
             this.streams.onAcked(f);
@@ -537,8 +550,19 @@ export class Connection {
     this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
     this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
     // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
-    if (tp.maxUdpPayloadSize !== undefined && tp.maxUdpPayloadSize < this.maxDatagramSize) this.maxDatagramSize = Math.max(1200, tp.maxUdpPayloadSize);
+    if (tp.maxUdpPayloadSize !== undefined) {
+      if (tp.maxUdpPayloadSize < this.maxDatagramSize) this.setDatagramSize(Math.max(1200, tp.maxUdpPayloadSize));
+      this.pmtu.limit(tp.maxUdpPayloadSize);
+    }
     this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
+  }
+
+  /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */
+  setDatagramSize(size: number): void {
+    if (size === this.maxDatagramSize) return;
+    this.maxDatagramSize = size;
+    this.recovery.cc.setMaxDatagramSize(size);
+    this.pacer.setMaxDatagramSize(size);
   }
 
   /** @internal Set from the first Initial of the peer (client: the server's SCID). */

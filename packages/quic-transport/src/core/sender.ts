@@ -58,6 +58,11 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
     }
   }
   const budget: Budget = { eliciting };
+  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the window allows it.
+  if (eliciting && c.handshakeConfirmed && c.oneRtt && c.peerAddressValidated) {
+    const size = c.pmtu.probeSize(now);
+    if (size > c.maxDatagramSize && r.bytesInFlight + size <= r.cc.window) return buildProbe(c, now, size);
+  }
   const want = ([0, 1, 2] as SpaceId[]).filter((s) => wantsToSend(c, s, budget, now));
   if (want.length === 0) return null;
   // Padding: a client pads every datagram with an Initial; a server those with ack-eliciting Initials.
@@ -198,6 +203,29 @@ function protect(keys: DirectionalKeys | KeyPhase, oneRtt: boolean, pn: number, 
   const end = payloadEnd + TAG;
   (oneRtt ? (keys as KeyPhase).writeHeader : (keys as DirectionalKeys).header).protect(buf.subarray(start, end), pnOffset - start);
   return end;
+}
+
+/** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
+function buildProbe(c: Connection, now: number, size: number): Uint8Array {
+  const sp = c.spaces[2];
+  const keys = c.oneRtt!;
+  const buf = new Uint8Array(size);
+  const pn = sp.nextPn;
+  const largestAcked = c.recovery.largestAcked(2);
+  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
+  const w = new Writer(buf, 0, size - TAG);
+  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
+  const payloadStart = w.pos;
+  encodeFrame(w, { type: 'ping' });
+  w.zeros(w.remaining);
+  protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
+  sp.nextPn++;
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  c.pmtu.onProbeSent(size);
+  c.stats.packetsSent++;
+  c.onAckElicitingSent(now);
+  c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
+  return buf;
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */

@@ -25,6 +25,8 @@ export interface SentPacket<T> {
   size: number;
   ackEliciting: boolean;
   inFlight: boolean;
+  /** A PMTU probe: its loss says nothing about congestion (RFC 8899 §4.5). */
+  probe?: boolean;
   data: T;
 }
 
@@ -196,7 +198,7 @@ export class LossDetection<T> {
     if (lost.length === 0) return;
     this.packetsLost += lost.length;
     let newest = -Infinity;
-    for (const p of lost) if (p.inFlight && p.timeSent > newest) newest = p.timeSent;
+    for (const p of lost) if (p.inFlight && !p.probe && p.timeSent > newest) newest = p.timeSent;
     if (newest === -Infinity) return;
     if (!this.cc.inRecovery(newest)) this.congestionEvents++;
     this.cc.onCongestionEvent(now, newest);
@@ -211,7 +213,7 @@ export class LossDetection<T> {
   private inPersistentCongestion(lost: SentPacket<T>[]): boolean {
     if (this.firstRttSampleTime < 0) return false;
     const duration = (this.rtt.smoothedRtt + Math.max(4 * this.rtt.rttvar, kGranularity) + this.maxAckDelay) * kPersistentCongestionThreshold;
-    const eligible = lost.filter((p) => p.ackEliciting && p.timeSent > this.firstRttSampleTime);
+    const eligible = lost.filter((p) => p.ackEliciting && !p.probe && p.timeSent > this.firstRttSampleTime);
     if (eligible.length < 2) return false;
     let first = Infinity;
     let last = -Infinity;
