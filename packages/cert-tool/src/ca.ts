@@ -6,6 +6,7 @@
  * intermediate CAs issued by it, each with an authorityKeyIdentifier (§4.2.1.1)
  * naming the issuer's key, and their chains.
  */
+import { readCertificates } from './certificate.js';
 import { bytesEqual, certificateDer, toHex } from './der.js';
 import { fail } from './errors.js';
 import {
@@ -39,12 +40,12 @@ import {
 
 /** A CA that can issue: its certificate and key, and optionally the chain it belongs to. */
 export interface CertificateAuthority {
-  /** The CA certificate, DER. */
-  readonly certificate: Uint8Array;
+  /** The CA certificate: DER, or PEM (text or bytes; a PEM bundle is the CA followed by its intermediates). */
+  readonly certificate: Uint8Array | string;
   /** Its private key: PKCS#8 DER (or PEM text). */
   readonly privateKey: Uint8Array | string;
   /**
-   * The CA certificate followed by its intermediates (default `[certificate]`). Self-issued (root)
+   * The CA certificate followed by its intermediates (default: every certificate in `certificate`). Self-issued (root)
    * certificates in it are left out of issued chains: a peer holds the root as its trust anchor.
    */
   readonly chain?: readonly Uint8Array[];
@@ -67,8 +68,12 @@ interface Issuer {
 
 /** Check that `ca` can issue (a CA certificate whose key is `ca.privateKey`) and collect what issuing needs. */
 function issuerOf(ca: CertificateAuthority): Issuer {
-  if (typeof ca !== 'object' || ca === null || !(ca.certificate instanceof Uint8Array)) throw new TypeError('ca must be { certificate, privateKey, chain? }');
-  const info = inspectCertificate(ca.certificate);
+  if (typeof ca !== 'object' || ca === null || (typeof ca.certificate !== 'string' && !(ca.certificate instanceof Uint8Array))) {
+    throw new TypeError('ca must be { certificate, privateKey, chain? }');
+  }
+  const given = readCertificates(ca.certificate);
+  const certificate = given[0]!;
+  const info = inspectCertificate(certificate);
   // RFC 5280 §4.2.1.9: only cA certificates may sign certificates; §4.2.1.3: and only with keyCertSign.
   if (!info.isCa) fail('NOT_CA', `"${info.subject}" is not a CA certificate (basicConstraints cA is not set)`);
   if (info.keyUsage.length > 0 && !info.keyUsage.includes('keyCertSign')) fail('NOT_CA', `"${info.subject}" lacks the keyCertSign key usage`);
@@ -76,8 +81,8 @@ function issuerOf(ca: CertificateAuthority): Issuer {
   if (!bytesEqual(key.publicKey, info.publicKey)) fail('KEY_MISMATCH', `the private key does not belong to the CA certificate "${info.subject}"`);
   const hex = info.subjectKeyIdentifier;
   const keyId = hex ? Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16)) : keyIdentifier(info.publicKey);
-  const chainTail = (ca.chain ?? [ca.certificate]).filter((c) => !isSelfIssued(c));
-  return { key, name: certificateDer(ca.certificate).subject, keyId, chainTail, ...(info.pathLength === undefined ? {} : { pathLength: info.pathLength }) };
+  const chainTail = (ca.chain ?? given).filter((c) => !isSelfIssued(c));
+  return { key, name: certificateDer(certificate).subject, keyId, chainTail, ...(info.pathLength === undefined ? {} : { pathLength: info.pathLength }) };
 }
 
 function checkPathLength(p: number | undefined): void {

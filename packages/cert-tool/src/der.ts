@@ -103,12 +103,14 @@ export function bytesOf(b: Uint8Array, t: Tlv): Uint8Array {
 }
 
 /** What a DER blob looks like from its outer structure. */
-export type DerKind = 'certificate' | 'spki' | 'pkcs8' | 'unknown';
+export type DerKind = 'certificate' | 'spki' | 'pkcs8' | 'sec1' | 'pkcs1' | 'unknown';
 
 /**
  * Classify a checked DER element: Certificate = SEQUENCE { SEQUENCE tbs, SEQUENCE alg, BIT STRING } (RFC 5280 §4.1),
  * SubjectPublicKeyInfo = SEQUENCE { SEQUENCE alg, BIT STRING } (§4.1.2.7),
- * PrivateKeyInfo = SEQUENCE { INTEGER, SEQUENCE alg, OCTET STRING, ... } (RFC 5208 §5).
+ * PrivateKeyInfo = SEQUENCE { INTEGER, SEQUENCE alg, OCTET STRING, ... } (RFC 5208 §5),
+ * ECPrivateKey = SEQUENCE { INTEGER 1, OCTET STRING, [0] parameters, ... } (RFC 5915 §3),
+ * RSAPrivateKey = SEQUENCE { INTEGER 0, eight INTEGERs } (RFC 8017 A.1.2).
  */
 export function classifyDer(b: Uint8Array): DerKind {
   const top = checkDer(b);
@@ -117,6 +119,8 @@ export function classifyDer(b: Uint8Array): DerKind {
   if (t.length === 3 && t[0] === TAG.SEQUENCE && t[1] === TAG.SEQUENCE && t[2] === TAG.BIT_STRING) return 'certificate';
   if (t.length === 2 && t[0] === TAG.SEQUENCE && t[1] === TAG.BIT_STRING) return 'spki';
   if (t.length >= 3 && t[0] === TAG.INTEGER && t[1] === TAG.SEQUENCE && t[2] === TAG.OCTET_STRING) return 'pkcs8';
+  if (t.length >= 3 && t[0] === TAG.INTEGER && t[1] === TAG.OCTET_STRING && t.includes(0xa0)) return 'sec1';
+  if (t.length === 9 && t.every((x) => x === TAG.INTEGER)) return 'pkcs1';
   return 'unknown';
 }
 

@@ -44,6 +44,8 @@ export function publicKeyOf(input: Uint8Array | string): Uint8Array {
     case 'spki':
       return checkedSpki(input);
     case 'pkcs8':
+    case 'sec1':
+    case 'pkcs1':
       return readPrivateKey(input).publicKey;
     default:
       return fail('MALFORMED_DER', 'not a DER certificate, SubjectPublicKeyInfo or PKCS#8 private key');

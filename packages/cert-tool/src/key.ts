@@ -11,7 +11,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384 } from '@noble/curves/nist.js';
 import * as asn1js from 'asn1js';
-import { bytesEqual, bytesOf, checkDer, childrenOf, contentOf, oidToString, readTlv, TAG, type Tlv } from './der.js';
+import { bytesEqual, bytesOf, checkDer, childrenOf, classifyDer, contentOf, oidToString, readTlv, TAG, type Tlv } from './der.js';
 import { fail } from './errors.js';
 import { decodePem, looksLikePem, PemLabel, pemText } from './pem.js';
 
@@ -215,8 +215,9 @@ function legacyToPkcs8(label: string, body: Uint8Array): Uint8Array {
 }
 
 /**
- * Read a private key: PKCS#8 DER, or PEM labelled "PRIVATE KEY" (also the legacy "EC PRIVATE KEY" and
- * "RSA PRIVATE KEY"). Checks the key and derives its public key; the result's `privateKey` is PKCS#8 DER.
+ * Read a private key: PKCS#8 DER, or PEM labelled "PRIVATE KEY" (also OpenSSL's traditional forms, SEC1
+ * "EC PRIVATE KEY" and PKCS#1 "RSA PRIVATE KEY", as PEM or DER). Checks the key and derives its public
+ * key; the result's `privateKey` is PKCS#8 DER.
  */
 export function readPrivateKey(input: Uint8Array | string): KeyPair {
   if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new TypeError('a private key must be a Uint8Array or a string');
@@ -226,6 +227,9 @@ export function readPrivateKey(input: Uint8Array | string): KeyPair {
     if (block!.label === PemLabel.ENCRYPTED_PRIVATE_KEY) fail('UNSUPPORTED_KEY', 'encrypted private keys are not supported; decrypt with `openssl pkcs8 -in key.pem -out plain.pem`');
     return parsePkcs8(block!.label === PemLabel.PRIVATE_KEY ? block!.der : legacyToPkcs8(block!.label, block!.der));
   }
+  const kind = classifyDer(input);
+  if (kind === 'sec1') return parsePkcs8(legacyToPkcs8(PemLabel.EC_PRIVATE_KEY, input));
+  if (kind === 'pkcs1') return parsePkcs8(legacyToPkcs8(PemLabel.RSA_PRIVATE_KEY, input));
   return parsePkcs8(input);
 }
 

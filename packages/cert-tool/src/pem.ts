@@ -117,15 +117,20 @@ export function decodePem(text: string, labels: readonly string[]): PemBlock[] {
   return wanted;
 }
 
-/** True when the bytes (or text) start, after whitespace, with a PEM BEGIN line. */
+/**
+ * True when input is PEM rather than DER: it starts, after whitespace, with a BEGIN line, or it does not
+ * start like DER (a SEQUENCE, 0x30) and has a BEGIN line after some explanatory text (RFC 7468 §5.2).
+ */
 export function looksLikePem(input: Uint8Array | string): boolean {
   const prefix = '-----BEGIN ';
-  if (typeof input === 'string') return input.trimStart().startsWith(prefix);
-  let i = 0;
-  while (i < input.length && (input[i] === 0x20 || (input[i]! >= 0x09 && input[i]! <= 0x0d))) i++;
-  if (input.length - i < prefix.length) return false;
-  for (let k = 0; k < prefix.length; k++) if (input[i + k] !== prefix.charCodeAt(k)) return false;
-  return true;
+  if (typeof input === 'string') return input.includes(prefix);
+  if (input.length === 0 || input[0] === 0x30) return false;
+  const marker = new TextEncoder().encode(prefix);
+  outer: for (let i = 0; i + marker.length <= input.length; i++) {
+    for (let k = 0; k < marker.length; k++) if (input[i + k] !== marker[k]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 /** Bytes → text for PEM parsing; MALFORMED_PEM unless it is ASCII/UTF-8 text. */

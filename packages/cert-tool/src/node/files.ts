@@ -78,6 +78,10 @@ async function writeBytes(path: string, data: Uint8Array, mode: number, overwrit
   let handle;
   try {
     await mkdir(dirname(path), { recursive: true });
+  } catch (e) {
+    return fail('UNWRITABLE', `cannot create the directory of ${path}: ${errno(e) ?? (e as Error).message}`, e);
+  }
+  try {
     // 'wx' = O_CREAT | O_EXCL: an existing file is never replaced unless asked.
     handle = await open(path, overwrite ? 'w' : 'wx', mode);
   } catch (e) {
@@ -113,7 +117,7 @@ export async function pathExists(path: string): Promise<boolean> {
     await lstat(path);
     return true;
   } catch (e) {
-    if (errno(e) === 'ENOENT') return false;
+    if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return false;
     return fail('UNREADABLE', `cannot check ${path}: ${errno(e) ?? (e as Error).message}`, e);
   }
 }
