@@ -8,7 +8,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CertToolError } from '../errors.js';
-import { caCreate, caIssue, fingerprint, generate, inspect } from './commands.js';
 import { HELP } from './help.js';
 
 export interface Io {
@@ -39,12 +38,15 @@ const output = { format: s, out: s, 'cert-out': s, 'key-out': s, force: b } as c
 const subject = { cn: s, org: s, 'key-type': s, days: s } as const;
 const leaf = { san: { type: 'string', multiple: true }, purpose: s } as const;
 
-const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean; run: (v: Values, p: string[], io: Io) => Promise<void> }>> = {
-  generate: { options: { ...help, ...output, ...subject, ...leaf }, positionals: false, run: generate },
-  'ca create': { options: { ...help, ...output, ...subject, 'path-length': s, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: caCreate },
-  'ca issue': { options: { ...help, ...output, ...subject, ...leaf, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: caIssue },
-  inspect: { options: { ...help, json: b }, positionals: true, run: inspect },
-  fingerprint: { options: { ...help, hex: b }, positionals: true, run: fingerprint },
+type CommandName = 'generate' | 'caCreate' | 'caIssue' | 'inspect' | 'fingerprint';
+
+// The commands (and with them pkijs) load only when one runs: --help and --version stay fast.
+const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean; run: CommandName }>> = {
+  generate: { options: { ...help, ...output, ...subject, ...leaf }, positionals: false, run: 'generate' },
+  'ca create': { options: { ...help, ...output, ...subject, 'path-length': s, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: 'caCreate' },
+  'ca issue': { options: { ...help, ...output, ...subject, ...leaf, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: 'caIssue' },
+  inspect: { options: { ...help, json: b }, positionals: true, run: 'inspect' },
+  fingerprint: { options: { ...help, hex: b }, positionals: true, run: 'fingerprint' },
 };
 
 function version(): string {
@@ -88,7 +90,8 @@ async function dispatch(args: string[], io: Io): Promise<void> {
   if (!spec) throw new UsageError(`unknown command '${first}'`, 'main');
   const { values, positionals } = parse(command, rest);
   if (values.help) return io.stdout(HELP[command]!);
-  await spec.run(values, positionals, io);
+  const commands = await import('./commands.js');
+  await commands[spec.run](values, positionals, io);
 }
 
 /** Run the CLI; returns the exit status. Never throws. */
