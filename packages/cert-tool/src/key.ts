@@ -60,8 +60,7 @@ function algorithmIdentifier(type: KeyAlgorithm): asn1js.Sequence {
   return seq(oid(OID.rsaEncryption), new asn1js.Null()); // RFC 8017 A.1: parameters NULL
 }
 
-function ecKeyPair(type: Curve, d: Uint8Array): KeyPair {
-  const point = CURVES[type].curve.getPublicKey(d, false);
+function ecKeyPair(type: Curve, d: Uint8Array, point = CURVES[type].curve.getPublicKey(d, false)): KeyPair {
   // RFC 5915 §3 ECPrivateKey with [1] publicKey, so any reader can check the pair.
   const ecPrivateKey = seq(new asn1js.Integer({ value: 1 }), octets(d), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [bits(point)] }));
   return {
@@ -137,16 +136,17 @@ function parseEcPrivateKey(type: Curve, inner: Uint8Array): KeyPair {
   const padded = new Uint8Array(size);
   padded.set(d, size - d.length);
   if (!curve.utils.isValidSecretKey(padded)) fail('MALFORMED_DER', `${what}: private scalar out of range`);
+  const point = curve.getPublicKey(padded, false);
   for (const p of parts.slice(2)) {
     // [0] parameters must agree with the PKCS#8 algorithm; [1] publicKey must be this key's point.
     const content = readTlv(inner, p.content, p.end, what);
     if (p.tag === 0xa0 && (content.tag !== TAG.OID || oidToString(contentOf(inner, content)) !== curveOid)) fail('MALFORMED_DER', `${what}: curve parameters disagree`);
     if (p.tag === 0xa1) {
       const pub = contentOf(inner, content);
-      if (content.tag !== TAG.BIT_STRING || !bytesEqual(pub.subarray(1), curve.getPublicKey(padded, false))) fail('KEY_MISMATCH', `${what}: embedded public key does not match the private key`);
+      if (content.tag !== TAG.BIT_STRING || !bytesEqual(pub.subarray(1), point)) fail('KEY_MISMATCH', `${what}: embedded public key does not match the private key`);
     }
   }
-  return ecKeyPair(type, padded);
+  return ecKeyPair(type, padded, point);
 }
 
 function parseRsaPrivateKey(inner: Uint8Array): KeyPair {
