@@ -12,7 +12,6 @@ import { fail } from './errors.js';
 import {
   type CertificateOptions,
   commonNameOf,
-  generateSelfSigned,
   type IssuedCertificate,
   isSelfIssued,
   leafUsages,
@@ -143,4 +142,3 @@ export async function issueCertificate(ca: CertificateAuthority, options: Certif
   return { certificate, privateKey: key.privateKey, keyType: key.type, chain: [certificate, ...issuer.chainTail] };
 }
 
-export { generateSelfSigned };

@@ -249,7 +249,7 @@ describe('ca create / ca issue', () => {
   }, 20_000);
 });
 
-describe('inspect and fingerprint', () => {
+describe.concurrent('inspect and fingerprint', () => {
   beforeAll(async () => {
     if (!existsSync(at('server-cert.der'))) expect((await cli(['generate'], dir)).code).toBe(0);
     if (!existsSync(at('ca-cert.pem'))) expect((await cli(['ca', 'create', '--format', 'pem'], dir)).code).toBe(0);

@@ -4,7 +4,7 @@
  * and the files working as-is with @tsquic/tls13-handshake (DER certificate, PKCS#8 DER key) and a
  * client that pins the server's SPKI fingerprint.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, createServer, type HandshakeCrypto, type HandshakeEvent, nobleCrypto } from '@tsquic/tls13-handshake';
 import { nodeCrypto } from '@tsquic/tls13-handshake/node';
@@ -59,6 +59,7 @@ describe('generateIfMissing', () => {
     expect(Buffer.from(second.certificate).equals(Buffer.from(first.certificate))).toBe(true);
     expect(Buffer.from(second.privateKey).equals(Buffer.from(first.privateKey))).toBe(true);
     expect(second.spkiSha256).toBe(first.spkiSha256);
+    expect(second.notAfter.getTime()).toBe(info.notAfter.getTime());
   });
 
   it('passes options through on creation (SANs, key type, purpose)', async () => {

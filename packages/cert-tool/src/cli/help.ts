@@ -66,7 +66,8 @@ Options:
   --out <prefix>           write <prefix>-cert.<format> and <prefix>-key.<format> (default: ca)
   --cert-out <file>        certificate file (overrides --out)
   --key-out <file>         private key file, PKCS#8, mode 0600 (overrides --out)
-  --chain-out <file>       also write the CA's chain (without the root) as PEM
+  --chain-out <file>       also write this CA's chain (it and its intermediates,
+                           never a separate root) as PEM
   --force                  overwrite existing files
   -h, --help               show this help
 `,

@@ -13,8 +13,8 @@ import type { CertificateAuthority } from '../ca.js';
 import { encodeCertificates, encodePrivateKey, type Format, readCertificates } from '../certificate.js';
 import { bytesEqual, certificateDer } from '../der.js';
 import { CertToolError, fail } from '../errors.js';
-import { spkiSha256 } from '../fingerprint.js';
 import { type CertificateOptions, generateSelfSigned } from '../generate.js';
+import { inspectCertificate } from '../inspect.js';
 import { readPrivateKey } from '../key.js';
 
 export interface WriteOptions {
@@ -138,6 +138,8 @@ export interface LoadedCertificate {
   readonly created: boolean;
   /** SHA-256 of the SubjectPublicKeyInfo, base64: what clients pin. */
   readonly spkiSha256: string;
+  /** End of the certificate's validity (an existing certificate is reused even when expired). */
+  readonly notAfter: Date;
 }
 
 /**
@@ -156,7 +158,8 @@ export async function generateIfMissing(certPath: string, keyPath: string, optio
     const chain = await readCertificateChainFile(certPath);
     const privateKey = await readPrivateKeyFile(keyPath);
     if (!bytesEqual(readPrivateKey(privateKey).publicKey, certificateDer(chain[0]!).spki)) fail('KEY_MISMATCH', `${keyPath} is not the private key of ${certPath}`);
-    return { certificate: chain[0]!, chain, privateKey, created: false, spkiSha256: spkiSha256(chain[0]!) };
+    const info = inspectCertificate(chain[0]!);
+    return { certificate: chain[0]!, chain, privateKey, created: false, spkiSha256: info.spkiSha256, notAfter: info.notAfter };
   }
   const { format, ...certOptions } = options;
   const made = await generateSelfSigned(certOptions);
@@ -167,5 +170,6 @@ export async function generateIfMissing(certPath: string, keyPath: string, optio
     await unlink(keyPath).catch(() => undefined); // the key was created by this call: leave no key without its certificate
     throw e;
   }
-  return { certificate: made.certificate, chain: [made.certificate], privateKey: made.privateKey, created: true, spkiSha256: spkiSha256(made.certificate) };
+  const info = inspectCertificate(made.certificate);
+  return { certificate: made.certificate, chain: [made.certificate], privateKey: made.privateKey, created: true, spkiSha256: info.spkiSha256, notAfter: info.notAfter };
 }
