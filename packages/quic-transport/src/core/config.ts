@@ -36,6 +36,11 @@ export interface TransportSettings {
   maxCryptoBuffer: number;
   streams: StreamSettings;
   disableActiveMigration: boolean;
+  /**
+   * Start a 1-RTT key update (RFC 9001 §6) after this many packets with one
+   * key; 0: only when the AEAD confidentiality limit (§6.6) comes near.
+   */
+  keyUpdateInterval: number;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -56,6 +61,7 @@ export const defaultTransportSettings: TransportSettings = {
   maxCryptoBuffer: 64 * 1024,
   streams: defaultStreamSettings,
   disableActiveMigration: false,
+  keyUpdateInterval: 0,
 };
 
 export interface ClientTlsSettings {

@@ -149,6 +149,8 @@ export class Connection {
   /** @internal */ closeSendPending = false;
   /** @internal */ pacingDeadline = 0;
   /** @internal */ authFailures = 0;
+  /** @internal 1-RTT packets sent with the current write key. */
+  packetsThisKeyPhase = 0;
   /** @internal */ pendingTlsData: Array<{ level: Level; bytes: Uint8Array }> = [];
   /** @internal */ readonly stats: ConnStats = {
     packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, packetsDropped: 0,
@@ -602,6 +604,7 @@ export class Connection {
   /** @internal A 1-RTT key update happened (either side): keep the old read key for 3 PTO (RFC 9001 §6.5). */
   onKeysRotated(now: number): void {
     this.stats.keyUpdates++;
+    this.packetsThisKeyPhase = 0;
     this.previousKeyDiscardAt = now + 3 * this.recovery.ptoDuration();
   }
 

@@ -58,6 +58,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
     }
   }
   const budget: Budget = { eliciting };
+  maybeUpdateKeys(c, now);
   // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the window allows it.
   if (eliciting && c.handshakeConfirmed && c.oneRtt && c.peerAddressValidated) {
     const size = c.pmtu.probeSize(now);
@@ -186,6 +187,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
   c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 ? (keys as KeyPhase).writeGeneration : 0 } });
+  if (s === 2) c.packetsThisKeyPhase++;
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
@@ -203,6 +205,18 @@ function protect(keys: DirectionalKeys | KeyPhase, oneRtt: boolean, pn: number, 
   const end = payloadEnd + TAG;
   (oneRtt ? (keys as KeyPhase).writeHeader : (keys as DirectionalKeys).header).protect(buf.subarray(start, end), pnOffset - start);
   return end;
+}
+
+/**
+ * RFC 9001 §6: a periodic key update once the handshake is confirmed, and in
+ * any case before the confidentiality limit of the AEAD (§6.6) is reached.
+ */
+function maybeUpdateKeys(c: Connection, now: number): void {
+  const k = c.oneRtt;
+  if (!k || !c.handshakeConfirmed || !k.canInitiate) return;
+  const interval = c.settings.keyUpdateInterval;
+  const limit = k.writeKey.confidentialityLimit * 0.75;
+  if ((interval > 0 && c.packetsThisKeyPhase >= interval) || c.packetsThisKeyPhase >= limit) c.keyUpdate(now);
 }
 
 /** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
