@@ -76,6 +76,11 @@ export interface ClientTlsSettings {
   verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
+  /**
+   * Send 0-RTT data with `sessionTicket` when the ticket allows it. Early
+   * data can be replayed by an attacker: only use it for idempotent requests.
+   */
+  earlyData?: boolean;
   crypto?: HandshakeCrypto;
 }
 
@@ -88,6 +93,10 @@ export interface ServerTlsSettings {
   groups?: GroupName[];
   /** 32 bytes: enables session tickets (resumption). */
   ticketKey?: Uint8Array;
+  /** Accept 0-RTT from resuming clients (needs `ticketKey`); replays are refused by a single-use ticket register. */
+  earlyData?: boolean;
+  /** Replay guard shared by all connections of an endpoint (the endpoint supplies one). */
+  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
   crypto?: HandshakeCrypto;
 }
 

@@ -14,7 +14,7 @@
  * Sending is in sender.ts, receiving and frame handling in receiver.ts;
  * this file holds the state, the TLS handshake glue, timers and closing.
  */
-import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider, type DirectionalKeys } from '@tsquic/quic-crypto-keys';
 import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
 import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
 import { LocalCids, RemoteCids } from './cid.js';
@@ -82,6 +82,8 @@ export type SentFrame =
 
 export interface SentInfo {
   frames: SentFrame[];
+  /** Sent in a 0-RTT packet (retransmitted as 1-RTT if the server rejects early data). */
+  zeroRtt?: boolean;
   /** Write-key generation for 1-RTT packets (key update confirmation). */
   gen: number;
 }
@@ -126,6 +128,9 @@ export class Connection {
   /** @internal */ readonly random: (n: number) => Uint8Array;
   /** @internal */ readonly spaces: [PacketSpace, PacketSpace, PacketSpace];
   /** @internal */ oneRtt: KeyPhase | undefined;
+  /** @internal 0-RTT keys (RFC 9001 §4.6): the client writes, the server reads. */
+  zeroRtt: DirectionalKeys | undefined;
+  /** @internal */ earlyData: 'offered' | 'accepted' | 'rejected' | 'not-offered' = 'not-offered';
   /** @internal */ readonly recovery: LossDetection<SentInfo>;
   /** @internal */ readonly pacer: Pacer;
   /** @internal */ readonly pmtu: PmtuDiscovery;
@@ -221,8 +226,11 @@ export class Connection {
         crypto: t.crypto,
         keylog: this.hooks.keylog,
         resume: t.sessionTicket,
+        enableEarlyData: t.earlyData === true,
         verify: t.verifyPeer === 'none' ? 'none' : 'event',
       });
+      // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
+      if (t.earlyData && t.sessionTicket?.appData) this.applyRememberedParameters(t.sessionTicket.appData);
       this.verifyPeer = t.verifyPeer === 'none' ? undefined : t.verifyPeer;
       this.serverName = t.serverName;
     } else {
@@ -236,6 +244,7 @@ export class Connection {
         crypto: t.crypto,
         keylog: this.hooks.keylog,
         ticketKey: t.ticketKey,
+        ...(t.earlyData && t.ticketKey ? { maxEarlyData: 0xffffffff, antiReplay: t.antiReplay } : {}),
       });
     }
     this.onTls(this.tls.start(now), now);
@@ -494,9 +503,11 @@ export class Connection {
           this.onHandshakeComplete(e, now);
           break;
         case 'session-ticket':
-          this.events.push({ type: 'session-ticket', ticket: e.ticket });
+          // Remember the server's transport parameters with the ticket (RFC 9000 §7.4.1).
+          this.events.push({ type: 'session-ticket', ticket: this.peerParams ? { ...e.ticket, appData: encodeTransportParameters(rememberable(this.peerParams)) } : e.ticket });
           break;
         case 'early-data':
+          this.onEarlyData(e.status, now);
           break;
         case 'alert':
           // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
@@ -506,7 +517,10 @@ export class Connection {
   }
 
   private installKeys(level: Level, dir: 'read' | 'write', suite: CipherSuite, secret: Uint8Array, now: number): void {
-    if (level === 'handshake') {
+    if (level === 'early') {
+      this.zeroRtt = keysFromSecret(this.provider, this.version, suite, secret);
+      if (this.side === 'client') this.earlyData = 'offered';
+    } else if (level === 'handshake') {
       const k = keysFromSecret(this.provider, this.version, suite, secret);
       this.spaces[1][dir] = k;
       if (dir === 'read') this.recovery.hasHandshakeKeys = true;
@@ -515,9 +529,39 @@ export class Connection {
       this.appSecrets.suite = suite;
       if (this.appSecrets.read && this.appSecrets.write) {
         this.oneRtt = new KeyPhase(this.provider, this.version, suite, { read: this.appSecrets.read, write: this.appSecrets.write });
+        // RFC 9001 §4.9.3: a client stops using 0-RTT keys once it has 1-RTT keys.
+        if (this.side === 'client') this.zeroRtt = undefined;
       }
     }
     this.qlog(now, 'security:key_updated', { key_type: `${dir === 'read' ? (this.side === 'client' ? 'server' : 'client') : this.side}_${level}_secret`, trigger: 'tls' });
+  }
+
+  /** Early data accepted or rejected; on rejection everything sent in 0-RTT goes again in 1-RTT (RFC 9001 §4.6.2). */
+  private onEarlyData(status: 'accepted' | 'rejected', now: number): void {
+    this.earlyData = status;
+    if (this.side !== 'client' || status === 'accepted') return;
+    this.zeroRtt = undefined;
+    const rejected = this.recovery.takeWhere(2, (p) => p.data.zeroRtt === true);
+    for (const p of rejected) for (const f of p.data.frames) this.onFrameLost(f);
+    this.qlog(now, 'transport:zero_rtt_rejected', { packets: rejected.length });
+  }
+
+  /** Remembered server transport parameters (from a ticket) set the limits for 0-RTT. */
+  private applyRememberedParameters(appData: Uint8Array): void {
+    let tp: TransportParameters;
+    try {
+      tp = decodeTransportParameters(appData, 'server');
+    } catch {
+      return; // an unusable memory: no 0-RTT data can be sent, the handshake still resumes
+    }
+    this.streams.setPeerLimits({
+      initialMaxData: tp.initialMaxData ?? 0,
+      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
+      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
+      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
+      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
+      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
+    });
   }
 
   private applyPeerParameters(bytes: Uint8Array, now: number): void {
@@ -739,7 +783,8 @@ export class Connection {
     let t = Math.min(this.idleDeadline(), this.previousKeyDiscardAt);
     if (this.connState === 'handshake') t = Math.min(t, this.startTime + this.settings.handshakeTimeoutMs);
     if (this.lossTimer !== null) t = Math.min(t, this.lossTimer);
-    for (const sp of this.spaces) if (!sp.discarded) t = Math.min(t, sp.ack.ackDeadline);
+    // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
+    for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
@@ -797,6 +842,13 @@ export function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
   return s;
+}
+
+/** RFC 9000 §7.4.1: the parameters a client remembers for 0-RTT (no connection IDs, tokens or addresses). */
+function rememberable(tp: TransportParameters): TransportParameters {
+  const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, ...rest } = tp;
+  void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress;
+  return rest;
 }
 
 function tpForQlog(tp: TransportParameters): Record<string, unknown> {

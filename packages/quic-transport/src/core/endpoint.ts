@@ -7,7 +7,7 @@
  * connections with stateless resets (§10.3), and collects every
  * connection's output and timers. No sockets, no clock.
  */
-import { defaultCrypto } from '@tsquic/tls13-handshake';
+import { defaultCrypto, StrikeRegister } from '@tsquic/tls13-handshake';
 import {
   encodeStatelessReset,
   encodeVersionNegotiation,
@@ -154,7 +154,7 @@ export class Endpoint {
     accepted = new Connection(now, {
       side: 'server',
       path,
-      tls: this.opts.server.tls,
+      tls: { antiReplay: this.antiReplay, ...this.opts.server.tls },
       version: header.version,
       transport: { ...this.opts.server.transport, connectionIdLength: this.cidLength },
       hooks: this.hooks('server'),
@@ -173,6 +173,8 @@ export class Endpoint {
   }
 
   private readonly originalDcids = new Map<Connection, string>();
+  /** RFC 8446 §8: 0-RTT anti-replay, one register for every connection of this endpoint (single-use tickets). */
+  private readonly antiReplay = new StrikeRegister(100_000);
 
   /** RFC 9000 §10.3: tell a peer that lost its state; smaller than the trigger so resets cannot loop (§10.3.3). */
   private statelessReset(data: Uint8Array, dcid: Uint8Array, path: Path): DatagramResult {

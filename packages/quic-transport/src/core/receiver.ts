@@ -59,7 +59,16 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   if (h.form === 'short') space = 2;
   else if (h.type === 'initial') space = 0;
   else if (h.type === 'handshake') space = 1;
-  else return false; // 0-RTT: not accepted yet (the client would retransmit it as 1-RTT)
+  else {
+    // 0-RTT (RFC 9001 §4.6): only a server that accepted early data has the keys; otherwise drop.
+    if (c.side !== 'server' || !c.zeroRtt || h.version !== c.version) return false;
+    const sp2 = c.spaces[2];
+    const packet = data.subarray(h.start, h.end);
+    const r = c.zeroRtt.header.unprotect(packet, h.pnOffset - h.start);
+    if (!r) return false;
+    const pn = decodePacketNumber(sp2.ack.largest, r.truncatedPn, r.pnLength * 8);
+    return finish(c, now, sp2, 2, packet, h.pnOffset - h.start, r.pnLength, pn, c.zeroRtt.packet, 'current', path, '0rtt');
+  }
   const sp = c.spaces[space];
   if (sp.discarded) return false;
   if (h.form === 'long' && h.version !== c.version) return false;
@@ -115,6 +124,7 @@ function finish(
   key: { open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null; integrityLimit: number },
   generation: ReadGeneration,
   path: Path,
+  packetType: PacketSpaceType = TYPE_OF[space],
 ): boolean {
   const headerEnd = pnOffset + pnLength;
   const payload = key.open(pn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
@@ -131,7 +141,7 @@ function finish(
     c.stats.packetsDropped++;
     return true;
   }
-  if (space === 2 && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
+  if (packetType === '1rtt' && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
   c.receivedFirstPacket = true;
   c.stats.packetsReceived++;
   void path;
@@ -140,7 +150,7 @@ function finish(
     c.closeSendPending = true;
     return true;
   }
-  const frames = decodeFrames(payload, TYPE_OF[space]);
+  const frames = decodeFrames(payload, packetType);
   let ackEliciting = false;
   for (const f of frames) {
     if (f.type !== 'ack' && f.type !== 'padding' && f.type !== 'connection_close') ackEliciting = true;

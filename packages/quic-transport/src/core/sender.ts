@@ -94,7 +94,13 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
 
 function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
   if (c.spaces[s].discarded) return undefined;
-  return s === 2 ? c.oneRtt : c.spaces[s].write;
+  if (s === 2) return c.oneRtt ?? (c.side === 'client' ? c.zeroRtt : undefined);
+  return c.spaces[s].write;
+}
+
+/** The client sends application data in 0-RTT packets until it has 1-RTT keys (RFC 9001 §4.6.1). */
+function zeroRttMode(c: Connection, s: SpaceId): boolean {
+  return s === 2 && !c.oneRtt && c.side === 'client' && c.zeroRtt !== undefined;
 }
 
 function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean {
@@ -106,7 +112,7 @@ function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean
   if (sp.cryptoSend.hasPending()) return true;
   if (s !== 2) return false;
   if (c.handshakeDonePending) return true;
-  if (!c.handshakeInfo && c.side === 'client') return false; // no 1-RTT data before the handshake completes (no 0-RTT yet)
+  if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
   return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.streams.hasControl || c.streams.hasStreamData;
 }
 
@@ -121,8 +127,9 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   let pnOffset: number;
   let lengthInfo: ReturnType<typeof writeLongHeader> | undefined;
   const dcid = c.remoteCids.current.cid;
-  if (s < 2) {
-    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : 'handshake', version: c.version, dcid, scid: c.initialScid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
+  const early = zeroRttMode(c, s);
+  if (s < 2 || early) {
+    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '0rtt', version: c.version, dcid, scid: c.initialScid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
     pnOffset = lengthInfo.pnOffset;
   } else {
     pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: (keys as KeyPhase).keyPhaseBit === 1 });
@@ -131,8 +138,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const frames: SentFrame[] = [];
   let ackEliciting = false;
 
-  // ACK first: it is never congestion-controlled (RFC 9002 §7).
-  if (sp.ack.hasNewAck) {
+  // ACK first: it is never congestion-controlled (RFC 9002 §7). 0-RTT packets carry no ACK (RFC 9000 §12.4).
+  if (sp.ack.hasNewAck && !early) {
     const a = sp.ack.build(now, s === 2 ? c.settings.ackDelayExponent : 3);
     if (a) {
       const f: Frame = { type: 'ack', largest: a.largest, ackDelay: a.ackDelay, ranges: a.ranges };
@@ -147,7 +154,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   }
 
   if (b.eliciting || sp.probes > 0) {
-    if (s === 2 && c.handshakeDonePending && w.remaining >= 1) {
+    if (s === 2 && !early && c.handshakeDonePending && w.remaining >= 1) {
       encodeFrame(w, { type: 'handshake_done' });
       frames.push({ k: 'handshake_done' });
       c.handshakeDonePending = false;
@@ -164,7 +171,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       frames.push({ k: 'crypto', space: s, offset: e.offset, len: e.data.length });
       ackEliciting = true;
     }
-    if (s === 2 && (c.handshakeInfo || c.side === 'server')) {
+    if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
       ackEliciting = writeApplicationFrames(c, w, frames) || ackEliciting;
     }
     if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
@@ -182,19 +189,19 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   if (padding > 0) w.zeros(padding);
   const payloadEnd = w.pos;
   if (lengthInfo) patchLength(buf, lengthInfo, payloadEnd - pnOffset + TAG);
-  const end = protect(keys, s === 2, pn, buf, start, pnOffset, payloadStart, payloadEnd);
+  const end = protect(keys, s === 2 && !early, pn, buf, start, pnOffset, payloadStart, payloadEnd);
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 ? (keys as KeyPhase).writeGeneration : 0 } });
-  if (s === 2) c.packetsThisKeyPhase++;
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  if (s === 2 && !early) c.packetsThisKeyPhase++;
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
     c.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
+  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
   return end;
 }
 

@@ -298,6 +298,14 @@ export class LossDetection<T> {
     return this.discarded[space]!;
   }
 
+  /** Remove (without declaring loss) the packets of `space` matching `pred`; they leave bytes in flight. */
+  takeWhere(space: SpaceId, pred: (p: SentPacket<T>) => boolean): SentPacket<T>[] {
+    const s = this.spaces[space];
+    const out = [...s.sent.values()].filter(pred);
+    for (const p of out) this.remove(s, p);
+    return out;
+  }
+
   /** Packets still tracked in `space` (for probes: the oldest unacknowledged data to resend). */
   unacked(space: SpaceId): IterableIterator<SentPacket<T>> {
     return this.spaces[space].sent.values();
