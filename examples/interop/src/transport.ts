@@ -111,7 +111,7 @@ const quicTransport: QuicTransport = {
     let wake: (() => void) | undefined;
     let closed = false;
     for (const a of o.addresses) {
-      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
+      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...(o.features.includes('retry') ? { retry: 'always' as const } : {}), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
       ep.listen({
         tls: {
           certificateChain: chain,

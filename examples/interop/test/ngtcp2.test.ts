@@ -190,6 +190,29 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     }, 40_000);
   }
 
+  it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {
+    const port = await freeUdpPort();
+    const srv = start('gtlsserver', ['-V', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);
+    let log = '';
+    srv.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    srv.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    await new Promise((r) => setTimeout(r, 300));
+    const status = await ourClient(port, 'small');
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/small'), join(dir, `dl-${port}/small`))).toBe(true);
+    expect(log).toContain('Sending Retry packet');
+    expect(log).toContain('Token was successfully validated');
+    const port2 = await freeUdpPort();
+    const ours = await ourServer(port2, 'retry', undefined, 'h3');
+    mkdirSync(join(dir, 'ng-dl-retry'), { recursive: true });
+    const r = await run('gtlsclient', ['--exit-on-all-streams-close', '--download', join(dir, 'ng-dl-retry'), '127.0.0.1', String(port2), `https://localhost:${port2}/small`], 20_000);
+    await ours.stop();
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/pkt rx .*type=Retry/);
+    expect(same(join(dir, 'www/small'), join(dir, 'ng-dl-retry/small'))).toBe(true);
+  }, 60_000);
+
   it('resumption and 0-RTT: our client resumes against gtlsserver and sends its requests in 0-RTT', async () => {
     const port = await freeUdpPort();
     // Verbose gtlsserver: its frame log shows what arrived in 0-RTT packets.

@@ -77,6 +77,8 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   // Both sides offer only TLS_CHACHA20_POLY1305_SHA256; the ClientHello must list nothing else.
   chacha20: hq({ cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] }),
   http3: hq({ alpn: 'h3' }),
+  // The server sends a Retry; the client comes back with its token (packet numbers continue).
+  retry: hq({ features: ['retry'] }),
   // The second connection resumes with the first one's ticket (PSK, no 0-RTT): no Certificate in its handshake.
   resumption: hq({ connections: 'first-then-rest', features: ['resumption'] }),
   // The second connection sends its requests in 0-RTT.

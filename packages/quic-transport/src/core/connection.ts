@@ -78,7 +78,8 @@ export type SentFrame =
   | { k: 'new_connection_id'; seq: number }
   | { k: 'retire_connection_id'; seq: number }
   | { k: 'ping' }
-  | { k: 'pmtu'; size: number };
+  | { k: 'pmtu'; size: number }
+  | { k: 'new_token'; token: Uint8Array };
 
 export interface SentInfo {
   frames: SentFrame[];
@@ -95,8 +96,21 @@ export interface ConnectionOptions {
   tls: ClientTlsSettings | ServerTlsSettings;
   hooks?: ConnectionHooks;
   version?: QuicVersion;
-  /** Server: from the client's first Initial. */
-  server?: { originalDcid: Uint8Array; clientScid: Uint8Array; localCid: Uint8Array; resetToken: Uint8Array };
+  /** Server: from the client's first Initial (and its token). */
+  server?: {
+    originalDcid: Uint8Array;
+    clientScid: Uint8Array;
+    localCid: Uint8Array;
+    resetToken: Uint8Array;
+    /** The SCID of our Retry, when the client came back with its token (RFC 9000 §7.3). */
+    retrySourceCid?: Uint8Array;
+    /** A valid Retry or NEW_TOKEN token proved the client's address (§8.1). */
+    addressValidated?: boolean;
+    /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
+    newToken?: () => Uint8Array;
+  };
+  /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
+  token?: Uint8Array;
   /** Endpoint-provided CID factory (issued CIDs must route to this connection) and route updates. */
   newCid?: () => { cid: Uint8Array; resetToken: Uint8Array };
   onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
@@ -156,7 +170,13 @@ export class Connection {
   /** @internal */ authFailures = 0;
   /** @internal 1-RTT packets sent with the current write key. */
   packetsThisKeyPhase = 0;
-  /** @internal */ pendingTlsData: Array<{ level: Level; bytes: Uint8Array }> = [];
+  /** @internal Client: the token for Initial packets (Retry or NEW_TOKEN). */
+  token: Uint8Array | undefined;
+  /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
+  retrySourceCid: Uint8Array | undefined;
+  /** @internal Server: a NEW_TOKEN frame to send (once, resent if lost). */
+  newTokenPending: Uint8Array | undefined;
+  private newTokenFactory: (() => Uint8Array) | undefined;
   /** @internal */ readonly stats: ConnStats = {
     packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, packetsDropped: 0,
     smoothedRtt: 0, minRtt: 0, cwnd: 0, bytesInFlight: 0, congestionEvents: 0, keyUpdates: 0,
@@ -209,8 +229,13 @@ export class Connection {
       this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
       this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
       this.receivedFirstPacket = true;
+      if (srv.addressValidated) this.peerAddressValidated = true;
+      this.newTokenFactory = srv.newToken;
     }
-    const init = initialKeys(this.provider, this.version, this.originalDcid, this.side);
+    this.token = opts.token;
+    // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
+    const initialDcid = this.side === 'server' && opts.server?.retrySourceCid ? opts.server.retrySourceCid : this.originalDcid;
+    const init = initialKeys(this.provider, this.version, initialDcid, this.side);
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
 
@@ -276,6 +301,7 @@ export class Connection {
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
       tp.statelessResetToken = opts.server!.resetToken;
+      if (opts.server!.retrySourceCid) tp.retrySourceConnectionId = opts.server!.retrySourceCid;
     }
     return tp;
   }
@@ -420,6 +446,9 @@ export class Connection {
       case 'pmtu':
         this.pmtu.onProbeLost(f.size, this.lastLossTime);
         return;
+      case 'new_token':
+        this.newTokenPending = f.token;
+        return;
       default:
         this.streams.onLost(f);
     }
@@ -445,11 +474,18 @@ export class Connection {
           case 'pmtu':
             this.setDatagramSize(this.pmtu.onProbeAcked(f.size));
             break;
+          case 'new_token':
+            break;
           default:
             this.streams.onAcked(f);
         }
       }
     }
+  }
+
+  /** @internal Queue an event for the application. */
+  emit(e: ConnEvent): void {
+    this.events.push(e);
   }
 
   private drainStreamEvents(): void {
@@ -464,6 +500,23 @@ export class Connection {
   /** RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
   onStatelessReset(): void {
     this.terminate({ code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
+  }
+
+  /**
+   * RFC 9000 §17.2.5.2: a client follows one Retry — new Destination
+   * Connection ID, Initial keys from it, the token in every Initial, the
+   * ClientHello sent again (packet numbers continue, §17.2.5.3).
+   */
+  onRetry(scid: Uint8Array, token: Uint8Array, now: number): void {
+    this.retrySourceCid = scid.slice();
+    this.token = token.slice();
+    this.remoteCids.replaceInitial(this.retrySourceCid);
+    const init = initialKeys(this.provider, this.version, this.retrySourceCid, 'client');
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+    // Everything sent so far (Initial and 0-RTT) goes again; none of it was congestion.
+    for (const space of [0, 2] as const) for (const p of this.recovery.takeWhere(space, () => true)) for (const f of p.data.frames) this.onFrameLost(f);
+    this.qlog(now, 'transport:packet_received', { header: { packet_type: 'retry', scid: hex(scid) } });
   }
 
   // ---- the handshake ----
@@ -581,7 +634,10 @@ export class Connection {
       if (!tp.originalDestinationConnectionId || !equal(tp.originalDestinationConnectionId, this.originalDcid)) {
         throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'original_destination_connection_id does not match');
       }
-      if (tp.retrySourceConnectionId) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id without a Retry');
+      // §7.3: retry_source_connection_id is present exactly when we followed a Retry, and matches its SCID.
+      if (this.retrySourceCid ? !tp.retrySourceConnectionId || !equal(tp.retrySourceConnectionId, this.retrySourceCid) : tp.retrySourceConnectionId) {
+        throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
+      }
       if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
     }
     this.peerParams = tp;
@@ -621,6 +677,8 @@ export class Connection {
     if (this.side === 'server') {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
       this.handshakeDonePending = true;
+      // RFC 9000 §8.1.3: a token for the client's next connection.
+      if (this.newTokenFactory) this.newTokenPending = this.newTokenFactory();
       this.confirmHandshake(now);
     }
     this.localCids.replenish();

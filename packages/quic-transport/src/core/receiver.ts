@@ -6,7 +6,7 @@
  * duplicates, decode the frames (§12.4 permissions are checked by
  * quic-wire) and act on each one — one handler per frame type.
  */
-import { type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import { verifyRetryIntegrity, type ReadGeneration } from '@tsquic/quic-crypto-keys';
 import {
   coalescedPackets,
   decodePacketNumber,
@@ -16,6 +16,7 @@ import {
   type LongHeader,
   type PacketHeader,
   type PacketSpaceType,
+  type RetryHeader,
   type ShortHeader,
 } from '@tsquic/quic-wire';
 import type { Connection, Path } from './connection.js';
@@ -33,7 +34,11 @@ export function processDatagram(c: Connection, now: number, data: Uint8Array, pa
       onVersionNegotiation(c, h.versions);
       return;
     }
-    if (h.form !== 'long' && h.form !== 'short') continue; // Retry (not yet), unknown versions
+    if (h.form === 'retry') {
+      onRetry(c, now, data.subarray(h.start, h.end), h);
+      return;
+    }
+    if (h.form !== 'long' && h.form !== 'short') continue; // unknown versions
     if (processPacket(c, now, data, h, path)) decrypted = true;
   }
   // RFC 9000 §10.3.1: a datagram nothing could be decrypted from may be a stateless reset.
@@ -49,6 +54,18 @@ function onVersionNegotiation(c: Connection, versions: number[]): void {
   if (c.side !== 'client' || c.receivedFirstPacket) return;
   if (versions.includes(c.version)) return; // must be ignored (§6.2)
   c.terminate({ code: BigInt(E.VERSION_NEGOTIATION_ERROR), reason: `server supports ${versions.map((v) => `0x${v.toString(16)}`).join(', ')}`, application: false, remote: true, kind: 'version-negotiation' });
+}
+
+/**
+ * RFC 9000 §17.2.5.2: a client accepts one Retry, before any other server
+ * packet, with a valid integrity tag (RFC 9001 §5.8), a non-empty token and
+ * a new SCID; anything else is dropped.
+ */
+function onRetry(c: Connection, now: number, packet: Uint8Array, h: RetryHeader): void {
+  if (c.side !== 'client' || c.receivedFirstPacket || c.retrySourceCid || h.version !== c.version) return;
+  if (h.token.length === 0 || equal(h.scid, c.originalDcid)) return;
+  if (!verifyRetryIntegrity(h.version, c.originalDcid, packet, c.provider)) return;
+  c.onRetry(h.scid, h.token, now);
 }
 
 const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
@@ -218,6 +235,7 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
     case 'new_token':
       // RFC 9000 §19.7: a server receiving NEW_TOKEN is a PROTOCOL_VIOLATION.
       if (c.side === 'server') throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_TOKEN from a client', 0x07);
+      c.emit({ type: 'new-token', token: f.token.slice() });
       return;
     case 'new_connection_id':
       c.remoteCids.add(f.sequence, f.retirePriorTo, f.connectionId.slice(), f.statelessResetToken.slice());

@@ -113,7 +113,7 @@ function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean
   if (s !== 2) return false;
   if (c.handshakeDonePending) return true;
   if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.streams.hasControl || c.streams.hasStreamData;
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
@@ -129,7 +129,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const dcid = c.remoteCids.current.cid;
   const early = zeroRttMode(c, s);
   if (s < 2 || early) {
-    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '0rtt', version: c.version, dcid, scid: c.initialScid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
+    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '0rtt', version: c.version, dcid, scid: c.initialScid, ...(s === 0 && c.side === 'client' && c.token ? { token: c.token } : {}), pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
     pnOffset = lengthInfo.pnOffset;
   } else {
     pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: (keys as KeyPhase).keyPhaseBit === 1 });
@@ -264,6 +264,15 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     encodeFrame(w, f);
     frames.push({ k: 'new_connection_id', seq });
     wrote = true;
+  }
+  if (c.newTokenPending && c.handshakeConfirmed) {
+    const f: Frame = { type: 'new_token', token: c.newTokenPending };
+    if (frameSize(f) <= w.remaining) {
+      encodeFrame(w, f);
+      frames.push({ k: 'new_token', token: c.newTokenPending });
+      c.newTokenPending = undefined;
+      wrote = true;
+    }
   }
   for (const seq of c.remoteCids.toRetire) {
     if (w.remaining < 9) break;

@@ -35,6 +35,8 @@ export class QuicConnection {
   readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>;
   /** Session tickets for resumption, as they arrive (client). */
   onSessionTicket: ((t: SessionTicket) => void) | undefined;
+  /** Address validation tokens for the next connection to this server (client; pass as `token`). */
+  onNewToken: ((token: Uint8Array) => void) | undefined;
   private resolveReady!: (i: HandshakeInfo) => void;
   private rejectReady!: (e: Error) => void;
   private resolveClosed!: (i: CloseInfo) => void;
@@ -172,6 +174,7 @@ export class QuicConnection {
         this.onSessionTicket?.(e.ticket);
         return;
       case 'new-token':
+        this.onNewToken?.(e.token);
         return;
       case 'closed':
         this.onClosed(e.info);

@@ -27,6 +27,10 @@ export interface BindOptions {
   keylog?: string | ((line: string) => void);
   /** Write one qlog file (JSON-SEQ, QUIC event schema) per connection into this directory. */
   qlogDir?: string;
+  /** Server address validation with Retry: 'always', 'never' (default) or under load (RFC 9000 §8.1). */
+  retry?: 'always' | 'never' | { handshakes: number };
+  /** Most connections at once (more Initials are dropped). */
+  maxConnections?: number;
 }
 
 export interface ListenOptions {
@@ -38,6 +42,8 @@ export interface ListenOptions {
 export interface ConnectOptions extends ClientTlsSettings {
   transport?: Partial<TransportSettings>;
   version?: QuicVersion;
+  /** A token from this server's NEW_TOKEN frame (see `onNewToken`): skips address validation. */
+  token?: Uint8Array;
 }
 
 export class QuicEndpoint {
@@ -64,6 +70,8 @@ export class QuicEndpoint {
     const keylog = resolveKeylog(opts.keylog);
     this.core = new Endpoint({
       transport: opts.transport,
+      ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
       hooks: keylog ? { keylog } : {},
       hooksFor: (side) => this.connectionHooks(side),
     });
@@ -104,7 +112,7 @@ export class QuicEndpoint {
   /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
   connect(target: string | { address: string; port: number }, opts: ConnectOptions): QuicConnection {
     const t = typeof target === 'string' ? parseTarget(target) : target;
-    const core = this.core.connect(performance.now(), { address: t.address, port: t.port }, opts, { ...this.opts.transport, ...opts.transport }, opts.version);
+    const core = this.core.connect(performance.now(), { address: t.address, port: t.port }, opts, { ...this.opts.transport, ...opts.transport }, opts.version, opts.token);
     const shell = this.shellFor(core);
     this.kick();
     return shell;
