@@ -41,6 +41,10 @@ export interface TransportSettings {
    * key; 0: only when the AEAD confidentiality limit (§6.6) comes near.
    */
   keyUpdateInterval: number;
+  /** Accept DATAGRAM frames up to this size (RFC 9221 max_datagram_frame_size); 0 disables them. */
+  maxDatagramFrameSize: number;
+  /** Datagrams queued for sending before the oldest are dropped (they are unreliable anyway). */
+  datagramQueueLength: number;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -62,6 +66,8 @@ export const defaultTransportSettings: TransportSettings = {
   streams: defaultStreamSettings,
   disableActiveMigration: false,
   keyUpdateInterval: 0,
+  maxDatagramFrameSize: 0,
+  datagramQueueLength: 64,
 };
 
 export interface ClientTlsSettings {

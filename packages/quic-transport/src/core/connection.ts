@@ -67,6 +67,7 @@ export type ConnEvent =
   | StreamEvent
   | { type: 'session-ticket'; ticket: SessionTicket }
   | { type: 'new-token'; token: Uint8Array }
+  | { type: 'datagram'; data: Uint8Array }
   | { type: 'closed'; info: CloseInfo };
 
 /** What a sent packet carried, to acknowledge or resend it. */
@@ -79,7 +80,8 @@ export type SentFrame =
   | { k: 'retire_connection_id'; seq: number }
   | { k: 'ping' }
   | { k: 'pmtu'; size: number }
-  | { k: 'new_token'; token: Uint8Array };
+  | { k: 'new_token'; token: Uint8Array }
+  | { k: 'datagram' };
 
 export interface SentInfo {
   frames: SentFrame[];
@@ -174,6 +176,8 @@ export class Connection {
   token: Uint8Array | undefined;
   /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
   retrySourceCid: Uint8Array | undefined;
+  /** @internal DATAGRAM payloads waiting to be sent (RFC 9221). */
+  readonly datagramQueue: Uint8Array[] = [];
   /** @internal Server: a NEW_TOKEN frame to send (once, resent if lost). */
   newTokenPending: Uint8Array | undefined;
   private newTokenFactory: (() => Uint8Array) | undefined;
@@ -298,6 +302,7 @@ export class Connection {
       initialSourceConnectionId: this.initialScid,
     };
     if (s.disableActiveMigration) tp.disableActiveMigration = true;
+    if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
       tp.statelessResetToken = opts.server!.resetToken;
@@ -442,6 +447,7 @@ export class Connection {
         return;
       case 'ack':
       case 'ping':
+      case 'datagram':
         return;
       case 'pmtu':
         this.pmtu.onProbeLost(f.size, this.lastLossTime);
@@ -475,6 +481,7 @@ export class Connection {
             this.setDatagramSize(this.pmtu.onProbeAcked(f.size));
             break;
           case 'new_token':
+          case 'datagram':
             break;
           default:
             this.streams.onAcked(f);
@@ -751,6 +758,33 @@ export class Connection {
   /** Streams of `dir` we may still open under the peer's limit. */
   openableStreams(dir: 'bidi' | 'uni'): number {
     return this.streams.openable(dir);
+  }
+
+  /**
+   * The largest DATAGRAM payload the peer accepts (RFC 9221 §3), 0 when it
+   * accepts none (or before its transport parameters arrive).
+   */
+  get maxDatagramPayload(): number {
+    const peer = this.peerParams?.maxDatagramFrameSize ?? 0;
+    if (peer === 0) return 0;
+    // The frame (type, Length varint, payload) within the peer's limit and within one 1-RTT packet
+    // (short header with the longest packet number, AEAD tag).
+    const frameRoom = Math.min(peer, this.maxDatagramSize - (1 + this.remoteCids.current.cid.length + 4 + 16));
+    const lengthBytes = frameRoom - 1 > 16383 ? 4 : 2;
+    return Math.max(0, frameRoom - 1 - lengthBytes);
+  }
+
+  /**
+   * Queue an unreliable datagram (RFC 9221): sent once, never retransmitted,
+   * congestion controlled. Returns false when the peer does not accept
+   * datagrams or it is too large; a full queue drops its oldest entry.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    this.assertOpen();
+    if (data.length > this.maxDatagramPayload) return false;
+    if (this.datagramQueue.length >= this.settings.datagramQueueLength) this.datagramQueue.shift();
+    this.datagramQueue.push(data);
+    return true;
   }
 
   /** Initiate a 1-RTT key update (RFC 9001 §6.1); false when not allowed yet. */

@@ -255,8 +255,10 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.confirmHandshake(now);
       return;
     case 'datagram':
-      // We do not advertise max_datagram_frame_size: receiving one is a PROTOCOL_VIOLATION (RFC 9221 §3).
-      throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated', 0x30);
+      // RFC 9221 §3: a DATAGRAM we did not allow, or larger than we allowed, is a PROTOCOL_VIOLATION.
+      if (1 + f.data.length > c.settings.maxDatagramFrameSize) throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated or too large', 0x30);
+      c.emit({ type: 'datagram', data: f.data.slice() });
+      return;
   }
 }
 

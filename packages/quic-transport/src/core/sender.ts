@@ -113,7 +113,7 @@ function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean
   if (s !== 2) return false;
   if (c.handshakeDonePending) return true;
   if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagramQueue.length > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
@@ -284,6 +284,15 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
   for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) {
     encodeFrame(w, ctl.frame);
     frames.push(ctl.rec);
+    wrote = true;
+  }
+  // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
+  while (c.datagramQueue.length > 0) {
+    const f: Frame = { type: 'datagram', data: c.datagramQueue[0]! };
+    if (frameSize(f) > w.remaining) break;
+    c.datagramQueue.shift();
+    encodeFrame(w, f);
+    frames.push({ k: 'datagram' });
     wrote = true;
   }
   while (w.remaining > 24) {

@@ -117,6 +117,28 @@ describe('QuicEndpoint over loopback', () => {
     expect(QuicStreamError.isInstance(err) && err.code).toBe(99n);
   });
 
+  it('datagrams both ways (RFC 9221)', async () => {
+    const ep = await QuicEndpoint.bind({ address: '127.0.0.1', transport: { maxDatagramFrameSize: 1200 } });
+    open.push(ep);
+    ep.listen({
+      tls: serverTls(['test']),
+      onConnection: (c) => {
+        void (async () => {
+          const w = c.datagrams.writable.getWriter();
+          for await (const d of c.datagrams.readable) await w.write(Uint8Array.from([...d].reverse()));
+        })().catch(() => {});
+      },
+    });
+    const cli = await QuicEndpoint.bind({ address: '127.0.0.1', transport: { maxDatagramFrameSize: 1200 } });
+    open.push(cli);
+    const conn = cli.connect(ep.address, TLS);
+    await conn.ready;
+    expect(conn.datagrams.maxDatagramSize).toBeGreaterThan(1000);
+    await conn.datagrams.writable.getWriter().write(Uint8Array.of(1, 2, 3));
+    const { value } = await conn.datagrams.readable.getReader().read();
+    expect([...value!]).toEqual([3, 2, 1]);
+  });
+
   it('a refused certificate rejects ready with CRYPTO_ERROR bad_certificate', async () => {
     const srv = await server();
     const cli = await client();
