@@ -27,7 +27,7 @@ import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
-import { buildDatagram } from './sender.js';
+import { buildDatagram, buildPathResponse } from './sender.js';
 import { processDatagram } from './receiver.js';
 
 /** A network path: the peer's address as the shell reports it (an opaque key plus host/port). */
@@ -81,7 +81,8 @@ export type SentFrame =
   | { k: 'ping' }
   | { k: 'pmtu'; size: number }
   | { k: 'new_token'; token: Uint8Array }
-  | { k: 'datagram' };
+  | { k: 'datagram' }
+  | { k: 'path' };
 
 export interface SentInfo {
   frames: SentFrame[];
@@ -176,6 +177,11 @@ export class Connection {
   token: Uint8Array | undefined;
   /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
   retrySourceCid: Uint8Array | undefined;
+  /** @internal Path validation (RFC 9000 §8.2): our outstanding PATH_CHALLENGE, and PATH_RESPONSEs owed. */
+  pathChallenge: { data: Uint8Array; path: Path; sentAt: number; pending: boolean; tries: number } | undefined;
+  /** @internal */ readonly pathResponses: Array<{ data: Uint8Array; path: Path }> = [];
+  /** @internal The path we migrated away from (to fall back to if the new one does not validate). */
+  previousPath: Path | undefined;
   /** @internal DATAGRAM payloads waiting to be sent (RFC 9221). */
   readonly datagramQueue: Uint8Array[] = [];
   /** @internal Server: a NEW_TOKEN frame to send (once, resent if lost). */
@@ -377,6 +383,18 @@ export class Connection {
         this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
         return;
       }
+      // RFC 9000 §8.2.4: retry a PATH_CHALLENGE each PTO; after three, give up (§9.3.2: back to the old path).
+      const ch = this.pathChallenge;
+      if (ch && !ch.pending && now >= ch.sentAt + 3 * this.recovery.ptoDuration()) {
+        if (++ch.tries >= 3) {
+          this.pathChallenge = undefined;
+          if (this.previousPath) {
+            this.path = this.previousPath;
+            this.previousPath = undefined;
+            this.peerAddressValidated = true;
+          }
+        } else ch.pending = true;
+      }
       if (now >= this.previousKeyDiscardAt) {
         this.oneRtt?.discardPreviousReadKey();
         this.previousKeyDiscardAt = Infinity;
@@ -448,6 +466,7 @@ export class Connection {
       case 'ack':
       case 'ping':
       case 'datagram':
+      case 'path':
         return;
       case 'pmtu':
         this.pmtu.onProbeLost(f.size, this.lastLossTime);
@@ -482,6 +501,7 @@ export class Connection {
             break;
           case 'new_token':
           case 'datagram':
+          case 'path':
             break;
           default:
             this.streams.onAcked(f);
@@ -787,6 +807,63 @@ export class Connection {
     return true;
   }
 
+  /**
+   * Client: the local address changed (the shell rebound its socket): move to
+   * a new connection ID and validate the path (RFC 9000 §9.2, §9.5). False
+   * when migration is not allowed (the server set disable_active_migration,
+   * or there is no spare connection ID) or the handshake is not confirmed.
+   */
+  migrate(now: number): boolean {
+    if (this.side !== 'client' || !this.handshakeConfirmed || this.peerParams?.disableActiveMigration) return false;
+    if (!this.remoteCids.rotate()) return false;
+    this.startPathValidation(this.path, now);
+    // RFC 9000 §9.4: the new path's congestion state starts afresh.
+    this.resetPathState();
+    return true;
+  }
+
+  /** @internal RFC 9000 §9.3: the peer's address changed (a non-probing packet with the highest packet number). */
+  onPeerMigrated(path: Path, now: number): void {
+    const onlyPort = path.address === this.path.address;
+    this.previousPath = this.path;
+    this.path = path;
+    // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
+    this.remoteCids.rotate();
+    // §9.3: until the path is validated, the 3x amplification limit applies to it again.
+    this.peerAddressValidated = false;
+    this.bytesReceivedUnvalidated = 0;
+    this.bytesSentUnvalidated = 0;
+    // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
+    if (!onlyPort) this.resetPathState();
+    this.startPathValidation(path, now);
+    this.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort });
+  }
+
+  private resetPathState(): void {
+    const s = this.settings;
+    this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
+  }
+
+  private startPathValidation(path: Path, now: number): void {
+    this.pathChallenge = { data: this.random(8), path, sentAt: now, pending: true, tries: 0 };
+  }
+
+  /** @internal A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
+  onPathResponse(data: Uint8Array, now: number): void {
+    const ch = this.pathChallenge;
+    if (!ch || !equal(ch.data, data)) return;
+    this.pathChallenge = undefined;
+    this.previousPath = undefined;
+    this.peerAddressValidated = true;
+    this.qlog(now, 'connectivity:path_validated', { peer_address: `${ch.path.address}:${ch.path.port}` });
+  }
+
+  /** @internal A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
+  onPathChallenge(data: Uint8Array, path: Path): void {
+    this.pathResponses.push({ data: data.slice(), path });
+    if (this.pathResponses.length > 4) this.pathResponses.shift();
+  }
+
   /** Initiate a 1-RTT key update (RFC 9001 §6.1); false when not allowed yet. */
   keyUpdate(now: number): boolean {
     if (!this.oneRtt || !this.handshakeConfirmed || !this.oneRtt.canInitiate) return false;
@@ -854,6 +931,13 @@ export class Connection {
   /** The next datagram to send, or null. Call until null after every input. */
   pollTransmit(now: number): Transmit | null {
     if (this.connState === 'closed' || this.connState === 'draining') return null;
+    if (this.pathResponses.length > 0 && this.connState === 'established') {
+      const r = buildPathResponse(this, now);
+      if (r) {
+        this.stats.bytesSent += r.data.length;
+        return r;
+      }
+    }
     let data: Uint8Array | null;
     try {
       data = buildDatagram(this, now);
@@ -878,6 +962,7 @@ export class Connection {
     // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
     for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
+    if (this.pathChallenge && !this.pathChallenge.pending) t = Math.min(t, this.pathChallenge.sentAt + 3 * this.recovery.ptoDuration());
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
   }

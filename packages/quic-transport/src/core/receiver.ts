@@ -161,7 +161,6 @@ function finish(
   if (packetType === '1rtt' && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
   c.receivedFirstPacket = true;
   c.stats.packetsReceived++;
-  void path;
   if (c.state === 'closing') {
     // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE (bounded: once per packet received).
     c.closeSendPending = true;
@@ -171,9 +170,15 @@ function finish(
   let ackEliciting = false;
   for (const f of frames) {
     if (f.type !== 'ack' && f.type !== 'padding' && f.type !== 'connection_close') ackEliciting = true;
-    onFrame(c, now, space, f, packet);
+    onFrame(c, now, space, f, packet, path);
     if (c.state === 'draining' || c.state === 'closed') break;
   }
+  // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
+  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && (path.address !== c.path.address || path.port !== c.path.port)) {
+    const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
+    if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
+  }
+  if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
   c.onPacketProcessed(now);
   c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
@@ -181,7 +186,7 @@ function finish(
 }
 
 /** One handler per frame type (RFC 9000 §19). */
-function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: Uint8Array): void {
+function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: Uint8Array, path: Path): void {
   switch (f.type) {
     case 'padding':
     case 'ping':
@@ -244,8 +249,11 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.localCids.retire(f.sequence, dcidOf(c, packet));
       return;
     case 'path_challenge':
+      c.onPathChallenge(f.data, path);
+      return;
     case 'path_response':
-      return; // path validation: with migration support
+      c.onPathResponse(f.data, now);
+      return;
     case 'connection_close':
       c.onPeerClose(now, f.errorCode, f.reason, f.application);
       return;

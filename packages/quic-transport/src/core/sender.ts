@@ -113,7 +113,7 @@ function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean
   if (s !== 2) return false;
   if (c.handshakeDonePending) return true;
   if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagramQueue.length > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagramQueue.length > 0 || c.pathChallenge?.pending === true || c.pathResponses.length > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
@@ -226,6 +226,33 @@ function maybeUpdateKeys(c: Connection, now: number): void {
   if ((interval > 0 && c.packetsThisKeyPhase >= interval) || c.packetsThisKeyPhase >= limit) c.keyUpdate(now);
 }
 
+/**
+ * RFC 9000 §8.2.2: a PATH_RESPONSE owed on a path other than the current one
+ * (the peer probing a new path) goes alone, to that path, padded to 1200
+ * bytes unless the amplification limit forbids it. Null when none is owed.
+ */
+export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
+  const i = c.pathResponses.findIndex((r) => r.path.address !== c.path.address || r.path.port !== c.path.port);
+  if (i < 0 || !c.oneRtt) return null;
+  const r = c.pathResponses.splice(i, 1)[0]!;
+  const keys = c.oneRtt;
+  const sp = c.spaces[2];
+  const buf = new Uint8Array(1200);
+  const pn = sp.nextPn;
+  const largestAcked = c.recovery.largestAcked(2);
+  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
+  const w = new Writer(buf, 0, buf.length - TAG);
+  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
+  const payloadStart = w.pos;
+  encodeFrame(w, { type: 'path_response', data: r.data });
+  w.zeros(w.remaining);
+  const end = protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
+  sp.nextPn++;
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size: end, ackEliciting: true, inFlight: true, data: { frames: [{ k: 'path' }], gen: keys.writeGeneration } });
+  c.stats.packetsSent++;
+  return { path: r.path, data: buf.subarray(0, end) };
+}
+
 /** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
 function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   const sp = c.spaces[2];
@@ -263,6 +290,26 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     }
     encodeFrame(w, f);
     frames.push({ k: 'new_connection_id', seq });
+    wrote = true;
+  }
+  // Path validation (RFC 9000 §8.2): our challenge, and responses owed on the current path.
+  const ch = c.pathChallenge;
+  if (ch?.pending && ch.path === c.path && w.remaining >= 9) {
+    encodeFrame(w, { type: 'path_challenge', data: ch.data });
+    frames.push({ k: 'path' });
+    ch.pending = false;
+    wrote = true;
+  }
+  for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {
+    // Responses for other paths go in their own datagram (buildPathResponse).
+    const r = c.pathResponses[i]!;
+    if (r.path.address !== c.path.address || r.path.port !== c.path.port) {
+      i++;
+      continue;
+    }
+    encodeFrame(w, { type: 'path_response', data: r.data });
+    frames.push({ k: 'path' });
+    c.pathResponses.splice(i, 1);
     wrote = true;
   }
   if (c.newTokenPending && c.handshakeConfirmed) {

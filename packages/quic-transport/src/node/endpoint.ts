@@ -64,7 +64,7 @@ export class QuicEndpoint {
   sendErrors = 0;
 
   private constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly opts: BindOptions,
   ) {
     const keylog = resolveKeylog(opts.keylog);
@@ -77,10 +77,43 @@ export class QuicEndpoint {
     });
     this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
     socket.on('error', () => {
       this.sendErrors++;
     });
+  }
+
+  /**
+   * Client migration (RFC 9000 §9.2): move to a new local UDP socket (a new
+   * port, or `address` for another interface); every client connection
+   * switches to a new connection ID and validates the path. Returns how many
+   * connections migrated (the others — disable_active_migration, no spare
+   * connection ID — stay, on the new socket, as after a NAT rebinding).
+   */
+  async rebind(address?: string): Promise<number> {
+    const old = this.socket;
+    const local = address ?? old.address().address;
+    const v6 = local.includes(':');
+    const next = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: this.opts.ipv6Only ?? false, recvBufferSize: this.opts.recvBufferSize ?? 4 << 20, sendBufferSize: this.opts.sendBufferSize ?? 4 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.bind(0, local, () => {
+        next.removeListener('error', reject);
+        resolve();
+      });
+    });
+    this.attach(next);
+    this.socket = next;
+    old.close();
+    let migrated = 0;
+    const now = performance.now();
+    for (const c of this.core.connections) if (c.side === 'client' && c.migrate(now)) migrated++;
+    this.kick();
+    return migrated;
   }
 
   /** Bind a UDP socket and return the endpoint. */

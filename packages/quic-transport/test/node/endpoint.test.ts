@@ -139,6 +139,28 @@ describe('QuicEndpoint over loopback', () => {
     expect([...value!]).toEqual([3, 2, 1]);
   });
 
+  it('client migration: rebind to a new local port mid-transfer, the echo completes', async () => {
+    const srv = await server('127.0.0.1', echo);
+    const cli = await client();
+    const conn = cli.connect(srv.address, TLS);
+    await conn.ready;
+    const s = await conn.createBidirectionalStream();
+    const src = pattern(4 << 20, 9);
+    const portBefore = cli.address.port;
+    const writing = (async () => {
+      const w = s.writable.getWriter();
+      for (let o = 0; o < src.length; o += 64 * 1024) {
+        await w.write(src.subarray(o, o + 64 * 1024));
+        if (o === 1 << 20) expect(await cli.rebind()).toBe(1);
+      }
+      await w.close();
+    })();
+    const got = await readAll(s.readable);
+    await writing;
+    expect(cli.address.port).not.toBe(portBefore);
+    expect(got.equals(src)).toBe(true);
+  }, 30_000);
+
   it('a refused certificate rejects ready with CRYPTO_ERROR bad_certificate', async () => {
     const srv = await server();
     const cli = await client();
