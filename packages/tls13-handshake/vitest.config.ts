@@ -1,11 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// `#default-crypto` (package.json `imports`) points at dist/; the tests run the sources, under the node condition.
+const alias = { '#default-crypto': fileURLToPath(new URL('./src/crypto/node.ts', import.meta.url)) };
 
 // The core handshake suite runs once per crypto provider; the record-layer suite uses its own independent crypto.
 export default defineConfig({
+  resolve: { alias },
   test: {
     projects: [
-      { test: { name: 'node-provider', include: ['test/**/*.test.ts'], env: { TSQUIC_HANDSHAKE_PROVIDER: 'node' } } },
-      { test: { name: 'noble-provider', include: ['test/core/**/*.test.ts', 'test/crypto/**/*.test.ts'], env: { TSQUIC_HANDSHAKE_PROVIDER: 'noble' } } },
+      { resolve: { alias }, test: { name: 'node-provider', include: ['test/**/*.test.ts'], env: { TSQUIC_HANDSHAKE_PROVIDER: 'node' } } },
+      { resolve: { alias }, test: { name: 'noble-provider', include: ['test/core/**/*.test.ts', 'test/crypto/**/*.test.ts', 'test/certificates/**/*.test.ts'], env: { TSQUIC_HANDSHAKE_PROVIDER: 'noble' } } },
     ],
   },
 });

@@ -86,12 +86,12 @@ describe('full 1-RTT handshake, in-process pair', () => {
     const ccfg = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
     const withCert = runPair(
       { ...ccfg, certificateChain: [fixture('core-client-cert.der')], privateKey: fixture('core-client-key.der') },
-      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true },
+      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' },
     );
     expect(withCert.server.state).toBe('complete');
     expect(hex(ofType(withCert.serverEvents, 'complete')[0]!.peerCertificates[0]!)).toBe(hex(fixture('core-client-cert.der')));
     secretsMatch(withCert);
-    const without = runPair(ccfg, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true });
+    const without = runPair(ccfg, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' });
     expect(without.server.state).toBe('complete');
     expect(ofType(without.serverEvents, 'complete')[0]!.peerCertificates).toEqual([]);
   });
