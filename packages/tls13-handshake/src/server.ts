@@ -34,6 +34,8 @@ function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T
   return m as Extract<HandshakeMessage, { type: T }>;
 }
 
+const SERVER_HELLO_ORDER = [0x29, 0x33, 0x2b];
+
 /** RFC 8446 §8.3: how far the client's ticket age may differ from ours for 0-RTT (clock skew plus one RTT, generously). */
 export const EARLY_DATA_AGE_WINDOW_MS = 10_000;
 
@@ -219,7 +221,8 @@ export class ServerHandshake extends Machine {
       sessionId: n.ch.sessionId,
       cipherSuite: suite,
       isHrr: false,
-      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined },
+      // pre_shared_key, key_share, supported_versions: the order of RFC 8448's traces (any order is legal in a ServerHello).
+      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined, order: SERVER_HELLO_ORDER },
     });
     this.resumed = n.psk !== undefined;
     const early = new EarlySecret(this.crypto, suite, n.psk?.psk);

@@ -190,3 +190,9 @@ describe('negative: peer faults end in an alert event', () => {
     expect(() => r.server.resume({ ok: true })).toThrow(TypeError);
   });
 });
+
+describe('the provider under test', () => {
+  it('is the one this vitest project names (the core suite runs once per provider)', () => {
+    expect(crypto.name).toBe(process.env.TSQUIC_HANDSHAKE_PROVIDER);
+  });
+});
