@@ -11,6 +11,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { AlertDescription, TlsAlertError, fail } from '../alert.js';
+import { children, readTlv } from '../crypto/der.js';
 import type { HashAlg, SignatureAlgorithm } from '../crypto/provider.js';
 import { certificateSpki } from '../x509-spki.js';
 
@@ -187,8 +188,27 @@ export function hasKeyUsage(ku: Uint8Array, bit: number): boolean {
   return byte !== undefined && (byte & (0x80 >> (bit & 7))) !== 0;
 }
 
+/**
+ * RFC 5280 §4.1 framing, strictly (asn1js tolerates children that overrun
+ * their parent): Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm,
+ * signatureValue BIT STRING } filling the input exactly. Returns the signed
+ * bytes and the signature as they are on the wire.
+ */
+function frame(der: Uint8Array): { tbs: Uint8Array; signature: Uint8Array } {
+  const top = readTlv(der, 0, der.length);
+  if (!top || top.tag !== 0x30 || top.end !== der.length) fail(AlertDescription.bad_certificate, 'certificate is not one DER SEQUENCE');
+  const parts = children(der, top);
+  if (!parts || parts.length !== 3 || parts[0]!.tag !== 0x30 || parts[1]!.tag !== 0x30 || parts[2]!.tag !== 0x03) {
+    fail(AlertDescription.bad_certificate, 'certificate is not tbsCertificate, signatureAlgorithm, signatureValue');
+  }
+  const bits = parts[2]!;
+  if (bits.end - bits.content < 1 || der[bits.content] !== 0) fail(AlertDescription.bad_certificate, 'signatureValue with unused bits');
+  return { tbs: der.subarray(parts[0]!.start, parts[0]!.end), signature: der.subarray(bits.content + 1, bits.end) };
+}
+
 /** Parse a DER certificate; malformed → bad_certificate. */
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
+  const framed = frame(der);
   let cert: pkijs.Certificate;
   try {
     const asn = asn1js.fromBER(der);
@@ -211,9 +231,9 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     return {
       der,
       version: cert.version + 1,
-      tbs: bytes(cert.tbsView),
+      tbs: framed.tbs,
       signatureAlgorithm: safeAlgorithm(cert.signatureAlgorithm),
-      signature: bytes(cert.signatureValue.valueBlock.valueHexView),
+      signature: framed.signature,
       issuer: nameKey(cert.issuer),
       subject: nameKey(cert.subject),
       notBeforeMs,

@@ -119,3 +119,42 @@ describe('verifyChain', () => {
     expect(parseCertificate(pki('inter-nc')).nameConstraints?.permitted.map((t) => t.kind)).toEqual(['dns', 'ip']);
   });
 });
+
+import fc from 'fast-check';
+
+describe('certificate parsing never fails with anything but bad_certificate', () => {
+  const der = pki('leaf');
+  it('random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
+        try {
+          parseCertificate(b);
+        } catch (e) {
+          expect(TlsAlertError.isInstance(e) && e.description).toBe(A.bad_certificate);
+        }
+      }),
+      { numRuns: Number(process.env.TSQUIC_FUZZ_RUNS ?? 200) },
+    );
+  });
+  it('a real certificate with bytes flipped: refused cleanly, or parsed and then refused by the path check', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(der.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (flips) => {
+        const b = der.slice();
+        for (const [i, x] of flips) b[i]! ^= x;
+        const r = alertOfDer([b, pki('inter')]);
+        expect([A.bad_certificate, A.unknown_ca, A.unsupported_certificate, A.certificate_expired]).toContain(r);
+      }),
+      { numRuns: Number(process.env.TSQUIC_FUZZ_RUNS ?? 200) },
+    );
+  });
+});
+
+function alertOfDer(chain: Uint8Array[]): number | 'ok' {
+  try {
+    verifyChain(chain, { trustAnchors: storeA, nowMs: NOW, purpose: 'serverAuth', crypto, serverName: 'server.test' });
+    return 'ok';
+  } catch (e) {
+    if (TlsAlertError.isInstance(e)) return e.description;
+    throw e;
+  }
+}
