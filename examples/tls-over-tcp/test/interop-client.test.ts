@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tlsGet } from './bins.js';
+import { tlsGet, tlsServe } from './bins.js';
 import { makeCerts, opensslServer } from './peers.js';
 
 let certs: string;
@@ -180,5 +180,29 @@ describe("tls-get → Node's https server (OpenSSL inside Node)", () => {
     const second = await tlsGet([...ca(), '-v', '--session', session, `https://localhost:${port}/`]);
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('resumed true');
+  });
+});
+
+describe('tls-get → tls-serve (both ours), from DER files', () => {
+  it('--cert/--key/--ca as DER; a wrong --servername fails with bad_certificate(42), which tls-serve receives', async () => {
+    const srv = await tlsServe(certs, ['--cert', join(certs, 'server.der'), '--key', join(certs, 'server.key.der'), '--provider', 'noble']);
+    try {
+      const ok = await tlsGet(['--ca', join(certs, 'ca.der'), '-v', `https://127.0.0.1:${srv.port}/`]);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toBe('hello from @tsquic/tls13-handshake\n');
+      const bad = await tlsGet(['--ca', join(certs, 'ca.der'), '--servername', 'nothere.test', `https://127.0.0.1:${srv.port}/`]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('bad_certificate (42) sent');
+      await srv.waitFor(/received alert 42/, 5000);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  it('usage errors exit 2 with a message', async () => {
+    const r = await tlsGet(['--cipher', 'TLS_NOPE', 'https://localhost:1/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown cipher suite TLS_NOPE');
+    expect((await tlsGet([])).code).toBe(2);
   });
 });

@@ -86,6 +86,10 @@ export class ServerHandshake extends Machine {
     if (scfg.maxEarlyData !== undefined && (!Number.isInteger(scfg.maxEarlyData) || scfg.maxEarlyData < 0 || scfg.maxEarlyData > 0xffffffff)) {
       throw new RangeError('maxEarlyData must be a uint32');
     }
+    // RFC 9001 §4.6.1: in QUIC, max_early_data_size is 0xffffffff or the extension is absent.
+    if (this.quic && scfg.maxEarlyData !== undefined && scfg.maxEarlyData !== 0 && scfg.maxEarlyData !== 0xffffffff) {
+      throw new RangeError('QUIC: maxEarlyData is 0 or 0xffffffff (RFC 9001 §4.6.1)');
+    }
   }
 
   start(_nowMs: number): HandshakeEvent[] {
@@ -326,7 +330,7 @@ export class ServerHandshake extends Machine {
     const lifetimeS = Math.min(this.scfg.ticketLifetimeS ?? 7200, 604800);
     const psk = resumptionPsk(this.crypto, suite, resumptionMaster, nonce);
     // RFC 9001 §4.6.1: in QUIC max_early_data_size is 0xffffffff when 0-RTT is allowed.
-    const maxEarlyData = (this.scfg.maxEarlyData ?? 0) > 0 ? (this.quic ? 0xffffffff : this.scfg.maxEarlyData!) : 0;
+    const maxEarlyData = this.scfg.maxEarlyData ?? 0;
     const ticket = this.ticketer!.seal(encodeTicketState({ suite, psk, ageAdd, issuedAtMs: nowMs, lifetimeS, alpn: this.alpn ?? '', maxEarlyData }), nowMs);
     this.send('application', { type: 4, lifetime: lifetimeS, ageAdd, nonce, ticket, ext: { maxEarlyDataSize: maxEarlyData > 0 ? maxEarlyData : undefined } });
   }

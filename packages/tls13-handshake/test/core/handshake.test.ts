@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, type CipherSuite, type GroupName } from '../../src/index.js';
+import fc from 'fast-check';
+import { createClient, createServer, type CipherSuite, type GroupName, type Handshake, type HandshakeEvent } from '../../src/index.js';
 import { fixture, ofType, runPair } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
@@ -127,7 +128,50 @@ describe('full 1-RTT handshake, in-process pair', () => {
   });
 });
 
+describe('any fragmentation', () => {
+  it('every flight cut into random pieces (several messages per call, messages across calls) still completes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 12 }), (sizes) => {
+        const client = createClient({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', groups: ['x25519', 'secp256r1'] });
+        const server = createServer({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['secp256r1'], certificateChain: [fixture('core-server-cert.der')], privateKey: fixture('core-server-key.der') });
+        server.start(0);
+        let k = 0;
+        const deliver = (to: Handshake, evs: HandshakeEvent[]): HandshakeEvent[] => {
+          const out: HandshakeEvent[] = [];
+          for (const e of evs) {
+            if (e.type !== 'handshake-data') continue;
+            for (let off = 0; off < e.bytes.length; ) {
+              const n = sizes[k++ % sizes.length]!;
+              out.push(...to.receive(e.level, e.bytes.subarray(off, off + n), 0));
+              off += n;
+              if (to.state === 'suspended') out.push(...to.accept({}));
+            }
+          }
+          return out;
+        };
+        let toServer = client.start(0);
+        for (let i = 0; i < 4 && toServer.length > 0; i++) toServer = deliver(client, deliver(server, toServer));
+        expect([client.state, server.state]).toEqual(['complete', 'complete']); // through a HelloRetryRequest too
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('negative: peer faults end in an alert event', () => {
+  it('a ServerHello with a cipher suite the client did not offer → illegal_parameter(47)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', cipherSuites: [0x1301] }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => {
+        if (from !== 'server' || e.level !== 'initial') return e.bytes;
+        const b = e.bytes.slice();
+        const at = 4 + 2 + 32 + 1 + b[4 + 2 + 32]!; // after legacy_session_id_echo
+        b[at] = 0x13;
+        b[at + 1] = 0x04; // TLS_AES_128_CCM_SHA256: not offered, not implemented
+        return b;
+      },
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(47);
+  });
   const flip = (b: Uint8Array, i: number) => {
     const c = b.slice();
     c[i]! ^= 1;
