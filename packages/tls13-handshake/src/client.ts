@@ -290,7 +290,7 @@ export class ClientHandshake extends Machine {
   private expectCertificate(s: Secrets, allowRequest: boolean): State {
     return {
       name: allowRequest ? 'ExpectCertificateOrCertificateRequest' : 'ExpectCertificate',
-      handle: (m, raw, nowMs) => {
+      handle: (m, raw) => {
         if (m.type === 13 && allowRequest) {
           // RFC 8446 §4.3.2: in the main handshake the context is empty.
           if (m.context.length !== 0) fail(AlertDescription.illegal_parameter, 'non-empty certificate_request_context');
@@ -306,7 +306,6 @@ export class ClientHandshake extends Machine {
         // RFC 8446 §4.4.2: we request no per-certificate extensions (status_request, SCT), so none may come.
         for (const e of cert.entries) checkSolicited(e.ext, NONE, 'CT');
         this.peerCertificates = cert.entries.map((e) => e.cert.slice());
-        this.checkPeerChain(this.peerCertificates, nowMs, this.ccfg.serverName);
         const spki = certificateSpki(this.peerCertificates[0]!);
         this.transcript.add(raw.raw);
         return this.expectCertificateVerify(s, spki);
@@ -317,7 +316,7 @@ export class ClientHandshake extends Machine {
   private expectCertificateVerify(s: Secrets, spki: Uint8Array): State {
     return {
       name: 'ExpectCertificateVerify',
-      handle: (m, raw) => {
+      handle: (m, raw, nowMs) => {
         const cv = expect(m, 15);
         const suite = this.suite!;
         // RFC 8446 §4.4.3: the scheme must be one we offered for CertificateVerify.
@@ -325,6 +324,8 @@ export class ClientHandshake extends Machine {
         const content = certificateVerifyContent('server', this.transcript.hash(this.crypto, suite));
         // RFC 8446 §4.4.3: a signature that does not verify → decrypt_error.
         if (!verifyScheme(this.crypto, cv.scheme, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'CertificateVerify does not verify');
+        // The chain is judged once the peer has proven its key: a verifier (e.g. trust-on-first-use) never sees an unproven certificate.
+        this.checkPeerChain(this.peerCertificates, nowMs, this.ccfg.serverName);
         this.transcript.add(raw.raw);
         return this.awaitVerdict(this.expectFinished(s), this.peerCertificates, this.ccfg.serverName);
       },

@@ -339,7 +339,7 @@ export class ServerHandshake extends Machine {
   private expectClientCertificate(chts: Uint8Array): State {
     return {
       name: 'ExpectClientCertificate',
-      handle: (m, raw, nowMs) => {
+      handle: (m, raw) => {
         const cert = expect(m, 11);
         // RFC 8446 §4.4.2: the context echoes the CertificateRequest's (empty here).
         if (cert.context.length !== 0) fail(AlertDescription.illegal_parameter, 'wrong certificate_request_context');
@@ -352,7 +352,6 @@ export class ServerHandshake extends Machine {
           return this.expectClientFinished(chts);
         }
         this.peerCertificates = cert.entries.map((e) => e.cert.slice());
-        this.checkPeerChain(this.peerCertificates, nowMs, undefined);
         return this.expectClientCertificateVerify(chts, certificateSpki(this.peerCertificates[0]!));
       },
     };
@@ -361,12 +360,14 @@ export class ServerHandshake extends Machine {
   private expectClientCertificateVerify(chts: Uint8Array, spki: Uint8Array): State {
     return {
       name: 'ExpectClientCertificateVerify',
-      handle: (m, raw) => {
+      handle: (m, raw, nowMs) => {
         const cv = expect(m, 15);
         // RFC 8446 §4.4.3: a scheme from our CertificateRequest; a signature that does not verify → decrypt_error.
         if (!(VERIFY_SCHEMES as readonly number[]).includes(cv.scheme)) fail(AlertDescription.illegal_parameter, 'signature scheme we did not offer');
         const content = certificateVerifyContent('client', this.transcript.hash(this.crypto, this.suite!));
         if (!verifyScheme(this.crypto, cv.scheme, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'client CertificateVerify does not verify');
+        // Judge the chain once the client has proven its key (RFC 8446 §4.4.2.4, §4.4.3).
+        this.checkPeerChain(this.peerCertificates, nowMs, undefined);
         this.transcript.add(raw.raw);
         return this.awaitVerdict(this.expectClientFinished(chts), this.peerCertificates, undefined);
       },

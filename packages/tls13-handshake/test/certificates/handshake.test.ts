@@ -55,9 +55,11 @@ describe("client: verify 'chain' (the default with trustAnchors)", () => {
     expect(clientAlert(connect({}, {}, { certificateChain: [pki('leaf-expired')], privateKey: pkiKey('leaf-expired') }))).toBe(A.certificate_expired);
     expect(clientAlert(connect({}, {}, serverChain, Date.UTC(2200, 0, 1)))).toBe(A.certificate_expired);
   });
-  it('the wrong chain with a valid key does not get past Certificate (no CertificateVerify check needed)', () => {
-    const r = connect({}, {}, { certificateChain: [pki('leaf-direct')], privateKey: pkiKey('leaf') });
-    expect(clientAlert(r)).toBe(A.bad_certificate); // name: leaf-direct is for direct.test
+  it('the chain is judged only after CertificateVerify proved the key: TOFU never remembers an unproven certificate', () => {
+    let remembered = 0;
+    const r = connect({ trustAnchors: undefined, verify: trustOnFirstUse(undefined, () => remembered++) }, {}, { certificateChain: [pki('leaf-direct')], privateKey: pkiKey('leaf') });
+    expect(clientAlert(r)).toBe(A.decrypt_error);
+    expect(remembered).toBe(0);
   });
   it('a CertificateVerify by another key than the certificate’s → decrypt_error(51)', () => {
     const r = connect({ serverName: 'direct.test' }, {}, { certificateChain: [pki('leaf-direct')], privateKey: pkiKey('leaf') });
