@@ -57,6 +57,7 @@ export class ClientHandshake extends Machine {
 
   constructor(private readonly ccfg: ClientConfig, crypto: HandshakeCrypto) {
     super(ccfg, crypto, 'client');
+    if (this.quic && ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
     // A client key the provider cannot use is a configuration error: TypeError now, not an alert later.
     if (ccfg.certificateChain?.length && ccfg.privateKey) this.crypto.signer(ccfg.privateKey);
     else if (ccfg.certificateChain?.length || ccfg.privateKey) throw new TypeError('certificateChain and privateKey go together');
@@ -78,7 +79,6 @@ export class ClientHandshake extends Machine {
     if (this.state !== 'idle') throw new TypeError('start() called twice');
     this.state = 'running';
     return this.guard(() => {
-      if (this.quic && this.ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
       const groups = (this.ccfg.groups ?? DEFAULT_GROUPS).map((g) => GROUP_CODES[g]);
       this.clientRandom = this.random(32);
       // RFC 9001 §8.4: QUIC sends an empty legacy_session_id; plain TLS sends 32 bytes for middlebox compatibility.
@@ -106,7 +106,7 @@ export class ClientHandshake extends Machine {
           binders: [new Uint8Array(suiteParams(t.cipherSuite).hashLen)],
         };
         // RFC 8446 §4.2.10: 0-RTT only with a ticket that allows it, under the ALPN it was issued with.
-        const alpnOk = t.alpn === '' ? this.ccfg.alpn.length === 0 || !this.quic : this.ccfg.alpn.includes(t.alpn);
+        const alpnOk = t.alpn === '' ? this.ccfg.alpn.length === 0 : this.ccfg.alpn.includes(t.alpn);
         if (this.ccfg.enableEarlyData && t.maxEarlyData > 0 && alpnOk) ext.earlyData = true;
       }
       this.ch = {

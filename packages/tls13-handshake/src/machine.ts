@@ -11,7 +11,7 @@ import { concat } from './codec.js';
 import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
-import { exportKeyingMaterial, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
+import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
 import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
 import { Reassembler, type RawMessage } from './messages/reassembler.js';
 
@@ -84,6 +84,19 @@ export function certificateVerifyContent(side: 'server' | 'client', transcriptHa
   return out;
 }
 
+/** Caller mistakes in the common config are TypeErrors at construction, never alerts later. */
+function checkCommonConfig(cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto): void {
+  if (!cfg || (cfg.profile?.kind !== 'tls' && cfg.profile?.kind !== 'quic')) throw new TypeError("profile must be { kind: 'tls' } or { kind: 'quic', transportParams }");
+  if (cfg.profile.kind === 'quic' && !(cfg.profile.transportParams instanceof Uint8Array)) throw new TypeError('QUIC profile needs transportParams bytes');
+  if (!Array.isArray(cfg.alpn) || cfg.alpn.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255)) throw new TypeError('alpn must be a list of 1..255-character protocol names');
+  const suites = cfg.cipherSuites;
+  if (suites && (suites.length === 0 || suites.some((x) => !isCipherSuite(x)))) throw new TypeError('cipherSuites must be a non-empty list of 0x1301, 0x1302, 0x1303');
+  const groups = cfg.groups;
+  if (groups && (groups.length === 0 || groups.some((g) => !(g in GROUP_CODES) || !crypto.groups.includes(GROUP_CODES[g])))) {
+    throw new TypeError(`groups must be a non-empty list of ${Object.keys(GROUP_CODES).filter((g) => crypto.groups.includes(GROUP_CODES[g as GroupName])).join(', ')}`);
+  }
+}
+
 /** A handshake state: which message it takes and what comes next (one object per state, used up). */
 export interface State {
   readonly name: string;
@@ -113,6 +126,7 @@ export abstract class Machine {
 
   constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto, side: 'client' | 'server') {
     this.crypto = cfg.crypto ?? crypto;
+    checkCommonConfig(cfg, this.crypto);
     this.peerCheck = resolvePeerCheck(cfg, side);
     const max = cfg.maxHandshakeBufferBytes ?? 65536;
     this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };

@@ -224,6 +224,15 @@ describe('negative: peer faults end in an alert event', () => {
     });
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(70);
   });
+  it('caller mistakes in a config are TypeErrors at creation, not alerts later', () => {
+    const ok = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
+    expect(() => createClient({ ...ok, cipherSuites: [] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, cipherSuites: [0x1304 as CipherSuite] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, groups: ['x448' as GroupName] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, alpn: [''] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, profile: { kind: 'quic', transportParams: Uint8Array.of(1) } })).toThrow(/ALPN/);
+    expect(() => createServer({ profile: { kind: 'udp' } as never, alpn: [] })).toThrow(TypeError);
+  });
   it('a client without an explicit verify mode is refused (no silent skip of chain verification)', () => {
     expect(() => createClient({ profile: { kind: 'tls' }, alpn: [], crypto })).toThrow(TypeError);
   });
