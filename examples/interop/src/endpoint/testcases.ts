@@ -83,6 +83,9 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   resumption: hq({ connections: 'first-then-rest', features: ['resumption'] }),
   // The second connection sends its requests in 0-RTT.
   zerortt: hq({ connections: 'first-then-rest', features: ['resumption', 'zero-rtt'] }),
+  // A NAT changes the client's port (or address) during a transfer: the server validates each new path (RFC 9000 §9).
+  'rebind-port': hq(),
+  'rebind-addr': hq(),
   // The client updates its 1-RTT keys early in the transfer (the server, told 'transfer', answers).
   keyupdate: hq({ features: ['key-update'] }),
 };
