@@ -213,6 +213,17 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     }, 60_000);
   }
 
+  it('Version Negotiation: gtlsclient starting with an unknown version gets our VN (RFC 9000 §6), picks v1 from it and downloads 10 MB', async () => {
+    const port = await freeUdpPort();
+    const srv = await ourServer(port);
+    mkdirSync(join(dir, `ng-dl-${port}`), { recursive: true });
+    const { code, out } = await run('gtlsclient', ['-q', '-v', '0x1a2a3a4a', '--preferred-versions', 'v1', '--exit-on-all-streams-close', '--download', join(dir, `ng-dl-${port}`), '127.0.0.1', String(port), `https://localhost:${port}/f10m`], 40_000);
+    await srv.stop();
+    expect(out).toContain('ERR_RECV_VERSION_NEGOTIATION'); // the first attempt ended on our VN
+    expect(code).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
+  }, 60_000);
+
   it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {
     const port = await freeUdpPort();
     const srv = start('gtlsserver', ['-V', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);

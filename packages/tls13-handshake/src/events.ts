@@ -27,7 +27,7 @@ export interface SessionTicket {
 export type HandshakeEvent =
   | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
   | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
-  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array }
+  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array; earlyDataOffered: boolean }
   | { type: 'peer-transport-params'; bytes: Uint8Array }
   | { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
   | { type: 'early-data'; status: 'accepted' | 'rejected' }

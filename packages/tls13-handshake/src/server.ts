@@ -185,6 +185,7 @@ export class ServerHandshake extends Machine {
       alpn: n.ch.ext.alpn ?? [],
       cipherSuites: n.ch.cipherSuites,
       transportParams: n.ch.ext.quicTransportParams,
+      earlyDataOffered: n.earlyOffered,
     });
     if (this.quic) this.emit({ type: 'peer-transport-params', bytes: n.ch.ext.quicTransportParams! });
     return { name: 'AwaitAccept', handle: () => fail(AlertDescription.unexpected_message, 'message while awaiting accept()') };

@@ -4,7 +4,7 @@
  * user gets), TLS settings for each side, and the hooks the sans-IO core
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
-import type { CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import type { CipherSuite, GroupName, HandshakeCrypto, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 
@@ -45,6 +45,14 @@ export interface TransportSettings {
   maxDatagramFrameSize: number;
   /** Datagrams queued for sending before the oldest are dropped (they are unreliable anyway). */
   datagramQueueLength: number;
+  /**
+   * QUIC versions we support, most preferred first (RFC 9368 compatible
+   * version negotiation). A client lists them in version_information and
+   * follows a server that answers its first Initial in one of them; a server
+   * moves a client to the first of these that the client also lists (not
+   * when the client offers 0-RTT, whose packets are in the client's version).
+   */
+  versions: QuicVersion[];
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -68,6 +76,7 @@ export const defaultTransportSettings: TransportSettings = {
   keyUpdateInterval: 0,
   maxDatagramFrameSize: 0,
   datagramQueueLength: 64,
+  versions: [QuicVersion.V1, QuicVersion.V2],
 };
 
 export interface ClientTlsSettings {

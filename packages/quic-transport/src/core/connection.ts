@@ -15,7 +15,7 @@
  * this file holds the state, the TLS handshake glue, timers and closing.
  */
 import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider, type DirectionalKeys } from '@tsquic/quic-crypto-keys';
-import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
+import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, isSupportedVersion, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
 import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
 import { LocalCids, RemoteCids } from './cid.js';
 import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
@@ -47,6 +47,8 @@ export interface HandshakeInfo {
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';
+  /** The QUIC version in use (after any compatible version negotiation, RFC 9368). */
+  version: QuicVersion;
 }
 
 export interface CloseInfo {
@@ -138,7 +140,10 @@ export interface ConnStats {
 
 export class Connection {
   readonly side: 'client' | 'server';
-  readonly version: QuicVersion;
+  /** The version in use: the one we started with, or the one negotiated (RFC 9368). */
+  version: QuicVersion;
+  /** The version of the client's first Initial. */
+  readonly originalVersion: QuicVersion;
   readonly settings: TransportSettings;
   /** @internal */ readonly provider: CryptoProvider;
   /** @internal */ readonly hooks: ConnectionHooks;
@@ -209,6 +214,7 @@ export class Connection {
   constructor(now: number, opts: ConnectionOptions) {
     this.side = opts.side;
     this.version = opts.version ?? QuicVersion.V1;
+    this.originalVersion = this.version;
     this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
     this.hooks = opts.hooks ?? {};
     this.random = this.hooks.random ?? randomBytes;
@@ -245,11 +251,13 @@ export class Connection {
     this.token = opts.token;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
     const initialDcid = this.side === 'server' && opts.server?.retrySourceCid ? opts.server.retrySourceCid : this.originalDcid;
+    this.initialKeyDcid = initialDcid;
     const init = initialKeys(this.provider, this.version, initialDcid, this.side);
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
 
-    const tp = encodeTransportParameters(this.localTransportParameters(opts));
+    this.localParams = this.localTransportParameters(opts);
+    const tp = encodeTransportParameters(this.localParams);
     if (this.side === 'client') {
       const t = opts.tls as ClientTlsSettings;
       this.tls = createClient({
@@ -286,6 +294,12 @@ export class Connection {
     this.qlog(now, 'connectivity:connection_started', { src_cid: hex(this.initialScid), dst_cid: hex(this.remoteCids.current.cid), protocol: 'QUIC' });
   }
 
+  /** The DCID our Initial keys come from (RFC 9001 §5.2). */
+  private initialKeyDcid: Uint8Array;
+  private localParams: TransportParameters;
+  /** @internal Server after a version upgrade: the original version's Initial read keys, for the client's Initials sent before it saw ours. */
+  originalInitialRead: DirectionalKeys | undefined;
+
   private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
   private serverName: string | undefined;
   private serverTls: ServerTlsSettings | undefined;
@@ -308,6 +322,8 @@ export class Connection {
       initialSourceConnectionId: this.initialScid,
     };
     if (s.disableActiveMigration) tp.disableActiveMigration = true;
+    // RFC 9368 §3: version_information — the version in use, then every version we would use.
+    tp.versionInformation = { chosenVersion: this.version, availableVersions: unique([this.version, ...s.versions]) };
     if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
@@ -538,6 +554,7 @@ export class Connection {
     this.retrySourceCid = scid.slice();
     this.token = token.slice();
     this.remoteCids.replaceInitial(this.retrySourceCid);
+    this.initialKeyDcid = this.retrySourceCid;
     const init = initialKeys(this.provider, this.version, this.retrySourceCid, 'client');
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
@@ -567,8 +584,9 @@ export class Connection {
         case 'client-hello': {
           const t = this.serverTls!;
           const alpn = t.alpn.find((p) => e.alpn.includes(p));
+          const upgraded = this.negotiateVersion(e.transportParams, e.earlyDataOffered, now);
           // RFC 9001 §8.1: no common ALPN → no_application_protocol (120).
-          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '' }), now);
+          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '', ...(upgraded ? { transportParams: encodeTransportParameters(this.localParams) } : {}) }), now);
           break;
         }
         case 'peer-transport-params':
@@ -666,6 +684,11 @@ export class Connection {
         throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
       }
       if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
+      // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.
+      const vi = tp.versionInformation;
+      if (vi ? vi.chosenVersion !== this.version : this.version !== this.originalVersion) {
+        throw new TransportError(E.VERSION_NEGOTIATION_ERROR, `server version_information does not confirm version 0x${this.version.toString(16)}`);
+      }
     }
     this.peerParams = tp;
     this.streams.setPeerLimits({
@@ -694,11 +717,46 @@ export class Connection {
     this.pacer.setMaxDatagramSize(size);
   }
 
+  /**
+   * Server, on the ClientHello (RFC 9368 §2.1, §4): check the client's
+   * version_information and move the connection to our most preferred
+   * version it lists. True when the version changed (our transport
+   * parameters changed with it).
+   */
+  private negotiateVersion(bytes: Uint8Array | undefined, earlyDataOffered: boolean, now: number): boolean {
+    let vi;
+    try {
+      vi = bytes ? decodeTransportParameters(bytes, 'client').versionInformation : undefined;
+    } catch {
+      return false; // the peer-transport-params event reports the malformed parameters
+    }
+    if (!vi) return false;
+    if (vi.chosenVersion !== this.originalVersion) throw new TransportError(E.VERSION_NEGOTIATION_ERROR, 'client Chosen Version differs from its Initial packets');
+    // 0-RTT packets are protected in the client's version: keep it when the client sends them.
+    if (earlyDataOffered) return false;
+    const pick = this.settings.versions.find((v) => isSupportedVersion(v) && vi.availableVersions.includes(v));
+    if (pick === undefined || pick === this.version) return false;
+    this.switchVersion(pick, now);
+    this.localParams = { ...this.localParams, versionInformation: { chosenVersion: pick, availableVersions: unique([pick, ...this.settings.versions]) } };
+    return true;
+  }
+
+  /** @internal Use `version` from now on: Initial keys from the same DCID with its salt and labels (RFC 9368 §2.1, RFC 9369 §3.3). */
+  switchVersion(version: QuicVersion, now: number): void {
+    if (this.side === 'server') this.originalInitialRead = this.spaces[0].read;
+    const from = this.version;
+    this.version = version;
+    const init = initialKeys(this.provider, version, this.initialKeyDcid, this.side);
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+    this.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
+  }
+
   /** @internal Set from the first Initial of the peer (client: the server's SCID). */
   peerInitialScid: Uint8Array | undefined;
 
   private onHandshakeComplete(e: Extract<HandshakeEvent, { type: 'complete' }>, now: number): void {
-    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData };
+    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: this.version };
     if (this.connState === 'handshake') this.connState = 'established';
     this.events.push({ type: 'handshake-complete', info: this.handshakeInfoValue });
     if (this.side === 'server') {
@@ -1013,6 +1071,10 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
 }
 
 export function hex(b: Uint8Array): string {
