@@ -53,6 +53,12 @@ export interface TransportSettings {
    * when the client offers 0-RTT, whose packets are in the client's version).
    */
   versions: QuicVersion[];
+  /**
+   * ECN (RFC 9000 §13.4): mark datagrams ECT(0) (`Transmit.ecn`) and validate
+   * the peer's counts. Only useful when the shell can set the IP header's
+   * ECN bits; `node:dgram` cannot, so the Node endpoint leaves it off.
+   */
+  ecn: boolean;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -77,6 +83,7 @@ export const defaultTransportSettings: TransportSettings = {
   maxDatagramFrameSize: 0,
   datagramQueueLength: 64,
   versions: [QuicVersion.V1, QuicVersion.V2],
+  ecn: false,
 };
 
 export interface ClientTlsSettings {

@@ -25,6 +25,7 @@ import { Pacer } from './congestion/pacer.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
+import { EcnValidator, type EcnCodepoint } from './ecn.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
 import { buildDatagram, buildPathResponse } from './sender.js';
@@ -39,6 +40,8 @@ export interface Path {
 export interface Transmit {
   path: Path;
   data: Uint8Array;
+  /** Set the IP header's ECN field to ECT(0) for this datagram (RFC 9000 §13.4), if the platform can. */
+  ecn?: 'ect0';
 }
 
 export interface HandshakeInfo {
@@ -215,6 +218,7 @@ export class Connection {
     this.side = opts.side;
     this.version = opts.version ?? QuicVersion.V1;
     this.originalVersion = this.version;
+    this.ecn = new EcnValidator(opts.transport?.ecn ?? defaultTransportSettings.ecn);
     this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
     this.hooks = opts.hooks ?? {};
     this.random = this.hooks.random ?? randomBytes;
@@ -297,6 +301,11 @@ export class Connection {
   /** The DCID our Initial keys come from (RFC 9001 §5.2). */
   private initialKeyDcid: Uint8Array;
   private localParams: TransportParameters;
+  /** @internal ECN marking and validation on the current path (RFC 9000 §13.4.2). */
+  ecn: EcnValidator;
+  /** @internal The ECN codepoint of the datagram being processed, and whether the one being built is marked. */
+  datagramEcn: EcnCodepoint | undefined;
+  /** @internal */ sendingMarked = false;
   /** @internal Server after a version upgrade: the original version's Initial read keys, for the client's Initials sent before it saw ours. */
   originalInitialRead: DirectionalKeys | undefined;
 
@@ -371,15 +380,18 @@ export class Connection {
 
   // ---- input ----
 
-  handleDatagram(now: number, data: Uint8Array, path: Path): void {
+  /** A datagram from `path`; `ecn` is the codepoint it arrived with, when the shell can read it. */
+  handleDatagram(now: number, data: Uint8Array, path: Path, ecn?: EcnCodepoint): void {
     if (this.connState === 'closed') return;
     this.stats.bytesReceived += data.length;
     if (!this.peerAddressValidated) this.bytesReceivedUnvalidated += data.length;
+    this.datagramEcn = ecn;
     try {
       processDatagram(this, now, data, path);
     } catch (e) {
       this.fail(now, e);
     }
+    this.datagramEcn = undefined;
     this.drainStreamEvents();
     this.updateLossTimer(now);
   }
@@ -457,9 +469,10 @@ export class Connection {
   private lastLossTime = 0;
 
   /** @internal Packets declared lost: requeue what they carried. */
-  onLost(packets: Iterable<{ data: SentInfo; pn: number }>, now: number): void {
+  onLost(packets: Iterable<{ data: SentInfo; pn: number; ecn?: boolean }>, now: number): void {
     this.lastLossTime = now;
     for (const p of packets) {
+      if (p.ecn) this.ecn.onMarkedLost(1);
       this.qlog(now, 'recovery:packet_lost', { header: { packet_number: p.pn } });
       for (const f of p.data.frames) this.onFrameLost(f);
     }
@@ -899,6 +912,8 @@ export class Connection {
 
   private resetPathState(): void {
     const s = this.settings;
+    // RFC 9000 §13.4.2: ECN is validated per path.
+    this.ecn = new EcnValidator(s.ecn);
     this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
   }
 
@@ -997,6 +1012,8 @@ export class Connection {
       }
     }
     let data: Uint8Array | null;
+    // ECN marks only once the handshake is confirmed: a path that drops marked packets cannot stall it.
+    this.sendingMarked = this.ecn.marking && this.handshakeConfirmed;
     try {
       data = buildDatagram(this, now);
     } catch (e) {
@@ -1007,7 +1024,7 @@ export class Connection {
     this.updateLossTimer(now);
     this.stats.bytesSent += data.length;
     if (!this.peerAddressValidated) this.bytesSentUnvalidated += data.length;
-    return { path: this.path, data };
+    return this.sendingMarked ? { path: this.path, data, ecn: 'ect0' } : { path: this.path, data };
   }
 
   /** The earliest deadline (absolute ms) at which `handleTimeout` must run, or null. */

@@ -20,6 +20,7 @@ import {
   statelessResetTokenOf,
 } from '@tsquic/quic-wire';
 import { cidKey } from './cid.js';
+import type { EcnCodepoint } from './ecn.js';
 import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
 import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
@@ -121,7 +122,7 @@ export class Endpoint {
   }
 
   /** Route or accept one datagram. */
-  handleDatagram(now: number, data: Uint8Array, path: Path): DatagramResult {
+  handleDatagram(now: number, data: Uint8Array, path: Path, ecn?: EcnCodepoint): DatagramResult {
     if (data.length === 0) return this.drop('empty');
     let header;
     try {
@@ -133,7 +134,7 @@ export class Endpoint {
     const dcid = header.dcid;
     const conn = this.routes.get(cidKey(dcid));
     if (conn) {
-      conn.handleDatagram(now, data, path);
+      conn.handleDatagram(now, data, path, ecn);
       return { kind: 'routed', conn };
     }
     if (header.form === 'short') {
@@ -200,7 +201,7 @@ export class Endpoint {
     this.originalDcids.set(accepted, cidKey(dcid));
     this.add(accepted);
     this.counters.accepted++;
-    accepted.handleDatagram(now, data, path);
+    accepted.handleDatagram(now, data, path, ecn);
     return { kind: 'new', conn: accepted };
   }
 

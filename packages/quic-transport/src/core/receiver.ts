@@ -196,7 +196,7 @@ function finish(
     if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
   }
   if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
-  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
+  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
   c.onPacketProcessed(now);
   c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
   return true;
@@ -212,6 +212,11 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       const exp = space === 2 ? (c.peerParams?.ackDelayExponent ?? 3) : 3;
       const ackDelay = (f.ackDelay * 2 ** exp) / 1000;
       const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
+      // RFC 9000 §13.4.2, RFC 9002 §7.1: validate the ECN counts; a CE increase is a congestion event.
+      let marked = 0;
+      let newest = -Infinity;
+      for (const p of r.acked) if (p.ecn) marked++, (newest = Math.max(newest, p.timeSent));
+      if (c.ecn.onAck(space, f.ecn, marked)) c.recovery.onEcnCongestion(now, newest);
       c.onAcked(space, r.acked);
       c.onLost(r.lost, now);
       // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.

@@ -193,7 +193,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  if (c.sendingMarked) c.ecn.onMarkedSent(s);
   if (s === 2 && !early) c.packetsThisKeyPhase++;
   c.stats.packetsSent++;
   if (ackEliciting) {
