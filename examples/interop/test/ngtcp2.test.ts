@@ -224,6 +224,18 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
   }, 60_000);
 
+  it('v2 test case, ours ↔ ours (Debian’s ngtcp2 0.12 knows only the v2 draft): the v1 connection is upgraded to v2 and the file arrives', async () => {
+    const port = await freeUdpPort();
+    const qlogDir = join(dir, `qlog-v2-${port}`);
+    const srv = await ourServer(port, 'v2', undefined, undefined, qlogDir);
+    const status = await ourClient(port, 'f10m', 'v2');
+    await srv.stop();
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain('"chosen_version":"6b3343cf","original_version":"1"');
+  }, 60_000);
+
   it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {
     const port = await freeUdpPort();
     const srv = start('gtlsserver', ['-V', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);

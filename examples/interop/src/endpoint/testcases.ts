@@ -88,6 +88,8 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   'rebind-addr': hq(),
   // The client updates its 1-RTT keys early in the transfer (the server, told 'transfer', answers).
   keyupdate: hq({ features: ['key-update'] }),
+  // The client starts in v1 listing v2 in version_information; the server moves the connection to v2 (RFC 9368, RFC 9369).
+  v2: hq({ features: ['v2'] }),
 };
 
 /** The runner's exit status for "test case not supported". */

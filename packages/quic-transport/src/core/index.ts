@@ -12,3 +12,4 @@ export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './
 export { LossDetection } from './recovery/loss-detection.js';
 export { Cubic } from './congestion/cubic.js';
 export { NewReno } from './congestion/new-reno.js';
+export { QuicVersion } from '@tsquic/quic-crypto-keys';
