@@ -118,6 +118,8 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   if (space === 2) {
     const phase = c.oneRtt;
     if (!phase) return false;
+    // RFC 9001 §5.7: the server holds 1-RTT read keys from its Finished on, but opens no 1-RTT packet before the handshake completes.
+    if (c.side === 'server' && !c.handshakeInfo) return false;
     const r = phase.readHeader.unprotect(packet, pnOffset);
     if (!r) return false;
     const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createClient, createServer, type CipherSuite, type GroupName, type Handshake, type HandshakeEvent } from '../../src/index.js';
-import { fixture, ofType, runPair } from './pair.js';
+import { fixture, ofType, runPair, serverChain, serverKey } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
 const crypto = makeTestCrypto();
@@ -40,6 +40,26 @@ describe('full 1-RTT handshake, in-process pair', () => {
       });
     }
   }
+
+  it('QUIC profile: the server has both 1-RTT secrets with its own Finished (0.5-RTT data, RFC 9001 §5.7), completing only on the client Finished', () => {
+    const client = createClient({ profile: quic([1, 0]), alpn: ['q'], crypto, verify: 'none' });
+    const server = createServer({ profile: quic([2, 0]), alpn: ['q'], crypto, certificateChain: serverChain(), privateKey: serverKey() });
+    server.start(0);
+    const ch = client.start(0).filter((e) => e.type === 'handshake-data');
+    const hello = ch.flatMap((e) => server.receive(e.level, e.bytes, 0));
+    expect(hello.map((e) => e.type)).toContain('client-hello');
+    const flight = server.accept({ alpn: 'q' });
+    const keys = ofType(flight, 'keys').map((k) => `${k.level}:${k.direction}`);
+    expect(keys).toEqual(['handshake:write', 'handshake:read', 'application:write', 'application:read']);
+    expect(flight.some((e) => e.type === 'complete')).toBe(false);
+    // The client's application write secret is the one the server already holds.
+    const cEvents = ofType(flight, 'handshake-data').flatMap((e) => client.receive(e.level, e.bytes, 0));
+    const cw = ofType(cEvents, 'keys').find((k) => k.level === 'application' && k.direction === 'write')!;
+    expect(hex(cw.secret)).toBe(hex(ofType(flight, 'keys').find((k) => k.level === 'application' && k.direction === 'read')!.secret));
+    const done = ofType(cEvents, 'handshake-data').flatMap((e) => server.receive(e.level, e.bytes, 0));
+    expect(done.map((e) => e.type)).toContain('complete');
+    expect(ofType(done, 'keys')).toEqual([]);
+  });
 
   it('event order: write keys before read keys, a level’s write keys before its data, server complete after client Finished', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
