@@ -82,11 +82,11 @@ async function ngtcp2Server(port: number, extra: string[] = []): Promise<ChildPr
 }
 
 /** Our client (the interop endpoint, in process) fetching `file` from 127.0.0.1:port. */
-async function ourClient(port: number, file: string, testCase = 'http3'): Promise<number> {
+async function ourClient(port: number, file: string, testCase = 'http3', qlogDir?: string): Promise<number> {
   const downloads = join(dir, `dl-${port}`);
   mkdirSync(downloads, { recursive: true });
   return runEndpoint(
-    { ROLE: 'client', TESTCASE: testCase, REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs') },
+    { ROLE: 'client', TESTCASE: testCase, REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs'), ...(qlogDir ? { QLOGDIR: qlogDir } : {}) },
     createQuicTransport(),
     { log: () => {} },
   );
@@ -234,6 +234,20 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
     const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
     expect(qlog).toContain('"chosen_version":"6b3343cf","original_version":"1"');
+  }, 60_000);
+
+  it('preferred_address: our client moves to gtlsserver’s preferred address, validates it and downloads 10 MB', async () => {
+    const port = await freeUdpPort();
+    const preferred = await freeUdpPort();
+    const srv = await ngtcp2Server(port, [`--preferred-ipv4-addr=127.0.0.1:${preferred}`]);
+    const qlogDir = join(dir, `qlog-pa-${port}`);
+    const status = await ourClient(port, 'f10m', 'http3', qlogDir);
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain(`"peer_address":"127.0.0.1:${preferred}","preferred_address":true`);
+    expect(qlog).toContain(`"connectivity:path_validated","data":{"peer_address":"127.0.0.1:${preferred}"`);
   }, 60_000);
 
   it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {

@@ -59,6 +59,14 @@ export interface TransportSettings {
    * ECN bits; `node:dgram` cannot, so the Node endpoint leaves it off.
    */
   ecn: boolean;
+  /**
+   * Server: addresses to offer in preferred_address (RFC 9000 §9.6, §18.2);
+   * the endpoint must receive on them. Client: `usePreferredAddress` (default
+   * true) moves to the server's preferred address of the same family once the
+   * handshake is confirmed.
+   */
+  preferredAddress?: { ipv4?: { address: string; port: number }; ipv6?: { address: string; port: number } };
+  usePreferredAddress: boolean;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -84,6 +92,7 @@ export const defaultTransportSettings: TransportSettings = {
   datagramQueueLength: 64,
   versions: [QuicVersion.V1, QuicVersion.V2],
   ecn: false,
+  usePreferredAddress: true,
 };
 
 export interface ClientTlsSettings {

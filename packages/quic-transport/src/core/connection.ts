@@ -26,6 +26,7 @@ import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { EcnValidator, type EcnCodepoint } from './ecn.js';
+import { encodePreferredAddress, preferredPathFor } from './preferred-address.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
 import { buildDatagram, buildPathResponse } from './sender.js';
@@ -247,6 +248,8 @@ export class Connection {
       const srv = opts.server!;
       this.originalDcid = srv.originalDcid;
       this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
+      // RFC 9000 §5.1.1: the preferred_address CID is sequence number 1.
+      if (s.preferredAddress) this.preferredCid = this.localCids.issue(false);
       this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
       this.receivedFirstPacket = true;
       if (srv.addressValidated) this.peerAddressValidated = true;
@@ -309,6 +312,10 @@ export class Connection {
   /** @internal Server after a version upgrade: the original version's Initial read keys, for the client's Initials sent before it saw ours. */
   originalInitialRead: DirectionalKeys | undefined;
 
+  /** Server: the CID offered with preferred_address. Client: the server's preferred address, until used. */
+  private preferredCid: { cid: Uint8Array; resetToken: Uint8Array } | undefined;
+  private peerPreferred: Path | undefined;
+
   private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
   private serverName: string | undefined;
   private serverTls: ServerTlsSettings | undefined;
@@ -334,6 +341,7 @@ export class Connection {
     // RFC 9368 §3: version_information — the version in use, then every version we would use.
     tp.versionInformation = { chosenVersion: this.version, availableVersions: unique([this.version, ...s.versions]) };
     if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
+    if (this.side === 'server' && s.preferredAddress && this.preferredCid) tp.preferredAddress = encodePreferredAddress(s.preferredAddress, this.preferredCid);
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
       tp.statelessResetToken = opts.server!.resetToken;
@@ -697,6 +705,12 @@ export class Connection {
         throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
       }
       if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
+      // RFC 9000 §9.6: the preferred address comes with connection ID sequence 1; we move there once confirmed.
+      const pa = tp.preferredAddress;
+      if (pa) {
+        this.remoteCids.add(1, 0, pa.connectionId, pa.statelessResetToken);
+        this.peerPreferred = preferredPathFor(pa, this.path);
+      }
       // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.
       const vi = tp.versionInformation;
       if (vi ? vi.chosenVersion !== this.version : this.version !== this.originalVersion) {
@@ -790,6 +804,24 @@ export class Connection {
     this.recovery.peerCompletedAddressValidation = true;
     this.discardSpace(1, now);
     this.events.push({ type: 'handshake-confirmed' });
+    this.usePreferredAddress(now);
+  }
+
+  /**
+   * Client, RFC 9000 §9.6.1: move to the server's preferred address with its
+   * connection ID and validate the path; if validation fails we fall back to
+   * the original address (§9.6.2 allows either order; we switch, then probe).
+   */
+  private usePreferredAddress(now: number): void {
+    const to = this.peerPreferred;
+    this.peerPreferred = undefined;
+    if (this.side !== 'client' || !to || !this.settings.usePreferredAddress) return;
+    if (!this.remoteCids.rotate(1)) return;
+    this.previousPath = this.path;
+    this.path = to;
+    this.resetPathState();
+    this.startPathValidation(to, now);
+    this.qlog(now, 'connectivity:path_updated', { peer_address: `${to.address}:${to.port}`, preferred_address: true });
   }
 
   /** @internal Discard a packet number space and its keys (RFC 9001 §4.9). */

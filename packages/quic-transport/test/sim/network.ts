@@ -74,6 +74,9 @@ export class Network {
     this.rnd = prng(link.seed ?? 1);
   }
 
+  /** Client datagrams per destination `address:port`; destinations listed in `unreachable` are dropped. */
+  readonly clientSentTo = new Map<string, number>();
+  readonly unreachable = new Set<string>();
   /** Datagrams that arrived with each ECN codepoint, per receiver. */
   readonly ecnDelivered = { client: { ect0: 0, ect1: 0, ce: 0, none: 0 }, server: { ect0: 0, ect1: 0, ce: 0, none: 0 } };
 
@@ -98,7 +101,14 @@ export class Network {
   /** Move all output of both endpoints onto the wire. */
   flush(): void {
     for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
-      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) this.send(name, t.data, t.ecn);
+      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
+        if (name === 'client') {
+          const to = `${t.path.address}:${t.path.port}`;
+          this.clientSentTo.set(to, (this.clientSentTo.get(to) ?? 0) + 1);
+          if (this.unreachable.has(to)) continue;
+        }
+        this.send(name, t.data, t.ecn);
+      }
     }
   }
 
