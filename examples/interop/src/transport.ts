@@ -99,6 +99,11 @@ const quicTransport: QuicTransport = {
       throw e;
     });
     if (!early) await handshake;
+    // connection-migration: move to a new local socket (new CID, path validation) shortly after the handshake.
+    if (o.features.includes('connection-migration')) {
+      const t = setTimeout(() => void ep.rebind().catch(() => {}), 50);
+      void conn.closed.catch(() => {}).finally(() => clearTimeout(t));
+    }
     void conn.closed.catch(() => {}).finally(() => ep.close({ timeoutMs: 100 }));
     return asSession(conn);
   },

@@ -47,8 +47,8 @@ describe('environment (DESIGN.md interop contract)', () => {
 });
 
 describe('test case table', () => {
-  it('supports handshake, transfer, multiconnect, chacha20, http3, retry, resumption, zerortt, keyupdate, rebind-port, rebind-addr and v2', () => {
-    expect(Object.keys(TEST_CASES).sort()).toEqual(['chacha20', 'handshake', 'http3', 'keyupdate', 'multiconnect', 'rebind-addr', 'rebind-port', 'resumption', 'retry', 'transfer', 'v2', 'zerortt']);
+  it('supports handshake, transfer, multiconnect, chacha20, http3, retry, resumption, zerortt, keyupdate, rebind-port, rebind-addr, v2 and migrate', () => {
+    expect(Object.keys(TEST_CASES).sort()).toEqual(['chacha20', 'handshake', 'http3', 'keyupdate', 'migrate', 'multiconnect', 'rebind-addr', 'rebind-port', 'resumption', 'retry', 'transfer', 'v2', 'zerortt']);
     expect(lookupTestCase('zerortt')).toMatchObject({ connections: 'first-then-rest', features: ['resumption', 'zero-rtt'] });
     expect(lookupTestCase('keyupdate')).toMatchObject({ features: ['key-update'] });
     expect(lookupTestCase('http3')).toMatchObject({ alpn: 'h3', connections: 'single' });

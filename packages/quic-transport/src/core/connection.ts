@@ -424,6 +424,7 @@ export class Connection {
       if (ch && !ch.pending && now >= ch.sentAt + 3 * this.recovery.ptoDuration()) {
         if (++ch.tries >= 3) {
           this.pathChallenge = undefined;
+          this.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
           if (this.previousPath) {
             this.path = this.previousPath;
             this.previousPath = undefined;
