@@ -41,6 +41,10 @@ export interface TransportSettings {
    * key; 0: only when the AEAD confidentiality limit (§6.6) comes near.
    */
   keyUpdateInterval: number;
+  /** Accept DATAGRAM frames up to this size (RFC 9221 max_datagram_frame_size); 0 disables them. */
+  maxDatagramFrameSize: number;
+  /** Datagrams queued for sending before the oldest are dropped (they are unreliable anyway). */
+  datagramQueueLength: number;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -62,6 +66,8 @@ export const defaultTransportSettings: TransportSettings = {
   streams: defaultStreamSettings,
   disableActiveMigration: false,
   keyUpdateInterval: 0,
+  maxDatagramFrameSize: 0,
+  datagramQueueLength: 64,
 };
 
 export interface ClientTlsSettings {
@@ -76,6 +82,11 @@ export interface ClientTlsSettings {
   verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
+  /**
+   * Send 0-RTT data with `sessionTicket` when the ticket allows it. Early
+   * data can be replayed by an attacker: only use it for idempotent requests.
+   */
+  earlyData?: boolean;
   crypto?: HandshakeCrypto;
 }
 
@@ -88,6 +99,10 @@ export interface ServerTlsSettings {
   groups?: GroupName[];
   /** 32 bytes: enables session tickets (resumption). */
   ticketKey?: Uint8Array;
+  /** Accept 0-RTT from resuming clients (needs `ticketKey`); replays are refused by a single-use ticket register. */
+  earlyData?: boolean;
+  /** Replay guard shared by all connections of an endpoint (the endpoint supplies one). */
+  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
   crypto?: HandshakeCrypto;
 }
 

@@ -67,7 +67,7 @@ export interface LossDetectionOptions {
 
 export class LossDetection<T> {
   readonly rtt: RttEstimator;
-  readonly cc: CongestionController;
+  cc: CongestionController;
   private readonly spaces: [Space<T>, Space<T>, Space<T>] = [new Space(), new Space(), new Space()];
   private readonly discarded = [false, false, false];
   maxAckDelay: number;
@@ -296,6 +296,25 @@ export class LossDetection<T> {
 
   isDiscarded(space: SpaceId): boolean {
     return this.discarded[space]!;
+  }
+
+  /**
+   * RFC 9000 §9.4: a new path starts with fresh congestion state and RTT
+   * estimate (packets in flight stay tracked for loss detection).
+   */
+  resetForNewPath(cc: CongestionController, initialRtt: number): void {
+    this.cc = cc;
+    const rtt = new RttEstimator(initialRtt);
+    Object.assign(this.rtt, { latestRtt: rtt.latestRtt, minRtt: rtt.minRtt, smoothedRtt: rtt.smoothedRtt, rttvar: rtt.rttvar, hasSample: false });
+    this.ptoCount = 0;
+  }
+
+  /** Remove (without declaring loss) the packets of `space` matching `pred`; they leave bytes in flight. */
+  takeWhere(space: SpaceId, pred: (p: SentPacket<T>) => boolean): SentPacket<T>[] {
+    const s = this.spaces[space];
+    const out = [...s.sent.values()].filter(pred);
+    for (const p of out) this.remove(s, p);
+    return out;
   }
 
   /** Packets still tracked in `space` (for probes: the oldest unacknowledged data to resend). */
