@@ -1,17 +1,17 @@
 /**
  * @module test/chromium
- * Debian's Chromium, started headless by the test itself with a fresh
- * profile directory and driven over CDP by playwright-core (which never
- * downloads a browser here). The test owns the process and stops it.
+ * Debian's Chromium (`/usr/bin/chromium`, installed by `.ci/run`), launched
+ * headless by playwright-core (which never downloads a browser here) with a
+ * fresh profile directory per run. The test owns the process and stops it.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.TSQUIC_CHROMIUM ?? '/usr/bin/chromium';
 
+/** The switches the issue fixes; playwright-core adds its own (--remote-debugging-pipe, --user-data-dir, …). */
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -23,8 +23,11 @@ export const CHROMIUM_FLAGS = [
 ];
 
 export interface RunningChromium {
-  browser: Browser;
-  /** Disconnect, stop the process (SIGTERM, then SIGKILL) and remove the profile. */
+  /** The persistent context of the fresh profile (one browser, one profile). */
+  context: BrowserContext;
+  /** The fresh --user-data-dir. */
+  profile: string;
+  /** Close the browser (playwright stops the process and its helpers) and remove the profile. */
   stop(): Promise<void>;
 }
 
@@ -32,49 +35,66 @@ export function hasChromium(): boolean {
   return existsSync(CHROMIUM);
 }
 
-export async function startChromium(timeoutMs = 20_000): Promise<RunningChromium> {
+export async function startChromium(options: { timeoutMs?: number; viewport?: { width: number; height: number } } = {}): Promise<RunningChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'tls-over-websocket-chromium-'));
-  const proc = spawn(CHROMIUM, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0', 'about:blank'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  let stderr = '';
-  const stop = async (browser?: Browser): Promise<void> => {
-    // CDP Browser.close shuts Chromium down with its helper processes; the signals are the fallback.
-    if (browser) {
-      await browser.newBrowserCDPSession().then((s) => s.send('Browser.close')).catch(() => {});
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
-      await browser.close().catch(() => {});
-    }
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(killer);
-    }
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  };
+  const removeProfile = (): void => rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  let context: BrowserContext;
   try {
-    // Chromium announces its CDP endpoint on stderr: "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID".
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Chromium did not start in ${timeoutMs} ms: ${stderr.slice(-1000)}`)), timeoutMs);
-      proc.stderr.setEncoding('utf8').on('data', (d: string) => {
-        stderr += d;
-        const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`Chromium exited (${code}) before listening: ${stderr.slice(-1000)}`));
-      });
+    // launchPersistentContext is how playwright takes a --user-data-dir: a fresh, empty directory here.
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      timeout: options.timeoutMs ?? 20_000,
+      ...(options.viewport && { viewport: options.viewport }),
     });
-    const browser = await chromium.connectOverCDP(endpoint, { timeout: timeoutMs });
-    return { browser, stop: () => stop(browser) };
   } catch (e) {
-    await stop();
+    removeProfile();
     throw e;
+  }
+  return {
+    context,
+    profile,
+    stop: async () => {
+      await context.close().catch(() => {});
+      const left = await processesGone(profile, 5000);
+      removeProfile();
+      if (left.length > 0) throw new Error(`Chromium processes outlived the test (killed): ${left.join(', ')}`);
+    },
+  };
+}
+
+/** Pids whose command line names `marker` (the unique profile directory: only this run's Chromium). */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(marker)) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Wait until no process names `marker`; kill (by pid) and return any still there after `timeoutMs`. */
+async function processesGone(marker: string, timeoutMs: number): Promise<number[]> {
+  if (!existsSync('/proc/self/cmdline')) return [];
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const left = processesWith(marker);
+    if (left.length === 0) return [];
+    if (Date.now() > until) {
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      return left;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type Proxy, type RelayDirection } from '../src/node/proxy.js';
 import { startStaticServer, type StaticServer } from '../src/node/static-server.js';
 import { makeTestPki, type TestPki } from '../src/node/test-pki.js';
-import { CHROMIUM, hasChromium, startChromium, type RunningChromium } from './chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium, startChromium, type RunningChromium } from './chromium.js';
 import { startNodeHttps, startOpensslServer, type NodeHttpsServer, type OpensslServer } from './servers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -74,9 +74,9 @@ beforeAll(async () => {
   const config = (t: TapedProxy): object => ({ proxy: t.proxy.url, serverName: 'localhost', path: '/hello', ca: pki.ca.cert });
   site = await startStaticServer({ root: pageDir, json: { '/configs/node.json': config(viaNode), '/configs/impostor.json': config(viaImpostor) } });
   cleanups.push(() => site.close());
-  chrome = await startChromium();
+  chrome = await startChromium({ viewport: { width: 1100, height: 720 } });
   cleanups.push(() => chrome.stop());
-  context = await chrome.browser.newContext({ viewport: { width: 1100, height: 720 } });
+  context = chrome.context;
 }, 60_000);
 
 afterAll(async () => {
@@ -96,6 +96,17 @@ async function load(query: string): Promise<{ page: Page; state: string; text: (
 }
 
 describe('TLS 1.3 in the page, over the WebSocket relay', () => {
+  it("is Debian's Chromium, headless, with the CI flags and a fresh profile", async () => {
+    const page = await context.newPage();
+    await page.goto('chrome://version');
+    const commandLine = ((await page.locator('#command_line').textContent()) ?? '').trim().split(/\s+/);
+    await page.close();
+    // /usr/bin/chromium is Debian's wrapper script; it execs the browser binary.
+    if (CHROMIUM === '/usr/bin/chromium') expect(commandLine[0]).toBe('/usr/lib/chromium/chromium');
+    for (const flag of CHROMIUM_FLAGS) expect(commandLine).toContain(flag);
+    expect(commandLine).toContain(`--user-data-dir=${chrome.profile}`);
+  });
+
   it('node:https — handshake, verified certificate, GET; the body, suite and subject are shown', async () => {
     const { page, state, text } = await load('config=configs/node.json');
     expect(state, await text('error')).toBe('ok');
