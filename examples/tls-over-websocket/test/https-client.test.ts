@@ -101,6 +101,14 @@ describe.each<[string, HandshakeCrypto]>([
     }
   });
 
+  it('a leaf under an intermediate CA, the server sending both', async () => {
+    const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\npath'), { cert: pki.viaIntermediate.cert, key: pki.viaIntermediate.key });
+    const r = await get(proxy, { crypto });
+    expect(new TextDecoder().decode(r.response.body)).toBe('path');
+    expect(r.peerCertificates).toHaveLength(2);
+    expect(r.serverSubject).toBe('CN=localhost, OU=intermediate, O=tsquic');
+  });
+
   it('an RSA server certificate (RSA-PSS CertificateVerify)', async () => {
     const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nrsa'), { cert: pki.serverRsa.cert, key: pki.serverRsa.key });
     const r = await get(proxy, { crypto });
@@ -117,11 +125,25 @@ describe('httpsGet failures, as the page reports them', () => {
     expect(e.message).toMatch(/^Certificate error — unknown_ca/);
   });
 
-  it('a certificate for another name: certificate error, certificate_unknown (46)', async () => {
+  it('a certificate for another name: certificate error, bad_certificate (42)', async () => {
     const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\n\r\n'));
     const e = await failure(get(proxy, { serverName: 'example.com' }));
-    expect([e.kind, e.alert]).toEqual(['certificate', 46]);
-    expect(e.message).toContain('example.com');
+    expect([e.kind, e.alert]).toEqual(['certificate', 42]);
+    expect(e.message).toBe('Certificate error — bad_certificate: the certificate was rejected (the certificate is not valid for example.com)');
+  });
+
+  it('a leaf for clients only (extendedKeyUsage clientAuth): certificate error, unsupported_certificate (43)', async () => {
+    const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\n\r\n'), { cert: pki.clientAuthOnly.cert, key: pki.clientAuthOnly.key });
+    const e = await failure(get(proxy));
+    expect([e.kind, e.alert]).toEqual(['certificate', 43]);
+    expect(e.message).toBe('Certificate error — unsupported_certificate: the certificate is not usable for a TLS server (the end-entity certificate is not valid for 1.3.6.1.5.5.7.3.1)');
+  });
+
+  it('a clock past notAfter: certificate error, certificate_expired (45)', async () => {
+    const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\n\r\n'));
+    const e = await failure(get(proxy, { now: () => Date.now() + 31 * 86_400_000 }));
+    expect([e.kind, e.alert]).toEqual(['certificate', 45]);
+    expect(e.message).toMatch(/^Certificate error — certificate_expired/);
   });
 
   it('the same certificate by IP address: 127.0.0.1 is in its iPAddress SAN', async () => {

@@ -2,8 +2,9 @@
  * @module node/test-pki
  * A throw-away PKI made with the `openssl` command (RFC 5280 profiles) for
  * the demo and the tests: a root the page trusts, server certificates under
- * it (ECDSA P-256 and RSA-2048) for `localhost` and 127.0.0.1, and an
- * impostor server certificate under an unrelated root.
+ * it (ECDSA P-256 and RSA-2048) for `localhost` and 127.0.0.1, one under an
+ * intermediate CA, one for clients only, and an impostor server certificate
+ * under an unrelated root.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,10 @@ export interface TestPki {
   serverRsa: KeyPair;
   /** localhost / 127.0.0.1 under an unrelated root: the page must refuse it. */
   untrusted: KeyPair;
+  /** localhost under an intermediate CA under `ca`; `cert` holds the leaf then the intermediate (what a server sends). */
+  viaIntermediate: KeyPair;
+  /** localhost under `ca`, but extendedKeyUsage clientAuth only: not for a TLS server. */
+  clientAuthOnly: KeyPair;
   /** Remove the directory. */
   remove(): void;
 }
@@ -61,12 +66,18 @@ export function makeTestPki(): TestPki {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   const ca = make('ca', '/O=tsquic/CN=tsquic test root', ec, ROOT_EXTENSIONS);
   const otherCa = make('other-ca', '/O=impostor/CN=unrelated root', ec, ROOT_EXTENSIONS);
+  const intermediate = make('intermediate', '/O=tsquic/CN=tsquic test intermediate', ec, [...ROOT_EXTENSIONS, 'authorityKeyIdentifier=keyid'], ca);
+  const viaIntermediate = make('via-intermediate', '/O=tsquic/OU=intermediate/CN=localhost', ec, LEAF_EXTENSIONS, intermediate);
+  const chainFile = join(dir, 'via-intermediate-chain.pem');
+  writeFileSync(chainFile, viaIntermediate.cert + intermediate.cert);
   return {
     dir,
     ca,
     server: make('server', '/O=tsquic/CN=localhost', ec, LEAF_EXTENSIONS, ca),
     serverRsa: make('server-rsa', '/O=tsquic/OU=openssl s_server/CN=localhost', ['-newkey', 'rsa:2048'], LEAF_EXTENSIONS, ca),
     untrusted: make('untrusted', '/O=impostor/CN=localhost', ec, LEAF_EXTENSIONS, otherCa),
+    viaIntermediate: { ...viaIntermediate, certFile: chainFile, cert: viaIntermediate.cert + intermediate.cert },
+    clientAuthOnly: make('client-auth-only', '/O=tsquic/CN=localhost', ec, LEAF_EXTENSIONS.map((e) => e.replace('serverAuth', 'clientAuth')), ca),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

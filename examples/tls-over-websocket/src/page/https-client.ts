@@ -28,6 +28,8 @@ export interface HttpsGetOptions {
   crypto?: HandshakeCrypto;
   /** How to open the WebSocket (default: the global WebSocket). */
   webSocket?: WebSocketFactory;
+  /** Clock for certificate validity (ms since the epoch), default Date.now. */
+  now?: () => number;
   /** Largest response accepted, default 4 MiB. */
   maxResponseBytes?: number;
 }
@@ -66,11 +68,11 @@ export class HttpsGetError extends Error {
 
 /** RFC 8446 §6.2 alerts about the certificate, with what they mean here. */
 const CERTIFICATE_ALERTS: Record<number, string> = {
-  42: 'bad_certificate: the certificate could not be checked',
-  43: 'unsupported_certificate: the certificate is of an unsupported type',
+  42: 'bad_certificate: the certificate was rejected',
+  43: 'unsupported_certificate: the certificate is not usable for a TLS server',
   44: 'certificate_revoked: the certificate was revoked',
   45: 'certificate_expired: the certificate has expired or is not yet valid',
-  46: 'certificate_unknown: the certificate is not valid for this server',
+  46: 'certificate_unknown: the certificate was not accepted',
   48: 'unknown_ca: the certificate is not issued by the configured trust anchor',
 };
 
@@ -81,11 +83,11 @@ export async function httpsGet(options: HttpsGetOptions): Promise<HttpsGetResult
   });
   // One provider for the Handshake and the record AEADs.
   const crypto = options.crypto ?? defaultCrypto();
-  const verification = serverVerification(options.trustAnchors, options.serverName);
+  const verification = serverVerification({ trustAnchors: options.trustAnchors, serverName: options.serverName, crypto, ...(options.now && { now: options.now }) });
   const handshake = createClient({ profile: { kind: 'tls' }, alpn: ['http/1.1'], serverName: options.serverName, crypto, ...verification.clientConfig });
   let tls: TlsConnection;
   try {
-    tls = await TlsConnection.open(socket, handshake, { crypto, ...(verification.verifyPeer && { verifyPeer: verification.verifyPeer }) });
+    tls = await TlsConnection.open(socket, handshake, { crypto, verifyPeer: verification.verifyPeer, ...(options.now && { now: options.now }) });
   } catch (e) {
     throw classify(e, verification.lastFailure());
   }
