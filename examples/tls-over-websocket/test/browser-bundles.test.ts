@@ -108,14 +108,21 @@ describe('browser bundles (esbuild, platform browser)', () => {
  * Runs inside the browser-like realm (serialised with toString: it may use
  * only its parameters and the realm's globals). Returns JSON.
  */
-async function smoke(wire: any, keys: any, tls: any, rec: any, fx: Record<string, number[]>): Promise<string> {
+async function smoke(
+  wire: typeof import('@tsquic/quic-wire'),
+  keys: typeof import('@tsquic/quic-crypto-keys'),
+  tls: typeof import('@tsquic/tls13-handshake'),
+  rec: typeof import('@tsquic/tls13-handshake/record'),
+  fx: Record<string, number[]>,
+): Promise<string> {
   const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   const unhex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
   const out: Record<string, unknown> = {};
-  out.nodeGlobals = [typeof (globalThis as any).process, typeof (globalThis as any).Buffer, typeof (globalThis as any).require];
+  const g = globalThis as Record<string, unknown>;
+  out.nodeGlobals = [typeof g.process, typeof g.Buffer, typeof g.require];
 
   // quic-wire: RFC 9000 §A.1 examples.
-  const r = (s: string): any => new wire.Reader(unhex(s));
+  const r = (s: string): InstanceType<typeof wire.Reader> => new wire.Reader(unhex(s));
   out.varints = [String(r('c2197c5eff14e88c').varintBig()), r('9d7f3e7d').varint(), r('7bbd').varint(), r('25').varint()];
   const buf = new Uint8Array(4);
   wire.writeVarint(buf, 0, 494878333);
@@ -133,7 +140,7 @@ async function smoke(wire: any, keys: any, tls: any, rec: any, fx: Record<string
   const server = keys.initialKeys(provider, keys.QuicVersion.V1, dcid, 'server');
   const header = unhex('c300000001088394c8f03e5157080000449e00000002');
   const sealed = client.write.packet.seal(2, header, new TextEncoder().encode('quic'));
-  out.opened = new TextDecoder().decode(server.read.packet.open(2, header, sealed));
+  out.opened = new TextDecoder().decode(server.read.packet.open(2, header, sealed) ?? new Uint8Array());
 
   // tls13-handshake + ./record: a handshake with chain verification, then application data both ways.
   const crypto = tls.defaultCrypto();
@@ -150,7 +157,7 @@ async function smoke(wire: any, keys: any, tls: any, rec: any, fx: Record<string
   ]);
   out.cipherSuite = cc.cipherSuite;
   out.peerCertificates = cc.peerCertificates.length;
-  const read = async (conn: any): Promise<string> => {
+  const read = async (conn: Awaited<ReturnType<typeof rec.TlsConnection.open>>): Promise<string> => {
     const reader = conn.readable.getReader();
     const { value } = await reader.read();
     reader.releaseLock();
