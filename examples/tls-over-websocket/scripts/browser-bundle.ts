@@ -31,6 +31,8 @@ export const BROWSER_ENTRIES: BrowserEntry[] = [
 
 export interface BrowserBundle {
   code: string;
+  /** Bytes of the output each npm package accounts for. */
+  bytesByPackage: Record<string, number>;
   /** Every module file that went into the bundle. */
   inputs: string[];
   /** npm package names those files belong to. */
@@ -48,10 +50,18 @@ export function packageOf(path: string): string {
   return path;
 }
 
+export interface BundleOptions {
+  minify?: boolean;
+  format?: Format;
+  globalName?: string;
+  /** Module source to bundle instead of `export * from specifier` (e.g. named imports, to see tree shaking). */
+  contents?: string;
+}
+
 /** Bundle everything `specifier` exports (`export *`) for the browser. */
-export async function bundleForBrowser(specifier: string, options: { minify?: boolean; format?: Format; globalName?: string } = {}): Promise<BrowserBundle> {
+export async function bundleForBrowser(specifier: string, options: BundleOptions = {}): Promise<BrowserBundle> {
   const r = await build({
-    stdin: { contents: `export * from ${JSON.stringify(specifier)};`, resolveDir: here, loader: 'js' },
+    stdin: { contents: options.contents ?? `export * from ${JSON.stringify(specifier)};`, resolveDir: here, loader: 'js' },
     bundle: true,
     platform: 'browser',
     format: options.format ?? 'esm',
@@ -63,22 +73,33 @@ export async function bundleForBrowser(specifier: string, options: { minify?: bo
     logLevel: 'silent',
   });
   const inputs = Object.keys(r.metafile.inputs).filter((p) => p !== '<stdin>');
-  return { code: r.outputFiles[0]!.text, inputs, packages: [...new Set(inputs.map(packageOf))].sort() };
+  const bytesByPackage: Record<string, number> = {};
+  for (const out of Object.values(r.metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
+      if (path !== '<stdin>') bytesByPackage[packageOf(path)] = (bytesByPackage[packageOf(path)] ?? 0) + bytesInOutput;
+    }
+  }
+  return { code: r.outputFiles[0]!.text, bytesByPackage, inputs, packages: [...new Set(inputs.map(packageOf))].sort() };
 }
 
 export interface BundleSize {
-  specifier: string;
+  label: string;
   minified: number;
   gzipped: number;
+  /** Minified bytes per npm package. */
+  bytesByPackage: Record<string, number>;
 }
 
-/** Minified and gzipped (level 9) bytes of each entry's whole-API bundle. */
+/** Minified and gzipped (level 9) bytes of one bundle. */
+export async function bundleSize(label: string, specifier: string, contents?: string): Promise<BundleSize> {
+  const b = await bundleForBrowser(specifier, { minify: true, ...(contents && { contents }) });
+  const bytes = Buffer.from(b.code);
+  return { label, minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length, bytesByPackage: b.bytesByPackage };
+}
+
+/** Each entry's whole-API bundle. */
 export async function bundleSizes(entries: BrowserEntry[] = BROWSER_ENTRIES): Promise<BundleSize[]> {
   const out: BundleSize[] = [];
-  for (const e of entries) {
-    const { code } = await bundleForBrowser(e.specifier, { minify: true });
-    const bytes = Buffer.from(code);
-    out.push({ specifier: e.specifier, minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length });
-  }
+  for (const e of entries) out.push(await bundleSize(`\`${e.specifier}\``, e.specifier));
   return out;
 }
