@@ -77,6 +77,7 @@ beforeAll(async () => {
   chrome = await startChromium({ viewport: { width: 1100, height: 720 } });
   cleanups.push(() => chrome.stop());
   context = chrome.context;
+  context.setDefaultTimeout(20_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -113,7 +114,8 @@ describe('TLS 1.3 in the page, over the WebSocket relay', () => {
     expect(nodeServer.requests).toHaveLength(1);
     const seen = nodeServer.requests[0]!;
     expect(seen).toMatchObject({ path: '/hello', host: 'localhost' });
-    expect(await text('body')).toBe(`Hello from node:https over TLS 1.3 (${seen.cipher}); secret ${nodeServer.nonce}\n`);
+    const body = await text('body');
+    expect(body).toBe(`Hello from node:https over TLS 1.3 (${seen.cipher}); secret ${nodeServer.nonce}\n`);
     expect(await text('cipher-suite')).toBe(seen.cipher);
     expect(await text('subject')).toBe('CN=localhost, O=tsquic');
     // defaultCrypto() in a browser: @noble, no node:crypto.
@@ -125,6 +127,9 @@ describe('TLS 1.3 in the page, over the WebSocket relay', () => {
     // The relay carried TLS records only: a ClientHello first, application_data (23) after the handshake,
     // and none of the request or response in clear.
     const tape = viaNode.all();
+    // The search is not vacuous: the server name in the ClientHello's SNI (RFC 6066 §3) is in clear.
+    expect(tape).toContain('localhost');
+    expect(tape).not.toContain(body);
     expect(tape).not.toContain(nodeServer.nonce);
     expect(tape).not.toContain('Hello from node:https');
     expect(tape).not.toContain('GET /hello');
@@ -150,6 +155,12 @@ describe('TLS 1.3 in the page, over the WebSocket relay', () => {
     const sessionId = /Session-ID: ([0-9A-F]{64})/.exec(body)?.[1];
     expect(sessionId).toBeDefined();
     const tape = viaOpenssl.all();
+    expect(tape).toContain('localhost');
+    expect(tape).not.toContain(body);
+    // Not a line of the status page either (each long enough not to occur by chance).
+    const lines = body.split('\n').map((l) => l.trim()).filter((l) => l.length >= 16);
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => tape.includes(l))).toEqual([]);
     expect(tape).not.toContain(sessionId);
     expect(tape).not.toContain('Ciphers supported in s_server binary');
     expect(tape).not.toContain('GET / HTTP/1.1');
