@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { nobleCrypto, type HandshakeCrypto } from '@tsquic/tls13-handshake';
 import { nodeCrypto } from '@tsquic/tls13-handshake/node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startProxy, type Proxy } from '../src/node/proxy.js';
 import { makeTestPki, type TestPki } from '../src/node/test-pki.js';
@@ -174,6 +174,19 @@ describe('httpsGet failures, as the page reports them', () => {
     const e = await failure(get(proxy));
     expect(e.kind).toBe('http');
     expect(e.message).toContain('bad status line');
+  });
+
+  it('no WebCrypto (a page outside a secure context): a clear error before anything is sent', async () => {
+    const proxy = await behindRelay(replyWith('HTTP/1.1 200 OK\r\n\r\n'));
+    vi.stubGlobal('crypto', undefined);
+    try {
+      const e = await failure(get(proxy));
+      expect(e.kind).toBe('certificate');
+      expect(e.message).toBe('Cannot check certificates: WebCrypto (crypto.subtle) is unavailable here: serve the page over https:// or from localhost (a secure context)');
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(proxy.connections).toBe(0);
   });
 
   it('a relay nobody listens on: transport error', async () => {

@@ -10,7 +10,7 @@ import { AlertDescription, createClient, defaultCrypto, type HandshakeCrypto } f
 import { TlsConnection, TlsRecordError, TlsTruncatedError, type CipherSuite } from '@tsquic/tls13-handshake/record';
 import { certificateSubject } from './certificate.js';
 import { encodeGet, parseResponse, type HttpResponse } from './http1.js';
-import { serverVerification } from './trust.js';
+import { serverVerification, type ServerVerification } from './trust.js';
 import { openWebSocketDuplex, WebSocketError, type WebSocketFactory } from './websocket-duplex.js';
 
 export interface HttpsGetOptions {
@@ -78,12 +78,17 @@ const CERTIFICATE_ALERTS: Record<number, string> = {
 
 /** Connect through the relay, run the TLS 1.3 handshake, GET `path`, read the response to the end. */
 export async function httpsGet(options: HttpsGetOptions): Promise<HttpsGetResult> {
+  // One provider for the Handshake and the record AEADs.
+  const crypto = options.crypto ?? defaultCrypto();
+  let verification: ServerVerification;
+  try {
+    verification = serverVerification({ trustAnchors: options.trustAnchors, serverName: options.serverName, crypto, ...(options.now && { now: options.now }) });
+  } catch (e) {
+    throw new HttpsGetError('certificate', `Cannot check certificates: ${errorMessage(e)}`);
+  }
   const socket = await openWebSocketDuplex(options.proxyUrl, options.webSocket).catch((e: unknown) => {
     throw new HttpsGetError('transport', `cannot reach the relay: ${errorMessage(e)}`);
   });
-  // One provider for the Handshake and the record AEADs.
-  const crypto = options.crypto ?? defaultCrypto();
-  const verification = serverVerification({ trustAnchors: options.trustAnchors, serverName: options.serverName, crypto, ...(options.now && { now: options.now }) });
   const handshake = createClient({ profile: { kind: 'tls' }, alpn: ['http/1.1'], serverName: options.serverName, crypto, ...verification.clientConfig });
   let tls: TlsConnection;
   try {

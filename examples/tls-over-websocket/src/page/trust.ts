@@ -38,12 +38,24 @@ export interface ServerVerificationOptions {
   now?: () => number;
 }
 
+/** No WebCrypto: the page cannot check certificates at all. */
+export class WebCryptoUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebCryptoUnavailableError';
+  }
+}
+
 /** pkijs result code for a certificate outside notBefore..notAfter (RFC 5280 §4.1.2.5). */
 const PKIJS_EXPIRED = 8;
 
 /** The certificate check for one connection. */
 export function serverVerification(options: ServerVerificationOptions): ServerVerification {
   if (options.trustAnchors.length === 0) throw new TypeError('at least one trust anchor is required');
+  // Browsers expose crypto.subtle only in secure contexts (https:, or http://localhost / 127.0.0.1).
+  if (!(globalThis as { crypto?: { subtle?: unknown } }).crypto?.subtle) {
+    throw new WebCryptoUnavailableError('WebCrypto (crypto.subtle) is unavailable here: serve the page over https:// or from localhost (a secure context)');
+  }
   const anchors = options.trustAnchors.map((der) => Certificate.fromBER(new Uint8Array(der)));
   const store = new TrustStore(options.trustAnchors);
   const now = options.now ?? Date.now;
@@ -67,7 +79,12 @@ export function serverVerification(options: ServerVerificationOptions): ServerVe
       if (!leaf) return reject(AlertDescription.bad_certificate, 'empty certificate chain');
       // 1. pkijs takes the end-entity certificate as the last of `certs`; signatures go to crypto.subtle.
       const engine = new CertificateChainValidationEngine({ trustedCerts: anchors, certs: [...certs.slice(1), leaf], checkDate: new Date(nowMs) });
-      const result = await engine.verify();
+      let result: Awaited<ReturnType<CertificateChainValidationEngine['verify']>>;
+      try {
+        result = await engine.verify();
+      } catch (e) {
+        return reject(AlertDescription.bad_certificate, `the chain could not be checked: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (!result.result) {
         if (result.resultCode === PKIJS_EXPIRED) return reject(AlertDescription.certificate_expired, result.resultMessage);
         return reject(AlertDescription.unknown_ca, result.resultMessage);
