@@ -44,7 +44,7 @@ export type HandshakeEvent =
    * Terminal. QUIC closes with CRYPTO_ERROR 0x100 + description, or with
    * `quicError` when RFC 9001 names a transport error for the fault (§4.6.1, §8.4: PROTOCOL_VIOLATION).
    */
-  | { type: 'alert'; description: number; sent: boolean; quicError?: number };
+  | { type: 'alert'; description: number; sent: boolean; quicError?: number; /** Why we sent it (ours only; never on the wire). */ reason?: string };
 
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'x25519mlkem768';
 

@@ -5,7 +5,7 @@
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
 import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import type { CipherSuite, GroupName, HandshakeCrypto, SessionTicket } from '@tsquic/tls13-handshake';
+import type { CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 
 export interface TransportSettings {
@@ -101,10 +101,19 @@ export interface ClientTlsSettings {
   cipherSuites?: CipherSuite[];
   groups?: GroupName[];
   /**
-   * Certificate check: 'none' (development only), or a function given the
-   * DER chain (leaf first) and the server name, returning true to accept.
+   * How the server's certificate is checked — give exactly one:
+   * - `trustAnchors`: DER CA certificates (a CA file): RFC 5280 path
+   *   validation, validity, serverAuth, and `serverName` against the SANs
+   *   (failures close with the precise alert: unknown_ca, certificate_expired…);
+   * - `verifier`: a tls13-handshake `PeerVerifier` such as
+   *   `pinSpkiSha256([...])` or `allOf(chainVerifier(...), pinSpkiSha256(...))`;
+   * - `verifyPeer`: 'none' (development only), or a function given the DER
+   *   chain (leaf first) and the server name, returning true to accept
+   *   (`trustCertificate(der)`: trust on first use of one certificate file).
    */
-  verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
+  verifyPeer?: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
+  trustAnchors?: Uint8Array[];
+  verifier?: PeerVerifier;
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
   /**
@@ -140,6 +149,13 @@ export interface ConnectionHooks {
   qlog?: (timeMs: number, name: string, data: Record<string, unknown>) => void;
   /** Packet protection provider (defaultProvider() of quic-crypto-keys by default). */
   packetCrypto?: CryptoProvider;
+  /**
+   * Calendar time (ms since the Unix epoch) for the TLS handshake: certificate
+   * validity and session-ticket ages. Without it TLS gets the `now` passed in,
+   * which is only right when `now` is epoch time; the Node endpoint passes
+   * `Date.now`.
+   */
+  wallClock?: () => number;
 }
 
 export function randomBytes(n: number): Uint8Array {

@@ -16,7 +16,7 @@
  */
 import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider, type DirectionalKeys } from '@tsquic/quic-crypto-keys';
 import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, isSupportedVersion, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
-import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
+import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type PeerVerifier, type SessionTicket } from '@tsquic/tls13-handshake';
 import { LocalCids, RemoteCids } from './cid.js';
 import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Cubic } from './congestion/cubic.js';
@@ -277,11 +277,11 @@ export class Connection {
         keylog: this.hooks.keylog,
         resume: t.sessionTicket,
         enableEarlyData: t.earlyData === true,
-        verify: t.verifyPeer === 'none' ? 'none' : 'event',
+        ...clientVerification(t),
       });
       // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
       if (t.earlyData && t.sessionTicket?.appData) this.applyRememberedParameters(t.sessionTicket.appData);
-      this.verifyPeer = t.verifyPeer === 'none' ? undefined : t.verifyPeer;
+      this.verifyPeer = typeof t.verifyPeer === 'function' ? t.verifyPeer : undefined;
       this.serverName = t.serverName;
     } else {
       const t = opts.tls as ServerTlsSettings;
@@ -297,7 +297,7 @@ export class Connection {
         ...(t.earlyData && t.ticketKey ? { maxEarlyData: 0xffffffff, antiReplay: t.antiReplay } : {}),
       });
     }
-    this.onTls(this.tls.start(now), now);
+    this.onTls(this.tls.start(this.tlsTime(now)), now);
     this.qlog(now, 'connectivity:connection_started', { src_cid: hex(this.initialScid), dst_cid: hex(this.remoteCids.current.cid), protocol: 'QUIC' });
   }
 
@@ -315,6 +315,11 @@ export class Connection {
   /** Server: the CID offered with preferred_address. Client: the server's preferred address, until used. */
   private preferredCid: { cid: Uint8Array; resetToken: Uint8Array } | undefined;
   private peerPreferred: Path | undefined;
+
+  /** The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages). */
+  private tlsTime(now: number): number {
+    return this.hooks.wallClock ? this.hooks.wallClock() : now;
+  }
 
   private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
   private serverName: string | undefined;
@@ -589,7 +594,7 @@ export class Connection {
 
   /** @internal Feed CRYPTO data of `level` to TLS. */
   tlsReceive(level: Level, bytes: Uint8Array, now: number): void {
-    this.onTls(this.tls.receive(level, bytes, now), now);
+    this.onTls(this.tls.receive(level, bytes, this.tlsTime(now)), now);
   }
 
   private onTls(events: HandshakeEvent[], now: number): void {
@@ -631,7 +636,8 @@ export class Connection {
           break;
         case 'alert':
           // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
-          throw new TransportError(E.CRYPTO_ERROR_BASE + e.description, `TLS alert ${e.description}`, 0x06);
+          // RFC 9001 §8.4, §4.6.1: some TLS faults are QUIC PROTOCOL_VIOLATIONs (the handshake says which).
+          throw new TransportError(e.quicError ?? E.CRYPTO_ERROR_BASE + e.description, e.reason ? `TLS alert ${e.description}: ${e.reason}` : `TLS alert ${e.description}`, 0x06);
       }
     }
   }
@@ -1121,6 +1127,15 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The TLS client's certificate policy from exactly one of trustAnchors, verifier, verifyPeer (TypeError otherwise). */
+function clientVerification(t: ClientTlsSettings): { verify: 'chain'; trustAnchors: Uint8Array[] } | { verify: 'none' | 'event' | PeerVerifier } {
+  const given = [t.trustAnchors, t.verifier, t.verifyPeer].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new TypeError('give exactly one of trustAnchors, verifier or verifyPeer (verifyPeer: "none" to skip the check)');
+  if (t.trustAnchors) return { verify: 'chain', trustAnchors: t.trustAnchors };
+  if (t.verifier) return { verify: t.verifier };
+  return { verify: t.verifyPeer === 'none' ? 'none' : 'event' };
 }
 
 function unique<T>(xs: T[]): T[] {

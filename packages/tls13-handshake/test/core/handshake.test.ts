@@ -89,7 +89,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
 
   it('QUIC server without transport parameters from the client → missing_extension(109)', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: ['h3'], crypto, verify: 'none' }, { profile: quic([1]), alpn: ['h3'], crypto });
-    expect(ofType(r.serverEvents, 'alert')[0]).toEqual({ type: 'alert', description: 109, sent: true });
+    expect(ofType(r.serverEvents, 'alert')[0]).toEqual({ type: 'alert', description: 109, sent: true, reason: expect.any(String) });
     expect(r.server.state).toBe('failed');
   });
 
@@ -201,7 +201,7 @@ describe('negative: peer faults end in an alert event', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
       tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
     });
-    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true });
+    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true, reason: 'server Finished does not verify' });
   });
   it('corrupted client Finished → decrypt_error(51) at the server', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
@@ -258,7 +258,7 @@ describe('negative: peer faults end in an alert event', () => {
   });
   it('data at the wrong level → unexpected_message(10); API misuse throws', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
-    expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true }]);
+    expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true, reason: expect.any(String) }]);
     expect(() => r.client.receive('application', new Uint8Array(1), 0)).toThrow(TypeError);
     expect(() => r.server.resume({ ok: true })).toThrow(TypeError);
   });
