@@ -187,7 +187,7 @@ export class Connection {
   /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
   retrySourceCid: Uint8Array | undefined;
   /** @internal Path validation (RFC 9000 §8.2): our outstanding PATH_CHALLENGE, and PATH_RESPONSEs owed. */
-  pathChallenge: { data: Uint8Array; path: Path; sentAt: number; pending: boolean; tries: number } | undefined;
+  pathChallenge: { data: Uint8Array; path: Path; startedAt: number; sentAt: number; pending: boolean } | undefined;
   /** @internal */ readonly pathResponses: Array<{ data: Uint8Array; path: Path }> = [];
   /** @internal The path we migrated away from (to fall back to if the new one does not validate). */
   previousPath: Path | undefined;
@@ -424,19 +424,17 @@ export class Connection {
         this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
         return;
       }
-      // RFC 9000 §8.2.4: retry a PATH_CHALLENGE each PTO; after three, give up (§9.3.2: back to the old path).
+      // RFC 9000 §8.2.4: resend the PATH_CHALLENGE each PTO; give up after the validation timeout (§9.3.2: back to the old path).
       const ch = this.pathChallenge;
-      if (ch && !ch.pending && now >= ch.sentAt + 3 * this.recovery.ptoDuration()) {
-        if (++ch.tries >= 3) {
-          this.pathChallenge = undefined;
-          this.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
-          if (this.previousPath) {
-            this.path = this.previousPath;
-            this.previousPath = undefined;
-            this.peerAddressValidated = true;
-          }
-        } else ch.pending = true;
-      }
+      if (ch && now >= ch.startedAt + this.pathValidationTimeout()) {
+        this.pathChallenge = undefined;
+        this.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
+        if (this.previousPath) {
+          this.path = this.previousPath;
+          this.previousPath = undefined;
+          this.peerAddressValidated = true;
+        }
+      } else if (ch && !ch.pending && now >= ch.sentAt + this.recovery.ptoDuration()) ch.pending = true;
       if (now >= this.previousKeyDiscardAt) {
         this.oneRtt?.discardPreviousReadKey();
         this.previousKeyDiscardAt = Infinity;
@@ -956,8 +954,16 @@ export class Connection {
     this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
   }
 
+  /**
+   * RFC 9000 §8.2.4: three times the larger of the current PTO and the PTO a
+   * new path starts with (kInitialRtt: srtt = initial, rttvar = initial / 2).
+   */
+  private pathValidationTimeout(): number {
+    return 3 * Math.max(this.recovery.ptoDuration(), 3 * this.settings.initialRttMs);
+  }
+
   private startPathValidation(path: Path, now: number): void {
-    this.pathChallenge = { data: this.random(8), path, sentAt: now, pending: true, tries: 0 };
+    this.pathChallenge = { data: this.random(8), path, startedAt: now, sentAt: now, pending: true };
   }
 
   /** @internal A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
@@ -1076,7 +1082,8 @@ export class Connection {
     // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
     for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
-    if (this.pathChallenge && !this.pathChallenge.pending) t = Math.min(t, this.pathChallenge.sentAt + 3 * this.recovery.ptoDuration());
+    const ch = this.pathChallenge;
+    if (ch) t = Math.min(t, ch.startedAt + this.pathValidationTimeout(), ch.pending ? Infinity : ch.sentAt + this.recovery.ptoDuration());
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
   }

@@ -172,7 +172,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       ackEliciting = true;
     }
     if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
-      ackEliciting = writeApplicationFrames(c, w, frames) || ackEliciting;
+      ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
     }
     if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
       encodeFrame(w, { type: 'ping' });
@@ -278,7 +278,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
-function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): boolean {
+function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
   let wrote = false;
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
@@ -299,6 +299,7 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     encodeFrame(w, { type: 'path_challenge', data: ch.data });
     frames.push({ k: 'path' });
     ch.pending = false;
+    ch.sentAt = now;
     wrote = true;
   }
   for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {

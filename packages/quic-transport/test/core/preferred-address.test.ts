@@ -61,4 +61,21 @@ describe('preferred_address (RFC 9000 §9.6)', () => {
     expect(preferredPathFor({ ...pa, ipv6Port: 0 }, { address: '::1', port: 443 })).toBeUndefined();
     for (const a of ['::1', 'fd00::3', '2001:db8:1:2:3:4:5:6', 'fe80::1:0:0:2']) expect(ipv6Text(ipv6Bytes(a))).toBe(a);
   });
+
+  it('path validation gives up only after three initial PTOs (RFC 9000 §8.2.4), however short the RTT', () => {
+    const env = pair({ latencyMs: 1 }, { serverTransport: { preferredAddress: PREFERRED } });
+    env.net.unreachable.add('10.0.0.3:4433');
+    const c = env.client.connect(0, SERVER_PATH, TLS);
+    let started = -1;
+    env.net.runUntil(() => {
+      if (started < 0 && c.pathChallenge) started = env.net.now;
+      return started >= 0 && c.pathChallenge === undefined;
+    }, 20_000);
+    const gaveUpAfter = env.net.now - started;
+    expect(gaveUpAfter).toBeGreaterThanOrEqual(3 * 3 * 333 - 1);
+    expect(gaveUpAfter).toBeLessThan(3 * 3 * 333 + 100);
+    expect(c.path).toEqual(SERVER_PATH);
+    // The challenge was resent about once per PTO meanwhile, not once.
+    expect(env.net.clientSentTo.get('10.0.0.3:4433')).toBeGreaterThan(3);
+  });
 });
