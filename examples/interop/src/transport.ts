@@ -7,9 +7,10 @@
  * function returns `undefined` and the endpoint exits 127 ("transport not
  * available"), which the interop runner reports as "unsupported".
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { defaultStreamSettings, QuicEndpoint, type QuicConnection, type TransportSettings } from '@tsquic/quic-transport';
+import type { SessionTicket } from '@tsquic/tls13-handshake';
 import type { Alpn, CipherSuite, TransportFeature } from './endpoint/testcases.js';
 import type { Session } from './session.js';
 
@@ -68,8 +69,16 @@ export function createQuicTransport(): QuicTransport | undefined {
   return quicTransport;
 }
 
+/** Session tickets from earlier connections of this run, by host:port (resumption, 0-RTT). */
+const tickets = new Map<string, SessionTicket>();
+/** One ticket key per server process: tickets survive across its connections. */
+const ticketKey = new Uint8Array(randomBytes(32));
+
 const quicTransport: QuicTransport = {
   async connect(host, port, o) {
+    const peer = `${host}:${port}`;
+    const resume = o.features.includes('resumption') ? tickets.get(peer) : undefined;
+    const early = resume !== undefined && o.features.includes('zero-rtt');
     const ep = await QuicEndpoint.bind({ address: host.includes(':') ? '::' : '0.0.0.0', ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
     const conn = ep.connect(
       { address: host, port },
@@ -79,14 +88,17 @@ const quicTransport: QuicTransport = {
         ...(isIp(host) ? {} : { serverName: o.serverName }),
         verifyPeer: o.ca ? caVerifier(o.ca) : 'none',
         transport: transportFor(o.features),
+        ...(resume ? { sessionTicket: resume } : {}),
+        ...(early ? { earlyData: true } : {}),
       },
     );
-    try {
-      await conn.ready;
-    } catch (e) {
+    conn.onSessionTicket = (t) => tickets.set(peer, t);
+    // With 0-RTT the requests go out before the handshake completes; otherwise wait for it.
+    const handshake = conn.ready.catch(async (e: unknown) => {
       await ep.close({ timeoutMs: 100 });
       throw e;
-    }
+    });
+    if (!early) await handshake;
     void conn.closed.catch(() => {}).finally(() => ep.close({ timeoutMs: 100 }));
     return asSession(conn);
   },
@@ -99,9 +111,16 @@ const quicTransport: QuicTransport = {
     let wake: (() => void) | undefined;
     let closed = false;
     for (const a of o.addresses) {
-      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
+      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...(o.features.includes('retry') ? { retry: 'always' as const } : {}), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
       ep.listen({
-        tls: { certificateChain: chain, privateKey: key, alpn: [...o.alpn], cipherSuites: [...o.cipherSuites] },
+        tls: {
+          certificateChain: chain,
+          privateKey: key,
+          alpn: [...o.alpn],
+          cipherSuites: [...o.cipherSuites],
+          ...(o.features.includes('resumption') ? { ticketKey } : {}),
+          ...(o.features.includes('zero-rtt') ? { earlyData: true } : {}),
+        },
         transport: transportFor(o.features),
         onConnection: (c) => {
           c.ready.then(
@@ -135,11 +154,13 @@ const quicTransport: QuicTransport = {
 };
 
 function transportFor(features: readonly TransportFeature[]): Partial<TransportSettings> {
+  // keyupdate: the runner wants a client key update within the first MB.
+  const keys = features.includes('key-update') ? { keyUpdateInterval: 10 } : {};
   // Interop transfers: larger windows, unless the test wants flow control exercised.
   if (features.includes('small-flow-control-windows')) {
-    return { streams: { ...defaultStreamSettings, connWindow: 64 * 1024, streamWindowBidiLocal: 32 * 1024, streamWindowBidiRemote: 32 * 1024, streamWindowUni: 32 * 1024 } };
+    return { ...keys, streams: { ...defaultStreamSettings, connWindow: 64 * 1024, streamWindowBidiLocal: 32 * 1024, streamWindowBidiRemote: 32 * 1024, streamWindowUni: 32 * 1024 } };
   }
-  return { streams: { ...defaultStreamSettings, connWindow: 8 << 20, streamWindowBidiLocal: 4 << 20, streamWindowBidiRemote: 4 << 20, streamWindowUni: 4 << 20, maxStreamsBidi: 1000, maxStreamsUni: 100 } };
+  return { ...keys, streams: { ...defaultStreamSettings, connWindow: 8 << 20, streamWindowBidiLocal: 4 << 20, streamWindowBidiRemote: 4 << 20, streamWindowUni: 4 << 20, maxStreamsBidi: 1000, maxStreamsUni: 100 } };
 }
 
 /** A QuicConnection as the interop Session (closed resolves with closeCode/reason). */

@@ -6,12 +6,14 @@
  *   the ngtcp2 side (both directions);
  * - gtlsclient downloads 10 MB from our server, likewise;
  * - a handshake with each TLS 1.3 cipher suite in both roles;
+ * - resumption with 0-RTT in both roles (the requests travel in 0-RTT and are accepted);
+ * - 1-RTT key update in both roles (tshark sees key phase 1 from both ends);
  * - tshark decrypts a capture of our server with our SSLKEYLOGFILE and sees
  *   the STREAM frames.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,11 +93,11 @@ async function ourClient(port: number, file: string, testCase = 'http3'): Promis
 }
 
 /** Our server (in process) until the returned stop() is called. */
-async function ourServer(port: number, testCase = 'http3', keylog?: string): Promise<{ stop(): Promise<number> }> {
+async function ourServer(port: number, testCase = 'http3', keylog?: string, alpn?: string, qlogDir?: string): Promise<{ stop(): Promise<number> }> {
   const ac = new AbortController();
   let ready!: () => void;
   const listening = new Promise<void>((r) => (ready = r));
-  const done = runEndpoint({ ROLE: 'server', TESTCASE: testCase, WWW: join(dir, 'www'), CERTS: join(dir, 'certs'), PORT: String(port), ...(keylog ? { SSLKEYLOGFILE: keylog } : {}) }, createQuicTransport(), {
+  const done = runEndpoint({ ROLE: 'server', TESTCASE: testCase, WWW: join(dir, 'www'), CERTS: join(dir, 'certs'), PORT: String(port), ...(keylog ? { SSLKEYLOGFILE: keylog } : {}), ...(alpn ? { INTEROP_ALPN: alpn } : {}), ...(qlogDir ? { QLOGDIR: qlogDir } : {}) }, createQuicTransport(), {
     log: (l) => (l.startsWith('serving') ? ready() : undefined),
     signal: ac.signal,
   });
@@ -106,6 +108,36 @@ async function ourServer(port: number, testCase = 'http3', keylog?: string): Pro
       return done;
     },
   };
+}
+
+/** Run a process to completion, returning its exit code and everything it printed. */
+function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
+  const p = start(cmd, args);
+  let out = '';
+  p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  return exited(p, timeoutMs).then((code) => ({ code, out }));
+}
+
+/** Start tshark on loopback and wait until it really captures. */
+async function capture(file: string, filter: string): Promise<ChildProcess> {
+  const tshark = start('tshark', ['-i', 'lo', '-f', filter, '-w', file]);
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('tshark did not start capturing')), 10_000);
+    tshark.stderr!.on('data', (d: Buffer) => {
+      if (d.toString().includes('Capturing on')) {
+        clearTimeout(t);
+        setTimeout(resolve, 1500); // the message comes before the capture is really running
+      }
+    });
+  });
+  return tshark;
+}
+
+async function stopCapture(tshark: ChildProcess): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000));
+  tshark.kill('SIGINT');
+  await exited(tshark, 5000);
 }
 
 function gtlsclient(port: number, file: string, extra: string[] = []): ChildProcess {
@@ -158,26 +190,140 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     }, 40_000);
   }
 
+  for (const [name, flags] of [
+    ['changes its local address', ['--change-local-addr=50ms']],
+    // With --nat-rebinding the client moves without telling its own stack, which then ignores
+    // whatever still arrives at the old port; mid-download it has nothing else to send, so
+    // (against gtlsserver too) the transfer stalls. The request is therefore delayed until
+    // after the rebinding: our server sees the request come from a new port and must
+    // validate that path before it sends the 10 MB there.
+    ['is NAT-rebound before its request', ['--change-local-addr=20ms', '--delay-stream=200ms', '--nat-rebinding']],
+  ] as const) {
+    it(`migration: gtlsclient ${name}; our server validates the new path and the 10 MB arrive whole`, async () => {
+      const port = await freeUdpPort();
+      const qlogDir = join(dir, `qlog-${port}`);
+      const srv = await ourServer(port, 'http3', undefined, undefined, qlogDir);
+      const code = await exited(gtlsclient(port, 'f10m', [...flags]), 40_000);
+      await srv.stop();
+      expect(code).toBe(0);
+      expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
+      // The server's qlog shows the peer's new address and its validation (RFC 9000 §9.3, §8.2).
+      const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+      expect(qlog).toContain('connectivity:path_validated');
+    }, 60_000);
+  }
+
+  it('Version Negotiation: gtlsclient starting with an unknown version gets our VN (RFC 9000 §6), picks v1 from it and downloads 10 MB', async () => {
+    const port = await freeUdpPort();
+    const srv = await ourServer(port);
+    mkdirSync(join(dir, `ng-dl-${port}`), { recursive: true });
+    const { code, out } = await run('gtlsclient', ['-q', '-v', '0x1a2a3a4a', '--preferred-versions', 'v1', '--exit-on-all-streams-close', '--download', join(dir, `ng-dl-${port}`), '127.0.0.1', String(port), `https://localhost:${port}/f10m`], 40_000);
+    await srv.stop();
+    expect(out).toContain('ERR_RECV_VERSION_NEGOTIATION'); // the first attempt ended on our VN
+    expect(code).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
+  }, 60_000);
+
+  it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {
+    const port = await freeUdpPort();
+    const srv = start('gtlsserver', ['-V', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);
+    let log = '';
+    srv.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    srv.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    await new Promise((r) => setTimeout(r, 300));
+    const status = await ourClient(port, 'small');
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/small'), join(dir, `dl-${port}/small`))).toBe(true);
+    expect(log).toContain('Sending Retry packet');
+    expect(log).toContain('Token was successfully validated');
+    const port2 = await freeUdpPort();
+    const ours = await ourServer(port2, 'retry', undefined, 'h3');
+    mkdirSync(join(dir, 'ng-dl-retry'), { recursive: true });
+    const r = await run('gtlsclient', ['--exit-on-all-streams-close', '--download', join(dir, 'ng-dl-retry'), '127.0.0.1', String(port2), `https://localhost:${port2}/small`], 20_000);
+    await ours.stop();
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/pkt rx .*type=Retry/);
+    expect(same(join(dir, 'www/small'), join(dir, 'ng-dl-retry/small'))).toBe(true);
+  }, 60_000);
+
+  it('resumption and 0-RTT: our client resumes against gtlsserver and sends its requests in 0-RTT', async () => {
+    const port = await freeUdpPort();
+    // Verbose gtlsserver: its frame log shows what arrived in 0-RTT packets.
+    const srv = start('gtlsserver', ['-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);
+    let log = '';
+    srv.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    srv.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    await new Promise((r) => setTimeout(r, 300));
+    const downloads = join(dir, `dl-${port}`);
+    mkdirSync(downloads, { recursive: true });
+    const status = await runEndpoint(
+      { ROLE: 'client', TESTCASE: 'zerortt', INTEROP_ALPN: 'h3', REQUESTS: `https://127.0.0.1:${port}/small https://127.0.0.1:${port}/f10m`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs') },
+      createQuicTransport(),
+      { log: () => {} },
+    );
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(downloads, 'f10m'))).toBe(true);
+    // The request for f10m (client bidi stream 0 of the second connection, with FIN) arrived in a 0-RTT packet.
+    expect(log).toMatch(/frm rx \d+ 0RTT STREAM\(0x0b\) id=0x0 fin=1/);
+  }, 60_000);
+
+  it('resumption and 0-RTT: gtlsclient resumes against our server and its 0-RTT request is accepted', async () => {
+    const port = await freeUdpPort();
+    const srv = await ourServer(port, 'zerortt', undefined, 'h3');
+    const sess = join(dir, `sess-${port}`);
+    const tp = join(dir, `tp-${port}`);
+    mkdirSync(join(dir, 'ng-dl-0rtt'), { recursive: true });
+    const first = await run('gtlsclient', ['-q', '--exit-on-all-streams-close', '--session-file', sess, '--tp-file', tp, '--download', join(dir, 'ng-dl-0rtt'), '127.0.0.1', String(port), `https://localhost:${port}/small`], 20_000);
+    // Verbose (its frame log is the evidence), so a small file.
+    const second = await run('gtlsclient', ['--exit-on-all-streams-close', '--session-file', sess, '--tp-file', tp, '--download', join(dir, 'ng-dl-0rtt'), '127.0.0.1', String(port), `https://localhost:${port}/small`], 30_000);
+    await srv.stop();
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(same(join(dir, 'www/small'), join(dir, 'ng-dl-0rtt/small'))).toBe(true);
+    expect(second.out).toMatch(/frm tx \d+ 0RTT STREAM\(0x0b\) id=0x0 fin=1/);
+    // Accepted: ngtcp2 says so when a server rejects early data. (A later 1-RTT copy of the request
+    // would only be a loss retransmission, which a loaded machine may cause.)
+    expect(second.out).not.toContain('Early data was rejected by server');
+  }, 60_000);
+
+  it('key update: our client updates its keys with gtlsserver, gtlsclient updates with our server (tshark shows key phase 1 both ways)', async () => {
+    const port = await freeUdpPort();
+    const port2 = await freeUdpPort();
+    const cap = join(dir, 'ku.pcapng');
+    const keys = join(dir, 'ku-keys.txt');
+    const tshark = await capture(cap, `udp port ${port} or udp port ${port2}`);
+    const srv = await ngtcp2Server(port);
+    const downloads = join(dir, `dl-ku-${port}`);
+    mkdirSync(downloads, { recursive: true });
+    const status = await runEndpoint(
+      { ROLE: 'client', TESTCASE: 'keyupdate', INTEROP_ALPN: 'h3', REQUESTS: `https://127.0.0.1:${port}/f10m`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs'), SSLKEYLOGFILE: keys },
+      createQuicTransport(),
+      { log: () => {} },
+    );
+    srv.kill('SIGTERM');
+    const ours = await ourServer(port2, 'transfer', keys, 'h3');
+    const code = await exited(gtlsclient(port2, 'f10m', ['--key-update=5ms']), 30_000);
+    await ours.stop();
+    await stopCapture(tshark);
+    expect([status, code]).toEqual([0, 0]);
+    const r = spawnSync('tshark', ['-r', cap, '-o', `tls.keylog_file:${keys}`, '-Y', 'quic.short', '-T', 'fields', '-e', 'udp.srcport', '-e', 'quic.key_phase'], { encoding: 'utf8' });
+    const phase1 = new Set(r.stdout.split('\n').filter((l) => /\t1\b/.test(l)).map((l) => Number(l.split('\t')[0])));
+    // Key phase 1 sent by both ends of both connections.
+    expect(phase1.has(port)).toBe(true);
+    expect(phase1.has(port2)).toBe(true);
+    expect(phase1.size).toBeGreaterThanOrEqual(4);
+  }, 90_000);
+
   it('tshark decrypts our server’s traffic with our SSLKEYLOGFILE and shows the STREAM frames', async () => {
     const port = await freeUdpPort();
     const cap = join(dir, 'cap.pcapng');
     const keys = join(dir, 'keys.txt');
-    const tshark = start('tshark', ['-i', 'lo', '-f', `udp port ${port}`, '-w', cap]);
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('tshark did not start capturing')), 10_000);
-      tshark.stderr!.on('data', (d: Buffer) => {
-        if (d.toString().includes('Capturing on')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    const tshark = await capture(cap, `udp port ${port}`);
     const srv = await ourServer(port, 'http3', keys);
     const code = await exited(gtlsclient(port, 'small'), 20_000);
     await srv.stop();
-    await new Promise((r) => setTimeout(r, 500));
-    tshark.kill('SIGINT');
-    await exited(tshark, 5000);
+    await stopCapture(tshark);
     expect(code).toBe(0);
     const keylog = readFileSync(keys, 'utf8');
     expect(keylog).toMatch(/^SERVER_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64}$/m);

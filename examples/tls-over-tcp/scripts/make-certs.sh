@@ -2,7 +2,8 @@
 # Generates the test PKI for examples/tls-over-tcp into DIR (default ./certs):
 #   ca.pem/ca.key             trusted root (ECDSA P-256)
 #   server.pem/server.key     localhost + 127.0.0.1, serverAuth, signed by ca   (server.der/server.key.der: DER forms)
-#   wrong-name.pem/.key       signed by ca, SAN example.com only                (→ certificate_unknown 46)
+#   client.pem/client.key     a client certificate (clientAuth) signed by ca
+#   wrong-name.pem/.key       signed by ca, SAN example.com only                (→ bad_certificate 42)
 #   expired.pem/.key          signed by ca, valid 2020-01-01..2020-01-02        (→ certificate_expired 45)
 #   other-ca.pem/.key         an unrelated root
 #   untrusted.pem/.key        localhost, signed by other-ca                     (→ unknown_ca 48)
@@ -18,10 +19,10 @@ root() { # name cn
   ossl req -x509 -new -key "$1.key" -out "$1.pem" -days 3650 -subj "/CN=$2" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 }
-leaf() { # name issuer san
+leaf() { # name issuer san [eku]
   ec_key "$1.key"
   ossl req -new -key "$1.key" -out "$1.csr" -subj "/CN=$1"
-  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' "$3" > "$1.ext"
+  printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\nsubjectAltName=%s\n' "${4:-serverAuth}" "$3" > "$1.ext"
   ossl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -out "$1.pem" -days 825 -sha256 -extfile "$1.ext"
   rm -f "$1.csr" "$1.ext"
 }
@@ -31,6 +32,7 @@ root other-ca "tsquic other root"
 leaf server ca "DNS:localhost,IP:127.0.0.1"
 leaf wrong-name ca "DNS:example.com"
 leaf untrusted other-ca "DNS:localhost,IP:127.0.0.1"
+leaf client ca "DNS:client.test" clientAuth
 
 # An expired leaf: `openssl ca` takes explicit start and end dates.
 ec_key expired.key

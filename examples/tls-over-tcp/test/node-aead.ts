@@ -42,5 +42,5 @@ export const nodeAeadCrypto: HandshakeCrypto = {
   keyShare: unused,
   respondKeyShare: unused,
   signer: unused,
-  verify: unused,
+  verifySignature: unused,
 };

@@ -89,7 +89,10 @@ export function startProc(cmd: string, args: string[], opts: { stdin?: string } 
     async stop() {
       if (!done) {
         proc.kill('SIGTERM');
+        // A process that ignores SIGTERM is killed after 2 s: a test never leaves one behind.
+        const hard = setTimeout(() => proc.kill('SIGKILL'), 2000);
         await exited;
+        clearTimeout(hard);
       }
     },
   };

@@ -38,12 +38,20 @@ export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescr
 
 const MARK = Symbol.for('@tsquic/tls13-handshake/TlsAlertError');
 
-/** A TLS failure carrying the alert to send (RFC 8446 §6.2). */
+/** RFC 9000 §20.1 PROTOCOL_VIOLATION: the QUIC-level error RFC 9001 §4.6.1 and §8.4 name for some TLS faults. */
+export const QUIC_PROTOCOL_VIOLATION = 0x0a;
+
+/**
+ * A TLS failure carrying the alert to send (RFC 8446 §6.2). `quicError`,
+ * when set, is the QUIC transport error RFC 9001 prescribes for the fault
+ * instead of CRYPTO_ERROR (0x100 + alert).
+ */
 export class TlsAlertError extends Error {
   readonly [MARK] = true;
   constructor(
     readonly description: number,
     reason: string,
+    readonly quicError?: number,
   ) {
     super(reason);
     this.name = 'TlsAlertError';
@@ -55,4 +63,9 @@ export class TlsAlertError extends Error {
 
 export function fail(description: number, reason: string): never {
   throw new TlsAlertError(description, reason);
+}
+
+/** A fault RFC 9001 maps to a QUIC transport error (e.g. PROTOCOL_VIOLATION) rather than CRYPTO_ERROR. */
+export function failQuic(description: number, quicError: number, reason: string): never {
+  throw new TlsAlertError(description, reason, quicError);
 }

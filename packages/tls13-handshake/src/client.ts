@@ -3,15 +3,18 @@
  * The TLS 1.3 client state machine (RFC 8446 §4, Appendix A.1), QUIC profile
  * (RFC 9001 §4, §8) and plain profile: one state object per expected message.
  */
-import { AlertDescription, fail } from './alert.js';
+import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './alert.js';
+import { ipAddressBytes } from './certificates/name.js';
 import { concat, equalBytes } from './codec.js';
+import { verifyScheme } from './crypto/schemes.js';
 import type { HandshakeCrypto, KeyShareClient, NamedGroup } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, ServerChoice, SessionTicket } from './events.js';
 import { KeylogLabel } from './events.js';
-import type { Extensions } from './extensions/extensions.js';
+import { checkSolicited, type Extensions } from './extensions/extensions.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type HandshakeSecret, type CipherSuite } from './key-schedule.js';
 import { obfuscateAge } from './ticket.js';
 import {
+  ADVERTISED_SCHEMES,
   certificateVerifyContent,
   DEFAULT_GROUPS,
   DEFAULT_SUITES,
@@ -21,9 +24,11 @@ import {
   VERIFY_SCHEMES,
   type State,
 } from './machine.js';
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from './messages/handshake.js';
+import { decodeHandshake, DOWNGRADE_TLS11, DOWNGRADE_TLS12, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from './messages/handshake.js';
 import type { RawMessage } from './messages/reassembler.js';
 import { certificateSpki } from './x509-spki.js';
+
+const NONE: ReadonlySet<number> = new Set();
 
 function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T): Extract<HandshakeMessage, { type: T }> {
   // RFC 8446 §6.2: a message out of order → unexpected_message.
@@ -47,32 +52,52 @@ export class ClientHandshake extends Machine {
   private peerCertificates: Uint8Array[] = [];
   private certRequest: { context: Uint8Array; schemes: number[] } | undefined;
 
+  /** Extension codes of the ClientHello we sent: what a response may carry (RFC 8446 §4.2). */
+  private sent: ReadonlySet<number> = new Set();
+
   constructor(private readonly ccfg: ClientConfig, crypto: HandshakeCrypto) {
-    super(ccfg, crypto);
+    super(ccfg, crypto, 'client');
+    if (this.quic && ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
+    // A client key the provider cannot use is a configuration error: TypeError now, not an alert later.
+    if (ccfg.certificateChain?.length && ccfg.privateKey) this.crypto.signer(ccfg.privateKey);
+    else if (ccfg.certificateChain?.length || ccfg.privateKey) throw new TypeError('certificateChain and privateKey go together');
+  }
+
+  /** The ticket to offer, if it is still usable for this connection (RFC 8446 §4.6.1). */
+  private usableTicket(nowMs: number, suites: readonly number[]): SessionTicket | undefined {
+    const t = this.ccfg.resume;
+    if (!t || !suites.includes(t.cipherSuite)) return undefined;
+    // Clients MUST NOT cache a ticket longer than its lifetime or 7 days.
+    const ageMs = nowMs - t.issuedAtMs;
+    if (ageMs < 0 || ageMs > Math.min(t.lifetimeS, 604800) * 1000) return undefined;
+    // Resume only with the server name the ticket's session authenticated.
+    if ((t.serverName ?? '').toLowerCase() !== (this.ccfg.serverName ?? '').toLowerCase()) return undefined;
+    return t;
   }
 
   start(nowMs: number): HandshakeEvent[] {
     if (this.state !== 'idle') throw new TypeError('start() called twice');
     this.state = 'running';
     return this.guard(() => {
-      if (this.quic && this.ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
       const groups = (this.ccfg.groups ?? DEFAULT_GROUPS).map((g) => GROUP_CODES[g]);
       this.clientRandom = this.random(32);
       // RFC 9001 §8.4: QUIC sends an empty legacy_session_id; plain TLS sends 32 bytes for middlebox compatibility.
       this.sessionId = this.quic ? new Uint8Array(0) : this.random(32);
       this.share = this.crypto.keyShare(groups[0]!);
+      const name = this.ccfg.serverName;
       const ext: Extensions = {
-        serverName: this.ccfg.serverName,
+        // RFC 6066 §3: an IP literal is not a HostName; such a server is not named in SNI.
+        serverName: name !== undefined && name !== '' && ipAddressBytes(name) === null ? name : undefined,
         supportedGroups: groups,
         alpn: this.ccfg.alpn.length > 0 ? this.ccfg.alpn : undefined,
-        signatureAlgorithms: [...VERIFY_SCHEMES],
+        signatureAlgorithms: [...ADVERTISED_SCHEMES],
         keyShares: [{ group: this.share.group, keyExchange: this.share.publicKey }],
         supportedVersions: [TLS13],
         quicTransportParams: this.cfg.profile.kind === 'quic' ? this.cfg.profile.transportParams : undefined,
       };
-      const t = this.ccfg.resume;
       const suites = this.ccfg.cipherSuites ?? DEFAULT_SUITES;
-      if (t && suites.includes(t.cipherSuite)) {
+      const t = this.usableTicket(nowMs, suites);
+      if (t) {
         // RFC 8446 §4.2.9/§4.2.11: offer the ticket with psk_dhe_ke; the binder is filled in below.
         this.psk = { ticket: t, early: new EarlySecret(this.crypto, t.cipherSuite, t.resumptionSecret) };
         ext.pskModes = [1];
@@ -80,8 +105,9 @@ export class ClientHandshake extends Machine {
           identities: [{ identity: t.ticket, obfuscatedTicketAge: obfuscateAge(nowMs - t.issuedAtMs, t.ageAdd) }],
           binders: [new Uint8Array(suiteParams(t.cipherSuite).hashLen)],
         };
-        // RFC 8446 §4.2.10: 0-RTT only with a ticket that allows it.
-        if (this.ccfg.enableEarlyData && t.maxEarlyData > 0) ext.earlyData = true;
+        // RFC 8446 §4.2.10: 0-RTT only with a ticket that allows it, under the ALPN it was issued with.
+        const alpnOk = t.alpn === '' ? this.ccfg.alpn.length === 0 : this.ccfg.alpn.includes(t.alpn);
+        if (this.ccfg.enableEarlyData && t.maxEarlyData > 0 && alpnOk) ext.earlyData = true;
       }
       this.ch = {
         type: 1,
@@ -92,6 +118,7 @@ export class ClientHandshake extends Machine {
         ext,
       };
       this.sendClientHello();
+      this.sent = new Set((decodeHandshake(1, this.transcriptClientHello!.subarray(4)) as ClientHello).ext.order);
       if (this.psk && ext.earlyData) {
         this.earlyStatus = 'offered';
         const cs = this.psk.ticket.cipherSuite;
@@ -107,19 +134,6 @@ export class ClientHandshake extends Machine {
     throw new TypeError('accept() is a server call');
   }
 
-  resume(verdict: { ok: true } | { ok: false; alert: number }): HandshakeEvent[] {
-    if (this.state !== 'suspended' || !this.pendingResume) throw new TypeError('resume() without a pending verify-peer');
-    const next = this.pendingResume;
-    this.pendingResume = undefined;
-    this.state = 'running';
-    return this.guard(() => {
-      if (!verdict.ok) fail(verdict.alert, 'peer certificate rejected by the application');
-      this.current = next;
-      this.continueBacklog(0);
-    });
-  }
-
-  private pendingResume: State | undefined;
   private psk: { ticket: SessionTicket; early: EarlySecret } | undefined;
   private resumed = false;
   private deferHsWrite = false;
@@ -137,7 +151,10 @@ export class ClientHandshake extends Machine {
     }
     this.emit({ type: 'handshake-data', level: 'initial', bytes: raw });
     this.transcript.add(raw);
+    this.transcriptClientHello = raw;
   }
+
+  private transcriptClientHello: Uint8Array | undefined;
 
   private expectServerHello(afterHrr: boolean): State {
     return {
@@ -145,14 +162,16 @@ export class ClientHandshake extends Machine {
       handle: (m, raw) => {
         const sh = expect(m, 2);
         this.checkServerHello(sh);
+        checkSolicited(sh.ext, this.sent, sh.isHrr ? 'HRR' : 'SH');
         if (sh.isHrr) return this.onHelloRetryRequest(sh, raw, afterHrr);
         const suite = sh.cipherSuite as CipherSuite;
         // RFC 8446 §4.1.4: the ServerHello suite must be the one the HRR named.
         if (this.hrrSuite !== undefined && this.hrrSuite !== suite) fail(AlertDescription.illegal_parameter, 'suite changed after HRR');
         this.suite = suite;
         const ks = sh.ext.keyShare;
-        // RFC 8446 §4.2.8: the server's share must be in the group we offered.
-        if (!ks || ks.group !== this.share.group) fail(AlertDescription.illegal_parameter, 'server key share for a group we did not offer');
+        // RFC 8446 §4.2.8 / §9.2: we only do (EC)DHE, so key_share is required, in the group we offered.
+        if (!ks) fail(AlertDescription.missing_extension, 'ServerHello without key_share');
+        if (ks.group !== this.share.group) fail(AlertDescription.illegal_parameter, 'server key share for a group we did not offer');
         let early = new EarlySecret(this.crypto, suite);
         if (sh.ext.selectedIdentity !== undefined) {
           // RFC 8446 §4.2.11: the selected identity must be one we offered, with the ticket's hash.
@@ -208,6 +227,9 @@ export class ClientHandshake extends Machine {
     this.transcript.rewriteForHrr(this.crypto, suite);
     this.transcript.add(raw.raw);
     if (g !== undefined) this.share = this.crypto.keyShare(g as NamedGroup);
+    // RFC 8446 §4.1.4: the second ClientHello SHOULD NOT offer PSKs of another hash than the chosen suite's.
+    const dropPsk = this.psk !== undefined && suiteParams(this.psk.ticket.cipherSuite).hash !== suiteParams(suite).hash;
+    if (dropPsk) this.psk = undefined;
     if (this.earlyStatus === 'offered') {
       this.earlyStatus = 'rejected';
       this.emit({ type: 'early-data', status: 'rejected' });
@@ -220,10 +242,12 @@ export class ClientHandshake extends Machine {
         cookie: hrr.ext.cookie,
         // RFC 8446 §4.2.10: no early_data in the ClientHello after a HelloRetryRequest.
         earlyData: undefined,
+        ...(dropPsk && { preSharedKey: undefined, pskModes: undefined }),
         order: undefined,
       },
     };
     this.sendClientHello();
+    this.sent = new Set([...this.sent, ...(hrr.ext.cookie ? [44] : [])]);
     return this.expectServerHello(true);
   }
 
@@ -232,6 +256,7 @@ export class ClientHandshake extends Machine {
       name: 'ExpectEncryptedExtensions',
       handle: (m, raw) => {
         const ee = expect(m, 8);
+        checkSolicited(ee.ext, this.sent, 'EE');
         const alpn = ee.ext.alpn?.[0];
         // RFC 7301 §3.2: the server's protocol must be one we offered.
         if (alpn !== undefined && !this.ccfg.alpn.includes(alpn)) fail(AlertDescription.illegal_parameter, 'server chose an ALPN we did not offer');
@@ -243,12 +268,15 @@ export class ClientHandshake extends Machine {
           if (!ee.ext.quicTransportParams) fail(AlertDescription.missing_extension, 'missing quic_transport_parameters');
           this.emit({ type: 'peer-transport-params', bytes: ee.ext.quicTransportParams });
         } else if (ee.ext.quicTransportParams) {
-          // RFC 8446 §4.2: an extension we did not offer → unsupported_extension.
+          // RFC 9001 §8.2 (and RFC 8446 §4.2: we did not offer it) → unsupported_extension.
           fail(AlertDescription.unsupported_extension, 'quic_transport_parameters outside QUIC');
         }
         if (this.earlyStatus === 'offered') {
           // RFC 8446 §4.2.10: acceptance is only valid for our first PSK identity.
           if (ee.ext.earlyData && !this.resumed) fail(AlertDescription.illegal_parameter, 'early data accepted without the PSK');
+          // RFC 8446 §4.2.10: accepted early data keeps the ticket's cipher suite and ALPN.
+          const t = this.psk?.ticket;
+          if (ee.ext.earlyData && t && (t.cipherSuite !== this.suite || t.alpn !== (alpn ?? ''))) fail(AlertDescription.illegal_parameter, 'early data accepted with another suite or ALPN');
           this.earlyStatus = ee.ext.earlyData ? 'accepted' : 'rejected';
           this.emit({ type: 'early-data', status: this.earlyStatus });
         } else if (ee.ext.earlyData) fail(AlertDescription.unsupported_extension, 'early_data accepted but not offered');
@@ -264,6 +292,8 @@ export class ClientHandshake extends Machine {
       name: allowRequest ? 'ExpectCertificateOrCertificateRequest' : 'ExpectCertificate',
       handle: (m, raw) => {
         if (m.type === 13 && allowRequest) {
+          // RFC 8446 §4.3.2: in the main handshake the context is empty.
+          if (m.context.length !== 0) fail(AlertDescription.illegal_parameter, 'non-empty certificate_request_context');
           this.certRequest = { context: m.context, schemes: m.ext.signatureAlgorithms ?? [] };
           this.transcript.add(raw.raw);
           return this.expectCertificate(s, false);
@@ -273,6 +303,8 @@ export class ClientHandshake extends Machine {
         if (cert.context.length !== 0) fail(AlertDescription.illegal_parameter, 'non-empty certificate_request_context');
         // RFC 8446 §4.4.2.4: an empty server Certificate → decode_error.
         if (cert.entries.length === 0) fail(AlertDescription.decode_error, 'server sent no certificate');
+        // RFC 8446 §4.4.2: we request no per-certificate extensions (status_request, SCT), so none may come.
+        for (const e of cert.entries) checkSolicited(e.ext, NONE, 'CT');
         this.peerCertificates = cert.entries.map((e) => e.cert.slice());
         const spki = certificateSpki(this.peerCertificates[0]!);
         this.transcript.add(raw.raw);
@@ -284,22 +316,18 @@ export class ClientHandshake extends Machine {
   private expectCertificateVerify(s: Secrets, spki: Uint8Array): State {
     return {
       name: 'ExpectCertificateVerify',
-      handle: (m, raw) => {
+      handle: (m, raw, nowMs) => {
         const cv = expect(m, 15);
         const suite = this.suite!;
+        // RFC 8446 §4.4.3: the scheme must be one we offered for CertificateVerify.
         if (!(VERIFY_SCHEMES as readonly number[]).includes(cv.scheme)) fail(AlertDescription.illegal_parameter, 'signature scheme we did not offer');
         const content = certificateVerifyContent('server', this.transcript.hash(this.crypto, suite));
         // RFC 8446 §4.4.3: a signature that does not verify → decrypt_error.
-        if (!this.crypto.verify(cv.scheme as never, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'CertificateVerify does not verify');
+        if (!verifyScheme(this.crypto, cv.scheme, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'CertificateVerify does not verify');
+        // The chain is judged once the peer has proven its key: a verifier (e.g. trust-on-first-use) never sees an unproven certificate.
+        this.checkPeerChain(this.peerCertificates, nowMs, this.ccfg.serverName);
         this.transcript.add(raw.raw);
-        const next = this.expectFinished(s);
-        if (this.ccfg.verify === 'event') {
-          this.emit({ type: 'verify-peer', chain: this.peerCertificates, serverName: this.ccfg.serverName });
-          this.state = 'suspended';
-          this.pendingResume = next;
-          return next;
-        }
-        return next;
+        return this.awaitVerdict(this.expectFinished(s), this.peerCertificates, this.ccfg.serverName);
       },
     };
   }
@@ -319,9 +347,6 @@ export class ClientHandshake extends Machine {
         const cats = ms.clientApplicationTrafficSecret(thSF);
         const sats = ms.serverApplicationTrafficSecret(thSF);
         this.recordExporter(ms.exporterMasterSecret(thSF));
-        const flight: HandshakeMessage[] = [];
-        if (this.certRequest) flight.push(...this.clientCertificateFlight(this.certRequest));
-        const raws = flight.map(encodeHandshake);
         if (this.deferHsWrite && this.earlyStatus === 'accepted') {
           // RFC 8446 §4.5: EndOfEarlyData under the early keys, then switch to the handshake keys.
           const eoed = encodeHandshake({ type: 5 });
@@ -329,6 +354,8 @@ export class ClientHandshake extends Machine {
           this.emit({ type: 'handshake-data', level: 'early', bytes: eoed });
         }
         if (this.deferHsWrite) this.emit({ type: 'keys', level: 'handshake', direction: 'write', cipherSuite: suite, secret: s.chts });
+        // RFC 8446 §4.4: the client's authentication messages follow EndOfEarlyData, precede Finished.
+        const raws = this.certRequest ? this.clientCertificateFlight(this.certRequest) : [];
         const finRaw = encodeHandshake({
           type: 20,
           verifyData: finishedVerifyData(this.crypto, suite, s.chts, this.transcript.hash(this.crypto, suite)),
@@ -355,20 +382,23 @@ export class ClientHandshake extends Machine {
     };
   }
 
-  /** RFC 8446 §4.4.2: our Certificate (possibly empty) and, with a key, CertificateVerify. */
-  private clientCertificateFlight(req: { context: Uint8Array; schemes: number[] }): HandshakeMessage[] {
+  /**
+   * RFC 8446 §4.4.2: our Certificate and CertificateVerify, each added to the
+   * transcript; an empty Certificate when we have no certificate or no scheme
+   * the server accepts for our key (§4.4.2.3 "the client MUST send a Certificate message containing no certificates").
+   */
+  private clientCertificateFlight(req: { context: Uint8Array; schemes: number[] }): Uint8Array[] {
     const chain = this.ccfg.certificateChain ?? [];
-    const cert: HandshakeMessage = { type: 11, context: req.context, entries: chain.map((c) => ({ cert: c, ext: {} })) };
-    const certRaw = encodeHandshake(cert);
+    const signer = chain.length > 0 && this.ccfg.privateKey ? this.crypto.signer(this.ccfg.privateKey) : undefined;
+    const scheme = signer?.schemes.find((x) => req.schemes.includes(x));
+    const entries = scheme === undefined ? [] : chain.map((c) => ({ cert: c, ext: {} }));
+    const certRaw = encodeHandshake({ type: 11, context: req.context, entries });
     this.transcript.add(certRaw);
-    if (chain.length === 0 || !this.ccfg.privateKey) return [cert];
-    const signer = this.crypto.signer(this.ccfg.privateKey);
-    const scheme = signer.schemes.find((x) => req.schemes.includes(x));
-    if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no common signature scheme for the client certificate');
+    if (scheme === undefined) return [certRaw];
     const content = certificateVerifyContent('client', this.transcript.hash(this.crypto, this.suite!));
-    const cv: HandshakeMessage = { type: 15, scheme, signature: signer.sign(scheme, content) };
-    this.transcript.add(encodeHandshake(cv));
-    return [cert, cv];
+    const cvRaw = encodeHandshake({ type: 15, scheme, signature: signer!.sign(scheme, content) });
+    this.transcript.add(cvRaw);
+    return [certRaw, cvRaw];
   }
 
   private connected(): State {
@@ -378,8 +408,12 @@ export class ClientHandshake extends Machine {
         const r = this.postHandshake(m);
         if (r) return r;
         if (m.type === 4) {
-          // RFC 9001 §4.6.1: in QUIC a max_early_data_size other than 0xffffffff is a protocol violation.
-          if (this.quic && m.ext.maxEarlyDataSize !== undefined && m.ext.maxEarlyDataSize !== 0xffffffff) fail(AlertDescription.illegal_parameter, 'QUIC max_early_data_size must be 0xffffffff');
+          // RFC 9001 §4.6.1: in QUIC a max_early_data_size other than 0xffffffff is a PROTOCOL_VIOLATION.
+          if (this.quic && m.ext.maxEarlyDataSize !== undefined && m.ext.maxEarlyDataSize !== 0xffffffff) {
+            failQuic(AlertDescription.illegal_parameter, QUIC_PROTOCOL_VIOLATION, 'QUIC max_early_data_size must be 0xffffffff');
+          }
+          // RFC 8446 §4.6.1: a lifetime of zero means "discard immediately".
+          if (m.lifetime === 0) return st;
           // RFC 8446 §4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce).
           const suite = this.suite!;
           this.emit({
@@ -392,7 +426,8 @@ export class ClientHandshake extends Machine {
               resumptionSecret: resumptionPsk(this.crypto, suite, this.resumptionMaster!, m.nonce),
               ageAdd: m.ageAdd,
               issuedAtMs: nowMs,
-              lifetimeS: m.lifetime,
+              // RFC 8446 §4.6.1: never more than 7 days.
+              lifetimeS: Math.min(m.lifetime, 604800),
               maxEarlyData: m.ext.maxEarlyDataSize ?? 0,
             },
           });

@@ -3,6 +3,8 @@
  * The handshake boundary (DESIGN.md, INTERFACES.md "tls13-handshake"): the
  * events a Handshake returns, its configs and the serialisable SessionTicket.
  */
+import type { TrustStore } from './certificates/chain.js';
+import type { PeerVerifier } from './certificates/verifiers.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import type { CipherSuite } from './key-schedule.js';
 
@@ -25,7 +27,7 @@ export interface SessionTicket {
 export type HandshakeEvent =
   | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
   | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
-  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array }
+  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array; earlyDataOffered: boolean }
   | { type: 'peer-transport-params'; bytes: Uint8Array }
   | { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
   | { type: 'early-data'; status: 'accepted' | 'rejected' }
@@ -38,7 +40,11 @@ export type HandshakeEvent =
       peerCertificates: Uint8Array[];
       earlyData: 'accepted' | 'rejected' | 'not-offered';
     }
-  | { type: 'alert'; description: number; sent: boolean };
+  /**
+   * Terminal. QUIC closes with CRYPTO_ERROR 0x100 + description, or with
+   * `quicError` when RFC 9001 names a transport error for the fault (§4.6.1, §8.4: PROTOCOL_VIOLATION).
+   */
+  | { type: 'alert'; description: number; sent: boolean; quicError?: number };
 
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'x25519mlkem768';
 
@@ -53,11 +59,22 @@ export interface CommonConfig {
   keylog?: (line: string) => void;
 }
 
+/**
+ * How to check the peer's certificate chain (RFC 8446 §4.4.2.4):
+ * - `'chain'`: RFC 5280 path validation to `trustAnchors` with the server's identity (RFC 6125), synchronously inside `receive()`;
+ * - a `PeerVerifier` function: your synchronous policy (pinning, trust-on-first-use, `chainVerifier`, `allOf(...)`);
+ * - `'event'`: emit `verify-peer` and suspend until `resume(verdict)` (asynchronous checks, e.g. pkijs' WebCrypto engine);
+ * - `'none'`: no check of the chain (CertificateVerify still proves the key). Must be explicit.
+ */
+export type VerifyMode = 'chain' | 'none' | 'event' | PeerVerifier;
+
 export interface ClientConfig extends CommonConfig {
+  /** The server's host name (sent as SNI) or IP address (not sent; checked against iPAddress SANs). */
   serverName?: string;
-  trustAnchors?: Uint8Array[];
-  /** 'none' skips chain checks (CertificateVerify is still verified); 'event' emits verify-peer and suspends. */
-  verify?: 'none' | 'event';
+  /** DER certificates to anchor chains to (or a shared TrustStore); implies `verify: 'chain'` by default. */
+  trustAnchors?: readonly Uint8Array[] | TrustStore;
+  /** Default 'chain' when `trustAnchors` is given; otherwise required (TypeError without it). */
+  verify?: VerifyMode;
   /** A ticket from an earlier connection's `session-ticket` event: offered as a PSK with (EC)DHE. */
   resume?: SessionTicket;
   /** Offer 0-RTT with `resume` when the ticket allows it: `keys(early, write)` follows the ClientHello. */
@@ -70,7 +87,12 @@ export interface ClientConfig extends CommonConfig {
 export interface ServerConfig extends CommonConfig {
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
-  requestClientCertificate?: boolean;
+  /** Ask for a client certificate (RFC 8446 §4.3.2); 'require' fails an empty one with certificate_required(116). */
+  requestClientCertificate?: boolean | 'require';
+  /** Anchors for client certificates; implies `verify: 'chain'` by default. */
+  trustAnchors?: readonly Uint8Array[] | TrustStore;
+  /** How to check client certificates; required when `requestClientCertificate` is set without `trustAnchors`. */
+  verify?: VerifyMode;
   /** Seals/opens tickets; without it, `ticketKey` (32 bytes, AES-256-GCM) enables the default ticketer; with neither, no tickets. */
   ticketer?: { seal(state: Uint8Array, nowMs: number): Uint8Array; open(t: Uint8Array, nowMs: number): Uint8Array | null };
   ticketKey?: Uint8Array;
@@ -83,9 +105,14 @@ export interface ServerConfig extends CommonConfig {
 }
 
 export interface ServerChoice {
-  certificateChain: Uint8Array[];
-  privateKey: Uint8Array;
-  alpn: string;
+  /** The chain and key for this connection (SNI-based); default: the ServerConfig's. */
+  certificateChain?: Uint8Array[];
+  privateKey?: Uint8Array;
+  /**
+   * The protocol to answer with (RFC 7301), one the client offered (else no_application_protocol);
+   * default: the first of the config's `alpn` the client offered; '' (plain profile): no ALPN.
+   */
+  alpn?: string;
   transportParams?: Uint8Array;
   /** false rejects offered 0-RTT (default: accept when the ticket, ALPN and anti-replay allow). */
   earlyData?: boolean;

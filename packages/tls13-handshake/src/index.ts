@@ -4,23 +4,21 @@
  * other transport: bytes in per level, events out (DESIGN.md "The handshake boundary").
  */
 import { ClientHandshake } from './client.js';
+import { defaultCrypto } from './crypto/default.js';
 import type { ClientConfig, Handshake, ServerConfig } from './events.js';
 import { ServerHandshake } from './server.js';
-import type { HandshakeCrypto } from './crypto/provider.js';
-import { defaultCrypto } from './crypto/default.js';
 
-function providerOf(cfg: { crypto?: HandshakeCrypto }): HandshakeCrypto {
-  return cfg.crypto ?? defaultCrypto();
-}
-
+/**
+ * A TLS 1.3 client. Throws TypeError for a config that cannot work, e.g. one
+ * that gives no way to verify the server (no `trustAnchors`, no `verify`).
+ */
 export function createClient(cfg: ClientConfig): Handshake {
-  // Chain verification ('chain') is not in this build: refuse rather than silently skip it.
-  if (cfg.verify !== 'none' && cfg.verify !== 'event') throw new TypeError("ClientConfig.verify must be 'none' or 'event' (chain verification is not available in this build)");
-  return new ClientHandshake(cfg, providerOf(cfg));
+  return new ClientHandshake(cfg, cfg.crypto ?? defaultCrypto());
 }
 
+/** A TLS 1.3 server; it emits `client-hello` and waits for `accept(choice)`. */
 export function createServer(cfg: ServerConfig): Handshake {
-  return new ServerHandshake(cfg, providerOf(cfg));
+  return new ServerHandshake(cfg, cfg.crypto ?? defaultCrypto());
 }
 
 export type {
@@ -34,12 +32,28 @@ export type {
   ServerChoice,
   ServerConfig,
   SessionTicket,
+  VerifyMode,
 } from './events.js';
 export { keylogLine, KeylogLabel } from './events.js';
-export { AlertDescription, TlsAlertError } from './alert.js';
+export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError } from './alert.js';
 export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys } from './key-schedule.js';
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
-export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, Signer } from './crypto/provider.js';
+export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
+export { verifyScheme } from './crypto/schemes.js';
 export { aeadTicketer, StrikeRegister, type Ticketer } from './ticket.js';
+export { EARLY_DATA_AGE_WINDOW_MS } from './server.js';
 export { nobleCrypto } from './crypto/noble.js';
 export { defaultCrypto } from './crypto/default.js';
+export { TrustStore, verifyChain, type ChainOptions } from './certificates/chain.js';
+export {
+  allOf,
+  chainVerifier,
+  pinSpkiSha256,
+  spkiSha256,
+  trustExactly,
+  trustOnFirstUse,
+  type PeerVerifier,
+  type VerifyContext,
+  type VerifyVerdict,
+} from './certificates/verifiers.js';
+export { parseCertificate, type ParsedCertificate } from './certificates/x509.js';

@@ -6,11 +6,12 @@
  * into an `alert` event (§6), KeyUpdate (§4.6.3) and exporters (§7.5).
  */
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
+import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
 import { concat } from './codec.js';
 import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
-import { exportKeyingMaterial, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
+import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
 import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
 import { Reassembler, type RawMessage } from './messages/reassembler.js';
 
@@ -25,6 +26,32 @@ export const DEFAULT_SUITES: CipherSuite[] = [0x1301, 0x1302, 0x1303];
 export const DEFAULT_GROUPS: GroupName[] = ['x25519', 'secp256r1'];
 /** Schemes we accept in CertificateVerify (RFC 8446 §4.2.3). */
 export const VERIFY_SCHEMES = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0806] as const;
+/**
+ * What we advertise in signature_algorithms: the CertificateVerify schemes, then
+ * rsa_pkcs1_* for certificate signatures only (RFC 8446 §4.2.3), as OpenSSL and
+ * browsers do, so that servers with PKCS#1-signed chains pick them.
+ */
+export const ADVERTISED_SCHEMES = [...VERIFY_SCHEMES, 0x0401, 0x0501, 0x0601] as const;
+
+/** The resolved certificate policy: a synchronous verifier, 'event' (suspend) or 'none'. */
+export type PeerCheck = PeerVerifier | 'event' | 'none';
+
+/**
+ * Resolve `verify` / `trustAnchors` into a policy, refusing (TypeError) a
+ * config that gives no way to verify the peer unless `verify: 'none'` is explicit.
+ */
+export function resolvePeerCheck(cfg: ClientConfig | ServerConfig, side: 'client' | 'server'): PeerCheck {
+  if (side === 'server' && !(cfg as ServerConfig).requestClientCertificate) return 'none';
+  const what = side === 'client' ? 'ClientConfig' : 'ServerConfig with requestClientCertificate';
+  const mode = cfg.verify ?? (cfg.trustAnchors ? 'chain' : undefined);
+  if (mode === undefined) throw new TypeError(`${what} needs trustAnchors, a verify function, verify: 'event', or an explicit verify: 'none'`);
+  if (typeof mode === 'function' || mode === 'event' || mode === 'none') return mode;
+  if (mode !== 'chain') throw new TypeError(`unknown verify mode ${String(mode)}`);
+  if (!cfg.trustAnchors) throw new TypeError("verify: 'chain' needs trustAnchors");
+  // RFC 6125: a server's identity is part of the check; without a name there is nothing to check it against.
+  if (side === 'client' && !(cfg as ClientConfig).serverName) throw new TypeError("verify: 'chain' needs serverName (a host name or an IP address)");
+  return chainVerifier({ trustAnchors: cfg.trustAnchors });
+}
 export const TLS13 = 0x0304;
 
 /** RFC 8446 §4.4.1: the running transcript. */
@@ -57,6 +84,19 @@ export function certificateVerifyContent(side: 'server' | 'client', transcriptHa
   return out;
 }
 
+/** Caller mistakes in the common config are TypeErrors at construction, never alerts later. */
+function checkCommonConfig(cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto): void {
+  if (!cfg || (cfg.profile?.kind !== 'tls' && cfg.profile?.kind !== 'quic')) throw new TypeError("profile must be { kind: 'tls' } or { kind: 'quic', transportParams }");
+  if (cfg.profile.kind === 'quic' && !(cfg.profile.transportParams instanceof Uint8Array)) throw new TypeError('QUIC profile needs transportParams bytes');
+  if (!Array.isArray(cfg.alpn) || cfg.alpn.some((p) => typeof p !== 'string' || p.length === 0 || p.length > 255)) throw new TypeError('alpn must be a list of 1..255-character protocol names');
+  const suites = cfg.cipherSuites;
+  if (suites && (suites.length === 0 || suites.some((x) => !isCipherSuite(x)))) throw new TypeError('cipherSuites must be a non-empty list of 0x1301, 0x1302, 0x1303');
+  const groups = cfg.groups;
+  if (groups && (groups.length === 0 || groups.some((g) => !(g in GROUP_CODES) || !crypto.groups.includes(GROUP_CODES[g])))) {
+    throw new TypeError(`groups must be a non-empty list of ${Object.keys(GROUP_CODES).filter((g) => crypto.groups.includes(GROUP_CODES[g as GroupName])).join(', ')}`);
+  }
+}
+
 /** A handshake state: which message it takes and what comes next (one object per state, used up). */
 export interface State {
   readonly name: string;
@@ -78,10 +118,16 @@ export abstract class Machine {
   protected appRead: Uint8Array | undefined;
   protected appWrite: Uint8Array | undefined;
   /** Messages that arrived behind a suspension point, handled on resume()/accept(). */
-  protected backlog: { level: Level; msgs: RawMessage[] } | undefined;
+  protected backlog: { level: Level; msgs: RawMessage[]; nowMs: number } | undefined;
+  /** The peer-certificate policy. */
+  protected readonly peerCheck: PeerCheck;
+  /** The state to continue with after a `verify-peer` suspension. */
+  private pendingResume: State | undefined;
 
-  constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto) {
+  constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto, side: 'client' | 'server') {
     this.crypto = cfg.crypto ?? crypto;
+    checkCommonConfig(cfg, this.crypto);
+    this.peerCheck = resolvePeerCheck(cfg, side);
     const max = cfg.maxHandshakeBufferBytes ?? 65536;
     this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
   }
@@ -124,12 +170,53 @@ export abstract class Machine {
     try {
       f();
     } catch (e) {
-      const description = TlsAlertError.isInstance(e) ? e.description : AlertDescription.internal_error;
+      const alert = TlsAlertError.isInstance(e) ? e : undefined;
       this.state = 'failed';
       this.current = undefined;
-      this.emit({ type: 'alert', description, sent: true });
+      this.backlog = undefined;
+      this.pendingResume = undefined;
+      this.emit({
+        type: 'alert',
+        description: alert ? alert.description : AlertDescription.internal_error,
+        sent: true,
+        ...(alert?.quicError !== undefined && this.quic && { quicError: alert.quicError }),
+      });
     }
     return this.drain();
+  }
+
+  /**
+   * RFC 8446 §4.4.2.4: check the peer's chain with a synchronous policy (an
+   * alert when it refuses); 'event' and 'none' do nothing here.
+   */
+  protected checkPeerChain(chain: Uint8Array[], nowMs: number, serverName: string | undefined): void {
+    const check = this.peerCheck;
+    if (typeof check !== 'function') return;
+    const verdict = check(chain, { peer: this.side === 'client' ? 'server' : 'client', nowMs, crypto: this.crypto, ...(serverName !== undefined && { serverName }) });
+    if (!verdict.ok) fail(verdict.alert, verdict.reason ?? 'peer certificate refused');
+  }
+
+  /** With `verify: 'event'`: emit `verify-peer` and suspend before `next` until resume(). */
+  protected awaitVerdict(next: State, chain: Uint8Array[], serverName: string | undefined): State {
+    if (this.peerCheck !== 'event') return next;
+    this.emit({ type: 'verify-peer', chain, ...(serverName !== undefined && { serverName }) });
+    this.state = 'suspended';
+    this.pendingResume = next;
+    return next;
+  }
+
+  resume(verdict: { ok: true } | { ok: false; alert: number }): HandshakeEvent[] {
+    if (this.state !== 'suspended' || !this.pendingResume) throw new TypeError('resume() without a pending verify-peer');
+    if (!verdict || typeof verdict.ok !== 'boolean') throw new TypeError('resume() takes { ok: true } or { ok: false, alert }');
+    if (!verdict.ok && (!Number.isInteger(verdict.alert) || verdict.alert < 0 || verdict.alert > 255)) throw new TypeError('resume(): alert must be a byte');
+    const next = this.pendingResume;
+    this.pendingResume = undefined;
+    this.state = 'running';
+    return this.guard(() => {
+      if (!verdict.ok) fail(verdict.alert, 'peer certificate rejected by the application');
+      this.current = next;
+      this.continueBacklog();
+    });
   }
 
   receive(level: Level, bytes: Uint8Array, nowMs: number): HandshakeEvent[] {
@@ -151,7 +238,7 @@ export abstract class Machine {
       const m = decodeHandshake(raw.msgType, raw.body, this.suite ? suiteParams(this.suite).hashLen : 32);
       this.current = st.handle(m, raw, nowMs);
       if (this.state === 'suspended') {
-        this.backlog = { level, msgs: msgs.slice(i + 1) };
+        this.backlog = { level, msgs: msgs.slice(i + 1), nowMs };
         return;
       }
       // RFC 8446 §5.1: handshake messages MUST NOT span a key change.
@@ -161,10 +248,11 @@ export abstract class Machine {
     }
   }
 
-  protected continueBacklog(nowMs: number): void {
+  /** Handle the messages that arrived behind a suspension, with the time they arrived at. */
+  protected continueBacklog(): void {
     const b = this.backlog;
     this.backlog = undefined;
-    if (b && b.msgs.length > 0) this.process(b.level, b.msgs, nowMs);
+    if (b && b.msgs.length > 0) this.process(b.level, b.msgs, b.nowMs);
   }
 
   /** After complete: NewSessionTicket and KeyUpdate (RFC 8446 §4.6). */

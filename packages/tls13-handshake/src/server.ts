@@ -5,12 +5,14 @@
  * `client-hello` event → accept(choice) → ServerHello…Finished → client
  * (Certificate, CertificateVerify,) Finished.
  */
-import { AlertDescription, fail } from './alert.js';
+import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './alert.js';
 import { concat, equalBytes } from './codec.js';
-import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
+import { verifyScheme } from './crypto/schemes.js';
+import { checkSolicited } from './extensions/extensions.js';
+import type { HandshakeCrypto, NamedGroup, Signer } from './crypto/provider.js';
 import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
 import { KeylogLabel } from './events.js';
-import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type HandshakeSecret, type MasterSecret } from './key-schedule.js';
+import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
 import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer, type TicketState } from './ticket.js';
 import {
   certificateVerifyContent,
@@ -25,10 +27,17 @@ import {
 import { encodeHandshake, HRR_RANDOM, type ClientHello, type HandshakeMessage } from './messages/handshake.js';
 import { certificateSpki } from './x509-spki.js';
 
+const NONE: ReadonlySet<number> = new Set();
+
 function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T): Extract<HandshakeMessage, { type: T }> {
   if (m.type !== type) fail(AlertDescription.unexpected_message, `expected handshake message ${type}, got ${m.type}`);
   return m as Extract<HandshakeMessage, { type: T }>;
 }
+
+const SERVER_HELLO_ORDER = [0x29, 0x33, 0x2b];
+
+/** RFC 8446 §8.3: how far the client's ticket age may differ from ours for 0-RTT (clock skew plus one RTT, generously). */
+export const EARLY_DATA_AGE_WINDOW_MS = 10_000;
 
 interface Negotiated {
   ch: ClientHello;
@@ -72,8 +81,15 @@ export class ServerHandshake extends Machine {
   }
 
   constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
-    super(scfg, crypto);
+    super(scfg, crypto, 'server');
     this.ticketer = scfg.ticketer ?? (scfg.ticketKey ? aeadTicketer(this.crypto, scfg.ticketKey) : undefined);
+    if (scfg.maxEarlyData !== undefined && (!Number.isInteger(scfg.maxEarlyData) || scfg.maxEarlyData < 0 || scfg.maxEarlyData > 0xffffffff)) {
+      throw new RangeError('maxEarlyData must be a uint32');
+    }
+    // RFC 9001 §4.6.1: in QUIC, max_early_data_size is 0xffffffff or the extension is absent.
+    if (this.quic && scfg.maxEarlyData !== undefined && scfg.maxEarlyData !== 0 && scfg.maxEarlyData !== 0xffffffff) {
+      throw new RangeError('QUIC: maxEarlyData is 0 or 0xffffffff (RFC 9001 §4.6.1)');
+    }
   }
 
   start(_nowMs: number): HandshakeEvent[] {
@@ -81,10 +97,6 @@ export class ServerHandshake extends Machine {
     this.state = 'running';
     this.current = this.expectClientHello(undefined);
     return [];
-  }
-
-  resume(): HandshakeEvent[] {
-    throw new TypeError('resume() is a client call');
   }
 
   private expectClientHello(hrr: { group: number; suite: CipherSuite } | undefined): State {
@@ -99,7 +111,11 @@ export class ServerHandshake extends Machine {
           if (!ch.ext.quicTransportParams) fail(AlertDescription.missing_extension, 'missing quic_transport_parameters');
           // RFC 9001 §8.1: ALPN mandatory in QUIC.
           if (!ch.ext.alpn) fail(AlertDescription.no_application_protocol, 'no ALPN offered in QUIC');
+        } else if (ch.ext.quicTransportParams) {
+          // RFC 9001 §8.2: received when the transport is not QUIC → unsupported_extension.
+          fail(AlertDescription.unsupported_extension, 'quic_transport_parameters outside QUIC');
         }
+        this.checkClientHello(ch, hrr !== undefined);
         // RFC 8446 §9.2: certificate authentication needs signature_algorithms; (EC)DHE needs both of these.
         if (!ch.ext.signatureAlgorithms) fail(AlertDescription.missing_extension, 'missing signature_algorithms');
         if (!ch.ext.supportedGroups || !ch.ext.keyShares) fail(AlertDescription.missing_extension, 'missing supported_groups or key_share');
@@ -145,6 +161,19 @@ export class ServerHandshake extends Machine {
     };
   }
 
+  /** Consistency rules on a ClientHello that do not depend on our configuration. */
+  private checkClientHello(ch: ClientHello, second: boolean): void {
+    // RFC 9001 §8.4: a QUIC ClientHello with a legacy_session_id is a PROTOCOL_VIOLATION.
+    if (this.quic && ch.sessionId.length > 0) failQuic(AlertDescription.illegal_parameter, QUIC_PROTOCOL_VIOLATION, 'legacy_session_id in QUIC');
+    // RFC 8446 §4.2.9: pre_shared_key without psk_key_exchange_modes → missing_extension.
+    if (ch.ext.preSharedKey && !ch.ext.pskModes) fail(AlertDescription.missing_extension, 'pre_shared_key without psk_key_exchange_modes');
+    // RFC 8446 §4.2.8: key shares only for groups in supported_groups.
+    const groups = ch.ext.supportedGroups;
+    if (groups && ch.ext.keyShares?.some((k) => !groups.includes(k.group))) fail(AlertDescription.illegal_parameter, 'key share for a group not in supported_groups');
+    // RFC 8446 §4.2.10: no early_data in the ClientHello that answers a HelloRetryRequest.
+    if (second && ch.ext.earlyData) fail(AlertDescription.illegal_parameter, 'early_data after HelloRetryRequest');
+  }
+
   /** Emits the `client-hello` event and suspends until accept(). */
   private offer(n: Negotiated): State {
     this.suite = n.suite;
@@ -156,6 +185,7 @@ export class ServerHandshake extends Machine {
       alpn: n.ch.ext.alpn ?? [],
       cipherSuites: n.ch.cipherSuites,
       transportParams: n.ch.ext.quicTransportParams,
+      earlyDataOffered: n.earlyOffered,
     });
     if (this.quic) this.emit({ type: 'peer-transport-params', bytes: n.ch.ext.quicTransportParams! });
     return { name: 'AwaitAccept', handle: () => fail(AlertDescription.unexpected_message, 'message while awaiting accept()') };
@@ -164,22 +194,28 @@ export class ServerHandshake extends Machine {
   accept(choice: ServerChoice): HandshakeEvent[] {
     const n = this.pendingAccept;
     if (this.state !== 'suspended' || !n) throw new TypeError('accept() without a pending client-hello');
+    if (!choice || typeof choice !== 'object') throw new TypeError('accept() takes a ServerChoice');
+    const auth = this.authentication(choice, n);
     this.pendingAccept = undefined;
     this.state = 'running';
     return this.guard(() => {
-      this.current = this.sendFlight(n, choice);
-      this.continueBacklog(0);
+      this.current = this.sendFlight(n, choice, auth);
+      this.continueBacklog();
     });
   }
 
-  private sendFlight(n: Negotiated, choice: ServerChoice): State {
+  /** The certificate chain and signer for a full handshake (TypeError for a configuration without them). */
+  private authentication(choice: ServerChoice, n: Negotiated): { chain: Uint8Array[]; signer: Signer } | undefined {
+    if (n.psk) return undefined; // RFC 8446 §2.2: a resumed handshake carries no certificate
+    const chain = choice.certificateChain ?? this.scfg.certificateChain;
+    const key = choice.privateKey ?? this.scfg.privateKey;
+    if (!chain || chain.length === 0 || !key) throw new TypeError('a full handshake needs certificateChain and privateKey (in the ServerChoice or the ServerConfig)');
+    return { chain, signer: this.crypto.signer(key) };
+  }
+
+  private sendFlight(n: Negotiated, choice: ServerChoice, auth: { chain: Uint8Array[]; signer: Signer } | undefined): State {
     const suite = n.suite;
-    const offered = n.ch.ext.alpn;
-    if (offered) {
-      // RFC 7301 §3.2: no overlap → no_application_protocol.
-      if (!offered.includes(choice.alpn)) fail(AlertDescription.no_application_protocol, 'no common application protocol');
-      this.alpn = choice.alpn;
-    }
+    this.alpn = this.selectAlpn(n.ch.ext.alpn, choice.alpn);
     const resp = this.crypto.respondKeyShare(n.group as NamedGroup, n.share);
     // RFC 8446 §4.2.8.1/2: an invalid client share → illegal_parameter.
     if (!resp) fail(AlertDescription.illegal_parameter, 'invalid client key share');
@@ -190,7 +226,8 @@ export class ServerHandshake extends Machine {
       sessionId: n.ch.sessionId,
       cipherSuite: suite,
       isHrr: false,
-      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined },
+      // pre_shared_key, key_share, supported_versions: the order of RFC 8448's traces (any order is legal in a ServerHello).
+      ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined, order: SERVER_HELLO_ORDER },
     });
     this.resumed = n.psk !== undefined;
     const early = new EarlySecret(this.crypto, suite, n.psk?.psk);
@@ -203,11 +240,7 @@ export class ServerHandshake extends Machine {
     this.keys('handshake', 'write', shts, KeylogLabel.serverHandshake);
     // RFC 8446 §4.2.10: accept 0-RTT only for a resumed first ClientHello whose ticket allows it, with the
     // ticket's suite and ALPN, and only once per ticket (anti-replay, §8.1).
-    const st = n.psk;
-    this.earlyStatus = !n.earlyOffered ? 'not-offered'
-      : st && st.maxEarlyData > 0 && st.suite === suite && st.alpn === (this.alpn ?? '') && choice.earlyData !== false &&
-          this.scfg.antiReplay?.firstUse(this.crypto.hash('sha256', n.ch.ext.preSharedKey!.identities[0]!.identity), n.nowMs) === true
-        ? 'accepted' : 'rejected';
+    this.earlyStatus = !n.earlyOffered ? 'not-offered' : this.acceptEarlyData(n, choice) ? 'accepted' : 'rejected';
     if (this.earlyStatus === 'accepted') this.keys('early', 'read', early.clientEarlyTrafficSecret(chHash), KeylogLabel.clientEarly);
     const waitEoed = this.earlyStatus === 'accepted' && !this.quic;
     if (!waitEoed) this.keys('handshake', 'read', chts, KeylogLabel.clientHandshake);
@@ -217,9 +250,10 @@ export class ServerHandshake extends Machine {
 
     const tp = this.quic ? (choice.transportParams ?? (this.cfg.profile as { transportParams: Uint8Array }).transportParams) : undefined;
     const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp, earlyData: this.earlyStatus === 'accepted' || undefined } }];
-    const certAuth = !this.resumed;
-    if (certAuth && this.scfg.requestClientCertificate) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
-    if (certAuth) flight.push({ type: 11, context: new Uint8Array(0), entries: choice.certificateChain.map((cert) => ({ cert, ext: {} })) });
+    // RFC 8446 §4.3.2: no CertificateRequest in a PSK handshake.
+    const requestCert = auth !== undefined && !!this.scfg.requestClientCertificate;
+    if (requestCert) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
+    if (auth) flight.push({ type: 11, context: new Uint8Array(0), entries: auth.chain.map((cert) => ({ cert, ext: {} })) });
     const raws: Uint8Array[] = [];
     const add = (m: HandshakeMessage) => {
       const r = encodeHandshake(m);
@@ -227,12 +261,11 @@ export class ServerHandshake extends Machine {
       this.transcript.add(r);
     };
     flight.forEach(add);
-    if (certAuth) {
-      const signer = this.crypto.signer(choice.privateKey);
-      const scheme = signer.schemes.find((s) => n.ch.ext.signatureAlgorithms!.includes(s));
+    if (auth) {
+      const scheme = auth.signer.schemes.find((s) => n.ch.ext.signatureAlgorithms!.includes(s));
       // RFC 8446 §4.4.3: no scheme the client accepts → handshake_failure.
       if (scheme === undefined) fail(AlertDescription.handshake_failure, 'no common signature scheme');
-      add({ type: 15, scheme, signature: signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
+      add({ type: 15, scheme, signature: auth.signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
     }
     add({ type: 20, verifyData: finishedVerifyData(this.crypto, suite, shts, this.transcript.hash(this.crypto, suite)) });
     this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws) });
@@ -244,8 +277,36 @@ export class ServerHandshake extends Machine {
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     this.keylog(KeylogLabel.clientApplication, this.appRead);
     this.master = ms;
-    const after = certAuth && this.scfg.requestClientCertificate ? this.expectClientCertificate(hs, chts) : this.expectClientFinished(chts);
+    const after = requestCert ? this.expectClientCertificate(chts) : this.expectClientFinished(chts);
     return waitEoed ? this.expectEndOfEarlyData(chts, after) : after;
+  }
+
+  /**
+   * RFC 7301 §3.2: the protocol to answer with. `choice` undefined: ours
+   * (config order) that the client offered; '' (plain profile only): no ALPN.
+   * Offered but no overlap → no_application_protocol.
+   */
+  private selectAlpn(offered: string[] | undefined, choice: string | undefined): string | undefined {
+    if (!offered) return undefined;
+    const pick = choice ?? this.scfg.alpn.find((p) => offered.includes(p)) ?? (this.scfg.alpn.length === 0 && !this.quic ? '' : undefined);
+    if (pick === '' && !this.quic) return undefined;
+    if (pick === undefined || !offered.includes(pick)) fail(AlertDescription.no_application_protocol, 'no common application protocol');
+    return pick;
+  }
+
+  /**
+   * RFC 8446 §4.2.10: 0-RTT only for a resumed first ClientHello whose ticket
+   * allows it, with the ticket's suite and ALPN, a plausible ticket age (§8.3)
+   * and a first use of the ticket (anti-replay, §8.1), unless the application refuses.
+   */
+  private acceptEarlyData(n: Negotiated, choice: ServerChoice): boolean {
+    const st = n.psk;
+    if (!st || st.maxEarlyData === 0 || st.suite !== n.suite || st.alpn !== (this.alpn ?? '') || choice.earlyData === false) return false;
+    const id = n.ch.ext.preSharedKey!.identities[0]!;
+    // RFC 8446 §8.3: the client's view of the ticket age must match ours within the window.
+    const clientAgeMs = (id.obfuscatedTicketAge - st.ageAdd) >>> 0;
+    if (Math.abs(clientAgeMs - (n.nowMs - st.issuedAtMs)) > EARLY_DATA_AGE_WINDOW_MS) return false;
+    return this.scfg.antiReplay?.firstUse(this.crypto.hash('sha256', id.identity), n.nowMs) === true;
   }
 
   /** RFC 8446 §4.5 (plain profile): EndOfEarlyData at the early level, then the handshake read keys. */
@@ -270,34 +331,46 @@ export class ServerHandshake extends Machine {
     const lifetimeS = Math.min(this.scfg.ticketLifetimeS ?? 7200, 604800);
     const psk = resumptionPsk(this.crypto, suite, resumptionMaster, nonce);
     // RFC 9001 §4.6.1: in QUIC max_early_data_size is 0xffffffff when 0-RTT is allowed.
-    const maxEarlyData = (this.scfg.maxEarlyData ?? 0) > 0 ? (this.quic ? 0xffffffff : this.scfg.maxEarlyData!) : 0;
+    const maxEarlyData = this.scfg.maxEarlyData ?? 0;
     const ticket = this.ticketer!.seal(encodeTicketState({ suite, psk, ageAdd, issuedAtMs: nowMs, lifetimeS, alpn: this.alpn ?? '', maxEarlyData }), nowMs);
     this.send('application', { type: 4, lifetime: lifetimeS, ageAdd, nonce, ticket, ext: { maxEarlyDataSize: maxEarlyData > 0 ? maxEarlyData : undefined } });
   }
 
-  private expectClientCertificate(hs: HandshakeSecret, chts: Uint8Array): State {
+  /** RFC 8446 §4.4.2: the client's Certificate (possibly empty), then its CertificateVerify. */
+  private expectClientCertificate(chts: Uint8Array): State {
     return {
       name: 'ExpectClientCertificate',
       handle: (m, raw) => {
         const cert = expect(m, 11);
         // RFC 8446 §4.4.2: the context echoes the CertificateRequest's (empty here).
         if (cert.context.length !== 0) fail(AlertDescription.illegal_parameter, 'wrong certificate_request_context');
+        // RFC 8446 §4.4.2: our CertificateRequest asked for no per-certificate extensions.
+        for (const e of cert.entries) checkSolicited(e.ext, NONE, 'CT');
         this.transcript.add(raw.raw);
-        if (cert.entries.length === 0) return this.expectClientFinished(chts);
+        if (cert.entries.length === 0) {
+          // RFC 8446 §4.4.2.4: a server that requires one aborts with certificate_required.
+          if (this.scfg.requestClientCertificate === 'require') fail(AlertDescription.certificate_required, 'the client sent no certificate');
+          return this.expectClientFinished(chts);
+        }
         this.peerCertificates = cert.entries.map((e) => e.cert.slice());
-        const spki = certificateSpki(this.peerCertificates[0]!);
-        return {
-          name: 'ExpectClientCertificateVerify',
-          handle: (m2, raw2) => {
-            const cv = expect(m2, 15);
-            if (!(VERIFY_SCHEMES as readonly number[]).includes(cv.scheme)) fail(AlertDescription.illegal_parameter, 'signature scheme we did not offer');
-            const content = certificateVerifyContent('client', this.transcript.hash(this.crypto, this.suite!));
-            if (!this.crypto.verify(cv.scheme as never, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'client CertificateVerify does not verify');
-            this.transcript.add(raw2.raw);
-            void hs;
-            return this.expectClientFinished(chts);
-          },
-        };
+        return this.expectClientCertificateVerify(chts, certificateSpki(this.peerCertificates[0]!));
+      },
+    };
+  }
+
+  private expectClientCertificateVerify(chts: Uint8Array, spki: Uint8Array): State {
+    return {
+      name: 'ExpectClientCertificateVerify',
+      handle: (m, raw, nowMs) => {
+        const cv = expect(m, 15);
+        // RFC 8446 §4.4.3: a scheme from our CertificateRequest; a signature that does not verify → decrypt_error.
+        if (!(VERIFY_SCHEMES as readonly number[]).includes(cv.scheme)) fail(AlertDescription.illegal_parameter, 'signature scheme we did not offer');
+        const content = certificateVerifyContent('client', this.transcript.hash(this.crypto, this.suite!));
+        if (!verifyScheme(this.crypto, cv.scheme, spki, content, cv.signature)) fail(AlertDescription.decrypt_error, 'client CertificateVerify does not verify');
+        // Judge the chain once the client has proven its key (RFC 8446 §4.4.2.4, §4.4.3).
+        this.checkPeerChain(this.peerCertificates, nowMs, undefined);
+        this.transcript.add(raw.raw);
+        return this.awaitVerdict(this.expectClientFinished(chts), this.peerCertificates, undefined);
       },
     };
   }

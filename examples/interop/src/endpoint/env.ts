@@ -13,6 +13,8 @@ export interface CommonConfig {
   readonly certs: string;
   readonly sslKeyLogFile: string | undefined;
   readonly qlogDir: string | undefined;
+  /** INTEROP_ALPN (not a runner variable): run a test case over 'h3' instead of 'hq-interop', for peers that speak only HTTP/3 (ngtcp2's tools). */
+  readonly alpnOverride?: 'hq-interop' | 'h3';
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -83,6 +85,11 @@ export function parseEnvironment(env: Env): EndpointConfig {
     sslKeyLogFile: optional(env, 'SSLKEYLOGFILE'),
     qlogDir: optional(env, 'QLOGDIR'),
   };
+  const alpn = optional(env, 'INTEROP_ALPN');
+  if (alpn !== undefined) {
+    if (alpn !== 'h3' && alpn !== 'hq-interop') throw new EnvironmentError(`INTEROP_ALPN ${alpn} is neither h3 nor hq-interop`);
+    (common as { alpnOverride?: string }).alpnOverride = alpn;
+  }
   const role = optional(env, 'ROLE');
   if (role === 'client') {
     return { ...common, role, requests: parseRequests(env.REQUESTS), downloads: optional(env, 'DOWNLOADS') ?? '/downloads' };

@@ -85,7 +85,7 @@ export function planConnections(urls: readonly URL[], grouping: TestCase['connec
 function common(config: EndpointConfig, testCase: TestCase): CommonPlan {
   return {
     testCase: config.testCase,
-    alpn: testCase.alpn,
+    alpn: config.alpnOverride ?? testCase.alpn,
     cipherSuites: testCase.cipherSuites,
     features: testCase.features,
     keylogFile: config.sslKeyLogFile,

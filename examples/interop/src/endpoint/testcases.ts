@@ -77,6 +77,17 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   // Both sides offer only TLS_CHACHA20_POLY1305_SHA256; the ClientHello must list nothing else.
   chacha20: hq({ cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] }),
   http3: hq({ alpn: 'h3' }),
+  // The server sends a Retry; the client comes back with its token (packet numbers continue).
+  retry: hq({ features: ['retry'] }),
+  // The second connection resumes with the first one's ticket (PSK, no 0-RTT): no Certificate in its handshake.
+  resumption: hq({ connections: 'first-then-rest', features: ['resumption'] }),
+  // The second connection sends its requests in 0-RTT.
+  zerortt: hq({ connections: 'first-then-rest', features: ['resumption', 'zero-rtt'] }),
+  // A NAT changes the client's port (or address) during a transfer: the server validates each new path (RFC 9000 §9).
+  'rebind-port': hq(),
+  'rebind-addr': hq(),
+  // The client updates its 1-RTT keys early in the transfer (the server, told 'transfer', answers).
+  keyupdate: hq({ features: ['key-update'] }),
 };
 
 /** The runner's exit status for "test case not supported". */

@@ -4,7 +4,7 @@
  * user gets), TLS settings for each side, and the hooks the sans-IO core
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
-import type { CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import type { CipherSuite, GroupName, HandshakeCrypto, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 
@@ -17,8 +17,10 @@ export interface TransportSettings {
   keepAliveMs: number;
   /** Largest UDP payload we send (before path MTU discovery raises it). */
   maxDatagramSize: number;
-  /** max_udp_payload_size we advertise (what we accept). */
+  /** max_udp_payload_size we advertise (what we accept); also the ceiling of PMTU discovery. */
   maxUdpPayloadSize: number;
+  /** Probe for larger datagrams after the handshake (RFC 8899 DPLPMTUD). */
+  pmtuDiscovery: boolean;
   congestionControl: 'cubic' | 'newreno';
   /** Pace sends (RFC 9002 §7.7). */
   pacing: boolean;
@@ -34,6 +36,23 @@ export interface TransportSettings {
   maxCryptoBuffer: number;
   streams: StreamSettings;
   disableActiveMigration: boolean;
+  /**
+   * Start a 1-RTT key update (RFC 9001 §6) after this many packets with one
+   * key; 0: only when the AEAD confidentiality limit (§6.6) comes near.
+   */
+  keyUpdateInterval: number;
+  /** Accept DATAGRAM frames up to this size (RFC 9221 max_datagram_frame_size); 0 disables them. */
+  maxDatagramFrameSize: number;
+  /** Datagrams queued for sending before the oldest are dropped (they are unreliable anyway). */
+  datagramQueueLength: number;
+  /**
+   * QUIC versions we support, most preferred first (RFC 9368 compatible
+   * version negotiation). A client lists them in version_information and
+   * follows a server that answers its first Initial in one of them; a server
+   * moves a client to the first of these that the client also lists (not
+   * when the client offers 0-RTT, whose packets are in the client's version).
+   */
+  versions: QuicVersion[];
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -42,6 +61,7 @@ export const defaultTransportSettings: TransportSettings = {
   keepAliveMs: 0,
   maxDatagramSize: 1200,
   maxUdpPayloadSize: 65527,
+  pmtuDiscovery: true,
   congestionControl: 'cubic',
   pacing: true,
   ackDelayExponent: 3,
@@ -53,6 +73,10 @@ export const defaultTransportSettings: TransportSettings = {
   maxCryptoBuffer: 64 * 1024,
   streams: defaultStreamSettings,
   disableActiveMigration: false,
+  keyUpdateInterval: 0,
+  maxDatagramFrameSize: 0,
+  datagramQueueLength: 64,
+  versions: [QuicVersion.V1, QuicVersion.V2],
 };
 
 export interface ClientTlsSettings {
@@ -67,6 +91,11 @@ export interface ClientTlsSettings {
   verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
+  /**
+   * Send 0-RTT data with `sessionTicket` when the ticket allows it. Early
+   * data can be replayed by an attacker: only use it for idempotent requests.
+   */
+  earlyData?: boolean;
   crypto?: HandshakeCrypto;
 }
 
@@ -79,6 +108,10 @@ export interface ServerTlsSettings {
   groups?: GroupName[];
   /** 32 bytes: enables session tickets (resumption). */
   ticketKey?: Uint8Array;
+  /** Accept 0-RTT from resuming clients (needs `ticketKey`); replays are refused by a single-use ticket register. */
+  earlyData?: boolean;
+  /** Replay guard shared by all connections of an endpoint (the endpoint supplies one). */
+  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
   crypto?: HandshakeCrypto;
 }
 

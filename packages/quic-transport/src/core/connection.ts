@@ -14,8 +14,8 @@
  * Sending is in sender.ts, receiving and frame handling in receiver.ts;
  * this file holds the state, the TLS handshake glue, timers and closing.
  */
-import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
+import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider, type DirectionalKeys } from '@tsquic/quic-crypto-keys';
+import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, isSupportedVersion, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
 import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
 import { LocalCids, RemoteCids } from './cid.js';
 import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
@@ -24,9 +24,10 @@ import { NewReno } from './congestion/new-reno.js';
 import { Pacer } from './congestion/pacer.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
+import { PmtuDiscovery } from './pmtud.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
-import { buildDatagram } from './sender.js';
+import { buildDatagram, buildPathResponse } from './sender.js';
 import { processDatagram } from './receiver.js';
 
 /** A network path: the peer's address as the shell reports it (an opaque key plus host/port). */
@@ -46,6 +47,8 @@ export interface HandshakeInfo {
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';
+  /** The QUIC version in use (after any compatible version negotiation, RFC 9368). */
+  version: QuicVersion;
 }
 
 export interface CloseInfo {
@@ -66,6 +69,7 @@ export type ConnEvent =
   | StreamEvent
   | { type: 'session-ticket'; ticket: SessionTicket }
   | { type: 'new-token'; token: Uint8Array }
+  | { type: 'datagram'; data: Uint8Array }
   | { type: 'closed'; info: CloseInfo };
 
 /** What a sent packet carried, to acknowledge or resend it. */
@@ -76,10 +80,16 @@ export type SentFrame =
   | { k: 'handshake_done' }
   | { k: 'new_connection_id'; seq: number }
   | { k: 'retire_connection_id'; seq: number }
-  | { k: 'ping' };
+  | { k: 'ping' }
+  | { k: 'pmtu'; size: number }
+  | { k: 'new_token'; token: Uint8Array }
+  | { k: 'datagram' }
+  | { k: 'path' };
 
 export interface SentInfo {
   frames: SentFrame[];
+  /** Sent in a 0-RTT packet (retransmitted as 1-RTT if the server rejects early data). */
+  zeroRtt?: boolean;
   /** Write-key generation for 1-RTT packets (key update confirmation). */
   gen: number;
 }
@@ -91,8 +101,21 @@ export interface ConnectionOptions {
   tls: ClientTlsSettings | ServerTlsSettings;
   hooks?: ConnectionHooks;
   version?: QuicVersion;
-  /** Server: from the client's first Initial. */
-  server?: { originalDcid: Uint8Array; clientScid: Uint8Array; localCid: Uint8Array; resetToken: Uint8Array };
+  /** Server: from the client's first Initial (and its token). */
+  server?: {
+    originalDcid: Uint8Array;
+    clientScid: Uint8Array;
+    localCid: Uint8Array;
+    resetToken: Uint8Array;
+    /** The SCID of our Retry, when the client came back with its token (RFC 9000 §7.3). */
+    retrySourceCid?: Uint8Array;
+    /** A valid Retry or NEW_TOKEN token proved the client's address (§8.1). */
+    addressValidated?: boolean;
+    /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
+    newToken?: () => Uint8Array;
+  };
+  /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
+  token?: Uint8Array;
   /** Endpoint-provided CID factory (issued CIDs must route to this connection) and route updates. */
   newCid?: () => { cid: Uint8Array; resetToken: Uint8Array };
   onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
@@ -117,15 +140,22 @@ export interface ConnStats {
 
 export class Connection {
   readonly side: 'client' | 'server';
-  readonly version: QuicVersion;
+  /** The version in use: the one we started with, or the one negotiated (RFC 9368). */
+  version: QuicVersion;
+  /** The version of the client's first Initial. */
+  readonly originalVersion: QuicVersion;
   readonly settings: TransportSettings;
   /** @internal */ readonly provider: CryptoProvider;
   /** @internal */ readonly hooks: ConnectionHooks;
   /** @internal */ readonly random: (n: number) => Uint8Array;
   /** @internal */ readonly spaces: [PacketSpace, PacketSpace, PacketSpace];
   /** @internal */ oneRtt: KeyPhase | undefined;
+  /** @internal 0-RTT keys (RFC 9001 §4.6): the client writes, the server reads. */
+  zeroRtt: DirectionalKeys | undefined;
+  /** @internal */ earlyData: 'offered' | 'accepted' | 'rejected' | 'not-offered' = 'not-offered';
   /** @internal */ readonly recovery: LossDetection<SentInfo>;
   /** @internal */ readonly pacer: Pacer;
+  /** @internal */ readonly pmtu: PmtuDiscovery;
   /** @internal */ readonly streams: Streams;
   /** @internal */ readonly localCids: LocalCids;
   /** @internal */ readonly remoteCids: RemoteCids;
@@ -146,7 +176,22 @@ export class Connection {
   /** @internal */ closeSendPending = false;
   /** @internal */ pacingDeadline = 0;
   /** @internal */ authFailures = 0;
-  /** @internal */ pendingTlsData: Array<{ level: Level; bytes: Uint8Array }> = [];
+  /** @internal 1-RTT packets sent with the current write key. */
+  packetsThisKeyPhase = 0;
+  /** @internal Client: the token for Initial packets (Retry or NEW_TOKEN). */
+  token: Uint8Array | undefined;
+  /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
+  retrySourceCid: Uint8Array | undefined;
+  /** @internal Path validation (RFC 9000 §8.2): our outstanding PATH_CHALLENGE, and PATH_RESPONSEs owed. */
+  pathChallenge: { data: Uint8Array; path: Path; sentAt: number; pending: boolean; tries: number } | undefined;
+  /** @internal */ readonly pathResponses: Array<{ data: Uint8Array; path: Path }> = [];
+  /** @internal The path we migrated away from (to fall back to if the new one does not validate). */
+  previousPath: Path | undefined;
+  /** @internal DATAGRAM payloads waiting to be sent (RFC 9221). */
+  readonly datagramQueue: Uint8Array[] = [];
+  /** @internal Server: a NEW_TOKEN frame to send (once, resent if lost). */
+  newTokenPending: Uint8Array | undefined;
+  private newTokenFactory: (() => Uint8Array) | undefined;
   /** @internal */ readonly stats: ConnStats = {
     packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, packetsDropped: 0,
     smoothedRtt: 0, minRtt: 0, cwnd: 0, bytesInFlight: 0, congestionEvents: 0, keyUpdates: 0,
@@ -169,6 +214,7 @@ export class Connection {
   constructor(now: number, opts: ConnectionOptions) {
     this.side = opts.side;
     this.version = opts.version ?? QuicVersion.V1;
+    this.originalVersion = this.version;
     this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
     this.hooks = opts.hooks ?? {};
     this.random = this.hooks.random ?? randomBytes;
@@ -183,6 +229,7 @@ export class Connection {
     const cc = s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize);
     this.recovery = new LossDetection<SentInfo>({ cc, initialRtt: s.initialRttMs, isServer: this.side === 'server', maxAckDelay: 0 });
     this.pacer = new Pacer(this.maxDatagramSize);
+    this.pmtu = new PmtuDiscovery(this.maxDatagramSize, s.pmtuDiscovery ? s.maxUdpPayloadSize : this.maxDatagramSize);
     this.streams = new Streams(this.side, s.streams);
     this.peerAddressValidated = this.side === 'client';
     const newCid = opts.newCid ?? (() => ({ cid: this.random(s.connectionIdLength), resetToken: this.random(16) }));
@@ -198,12 +245,19 @@ export class Connection {
       this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
       this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
       this.receivedFirstPacket = true;
+      if (srv.addressValidated) this.peerAddressValidated = true;
+      this.newTokenFactory = srv.newToken;
     }
-    const init = initialKeys(this.provider, this.version, this.originalDcid, this.side);
+    this.token = opts.token;
+    // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
+    const initialDcid = this.side === 'server' && opts.server?.retrySourceCid ? opts.server.retrySourceCid : this.originalDcid;
+    this.initialKeyDcid = initialDcid;
+    const init = initialKeys(this.provider, this.version, initialDcid, this.side);
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
 
-    const tp = encodeTransportParameters(this.localTransportParameters(opts));
+    this.localParams = this.localTransportParameters(opts);
+    const tp = encodeTransportParameters(this.localParams);
     if (this.side === 'client') {
       const t = opts.tls as ClientTlsSettings;
       this.tls = createClient({
@@ -215,8 +269,11 @@ export class Connection {
         crypto: t.crypto,
         keylog: this.hooks.keylog,
         resume: t.sessionTicket,
+        enableEarlyData: t.earlyData === true,
         verify: t.verifyPeer === 'none' ? 'none' : 'event',
       });
+      // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
+      if (t.earlyData && t.sessionTicket?.appData) this.applyRememberedParameters(t.sessionTicket.appData);
       this.verifyPeer = t.verifyPeer === 'none' ? undefined : t.verifyPeer;
       this.serverName = t.serverName;
     } else {
@@ -230,11 +287,18 @@ export class Connection {
         crypto: t.crypto,
         keylog: this.hooks.keylog,
         ticketKey: t.ticketKey,
+        ...(t.earlyData && t.ticketKey ? { maxEarlyData: 0xffffffff, antiReplay: t.antiReplay } : {}),
       });
     }
     this.onTls(this.tls.start(now), now);
     this.qlog(now, 'connectivity:connection_started', { src_cid: hex(this.initialScid), dst_cid: hex(this.remoteCids.current.cid), protocol: 'QUIC' });
   }
+
+  /** The DCID our Initial keys come from (RFC 9001 §5.2). */
+  private initialKeyDcid: Uint8Array;
+  private localParams: TransportParameters;
+  /** @internal Server after a version upgrade: the original version's Initial read keys, for the client's Initials sent before it saw ours. */
+  originalInitialRead: DirectionalKeys | undefined;
 
   private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
   private serverName: string | undefined;
@@ -258,9 +322,13 @@ export class Connection {
       initialSourceConnectionId: this.initialScid,
     };
     if (s.disableActiveMigration) tp.disableActiveMigration = true;
+    // RFC 9368 §3: version_information — the version in use, then every version we would use.
+    tp.versionInformation = { chosenVersion: this.version, availableVersions: unique([this.version, ...s.versions]) };
+    if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
       tp.statelessResetToken = opts.server!.resetToken;
+      if (opts.server!.retrySourceCid) tp.retrySourceConnectionId = opts.server!.retrySourceCid;
     }
     return tp;
   }
@@ -331,6 +399,18 @@ export class Connection {
         this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
         return;
       }
+      // RFC 9000 §8.2.4: retry a PATH_CHALLENGE each PTO; after three, give up (§9.3.2: back to the old path).
+      const ch = this.pathChallenge;
+      if (ch && !ch.pending && now >= ch.sentAt + 3 * this.recovery.ptoDuration()) {
+        if (++ch.tries >= 3) {
+          this.pathChallenge = undefined;
+          if (this.previousPath) {
+            this.path = this.previousPath;
+            this.previousPath = undefined;
+            this.peerAddressValidated = true;
+          }
+        } else ch.pending = true;
+      }
       if (now >= this.previousKeyDiscardAt) {
         this.oneRtt?.discardPreviousReadKey();
         this.previousKeyDiscardAt = Infinity;
@@ -374,8 +454,11 @@ export class Connection {
     for (const p of this.recovery.unacked(space)) for (const f of p.data.frames) if (f.k === 'crypto') this.spaces[space].cryptoSend.onLost(f.offset, f.len, false);
   }
 
+  private lastLossTime = 0;
+
   /** @internal Packets declared lost: requeue what they carried. */
   onLost(packets: Iterable<{ data: SentInfo; pn: number }>, now: number): void {
+    this.lastLossTime = now;
     for (const p of packets) {
       this.qlog(now, 'recovery:packet_lost', { header: { packet_number: p.pn } });
       for (const f of p.data.frames) this.onFrameLost(f);
@@ -398,6 +481,14 @@ export class Connection {
         return;
       case 'ack':
       case 'ping':
+      case 'datagram':
+      case 'path':
+        return;
+      case 'pmtu':
+        this.pmtu.onProbeLost(f.size, this.lastLossTime);
+        return;
+      case 'new_token':
+        this.newTokenPending = f.token;
         return;
       default:
         this.streams.onLost(f);
@@ -421,11 +512,23 @@ export class Connection {
           case 'retire_connection_id':
           case 'ping':
             break;
+          case 'pmtu':
+            this.setDatagramSize(this.pmtu.onProbeAcked(f.size));
+            break;
+          case 'new_token':
+          case 'datagram':
+          case 'path':
+            break;
           default:
             this.streams.onAcked(f);
         }
       }
     }
+  }
+
+  /** @internal Queue an event for the application. */
+  emit(e: ConnEvent): void {
+    this.events.push(e);
   }
 
   private drainStreamEvents(): void {
@@ -440,6 +543,24 @@ export class Connection {
   /** RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
   onStatelessReset(): void {
     this.terminate({ code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
+  }
+
+  /**
+   * RFC 9000 §17.2.5.2: a client follows one Retry — new Destination
+   * Connection ID, Initial keys from it, the token in every Initial, the
+   * ClientHello sent again (packet numbers continue, §17.2.5.3).
+   */
+  onRetry(scid: Uint8Array, token: Uint8Array, now: number): void {
+    this.retrySourceCid = scid.slice();
+    this.token = token.slice();
+    this.remoteCids.replaceInitial(this.retrySourceCid);
+    this.initialKeyDcid = this.retrySourceCid;
+    const init = initialKeys(this.provider, this.version, this.retrySourceCid, 'client');
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+    // Everything sent so far (Initial and 0-RTT) goes again; none of it was congestion.
+    for (const space of [0, 2] as const) for (const p of this.recovery.takeWhere(space, () => true)) for (const f of p.data.frames) this.onFrameLost(f);
+    this.qlog(now, 'transport:packet_received', { header: { packet_type: 'retry', scid: hex(scid) } });
   }
 
   // ---- the handshake ----
@@ -463,8 +584,9 @@ export class Connection {
         case 'client-hello': {
           const t = this.serverTls!;
           const alpn = t.alpn.find((p) => e.alpn.includes(p));
+          const upgraded = this.negotiateVersion(e.transportParams, e.earlyDataOffered, now);
           // RFC 9001 §8.1: no common ALPN → no_application_protocol (120).
-          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '' }), now);
+          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '', ...(upgraded ? { transportParams: encodeTransportParameters(this.localParams) } : {}) }), now);
           break;
         }
         case 'peer-transport-params':
@@ -479,9 +601,11 @@ export class Connection {
           this.onHandshakeComplete(e, now);
           break;
         case 'session-ticket':
-          this.events.push({ type: 'session-ticket', ticket: e.ticket });
+          // Remember the server's transport parameters with the ticket (RFC 9000 §7.4.1).
+          this.events.push({ type: 'session-ticket', ticket: this.peerParams ? { ...e.ticket, appData: encodeTransportParameters(rememberable(this.peerParams)) } : e.ticket });
           break;
         case 'early-data':
+          this.onEarlyData(e.status, now);
           break;
         case 'alert':
           // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
@@ -491,7 +615,10 @@ export class Connection {
   }
 
   private installKeys(level: Level, dir: 'read' | 'write', suite: CipherSuite, secret: Uint8Array, now: number): void {
-    if (level === 'handshake') {
+    if (level === 'early') {
+      this.zeroRtt = keysFromSecret(this.provider, this.version, suite, secret);
+      if (this.side === 'client') this.earlyData = 'offered';
+    } else if (level === 'handshake') {
       const k = keysFromSecret(this.provider, this.version, suite, secret);
       this.spaces[1][dir] = k;
       if (dir === 'read') this.recovery.hasHandshakeKeys = true;
@@ -500,9 +627,39 @@ export class Connection {
       this.appSecrets.suite = suite;
       if (this.appSecrets.read && this.appSecrets.write) {
         this.oneRtt = new KeyPhase(this.provider, this.version, suite, { read: this.appSecrets.read, write: this.appSecrets.write });
+        // RFC 9001 §4.9.3: a client stops using 0-RTT keys once it has 1-RTT keys.
+        if (this.side === 'client') this.zeroRtt = undefined;
       }
     }
     this.qlog(now, 'security:key_updated', { key_type: `${dir === 'read' ? (this.side === 'client' ? 'server' : 'client') : this.side}_${level}_secret`, trigger: 'tls' });
+  }
+
+  /** Early data accepted or rejected; on rejection everything sent in 0-RTT goes again in 1-RTT (RFC 9001 §4.6.2). */
+  private onEarlyData(status: 'accepted' | 'rejected', now: number): void {
+    this.earlyData = status;
+    if (this.side !== 'client' || status === 'accepted') return;
+    this.zeroRtt = undefined;
+    const rejected = this.recovery.takeWhere(2, (p) => p.data.zeroRtt === true);
+    for (const p of rejected) for (const f of p.data.frames) this.onFrameLost(f);
+    this.qlog(now, 'transport:zero_rtt_rejected', { packets: rejected.length });
+  }
+
+  /** Remembered server transport parameters (from a ticket) set the limits for 0-RTT. */
+  private applyRememberedParameters(appData: Uint8Array): void {
+    let tp: TransportParameters;
+    try {
+      tp = decodeTransportParameters(appData, 'server');
+    } catch {
+      return; // an unusable memory: no 0-RTT data can be sent, the handshake still resumes
+    }
+    this.streams.setPeerLimits({
+      initialMaxData: tp.initialMaxData ?? 0,
+      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
+      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
+      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
+      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
+      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
+    });
   }
 
   private applyPeerParameters(bytes: Uint8Array, now: number): void {
@@ -522,8 +679,16 @@ export class Connection {
       if (!tp.originalDestinationConnectionId || !equal(tp.originalDestinationConnectionId, this.originalDcid)) {
         throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'original_destination_connection_id does not match');
       }
-      if (tp.retrySourceConnectionId) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id without a Retry');
+      // §7.3: retry_source_connection_id is present exactly when we followed a Retry, and matches its SCID.
+      if (this.retrySourceCid ? !tp.retrySourceConnectionId || !equal(tp.retrySourceConnectionId, this.retrySourceCid) : tp.retrySourceConnectionId) {
+        throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
+      }
       if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
+      // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.
+      const vi = tp.versionInformation;
+      if (vi ? vi.chosenVersion !== this.version : this.version !== this.originalVersion) {
+        throw new TransportError(E.VERSION_NEGOTIATION_ERROR, `server version_information does not confirm version 0x${this.version.toString(16)}`);
+      }
     }
     this.peerParams = tp;
     this.streams.setPeerLimits({
@@ -537,20 +702,68 @@ export class Connection {
     this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
     this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
     // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
-    if (tp.maxUdpPayloadSize !== undefined && tp.maxUdpPayloadSize < this.maxDatagramSize) this.maxDatagramSize = Math.max(1200, tp.maxUdpPayloadSize);
+    if (tp.maxUdpPayloadSize !== undefined) {
+      if (tp.maxUdpPayloadSize < this.maxDatagramSize) this.setDatagramSize(Math.max(1200, tp.maxUdpPayloadSize));
+      this.pmtu.limit(tp.maxUdpPayloadSize);
+    }
     this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
+  }
+
+  /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */
+  setDatagramSize(size: number): void {
+    if (size === this.maxDatagramSize) return;
+    this.maxDatagramSize = size;
+    this.recovery.cc.setMaxDatagramSize(size);
+    this.pacer.setMaxDatagramSize(size);
+  }
+
+  /**
+   * Server, on the ClientHello (RFC 9368 §2.1, §4): check the client's
+   * version_information and move the connection to our most preferred
+   * version it lists. True when the version changed (our transport
+   * parameters changed with it).
+   */
+  private negotiateVersion(bytes: Uint8Array | undefined, earlyDataOffered: boolean, now: number): boolean {
+    let vi;
+    try {
+      vi = bytes ? decodeTransportParameters(bytes, 'client').versionInformation : undefined;
+    } catch {
+      return false; // the peer-transport-params event reports the malformed parameters
+    }
+    if (!vi) return false;
+    if (vi.chosenVersion !== this.originalVersion) throw new TransportError(E.VERSION_NEGOTIATION_ERROR, 'client Chosen Version differs from its Initial packets');
+    // 0-RTT packets are protected in the client's version: keep it when the client sends them.
+    if (earlyDataOffered) return false;
+    const pick = this.settings.versions.find((v) => isSupportedVersion(v) && vi.availableVersions.includes(v));
+    if (pick === undefined || pick === this.version) return false;
+    this.switchVersion(pick, now);
+    this.localParams = { ...this.localParams, versionInformation: { chosenVersion: pick, availableVersions: unique([pick, ...this.settings.versions]) } };
+    return true;
+  }
+
+  /** @internal Use `version` from now on: Initial keys from the same DCID with its salt and labels (RFC 9368 §2.1, RFC 9369 §3.3). */
+  switchVersion(version: QuicVersion, now: number): void {
+    if (this.side === 'server') this.originalInitialRead = this.spaces[0].read;
+    const from = this.version;
+    this.version = version;
+    const init = initialKeys(this.provider, version, this.initialKeyDcid, this.side);
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+    this.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
   }
 
   /** @internal Set from the first Initial of the peer (client: the server's SCID). */
   peerInitialScid: Uint8Array | undefined;
 
   private onHandshakeComplete(e: Extract<HandshakeEvent, { type: 'complete' }>, now: number): void {
-    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData };
+    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: this.version };
     if (this.connState === 'handshake') this.connState = 'established';
     this.events.push({ type: 'handshake-complete', info: this.handshakeInfoValue });
     if (this.side === 'server') {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
       this.handshakeDonePending = true;
+      // RFC 9000 §8.1.3: a token for the client's next connection.
+      if (this.newTokenFactory) this.newTokenPending = this.newTokenFactory();
       this.confirmHandshake(now);
     }
     this.localCids.replenish();
@@ -578,6 +791,7 @@ export class Connection {
   /** @internal A 1-RTT key update happened (either side): keep the old read key for 3 PTO (RFC 9001 §6.5). */
   onKeysRotated(now: number): void {
     this.stats.keyUpdates++;
+    this.packetsThisKeyPhase = 0;
     this.previousKeyDiscardAt = now + 3 * this.recovery.ptoDuration();
   }
 
@@ -622,6 +836,90 @@ export class Connection {
   /** Streams of `dir` we may still open under the peer's limit. */
   openableStreams(dir: 'bidi' | 'uni'): number {
     return this.streams.openable(dir);
+  }
+
+  /**
+   * The largest DATAGRAM payload the peer accepts (RFC 9221 §3), 0 when it
+   * accepts none (or before its transport parameters arrive).
+   */
+  get maxDatagramPayload(): number {
+    const peer = this.peerParams?.maxDatagramFrameSize ?? 0;
+    if (peer === 0) return 0;
+    // The frame (type, Length varint, payload) within the peer's limit and within one 1-RTT packet
+    // (short header with the longest packet number, AEAD tag).
+    const frameRoom = Math.min(peer, this.maxDatagramSize - (1 + this.remoteCids.current.cid.length + 4 + 16));
+    const lengthBytes = frameRoom - 1 > 16383 ? 4 : 2;
+    return Math.max(0, frameRoom - 1 - lengthBytes);
+  }
+
+  /**
+   * Queue an unreliable datagram (RFC 9221): sent once, never retransmitted,
+   * congestion controlled. Returns false when the peer does not accept
+   * datagrams or it is too large; a full queue drops its oldest entry.
+   */
+  sendDatagram(data: Uint8Array): boolean {
+    this.assertOpen();
+    if (data.length > this.maxDatagramPayload) return false;
+    if (this.datagramQueue.length >= this.settings.datagramQueueLength) this.datagramQueue.shift();
+    this.datagramQueue.push(data);
+    return true;
+  }
+
+  /**
+   * Client: the local address changed (the shell rebound its socket): move to
+   * a new connection ID and validate the path (RFC 9000 §9.2, §9.5). False
+   * when migration is not allowed (the server set disable_active_migration,
+   * or there is no spare connection ID) or the handshake is not confirmed.
+   */
+  migrate(now: number): boolean {
+    if (this.side !== 'client' || !this.handshakeConfirmed || this.peerParams?.disableActiveMigration) return false;
+    if (!this.remoteCids.rotate()) return false;
+    this.startPathValidation(this.path, now);
+    // RFC 9000 §9.4: the new path's congestion state starts afresh.
+    this.resetPathState();
+    return true;
+  }
+
+  /** @internal RFC 9000 §9.3: the peer's address changed (a non-probing packet with the highest packet number). */
+  onPeerMigrated(path: Path, now: number): void {
+    const onlyPort = path.address === this.path.address;
+    this.previousPath = this.path;
+    this.path = path;
+    // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
+    this.remoteCids.rotate();
+    // §9.3: until the path is validated, the 3x amplification limit applies to it again.
+    this.peerAddressValidated = false;
+    this.bytesReceivedUnvalidated = 0;
+    this.bytesSentUnvalidated = 0;
+    // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
+    if (!onlyPort) this.resetPathState();
+    this.startPathValidation(path, now);
+    this.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort });
+  }
+
+  private resetPathState(): void {
+    const s = this.settings;
+    this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
+  }
+
+  private startPathValidation(path: Path, now: number): void {
+    this.pathChallenge = { data: this.random(8), path, sentAt: now, pending: true, tries: 0 };
+  }
+
+  /** @internal A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
+  onPathResponse(data: Uint8Array, now: number): void {
+    const ch = this.pathChallenge;
+    if (!ch || !equal(ch.data, data)) return;
+    this.pathChallenge = undefined;
+    this.previousPath = undefined;
+    this.peerAddressValidated = true;
+    this.qlog(now, 'connectivity:path_validated', { peer_address: `${ch.path.address}:${ch.path.port}` });
+  }
+
+  /** @internal A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
+  onPathChallenge(data: Uint8Array, path: Path): void {
+    this.pathResponses.push({ data: data.slice(), path });
+    if (this.pathResponses.length > 4) this.pathResponses.shift();
   }
 
   /** Initiate a 1-RTT key update (RFC 9001 §6.1); false when not allowed yet. */
@@ -691,6 +989,13 @@ export class Connection {
   /** The next datagram to send, or null. Call until null after every input. */
   pollTransmit(now: number): Transmit | null {
     if (this.connState === 'closed' || this.connState === 'draining') return null;
+    if (this.pathResponses.length > 0 && this.connState === 'established') {
+      const r = buildPathResponse(this, now);
+      if (r) {
+        this.stats.bytesSent += r.data.length;
+        return r;
+      }
+    }
     let data: Uint8Array | null;
     try {
       data = buildDatagram(this, now);
@@ -712,8 +1017,10 @@ export class Connection {
     let t = Math.min(this.idleDeadline(), this.previousKeyDiscardAt);
     if (this.connState === 'handshake') t = Math.min(t, this.startTime + this.settings.handshakeTimeoutMs);
     if (this.lossTimer !== null) t = Math.min(t, this.lossTimer);
-    for (const sp of this.spaces) if (!sp.discarded) t = Math.min(t, sp.ack.ackDeadline);
+    // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
+    for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
+    if (this.pathChallenge && !this.pathChallenge.pending) t = Math.min(t, this.pathChallenge.sentAt + 3 * this.recovery.ptoDuration());
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
   }
@@ -766,10 +1073,21 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
 export function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
   return s;
+}
+
+/** RFC 9000 §7.4.1: the parameters a client remembers for 0-RTT (no connection IDs, tokens or addresses). */
+function rememberable(tp: TransportParameters): TransportParameters {
+  const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, ...rest } = tp;
+  void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress;
+  return rest;
 }
 
 function tpForQlog(tp: TransportParameters): Record<string, unknown> {

@@ -7,8 +7,9 @@
  * connections with stateless resets (§10.3), and collects every
  * connection's output and timers. No sockets, no clock.
  */
-import { defaultCrypto } from '@tsquic/tls13-handshake';
+import { defaultCrypto, StrikeRegister } from '@tsquic/tls13-handshake';
 import {
+  encodeRetry,
   encodeStatelessReset,
   encodeVersionNegotiation,
   isSupportedVersion,
@@ -19,7 +20,9 @@ import {
   statelessResetTokenOf,
 } from '@tsquic/quic-wire';
 import { cidKey } from './cid.js';
-import { randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { TokenSealer } from './token.js';
+import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
+import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
 
 export interface EndpointOptions {
@@ -36,6 +39,14 @@ export interface EndpointOptions {
   maxConnections?: number;
   /** Per-connection hooks (qlog and key log per connection). */
   hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
+  /**
+   * Address validation with Retry (RFC 9000 §8.1.2): 'always', 'never'
+   * (default), or only while more than `handshakes` handshakes are in flight.
+   * Clients holding a valid NEW_TOKEN token skip it.
+   */
+  retry?: 'always' | 'never' | { handshakes: number };
+  /** Key for address validation tokens (32 bytes); random per endpoint by default. */
+  tokenKey?: Uint8Array;
 }
 
 export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
@@ -49,12 +60,16 @@ export class Endpoint {
   private readonly random: (n: number) => Uint8Array;
   private rr: Connection[] = [];
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
-  readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0 };
+  readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0 };
+
+  /** Seals and opens Retry and NEW_TOKEN tokens. */
+  readonly tokens: TokenSealer;
 
   constructor(readonly opts: EndpointOptions = {}) {
     this.cidLength = opts.connectionIdLength ?? 8;
     this.random = opts.hooks?.random ?? randomBytes;
     this.resetKey = opts.statelessResetKey ?? this.random(32);
+    this.tokens = new TokenSealer((opts.hooks?.packetCrypto ?? defaultProvider()).aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random);
   }
 
   /** RFC 9000 §10.3.2: the token is a function of a static key and the connection ID. */
@@ -79,8 +94,8 @@ export class Endpoint {
     return { ...this.opts.hooks, ...this.opts.hooksFor?.(side) };
   }
 
-  /** Start a connection to `path`. */
-  connect(now: number, path: Path, tls: ClientTlsSettings, transport?: Partial<TransportSettings>, version: QuicVersion = QuicVersion.V1): Connection {
+  /** Start a connection to `path` (`token`: one the server gave in NEW_TOKEN, to skip address validation). */
+  connect(now: number, path: Path, tls: ClientTlsSettings, transport?: Partial<TransportSettings>, version: QuicVersion = QuicVersion.V1, token?: Uint8Array): Connection {
     let conn!: Connection;
     const routes = (a: Uint8Array | null, r: Uint8Array | null) => this.routeChange(conn)(a, r);
     const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
@@ -89,6 +104,7 @@ export class Endpoint {
       path,
       tls,
       version,
+      ...(token ? { token } : {}),
       transport: { ...this.opts.transport, ...transport, connectionIdLength: this.cidLength },
       hooks: this.hooks('client'),
       newCid: this.newCid,
@@ -134,11 +150,13 @@ export class Endpoint {
       return this.statelessReset(data, dcid, path);
     }
     if (header.form === 'version-negotiation' || header.form === 'retry') return this.drop('no connection');
-    if (header.form === 'unsupported-version') {
-      // RFC 9000 §6.1: answer a datagram big enough to be an Initial with Version Negotiation.
+    const versions = this.opts.server?.transport?.versions ?? defaultTransportSettings.versions;
+    if (header.form === 'unsupported-version' || (this.opts.server && header.form === 'long' && header.type === 'initial' && !versions.includes(header.version))) {
+      // RFC 9000 §6.1: answer a datagram big enough to be an Initial with Version Negotiation
+      // (listing a reserved version too, RFC 9000 §15, so clients keep tolerating unknown ones).
       if (data.length < 1200) return this.drop('unsupported version, too small');
       this.counters.versionNegotiations++;
-      this.outbox.push({ path, data: encodeVersionNegotiation({ dcid: header.scid, scid: dcid, versions: [QuicVersion.V1, QuicVersion.V2, 0x1a2a3a4a], unusedBits: this.random(1)[0]! }) });
+      this.outbox.push({ path, data: encodeVersionNegotiation({ dcid: header.scid, scid: dcid, versions: [...versions, 0x1a2a3a4a], unusedBits: this.random(1)[0]! }) });
       return { kind: 'responded' };
     }
     if (!this.opts.server) return this.drop('not a server');
@@ -148,17 +166,31 @@ export class Endpoint {
     if (dcid.length < 8) return this.drop('Initial DCID under 8 bytes');
     if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
     if (this.connections.size >= (this.opts.maxConnections ?? 10_000)) return this.drop('connection limit');
+    // RFC 9000 §8.1: a token from a Retry or NEW_TOKEN validates the address; otherwise maybe ask for one.
+    let originalDcid: Uint8Array = dcid.slice();
+    let retrySource: Uint8Array | undefined;
+    let validated = false;
+    if (header.token.length > 0) {
+      const t = this.tokens.open(header.token, now, path.address, path.port);
+      if (t?.kind === 'retry') {
+        originalDcid = t.originalDcid;
+        retrySource = dcid.slice();
+        validated = true;
+      } else if (t?.kind === 'new-token') validated = true;
+      else if (this.retryWanted()) return this.drop('invalid or expired token'); // §8.1.3: discard, the client may retry
+    }
+    if (!validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
     const local = this.newCid();
     let accepted!: Connection;
     const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
     accepted = new Connection(now, {
       side: 'server',
       path,
-      tls: this.opts.server.tls,
+      tls: { antiReplay: this.antiReplay, ...this.opts.server.tls },
       version: header.version,
       transport: { ...this.opts.server.transport, connectionIdLength: this.cidLength },
       hooks: this.hooks('server'),
-      server: { originalDcid: dcid.slice(), clientScid: header.scid.slice(), localCid: local.cid, resetToken: local.resetToken },
+      server: { originalDcid, clientScid: header.scid.slice(), localCid: local.cid, resetToken: local.resetToken, retrySourceCid: retrySource, addressValidated: validated, newToken: () => this.tokens.seal('new-token', now, path.address, path.port) },
       newCid: this.newCid,
       onCidChange: (a, r) => (accepted ? this.routeChange(accepted)(a, r) : pending.push([a, r])),
     });
@@ -173,6 +205,33 @@ export class Endpoint {
   }
 
   private readonly originalDcids = new Map<Connection, string>();
+
+  /** Is address validation by Retry wanted for a new Initial now? */
+  private retryWanted(): boolean {
+    const policy = this.opts.retry ?? 'never';
+    if (policy === 'always') return true;
+    if (policy === 'never') return false;
+    let handshaking = 0;
+    for (const c of this.connections) if (c.state === 'handshake') handshaking++;
+    return handshaking >= policy.handshakes;
+  }
+
+  /** RFC 9000 §17.2.5: a stateless Retry with a fresh SCID and a token for the client's address. */
+  private sendRetry(version: QuicVersion, clientScid: Uint8Array, originalDcid: Uint8Array, path: Path, now: number): DatagramResult {
+    let scid = this.random(this.cidLength);
+    while (cidKey(scid) === cidKey(originalDcid)) scid = this.random(this.cidLength);
+    const token = this.tokens.seal('retry', now, path.address, path.port, originalDcid);
+    const body = encodeRetry({ version, dcid: clientScid, scid, token, unusedBits: this.random(1)[0]! });
+    const tag = retryIntegrityTag(version, originalDcid, body);
+    const packet = new Uint8Array(body.length + tag.length);
+    packet.set(body);
+    packet.set(tag, body.length);
+    this.counters.retries++;
+    this.outbox.push({ path, data: packet });
+    return { kind: 'responded' };
+  }
+  /** RFC 8446 §8: 0-RTT anti-replay, one register for every connection of this endpoint (single-use tickets). */
+  private readonly antiReplay = new StrikeRegister(100_000);
 
   /** RFC 9000 §10.3: tell a peer that lost its state; smaller than the trigger so resets cannot loop (§10.3.3). */
   private statelessReset(data: Uint8Array, dcid: Uint8Array, path: Path): DatagramResult {

@@ -6,7 +6,7 @@
  * duplicates, decode the frames (§12.4 permissions are checked by
  * quic-wire) and act on each one — one handler per frame type.
  */
-import { type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
 import {
   coalescedPackets,
   decodePacketNumber,
@@ -16,6 +16,7 @@ import {
   type LongHeader,
   type PacketHeader,
   type PacketSpaceType,
+  type RetryHeader,
   type ShortHeader,
 } from '@tsquic/quic-wire';
 import type { Connection, Path } from './connection.js';
@@ -33,7 +34,11 @@ export function processDatagram(c: Connection, now: number, data: Uint8Array, pa
       onVersionNegotiation(c, h.versions);
       return;
     }
-    if (h.form !== 'long' && h.form !== 'short') continue; // Retry (not yet), unknown versions
+    if (h.form === 'retry') {
+      onRetry(c, now, data.subarray(h.start, h.end), h);
+      return;
+    }
+    if (h.form !== 'long' && h.form !== 'short') continue; // unknown versions
     if (processPacket(c, now, data, h, path)) decrypted = true;
   }
   // RFC 9000 §10.3.1: a datagram nothing could be decrypted from may be a stateless reset.
@@ -51,18 +56,57 @@ function onVersionNegotiation(c: Connection, versions: number[]): void {
   c.terminate({ code: BigInt(E.VERSION_NEGOTIATION_ERROR), reason: `server supports ${versions.map((v) => `0x${v.toString(16)}`).join(', ')}`, application: false, remote: true, kind: 'version-negotiation' });
 }
 
+/**
+ * RFC 9000 §17.2.5.2: a client accepts one Retry, before any other server
+ * packet, with a valid integrity tag (RFC 9001 §5.8), a non-empty token and
+ * a new SCID; anything else is dropped.
+ */
+function onRetry(c: Connection, now: number, packet: Uint8Array, h: RetryHeader): void {
+  if (c.side !== 'client' || c.receivedFirstPacket || c.retrySourceCid || h.version !== c.version) return;
+  if (h.token.length === 0 || equal(h.scid, c.originalDcid)) return;
+  if (!verifyRetryIntegrity(h.version, c.originalDcid, packet, c.provider)) return;
+  c.onRetry(h.scid, h.token, now);
+}
+
 const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
 
 /** Returns true when the packet authenticated (even if then found a duplicate). */
+/** Client: try the server's Initial in the version it chose; keep that version only if the packet opens. */
+function followVersion(c: Connection, now: number, data: Uint8Array, h: LongHeader, path: Path): boolean {
+  const before = { version: c.version, read: c.spaces[0].read, write: c.spaces[0].write };
+  c.switchVersion(h.version as QuicVersion, now);
+  if (processPacket(c, now, data, h, path)) return true;
+  c.version = before.version;
+  c.spaces[0].read = before.read;
+  c.spaces[0].write = before.write;
+  return false;
+}
+
 function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHeader | ShortHeader, path: Path): boolean {
   let space: SpaceId;
   if (h.form === 'short') space = 2;
   else if (h.type === 'initial') space = 0;
   else if (h.type === 'handshake') space = 1;
-  else return false; // 0-RTT: not accepted yet (the client would retransmit it as 1-RTT)
+  else {
+    // 0-RTT (RFC 9001 §4.6): only a server that accepted early data has the keys; otherwise drop.
+    if (c.side !== 'server' || !c.zeroRtt || h.version !== c.version) return false;
+    const sp2 = c.spaces[2];
+    const packet = data.subarray(h.start, h.end);
+    const r = c.zeroRtt.header.unprotect(packet, h.pnOffset - h.start);
+    if (!r) return false;
+    const pn = decodePacketNumber(sp2.ack.largest, r.truncatedPn, r.pnLength * 8);
+    return finish(c, now, sp2, 2, packet, h.pnOffset - h.start, r.pnLength, pn, c.zeroRtt.packet, 'current', path, '0rtt');
+  }
   const sp = c.spaces[space];
   if (sp.discarded) return false;
-  if (h.form === 'long' && h.version !== c.version) return false;
+  let keys = sp.read;
+  if (h.form === 'long' && h.version !== c.version) {
+    // RFC 9368 §2.1: the server reads Initials still in the client's original version;
+    // the client follows a server whose first Initial is in another version it offered.
+    if (space === 0 && c.side === 'server' && h.version === c.originalVersion && c.originalInitialRead) keys = c.originalInitialRead;
+    else if (space === 0 && c.side === 'client' && !c.peerInitialScid && c.settings.versions.includes(h.version as QuicVersion)) return followVersion(c, now, data, h, path);
+    else return false;
+  }
   // Client: the first Initial from the server fixes its connection ID (§7.2); others must match.
   if (h.form === 'long' && c.side === 'client') {
     if (c.peerInitialScid && !equal(h.scid, c.peerInitialScid)) return false;
@@ -83,7 +127,6 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
     generation = k.generation;
     return finish(c, now, sp, space, packet, pnOffset, r.pnLength, pn, key, generation, path);
   }
-  const keys = sp.read;
   if (!keys) return false;
   const r = keys.header.unprotect(packet, pnOffset);
   if (!r) return false;
@@ -115,6 +158,7 @@ function finish(
   key: { open(pn: number, header: Uint8Array, sealed: Uint8Array): Uint8Array | null; integrityLimit: number },
   generation: ReadGeneration,
   path: Path,
+  packetType: PacketSpaceType = TYPE_OF[space],
 ): boolean {
   const headerEnd = pnOffset + pnLength;
   const payload = key.open(pn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
@@ -131,22 +175,27 @@ function finish(
     c.stats.packetsDropped++;
     return true;
   }
-  if (space === 2 && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
+  if (packetType === '1rtt' && c.oneRtt!.onPacketOpened(generation, pn)) c.onKeysRotated(now);
   c.receivedFirstPacket = true;
   c.stats.packetsReceived++;
-  void path;
   if (c.state === 'closing') {
     // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE (bounded: once per packet received).
     c.closeSendPending = true;
     return true;
   }
-  const frames = decodeFrames(payload, TYPE_OF[space]);
+  const frames = decodeFrames(payload, packetType);
   let ackEliciting = false;
   for (const f of frames) {
     if (f.type !== 'ack' && f.type !== 'padding' && f.type !== 'connection_close') ackEliciting = true;
-    onFrame(c, now, space, f, packet);
+    onFrame(c, now, space, f, packet, path);
     if (c.state === 'draining' || c.state === 'closed') break;
   }
+  // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
+  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && (path.address !== c.path.address || path.port !== c.path.port)) {
+    const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
+    if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
+  }
+  if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
   c.onPacketProcessed(now);
   c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
@@ -154,7 +203,7 @@ function finish(
 }
 
 /** One handler per frame type (RFC 9000 §19). */
-function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: Uint8Array): void {
+function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: Uint8Array, path: Path): void {
   switch (f.type) {
     case 'padding':
     case 'ping':
@@ -208,6 +257,7 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
     case 'new_token':
       // RFC 9000 §19.7: a server receiving NEW_TOKEN is a PROTOCOL_VIOLATION.
       if (c.side === 'server') throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_TOKEN from a client', 0x07);
+      c.emit({ type: 'new-token', token: f.token.slice() });
       return;
     case 'new_connection_id':
       c.remoteCids.add(f.sequence, f.retirePriorTo, f.connectionId.slice(), f.statelessResetToken.slice());
@@ -216,8 +266,11 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.localCids.retire(f.sequence, dcidOf(c, packet));
       return;
     case 'path_challenge':
+      c.onPathChallenge(f.data, path);
+      return;
     case 'path_response':
-      return; // path validation: with migration support
+      c.onPathResponse(f.data, now);
+      return;
     case 'connection_close':
       c.onPeerClose(now, f.errorCode, f.reason, f.application);
       return;
@@ -227,8 +280,10 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.confirmHandshake(now);
       return;
     case 'datagram':
-      // We do not advertise max_datagram_frame_size: receiving one is a PROTOCOL_VIOLATION (RFC 9221 §3).
-      throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated', 0x30);
+      // RFC 9221 §3: a DATAGRAM we did not allow, or larger than we allowed, is a PROTOCOL_VIOLATION.
+      if (1 + f.data.length > c.settings.maxDatagramFrameSize) throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated or too large', 0x30);
+      c.emit({ type: 'datagram', data: f.data.slice() });
+      return;
   }
 }
 

@@ -58,6 +58,12 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
     }
   }
   const budget: Budget = { eliciting };
+  maybeUpdateKeys(c, now);
+  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the window allows it.
+  if (eliciting && c.handshakeConfirmed && c.oneRtt && c.peerAddressValidated) {
+    const size = c.pmtu.probeSize(now);
+    if (size > c.maxDatagramSize && r.bytesInFlight + size <= r.cc.window) return buildProbe(c, now, size);
+  }
   const want = ([0, 1, 2] as SpaceId[]).filter((s) => wantsToSend(c, s, budget, now));
   if (want.length === 0) return null;
   // Padding: a client pads every datagram with an Initial; a server those with ack-eliciting Initials.
@@ -88,7 +94,13 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
 
 function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
   if (c.spaces[s].discarded) return undefined;
-  return s === 2 ? c.oneRtt : c.spaces[s].write;
+  if (s === 2) return c.oneRtt ?? (c.side === 'client' ? c.zeroRtt : undefined);
+  return c.spaces[s].write;
+}
+
+/** The client sends application data in 0-RTT packets until it has 1-RTT keys (RFC 9001 §4.6.1). */
+function zeroRttMode(c: Connection, s: SpaceId): boolean {
+  return s === 2 && !c.oneRtt && c.side === 'client' && c.zeroRtt !== undefined;
 }
 
 function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean {
@@ -100,8 +112,8 @@ function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean
   if (sp.cryptoSend.hasPending()) return true;
   if (s !== 2) return false;
   if (c.handshakeDonePending) return true;
-  if (!c.handshakeInfo && c.side === 'client') return false; // no 1-RTT data before the handshake completes (no 0-RTT yet)
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.streams.hasControl || c.streams.hasStreamData;
+  if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagramQueue.length > 0 || c.pathChallenge?.pending === true || c.pathResponses.length > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
@@ -115,8 +127,9 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   let pnOffset: number;
   let lengthInfo: ReturnType<typeof writeLongHeader> | undefined;
   const dcid = c.remoteCids.current.cid;
-  if (s < 2) {
-    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : 'handshake', version: c.version, dcid, scid: c.initialScid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
+  const early = zeroRttMode(c, s);
+  if (s < 2 || early) {
+    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '0rtt', version: c.version, dcid, scid: c.initialScid, ...(s === 0 && c.side === 'client' && c.token ? { token: c.token } : {}), pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
     pnOffset = lengthInfo.pnOffset;
   } else {
     pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: (keys as KeyPhase).keyPhaseBit === 1 });
@@ -125,8 +138,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const frames: SentFrame[] = [];
   let ackEliciting = false;
 
-  // ACK first: it is never congestion-controlled (RFC 9002 §7).
-  if (sp.ack.hasNewAck) {
+  // ACK first: it is never congestion-controlled (RFC 9002 §7). 0-RTT packets carry no ACK (RFC 9000 §12.4).
+  if (sp.ack.hasNewAck && !early) {
     const a = sp.ack.build(now, s === 2 ? c.settings.ackDelayExponent : 3);
     if (a) {
       const f: Frame = { type: 'ack', largest: a.largest, ackDelay: a.ackDelay, ranges: a.ranges };
@@ -141,7 +154,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   }
 
   if (b.eliciting || sp.probes > 0) {
-    if (s === 2 && c.handshakeDonePending && w.remaining >= 1) {
+    if (s === 2 && !early && c.handshakeDonePending && w.remaining >= 1) {
       encodeFrame(w, { type: 'handshake_done' });
       frames.push({ k: 'handshake_done' });
       c.handshakeDonePending = false;
@@ -158,7 +171,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       frames.push({ k: 'crypto', space: s, offset: e.offset, len: e.data.length });
       ackEliciting = true;
     }
-    if (s === 2 && (c.handshakeInfo || c.side === 'server')) {
+    if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
       ackEliciting = writeApplicationFrames(c, w, frames) || ackEliciting;
     }
     if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
@@ -176,18 +189,19 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   if (padding > 0) w.zeros(padding);
   const payloadEnd = w.pos;
   if (lengthInfo) patchLength(buf, lengthInfo, payloadEnd - pnOffset + TAG);
-  const end = protect(keys, s === 2, pn, buf, start, pnOffset, payloadStart, payloadEnd);
+  const end = protect(keys, s === 2 && !early, pn, buf, start, pnOffset, payloadStart, payloadEnd);
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 ? (keys as KeyPhase).writeGeneration : 0 } });
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  if (s === 2 && !early) c.packetsThisKeyPhase++;
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
     c.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
+  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
   return end;
 }
 
@@ -198,6 +212,68 @@ function protect(keys: DirectionalKeys | KeyPhase, oneRtt: boolean, pn: number, 
   const end = payloadEnd + TAG;
   (oneRtt ? (keys as KeyPhase).writeHeader : (keys as DirectionalKeys).header).protect(buf.subarray(start, end), pnOffset - start);
   return end;
+}
+
+/**
+ * RFC 9001 §6: a periodic key update once the handshake is confirmed, and in
+ * any case before the confidentiality limit of the AEAD (§6.6) is reached.
+ */
+function maybeUpdateKeys(c: Connection, now: number): void {
+  const k = c.oneRtt;
+  if (!k || !c.handshakeConfirmed || !k.canInitiate) return;
+  const interval = c.settings.keyUpdateInterval;
+  const limit = k.writeKey.confidentialityLimit * 0.75;
+  if ((interval > 0 && c.packetsThisKeyPhase >= interval) || c.packetsThisKeyPhase >= limit) c.keyUpdate(now);
+}
+
+/**
+ * RFC 9000 §8.2.2: a PATH_RESPONSE owed on a path other than the current one
+ * (the peer probing a new path) goes alone, to that path, padded to 1200
+ * bytes unless the amplification limit forbids it. Null when none is owed.
+ */
+export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
+  const i = c.pathResponses.findIndex((r) => r.path.address !== c.path.address || r.path.port !== c.path.port);
+  if (i < 0 || !c.oneRtt) return null;
+  const r = c.pathResponses.splice(i, 1)[0]!;
+  const keys = c.oneRtt;
+  const sp = c.spaces[2];
+  const buf = new Uint8Array(1200);
+  const pn = sp.nextPn;
+  const largestAcked = c.recovery.largestAcked(2);
+  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
+  const w = new Writer(buf, 0, buf.length - TAG);
+  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
+  const payloadStart = w.pos;
+  encodeFrame(w, { type: 'path_response', data: r.data });
+  w.zeros(w.remaining);
+  const end = protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
+  sp.nextPn++;
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size: end, ackEliciting: true, inFlight: true, data: { frames: [{ k: 'path' }], gen: keys.writeGeneration } });
+  c.stats.packetsSent++;
+  return { path: r.path, data: buf.subarray(0, end) };
+}
+
+/** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
+function buildProbe(c: Connection, now: number, size: number): Uint8Array {
+  const sp = c.spaces[2];
+  const keys = c.oneRtt!;
+  const buf = new Uint8Array(size);
+  const pn = sp.nextPn;
+  const largestAcked = c.recovery.largestAcked(2);
+  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
+  const w = new Writer(buf, 0, size - TAG);
+  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
+  const payloadStart = w.pos;
+  encodeFrame(w, { type: 'ping' });
+  w.zeros(w.remaining);
+  protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
+  sp.nextPn++;
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  c.pmtu.onProbeSent(size);
+  c.stats.packetsSent++;
+  c.onAckElicitingSent(now);
+  c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
+  return buf;
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
@@ -216,6 +292,35 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     frames.push({ k: 'new_connection_id', seq });
     wrote = true;
   }
+  // Path validation (RFC 9000 §8.2): our challenge, and responses owed on the current path.
+  const ch = c.pathChallenge;
+  if (ch?.pending && ch.path === c.path && w.remaining >= 9) {
+    encodeFrame(w, { type: 'path_challenge', data: ch.data });
+    frames.push({ k: 'path' });
+    ch.pending = false;
+    wrote = true;
+  }
+  for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {
+    // Responses for other paths go in their own datagram (buildPathResponse).
+    const r = c.pathResponses[i]!;
+    if (r.path.address !== c.path.address || r.path.port !== c.path.port) {
+      i++;
+      continue;
+    }
+    encodeFrame(w, { type: 'path_response', data: r.data });
+    frames.push({ k: 'path' });
+    c.pathResponses.splice(i, 1);
+    wrote = true;
+  }
+  if (c.newTokenPending && c.handshakeConfirmed) {
+    const f: Frame = { type: 'new_token', token: c.newTokenPending };
+    if (frameSize(f) <= w.remaining) {
+      encodeFrame(w, f);
+      frames.push({ k: 'new_token', token: c.newTokenPending });
+      c.newTokenPending = undefined;
+      wrote = true;
+    }
+  }
   for (const seq of c.remoteCids.toRetire) {
     if (w.remaining < 9) break;
     c.remoteCids.toRetire.delete(seq);
@@ -226,6 +331,15 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
   for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) {
     encodeFrame(w, ctl.frame);
     frames.push(ctl.rec);
+    wrote = true;
+  }
+  // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
+  while (c.datagramQueue.length > 0) {
+    const f: Frame = { type: 'datagram', data: c.datagramQueue[0]! };
+    if (frameSize(f) > w.remaining) break;
+    c.datagramQueue.shift();
+    encodeFrame(w, f);
+    frames.push({ k: 'datagram' });
     wrote = true;
   }
   while (w.remaining > 24) {

@@ -33,8 +33,18 @@ export class QuicConnection {
   readonly closed: Promise<CloseInfo>;
   readonly incomingBidirectionalStreams: ReadableStream<QuicBidirectionalStream>;
   readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>;
+  /**
+   * Unreliable datagrams (RFC 9221), WebTransport-style. Enable with the
+   * transport setting `maxDatagramFrameSize`. Incoming datagrams the reader
+   * does not keep up with are dropped (at most 64 wait), never buffered
+   * without bound; writes of datagrams the peer cannot take fail.
+   */
+  readonly datagrams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>; readonly maxDatagramSize: number };
+  private datagramIn!: ReadableStreamDefaultController<Uint8Array>;
   /** Session tickets for resumption, as they arrive (client). */
   onSessionTicket: ((t: SessionTicket) => void) | undefined;
+  /** Address validation tokens for the next connection to this server (client; pass as `token`). */
+  onNewToken: ((token: Uint8Array) => void) | undefined;
   private resolveReady!: (i: HandshakeInfo) => void;
   private rejectReady!: (e: Error) => void;
   private resolveClosed!: (i: CloseInfo) => void;
@@ -59,6 +69,20 @@ export class QuicConnection {
     this.incomingBidirectionalStreams = new ReadableStream({ start: (c) => void (this.bidiIn = c) });
     this.incomingUnidirectionalStreams = new ReadableStream({ start: (c) => void (this.uniIn = c) });
     const core_ = core;
+    const readable = new ReadableStream<Uint8Array>({ start: (c) => void (this.datagramIn = c) }, { highWaterMark: 64 });
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        if (!core_.sendDatagram(chunk)) throw new RangeError(`datagram of ${chunk.length} bytes not accepted (peer limit ${core_.maxDatagramPayload})`);
+        driver.kick();
+      },
+    });
+    this.datagrams = {
+      readable,
+      writable,
+      get maxDatagramSize() {
+        return core_.maxDatagramPayload;
+      },
+    };
     this.host = {
       read: (id, max) => core_.read(id, max, driver.now()),
       write: (id, data) => core_.write(id, data),
@@ -172,6 +196,10 @@ export class QuicConnection {
         this.onSessionTicket?.(e.ticket);
         return;
       case 'new-token':
+        this.onNewToken?.(e.token);
+        return;
+      case 'datagram':
+        if ((this.datagramIn.desiredSize ?? 0) > 0) this.datagramIn.enqueue(e.data);
         return;
       case 'closed':
         this.onClosed(e.info);
@@ -204,7 +232,7 @@ export class QuicConnection {
     }
     this.streams.clear();
     for (const w of this.openWaiters.splice(0)) w.reject(err);
-    for (const c of [this.bidiIn, this.uniIn] as ReadableStreamDefaultController<unknown>[]) {
+    for (const c of [this.bidiIn, this.uniIn, this.datagramIn] as ReadableStreamDefaultController<unknown>[]) {
       try {
         clean ? c.close() : c.error(err);
       } catch {

@@ -27,6 +27,10 @@ export interface BindOptions {
   keylog?: string | ((line: string) => void);
   /** Write one qlog file (JSON-SEQ, QUIC event schema) per connection into this directory. */
   qlogDir?: string;
+  /** Server address validation with Retry: 'always', 'never' (default) or under load (RFC 9000 §8.1). */
+  retry?: 'always' | 'never' | { handshakes: number };
+  /** Most connections at once (more Initials are dropped). */
+  maxConnections?: number;
 }
 
 export interface ListenOptions {
@@ -38,6 +42,8 @@ export interface ListenOptions {
 export interface ConnectOptions extends ClientTlsSettings {
   transport?: Partial<TransportSettings>;
   version?: QuicVersion;
+  /** A token from this server's NEW_TOKEN frame (see `onNewToken`): skips address validation. */
+  token?: Uint8Array;
 }
 
 export class QuicEndpoint {
@@ -58,21 +64,56 @@ export class QuicEndpoint {
   sendErrors = 0;
 
   private constructor(
-    private readonly socket: Socket,
+    private socket: Socket,
     private readonly opts: BindOptions,
   ) {
     const keylog = resolveKeylog(opts.keylog);
     this.core = new Endpoint({
       transport: opts.transport,
+      ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
       hooks: keylog ? { keylog } : {},
       hooksFor: (side) => this.connectionHooks(side),
     });
     this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    this.attach(socket);
+  }
+
+  private attach(socket: Socket): void {
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
     socket.on('error', () => {
       this.sendErrors++;
     });
+  }
+
+  /**
+   * Client migration (RFC 9000 §9.2): move to a new local UDP socket (a new
+   * port, or `address` for another interface); every client connection
+   * switches to a new connection ID and validates the path. Returns how many
+   * connections migrated (the others — disable_active_migration, no spare
+   * connection ID — stay, on the new socket, as after a NAT rebinding).
+   */
+  async rebind(address?: string): Promise<number> {
+    const old = this.socket;
+    const local = address ?? old.address().address;
+    const v6 = local.includes(':');
+    const next = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: this.opts.ipv6Only ?? false, recvBufferSize: this.opts.recvBufferSize ?? 4 << 20, sendBufferSize: this.opts.sendBufferSize ?? 4 << 20 });
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.bind(0, local, () => {
+        next.removeListener('error', reject);
+        resolve();
+      });
+    });
+    this.attach(next);
+    this.socket = next;
+    old.close();
+    let migrated = 0;
+    const now = performance.now();
+    for (const c of this.core.connections) if (c.side === 'client' && c.migrate(now)) migrated++;
+    this.kick();
+    return migrated;
   }
 
   /** Bind a UDP socket and return the endpoint. */
@@ -104,7 +145,7 @@ export class QuicEndpoint {
   /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
   connect(target: string | { address: string; port: number }, opts: ConnectOptions): QuicConnection {
     const t = typeof target === 'string' ? parseTarget(target) : target;
-    const core = this.core.connect(performance.now(), { address: t.address, port: t.port }, opts, { ...this.opts.transport, ...opts.transport }, opts.version);
+    const core = this.core.connect(performance.now(), { address: t.address, port: t.port }, opts, { ...this.opts.transport, ...opts.transport }, opts.version, opts.token);
     const shell = this.shellFor(core);
     this.kick();
     return shell;

@@ -117,6 +117,50 @@ describe('QuicEndpoint over loopback', () => {
     expect(QuicStreamError.isInstance(err) && err.code).toBe(99n);
   });
 
+  it('datagrams both ways (RFC 9221)', async () => {
+    const ep = await QuicEndpoint.bind({ address: '127.0.0.1', transport: { maxDatagramFrameSize: 1200 } });
+    open.push(ep);
+    ep.listen({
+      tls: serverTls(['test']),
+      onConnection: (c) => {
+        void (async () => {
+          const w = c.datagrams.writable.getWriter();
+          for await (const d of c.datagrams.readable) await w.write(Uint8Array.from([...d].reverse()));
+        })().catch(() => {});
+      },
+    });
+    const cli = await QuicEndpoint.bind({ address: '127.0.0.1', transport: { maxDatagramFrameSize: 1200 } });
+    open.push(cli);
+    const conn = cli.connect(ep.address, TLS);
+    await conn.ready;
+    expect(conn.datagrams.maxDatagramSize).toBeGreaterThan(1000);
+    await conn.datagrams.writable.getWriter().write(Uint8Array.of(1, 2, 3));
+    const { value } = await conn.datagrams.readable.getReader().read();
+    expect([...value!]).toEqual([3, 2, 1]);
+  });
+
+  it('client migration: rebind to a new local port mid-transfer, the echo completes', async () => {
+    const srv = await server('127.0.0.1', echo);
+    const cli = await client();
+    const conn = cli.connect(srv.address, TLS);
+    await conn.ready;
+    const s = await conn.createBidirectionalStream();
+    const src = pattern(4 << 20, 9);
+    const portBefore = cli.address.port;
+    const writing = (async () => {
+      const w = s.writable.getWriter();
+      for (let o = 0; o < src.length; o += 64 * 1024) {
+        await w.write(src.subarray(o, o + 64 * 1024));
+        if (o === 1 << 20) expect(await cli.rebind()).toBe(1);
+      }
+      await w.close();
+    })();
+    const got = await readAll(s.readable);
+    await writing;
+    expect(cli.address.port).not.toBe(portBefore);
+    expect(got.equals(src)).toBe(true);
+  }, 30_000);
+
   it('a refused certificate rejects ready with CRYPTO_ERROR bad_certificate', async () => {
     const srv = await server();
     const cli = await client();

@@ -32,6 +32,8 @@ export interface LinkOptions {
   jitterMs?: number;
   duplicateRate?: number;
   seed?: number;
+  /** Datagrams larger than this are dropped (the path MTU). */
+  mtu?: number;
 }
 
 interface InFlight {
@@ -70,6 +72,7 @@ export class Network {
     this.bytes[from] += data.length;
     const d = this.filter ? this.filter(from, data, index) : data;
     if (!d) return;
+    if (d.length > (this.link.mtu ?? Infinity)) return;
     if (this.rnd() < (this.link.lossRate ?? 0)) return;
     const copies = this.rnd() < (this.link.duplicateRate ?? 0) ? 2 : 1;
     for (let i = 0; i < copies; i++) {

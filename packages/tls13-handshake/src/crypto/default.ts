@@ -1,19 +1,16 @@
 /**
  * @module crypto/default
- * The HandshakeCrypto used when a config gives none: node:crypto on Node
- * (reached through `process.getBuiltinModule`, so nothing here imports
- * `node:*` and the package stays browser-safe), @noble everywhere else.
+ * The HandshakeCrypto used when a config gives none, chosen at module
+ * resolution by the package.json `imports` entry `#default-crypto`:
+ * `./dist/crypto/node.js` under the `node` condition (Node, Deno, Bun),
+ * `./dist/crypto/noble.js` everywhere else (browsers, workers). Bundlers
+ * therefore never pull node:crypto into a browser build, and nothing here
+ * imports `node:*` itself.
  */
-import { makeNodeCrypto } from './make-node.js';
-import { nobleCrypto } from './noble.js';
+import { defaultProvider } from '#default-crypto';
 import type { HandshakeCrypto } from './provider.js';
 
-let best: HandshakeCrypto | undefined;
-
+/** The runtime's best provider: `nodeCrypto` on Node, `nobleCrypto` elsewhere. */
 export function defaultCrypto(): HandshakeCrypto {
-  if (best) return best;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const c = proc?.getBuiltinModule?.('node:crypto') as Parameters<typeof makeNodeCrypto>[0] | undefined;
-  best = c ? makeNodeCrypto(c) : nobleCrypto;
-  return best;
+  return defaultProvider;
 }

@@ -9,9 +9,9 @@
  * ML-KEM-768 (not in Node 20) comes from @noble/post-quantum.
  */
 import type * as NodeCrypto from 'node:crypto';
-import { hybridClientShare, hybridRespond, type Dh } from './noble.js';
-import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type Signer } from './provider.js';
-import { SCHEMES, isAllZero, safe } from './schemes.js';
+import { hybridClientShare, hybridRespond, type Dh } from './hybrid.js';
+import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type SignatureAlgorithm, type Signer } from './provider.js';
+import { isAllZero, safe } from './schemes.js';
 
 type Crypto = typeof NodeCrypto;
 
@@ -136,23 +136,23 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
       return s ? { publicKey: kp.pk, sharedSecret: s } : null;
     },
     signer,
-    verify(scheme, spki, data, signature) {
-      const info = SCHEMES.get(scheme);
-      const key = info && publicKey(spki);
-      if (!info || !key) return false;
+    verifySignature(alg: SignatureAlgorithm, spki, data, signature) {
+      const key = publicKey(spki);
+      if (!key) return false;
       return (
         safe(() => {
-          switch (info.kind) {
+          switch (alg.kind) {
             case 'ed25519':
               return key.asymmetricKeyType === 'ed25519' && c.verify(null, data, key, signature);
             case 'ecdsa':
               if (key.asymmetricKeyType !== 'ec') return false;
-              if (info.curve && CURVE_NAME[key.asymmetricKeyDetails?.namedCurve ?? ''] !== info.curve) return false;
-              return c.verify(info.hash!, data, { key, dsaEncoding: 'der' }, signature);
+              if (alg.curve && CURVE_NAME[key.asymmetricKeyDetails?.namedCurve ?? ''] !== alg.curve) return false;
+              return c.verify(alg.hash, data, { key, dsaEncoding: 'der' }, signature);
             case 'rsa-pss':
-              return (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && c.verify(info.hash!, data, { key, ...PSS }, signature);
+              return (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+                c.verify(alg.hash, data, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, signature);
             case 'rsa-pkcs1':
-              return key.asymmetricKeyType === 'rsa' && c.verify(info.hash!, data, key, signature);
+              return key.asymmetricKeyType === 'rsa' && c.verify(alg.hash, data, key, signature);
           }
         }) ?? false
       );

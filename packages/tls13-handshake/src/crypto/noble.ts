@@ -13,20 +13,15 @@ import { p256, p384 } from '@noble/curves/nist.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { parsePkcs8, parseSpki, type Curve } from './der.js';
-import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type KeyShareClient, type KeyShareServerResult, type Signer } from './provider.js';
+import { hybridClientShare, hybridRespond, type Dh } from './hybrid.js';
+import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type SignatureAlgorithm, type Signer } from './provider.js';
 import { verifyPkcs1, verifyPss } from './rsa.js';
-import { SCHEMES, isAllZero, safe, type SchemeInfo } from './schemes.js';
+import { isAllZero, safe } from './schemes.js';
 
 const HASH = { sha256, sha384, sha512 } as const;
 const CURVE = { 'P-256': p256, 'P-384': p384 } as const;
 
-/** One ECDH group on @noble/curves: keygen, then the shared secret from the peer's share (null when invalid). */
-interface Dh {
-  keygen(): { sk: Uint8Array; pk: Uint8Array };
-  shared(sk: Uint8Array, peer: Uint8Array): Uint8Array | null;
-}
 
 function weierstrass(curve: Curve): Dh {
   const c = CURVE[curve];
@@ -60,45 +55,6 @@ const ECDH: Partial<Record<NamedGroup, Dh>> = {
   [NamedGroup.secp384r1]: weierstrass('P-384'),
 };
 
-const MLKEM_PK = 1184;
-const MLKEM_CT = 1088;
-
-/** draft-ietf-tls-ecdhe-mlkem §3: client share = ML-KEM-768 encapsulation key ‖ X25519 share. */
-export function hybridClientShare(x: Dh): KeyShareClient {
-  const kem = ml_kem768.keygen();
-  const dh = x.keygen();
-  const publicKey = new Uint8Array(MLKEM_PK + 32);
-  publicKey.set(kem.publicKey);
-  publicKey.set(dh.pk, MLKEM_PK);
-  return {
-    group: NamedGroup.x25519mlkem768,
-    publicKey,
-    complete(server) {
-      if (server.length !== MLKEM_CT + 32) return null;
-      const ss = safe(() => ml_kem768.decapsulate(server.subarray(0, MLKEM_CT), kem.secretKey));
-      const es = x.shared(dh.sk, server.subarray(MLKEM_CT));
-      return ss && es ? concat2(ss, es) : null;
-    },
-  };
-}
-
-/** Server side: ML-KEM ciphertext ‖ X25519 share; shared secret = ML-KEM secret ‖ X25519 secret. */
-export function hybridRespond(x: Dh, client: Uint8Array): KeyShareServerResult | null {
-  if (client.length !== MLKEM_PK + 32) return null;
-  const enc = safe(() => ml_kem768.encapsulate(client.subarray(0, MLKEM_PK)));
-  const dh = x.keygen();
-  const es = x.shared(dh.sk, client.subarray(MLKEM_PK));
-  if (!enc || !es) return null;
-  return { publicKey: concat2(enc.cipherText, dh.pk), sharedSecret: concat2(enc.sharedSecret, es) };
-}
-
-function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** A prepared signer for a PKCS#8 key (TypeError for keys this provider cannot use). */
 function nobleSigner(pkcs8: Uint8Array): Signer {
   const k = parsePkcs8(pkcs8);
@@ -114,25 +70,25 @@ function nobleSigner(pkcs8: Uint8Array): Signer {
   return { schemes: [scheme], sign: (_s, data) => c.sign(data, d, { prehash: true, format: 'der' }) };
 }
 
-/** Verify with the algorithm a scheme names; false on any mismatch. */
-export function nobleVerify(info: SchemeInfo, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+/** Verify with the named algorithm; false on any mismatch or malformed input. */
+export function nobleVerify(alg: SignatureAlgorithm, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
   const key = parseSpki(spki);
   if (!key) return false;
   return (
     safe(() => {
-      switch (info.kind) {
+      switch (alg.kind) {
         case 'ed25519':
           return key.kind === 'ed25519' && ed25519.verify(signature, data, key.key);
         case 'ecdsa': {
-          if (key.kind !== 'ec' || (info.curve && info.curve !== key.curve)) return false;
+          if (key.kind !== 'ec' || (alg.curve && alg.curve !== key.curve)) return false;
           // Hash explicitly: X.509 allows e.g. SHA-256 with a P-384 key. lowS: false, as OpenSSL signs high-S half the time.
-          const digest = HASH[info.hash!](data);
+          const digest = HASH[alg.hash](data);
           return CURVE[key.curve].verify(signature, digest, key.point, { prehash: false, lowS: false, format: 'der' });
         }
         case 'rsa-pss':
-          return key.kind === 'rsa' && verifyPss(HASH[info.hash!], key.n, key.e, key.modulusBytes, data, signature);
+          return key.kind === 'rsa' && verifyPss(HASH[alg.hash], key.n, key.e, key.modulusBytes, data, signature, alg.saltLength);
         case 'rsa-pkcs1':
-          return key.kind === 'rsa' && verifyPkcs1(info.hash!, HASH[info.hash!], key.n, key.e, key.modulusBytes, data, signature);
+          return key.kind === 'rsa' && verifyPkcs1(alg.hash, HASH[alg.hash], key.n, key.e, key.modulusBytes, data, signature);
       }
     }) ?? false
   );
@@ -170,10 +126,9 @@ export const nobleCrypto: HandshakeCrypto = {
     return s ? { publicKey: kp.pk, sharedSecret: s } : null;
   },
   signer: nobleSigner,
-  verify(scheme, spki, data, signature) {
-    const info = SCHEMES.get(scheme);
-    return info ? nobleVerify(info, spki, data, signature) : false;
-  },
+  verifySignature: nobleVerify,
 };
 
-export type { Dh };
+
+/** The `#default-crypto` target outside Node (package.json `imports`). */
+export const defaultProvider: HandshakeCrypto = nobleCrypto;

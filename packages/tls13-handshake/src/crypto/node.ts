@@ -1,9 +1,14 @@
 /**
  * @module crypto/node
  * `@tsquic/tls13-handshake/node`: the HandshakeCrypto on node:crypto, the
- * default (and fastest) choice on Node.
+ * default (and fastest) choice on Node — also the `#default-crypto` target
+ * under the `node` condition (package.json `imports`).
  */
 import * as c from 'node:crypto';
+import type { HandshakeCrypto } from './provider.js';
 import { makeNodeCrypto } from './make-node.js';
 
-export const nodeCrypto = makeNodeCrypto(c);
+export const nodeCrypto: HandshakeCrypto = makeNodeCrypto(c);
+
+/** The `#default-crypto` target on Node. */
+export const defaultProvider: HandshakeCrypto = nodeCrypto;

@@ -32,6 +32,20 @@ export const SignatureScheme = {
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 
 export type HashAlg = 'sha256' | 'sha384' | 'sha512';
+
+/**
+ * A signature algorithm as both TLS (RFC 8446 §4.2.3 schemes) and X.509
+ * (RFC 5280 §4.1.1.2 signatureAlgorithm: RFC 5758 ECDSA, RFC 8410 Ed25519,
+ * RFC 8017 PKCS#1 v1.5 and RSASSA-PSS) name them: the one verification
+ * primitive behind CertificateVerify and certificate signatures.
+ */
+export type SignatureAlgorithm =
+  /** DER-encoded ECDSA-Sig-Value; `curve` pins the key's curve (TLS 1.3 schemes bind it, X.509 does not). */
+  | { kind: 'ecdsa'; hash: HashAlg; curve?: 'P-256' | 'P-384' }
+  | { kind: 'ed25519' }
+  | { kind: 'rsa-pkcs1'; hash: HashAlg }
+  /** MGF1 with the same hash; TLS 1.3 uses saltLength = hash length. */
+  | { kind: 'rsa-pss'; hash: HashAlg; saltLength: number };
 export type AeadAlg = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
 /** An AEAD prepared once per key (AES key expansion / KeyObject cached). */
@@ -75,9 +89,10 @@ export interface HandshakeCrypto {
   /** Throws TypeError for a key it cannot parse or use (a configuration error, not a peer fault). */
   signer(pkcs8: Uint8Array): Signer;
   /**
-   * Verify `signature` over `data` with the SubjectPublicKeyInfo `spki` (DER).
-   * ECDSA signatures are DER-encoded as in TLS; verify with lowS: false (OpenSSL
-   * produces high-S signatures). False on any mismatch or malformed input; never throws for peer data.
+   * Verify `signature` over `data` with the SubjectPublicKeyInfo `spki` (DER)
+   * — a CertificateVerify (through `verifyScheme`) or an X.509 certificate
+   * signature. ECDSA signatures are DER-encoded and accepted high-S (OpenSSL
+   * produces them). False on any mismatch or malformed input; never throws for peer data.
    */
-  verify(scheme: SignatureScheme, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
+  verifySignature(alg: SignatureAlgorithm, spki: Uint8Array, data: Uint8Array, signature: Uint8Array): boolean;
 }

@@ -2,8 +2,8 @@
  * @module crypto/rsa
  * RSA signature *verification* in plain JavaScript (BigInt), so that the
  * browser-safe provider can check RSA certificates and CertificateVerify
- * synchronously (WebCrypto is asynchronous): RSASSA-PSS with MGF1 and a salt
- * as long as the hash (RFC 8017 §8.1.2, §9.1.2; RFC 8446 §4.2.3) and
+ * synchronously (WebCrypto is asynchronous): RSASSA-PSS with MGF1 and a given
+ * salt length (RFC 8017 §8.1.2, §9.1.2; RFC 8446 §4.2.3, RFC 4055) and
  * RSASSA-PKCS1-v1_5 (RFC 8017 §8.2.2, §9.2) for certificate signatures.
  * Only public-key operations: no secret ever touches this code.
  */
@@ -66,8 +66,8 @@ function bitLength(n: bigint): number {
   return n.toString(2).length;
 }
 
-/** RSASSA-PSS-VERIFY with sLen = hLen (RFC 8017 §8.1.2, EMSA-PSS-VERIFY §9.1.2). */
-export function verifyPss(hash: Hash, n: bigint, e: bigint, modulusBytes: number, message: Uint8Array, signature: Uint8Array): boolean {
+/** RSASSA-PSS-VERIFY with MGF1 over the same hash and a salt of `sLen` bytes (RFC 8017 §8.1.2, EMSA-PSS-VERIFY §9.1.2). */
+export function verifyPss(hash: Hash, n: bigint, e: bigint, modulusBytes: number, message: Uint8Array, signature: Uint8Array, sLen: number): boolean {
   const m = recover(n, e, modulusBytes, signature);
   if (!m) return false;
   const emBits = bitLength(n) - 1;
@@ -76,7 +76,6 @@ export function verifyPss(hash: Hash, n: bigint, e: bigint, modulusBytes: number
   if (m.length > emLen && m[0] !== 0) return false;
   const mHash = hash(message);
   const hLen = mHash.length;
-  const sLen = hLen;
   if (emLen < hLen + sLen + 2 || em[emLen - 1] !== 0xbc) return false;
   const dbLen = emLen - hLen - 1;
   const maskedDb = em.subarray(0, dbLen);

@@ -305,3 +305,15 @@ export function encodeExtensions(w: Writer, ctx: ExtContext, e: Extensions): voi
     }
   });
 }
+
+/**
+ * RFC 8446 §4.2: an extension in a response (ServerHello, HelloRetryRequest,
+ * EncryptedExtensions, CertificateEntry) that answers nothing we sent →
+ * unsupported_extension; HelloRetryRequest's cookie is the one exception.
+ */
+export function checkSolicited(e: Extensions, sent: ReadonlySet<number>, ctx: ExtContext): void {
+  for (const code of e.order ?? []) {
+    if (ctx === 'HRR' && code === ExtensionType.cookie.code) continue;
+    if (!sent.has(code)) fail(AlertDescription.unsupported_extension, `unsolicited extension ${code} in ${ctx}`);
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StrikeRegister } from '../../src/ticket.js';
-import type { ClientConfig, HandshakeEvent, ServerConfig, SessionTicket } from '../../src/index.js';
+import { createServer, type ClientConfig, type HandshakeEvent, type ServerConfig, type SessionTicket } from '../../src/index.js';
 import { ofType, runPair } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
@@ -36,13 +36,15 @@ describe('0-RTT', () => {
     expect(Buffer.from(ce.secret).equals(Buffer.from(se.secret))).toBe(true);
     expect(ofType(r.clientEvents, 'complete')[0]).toMatchObject({ resumed: true, earlyData: 'accepted' });
     expect(ofType(r.serverEvents, 'complete')[0]).toMatchObject({ resumed: true, earlyData: 'accepted' });
+    expect(ofType(r.serverEvents, 'client-hello')[0]!.earlyDataOffered).toBe(true);
   });
 
   it('QUIC: max_early_data_size 0xffffffff (RFC 9001 §4.6.1), no EndOfEarlyData', () => {
     const profile = { kind: 'quic' as const, transportParams: Uint8Array.of(1) };
-    const ticket = ticketFor(profile, 1);
+    expect(() => createServer({ profile, alpn: ['h2'], crypto, maxEarlyData: 16384 })).toThrow(RangeError);
+    const ticket = ticketFor(profile, 0xffffffff);
     expect(ticket.maxEarlyData).toBe(0xffffffff);
-    const r = resume(profile, ticket, { antiReplay: new StrikeRegister() });
+    const r = resume(profile, ticket, { antiReplay: new StrikeRegister(), maxEarlyData: 0xffffffff });
     expect(ofType(r.clientEvents, 'handshake-data').some((e) => e.level === 'early')).toBe(false);
     expect(ofType(r.clientEvents, 'complete')[0]).toMatchObject({ resumed: true, earlyData: 'accepted' });
   });
@@ -77,5 +79,6 @@ describe('0-RTT', () => {
     const r = resume({ kind: 'tls' }, ticket, { antiReplay: new StrikeRegister() });
     expect(ofType(r.clientEvents, 'keys').some((k) => k.level === 'early')).toBe(false);
     expect(ofType(r.clientEvents, 'complete')[0]!.earlyData).toBe('not-offered');
+    expect(ofType(r.serverEvents, 'client-hello')[0]!.earlyDataOffered).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, type CipherSuite, type GroupName } from '../../src/index.js';
+import fc from 'fast-check';
+import { createClient, createServer, type CipherSuite, type GroupName, type Handshake, type HandshakeEvent } from '../../src/index.js';
 import { fixture, ofType, runPair } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
@@ -86,12 +87,12 @@ describe('full 1-RTT handshake, in-process pair', () => {
     const ccfg = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
     const withCert = runPair(
       { ...ccfg, certificateChain: [fixture('core-client-cert.der')], privateKey: fixture('core-client-key.der') },
-      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true },
+      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' },
     );
     expect(withCert.server.state).toBe('complete');
     expect(hex(ofType(withCert.serverEvents, 'complete')[0]!.peerCertificates[0]!)).toBe(hex(fixture('core-client-cert.der')));
     secretsMatch(withCert);
-    const without = runPair(ccfg, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true });
+    const without = runPair(ccfg, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' });
     expect(without.server.state).toBe('complete');
     expect(ofType(without.serverEvents, 'complete')[0]!.peerCertificates).toEqual([]);
   });
@@ -127,7 +128,50 @@ describe('full 1-RTT handshake, in-process pair', () => {
   });
 });
 
+describe('any fragmentation', () => {
+  it('every flight cut into random pieces (several messages per call, messages across calls) still completes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 12 }), (sizes) => {
+        const client = createClient({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', groups: ['x25519', 'secp256r1'] });
+        const server = createServer({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['secp256r1'], certificateChain: [fixture('core-server-cert.der')], privateKey: fixture('core-server-key.der') });
+        server.start(0);
+        let k = 0;
+        const deliver = (to: Handshake, evs: HandshakeEvent[]): HandshakeEvent[] => {
+          const out: HandshakeEvent[] = [];
+          for (const e of evs) {
+            if (e.type !== 'handshake-data') continue;
+            for (let off = 0; off < e.bytes.length; ) {
+              const n = sizes[k++ % sizes.length]!;
+              out.push(...to.receive(e.level, e.bytes.subarray(off, off + n), 0));
+              off += n;
+              if (to.state === 'suspended') out.push(...to.accept({}));
+            }
+          }
+          return out;
+        };
+        let toServer = client.start(0);
+        for (let i = 0; i < 4 && toServer.length > 0; i++) toServer = deliver(client, deliver(server, toServer));
+        expect([client.state, server.state]).toEqual(['complete', 'complete']); // through a HelloRetryRequest too
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('negative: peer faults end in an alert event', () => {
+  it('a ServerHello with a cipher suite the client did not offer → illegal_parameter(47)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', cipherSuites: [0x1301] }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => {
+        if (from !== 'server' || e.level !== 'initial') return e.bytes;
+        const b = e.bytes.slice();
+        const at = 4 + 2 + 32 + 1 + b[4 + 2 + 32]!; // after legacy_session_id_echo
+        b[at] = 0x13;
+        b[at + 1] = 0x04; // TLS_AES_128_CCM_SHA256: not offered, not implemented
+        return b;
+      },
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(47);
+  });
   const flip = (b: Uint8Array, i: number) => {
     const c = b.slice();
     c[i]! ^= 1;
@@ -180,6 +224,15 @@ describe('negative: peer faults end in an alert event', () => {
     });
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(70);
   });
+  it('caller mistakes in a config are TypeErrors at creation, not alerts later', () => {
+    const ok = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
+    expect(() => createClient({ ...ok, cipherSuites: [] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, cipherSuites: [0x1304 as CipherSuite] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, groups: ['x448' as GroupName] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, alpn: [''] })).toThrow(TypeError);
+    expect(() => createClient({ ...ok, profile: { kind: 'quic', transportParams: Uint8Array.of(1) } })).toThrow(/ALPN/);
+    expect(() => createServer({ profile: { kind: 'udp' } as never, alpn: [] })).toThrow(TypeError);
+  });
   it('a client without an explicit verify mode is refused (no silent skip of chain verification)', () => {
     expect(() => createClient({ profile: { kind: 'tls' }, alpn: [], crypto })).toThrow(TypeError);
   });
@@ -188,5 +241,11 @@ describe('negative: peer faults end in an alert event', () => {
     expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true }]);
     expect(() => r.client.receive('application', new Uint8Array(1), 0)).toThrow(TypeError);
     expect(() => r.server.resume({ ok: true })).toThrow(TypeError);
+  });
+});
+
+describe('the provider under test', () => {
+  it('is the one this vitest project names (the core suite runs once per provider)', () => {
+    expect(crypto.name).toBe(process.env.TSQUIC_HANDSHAKE_PROVIDER);
   });
 });

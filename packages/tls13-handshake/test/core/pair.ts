@@ -43,8 +43,7 @@ export function runPair(
       log.push(...out);
       const ch = out.find((x) => x.type === 'client-hello');
       if (ch && ch.type === 'client-hello' && target.state === 'suspended') {
-        const alpn = ch.alpn.find((p) => scfg.alpn.includes(p)) ?? '';
-        out = [...out, ...target.accept({ certificateChain: serverChain(), privateKey: serverKey(), alpn, ...opts.choose?.(ch) })];
+        out = [...out, ...target.accept({ certificateChain: serverChain(), privateKey: serverKey(), ...opts.choose?.(ch) })];
         log.push(...out.slice(out.length - (out.length - 0)).filter((x) => !log.includes(x)));
       }
       if (out.some((x) => x.type === 'verify-peer') && target.state === 'suspended') {

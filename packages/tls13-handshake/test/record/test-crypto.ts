@@ -25,7 +25,7 @@ export const testCrypto: HandshakeCrypto = {
   keyShare: unused,
   respondKeyShare: unused,
   signer: unused,
-  verify: unused,
+  verifySignature: unused,
 };
 
 function hkdfExpandLabel(secret: Uint8Array, label: string, length: number): Uint8Array {

@@ -25,6 +25,8 @@ export interface SentPacket<T> {
   size: number;
   ackEliciting: boolean;
   inFlight: boolean;
+  /** A PMTU probe: its loss says nothing about congestion (RFC 8899 §4.5). */
+  probe?: boolean;
   data: T;
 }
 
@@ -65,7 +67,7 @@ export interface LossDetectionOptions {
 
 export class LossDetection<T> {
   readonly rtt: RttEstimator;
-  readonly cc: CongestionController;
+  cc: CongestionController;
   private readonly spaces: [Space<T>, Space<T>, Space<T>] = [new Space(), new Space(), new Space()];
   private readonly discarded = [false, false, false];
   maxAckDelay: number;
@@ -196,7 +198,7 @@ export class LossDetection<T> {
     if (lost.length === 0) return;
     this.packetsLost += lost.length;
     let newest = -Infinity;
-    for (const p of lost) if (p.inFlight && p.timeSent > newest) newest = p.timeSent;
+    for (const p of lost) if (p.inFlight && !p.probe && p.timeSent > newest) newest = p.timeSent;
     if (newest === -Infinity) return;
     if (!this.cc.inRecovery(newest)) this.congestionEvents++;
     this.cc.onCongestionEvent(now, newest);
@@ -211,7 +213,7 @@ export class LossDetection<T> {
   private inPersistentCongestion(lost: SentPacket<T>[]): boolean {
     if (this.firstRttSampleTime < 0) return false;
     const duration = (this.rtt.smoothedRtt + Math.max(4 * this.rtt.rttvar, kGranularity) + this.maxAckDelay) * kPersistentCongestionThreshold;
-    const eligible = lost.filter((p) => p.ackEliciting && p.timeSent > this.firstRttSampleTime);
+    const eligible = lost.filter((p) => p.ackEliciting && !p.probe && p.timeSent > this.firstRttSampleTime);
     if (eligible.length < 2) return false;
     let first = Infinity;
     let last = -Infinity;
@@ -294,6 +296,25 @@ export class LossDetection<T> {
 
   isDiscarded(space: SpaceId): boolean {
     return this.discarded[space]!;
+  }
+
+  /**
+   * RFC 9000 §9.4: a new path starts with fresh congestion state and RTT
+   * estimate (packets in flight stay tracked for loss detection).
+   */
+  resetForNewPath(cc: CongestionController, initialRtt: number): void {
+    this.cc = cc;
+    const rtt = new RttEstimator(initialRtt);
+    Object.assign(this.rtt, { latestRtt: rtt.latestRtt, minRtt: rtt.minRtt, smoothedRtt: rtt.smoothedRtt, rttvar: rtt.rttvar, hasSample: false });
+    this.ptoCount = 0;
+  }
+
+  /** Remove (without declaring loss) the packets of `space` matching `pred`; they leave bytes in flight. */
+  takeWhere(space: SpaceId, pred: (p: SentPacket<T>) => boolean): SentPacket<T>[] {
+    const s = this.spaces[space];
+    const out = [...s.sent.values()].filter(pred);
+    for (const p of out) this.remove(s, p);
+    return out;
   }
 
   /** Packets still tracked in `space` (for probes: the oldest unacknowledged data to resend). */

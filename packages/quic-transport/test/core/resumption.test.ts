@@ -1,0 +1,108 @@
+/** Resumption and 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) over the simulated network. */
+import type { SessionTicket } from '@tsquic/tls13-handshake';
+import { describe, expect, it } from 'vitest';
+import { Endpoint, type Connection } from '../../src/core/index.js';
+import { Collector } from '../sim/apps.js';
+import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+
+const TICKET_KEY = new Uint8Array(32).fill(9);
+const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
+
+function setup(earlyData: boolean) {
+  const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: TICKET_KEY, earlyData } } });
+  const client = new Endpoint();
+  return { server, client, net: new Network(client, server, { latencyMs: 25 }) };
+}
+
+/** A first connection that ends with a session ticket. */
+function firstTicket(env: ReturnType<typeof setup>): SessionTicket {
+  const c = env.client.connect(env.net.now, SERVER_PATH, TLS);
+  const col = new Collector(c);
+  let ticket: SessionTicket | undefined;
+  env.net.runUntil(() => {
+    col.pump(env.net.now);
+    const e = col.events.find((x) => x.type === 'session-ticket');
+    if (e?.type === 'session-ticket') ticket = e.ticket;
+    return ticket !== undefined;
+  }, 5000);
+  c.close(env.net.now);
+  env.net.runUntil(() => c.isClosed, 5000);
+  expect(ticket).toBeDefined();
+  expect(ticket!.appData).toBeDefined(); // the server's transport parameters, remembered
+  return ticket!;
+}
+
+/** The server's view: collect requests on every accepted connection (at the current virtual time). */
+function serverRequests(server: Endpoint, seen: Map<Connection, Collector>, now: number): string[] {
+  const out: string[] = [];
+  for (const s of server.connections) {
+    if (!seen.has(s)) seen.set(s, new Collector(s));
+  }
+  for (const [, col] of seen) col.pump(now);
+  for (const [, col] of seen) for (const [id] of col.data) out.push(new TextDecoder().decode(col.bytes(id)));
+  return out;
+}
+
+describe('resumption and 0-RTT', () => {
+  it('a resumed connection sends its request in 0-RTT: the server has it before the handshake completes', () => {
+    const env = setup(true);
+    const ticket = firstTicket(env);
+    const start = env.net.now;
+    const c = env.client.connect(start, SERVER_PATH, { ...TLS, sessionTicket: ticket, earlyData: true });
+    const id = c.openStream('bidi');
+    expect(id).not.toBeNull(); // limits come from the remembered transport parameters
+    c.write(id!, new TextEncoder().encode('GET /index.html'), true);
+    const seen = new Map<Connection, Collector>();
+    let at = 0;
+    env.net.runUntil(() => {
+      const reqs = serverRequests(env.server, seen, env.net.now);
+      if (reqs.includes('GET /index.html') && !at) at = env.net.now - start;
+      return at > 0 && c.handshakeInfo !== undefined;
+    }, 5000);
+    // One-way latency 25 ms: the request arrives with the first flight, after ~25 ms, not after a round trip.
+    expect(at).toBeLessThan(40);
+    expect(c.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'accepted' });
+  });
+
+  it('a replayed 0-RTT flight is not processed twice (single-use tickets)', () => {
+    const env = setup(true);
+    const ticket = firstTicket(env);
+    const captured: Uint8Array[] = [];
+    env.net.filter = (from, d) => {
+      if (from === 'client' && captured.length < 2) captured.push(d.slice());
+      return d;
+    };
+    const c = env.client.connect(env.net.now, SERVER_PATH, { ...TLS, sessionTicket: ticket, earlyData: true });
+    c.write(c.openStream('bidi')!, new TextEncoder().encode('POST /pay'), true);
+    const seen = new Map<Connection, Collector>();
+    env.net.runUntil(() => {
+      return serverRequests(env.server, seen, env.net.now).includes('POST /pay') && c.handshakeInfo !== undefined;
+    }, 5000);
+    env.net.filter = undefined;
+    // An attacker replays the client's first datagrams to the server from another address.
+    for (const d of captured) env.server.handleDatagram(env.net.now, d, { address: '10.9.9.9', port: 1234 });
+    env.net.runUntil(() => {
+      serverRequests(env.server, seen, env.net.now);
+      return false;
+    }, 500);
+    const payments = serverRequests(env.server, seen, env.net.now).filter((r) => r === 'POST /pay');
+    expect(payments).toHaveLength(1);
+  });
+
+  it('rejected 0-RTT: the data goes again in 1-RTT and arrives intact; the ticket still resumes', () => {
+    const env = setup(false); // tickets, but no early data accepted
+    const ticket = firstTicket(env);
+    const c = env.client.connect(env.net.now, SERVER_PATH, { ...TLS, sessionTicket: { ...ticket, maxEarlyData: 0xffffffff }, earlyData: true });
+    const body = new Uint8Array(20_000).fill(5);
+    const id = c.openStream('bidi')!;
+    c.write(id, body, true);
+    const seen = new Map<Connection, Collector>();
+    env.net.runUntil(() => {
+      serverRequests(env.server, seen, env.net.now);
+      return [...seen.values()].some((col) => col.finished.has(id));
+    }, 5000);
+    const col = [...seen.values()].find((x) => x.finished.has(id))!;
+    expect(col.bytes(id).equals(body)).toBe(true);
+    expect(c.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'rejected' });
+  });
+});
