@@ -81,7 +81,7 @@ export class RpcClient {
   }
 
   /** The push streams the server opened on its own (request_id 0), as they arrive; ends when the session closes. */
-  async *pushes(): AsyncIterable<PushStream> {
+  async *pushes(): AsyncGenerator<PushStream, void, undefined> {
     for (;;) {
       const next = this.unsolicited.shift();
       if (next) {

@@ -6,10 +6,13 @@ import {
   createMemorySessionPair,
   encodeFrame,
   encodePushFrame,
+  createClient,
+  defineService,
+  registerService,
   type EventSender,
   type PushChannel,
 } from '../src/index.js';
-import { TickSchema } from './gen/tsquic/rpc/test/v1/echo_pb.js';
+import { EchoRequestSchema, TickSchema } from './gen/tsquic/rpc/test/v1/echo_pb.js';
 import { fixture, sleep, unhex, until, type Fixture } from './helpers.js';
 
 let f: Fixture;
@@ -165,7 +168,6 @@ describe('subscriptions (server-streaming calls)', () => {
       return new Uint8Array(0);
     });
     // A typed stub for method 37 that expects Tick events.
-    const { createClient, defineService, EchoRequestSchema } = await import('./typed-37.js');
     const stub = createClient(defineService('t.S', { watch: { id: 37, kind: 'server_streaming', input: EchoRequestSchema, output: TickSchema } }), f.client);
     expect((await rpcError(collect(stub.watch({})))).code).toBe(StatusCode.INTERNAL);
   });
@@ -173,7 +175,6 @@ describe('subscriptions (server-streaming calls)', () => {
   test('typed server-streaming handler: openEvents(), send, close', async () => {
     f = fixture();
     let sender: EventSender<typeof TickSchema> | undefined;
-    const { defineService, registerService, createClient, EchoRequestSchema } = await import('./typed-37.js');
     const svc = defineService('t.Ticker', { ticks: { id: 40, kind: 'server_streaming', input: EchoRequestSchema, output: TickSchema } });
     registerService(f.server, svc, {
       async ticks(req, ctx) {
@@ -211,7 +212,7 @@ describe('pushes the server starts on its own', () => {
 
   test('unsolicited streams beyond the queue limit are stopped with RESOURCE_EXHAUSTED', async () => {
     f = fixture({ client: { maxQueuedPushStreams: 2 } });
-    const chans = [];
+    const chans: PushChannel[] = [];
     for (let i = 0; i < 3; i++) chans.push(await f.connection.openPush());
     await until(() => chans[2]!.signal.aborted);
     expect((chans[2]!.signal.reason as RpcError).code).toBe(StatusCode.RESOURCE_EXHAUSTED);
