@@ -8,7 +8,7 @@
  */
 
 export type { DuplexLike, RpcSession, CloseInfo } from './session.js';
-export { StreamError, SessionClosedError } from './stream-error.js';
+export { StreamError, SessionClosedError, streamErrorCode } from './stream-error.js';
 export { StatusCode, STATUS_NAMES, RpcError, isStatusCode, statusFromResetCode } from './status.js';
 export { DEFAULT_MAX_FRAME_SIZE, FrameDecoder, FrameError, encodeFrame } from './frame-codec.js';
 export {

@@ -10,7 +10,7 @@
 import { FrameError } from './frame-codec.js';
 import { FrameReader, MalformedFrameError, decodePushFrame, encodePushFrame } from './frames.js';
 import { RpcError, StatusCode, statusFromResetCode } from './status.js';
-import { StreamError } from './stream-error.js';
+import { StreamError, streamErrorCode } from './stream-error.js';
 import { varintLengthFromFirstByte } from './varint.js';
 
 /** One pushed event. */
@@ -192,8 +192,7 @@ export function errorFromRead(e: unknown): RpcError {
 /** A stream failure (peer reset, session closed) as a status. */
 export function errorFromStream(e: unknown, what: string): RpcError {
   if (RpcError.isInstance(e)) return e;
-  if (StreamError.isInstance(e)) {
-    return new RpcError(statusFromResetCode(e.code), `${what} (code ${e.code})`, {}, { cause: e });
-  }
+  const code = streamErrorCode(e);
+  if (code !== null) return new RpcError(statusFromResetCode(code), `${what} (code ${code})`, {}, { cause: e });
   return new RpcError(StatusCode.UNAVAILABLE, e instanceof Error ? e.message : 'the session ended', {}, { cause: e });
 }

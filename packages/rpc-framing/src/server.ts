@@ -99,6 +99,7 @@ export class ServerConnection<P = unknown> {
   private readonly limiter: Limiter;
   private readonly env: ServerCallEnv<P>;
   private readonly live = new Set<{ stop(e: RpcError): void }>();
+  private awaitingStream = false;
 
   constructor(
     readonly session: RpcSession,
@@ -129,7 +130,8 @@ export class ServerConnection<P = unknown> {
 
   /** Calls running on this connection now. */
   get activeCalls(): number {
-    return this.limiter.running;
+    // The accept loop holds a slot while it waits for the next stream.
+    return this.limiter.running - (this.awaitingStream ? 1 : 0);
   }
 
   /** Opens a push stream the server starts on its own (request_id 0): the client reads it from `RpcClient.pushes()`. */
@@ -156,7 +158,8 @@ export class ServerConnection<P = unknown> {
           const turn = this.limiter.enqueue()!;
           await turn.promise;
         }
-        const { value, done } = await reader.read();
+        this.awaitingStream = true;
+        const { value, done } = await reader.read().finally(() => (this.awaitingStream = false));
         if (done) {
           this.limiter.release();
           break;

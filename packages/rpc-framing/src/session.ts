@@ -12,6 +12,10 @@
  * - a peer's RESET_STREAM errors the local readable, a peer's STOP_SENDING
  *   errors the local writable, each with an error whose `.code` is the peer's
  *   code (a bigint).
+ * Stream errors are recognised by shape (`streamErrorCode()`): this package's
+ * `StreamError`, any `…StreamError` with a bigint `code` (quic-transport's
+ * `QuicStreamError`), or a WebTransportError with `source: 'stream'`. Any
+ * other failure of a stream is taken as the session's end (UNAVAILABLE).
  */
 
 /** One bidirectional stream: WebTransportBidirectionalStream's shape. */

@@ -66,3 +66,22 @@ export function codeOf(reason: unknown, fallback: bigint): bigint {
   if (typeof c === 'number' && Number.isSafeInteger(c) && c >= 0) return BigInt(c);
   return fallback;
 }
+
+/**
+ * The application error code of a stream reset (RESET_STREAM, RFC 9000
+ * §19.4) or STOP_SENDING (§19.5) a stream failed with, recognised by shape so
+ * that any transport fits without a dependency on it:
+ * - this package's `StreamError`;
+ * - an error named `…StreamError` with a bigint `code` (`@tsquic/quic-transport`'s
+ *   `QuicStreamError`);
+ * - a W3C `WebTransportError` with `source: 'stream'` (`streamErrorCode`, null → 0).
+ * Anything else (a session that closed, a local failure) gives `null`.
+ */
+export function streamErrorCode(e: unknown): bigint | null {
+  if (typeof e !== 'object' || e === null) return null;
+  if (StreamError.isInstance(e)) return e.code;
+  const x = e as { name?: unknown; code?: unknown; source?: unknown; streamErrorCode?: unknown };
+  if (x.source === 'stream') return typeof x.streamErrorCode === 'number' && Number.isSafeInteger(x.streamErrorCode) && x.streamErrorCode >= 0 ? BigInt(x.streamErrorCode) : 0n;
+  if (typeof x.code === 'bigint' && typeof x.name === 'string' && x.name.endsWith('StreamError')) return x.code;
+  return null;
+}

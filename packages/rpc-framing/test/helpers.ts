@@ -36,11 +36,11 @@ export interface Fixture {
   close(): void;
 }
 
-export function fixture(opts: { session?: MemorySessionOptions; client?: RpcClientOptions; server?: RpcServerOptions } = {}): Fixture {
-  const sessions = createMemorySessionPair(opts.session);
+/** The test server: the Echo service plus the RAW methods; `hung` collects RAW.hang contexts. */
+export function testServer<P>(options: RpcServerOptions = {}): { server: RpcServer<P>; hung: CallContext<P>[]; serverErrors: unknown[] } {
   const serverErrors: unknown[] = [];
-  const server = new RpcServer<{ name: string }>({ ...opts.server, onError: (e) => serverErrors.push(e) });
-  const hung: CallContext<{ name: string }>[] = [];
+  const server = new RpcServer<P>({ ...options, onError: (e) => serverErrors.push(e) });
+  const hung: CallContext<P>[] = [];
   registerService(server, Echo, {
     async echo(req, ctx) {
       if (req.delayMs > 0) await sleep(req.delayMs, ctx.signal);
@@ -62,6 +62,12 @@ export function fixture(opts: { session?: MemorySessionOptions; client?: RpcClie
   server.handle(RAW.fail, () => {
     throw new Error('secret internal detail');
   });
+  return { server, hung, serverErrors };
+}
+
+export function fixture(opts: { session?: MemorySessionOptions; client?: RpcClientOptions; server?: RpcServerOptions } = {}): Fixture {
+  const sessions = createMemorySessionPair(opts.session);
+  const { server, hung, serverErrors } = testServer<{ name: string }>(opts.server);
   const connection = server.serve(sessions[1], { name: 'peer-1' });
   const client = new RpcClient(sessions[0], opts.client);
   return {
