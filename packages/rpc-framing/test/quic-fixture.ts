@@ -46,7 +46,7 @@ export async function quicFixture(opts: { client?: RpcClientOptions; server?: Rp
     transport: streams,
     onConnection: (c) => {
       c.ready.then(
-        (info) => gotConnection(t.server.serve(quicSession(c), { alpn: info.alpn })),
+        (info) => gotConnection(t.server.serve(quicSession(c), { alpn: info.alpn ?? '' })),
         () => undefined,
       );
     },
