@@ -41,13 +41,20 @@ export async function connect(config: ClientConfig, options: { handshakeTimeoutM
   }
   let refusal: string | undefined;
   const verifyPeer = (chain: Uint8Array[]): boolean => {
+    const options = { trustAnchors: anchors, nowMs: Date.now(), purpose: 'serverAuth', crypto: defaultCrypto() } as const;
     try {
-      verifyChain(chain, { trustAnchors: anchors, nowMs: Date.now(), serverName: config.serverName, purpose: 'serverAuth', crypto: defaultCrypto() });
-      return true;
+      verifyChain(chain, options);
     } catch (e) {
-      refusal = e instanceof Error ? e.message : String(e);
+      refusal = `its certificate is not trusted by --ca-cert ${config.caCert} (${e instanceof Error ? e.message : String(e)})`;
       return false;
     }
+    try {
+      verifyChain(chain, { ...options, serverName: config.serverName });
+    } catch {
+      refusal = `its certificate is not valid for the name '${config.serverName}' (--server-name)`;
+      return false;
+    }
+    return true;
   };
   const endpoint = await QuicEndpoint.bind({ address: server.address.includes(':') ? '::' : '0.0.0.0', port: 0 });
   const conn = endpoint.connect(server, {
@@ -61,7 +68,7 @@ export async function connect(config: ClientConfig, options: { handshakeTimeoutM
   } catch (e) {
     await endpoint.close({ timeoutMs: 100 });
     if (refusal !== undefined) {
-      throw new QpcError(`refused the server ${config.server}: its certificate is not trusted for '${config.serverName}' with --ca-cert ${config.caCert}: ${refusal}`);
+      throw new QpcError(`refused the server ${config.server}: ${refusal}`);
     }
     const detail = QuicConnectionError.isInstance(e) ? e.message : e instanceof Error ? e.message : String(e);
     throw new QpcError(`could not connect to ${config.server}: ${detail}`);
