@@ -21,11 +21,13 @@ const HELP = `commands:
 anything else is sent to the current room`;
 
 export async function interactive(c: ChatConnection, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
-  const rl = createInterface({ input, output, terminal: (output as { isTTY?: boolean }).isTTY === true });
+  const terminal = (output as { isTTY?: boolean }).isTTY === true;
+  const rl = createInterface({ input, output, terminal });
   let current: string | undefined;
   const watches = new Map<string, { cancel(): void }>();
   const say = (line: string): void => {
-    output.write(`\r${line}\n`);
+    // On a terminal, print over the prompt line (clear it first), then redraw the prompt and the typed input.
+    output.write(terminal ? `\r\x1b[K${line}\n` : `${line}\n`);
     rl.prompt(true);
   };
   rl.setPrompt('qpc> ');
