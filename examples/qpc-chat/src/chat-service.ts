@@ -9,7 +9,7 @@
 import { create } from '@bufbuild/protobuf';
 import { RpcError, StatusCode, registerService, type EventSender, type RpcServer } from '@tsquic/rpc-framing';
 import { ChatMessageSchema, type ChatMessage } from './gen/qpc/chat/v1/chat_pb.js';
-import { Chat, HISTORY_DEFAULT, HISTORY_MAX, MAX_TEXT, NAME } from './protocol.js';
+import { Chat, HISTORY_BYTES, HISTORY_DEFAULT, HISTORY_MAX, MAX_TEXT, NAME } from './protocol.js';
 import type { MessageStore, StoredMessage } from './store.js';
 
 /** Messages a watcher may have in flight before it is dropped. */
@@ -70,7 +70,7 @@ export class ChatService {
       history: (req) => {
         const room = roomName(req.room);
         const limit = req.limit === 0 ? HISTORY_DEFAULT : Math.min(req.limit, HISTORY_MAX);
-        return { messages: this.store.history(room, limit, Number(req.afterId)).map(toProto) };
+        return { messages: withinBudget(this.store.history(room, limit, Number(req.afterId))).map(toProto) };
       },
       members: (req) => ({ members: this.memberNames(roomName(req.room)) }),
       watch: async (req, ctx) => {
@@ -136,6 +136,23 @@ export class ChatService {
   private memberNames(room: string): string[] {
     return [...(this.members.get(room) ?? [])].map((s) => s.nick!).sort();
   }
+}
+
+/**
+ * The newest messages of `list` whose encoding fits in HISTORY_BYTES, so a
+ * history response stays below the frame limit whatever the messages' sizes.
+ */
+function withinBudget(list: StoredMessage[]): StoredMessage[] {
+  let bytes = 0;
+  let start = list.length;
+  while (start > 0) {
+    const m = list[start - 1]!;
+    // UTF-8 is at most 3 bytes per UTF-16 code unit; 32 bytes cover the tags, lengths, id and time.
+    bytes += 3 * (m.text.length + m.nick.length + m.room.length) + 32;
+    if (bytes > HISTORY_BYTES) break;
+    start--;
+  }
+  return list.slice(start);
 }
 
 function roomName(room: string): string {

@@ -11,7 +11,7 @@ import { QuicEndpoint, QuicConnectionError, type QuicConnection } from '@tsquic/
 import { RpcClient, createClient, type TypedClient } from '@tsquic/rpc-framing';
 import { TrustStore, defaultCrypto, verifyChain } from '@tsquic/tls13-handshake';
 import { parseHostPort, type ClientConfig } from './config.js';
-import { ALPN, Chat } from './protocol.js';
+import { ALPN, FRAME_LIMIT, Chat } from './protocol.js';
 
 /** A failure the CLI prints as one line and exits 1 on. */
 export class QpcError extends Error {
@@ -73,7 +73,7 @@ export async function connect(config: ClientConfig, options: { handshakeTimeoutM
     const detail = QuicConnectionError.isInstance(e) ? e.message : e instanceof Error ? e.message : String(e);
     throw new QpcError(`could not connect to ${config.server}: ${detail}`);
   }
-  const rpc = new RpcClient(conn, { maxFrameSize: 64 * 1024 });
+  const rpc = new RpcClient(conn, { maxFrameSize: FRAME_LIMIT });
   return {
     chat: createClient(Chat, rpc),
     rpc,

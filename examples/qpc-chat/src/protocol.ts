@@ -29,3 +29,9 @@ export const MAX_TEXT = 4000;
 /** History requests: the default and the largest `limit`. */
 export const HISTORY_DEFAULT = 50;
 export const HISTORY_MAX = 1000;
+
+/** A history response holds at most this many bytes of messages (the newest ones), below FRAME_LIMIT. */
+export const HISTORY_BYTES = 2 * 1024 * 1024;
+
+/** rpc-framing's frame limit on both sides (its default, 4 MiB). */
+export const FRAME_LIMIT = 4 * 1024 * 1024;

@@ -9,7 +9,7 @@ import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
 import { RpcServer } from '@tsquic/rpc-framing';
 import { ChatService, ChatSession, type ChatHooks } from './chat-service.js';
 import { formatHostPort, parseHostPort, type ServerConfig } from './config.js';
-import { ALPN } from './protocol.js';
+import { ALPN, FRAME_LIMIT } from './protocol.js';
 import { MessageStore } from './store.js';
 
 /** The SANs of a generated certificate. */
@@ -39,7 +39,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   log(`${store.messageCount} messages in ${store.roomNames.length} rooms in ${store.path}`);
 
   const chat = new ChatService(store, hooks);
-  const rpc = new RpcServer<ChatSession>({ maxFrameSize: 64 * 1024, maxConcurrentCalls: 64 });
+  const rpc = new RpcServer<ChatSession>({ maxFrameSize: FRAME_LIMIT, maxConcurrentCalls: 64 });
   chat.register(rpc);
   const endpoint = await QuicEndpoint.bind({ address: listen.address, port: listen.port });
   const connections = new Set<QuicConnection>();

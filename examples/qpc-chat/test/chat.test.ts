@@ -176,4 +176,20 @@ describe('qpc chat over loopback QUIC', () => {
     expect((await c.chat.history({ room: 'r' })).messages.map((m) => m.text)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
     expect((await c.chat.history({ room: 'empty' })).messages).toEqual([]);
   });
+
+  test('a history of large messages is cut to the newest ones that fit in a frame, never an error', async () => {
+    const env = await setUp();
+    const c = await env.client();
+    await c.chat.register({ nick: 'ann' });
+    await c.chat.join({ room: 'big' });
+    const text = (i: number): string => `${i}:${'é'.repeat(3990)}`;
+    await Promise.all(Array.from({ length: 250 }, (_, i) => c.chat.send({ room: 'big', text: text(i) })));
+    const res = await c.chat.history({ room: 'big', limit: 1000 });
+    expect(res.messages.length).toBeGreaterThan(100);
+    expect(res.messages.length).toBeLessThan(250);
+    // The newest ones, oldest first, contiguous ids.
+    const ids = res.messages.map((m) => Number(m.id));
+    expect(ids.at(-1)).toBe(250);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, k) => 251 - ids.length + k));
+  });
 });
