@@ -15,6 +15,9 @@ import type { RpcSession } from './session.js';
 import { StatusCode } from './status.js';
 import { Subscription } from './subscription.js';
 
+/** Incoming push streams whose header frame has not arrived yet, at most. */
+export const MAX_PENDING_PUSH_HEADERS = 64;
+
 export interface RpcClientOptions {
   /** Largest frame body sent or accepted, in bytes. Default 4 MiB. */
   readonly maxFrameSize?: number;
@@ -37,6 +40,8 @@ export class RpcClient {
   private unsolicitedWake: (() => void) | null = null;
   private acceptDone = false;
   private nextRequestId = 1n;
+  private pendingHeaders = 0;
+  private headerSlot: (() => void) | null = null;
   private readonly maxQueuedPushStreams: number;
 
   constructor(
@@ -108,9 +113,18 @@ export class RpcClient {
     const reader = this.session.incomingUnidirectionalStreams.getReader();
     try {
       for (;;) {
+        // Back-pressure: while MAX_PENDING_PUSH_HEADERS streams wait for their header, accept no
+        // more, so the transport's stream limit holds the server back.
+        if (this.pendingHeaders >= MAX_PENDING_PUSH_HEADERS) await new Promise<void>((r) => (this.headerSlot = r));
         const { value, done } = await reader.read();
         if (done) break;
-        void this.route(value);
+        this.pendingHeaders++;
+        void this.route(value).finally(() => {
+          this.pendingHeaders--;
+          const wake = this.headerSlot;
+          this.headerSlot = null;
+          wake?.();
+        });
       }
     } catch {
       // The session failed: nothing more will arrive.

@@ -61,17 +61,17 @@ export class FrameDecoder {
 
   /**
    * The next whole frame body, or `null` when more bytes are needed. Throws
-   * `FrameError('too-large')` as soon as a prefix declares more than
-   * `maxFrameSize` bytes. A body inside one chunk is a view, not a copy.
+   * `FrameError('too-large')` as soon as a prefix declares more than `limit`
+   * bytes (default `maxFrameSize`). A body inside one chunk is a view, not a copy.
    */
-  next(): Uint8Array | null {
+  next(limit: number = this.maxFrameSize): Uint8Array | null {
     if (this.total === 0) return null;
     const head = this.chunks[0]!;
     const n = varintLengthFromFirstByte(head[0]!);
     if (this.total < n) return null;
     const length = n <= head.byteLength ? readVarint(head, 0, n) : readVarint(this.peek(n), 0, n);
-    if (length > this.maxFrameSize) {
-      throw new FrameError('too-large', `frame of ${length} bytes exceeds the limit of ${this.maxFrameSize}`);
+    if (length > limit) {
+      throw new FrameError('too-large', `frame of ${length} bytes exceeds the limit of ${limit}`);
     }
     if (this.total < n + length) return null;
     if (n + length <= head.byteLength) {

@@ -69,13 +69,14 @@ export class FrameReader {
   }
 
   /**
-   * The next frame body; `null` when the stream ended between frames. Throws
+   * The next frame body (at most `limit` bytes, default the reader's
+   * maximum); `null` when the stream ended between frames. Throws
    * `FrameError` (too large, or the stream ended inside a frame) and whatever
    * error the stream failed with (a peer reset: a `StreamError`).
    */
-  async read(): Promise<Uint8Array | null> {
+  async read(limit?: number): Promise<Uint8Array | null> {
     for (;;) {
-      const body = this.decoder.next();
+      const body = this.decoder.next(limit);
       if (body !== null) return body;
       const { value, done } = await this.reader.read();
       if (done) {

@@ -13,6 +13,9 @@ import { RpcError, StatusCode, statusFromResetCode } from './status.js';
 import { StreamError, streamErrorCode } from './stream-error.js';
 import { varintLengthFromFirstByte } from './varint.js';
 
+/** The largest header PushFrame accepted (it holds one uint64: 11 bytes; room for unknown fields). */
+export const MAX_HEADER_SIZE = 64;
+
 /** One pushed event. */
 export interface PushEvent {
   /** Never empty; by convention the protobuf type name of `payload`. */
@@ -115,7 +118,8 @@ export class PushStream implements AsyncIterable<PushEvent> {
     const frames = new FrameReader(readable.getReader(), maxFrameSize);
     let header;
     try {
-      const body = await frames.read();
+      // A header carries a request_id only: a larger one is refused before it is buffered.
+      const body = await frames.read(Math.min(maxFrameSize, MAX_HEADER_SIZE));
       if (body === null) throw new MalformedFrameError('push stream ended before its header frame');
       header = decodePushFrame(body);
     } catch (e) {

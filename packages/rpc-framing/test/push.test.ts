@@ -11,6 +11,7 @@ import {
   registerService,
   type EventSender,
   type PushChannel,
+  type RpcSession,
 } from '../src/index.js';
 import { EchoRequestSchema, TickSchema } from './gen/tsquic/rpc/test/v1/echo_pb.js';
 import { fixture, sleep, unhex, until, type Fixture } from './helpers.js';
@@ -255,6 +256,47 @@ describe('bad push streams from a misbehaving server', () => {
       }
     })();
     expect((await client.call(1, new Uint8Array(0))).payload.length).toBe(0);
+    c.close();
+  });
+
+  test('a header larger than 64 bytes is refused from its length prefix (RESOURCE_EXHAUSTED)', async () => {
+    const [c, s] = createMemorySessionPair();
+    new RpcClient(c); // default 4 MiB frame limit: the header limit still applies
+    const w = (await s.createUnidirectionalStream()).getWriter();
+    await w.write(unhex('4041')); // a 65-byte frame announced
+    await expect(w.closed).rejects.toMatchObject({ code: 8n });
+    c.close();
+  });
+
+  test('streams waiting for their header: at most 64 are taken from the transport, the rest wait there', async () => {
+    const [c, s] = createMemorySessionPair({ maxUnidirectionalStreams: 200 });
+    let taken = 0;
+    const counting: RpcSession = {
+      createBidirectionalStream: () => c.createBidirectionalStream(),
+      createUnidirectionalStream: () => c.createUnidirectionalStream(),
+      incomingBidirectionalStreams: c.incomingBidirectionalStreams,
+      incomingUnidirectionalStreams: c.incomingUnidirectionalStreams.pipeThrough(
+        new TransformStream<ReadableStream<Uint8Array>, ReadableStream<Uint8Array>>({ transform: (x, ctl) => (taken++, ctl.enqueue(x)) }, { highWaterMark: 1 }, { highWaterMark: 0 }),
+      ),
+    };
+    const client = new RpcClient(counting, { maxQueuedPushStreams: 200 });
+    const writers: WritableStreamDefaultWriter<Uint8Array>[] = [];
+    for (let i = 0; i < 100; i++) {
+      const w = (await s.createUnidirectionalStream()).getWriter();
+      await w.write(unhex('02')); // a prefix, and the header never completes
+      writers.push(w);
+    }
+    await sleep(20);
+    expect(taken).toBeGreaterThanOrEqual(64);
+    expect(taken).toBeLessThanOrEqual(66);
+    // Headers arrive: every stream is taken and routed.
+    for (const w of writers) await w.write(unhex('1800'));
+    await until(() => taken === 100);
+    let n = 0;
+    for await (const st of client.pushes()) {
+      expect(st.requestId).toBe(0n);
+      if (++n === 100) break;
+    }
     c.close();
   });
 
