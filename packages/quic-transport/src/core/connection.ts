@@ -678,14 +678,7 @@ export class Connection {
     } catch {
       return; // an unusable memory: no 0-RTT data can be sent, the handshake still resumes
     }
-    this.streams.setPeerLimits({
-      initialMaxData: tp.initialMaxData ?? 0,
-      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
-      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
-      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
-      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
-      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
-    });
+    this.streams.setPeerLimits(streamLimitsOf(tp));
   }
 
   private applyPeerParameters(bytes: Uint8Array, now: number): void {
@@ -723,14 +716,7 @@ export class Connection {
       }
     }
     this.peerParams = tp;
-    this.streams.setPeerLimits({
-      initialMaxData: tp.initialMaxData ?? 0,
-      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
-      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
-      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
-      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
-      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
-    });
+    this.streams.setPeerLimits(streamLimitsOf(tp));
     this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
     this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
     // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
@@ -1143,6 +1129,18 @@ function clientVerification(t: ClientTlsSettings): { verify: 'chain'; trustAncho
   if (t.trustAnchors) return { verify: 'chain', trustAnchors: t.trustAnchors };
   if (t.verifier) return { verify: t.verifier };
   return { verify: t.verifyPeer === 'none' ? 'none' : 'event' };
+}
+
+/** The stream and flow-control limits a peer's transport parameters give us (absent: 0, RFC 9000 §18.2). */
+function streamLimitsOf(tp: TransportParameters) {
+  return {
+    initialMaxData: tp.initialMaxData ?? 0,
+    initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
+    initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
+    initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
+    initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
+    initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
+  };
 }
 
 function unique<T>(xs: T[]): T[] {
