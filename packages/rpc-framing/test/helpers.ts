@@ -5,6 +5,7 @@
 import { EchoService } from './gen/tsquic/rpc/test/v1/echo_pb.js';
 import {
   RpcClient,
+  RpcError,
   RpcServer,
   createClient,
   createMemorySessionPair,
@@ -120,3 +121,14 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+/** The RpcError a promise rejects with (any other outcome fails the test). */
+export async function rpcError(p: Promise<unknown>): Promise<RpcError> {
+  try {
+    await p;
+  } catch (e) {
+    if (RpcError.isInstance(e)) return e;
+    throw e;
+  }
+  throw new Error('expected an RpcError');
+}

@@ -14,7 +14,7 @@ import {
   type RpcSession,
 } from '../src/index.js';
 import { EchoRequestSchema, TickSchema } from './gen/tsquic/rpc/test/v1/echo_pb.js';
-import { fixture, sleep, unhex, until, type Fixture } from './helpers.js';
+import { fixture, rpcError, sleep, unhex, until, type Fixture } from './helpers.js';
 
 let f: Fixture;
 afterEach(() => f?.close());
@@ -23,16 +23,6 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
-}
-
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (RpcError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an RpcError');
 }
 
 /** Registers a raw server-streaming method whose channel the test drives. */

@@ -13,7 +13,7 @@ import {
   encodeRequestFrame,
   type PushEvent,
 } from '../src/index.js';
-import { RAW, sleep, unhex, until } from './helpers.js';
+import { RAW, rpcError, sleep, unhex, until } from './helpers.js';
 import { quicFixture, type QuicFixture } from './quic-fixture.js';
 
 let f: QuicFixture | undefined;
@@ -21,16 +21,6 @@ afterEach(async () => {
   await f?.close();
   f = undefined;
 });
-
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (RpcError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an RpcError');
-}
 
 /** Writes `bytes` on a fresh QUIC stream and reads the ResponseFrame back. */
 async function rawCall(fx: QuicFixture, bytes: Uint8Array, fin = true) {

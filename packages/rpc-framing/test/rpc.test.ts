@@ -13,24 +13,13 @@ import {
   FrameDecoder,
   type DuplexLike,
 } from '../src/index.js';
-import { RAW, fixture, sleep, unhex, until, type Fixture } from './helpers.js';
+import { RAW, fixture, rpcError, sleep, unhex, until, type Fixture } from './helpers.js';
 
 let f: Fixture;
 afterEach(() => f?.close());
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** The RpcError a promise rejects with. */
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    if (RpcError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected an RpcError');
-}
 
 /** Opens a raw call stream from the client session and returns its writer and a response reader. */
 async function rawStream(fx: Fixture): Promise<{ s: DuplexLike; w: WritableStreamDefaultWriter<Uint8Array>; response(): Promise<ReturnType<typeof decodeResponseFrame>> }> {
