@@ -26,7 +26,9 @@ import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { EcnValidator, type EcnCodepoint } from './ecn.js';
-import { encodePreferredAddress, preferredPathFor } from './preferred-address.js';
+import { encodePreferredAddress } from './preferred-address.js';
+import { migrateClient, onPathTimeout, pathDeadline, usePreferredAddress } from './path.js';
+import { applyPeerParameters, applyRememberedParameters, rememberable } from './transport-parameters.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
 import { buildDatagram, buildPathResponse } from './sender.js';
@@ -280,7 +282,7 @@ export class Connection {
         ...clientVerification(t),
       });
       // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
-      if (t.earlyData && t.sessionTicket?.appData) this.applyRememberedParameters(t.sessionTicket.appData);
+      if (t.earlyData && t.sessionTicket?.appData) applyRememberedParameters(this, t.sessionTicket.appData);
       this.verifyPeer = typeof t.verifyPeer === 'function' ? t.verifyPeer : undefined;
       this.serverName = t.serverName;
     } else {
@@ -304,7 +306,7 @@ export class Connection {
   /** The DCID our Initial keys come from (RFC 9001 §5.2). */
   private initialKeyDcid: Uint8Array;
   private localParams: TransportParameters;
-  /** @internal ECN marking and validation on the current path (RFC 9000 §13.4.2). */
+  /** @internal ECN marking and validation on the current path (RFC 9000 §13.4.2; reset by path.ts on a new path). */
   ecn: EcnValidator;
   /** @internal The ECN codepoint of the datagram being processed, and whether the one being built is marked. */
   datagramEcn: EcnCodepoint | undefined;
@@ -314,7 +316,7 @@ export class Connection {
 
   /** Server: the CID offered with preferred_address. Client: the server's preferred address, until used. */
   private preferredCid: { cid: Uint8Array; resetToken: Uint8Array } | undefined;
-  private peerPreferred: Path | undefined;
+  /** @internal */ peerPreferred: Path | undefined;
 
   /** The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages). */
   private tlsTime(now: number): number {
@@ -424,17 +426,7 @@ export class Connection {
         this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
         return;
       }
-      // RFC 9000 §8.2.4: resend the PATH_CHALLENGE each PTO; give up after the validation timeout (§9.3.2: back to the old path).
-      const ch = this.pathChallenge;
-      if (ch && now >= ch.startedAt + this.pathValidationTimeout()) {
-        this.pathChallenge = undefined;
-        this.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
-        if (this.previousPath) {
-          this.path = this.previousPath;
-          this.previousPath = undefined;
-          this.peerAddressValidated = true;
-        }
-      } else if (ch && !ch.pending && now >= ch.sentAt + this.recovery.ptoDuration()) ch.pending = true;
+      onPathTimeout(this, now);
       if (now >= this.previousKeyDiscardAt) {
         this.oneRtt?.discardPreviousReadKey();
         this.previousKeyDiscardAt = Infinity;
@@ -615,7 +607,7 @@ export class Connection {
           break;
         }
         case 'peer-transport-params':
-          this.applyPeerParameters(e.bytes, now);
+          applyPeerParameters(this, e.bytes, now);
           break;
         case 'verify-peer': {
           const ok = this.verifyPeer ? safeVerify(this.verifyPeer, e.chain, this.serverName) : true;
@@ -668,63 +660,6 @@ export class Connection {
     const rejected = this.recovery.takeWhere(2, (p) => p.data.zeroRtt === true);
     for (const p of rejected) for (const f of p.data.frames) this.onFrameLost(f);
     this.qlog(now, 'transport:zero_rtt_rejected', { packets: rejected.length });
-  }
-
-  /** Remembered server transport parameters (from a ticket) set the limits for 0-RTT. */
-  private applyRememberedParameters(appData: Uint8Array): void {
-    let tp: TransportParameters;
-    try {
-      tp = decodeTransportParameters(appData, 'server');
-    } catch {
-      return; // an unusable memory: no 0-RTT data can be sent, the handshake still resumes
-    }
-    this.streams.setPeerLimits(streamLimitsOf(tp));
-  }
-
-  private applyPeerParameters(bytes: Uint8Array, now: number): void {
-    let tp: TransportParameters;
-    try {
-      tp = decodeTransportParameters(bytes, this.side === 'client' ? 'server' : 'client');
-    } catch (e) {
-      if (QuicWireError.isInstance(e)) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, e.message);
-      throw e;
-    }
-    // RFC 9000 §7.3: authenticate the connection IDs of the handshake.
-    const peerScid = this.remoteCids.current.cid;
-    if (!tp.initialSourceConnectionId || !equal(tp.initialSourceConnectionId, this.peerInitialScid ?? peerScid)) {
-      throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'initial_source_connection_id does not match the peer SCID');
-    }
-    if (this.side === 'client') {
-      if (!tp.originalDestinationConnectionId || !equal(tp.originalDestinationConnectionId, this.originalDcid)) {
-        throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'original_destination_connection_id does not match');
-      }
-      // §7.3: retry_source_connection_id is present exactly when we followed a Retry, and matches its SCID.
-      if (this.retrySourceCid ? !tp.retrySourceConnectionId || !equal(tp.retrySourceConnectionId, this.retrySourceCid) : tp.retrySourceConnectionId) {
-        throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
-      }
-      if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
-      // RFC 9000 §9.6: the preferred address comes with connection ID sequence 1; we move there once confirmed.
-      const pa = tp.preferredAddress;
-      if (pa) {
-        this.remoteCids.add(1, 0, pa.connectionId, pa.statelessResetToken);
-        this.peerPreferred = preferredPathFor(pa, this.path);
-      }
-      // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.
-      const vi = tp.versionInformation;
-      if (vi ? vi.chosenVersion !== this.version : this.version !== this.originalVersion) {
-        throw new TransportError(E.VERSION_NEGOTIATION_ERROR, `server version_information does not confirm version 0x${this.version.toString(16)}`);
-      }
-    }
-    this.peerParams = tp;
-    this.streams.setPeerLimits(streamLimitsOf(tp));
-    this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
-    this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
-    // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
-    if (tp.maxUdpPayloadSize !== undefined) {
-      if (tp.maxUdpPayloadSize < this.maxDatagramSize) this.setDatagramSize(Math.max(1200, tp.maxUdpPayloadSize));
-      this.pmtu.limit(tp.maxUdpPayloadSize);
-    }
-    this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
   }
 
   /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */
@@ -795,24 +730,7 @@ export class Connection {
     this.recovery.peerCompletedAddressValidation = true;
     this.discardSpace(1, now);
     this.events.push({ type: 'handshake-confirmed' });
-    this.usePreferredAddress(now);
-  }
-
-  /**
-   * Client, RFC 9000 §9.6.1: move to the server's preferred address with its
-   * connection ID and validate the path; if validation fails we fall back to
-   * the original address (§9.6.2 allows either order; we switch, then probe).
-   */
-  private usePreferredAddress(now: number): void {
-    const to = this.peerPreferred;
-    this.peerPreferred = undefined;
-    if (this.side !== 'client' || !to || !this.settings.usePreferredAddress) return;
-    if (!this.remoteCids.rotate(1)) return;
-    this.previousPath = this.path;
-    this.path = to;
-    this.resetPathState();
-    this.startPathValidation(to, now);
-    this.qlog(now, 'connectivity:path_updated', { peer_address: `${to.address}:${to.port}`, preferred_address: true });
+    usePreferredAddress(this, now);
   }
 
   /** @internal Discard a packet number space and its keys (RFC 9001 §4.9). */
@@ -908,64 +826,7 @@ export class Connection {
    * or there is no spare connection ID) or the handshake is not confirmed.
    */
   migrate(now: number): boolean {
-    if (this.side !== 'client' || !this.handshakeConfirmed || this.peerParams?.disableActiveMigration) return false;
-    if (!this.remoteCids.rotate()) return false;
-    this.startPathValidation(this.path, now);
-    // RFC 9000 §9.4: the new path's congestion state starts afresh.
-    this.resetPathState();
-    return true;
-  }
-
-  /** @internal RFC 9000 §9.3: the peer's address changed (a non-probing packet with the highest packet number). */
-  onPeerMigrated(path: Path, now: number): void {
-    const onlyPort = path.address === this.path.address;
-    this.previousPath = this.path;
-    this.path = path;
-    // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
-    this.remoteCids.rotate();
-    // §9.3: until the path is validated, the 3x amplification limit applies to it again.
-    this.peerAddressValidated = false;
-    this.bytesReceivedUnvalidated = 0;
-    this.bytesSentUnvalidated = 0;
-    // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
-    if (!onlyPort) this.resetPathState();
-    this.startPathValidation(path, now);
-    this.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort });
-  }
-
-  private resetPathState(): void {
-    const s = this.settings;
-    // RFC 9000 §13.4.2: ECN is validated per path.
-    this.ecn = new EcnValidator(s.ecn);
-    this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
-  }
-
-  /**
-   * RFC 9000 §8.2.4: three times the larger of the current PTO and the PTO a
-   * new path starts with (kInitialRtt: srtt = initial, rttvar = initial / 2).
-   */
-  private pathValidationTimeout(): number {
-    return 3 * Math.max(this.recovery.ptoDuration(), 3 * this.settings.initialRttMs);
-  }
-
-  private startPathValidation(path: Path, now: number): void {
-    this.pathChallenge = { data: this.random(8), path, startedAt: now, sentAt: now, pending: true };
-  }
-
-  /** @internal A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
-  onPathResponse(data: Uint8Array, now: number): void {
-    const ch = this.pathChallenge;
-    if (!ch || !equal(ch.data, data)) return;
-    this.pathChallenge = undefined;
-    this.previousPath = undefined;
-    this.peerAddressValidated = true;
-    this.qlog(now, 'connectivity:path_validated', { peer_address: `${ch.path.address}:${ch.path.port}` });
-  }
-
-  /** @internal A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
-  onPathChallenge(data: Uint8Array, path: Path): void {
-    this.pathResponses.push({ data: data.slice(), path });
-    if (this.pathResponses.length > 4) this.pathResponses.shift();
+    return migrateClient(this, now);
   }
 
   /** Initiate a 1-RTT key update (RFC 9001 §6.1); false when not allowed yet. */
@@ -1068,8 +929,7 @@ export class Connection {
     // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
     for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
-    const ch = this.pathChallenge;
-    if (ch) t = Math.min(t, ch.startedAt + this.pathValidationTimeout(), ch.pending ? Infinity : ch.sentAt + this.recovery.ptoDuration());
+    t = Math.min(t, pathDeadline(this));
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
   }
@@ -1131,18 +991,6 @@ function clientVerification(t: ClientTlsSettings): { verify: 'chain'; trustAncho
   return { verify: t.verifyPeer === 'none' ? 'none' : 'event' };
 }
 
-/** The stream and flow-control limits a peer's transport parameters give us (absent: 0, RFC 9000 §18.2). */
-function streamLimitsOf(tp: TransportParameters) {
-  return {
-    initialMaxData: tp.initialMaxData ?? 0,
-    initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
-    initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
-    initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
-    initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
-    initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
-  };
-}
-
 function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
@@ -1154,14 +1002,3 @@ export function hex(b: Uint8Array): string {
 }
 
 /** RFC 9000 §7.4.1: the parameters a client remembers for 0-RTT (no connection IDs, tokens or addresses). */
-function rememberable(tp: TransportParameters): TransportParameters {
-  const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, ...rest } = tp;
-  void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress;
-  return rest;
-}
-
-function tpForQlog(tp: TransportParameters): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(tp)) out[k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = v instanceof Uint8Array ? hex(v) : v;
-  return out;
-}

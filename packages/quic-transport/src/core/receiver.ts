@@ -23,6 +23,7 @@ import type { Connection, Path } from './connection.js';
 import { equal } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LEVEL_OF } from './spaces.js';
+import { onPathChallenge, onPathResponse, onPeerMigrated } from './path.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 
 export function processDatagram(c: Connection, now: number, data: Uint8Array, path: Path): void {
@@ -195,7 +196,7 @@ function finish(
   // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
   if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && (path.address !== c.path.address || path.port !== c.path.port)) {
     const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
-    if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
+    if (!probing && c.side === 'server') onPeerMigrated(c, path, now);
   }
   if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
@@ -273,10 +274,10 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.localCids.retire(f.sequence, dcidOf(c, packet));
       return;
     case 'path_challenge':
-      c.onPathChallenge(f.data, path);
+      onPathChallenge(c, f.data, path);
       return;
     case 'path_response':
-      c.onPathResponse(f.data, now);
+      onPathResponse(c, f.data, now);
       return;
     case 'connection_close':
       c.onPeerClose(now, f.errorCode, f.reason, f.application);
