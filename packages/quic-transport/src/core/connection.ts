@@ -34,10 +34,15 @@ import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.
 import { buildDatagram, buildPathResponse } from './sender.js';
 import { processDatagram } from './receiver.js';
 
-/** A network path: the peer's address as the shell reports it (an opaque key plus host/port). */
+/**
+ * A network path as the shell reports it: the peer's address and port, and
+ * `local`, an opaque tag for our side when the shell has more than one socket
+ * (a server's preferred address); packets for a path leave through that socket.
+ */
 export interface Path {
   address: string;
   port: number;
+  local?: string;
 }
 
 export interface Transmit {

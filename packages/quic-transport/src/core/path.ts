@@ -27,9 +27,17 @@ export function migrateClient(c: Connection, now: number): boolean {
   return true;
 }
 
-/** Server, §9.3: the peer's address changed (a non-probing packet with the highest packet number). */
+/** Both ends of two paths are the same. */
+export function samePath(a: Path, b: Path): boolean {
+  return a.address === b.address && a.port === b.port && a.local === b.local;
+}
+
+/**
+ * Server, §9.3: the peer's address changed (a non-probing packet with the
+ * highest packet number), or it moved to our preferred address (§9.6.3).
+ */
 export function onPeerMigrated(c: Connection, path: Path, now: number): void {
-  const onlyPort = path.address === c.path.address;
+  const onlyPort = path.address === c.path.address && path.local === c.path.local;
   c.previousPath = c.path;
   c.path = path;
   // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
@@ -41,7 +49,7 @@ export function onPeerMigrated(c: Connection, path: Path, now: number): void {
   // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
   if (!onlyPort) resetPathState(c);
   startValidation(c, path, now);
-  c.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort });
+  c.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort, ...(path.local !== undefined ? { local: path.local } : {}) });
 }
 
 /**

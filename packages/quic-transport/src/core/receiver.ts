@@ -23,7 +23,7 @@ import type { Connection, Path } from './connection.js';
 import { equal } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LEVEL_OF } from './spaces.js';
-import { onPathChallenge, onPathResponse, onPeerMigrated } from './path.js';
+import { onPathChallenge, onPathResponse, onPeerMigrated, samePath } from './path.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 
 export function processDatagram(c: Connection, now: number, data: Uint8Array, path: Path): void {
@@ -194,7 +194,7 @@ function finish(
     if (c.state === 'draining' || c.state === 'closed') break;
   }
   // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
-  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && (path.address !== c.path.address || path.port !== c.path.port)) {
+  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && !samePath(path, c.path)) {
     const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
     if (!probing && c.side === 'server') onPeerMigrated(c, path, now);
   }

@@ -24,6 +24,7 @@ import {
 } from '@tsquic/quic-wire';
 import type { Connection, SentFrame } from './connection.js';
 import type { SpaceId } from './recovery/loss-detection.js';
+import { samePath } from './path.js';
 
 const TAG = 16;
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes. */
@@ -233,7 +234,7 @@ function maybeUpdateKeys(c: Connection, now: number): void {
  * bytes unless the amplification limit forbids it. Null when none is owed.
  */
 export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
-  const i = c.pathResponses.findIndex((r) => r.path.address !== c.path.address || r.path.port !== c.path.port);
+  const i = c.pathResponses.findIndex((r) => !samePath(r.path, c.path));
   if (i < 0 || !c.oneRtt) return null;
   const r = c.pathResponses.splice(i, 1)[0]!;
   const keys = c.oneRtt;
@@ -305,7 +306,7 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
   for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {
     // Responses for other paths go in their own datagram (buildPathResponse).
     const r = c.pathResponses[i]!;
-    if (r.path.address !== c.path.address || r.path.port !== c.path.port) {
+    if (!samePath(r.path, c.path)) {
       i++;
       continue;
     }

@@ -37,6 +37,11 @@ describe('preferred_address (RFC 9000 §9.6)', () => {
     expect(r.c.remoteCids.current.seq).toBe(1);
     expect(r.c.pathChallenge).toBeUndefined(); // validated
     expect(r.env.net.clientSentTo.get('10.0.0.3:4433')).toBeGreaterThan(100); // the bulk of the client's packets went there
+    // The server saw the client arrive at its preferred address, validated that path and answers from there.
+    const s = [...r.env.server.connections][0]!;
+    expect(s.path.local).toBe('10.0.0.3:4433');
+    expect(s.pathChallenge).toBeUndefined();
+    expect(r.env.net.serverSentFrom.get('10.0.0.3:4433')).toBeGreaterThan(100);
   });
 
   it('a client with usePreferredAddress false stays on the address it connected to', () => {

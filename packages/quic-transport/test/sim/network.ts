@@ -77,10 +77,12 @@ export class Network {
   /** Client datagrams per destination `address:port`; destinations listed in `unreachable` are dropped. */
   readonly clientSentTo = new Map<string, number>();
   readonly unreachable = new Set<string>();
+  /** Server datagrams per local socket tag (`main` for the address the client first connected to). */
+  readonly serverSentFrom = new Map<string, number>();
   /** Datagrams that arrived with each ECN codepoint, per receiver. */
   readonly ecnDelivered = { client: { ect0: 0, ect1: 0, ce: 0, none: 0 }, server: { ect0: 0, ect1: 0, ce: 0, none: 0 } };
 
-  private send(from: 'client' | 'server', data: Uint8Array, ecn?: EcnCodepoint): void {
+  private send(from: 'client' | 'server', data: Uint8Array, ecn?: EcnCodepoint, local?: string): void {
     const index = this.sent[from]++;
     this.bytes[from] += data.length;
     const d = this.filter ? this.filter(from, data, index) : data;
@@ -94,7 +96,7 @@ export class Network {
     const copies = this.rnd() < (this.link.duplicateRate ?? 0) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const at = this.now + (this.link.latencyMs ?? 10) + this.rnd() * (this.link.jitterMs ?? 0);
-      this.queue.push({ at, to: from === 'client' ? 'server' : 'client', data: d.slice(), from: from === 'client' ? this.clientPath : SERVER_PATH, seq: this.seq++, ecn });
+      this.queue.push({ at, to: from === 'client' ? 'server' : 'client', data: d.slice(), from: from === 'client' ? (local ? { ...this.clientPath, local } : this.clientPath) : SERVER_PATH, seq: this.seq++, ecn });
     }
   }
 
@@ -102,12 +104,15 @@ export class Network {
   flush(): void {
     for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
       for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
+        let local: string | undefined;
         if (name === 'client') {
           const to = `${t.path.address}:${t.path.port}`;
           this.clientSentTo.set(to, (this.clientSentTo.get(to) ?? 0) + 1);
           if (this.unreachable.has(to)) continue;
-        }
-        this.send(name, t.data, t.ecn);
+          // The server sees which of its addresses a datagram came to (its preferred address is another socket).
+          if (t.path.address !== SERVER_PATH.address || t.path.port !== SERVER_PATH.port) local = to;
+        } else this.serverSentFrom.set(t.path.local ?? 'main', (this.serverSentFrom.get(t.path.local ?? 'main') ?? 0) + 1);
+        this.send(name, t.data, t.ecn, local);
       }
     }
   }
