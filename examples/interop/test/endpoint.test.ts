@@ -38,6 +38,16 @@ describe('environment (DESIGN.md interop contract)', () => {
     expect(() => parseEnvironment(env)).toThrow(EnvironmentError);
   });
 
+  it('INTEROP_PREFERRED_ADDRESS (ours, not the runner’s): a literal ip:port or [v6]:port, planned for the listener', () => {
+    const c = parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: '127.0.0.1:4434' });
+    expect(c).toMatchObject({ preferredAddress: { host: '127.0.0.1', port: 4434 } });
+    expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: '[::1]:4434' })).toMatchObject({ preferredAddress: { host: '::1', port: 4434 } });
+    expect(planServer(c as Parameters<typeof planServer>[0], lookupTestCase('transfer')!).preferredAddress).toEqual({ host: '127.0.0.1', port: 4434 });
+    for (const bad of ['localhost:4434', '127.0.0.1', '::1:4434', '127.0.0.1:99999']) {
+      expect(() => parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: bad })).toThrow(EnvironmentError);
+    }
+  });
+
   it('parses ports and request lists', () => {
     expect([parsePort(undefined), parsePort(''), parsePort('0'), parsePort('65535')]).toEqual([443, 443, 0, 65535]);
     expect(() => parsePort('-1')).toThrow(EnvironmentError);

@@ -103,11 +103,11 @@ async function ourClient(port: number, file: string, testCase = 'http3', qlogDir
 }
 
 /** Our server (in process) until the returned stop() is called. */
-async function ourServer(port: number, testCase = 'http3', keylog?: string, alpn?: string, qlogDir?: string): Promise<{ stop(): Promise<number> }> {
+async function ourServer(port: number, testCase = 'http3', keylog?: string, alpn?: string, qlogDir?: string, extraEnv: Record<string, string> = {}): Promise<{ stop(): Promise<number> }> {
   const ac = new AbortController();
   let ready!: () => void;
   const listening = new Promise<void>((r) => (ready = r));
-  const done = runEndpoint({ ROLE: 'server', TESTCASE: testCase, WWW: join(dir, 'www'), CERTS: join(dir, 'certs'), PORT: String(port), ...(keylog ? { SSLKEYLOGFILE: keylog } : {}), ...(alpn ? { INTEROP_ALPN: alpn } : {}), ...(qlogDir ? { QLOGDIR: qlogDir } : {}) }, createQuicTransport(), {
+  const done = runEndpoint({ ROLE: 'server', TESTCASE: testCase, WWW: join(dir, 'www'), CERTS: join(dir, 'certs'), PORT: String(port), ...(keylog ? { SSLKEYLOGFILE: keylog } : {}), ...(alpn ? { INTEROP_ALPN: alpn } : {}), ...(qlogDir ? { QLOGDIR: qlogDir } : {}), ...extraEnv }, createQuicTransport(), {
     log: (l) => (l.startsWith('serving') ? ready() : undefined),
     signal: ac.signal,
   });
@@ -256,6 +256,20 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
     const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
     expect(qlog).toContain('connectivity:path_validated'); // gtlsserver answered our PATH_CHALLENGE on the new path
+  }, 60_000);
+
+  it('preferred_address: gtlsclient moves to our server’s preferred address (a second socket), we validate it and serve the 10 MB from there', async () => {
+    const port = await freeUdpPort();
+    const preferred = await freeUdpPort();
+    const qlogDir = join(dir, `qlog-spa-${port}`);
+    const srv = await ourServer(port, 'http3', undefined, undefined, qlogDir, { INTEROP_PREFERRED_ADDRESS: `127.0.0.1:${preferred}` });
+    const code = await exited(gtlsclient(port, 'f10m'), 40_000);
+    await srv.stop();
+    expect(code).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain(`"local":"127.0.0.1:${preferred}"`); // the client arrived at the preferred address
+    expect(qlog).toContain('connectivity:path_validated');
   }, 60_000);
 
   it('preferred_address: our client moves to gtlsserver’s preferred address, validates it and downloads 10 MB', async () => {

@@ -28,6 +28,8 @@ export interface ServerConfig extends CommonConfig {
   readonly role: 'server';
   readonly port: number;
   readonly www: string;
+  /** INTEROP_PREFERRED_ADDRESS (not a runner variable): `host:port` offered as preferred_address (RFC 9000 §9.6). */
+  readonly preferredAddress?: { readonly host: string; readonly port: number };
 }
 
 export type EndpointConfig = ClientConfig | ServerConfig;
@@ -95,7 +97,15 @@ export function parseEnvironment(env: Env): EndpointConfig {
     return { ...common, role, requests: parseRequests(env.REQUESTS), downloads: optional(env, 'DOWNLOADS') ?? '/downloads' };
   }
   if (role === 'server') {
-    return { ...common, role, port: parsePort(env.PORT), www: optional(env, 'WWW') ?? '/www' };
+    const pa = optional(env, 'INTEROP_PREFERRED_ADDRESS');
+    return { ...common, role, port: parsePort(env.PORT), www: optional(env, 'WWW') ?? '/www', ...(pa !== undefined ? { preferredAddress: parseHostPort(pa) } : {}) };
   }
   throw new EnvironmentError(`ROLE must be client or server, not ${JSON.stringify(role ?? '')}`);
+}
+
+/** `host:port` or `[v6]:port` (a literal address: preferred_address carries addresses, not names). */
+function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\]:(\d+)$/.exec(s) ?? /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(s);
+  if (!m) throw new EnvironmentError(`INTEROP_PREFERRED_ADDRESS ${JSON.stringify(s)} is not ip:port or [ipv6]:port`);
+  return { host: m[1]!, port: parsePort(m[2]) };
 }

@@ -43,6 +43,7 @@ export interface ServerPlan extends CommonPlan {
   readonly www: string;
   readonly certificateFile: string;
   readonly privateKeyFile: string;
+  readonly preferredAddress?: { readonly host: string; readonly port: number };
 }
 
 export type EndpointPlan = ClientPlan | ServerPlan;
@@ -115,6 +116,7 @@ export function planServer(config: ServerConfig, testCase: TestCase): ServerPlan
     www: config.www,
     certificateFile: join(config.certs, 'cert.pem'),
     privateKeyFile: join(config.certs, 'priv.key'),
+    ...(config.preferredAddress ? { preferredAddress: config.preferredAddress } : {}),
   };
 }
 

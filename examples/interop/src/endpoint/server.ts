@@ -59,6 +59,7 @@ export async function runServer(plan: ServerPlan, transport: QuicTransport, io: 
     features: plan.features,
     ...(io.keylog ? { keylog: io.keylog } : {}),
     ...(plan.qlogDir !== undefined ? { qlogDir: plan.qlogDir } : {}),
+    ...(plan.preferredAddress ? { preferredAddress: plan.preferredAddress } : {}),
   };
   const listener = await transport.listen(options);
   io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);

@@ -31,6 +31,12 @@ export interface BindOptions {
   retry?: 'always' | 'never' | { handshakes: number };
   /** Most connections at once (more Initials are dropped). */
   maxConnections?: number;
+  /**
+   * Server: a second local address to offer clients as preferred_address
+   * (RFC 9000 §9.6), bound as its own socket; clients move there once their
+   * handshake is confirmed. Same address family as `address`.
+   */
+  preferredAddress?: { address: string; port: number };
 }
 
 export interface ListenOptions {
@@ -63,6 +69,9 @@ export class QuicEndpoint {
   /** Datagrams the socket failed to send (ENOBUFS and the like). */
   sendErrors = 0;
 
+  /** The socket for `preferredAddress`, and its `Path.local` tag. */
+  private preferred: { socket: Socket; tag: string } | undefined;
+
   private constructor(
     private socket: Socket,
     private readonly opts: BindOptions,
@@ -80,8 +89,8 @@ export class QuicEndpoint {
     this.attach(socket);
   }
 
-  private attach(socket: Socket): void {
-    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port));
+  private attach(socket: Socket, local?: string): void {
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo.address, rinfo.port, local));
     socket.on('error', () => {
       this.sendErrors++;
     });
@@ -97,15 +106,7 @@ export class QuicEndpoint {
   async rebind(address?: string): Promise<number> {
     const old = this.socket;
     const local = address ?? old.address().address;
-    const v6 = local.includes(':');
-    const next = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: this.opts.ipv6Only ?? false, recvBufferSize: this.opts.recvBufferSize ?? 4 << 20, sendBufferSize: this.opts.sendBufferSize ?? 4 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      next.once('error', reject);
-      next.bind(0, local, () => {
-        next.removeListener('error', reject);
-        resolve();
-      });
-    });
+    const next = await bindSocket(local, 0, this.opts);
     this.attach(next);
     this.socket = next;
     old.close();
@@ -117,17 +118,27 @@ export class QuicEndpoint {
   }
 
   /** Bind a UDP socket and return the endpoint. */
-  static bind(opts: BindOptions = {}): Promise<QuicEndpoint> {
-    const address = opts.address ?? '127.0.0.1';
-    const v6 = address.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: opts.ipv6Only ?? false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
-    return new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(opts.port ?? 0, address, () => {
-        socket.removeListener('error', reject);
-        resolve(new QuicEndpoint(socket, opts));
+  static async bind(opts: BindOptions = {}): Promise<QuicEndpoint> {
+    const socket = await bindSocket(opts.address ?? '127.0.0.1', opts.port ?? 0, opts);
+    const ep = new QuicEndpoint(socket, opts);
+    if (opts.preferredAddress) {
+      const p = await bindSocket(opts.preferredAddress.address, opts.preferredAddress.port, opts).catch((e: unknown) => {
+        socket.close();
+        throw e;
       });
-    });
+      const a = p.address();
+      ep.preferred = { socket: p, tag: `${a.address}:${a.port}` };
+      ep.attach(p, ep.preferred.tag);
+    }
+    return ep;
+  }
+
+  /** The preferred address as bound (its port resolved), for the transport parameter. */
+  private preferredTransport(): Partial<TransportSettings> {
+    if (!this.preferred) return {};
+    const a = this.preferred.socket.address();
+    const where = { address: a.address, port: a.port };
+    return { preferredAddress: a.family === 'IPv6' ? { ipv6: where } : { ipv4: where } };
   }
 
   /** The bound address and port. */
@@ -138,7 +149,7 @@ export class QuicEndpoint {
 
   /** Accept connections (server role). */
   listen(opts: ListenOptions): void {
-    this.core.opts.server = { tls: opts.tls, transport: { ...this.opts.transport, ...opts.transport } };
+    this.core.opts.server = { tls: opts.tls, transport: { ...this.opts.transport, ...opts.transport, ...this.preferredTransport() } };
     this.onConnection = opts.onConnection;
   }
 
@@ -160,8 +171,8 @@ export class QuicEndpoint {
     return s;
   }
 
-  private onDatagram(msg: Buffer, address: string, port: number): void {
-    const r = this.core.handleDatagram(performance.now(), new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { address, port });
+  private onDatagram(msg: Buffer, address: string, port: number, local?: string): void {
+    const r = this.core.handleDatagram(performance.now(), new Uint8Array(msg.buffer, msg.byteOffset, msg.length), local ? { address, port, local } : { address, port });
     if (r.kind === 'new' && !this.closing) {
       const shell = this.shellFor(r.conn);
       this.incomingCtl.enqueue(shell);
@@ -185,7 +196,7 @@ export class QuicEndpoint {
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
     for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) {
-      this.socket.send(t.data, t.path.port, t.path.address, (err) => {
+      this.socketFor(t.path).send(t.data, t.path.port, t.path.address, (err) => {
         if (err) this.sendErrors++;
       });
     }
@@ -195,9 +206,14 @@ export class QuicEndpoint {
       if (!this.core.connections.has(core)) this.shells.delete(core);
     }
     // Events may have queued more output (a read freeing credit): flush again.
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socketFor(t.path).send(t.data, t.path.port, t.path.address);
     this.arm(now);
     if (this.closing && this.core.connections.size === 0) this.finishClose();
+  }
+
+  /** The socket a path's packets leave through (the preferred address's, for clients that moved there). */
+  private socketFor(path: { local?: string }): Socket {
+    return path.local !== undefined && path.local === this.preferred?.tag ? this.preferred.socket : this.socket;
   }
 
   private arm(now: number): void {
@@ -238,10 +254,12 @@ export class QuicEndpoint {
   private finishClose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    try {
-      this.socket.close();
-    } catch {
-      // already closed
+    for (const s of [this.socket, this.preferred?.socket]) {
+      try {
+        s?.close();
+      } catch {
+        // already closed
+      }
     }
     this.resolveClosed();
   }
@@ -262,6 +280,17 @@ export class QuicEndpoint {
       qlog: (time, name, data) => appendFileSync(file, `\x1e${JSON.stringify({ time: time - t0, name, data }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`),
     };
   }
+}
+
+function bindSocket(address: string, port: number, opts: BindOptions): Promise<Socket> {
+  const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', ipv6Only: opts.ipv6Only ?? false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, address, () => {
+      socket.removeListener('error', reject);
+      resolve(socket);
+    });
+  });
 }
 
 function resolveKeylog(k: BindOptions['keylog']): ((line: string) => void) | undefined {

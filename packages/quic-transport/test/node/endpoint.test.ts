@@ -161,6 +161,28 @@ describe('QuicEndpoint over loopback', () => {
     expect(got.equals(src)).toBe(true);
   }, 30_000);
 
+  it('preferred address: the server offers a second socket, the client moves there after the handshake, the echo completes', async () => {
+    const srv = await QuicEndpoint.bind({ address: '127.0.0.1', preferredAddress: { address: '127.0.0.1', port: 0 } });
+    open.push(srv);
+    srv.listen({ tls: serverTls(['test']), onConnection: echo });
+    const cli = await client();
+    const conn = cli.connect(srv.address, TLS);
+    await conn.ready;
+    const s = await conn.createBidirectionalStream();
+    const src = pattern(2 << 20, 5);
+    const w = s.writable.getWriter();
+    void w.write(src).then(() => w.close());
+    const got = await readAll(s.readable);
+    expect(got.equals(src)).toBe(true);
+    const core = [...cli.core.connections][0]!;
+    const tp = conn.remoteTransportParameters!.preferredAddress!;
+    expect(core.path).toEqual({ address: '127.0.0.1', port: tp.ipv4Port });
+    expect(tp.ipv4Port).not.toBe(srv.address.port);
+    expect(core.pathChallenge).toBeUndefined(); // validated
+    const sc = [...srv.core.connections][0]!;
+    expect(sc.path.local).toBe(`127.0.0.1:${tp.ipv4Port}`); // the server answers from its preferred socket
+  }, 30_000);
+
   it('a refused certificate rejects ready with CRYPTO_ERROR bad_certificate', async () => {
     const srv = await server();
     const cli = await client();
