@@ -1,0 +1,138 @@
+/**
+ * @module measure/bulk
+ * Bulk throughput over loopback, in Mbit/s of application payload: ours →
+ * ours (two processes), ours (server) → gtlsclient, gtlsserver → ours
+ * (client), ngtcp2 → ngtcp2 (HTTP/3, files on tmpfs), and Node's TLS 1.3
+ * over TCP; by size (one or 16 streams) or bounded in time.
+ */
+import { statSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runEndpoint } from '@tsquic/example-interop/dist/endpoint/run.js';
+import { createQuicTransport } from '@tsquic/example-interop/dist/transport.js';
+import { exited, freePort, gtlsclient, gtlsserver, Peer, type Certs } from '../proc.js';
+
+const mbps = (bytes: number, seconds: number): number => (bytes * 8) / seconds / 1e6;
+
+/** Ours → ours: server and client each in their own process; `seconds` > 0 bounds the transfer in time instead. */
+export async function oursToOurs(certs: Certs, o: { bytes: number; streams: number; seconds: number; profileDir?: string }): Promise<number> {
+  const prof = (name: string): string[] => (o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  const server = Peer.start('ours', ['server', certs.certDer, certs.keyDer], prof('server'));
+  try {
+    const { port } = await server.next('ready', 10_000);
+    const client = Peer.start('ours', ['client', String(port), String(o.bytes), String(o.streams), String(o.seconds)], prof('client'));
+    try {
+      const r = await client.next('result', 120_000);
+      await client.exited;
+      return mbps(r.bytes, r.seconds);
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Node's TLS 1.3 over TCP, server and client each in their own process. */
+export async function nodeTls(certs: Certs, o: { bytes: number; seconds: number }): Promise<number> {
+  const server = Peer.start('tls', ['server', certs.certPem, certs.keyPem]);
+  try {
+    const { port } = await server.next('ready', 10_000);
+    const client = Peer.start('tls', ['client', String(port), String(o.bytes), String(o.seconds)]);
+    try {
+      const r = await client.next('result', 120_000);
+      return mbps(r.bytes, r.seconds);
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The files ngtcp2 and our interop server serve: `big` (bytes), `s0`..`s15` (bytes/16), `huge` (sparse, for the timed runs). */
+export function makeWww(www: string, bytes: number, streams: number): void {
+  writeFileSync(join(www, 'big'), new Uint8Array(bytes).fill(0x61));
+  for (let i = 0; i < streams; i++) writeFileSync(join(www, `s${i}`), new Uint8Array(Math.ceil(bytes / streams)).fill(0x61));
+  writeFileSync(join(www, 'huge'), '');
+  truncateSync(join(www, 'huge'), 8e9);
+}
+
+/** Time one gtlsclient run fetching `files` (from spawn to exit). */
+async function timeGtlsclient(port: number, files: string[], downloads: string): Promise<number> {
+  const t0 = performance.now();
+  const code = await exited(gtlsclient(port, files, downloads), 120_000);
+  if (code !== 0) throw new Error(`gtlsclient exited with ${code}`);
+  return (performance.now() - t0) / 1000;
+}
+
+/** ngtcp2 → ngtcp2: gtlsserver serving, gtlsclient downloading onto tmpfs. */
+export async function ngtcp2ToNgtcp2(www: string, dl: string, certs: Certs, o: { bytes: number; streams: number; seconds: number }): Promise<number> {
+  const port = await freePort();
+  const srv = await gtlsserver(www, port, certs);
+  try {
+    await timeGtlsclient(port, ['s0'], dl); // warm-up: gtlsserver caches the file contents
+    if (o.seconds > 0) return await timedDownload(port, dl, o.seconds);
+    const files = o.streams === 1 ? ['big'] : Array.from({ length: o.streams }, (_, i) => `s${i}`);
+    const seconds = await timeGtlsclient(port, files, dl);
+    return mbps(o.streams === 1 ? o.bytes : Math.ceil(o.bytes / o.streams) * o.streams, seconds);
+  } finally {
+    srv.kill('SIGKILL');
+    await exited(srv, 2000);
+  }
+}
+
+/** Fetch `huge` and measure how fast the download grows over `seconds`, after half a second of ramp-up. */
+async function timedDownload(port: number, dl: string, seconds: number): Promise<number> {
+  const p = gtlsclient(port, ['huge'], dl);
+  const size = (): number => (existsSync(join(dl, 'huge')) ? statSync(join(dl, 'huge')).size : 0);
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const a = size();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const b = size();
+    return mbps(b - a, (performance.now() - t0) / 1000);
+  } finally {
+    p.kill('SIGKILL');
+    await exited(p, 2000);
+  }
+}
+
+/** Ours (the interop endpoint's HTTP/3 server, in this process) → gtlsclient. */
+export async function oursToGtlsclient(www: string, dl: string, certs: Certs, bytes: number): Promise<number> {
+  const port = await freePort();
+  const ac = new AbortController();
+  let ready!: () => void;
+  const listening = new Promise<void>((r) => (ready = r));
+  const done = runEndpoint({ ROLE: 'server', TESTCASE: 'http3', WWW: www, CERTS: certs.dir, PORT: String(port) }, createQuicTransport(), {
+    log: (l) => (l.startsWith('serving') ? ready() : undefined),
+    signal: ac.signal,
+  });
+  await Promise.race([listening, done]);
+  try {
+    await timeGtlsclient(port, ['s0'], dl);
+    return mbps(bytes, await timeGtlsclient(port, ['big'], dl));
+  } finally {
+    ac.abort();
+    await done;
+  }
+}
+
+/** gtlsserver → ours (the interop endpoint's HTTP/3 client, in this process). */
+export async function gtlsserverToOurs(www: string, dl: string, certs: Certs, bytes: number): Promise<number> {
+  const port = await freePort();
+  const srv = await gtlsserver(www, port, certs);
+  const fetchOne = async (file: string): Promise<number> => {
+    const t0 = performance.now();
+    const status = await runEndpoint({ ROLE: 'client', TESTCASE: 'http3', REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: dl, CERTS: join(dl, 'no-certs') }, createQuicTransport(), { log: () => {} });
+    if (status !== 0) throw new Error(`our interop client exited with ${status}`);
+    return (performance.now() - t0) / 1000;
+  };
+  try {
+    await fetchOne('s0');
+    return mbps(bytes, await fetchOne('big'));
+  } finally {
+    srv.kill('SIGKILL');
+    await exited(srv, 2000);
+  }
+}
