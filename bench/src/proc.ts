@@ -69,8 +69,8 @@ export class Peer {
     });
   }
 
-  static start(script: string, args: string[], execArgv: string[] = []): Peer {
-    return new Peer(fork(peerScript(script), args, { execArgv: ['--expose-gc', ...execArgv], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  static start(script: string, args: string[], env?: NodeJS.ProcessEnv): Peer {
+    return new Peer(fork(peerScript(script), args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...(env ? { env } : {}) }));
   }
 
   /** The next message of `type` (an 'error' message or a timeout rejects). */

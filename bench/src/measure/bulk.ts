@@ -15,7 +15,7 @@ const mbps = (bytes: number, seconds: number): number => (bytes * 8) / seconds /
 
 /** Ours → ours: server and client each in their own process; `seconds` > 0 bounds the transfer in time instead. */
 export async function oursToOurs(certs: Certs, o: { bytes: number; streams: number; seconds: number; profileDir?: string }): Promise<number> {
-  const prof = (name: string): string[] => (o.profileDir ? ['--cpu-prof', '--cpu-prof-dir', o.profileDir, '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  const prof = (name: string): NodeJS.ProcessEnv | undefined => (o.profileDir ? { ...process.env, BENCH_CPU_PROFILE: join(o.profileDir, `${name}.cpuprofile`) } : undefined);
   const server = Peer.start('ours', ['server', certs.certDer, certs.keyDer], prof('server'));
   try {
     const { port } = await server.next('ready', 10_000);

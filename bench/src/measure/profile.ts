@@ -1,7 +1,9 @@
 /**
  * @module measure/profile
- * Where the bulk case spends its CPU: ours → ours under `node --cpu-prof`,
- * and the functions with the most self time in each process's profile.
+ * Where the bulk case spends its CPU: ours → ours under the V8 CPU profiler
+ * (what `node --cpu-prof` records, limited to the transfer itself: start-up
+ * and module loading left out), and the functions with the most self time
+ * in each process's profile.
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -22,7 +24,7 @@ export interface ProcessProfile {
   top: HotSpot[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples: number[];
   timeDeltas: number[];

@@ -10,19 +10,45 @@
  *   node peers/ours.js client <port> <bytes> <streams> <seconds>
  *   node peers/ours.js idle <port> <connections>
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
 import { heapAfterGc, type PeerMessage, type ParentMessage } from './ipc.js';
 
 export const ALPN = 'tsquic-bench';
+/** Default transport settings unless BENCH_TRANSPORT (JSON, e.g. '{"pacing":false}') overrides some, for experiments. */
+const TRANSPORT = process.env.BENCH_TRANSPORT ? (JSON.parse(process.env.BENCH_TRANSPORT) as Record<string, unknown>) : undefined;
+const BIND = { address: '127.0.0.1', ...(TRANSPORT ? { transport: TRANSPORT } : {}) };
 const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
 
 function send(m: PeerMessage): void {
   process.send!(m);
 }
 
+/**
+ * CPU profile of the transfer alone (not of start-up and module loading):
+ * with BENCH_CPU_PROFILE=<file>, the V8 profiler runs from `startProfile`
+ * to `stopProfile`, which writes the .cpuprofile.
+ */
+let profiler: Session | undefined;
+async function startProfile(): Promise<void> {
+  if (!process.env.BENCH_CPU_PROFILE) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+  await profiler.post('Profiler.start');
+}
+async function stopProfile(): Promise<void> {
+  if (!profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
+  profiler.disconnect();
+  profiler = undefined;
+}
+
 async function serve(certFile: string, keyFile: string): Promise<void> {
-  const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
+  const ep = await QuicEndpoint.bind(BIND);
   let open = 0;
   ep.listen({
     tls: { certificateChain: [new Uint8Array(readFileSync(certFile))], privateKey: new Uint8Array(readFileSync(keyFile)), alpn: [ALPN] },
@@ -34,8 +60,9 @@ async function serve(certFile: string, keyFile: string): Promise<void> {
   });
   process.on('message', (m: ParentMessage) => {
     if (m.cmd === 'mem') send({ type: 'mem', ...heapAfterGc(), connections: open });
-    else if (m.cmd === 'exit') void ep.close({ timeoutMs: 50 }).then(() => process.exit(0));
+    else if (m.cmd === 'exit') void stopProfile().then(() => ep.close({ timeoutMs: 50 })).then(() => process.exit(0));
   });
+  await startProfile();
   send({ type: 'ready', port: ep.address.port });
 }
 
@@ -90,15 +117,17 @@ async function fetchStream(c: QuicConnection, bytes: number, deadline: number, c
 }
 
 async function client(port: number, bytes: number, streams: number, seconds: number): Promise<void> {
-  const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
+  const ep = await QuicEndpoint.bind(BIND);
   const c = ep.connect({ address: '127.0.0.1', port }, { alpn: [ALPN], verifyPeer: 'none' });
   await c.ready;
+  await startProfile();
   const counter = { n: 0 };
   const t0 = performance.now();
   const deadline = seconds > 0 ? t0 + seconds * 1000 : Infinity;
   const each = seconds > 0 ? 0 : Math.ceil(bytes / streams);
   await Promise.all(Array.from({ length: streams }, (_, i) => fetchStream(c, seconds > 0 ? 0 : Math.min(each, bytes - i * each), deadline, counter)));
   const elapsed = (performance.now() - t0) / 1000;
+  await stopProfile();
   if (seconds === 0 && counter.n !== bytes) throw new Error(`received ${counter.n} of ${bytes} bytes`);
   send({ type: 'result', bytes: counter.n, seconds: elapsed, stats: { packetsReceived: c.stats.packetsReceived, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost } });
   await c.close();
@@ -106,7 +135,7 @@ async function client(port: number, bytes: number, streams: number, seconds: num
 }
 
 async function idle(port: number, n: number): Promise<void> {
-  const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
+  const ep = await QuicEndpoint.bind(BIND);
   const conns: QuicConnection[] = [];
   const before = heapAfterGc();
   for (let i = 0; i < n; i += 8) {
