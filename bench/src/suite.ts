@@ -8,7 +8,7 @@
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { gtlsserverToOurs, makeWww, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs } from './measure/bulk.js';
+import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
 import { idleConnections } from './measure/memory.js';
@@ -60,12 +60,6 @@ export interface SuiteResult {
   durationSeconds: number;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 async function medianOf(runs: number, f: () => Promise<number>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) xs.push(await f());
@@ -115,18 +109,18 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
 
     log(`bulk ${mb}, 1 stream (median of ${runs})`);
     const o1 = await medianOf(runs, () => oursToOurs(certs, { bytes, streams: 1, seconds: 0 }));
-    const n1 = await ng(() => medianOf(runs, () => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 1, seconds: 0 })), 'ngtcp2 → ngtcp2');
+    const n1 = await ng(() => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 1, seconds: 0, runs }), 'ngtcp2 → ngtcp2');
     const tls1 = await medianOf(runs, () => nodeTls(certs, { bytes, seconds: 0 }));
     log('bulk, ours ↔ ngtcp2');
-    const os1 = await ng(() => medianOf(runs, () => oursToGtlsclient(www, dl, certs, bytes)), 'ours → gtlsclient');
-    const oc1 = await ng(() => medianOf(runs, () => gtlsserverToOurs(www, dl, certs, bytes)), 'gtlsserver → ours');
+    const os1 = await ng(() => oursToGtlsclient(www, dl, certs, bytes, runs), 'ours → gtlsclient');
+    const oc1 = await ng(() => gtlsserverToOurs(www, dl, certs, bytes, runs), 'gtlsserver → ours');
     log(`bulk, ${seconds} s time-bounded`);
     const ot = await oursToOurs(certs, { bytes, streams: 1, seconds });
-    const nt = await ng(() => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 1, seconds }), 'ngtcp2 → ngtcp2 timed');
+    const nt = await ng(() => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 1, seconds, runs: 1 }), 'ngtcp2 → ngtcp2 timed');
     const tlst = await nodeTls(certs, { bytes, seconds });
     log(`bulk ${mb}, 16 streams`);
     const o16 = await medianOf(runs, () => oursToOurs(certs, { bytes, streams: 16, seconds: 0 }));
-    const n16 = await ng(() => medianOf(runs, () => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 16, seconds: 0 })), 'ngtcp2 → ngtcp2, 16 streams');
+    const n16 = await ng(() => ngtcp2ToNgtcp2(www, dl, certs, { bytes, streams: 16, seconds: 0, runs }), 'ngtcp2 → ngtcp2, 16 streams');
     const ngNote = noNg ?? (notes.length ? notes.join('; ') : undefined);
     const B = { group: 'bulk' as const, unit: 'Mbit/s', better: 'higher' as const };
     rows.push(

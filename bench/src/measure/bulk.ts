@@ -13,6 +13,19 @@ import { exited, freePort, gtlsclient, gtlsserver, Peer, type Certs } from '../p
 
 const mbps = (bytes: number, seconds: number): number => (bytes * 8) / seconds / 1e6;
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** `runs` timings of `f` (seconds), as the median rate for `bytes`. */
+async function medianRate(runs: number, bytes: number, f: () => Promise<number>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) xs.push(mbps(bytes, await f()));
+  return median(xs);
+}
+
 /** Ours → ours: server and client each in their own process; `seconds` > 0 bounds the transfer in time instead. */
 export async function oursToOurs(certs: Certs, o: { bytes: number; streams: number; seconds: number; profileDir?: string }): Promise<number> {
   const prof = (name: string): NodeJS.ProcessEnv | undefined => (o.profileDir ? { ...process.env, BENCH_CPU_PROFILE: join(o.profileDir, `${name}.cpuprofile`) } : undefined);
@@ -65,16 +78,19 @@ async function timeGtlsclient(port: number, files: string[], downloads: string):
   return (performance.now() - t0) / 1000;
 }
 
-/** ngtcp2 → ngtcp2: gtlsserver serving, gtlsclient downloading onto tmpfs. */
-export async function ngtcp2ToNgtcp2(www: string, dl: string, certs: Certs, o: { bytes: number; streams: number; seconds: number }): Promise<number> {
+/**
+ * ngtcp2 → ngtcp2: gtlsserver serving, gtlsclient downloading onto tmpfs.
+ * gtlsserver caches a file's contents the first time it serves it: the
+ * files are fetched once before the timed runs (the median of `runs`).
+ */
+export async function ngtcp2ToNgtcp2(www: string, dl: string, certs: Certs, o: { bytes: number; streams: number; seconds: number; runs: number }): Promise<number> {
   const port = await freePort();
   const srv = await gtlsserver(www, port, certs);
   try {
-    await timeGtlsclient(port, ['s0'], dl); // warm-up: gtlsserver caches the file contents
     if (o.seconds > 0) return await timedDownload(port, dl, o.seconds);
     const files = o.streams === 1 ? ['big'] : Array.from({ length: o.streams }, (_, i) => `s${i}`);
-    const seconds = await timeGtlsclient(port, files, dl);
-    return mbps(o.streams === 1 ? o.bytes : Math.ceil(o.bytes / o.streams) * o.streams, seconds);
+    await timeGtlsclient(port, files, dl);
+    return await medianRate(o.runs, o.streams === 1 ? o.bytes : Math.ceil(o.bytes / o.streams) * o.streams, () => timeGtlsclient(port, files, dl));
   } finally {
     srv.kill('SIGKILL');
     await exited(srv, 2000);
@@ -99,7 +115,7 @@ async function timedDownload(port: number, dl: string, seconds: number): Promise
 }
 
 /** Ours (the interop endpoint's HTTP/3 server, in this process) → gtlsclient. */
-export async function oursToGtlsclient(www: string, dl: string, certs: Certs, bytes: number): Promise<number> {
+export async function oursToGtlsclient(www: string, dl: string, certs: Certs, bytes: number, runs: number): Promise<number> {
   const port = await freePort();
   const ac = new AbortController();
   let ready!: () => void;
@@ -110,8 +126,8 @@ export async function oursToGtlsclient(www: string, dl: string, certs: Certs, by
   });
   await Promise.race([listening, done]);
   try {
-    await timeGtlsclient(port, ['s0'], dl);
-    return mbps(bytes, await timeGtlsclient(port, ['big'], dl));
+    await timeGtlsclient(port, ['big'], dl);
+    return await medianRate(runs, bytes, () => timeGtlsclient(port, ['big'], dl));
   } finally {
     ac.abort();
     await done;
@@ -119,7 +135,7 @@ export async function oursToGtlsclient(www: string, dl: string, certs: Certs, by
 }
 
 /** gtlsserver → ours (the interop endpoint's HTTP/3 client, in this process). */
-export async function gtlsserverToOurs(www: string, dl: string, certs: Certs, bytes: number): Promise<number> {
+export async function gtlsserverToOurs(www: string, dl: string, certs: Certs, bytes: number, runs: number): Promise<number> {
   const port = await freePort();
   const srv = await gtlsserver(www, port, certs);
   const fetchOne = async (file: string): Promise<number> => {
@@ -129,8 +145,8 @@ export async function gtlsserverToOurs(www: string, dl: string, certs: Certs, by
     return (performance.now() - t0) / 1000;
   };
   try {
-    await fetchOne('s0');
-    return mbps(bytes, await fetchOne('big'));
+    await fetchOne('big');
+    return await medianRate(runs, bytes, () => fetchOne('big'));
   } finally {
     srv.kill('SIGKILL');
     await exited(srv, 2000);

@@ -20,6 +20,7 @@ export const ALPN = 'tsquic-bench';
 const TRANSPORT = process.env.BENCH_TRANSPORT ? (JSON.parse(process.env.BENCH_TRANSPORT) as Record<string, unknown>) : undefined;
 const BIND = { address: '127.0.0.1', ...(TRANSPORT ? { transport: TRANSPORT } : {}) };
 const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
+const RAMP_MS = 500;
 
 function send(m: PeerMessage): void {
   process.send!(m);
@@ -123,10 +124,15 @@ async function client(port: number, bytes: number, streams: number, seconds: num
   await startProfile();
   const counter = { n: 0 };
   const t0 = performance.now();
-  const deadline = seconds > 0 ? t0 + seconds * 1000 : Infinity;
+  // Time-bounded: measure `seconds` of steady state after RAMP_MS of ramp-up (as for ngtcp2).
+  const deadline = seconds > 0 ? t0 + RAMP_MS + seconds * 1000 : Infinity;
+  const mark = { n: 0, t: t0 };
+  const ramp = seconds > 0 ? setTimeout(() => ((mark.n = counter.n), (mark.t = performance.now())), RAMP_MS) : undefined;
   const each = seconds > 0 ? 0 : Math.ceil(bytes / streams);
   await Promise.all(Array.from({ length: streams }, (_, i) => fetchStream(c, seconds > 0 ? 0 : Math.min(each, bytes - i * each), deadline, counter)));
-  const elapsed = (performance.now() - t0) / 1000;
+  clearTimeout(ramp);
+  const elapsed = (performance.now() - mark.t) / 1000;
+  counter.n -= mark.n;
   await stopProfile();
   if (seconds === 0 && counter.n !== bytes) throw new Error(`received ${counter.n} of ${bytes} bytes`);
   send({ type: 'result', bytes: counter.n, seconds: elapsed, stats: { packetsReceived: c.stats.packetsReceived, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost } });

@@ -6,7 +6,9 @@
  * every input batch. It listens (server), connects (client), or both.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { QuicVersion } from '@tsquic/quic-wire';
 import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
@@ -62,6 +64,10 @@ export class QuicEndpoint {
   private qlogCount = 0;
   /** Datagrams the socket failed to send (ENOBUFS and the like). */
   sendErrors = 0;
+  /** One send callback for every datagram (not a closure each). */
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.sendErrors++;
+  };
 
   private constructor(
     private socket: Socket,
@@ -98,7 +104,7 @@ export class QuicEndpoint {
     const old = this.socket;
     const local = address ?? old.address().address;
     const v6 = local.includes(':');
-    const next = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: this.opts.ipv6Only ?? false, recvBufferSize: this.opts.recvBufferSize ?? 4 << 20, sendBufferSize: this.opts.sendBufferSize ?? 4 << 20 });
+    const next = udpSocket(v6, this.opts);
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
       next.bind(0, local, () => {
@@ -120,7 +126,7 @@ export class QuicEndpoint {
   static bind(opts: BindOptions = {}): Promise<QuicEndpoint> {
     const address = opts.address ?? '127.0.0.1';
     const v6 = address.includes(':');
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: opts.ipv6Only ?? false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
+    const socket = udpSocket(v6, opts);
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(opts.port ?? 0, address, () => {
@@ -184,18 +190,14 @@ export class QuicEndpoint {
     const now = performance.now();
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) {
-      this.socket.send(t.data, t.path.port, t.path.address, (err) => {
-        if (err) this.sendErrors++;
-      });
-    }
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address, this.onSent);
     for (const [core, shell] of this.shells) {
       for (let e = core.pollEvent(); e; e = core.pollEvent()) shell.dispatch(e);
       shell.service();
       if (!this.core.connections.has(core)) this.shells.delete(core);
     }
     // Events may have queued more output (a read freeing credit): flush again.
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address, this.onSent);
     this.arm(now);
     if (this.closing && this.core.connections.size === 0) this.finishClose();
   }
@@ -262,6 +264,20 @@ export class QuicEndpoint {
       qlog: (time, name, data) => appendFileSync(file, `\x1e${JSON.stringify({ time: time - t0, name, data }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`),
     };
   }
+}
+
+/**
+ * The UDP socket. Datagrams go to IP literals (peer addresses as received):
+ * answering those lookups synchronously spares dgram a dns.lookup and a
+ * process tick per datagram sent; names still go through dns.lookup.
+ */
+function udpSocket(v6: boolean, o: BindOptions): Socket {
+  const lookup: SocketOptions['lookup'] = (hostname, options, callback) => {
+    const family = isIP(hostname);
+    if (family === 0) return dnsLookup(hostname, options, callback);
+    (callback as (err: null, address: string, family: number) => void)(null, hostname, family);
+  };
+  return createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: o.ipv6Only ?? false, recvBufferSize: o.recvBufferSize ?? 4 << 20, sendBufferSize: o.sendBufferSize ?? 4 << 20, lookup });
 }
 
 function resolveKeylog(k: BindOptions['keylog']): ((line: string) => void) | undefined {

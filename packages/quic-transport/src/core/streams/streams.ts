@@ -40,7 +40,7 @@ export const defaultStreamSettings: StreamSettings = {
   maxStreamWindow: 16 * 1024 * 1024,
   connWindow: 1024 * 1024,
   maxConnWindow: 24 * 1024 * 1024,
-  sendBufferSize: 1024 * 1024,
+  sendBufferSize: 4 * 1024 * 1024,
 };
 
 /** The peer's limits, from its transport parameters. */
