@@ -31,6 +31,23 @@ const MIN_INITIAL_DATAGRAM = 1200;
 /** Smallest room worth starting a packet in. */
 const MIN_PACKET = 64;
 
+/**
+ * The work area datagrams are built in. A fresh zeroed buffer of the path's
+ * maximum (64 KB after PMTUD) for every datagram costs far more than the
+ * datagram when it is small — a receiver's ACKs are a few dozen bytes — so
+ * small datagrams are built here and copied out at their size; a large one
+ * takes the area with it (the next call makes a new one). Nothing is carried
+ * from one call to the next: every byte sent is written by that call.
+ */
+let workArea = new Uint8Array(0);
+/** Datagrams at least this large keep the work area instead of being copied out. */
+const HAND_OFF = 8 * 1024;
+
+function workAreaOf(size: number): Uint8Array {
+  if (workArea.length < size) workArea = new Uint8Array(size);
+  return workArea;
+}
+
 interface Budget {
   /** Ack-eliciting frames may go (congestion window, pacing, probes). */
   eliciting: boolean;
@@ -72,7 +89,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (pad && max < MIN_INITIAL_DATAGRAM) {
     if (c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
   }
-  const buf = new Uint8Array(max);
+  const buf = workAreaOf(max);
   let off = 0;
   let sentHandshake = false;
   for (let i = 0; i < want.length; i++) {
@@ -89,8 +106,12 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (off === 0) return null;
   // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
   if (sentHandshake && c.side === 'client' && !c.spaces[0].discarded) c.discardSpace(0, now);
+  if (off < HAND_OFF) return buf.slice(0, off);
+  workArea = EMPTY;
   return buf.subarray(0, off);
 }
+
+const EMPTY = new Uint8Array(0);
 
 function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
   if (c.spaces[s].discarded) return undefined;
@@ -201,7 +222,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     c.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
+  // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
   return end;
 }
 
@@ -272,7 +294,8 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   c.pmtu.onProbeSent(size);
   c.stats.packetsSent++;
   c.onAckElicitingSent(now);
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
+  // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
   return buf;
 }
 
