@@ -24,6 +24,7 @@ import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
 import { randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
+import { recycleDatagram } from './sender.js';
 
 export interface EndpointOptions {
   /** Accept connections with these TLS settings (server role). */
@@ -256,6 +257,15 @@ export class Endpoint {
       if (t) return t;
     }
     return null;
+  }
+
+  /**
+   * Give back a datagram from `pollTransmit` once the socket is done with it
+   * (its send completed): its buffer is reused for a later datagram. Optional;
+   * the datagram must not be used afterwards.
+   */
+  recycle(datagram: Uint8Array): void {
+    recycleDatagram(datagram);
   }
 
   pollTimeout(): number | null {

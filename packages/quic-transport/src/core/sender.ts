@@ -39,13 +39,26 @@ const MIN_PACKET = 64;
  * takes the area with it (the next call makes a new one). Nothing is carried
  * from one call to the next: every byte sent is written by that call.
  */
-let workArea = new Uint8Array(0);
+let workArea: Uint8Array = new Uint8Array(0);
 /** Datagrams at least this large keep the work area instead of being copied out. */
 const HAND_OFF = 8 * 1024;
+/** Work areas given back by `recycleDatagram` once their datagram was sent (bounded). */
+const spares: Uint8Array[] = [];
+const MAX_SPARES = 32;
 
 function workAreaOf(size: number): Uint8Array {
-  if (workArea.length < size) workArea = new Uint8Array(size);
+  while (workArea.length < size) workArea = spares.pop() ?? new Uint8Array(size);
   return workArea;
+}
+
+/**
+ * A large datagram from `buildDatagram` that the I/O layer has finished
+ * sending (the socket's send callback ran): its buffer becomes a work area
+ * again instead of garbage. Nothing may hold the datagram afterwards.
+ */
+export function recycleDatagram(datagram: Uint8Array): void {
+  if (datagram.byteOffset !== 0 || datagram.buffer.byteLength < HAND_OFF || spares.length >= MAX_SPARES) return;
+  spares.push(new Uint8Array(datagram.buffer));
 }
 
 interface Budget {

@@ -14,6 +14,9 @@ import { QuicVersion } from '@tsquic/quic-wire';
 import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
 import { QuicConnection } from './connection.js';
 
+/** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
+const RECYCLE_FROM = 8 * 1024;
+
 export interface BindOptions {
   /** Local address; '::' listens on IPv6 and IPv4 (dual-stack). Default '127.0.0.1'. */
   address?: string;
@@ -64,7 +67,17 @@ export class QuicEndpoint {
   private qlogCount = 0;
   /** Datagrams the socket failed to send (ENOBUFS and the like). */
   sendErrors = 0;
-  /** One send callback for every datagram (not a closure each). */
+  /** Send a datagram; a large one's buffer goes back to the core for reuse once the socket is done with it. */
+  private send(data: Uint8Array, to: { address: string; port: number }): void {
+    if (data.length < RECYCLE_FROM) return this.socket.send(data, to.port, to.address, this.onSent);
+    const core = this.core;
+    this.socket.send(data, to.port, to.address, (err) => {
+      if (err) this.sendErrors++;
+      core.recycle(data);
+    });
+  }
+
+  /** One send callback for every small datagram (not a closure each). */
   private readonly onSent = (err: Error | null): void => {
     if (err) this.sendErrors++;
   };
@@ -190,14 +203,14 @@ export class QuicEndpoint {
     const now = performance.now();
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address, this.onSent);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.send(t.data, t.path);
     for (const [core, shell] of this.shells) {
       for (let e = core.pollEvent(); e; e = core.pollEvent()) shell.dispatch(e);
       shell.service();
       if (!this.core.connections.has(core)) this.shells.delete(core);
     }
     // Events may have queued more output (a read freeing credit): flush again.
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socket.send(t.data, t.path.port, t.path.address, this.onSent);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.send(t.data, t.path);
     this.arm(now);
     if (this.closing && this.core.connections.size === 0) this.finishClose();
   }

@@ -34,6 +34,8 @@ export interface LinkOptions {
   seed?: number;
   /** Datagrams larger than this are dropped (the path MTU). */
   mtu?: number;
+  /** Give every datagram back to its endpoint once on the wire (as the node shell does after a send). */
+  recycle?: boolean;
 }
 
 interface InFlight {
@@ -48,6 +50,8 @@ export const CLIENT_PATH: Path = { address: '10.0.0.1', port: 5000 };
 export const SERVER_PATH: Path = { address: '10.0.0.2', port: 443 };
 
 export class Network {
+  /** The distinct buffers that carried large (≥ 8 KB) datagrams. */
+  readonly largeBuffers = new Set<ArrayBuffer>();
   now = 0;
   private queue: InFlight[] = [];
   private seq = 0;
@@ -84,7 +88,11 @@ export class Network {
   /** Move all output of both endpoints onto the wire. */
   flush(): void {
     for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
-      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) this.send(name, t.data);
+      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
+        this.send(name, t.data); // copies what goes on the wire
+        if (t.data.length >= 8192) this.largeBuffers.add(t.data.buffer as ArrayBuffer);
+        if (this.link.recycle) ep.recycle(t.data);
+      }
     }
   }
 
