@@ -683,7 +683,7 @@ export class Connection {
       if (tp.maxUdpPayloadSize < this.maxDatagramSize) this.setDatagramSize(Math.max(1200, tp.maxUdpPayloadSize));
       this.pmtu.limit(tp.maxUdpPayloadSize);
     }
-    this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
+    if (this.hooks.qlog) this.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
   }
 
   /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */

@@ -22,7 +22,7 @@ import {
 import { cidKey } from './cid.js';
 import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
-import { randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
 import { recycleDatagram } from './sender.js';
 
@@ -68,7 +68,7 @@ export class Endpoint {
 
   constructor(readonly opts: EndpointOptions = {}) {
     this.cidLength = opts.connectionIdLength ?? 8;
-    this.random = opts.hooks?.random ?? randomBytes;
+    this.random = opts.hooks?.random ?? pooledRandom();
     this.resetKey = opts.statelessResetKey ?? this.random(32);
     this.tokens = new TokenSealer((opts.hooks?.packetCrypto ?? defaultProvider()).aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random);
   }
