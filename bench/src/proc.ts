@@ -44,7 +44,11 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export const peerScript = (name: string): string => fileURLToPath(new URL(`./peers/${name}.js`, import.meta.url));
+/** A peer's script: next to this module when built, else (sources run by vitest) the built one in dist/. */
+export function peerScript(name: string): string {
+  const here = fileURLToPath(new URL(`./peers/${name}.js`, import.meta.url));
+  return existsSync(here) ? here : fileURLToPath(new URL(`../dist/peers/${name}.js`, import.meta.url));
+}
 
 /** A forked peer and the messages it sends. */
 export class Peer {

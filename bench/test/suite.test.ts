@@ -3,12 +3,12 @@
  * well-formed results — every measurement present, ratios consistent with
  * their figures, a CPU profile per process, a table naming every row. No
  * figure is judged here: benchmarks are not unit tests.
- * Runs the built suite (dist/), whose peers are forked as .js files.
+ * The peer processes run the built scripts (dist/peers), so `build` comes first.
  */
 import { describe, expect, it } from 'vitest';
-import { hotSpots } from '../dist/measure/profile.js';
-import { markdownTable, textTable } from '../dist/report.js';
-import { runSuite, type SuiteResult } from '../dist/suite.js';
+import { hotSpots } from '../src/measure/profile.js';
+import { markdownTable, textTable } from '../src/report.js';
+import { runSuite, type SuiteResult } from '../src/suite.js';
 
 const IDS = [
   'bulk.1stream.ours-ours',
