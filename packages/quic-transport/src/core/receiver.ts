@@ -6,7 +6,7 @@
  * duplicates, decode the frames (§12.4 permissions are checked by
  * quic-wire) and act on each one — one handler per frame type.
  */
-import { verifyRetryIntegrity, type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
 import {
   coalescedPackets,
   decodePacketNumber,
@@ -23,6 +23,7 @@ import type { Connection, Path } from './connection.js';
 import { equal } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LEVEL_OF } from './spaces.js';
+import { onPathChallenge, onPathResponse, onPeerMigrated, samePath } from './path.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 
 export function processDatagram(c: Connection, now: number, data: Uint8Array, path: Path): void {
@@ -71,6 +72,17 @@ function onRetry(c: Connection, now: number, packet: Uint8Array, h: RetryHeader)
 const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
 
 /** Returns true when the packet authenticated (even if then found a duplicate). */
+/** Client: try the server's Initial in the version it chose; keep that version only if the packet opens. */
+function followVersion(c: Connection, now: number, data: Uint8Array, h: LongHeader, path: Path): boolean {
+  const before = { version: c.version, read: c.spaces[0].read, write: c.spaces[0].write };
+  c.switchVersion(h.version as QuicVersion, now);
+  if (processPacket(c, now, data, h, path)) return true;
+  c.version = before.version;
+  c.spaces[0].read = before.read;
+  c.spaces[0].write = before.write;
+  return false;
+}
+
 function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHeader | ShortHeader, path: Path): boolean {
   let space: SpaceId;
   if (h.form === 'short') space = 2;
@@ -88,7 +100,14 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   }
   const sp = c.spaces[space];
   if (sp.discarded) return false;
-  if (h.form === 'long' && h.version !== c.version) return false;
+  let keys = sp.read;
+  if (h.form === 'long' && h.version !== c.version) {
+    // RFC 9368 §2.1: the server reads Initials still in the client's original version;
+    // the client follows a server whose first Initial is in another version it offered.
+    if (space === 0 && c.side === 'server' && h.version === c.originalVersion && c.originalInitialRead) keys = c.originalInitialRead;
+    else if (space === 0 && c.side === 'client' && !c.peerInitialScid && c.settings.versions.includes(h.version as QuicVersion)) return followVersion(c, now, data, h, path);
+    else return false;
+  }
   // Client: the first Initial from the server fixes its connection ID (§7.2); others must match.
   if (h.form === 'long' && c.side === 'client') {
     if (c.peerInitialScid && !equal(h.scid, c.peerInitialScid)) return false;
@@ -100,6 +119,8 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   if (space === 2) {
     const phase = c.oneRtt;
     if (!phase) return false;
+    // RFC 9001 §5.7: the server holds 1-RTT read keys from its Finished on, but opens no 1-RTT packet before the handshake completes.
+    if (c.side === 'server' && !c.handshakeInfo) return false;
     const r = phase.readHeader.unprotect(packet, pnOffset);
     if (!r) return false;
     const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
@@ -109,7 +130,6 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
     generation = k.generation;
     return finish(c, now, sp, space, packet, pnOffset, r.pnLength, pn, key, generation, path);
   }
-  const keys = sp.read;
   if (!keys) return false;
   const r = keys.header.unprotect(packet, pnOffset);
   if (!r) return false;
@@ -174,12 +194,12 @@ function finish(
     if (c.state === 'draining' || c.state === 'closed') break;
   }
   // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
-  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && (path.address !== c.path.address || path.port !== c.path.port)) {
+  if (space === 2 && packetType === '1rtt' && c.handshakeConfirmed && pn > sp.ack.largest && !samePath(path, c.path)) {
     const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
-    if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
+    if (!probing && c.side === 'server') onPeerMigrated(c, path, now);
   }
   if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
-  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
+  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
   c.onPacketProcessed(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
   if (c.hooks.qlog) c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
@@ -196,6 +216,11 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       const exp = space === 2 ? (c.peerParams?.ackDelayExponent ?? 3) : 3;
       const ackDelay = (f.ackDelay * 2 ** exp) / 1000;
       const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
+      // RFC 9000 §13.4.2, RFC 9002 §7.1: validate the ECN counts; a CE increase is a congestion event.
+      let marked = 0;
+      let newest = -Infinity;
+      for (const p of r.acked) if (p.ecn) marked++, (newest = Math.max(newest, p.timeSent));
+      if (c.ecn.onAck(space, f.ecn, marked)) c.recovery.onEcnCongestion(now, newest);
       c.onAcked(space, r.acked);
       c.onLost(r.lost, now);
       // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.
@@ -250,10 +275,10 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.localCids.retire(f.sequence, dcidOf(c, packet));
       return;
     case 'path_challenge':
-      c.onPathChallenge(f.data, path);
+      onPathChallenge(c, f.data, path);
       return;
     case 'path_response':
-      c.onPathResponse(f.data, now);
+      onPathResponse(c, f.data, now);
       return;
     case 'connection_close':
       c.onPeerClose(now, f.errorCode, f.reason, f.application);

@@ -24,6 +24,7 @@ import {
 } from '@tsquic/quic-wire';
 import type { Connection, SentFrame } from './connection.js';
 import type { SpaceId } from './recovery/loss-detection.js';
+import { samePath } from './path.js';
 
 const TAG = 16;
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes. */
@@ -206,7 +207,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       ackEliciting = true;
     }
     if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
-      ackEliciting = writeApplicationFrames(c, w, frames) || ackEliciting;
+      ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
     }
     if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
       encodeFrame(w, { type: 'ping' });
@@ -227,7 +228,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  if (c.sendingMarked) c.ecn.onMarkedSent(s);
   if (s === 2 && !early) c.packetsThisKeyPhase++;
   c.stats.packetsSent++;
   if (ackEliciting) {
@@ -267,7 +269,7 @@ function maybeUpdateKeys(c: Connection, now: number): void {
  * bytes unless the amplification limit forbids it. Null when none is owed.
  */
 export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
-  const i = c.pathResponses.findIndex((r) => r.path.address !== c.path.address || r.path.port !== c.path.port);
+  const i = c.pathResponses.findIndex((r) => !samePath(r.path, c.path));
   if (i < 0 || !c.oneRtt) return null;
   const r = c.pathResponses.splice(i, 1)[0]!;
   const keys = c.oneRtt;
@@ -313,7 +315,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
-function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): boolean {
+function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
   let wrote = false;
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
@@ -334,12 +336,13 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     encodeFrame(w, { type: 'path_challenge', data: ch.data });
     frames.push({ k: 'path' });
     ch.pending = false;
+    ch.sentAt = now;
     wrote = true;
   }
   for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {
     // Responses for other paths go in their own datagram (buildPathResponse).
     const r = c.pathResponses[i]!;
-    if (r.path.address !== c.path.address || r.path.port !== c.path.port) {
+    if (!samePath(r.path, c.path)) {
       i++;
       continue;
     }

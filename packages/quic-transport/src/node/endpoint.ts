@@ -91,7 +91,7 @@ export class QuicEndpoint {
       transport: opts.transport,
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
-      hooks: keylog ? { keylog } : {},
+      hooks: { wallClock: Date.now, ...(keylog ? { keylog } : {}) },
       hooksFor: (side) => this.connectionHooks(side),
     });
     this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });

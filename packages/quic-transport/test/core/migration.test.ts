@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { BulkSender, Collector, pattern } from '../sim/apps.js';
 import { pair, SERVER_PATH } from '../sim/network.js';
+import { onPathChallenge } from '../../src/core/path.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
@@ -93,7 +94,7 @@ describe('migration', () => {
     const c = env.client.connect(0, SERVER_PATH, TLS);
     env.net.runUntil(() => c.handshakeInfo !== undefined, 5000);
     const s = [...env.server.connections][0]!;
-    for (let i = 0; i < 1000; i++) s.onPathChallenge(Uint8Array.of(i & 0xff, 1, 2, 3, 4, 5, 6, 7), { address: '10.6.6.6', port: i });
+    for (let i = 0; i < 1000; i++) onPathChallenge(s, Uint8Array.of(i & 0xff, 1, 2, 3, 4, 5, 6, 7), { address: '10.6.6.6', port: i });
     expect(s.pathResponses.length).toBeLessThanOrEqual(4);
   });
 });
