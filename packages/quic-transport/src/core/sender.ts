@@ -305,7 +305,9 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   w.zeros(w.remaining);
   protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
   sp.nextPn++;
-  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, ecn: c.sendingMarked, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  // The probe's datagram carries the connection's ECN mark like any other: count it (RFC 9000 §13.4.2.2).
+  if (c.sendingMarked) c.ecn.onMarkedSent(2);
   c.pmtu.onProbeSent(size);
   c.stats.packetsSent++;
   c.onAckElicitingSent(now);
