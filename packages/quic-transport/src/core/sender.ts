@@ -294,7 +294,9 @@ export function buildPathResponse(c: Connection, now: number): { path: Connectio
 function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   const sp = c.spaces[2];
   const keys = c.oneRtt!;
-  const buf = new Uint8Array(size);
+  // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
+  const buf = size < HAND_OFF ? new Uint8Array(size) : workAreaOf(size);
+  if (buf === workArea) workArea = EMPTY;
   const pn = sp.nextPn;
   const largestAcked = c.recovery.largestAcked(2);
   const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
@@ -313,7 +315,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   c.onAckElicitingSent(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
   if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
-  return buf;
+  return buf.subarray(0, size);
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
