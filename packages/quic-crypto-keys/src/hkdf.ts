@@ -2,7 +2,10 @@
  * @module hkdf
  * HKDF-Extract and HKDF-Expand-Label (RFC 5869, RFC 8446 §7.1) for SHA-256
  * and SHA-384 — the key derivation behind every QUIC packet key (RFC 9001
- * §5.1). Not on the per-packet path, so it stays on @noble/hashes.
+ * §5.1). Every connection derives a few dozen keys (Initial, Handshake,
+ * 1-RTT, the next key phase), so on Node the HMAC comes from node:crypto
+ * (reached through `process.getBuiltinModule`: nothing imported from
+ * `node:*`, the module stays browser-safe); elsewhere from @noble/hashes.
  */
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
@@ -11,11 +14,45 @@ export type HashName = 'sha256' | 'sha384';
 const HASH = { sha256, sha384 } as const;
 const enc = new TextEncoder();
 
+interface NodeHmac {
+  createHmac(hash: string, key: Uint8Array): { update(d: Uint8Array): { update(d: Uint8Array): unknown }; digest(): Uint8Array };
+}
+const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeHmac | undefined;
+const ONE = Uint8Array.of(1);
+
+function hmac(c: NodeHmac, hash: HashName, key: Uint8Array, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const h = c.createHmac(hash, key);
+  h.update(a);
+  if (b) h.update(b);
+  const d = h.digest();
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** RFC 5869 §2.3 with node:crypto's HMAC: T(i) = HMAC(PRK, T(i-1) | info | i). */
+function nodeExpand(c: NodeHmac, hash: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const hashLen = HASH[hash].outputLen;
+  if (length <= hashLen) return hmac(c, hash, prk, info, ONE).subarray(0, length);
+  if (length > 255 * hashLen) throw new RangeError('HKDF output too long');
+  const out = new Uint8Array(length);
+  let t: Uint8Array = new Uint8Array(0);
+  for (let i = 1, off = 0; off < length; i++, off += hashLen) {
+    const block = new Uint8Array(t.length + info.length + 1);
+    block.set(t);
+    block.set(info, t.length);
+    block[block.length - 1] = i;
+    t = hmac(c, hash, prk, block);
+    out.set(t.subarray(0, Math.min(hashLen, length - off)), off);
+  }
+  return out;
+}
+
 export function hashLength(hash: HashName): number {
   return HASH[hash].outputLen;
 }
 
 export function hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+  // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); an empty salt is HashLen zeros.
+  if (nodeCrypto) return hmac(nodeCrypto, hash, salt.length ? salt : new Uint8Array(HASH[hash].outputLen), ikm);
   return extract(HASH[hash], ikm, salt);
 }
 
@@ -30,5 +67,5 @@ export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: strin
   info.set(full, 3);
   info[3 + full.length] = context.length;
   info.set(context, 4 + full.length);
-  return expand(HASH[hash], secret, info, length);
+  return nodeCrypto ? nodeExpand(nodeCrypto, hash, secret, info, length) : expand(HASH[hash], secret, info, length);
 }

@@ -158,6 +158,25 @@ export interface ConnectionHooks {
   wallClock?: () => number;
 }
 
+/**
+ * Random bytes drawn from a 4 KB pool refilled by crypto.getRandomValues:
+ * one platform call per many connection IDs instead of one each (the call,
+ * not the bytes, is what costs). Every byte is handed out once, as a copy.
+ */
+export function pooledRandom(): (n: number) => Uint8Array {
+  let pool: Uint8Array = new Uint8Array(0);
+  let off = 0;
+  return (n) => {
+    if (n > 256) return randomBytes(n);
+    if (off + n > pool.length) {
+      pool = randomBytes(4096);
+      off = 0;
+    }
+    off += n;
+    return pool.slice(off - n, off);
+  };
+}
+
 export function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
   globalThis.crypto.getRandomValues(b);

@@ -23,8 +23,9 @@ import { cidKey } from './cid.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
-import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
+import { recycleDatagram } from './sender.js';
 
 export interface EndpointOptions {
   /** Accept connections with these TLS settings (server role). */
@@ -68,7 +69,7 @@ export class Endpoint {
 
   constructor(readonly opts: EndpointOptions = {}) {
     this.cidLength = opts.connectionIdLength ?? 8;
-    this.random = opts.hooks?.random ?? randomBytes;
+    this.random = opts.hooks?.random ?? pooledRandom();
     this.resetKey = opts.statelessResetKey ?? this.random(32);
     this.tokens = new TokenSealer((opts.hooks?.packetCrypto ?? defaultProvider()).aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random);
   }
@@ -259,6 +260,15 @@ export class Endpoint {
       if (t) return t;
     }
     return null;
+  }
+
+  /**
+   * Give back a datagram from `pollTransmit` once the socket is done with it
+   * (its send completed): its buffer is reused for a later datagram. Optional;
+   * the datagram must not be used afterwards.
+   */
+  recycle(datagram: Uint8Array): void {
+    recycleDatagram(datagram);
   }
 
   pollTimeout(): number | null {

@@ -32,6 +32,36 @@ const MIN_INITIAL_DATAGRAM = 1200;
 /** Smallest room worth starting a packet in. */
 const MIN_PACKET = 64;
 
+/**
+ * The work area datagrams are built in. A fresh zeroed buffer of the path's
+ * maximum (64 KB after PMTUD) for every datagram costs far more than the
+ * datagram when it is small — a receiver's ACKs are a few dozen bytes — so
+ * small datagrams are built here and copied out at their size; a large one
+ * takes the area with it (the next call makes a new one). Nothing is carried
+ * from one call to the next: every byte sent is written by that call.
+ */
+let workArea: Uint8Array = new Uint8Array(0);
+/** Datagrams at least this large keep the work area instead of being copied out. */
+const HAND_OFF = 8 * 1024;
+/** Work areas given back by `recycleDatagram` once their datagram was sent (bounded). */
+const spares: Uint8Array[] = [];
+const MAX_SPARES = 32;
+
+function workAreaOf(size: number): Uint8Array {
+  while (workArea.length < size) workArea = spares.pop() ?? new Uint8Array(size);
+  return workArea;
+}
+
+/**
+ * A large datagram from `buildDatagram` that the I/O layer has finished
+ * sending (the socket's send callback ran): its buffer becomes a work area
+ * again instead of garbage. Nothing may hold the datagram afterwards.
+ */
+export function recycleDatagram(datagram: Uint8Array): void {
+  if (datagram.byteOffset !== 0 || datagram.buffer.byteLength < HAND_OFF || spares.length >= MAX_SPARES) return;
+  spares.push(new Uint8Array(datagram.buffer));
+}
+
 interface Budget {
   /** Ack-eliciting frames may go (congestion window, pacing, probes). */
   eliciting: boolean;
@@ -73,7 +103,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (pad && max < MIN_INITIAL_DATAGRAM) {
     if (c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
   }
-  const buf = new Uint8Array(max);
+  const buf = workAreaOf(max);
   let off = 0;
   let sentHandshake = false;
   for (let i = 0; i < want.length; i++) {
@@ -90,8 +120,12 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (off === 0) return null;
   // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
   if (sentHandshake && c.side === 'client' && !c.spaces[0].discarded) c.discardSpace(0, now);
+  if (off < HAND_OFF) return buf.slice(0, off);
+  workArea = EMPTY;
   return buf.subarray(0, off);
 }
+
+const EMPTY = new Uint8Array(0);
 
 function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
   if (c.spaces[s].discarded) return undefined;
@@ -203,7 +237,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     c.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
+  // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
   return end;
 }
 
@@ -259,7 +294,9 @@ export function buildPathResponse(c: Connection, now: number): { path: Connectio
 function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   const sp = c.spaces[2];
   const keys = c.oneRtt!;
-  const buf = new Uint8Array(size);
+  // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
+  const buf = size < HAND_OFF ? new Uint8Array(size) : workAreaOf(size);
+  if (buf === workArea) workArea = EMPTY;
   const pn = sp.nextPn;
   const largestAcked = c.recovery.largestAcked(2);
   const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
@@ -270,12 +307,15 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   w.zeros(w.remaining);
   protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
   sp.nextPn++;
-  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, ecn: c.sendingMarked, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
+  // The probe's datagram carries the connection's ECN mark like any other: count it (RFC 9000 §13.4.2.2).
+  if (c.sendingMarked) c.ecn.onMarkedSent(2);
   c.pmtu.onProbeSent(size);
   c.stats.packetsSent++;
   c.onAckElicitingSent(now);
-  c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
-  return buf;
+  // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
+  return buf.subarray(0, size);
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */

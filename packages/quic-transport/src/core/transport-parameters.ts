@@ -64,7 +64,7 @@ export function applyPeerParameters(c: Connection, bytes: Uint8Array, now: numbe
     if (tp.maxUdpPayloadSize < c.maxDatagramSize) c.setDatagramSize(Math.max(1200, tp.maxUdpPayloadSize));
     c.pmtu.limit(tp.maxUdpPayloadSize);
   }
-  c.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
+  if (c.hooks.qlog) c.qlog(now, 'transport:parameters_set', { owner: 'remote', ...tpForQlog(tp) });
 }
 
 /** The stream and flow-control limits a peer's transport parameters give us (absent: 0, RFC 9000 §18.2). */

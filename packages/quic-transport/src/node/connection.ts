@@ -26,21 +26,25 @@ interface ShellStream {
   send?: SendSide;
 }
 
+/** A connection's datagrams (RFC 9221), WebTransport-style. */
+export interface QuicDatagrams {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  readonly maxDatagramSize: number;
+}
+
 export class QuicConnection {
   /** Resolves once the handshake completes (rejects if the connection ends first). */
   readonly ready: Promise<HandshakeInfo>;
   /** Resolves on a clean close (application close or NO_ERROR); rejects with QuicConnectionError otherwise. */
   readonly closed: Promise<CloseInfo>;
-  readonly incomingBidirectionalStreams: ReadableStream<QuicBidirectionalStream>;
-  readonly incomingUnidirectionalStreams: ReadableStream<ReadableStream<Uint8Array>>;
-  /**
-   * Unreliable datagrams (RFC 9221), WebTransport-style. Enable with the
-   * transport setting `maxDatagramFrameSize`. Incoming datagrams the reader
-   * does not keep up with are dropped (at most 64 wait), never buffered
-   * without bound; writes of datagrams the peer cannot take fail.
-   */
-  readonly datagrams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>; readonly maxDatagramSize: number };
-  private datagramIn!: ReadableStreamDefaultController<Uint8Array>;
+  // The incoming-stream and datagram Web Streams are made on first use (by the
+  // application, or by a first incoming stream or datagram): an idle
+  // connection does not carry four streams' worth of objects.
+  private bidiStreams: ReadableStream<QuicBidirectionalStream> | undefined;
+  private uniStreams: ReadableStream<ReadableStream<Uint8Array>> | undefined;
+  private datagramStreams: QuicDatagrams | undefined;
+  private datagramIn: ReadableStreamDefaultController<Uint8Array> | undefined;
   /** Session tickets for resumption, as they arrive (client). */
   onSessionTicket: ((t: SessionTicket) => void) | undefined;
   /** Address validation tokens for the next connection to this server (client; pass as `token`). */
@@ -49,8 +53,10 @@ export class QuicConnection {
   private rejectReady!: (e: Error) => void;
   private resolveClosed!: (i: CloseInfo) => void;
   private rejectClosed!: (e: Error) => void;
-  private bidiIn!: ReadableStreamDefaultController<QuicBidirectionalStream>;
-  private uniIn!: ReadableStreamDefaultController<ReadableStream<Uint8Array>>;
+  private bidiIn: ReadableStreamDefaultController<QuicBidirectionalStream> | undefined;
+  private uniIn: ReadableStreamDefaultController<ReadableStream<Uint8Array>> | undefined;
+  /** How the connection ended (streams made afterwards start closed or errored). */
+  private endState: { clean: boolean; err: Error } | undefined;
   private readonly streams = new Map<number, ShellStream>();
   private readonly openWaiters: Array<{ dir: 'bidi' | 'uni'; resolve: (id: number) => void; reject: (e: Error) => void }> = [];
   private ended: Error | undefined;
@@ -66,23 +72,7 @@ export class QuicConnection {
     // Nobody may be listening: avoid unhandled rejections, callers still see them when they await.
     this.ready.catch(() => {});
     this.closed.catch(() => {});
-    this.incomingBidirectionalStreams = new ReadableStream({ start: (c) => void (this.bidiIn = c) });
-    this.incomingUnidirectionalStreams = new ReadableStream({ start: (c) => void (this.uniIn = c) });
     const core_ = core;
-    const readable = new ReadableStream<Uint8Array>({ start: (c) => void (this.datagramIn = c) }, { highWaterMark: 64 });
-    const writable = new WritableStream<Uint8Array>({
-      write: (chunk) => {
-        if (!core_.sendDatagram(chunk)) throw new RangeError(`datagram of ${chunk.length} bytes not accepted (peer limit ${core_.maxDatagramPayload})`);
-        driver.kick();
-      },
-    });
-    this.datagrams = {
-      readable,
-      writable,
-      get maxDatagramSize() {
-        return core_.maxDatagramPayload;
-      },
-    };
     this.host = {
       read: (id, max) => core_.read(id, max, driver.now()),
       write: (id, data) => core_.write(id, data),
@@ -91,6 +81,54 @@ export class QuicConnection {
       stopSending: (id, code) => core_.stopSending(id, code),
       kick: () => driver.kick(),
     };
+  }
+
+  get incomingBidirectionalStreams(): ReadableStream<QuicBidirectionalStream> {
+    return (this.bidiStreams ??= this.incoming((c) => (this.bidiIn = c)));
+  }
+
+  get incomingUnidirectionalStreams(): ReadableStream<ReadableStream<Uint8Array>> {
+    return (this.uniStreams ??= this.incoming((c) => (this.uniIn = c)));
+  }
+
+  /**
+   * Unreliable datagrams (RFC 9221), WebTransport-style. Enable with the
+   * transport setting `maxDatagramFrameSize`. Incoming datagrams the reader
+   * does not keep up with are dropped (at most 64 wait), never buffered
+   * without bound; writes of datagrams the peer cannot take fail.
+   */
+  get datagrams(): QuicDatagrams {
+    if (this.datagramStreams) return this.datagramStreams;
+    const core = this.core;
+    const driver = this.driver;
+    const readable = this.incoming<Uint8Array>((c) => (this.datagramIn = c), 64);
+    const writable = new WritableStream<Uint8Array>({
+      write: (chunk) => {
+        if (!core.sendDatagram(chunk)) throw new RangeError(`datagram of ${chunk.length} bytes not accepted (peer limit ${core.maxDatagramPayload})`);
+        driver.kick();
+      },
+    });
+    this.datagramStreams = {
+      readable,
+      writable,
+      get maxDatagramSize() {
+        return core.maxDatagramPayload;
+      },
+    };
+    return this.datagramStreams;
+  }
+
+  /** A readable fed by the connection; made after the end, it starts closed (or errored). */
+  private incoming<T>(keep: (c: ReadableStreamDefaultController<T>) => void, highWaterMark = 1): ReadableStream<T> {
+    return new ReadableStream<T>(
+      {
+        start: (c) => {
+          keep(c);
+          if (this.endState) this.endState.clean ? c.close() : c.error(this.endState.err);
+        },
+      },
+      { highWaterMark },
+    );
   }
 
   get handshakeInfo(): HandshakeInfo | undefined {
@@ -169,11 +207,15 @@ export class QuicConnection {
       case 'handshake-confirmed':
         return;
       case 'stream-incoming': {
-        if ((e.id & 2) === 0) this.bidiIn.enqueue(this.wrapBidi(e.id));
+        if ((e.id & 2) === 0) {
+          void this.incomingBidirectionalStreams;
+          this.bidiIn!.enqueue(this.wrapBidi(e.id));
+        }
         else {
           const recv = new RecvSide(this.host, e.id);
           this.streams.set(e.id, { recv });
-          this.uniIn.enqueue(recv.readable);
+          void this.incomingUnidirectionalStreams;
+          this.uniIn!.enqueue(recv.readable);
         }
         return;
       }
@@ -199,7 +241,8 @@ export class QuicConnection {
         this.onNewToken?.(e.token);
         return;
       case 'datagram':
-        if ((this.datagramIn.desiredSize ?? 0) > 0) this.datagramIn.enqueue(e.data);
+        void this.datagrams;
+        if ((this.datagramIn!.desiredSize ?? 0) > 0) this.datagramIn!.enqueue(e.data);
         return;
       case 'closed':
         this.onClosed(e.info);
@@ -225,6 +268,7 @@ export class QuicConnection {
     const clean = info.kind === 'close' && (info.application || info.code === 0n);
     const err = new QuicConnectionError(info);
     this.ended = err;
+    this.endState = { clean, err };
     this.rejectReady(err);
     for (const s of this.streams.values()) {
       s.recv?.fail(err);
@@ -232,7 +276,8 @@ export class QuicConnection {
     }
     this.streams.clear();
     for (const w of this.openWaiters.splice(0)) w.reject(err);
-    for (const c of [this.bidiIn, this.uniIn, this.datagramIn] as ReadableStreamDefaultController<unknown>[]) {
+    for (const c of [this.bidiIn, this.uniIn, this.datagramIn] as Array<ReadableStreamDefaultController<unknown> | undefined>) {
+      if (!c) continue;
       try {
         clean ? c.close() : c.error(err);
       } catch {

@@ -6,11 +6,16 @@
  * every input batch. It listens (server), connects (client), or both.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { QuicVersion } from '@tsquic/quic-wire';
 import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
 import { QuicConnection } from './connection.js';
+
+/** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
+const RECYCLE_FROM = 8 * 1024;
 
 export interface BindOptions {
   /** Local address; '::' listens on IPv6 and IPv4 (dual-stack). Default '127.0.0.1'. */
@@ -68,6 +73,21 @@ export class QuicEndpoint {
   private qlogCount = 0;
   /** Datagrams the socket failed to send (ENOBUFS and the like). */
   sendErrors = 0;
+  /** Send a datagram; a large one's buffer goes back to the core for reuse once the socket is done with it. */
+  private send(data: Uint8Array, to: { address: string; port: number; local?: string }): void {
+    const socket = this.socketFor(to);
+    if (data.length < RECYCLE_FROM) return socket.send(data, to.port, to.address, this.onSent);
+    const core = this.core;
+    socket.send(data, to.port, to.address, (err) => {
+      if (err) this.sendErrors++;
+      core.recycle(data);
+    });
+  }
+
+  /** One send callback for every small datagram (not a closure each). */
+  private readonly onSent = (err: Error | null): void => {
+    if (err) this.sendErrors++;
+  };
 
   /** The socket for `preferredAddress`, and its `Path.local` tag. */
   private preferred: { socket: Socket; tag: string } | undefined;
@@ -195,18 +215,14 @@ export class QuicEndpoint {
     const now = performance.now();
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) {
-      this.socketFor(t.path).send(t.data, t.path.port, t.path.address, (err) => {
-        if (err) this.sendErrors++;
-      });
-    }
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.send(t.data, t.path);
     for (const [core, shell] of this.shells) {
       for (let e = core.pollEvent(); e; e = core.pollEvent()) shell.dispatch(e);
       shell.service();
       if (!this.core.connections.has(core)) this.shells.delete(core);
     }
     // Events may have queued more output (a read freeing credit): flush again.
-    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.socketFor(t.path).send(t.data, t.path.port, t.path.address);
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.send(t.data, t.path);
     this.arm(now);
     if (this.closing && this.core.connections.size === 0) this.finishClose();
   }
@@ -282,8 +298,9 @@ export class QuicEndpoint {
   }
 }
 
+/** Bind a UDP socket (see udpSocket). */
 function bindSocket(address: string, port: number, opts: BindOptions): Promise<Socket> {
-  const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', ipv6Only: opts.ipv6Only ?? false, recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
+  const socket = udpSocket(address.includes(':'), opts);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(port, address, () => {
@@ -291,6 +308,20 @@ function bindSocket(address: string, port: number, opts: BindOptions): Promise<S
       resolve(socket);
     });
   });
+}
+
+/**
+ * The UDP socket. Datagrams go to IP literals (peer addresses as received):
+ * answering those lookups synchronously spares dgram a dns.lookup and a
+ * process tick per datagram sent; names still go through dns.lookup.
+ */
+function udpSocket(v6: boolean, o: BindOptions): Socket {
+  const lookup: SocketOptions['lookup'] = (hostname, options, callback) => {
+    const family = isIP(hostname);
+    if (family === 0) return dnsLookup(hostname, options, callback);
+    (callback as (err: null, address: string, family: number) => void)(null, hostname, family);
+  };
+  return createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: o.ipv6Only ?? false, recvBufferSize: o.recvBufferSize ?? 4 << 20, sendBufferSize: o.sendBufferSize ?? 4 << 20, lookup });
 }
 
 function resolveKeylog(k: BindOptions['keylog']): ((line: string) => void) | undefined {

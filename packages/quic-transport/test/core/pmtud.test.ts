@@ -41,6 +41,17 @@ describe('DPLPMTUD (RFC 8899)', () => {
     expect(r.c.getStats().packetsSent).toBeLessThan(1000); // 4 MB in big datagrams, not 3500 small ones
   });
 
+  it('large datagrams given back after sending are built in the same few buffers; the bytes stay right', () => {
+    const r = transfer(4 << 20, { latencyMs: 5, seed: 5, recycle: true });
+    expect(r.done).toBe(true);
+    expect(r.got.equals(r.src)).toBe(true);
+    const large = r.c.getStats().packetsSent;
+    expect(large).toBeGreaterThan(60);
+    expect(r.net.largeBuffers.size).toBeLessThan(8); // without recycling, one buffer per large datagram
+    const without = transfer(4 << 20, { latencyMs: 5, seed: 5 });
+    expect(without.net.largeBuffers.size).toBeGreaterThan(40);
+  });
+
   it('PMTU discovery can be turned off', () => {
     const r = transfer(256 << 10, { latencyMs: 5 }, { transport: { pmtuDiscovery: false } });
     expect(r.done).toBe(true);

@@ -230,6 +230,29 @@ describe('congestion control', () => {
     expect(wait).toBeCloseTo(MSS / ((1.25 * cwnd) / 100), 5);
     expect(p.delay(wait, MSS, cwnd, 100)).toBe(0);
   });
+
+  it('pacer: at high rates the bucket covers one timer granularity (2 ms), not just 10 packets', () => {
+    const p = new Pacer(MSS);
+    const cwnd = 10_000 * MSS;
+    const rate = (1.25 * cwnd) / 5; // srtt 5 ms: 2,500 packets per ms
+    p.delay(0, MSS, cwnd, 5);
+    // After a pause, the bucket holds 2 ms of sending, far above the 10-packet burst.
+    let sent = 0;
+    while (p.delay(10, MSS, cwnd, 5) === 0) {
+      p.onSent(MSS);
+      sent++;
+    }
+    expect(sent).toBe(Math.floor((rate * 2) / MSS));
+    // A slow path keeps the 10-packet burst.
+    const slow = new Pacer(MSS);
+    slow.delay(0, MSS, 100 * MSS, 100);
+    let n = 0;
+    while (slow.delay(1000, MSS, 100 * MSS, 100) === 0) {
+      slow.onSent(MSS);
+      n++;
+    }
+    expect(n).toBe(10);
+  });
 });
 
 describe('ACK tracker (RFC 9000 §13.2)', () => {

@@ -128,6 +128,26 @@ describe('Streams: limits and state rules', () => {
     expect(s.open('uni')).toBe(14);
   });
 
+
+  it('streams held back by connection credit alone send again when MAX_DATA raises it (RFC 9000 §4.1)', () => {
+    const s = new Streams('client', defaultStreamSettings);
+    s.setPeerLimits({ ...PEER, initialMaxData: 1000 });
+    const ids = [s.open('bidi')!, s.open('bidi')!, s.open('bidi')!];
+    for (const id of ids) {
+      expect(s.write(id, bytes(600))).toBe(600);
+      s.finish(id);
+    }
+    let sent = 0;
+    for (let c = s.pollStream(1200); c; c = s.pollStream(1200)) sent += c.data.length;
+    expect(sent).toBe(1000);
+    expect(s.pollStream(1200)).toBeNull();
+    // Nothing more is written: only MAX_DATA can wake the waiting streams.
+    s.onMaxData(2000);
+    const more = new Map<number, number>();
+    for (let c = s.pollStream(1200); c; c = s.pollStream(1200)) more.set(c.id, (more.get(c.id) ?? 0) + c.data.length);
+    expect([...more.values()].reduce((a, b) => a + b, 0)).toBe(800);
+    expect(s.hasStreamData).toBe(false);
+  });
   it('peer streams: implicit opening of lower ones, STREAM_LIMIT_ERROR beyond our limit', () => {
     const s = mk('client');
     s.onStreamFrame(5, 0, bytes(3), false); // server bidi index 1 opens index 0 too

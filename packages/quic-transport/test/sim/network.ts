@@ -34,6 +34,8 @@ export interface LinkOptions {
   seed?: number;
   /** Datagrams larger than this are dropped (the path MTU). */
   mtu?: number;
+  /** Give every datagram back to its endpoint once on the wire (as the node shell does after a send). */
+  recycle?: boolean;
   /**
    * What the path does with ECN marks (RFC 3168): pass them (default), turn
    * a share of ECT(0) into CE (a congested router), clear them (bleach), or
@@ -55,6 +57,8 @@ export const CLIENT_PATH: Path = { address: '10.0.0.1', port: 5000 };
 export const SERVER_PATH: Path = { address: '10.0.0.2', port: 443 };
 
 export class Network {
+  /** The distinct buffers that carried large (≥ 8 KB) datagrams. */
+  readonly largeBuffers = new Set<ArrayBuffer>();
   now = 0;
   private queue: InFlight[] = [];
   private seq = 0;
@@ -108,11 +112,16 @@ export class Network {
         if (name === 'client') {
           const to = `${t.path.address}:${t.path.port}`;
           this.clientSentTo.set(to, (this.clientSentTo.get(to) ?? 0) + 1);
-          if (this.unreachable.has(to)) continue;
+          if (this.unreachable.has(to)) {
+            if (this.link.recycle) ep.recycle(t.data);
+            continue;
+          }
           // The server sees which of its addresses a datagram came to (its preferred address is another socket).
           if (t.path.address !== SERVER_PATH.address || t.path.port !== SERVER_PATH.port) local = to;
         } else this.serverSentFrom.set(t.path.local ?? 'main', (this.serverSentFrom.get(t.path.local ?? 'main') ?? 0) + 1);
-        this.send(name, t.data, t.ecn, local);
+        if (t.data.length >= 8192) this.largeBuffers.add(t.data.buffer as ArrayBuffer);
+        this.send(name, t.data, t.ecn, local); // copies what goes on the wire
+        if (this.link.recycle) ep.recycle(t.data);
       }
     }
   }

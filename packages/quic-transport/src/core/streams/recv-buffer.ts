@@ -17,6 +17,9 @@ export interface Piece {
   data: Uint8Array;
 }
 
+/** Pieces at least this large are handed out as they are; smaller ones are joined. */
+const JOIN_BELOW = 16 * 1024;
+
 export class RecvBuffer {
   /** Pieces not yet read, sorted by offset, disjoint. */
   private pieces: Piece[] = [];
@@ -82,8 +85,10 @@ export class RecvBuffer {
   }
 
   /**
-   * Up to `max` contiguous bytes from readOffset: a view when one piece
-   * suffices, else the pieces joined into one array. Null when nothing is readable.
+   * Up to `max` contiguous bytes from readOffset: a view of the first piece
+   * when it is large (no copy: big datagrams are read as they came), else
+   * small pieces joined into one array (fewer, larger reads for the
+   * application). Null when nothing is readable.
    */
   read(max = Infinity): Uint8Array | null {
     const ps = this.pieces;
@@ -97,10 +102,10 @@ export class RecvBuffer {
       this.buffered -= max;
       return out;
     }
-    // Join contiguous pieces up to max.
+    // Join contiguous small pieces up to max (a large one goes alone).
     let total = 0;
     let n = 0;
-    while (n < ps.length && ps[n]!.offset === this.readOffset + total && total + ps[n]!.data.length <= max) {
+    while (n < ps.length && ps[n]!.offset === this.readOffset + total && total + ps[n]!.data.length <= max && (n === 0 || (first.data.length < JOIN_BELOW && ps[n]!.data.length < JOIN_BELOW))) {
       total += ps[n]!.data.length;
       n++;
     }

@@ -40,7 +40,7 @@ export const defaultStreamSettings: StreamSettings = {
   maxStreamWindow: 16 * 1024 * 1024,
   connWindow: 1024 * 1024,
   maxConnWindow: 24 * 1024 * 1024,
-  sendBufferSize: 1024 * 1024,
+  sendBufferSize: 4 * 1024 * 1024,
 };
 
 /** The peer's limits, from its transport parameters. */
@@ -105,6 +105,8 @@ export class Streams {
   private readonly queued = new Set<number>();
   /** Stream data waits for connection credit: a DATA_BLOCKED is due (once per limit). */
   private connBlocked = false;
+  /** Streams with new data held back by connection credit alone: rescheduled when MAX_DATA raises it. */
+  private readonly connWaiting = new Set<number>();
   /** Streams with a control frame to send. */
   private readonly controlPending = new Set<number>();
   /** RTT estimate for window auto-tuning (the connection keeps it current). */
@@ -372,7 +374,15 @@ export class Streams {
   }
 
   onMaxData(max: number): void {
-    this.connSend.raise(max);
+    if (!this.connSend.raise(max)) return;
+    for (const id of this.connWaiting) this.schedule(id);
+    this.connWaiting.clear();
+  }
+
+  /** A stream leaves the send queue: remember it when only connection credit holds its new data back. */
+  private unqueue(id: number, h: SendHalf): void {
+    this.queued.delete(id);
+    if (h.buf.nextNew < h.buf.written && h.buf.nextNew < h.credit.limit) this.connWaiting.add(id);
   }
 
   onMaxStreamData(id: number, max: number, frameType = 0x11): void {
@@ -483,7 +493,7 @@ export class Streams {
       if (!h.buf.hasPending(creditEnd)) {
         if (h.credit.blockedPending && h.buf.nextNew < h.buf.written) this.controlPending.add(id);
         if (this.connSend.available === 0 && h.buf.nextNew < h.buf.written && h.buf.nextNew < h.credit.limit) this.connBlocked = true;
-        this.queued.delete(id);
+        this.unqueue(id, h);
         continue;
       }
       const max = maxStreamDataThatFits(id, h.buf.peekOffset(), budget);
@@ -504,7 +514,7 @@ export class Streams {
       }
       if (h.buf.finSent && h.buf.finalSize !== undefined && h.buf.nextNew === h.buf.finalSize && h.state === 'send') h.state = 'data-sent';
       if (h.buf.hasPending(Math.min(h.credit.limit, h.buf.nextNew + this.connSend.available))) this.sendQueue.push(id);
-      else this.queued.delete(id);
+      else this.unqueue(id, h);
       return { id, offset: e.offset, data: e.data, fin: e.fin };
     }
     return null;

@@ -1,0 +1,71 @@
+/**
+ * @module measure/profile
+ * Where the bulk case spends its CPU: ours → ours under the V8 CPU profiler
+ * (what `node --cpu-prof` records, limited to the transfer itself: start-up
+ * and module loading left out), and the functions with the most self time
+ * in each process's profile.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { removeDir, scratch, type Certs } from '../proc.js';
+import { oursToOurs } from './bulk.js';
+
+export interface HotSpot {
+  function: string;
+  location: string;
+  selfMs: number;
+  /** Share of the process's busy (non-idle) samples. */
+  selfPercent: number;
+}
+
+export interface ProcessProfile {
+  role: 'server (sender)' | 'client (receiver)';
+  busyMs: number;
+  top: HotSpot[];
+}
+
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time per function (by name and location), largest first. */
+export function hotSpots(profile: CpuProfile, top: number): { busyMs: number; top: HotSpot[] } {
+  const frameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, { function: string; location: string; us: number }>();
+  let busy = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const f = frameOf.get(profile.samples[i]!);
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (!f || f.functionName === '(idle)') continue;
+    busy += dt;
+    const location = f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName}@${location}`;
+    const e = self.get(key) ?? { function: f.functionName || '(anonymous)', location, us: 0 };
+    e.us += dt;
+    self.set(key, e);
+  }
+  const list = [...self.values()].sort((a, b) => b.us - a.us).slice(0, top);
+  return { busyMs: busy / 1000, top: list.map((e) => ({ function: e.function, location: e.location, selfMs: e.us / 1000, selfPercent: busy > 0 ? (100 * e.us) / busy : 0 })) };
+}
+
+function shortUrl(url: string): string {
+  const m = /packages\/([^/]+)\/(?:dist|src)\/(.*)$/.exec(url);
+  if (m) return `${m[1]}/${m[2]}`;
+  return url.startsWith('node:') ? url : basename(url);
+}
+
+/** Run the bulk transfer under the profiler; one profile per process. */
+export async function profileBulk(certs: Certs, bytes: number, top = 10): Promise<ProcessProfile[]> {
+  const dir = scratch('tsquic-prof');
+  try {
+    await oursToOurs(certs, { bytes, streams: 1, seconds: 0, profileDir: dir });
+    return (['server', 'client'] as const).map((name) => ({
+      role: name === 'server' ? 'server (sender)' : 'client (receiver)',
+      ...hotSpots(JSON.parse(readFileSync(join(dir, `${name}.cpuprofile`), 'utf8')) as CpuProfile, top),
+    }));
+  } finally {
+    removeDir(dir);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * @module peers/ipc
+ * Messages between the suite and its peer processes, and the one way memory
+ * is measured everywhere (after a full GC, with `--expose-gc`).
+ */
+export interface Memory {
+  heapUsed: number;
+  rss: number;
+}
+
+export type PeerMessage =
+  | { type: 'ready'; port: number }
+  | ({ type: 'mem'; connections: number } & Memory)
+  | { type: 'result'; bytes: number; seconds: number; stats?: Record<string, number> }
+  | { type: 'opened'; connections: number; before: Memory; after: Memory }
+  | { type: 'error'; message: string };
+
+export type ParentMessage = { cmd: 'mem' } | { cmd: 'exit' };
+
+/** Heap and RSS after two full collections (the process runs with --expose-gc). */
+export function heapAfterGc(): Memory {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, rss: m.rss };
+}

@@ -1,0 +1,154 @@
+/**
+ * @module proc
+ * Child processes for the suite: our peers (forked, with IPC), ngtcp2's
+ * gtlsserver/gtlsclient, and the certificates they all use. Every process a
+ * measurement starts is bounded in time and killed by it.
+ */
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ParentMessage, PeerMessage } from './peers/ipc.js';
+
+/** A scratch directory on tmpfs when there is one (ngtcp2's downloads must not hit a slow disk). */
+export function scratch(prefix: string): string {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  return mkdtempSync(join(base, `${prefix}-`));
+}
+
+export interface Certs {
+  dir: string;
+  certPem: string;
+  keyPem: string;
+  certDer: string;
+  keyDer: string;
+}
+
+/** A self-signed ECDSA P-256 certificate for localhost, as PEM (ngtcp2, node:tls, interop endpoint) and DER (ours). */
+export function makeCerts(dir: string): Certs {
+  mkdirSync(dir, { recursive: true });
+  const certPem = join(dir, 'cert.pem');
+  const keyPem = join(dir, 'priv.key');
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPem, '-out', certPem, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr ?? r.error}`);
+  const certDer = join(dir, 'cert.der');
+  const keyDer = join(dir, 'key.der');
+  writeFileSync(certDer, new X509Certificate(readFileSync(certPem)).raw);
+  writeFileSync(keyDer, createPrivateKey(readFileSync(keyPem)).export({ format: 'der', type: 'pkcs8' }));
+  return { dir, certPem, keyPem, certDer, keyDer };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** A peer's script: next to this module when built, else (sources run by vitest) the built one in dist/. */
+export function peerScript(name: string): string {
+  const here = fileURLToPath(new URL(`./peers/${name}.js`, import.meta.url));
+  return existsSync(here) ? here : fileURLToPath(new URL(`../dist/peers/${name}.js`, import.meta.url));
+}
+
+/** A forked peer and the messages it sends. */
+export class Peer {
+  private readonly queue: PeerMessage[] = [];
+  private waiter: ((m: PeerMessage) => void) | undefined;
+  private exitError: Error | undefined;
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly proc: ChildProcess) {
+    proc.on('message', (m: PeerMessage) => {
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (w) w(m);
+      else this.queue.push(m);
+    });
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+    void this.exited.then((code) => {
+      this.exitError = new Error(`peer exited with ${code}`);
+      const w = this.waiter;
+      this.waiter = undefined;
+      w?.({ type: 'error', message: this.exitError.message });
+    });
+  }
+
+  static start(script: string, args: string[], env?: NodeJS.ProcessEnv): Peer {
+    return new Peer(fork(peerScript(script), args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...(env ? { env } : {}) }));
+  }
+
+  /** The next message of `type` (an 'error' message or a timeout rejects). */
+  async next<T extends PeerMessage['type']>(type: T, timeoutMs: number): Promise<Extract<PeerMessage, { type: T }>> {
+    const m =
+      this.queue.shift() ??
+      (this.exitError
+        ? ({ type: 'error', message: this.exitError.message } as PeerMessage)
+        : await new Promise<PeerMessage>((resolve) => {
+            const t = setTimeout(() => resolve({ type: 'error', message: `no ${type} within ${timeoutMs} ms` }), timeoutMs);
+            this.waiter = (msg) => {
+              clearTimeout(t);
+              resolve(msg);
+            };
+          }));
+    if (m.type === 'error') throw new Error(m.message);
+    if (m.type !== type) throw new Error(`expected ${type}, got ${m.type}`);
+    return m as Extract<PeerMessage, { type: T }>;
+  }
+
+  send(m: ParentMessage): void {
+    if (this.proc.connected) this.proc.send(m);
+  }
+
+  /** Ask it to exit; kill it if it has not within `graceMs`. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    this.send({ cmd: 'exit' });
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+export function haveNgtcp2(): boolean {
+  return ['gtlsserver', 'gtlsclient'].every((cmd) => spawnSync(cmd, ['--help'], { stdio: 'ignore' }).status === 0);
+}
+
+/** Wait for a process to exit, killing it after `timeoutMs`; resolves with its exit code (null when killed). */
+export function exited(p: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve(p.exitCode);
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.once('exit', (code) => {
+      clearTimeout(t);
+      resolve(code);
+    });
+  });
+}
+
+/** gtlsserver serving `www` over HTTP/3 on `port` (it prints nothing with -q: give it time to bind). */
+export async function gtlsserver(www: string, port: number, certs: Certs): Promise<ChildProcess> {
+  const p = spawn('gtlsserver', ['-q', '-d', www, '127.0.0.1', String(port), certs.keyPem, certs.certPem], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 300));
+  if (p.exitCode !== null) throw new Error(`gtlsserver exited with ${p.exitCode}`);
+  return p;
+}
+
+/** gtlsclient fetching `files` (concurrently, one stream each) into `downloads`. */
+export function gtlsclient(port: number, files: string[], downloads: string): ChildProcess {
+  mkdirSync(downloads, { recursive: true });
+  const urls = files.map((f) => `https://localhost:${port}/${f}`);
+  return spawn('gtlsclient', ['-q', '--exit-on-all-streams-close', '-n', String(files.length), '--download', downloads, '127.0.0.1', String(port), ...urls], { stdio: 'ignore' });
+}
+
+/** A UDP/TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}

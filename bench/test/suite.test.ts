@@ -1,0 +1,94 @@
+/**
+ * The suite in smoke mode (tiny sizes): it must run end to end and produce
+ * well-formed results — every measurement present, ratios consistent with
+ * their figures, a CPU profile per process, a table naming every row. No
+ * figure is judged here: benchmarks are not unit tests.
+ * The peer processes run the built scripts (dist/peers), so `build` comes first.
+ */
+import { describe, expect, it } from 'vitest';
+import { hotSpots } from '../src/measure/profile.js';
+import { markdownTable, textTable } from '../src/report.js';
+import { runSuite, type SuiteResult } from '../src/suite.js';
+
+const IDS = [
+  'bulk.1stream.ours-ours',
+  'bulk.1stream.ours-gtlsclient',
+  'bulk.1stream.gtlsserver-ours',
+  'bulk.1stream.ours-ours.vs-tls',
+  'bulk.timed.ours-ours',
+  'bulk.timed.ours-ours.vs-tls',
+  'bulk.16streams.ours-ours',
+  'handshakes.full',
+  'handshakes.resumed',
+  'crypto.aes128gcm.1200',
+  'crypto.aes128gcm.16384',
+  'memory.server.heap',
+  'memory.server.rss',
+  'memory.client.heap',
+];
+
+const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
+
+describe('benchmark suite, smoke mode', () => {
+  let res: SuiteResult;
+
+  it('runs every measurement and returns well-formed rows', async () => {
+    res = await runSuite({ smoke: true, log: () => {} });
+    expect(res.schema).toBe('tsquic-bench/1');
+    expect(res.mode).toBe('smoke');
+    expect(res.rows.map((r) => r.id)).toEqual(IDS);
+    for (const r of res.rows) {
+      const ngtcp2Row = r.anchorName.startsWith('ngtcp2') || r.id.includes('gtls');
+      if (!ngtcp2Row || res.config.ngtcp2) {
+        if (r.id !== 'memory.server.rss') expect(finitePositive(r.ours), r.id).toBe(true);
+      } else expect(r.note, r.id).toMatch(/ngtcp2/);
+      if (r.ours !== null && r.anchor !== null) expect(r.ratio).toBeCloseTo(r.ours / r.anchor, 9);
+      else expect(r.ratio).toBeNull();
+      if (r.goal) expect(r.goal.met).toBe(r.ratio === null ? null : r.better === 'higher' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio);
+    }
+    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual(['bulk.1stream.ours-ours', 'handshakes.full', 'crypto.aes128gcm.1200', 'memory.server.heap']);
+  }, 180_000);
+
+  it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time', () => {
+    expect(res.profile.map((p) => p.role)).toEqual(['server (sender)', 'client (receiver)']);
+    for (const p of res.profile) {
+      expect(p.top.length).toBeGreaterThan(0);
+      expect(p.top.length).toBeLessThanOrEqual(10);
+      for (let i = 1; i < p.top.length; i++) expect(p.top[i - 1]!.selfMs).toBeGreaterThanOrEqual(p.top[i]!.selfMs);
+      expect(p.top.every((h) => h.selfPercent >= 0 && h.selfPercent <= 100 && h.function.length > 0)).toBe(true);
+    }
+  });
+
+  it('survives a JSON round trip and prints every row in both tables', () => {
+    expect(JSON.parse(JSON.stringify(res))).toEqual(res);
+    const text = textTable(res);
+    const md = markdownTable(res);
+    for (const r of res.rows) {
+      expect(text).toContain(r.name);
+      expect(md).toContain(`| ${r.name} |`);
+    }
+    expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| measurement')).length).toBe(res.rows.length);
+  });
+});
+
+describe('hotSpots', () => {
+  it('sums self time per function from samples and time deltas, leaving (idle) out', () => {
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 } },
+        { id: 2, callFrame: { functionName: 'seal', url: 'file:///x/packages/quic-crypto-keys/dist/a.js', lineNumber: 9 } },
+        { id: 3, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+        { id: 4, callFrame: { functionName: 'send', url: 'node:dgram', lineNumber: 0 } },
+      ],
+      samples: [2, 3, 2, 4, 3],
+      timeDeltas: [1000, 5000, 3000, 2000, 7000],
+    };
+    const r = hotSpots(profile, 10);
+    expect(r.busyMs).toBe(6);
+    expect(r.top).toEqual([
+      { function: 'seal', location: 'quic-crypto-keys/a.js:10', selfMs: 4, selfPercent: (100 * 4) / 6 },
+      { function: 'send', location: 'node:dgram:1', selfMs: 2, selfPercent: (100 * 2) / 6 },
+    ]);
+    expect(hotSpots(profile, 1).top).toHaveLength(1);
+  });
+});
