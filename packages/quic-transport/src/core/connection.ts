@@ -26,6 +26,7 @@ import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { EcnValidator, type EcnCodepoint } from './ecn.js';
+import { DatagramBuffers } from './datagram-buffers.js';
 import { encodePreferredAddress } from './preferred-address.js';
 import { migrateClient, onPathTimeout, pathDeadline, usePreferredAddress } from './path.js';
 import { applyPeerParameters, applyRememberedParameters, rememberable } from './transport-parameters.js';
@@ -111,6 +112,8 @@ export interface ConnectionOptions {
   transport?: Partial<TransportSettings>;
   tls: ClientTlsSettings | ServerTlsSettings;
   hooks?: ConnectionHooks;
+  /** Where datagrams are built (an endpoint shares one among its connections). */
+  buffers?: DatagramBuffers;
   version?: QuicVersion;
   /** Server: from the client's first Initial (and its token). */
   server?: {
@@ -158,6 +161,7 @@ export class Connection {
   readonly settings: TransportSettings;
   /** @internal */ readonly provider: CryptoProvider;
   /** @internal */ readonly hooks: ConnectionHooks;
+  /** @internal */ readonly buffers: DatagramBuffers;
   /** @internal */ readonly random: (n: number) => Uint8Array;
   /** @internal */ readonly spaces: [PacketSpace, PacketSpace, PacketSpace];
   /** @internal */ oneRtt: KeyPhase | undefined;
@@ -229,6 +233,7 @@ export class Connection {
     this.ecn = new EcnValidator(opts.transport?.ecn ?? defaultTransportSettings.ecn);
     this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
     this.hooks = opts.hooks ?? {};
+    this.buffers = opts.buffers ?? new DatagramBuffers();
     this.random = this.hooks.random ?? randomBytes;
     this.provider = this.hooks.packetCrypto ?? defaultProvider();
     this.path = opts.path;

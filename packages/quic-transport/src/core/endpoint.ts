@@ -25,7 +25,7 @@ import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
 import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
-import { recycleDatagram } from './sender.js';
+import { DatagramBuffers } from './datagram-buffers.js';
 
 export interface EndpointOptions {
   /** Accept connections with these TLS settings (server role). */
@@ -54,6 +54,8 @@ export interface EndpointOptions {
 export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
 
 export class Endpoint {
+  /** The work area all of this endpoint's datagrams are built in. */
+  private readonly buffers = new DatagramBuffers();
   private readonly routes = new Map<string, Connection>();
   readonly connections = new Set<Connection>();
   private readonly outbox: Transmit[] = [];
@@ -109,6 +111,7 @@ export class Endpoint {
       ...(token ? { token } : {}),
       transport: { ...this.opts.transport, ...transport, connectionIdLength: this.cidLength },
       hooks: this.hooks('client'),
+      buffers: this.buffers,
       newCid: this.newCid,
       onCidChange: (a, r) => (conn ? routes(a, r) : pending.push([a, r])),
     });
@@ -192,6 +195,7 @@ export class Endpoint {
       version: header.version,
       transport: { ...this.opts.server.transport, connectionIdLength: this.cidLength },
       hooks: this.hooks('server'),
+      buffers: this.buffers,
       server: { originalDcid, clientScid: header.scid.slice(), localCid: local.cid, resetToken: local.resetToken, retrySourceCid: retrySource, addressValidated: validated, newToken: () => this.tokens.seal('new-token', now, path.address, path.port) },
       newCid: this.newCid,
       onCidChange: (a, r) => (accepted ? this.routeChange(accepted)(a, r) : pending.push([a, r])),
@@ -268,7 +272,7 @@ export class Endpoint {
    * the datagram must not be used afterwards.
    */
   recycle(datagram: Uint8Array): void {
-    recycleDatagram(datagram);
+    this.buffers.recycle(datagram);
   }
 
   pollTimeout(): number | null {

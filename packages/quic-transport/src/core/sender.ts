@@ -25,42 +25,13 @@ import {
 import type { Connection, SentFrame } from './connection.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 import { samePath } from './path.js';
+import { HAND_OFF } from './datagram-buffers.js';
 
 const TAG = 16;
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes. */
 const MIN_INITIAL_DATAGRAM = 1200;
 /** Smallest room worth starting a packet in. */
 const MIN_PACKET = 64;
-
-/**
- * The work area datagrams are built in. A fresh zeroed buffer of the path's
- * maximum (64 KB after PMTUD) for every datagram costs far more than the
- * datagram when it is small — a receiver's ACKs are a few dozen bytes — so
- * small datagrams are built here and copied out at their size; a large one
- * takes the area with it (the next call makes a new one). Nothing is carried
- * from one call to the next: every byte sent is written by that call.
- */
-let workArea: Uint8Array = new Uint8Array(0);
-/** Datagrams at least this large keep the work area instead of being copied out. */
-const HAND_OFF = 8 * 1024;
-/** Work areas given back by `recycleDatagram` once their datagram was sent (bounded). */
-const spares: Uint8Array[] = [];
-const MAX_SPARES = 32;
-
-function workAreaOf(size: number): Uint8Array {
-  while (workArea.length < size) workArea = spares.pop() ?? new Uint8Array(size);
-  return workArea;
-}
-
-/**
- * A large datagram from `buildDatagram` that the I/O layer has finished
- * sending (the socket's send callback ran): its buffer becomes a work area
- * again instead of garbage. Nothing may hold the datagram afterwards.
- */
-export function recycleDatagram(datagram: Uint8Array): void {
-  if (datagram.byteOffset !== 0 || datagram.buffer.byteLength < HAND_OFF || spares.length >= MAX_SPARES) return;
-  spares.push(new Uint8Array(datagram.buffer));
-}
 
 interface Budget {
   /** Ack-eliciting frames may go (congestion window, pacing, probes). */
@@ -103,7 +74,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (pad && max < MIN_INITIAL_DATAGRAM) {
     if (c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
   }
-  const buf = workAreaOf(max);
+  const buf = c.buffers.get(max);
   let off = 0;
   let sentHandshake = false;
   for (let i = 0; i < want.length; i++) {
@@ -121,11 +92,9 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
   if (sentHandshake && c.side === 'client' && !c.spaces[0].discarded) c.discardSpace(0, now);
   if (off < HAND_OFF) return buf.slice(0, off);
-  workArea = EMPTY;
+  c.buffers.release(buf);
   return buf.subarray(0, off);
 }
-
-const EMPTY = new Uint8Array(0);
 
 function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
   if (c.spaces[s].discarded) return undefined;
@@ -295,8 +264,8 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   const sp = c.spaces[2];
   const keys = c.oneRtt!;
   // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
-  const buf = size < HAND_OFF ? new Uint8Array(size) : workAreaOf(size);
-  if (buf === workArea) workArea = EMPTY;
+  const buf = size < HAND_OFF ? new Uint8Array(size) : c.buffers.get(size);
+  c.buffers.release(buf);
   const pn = sp.nextPn;
   const largestAcked = c.recovery.largestAcked(2);
   const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
