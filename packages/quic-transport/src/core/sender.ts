@@ -23,7 +23,8 @@ import {
   type Frame,
 } from '@tsquic/quic-wire';
 import type { Connection, SentFrame } from './connection.js';
-import type { SpaceId } from './recovery/loss-detection.js';
+import type { LossDetection, SpaceId } from './recovery/loss-detection.js';
+import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
 
 const TAG = 16;
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes. */
@@ -194,7 +195,10 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
   c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
-  if (s === 2 && !early) c.packetsThisKeyPhase++;
+  if (s === 2 && !early) {
+    c.packetsThisKeyPhase++;
+    maybeSkipPacketNumber(sp, c.recovery as LossDetection<unknown>, c.random);
+  }
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
