@@ -48,7 +48,7 @@ async function serverMain(): Promise<void> {
   let active = 0;
   ep.listen({
     tls: { certificateChain: [CERT], privateKey: KEY, alpn: ALPN },
-    transport: { idleTimeoutMs: 15_000 },
+    transport: { idleTimeoutMs: 15_000, ...(process.env.SOAK_NOPACE ? { pacing: false } : {}) },
     onConnection: async (conn) => {
       active++;
       void conn.closed.catch(() => {}).finally(() => active--);
@@ -203,7 +203,7 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
     r.errorKinds[k] = (r.errorKinds[k] ?? 0) + 1;
   };
   const deadline = performance.now() + o.seconds * 1000;
-  const connectOpts = { serverName: 'core-server.test', alpn: ALPN, verifyPeer: trustCertificate(CERT), transport: { idleTimeoutMs: 15_000 } };
+  const connectOpts = { serverName: 'core-server.test', alpn: ALPN, verifyPeer: trustCertificate(CERT), transport: { idleTimeoutMs: 15_000, ...(process.env.SOAK_NOPACE ? { pacing: false } : {}) } };
 
   async function warmCall(conn: QuicConnection, i: number): Promise<void> {
     const stream = await conn.createBidirectionalStream();
@@ -238,8 +238,8 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
   }
 
   async function worker(n: number): Promise<void> {
-    // Spread the handshakes over the first second, as real clients would arrive.
-    await new Promise((res) => setTimeout(res, (n * 1000) / o.connections));
+    // Spread the arrivals over the first tenth of the run (at most 5 s), as real clients would arrive.
+    await new Promise((res) => setTimeout(res, (n * Math.min(5000, o.seconds * 100)) / o.connections));
     let callNo = 0;
     while (performance.now() < deadline) {
       const conn = client.connect({ address: '127.0.0.1', port: relayPort }, connectOpts);

@@ -70,6 +70,7 @@ export class Endpoint {
   private readonly resetKey: Uint8Array;
   private readonly random: (n: number) => Uint8Array;
   private rr: Connection[] = [];
+  private rrNext = 0;
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
   readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0 };
 
@@ -269,11 +270,15 @@ export class Endpoint {
   pollTransmit(now: number): Transmit | null {
     const out = this.outbox.shift();
     if (out) return out;
-    for (let i = 0; i < this.rr.length; i++) {
-      const conn = this.rr.shift()!;
-      this.rr.push(conn);
-      const t = conn.pollTransmit(now);
-      if (t) return t;
+    // Round-robin by index: rotating the array would cost O(connections) per connection polled.
+    const n = this.rr.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.rrNext + i) % n;
+      const t = this.rr[idx]!.pollTransmit(now);
+      if (t) {
+        this.rrNext = (idx + 1) % n;
+        return t;
+      }
     }
     return null;
   }
@@ -311,6 +316,7 @@ export class Endpoint {
       if (!c.isClosed) continue;
       this.connections.delete(c);
       this.rr = this.rr.filter((x) => x !== c);
+      this.rrNext = this.rr.length ? this.rrNext % this.rr.length : 0;
       for (const [k, v] of this.routes) if (v === c) this.routes.delete(k);
       this.originalDcids.delete(c);
     }
