@@ -107,7 +107,8 @@ class LossyRelay {
     readonly server: { address: string; port: number },
     readonly loss: number,
   ) {
-    this.socket = createSocket('udp4');
+    // Buffers as large as the endpoints' own (4 MiB): the relay models the network, not a bottleneck.
+    this.socket = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
     this.socket.on('message', (msg, rinfo) => {
       const fromServer = rinfo.port === server.port && rinfo.address === server.address;
       if (!fromServer) this.client = { address: rinfo.address, port: rinfo.port };
