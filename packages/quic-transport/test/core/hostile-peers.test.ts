@@ -186,6 +186,31 @@ describe('hostile peers: flow control and stream limits (RFC 9000 §4)', () => {
   });
 });
 
+describe('hostile peers: stream states (RFC 9000 §19.4–§19.10)', () => {
+  const cases: Array<[string, Frame]> = [
+    ['STREAM on a server-initiated bidi stream the server never opened', { type: 'stream', streamId: 1, offset: 0, data: Uint8Array.of(1), fin: false }],
+    ['STREAM on a server-initiated unidirectional stream', { type: 'stream', streamId: 3, offset: 0, data: Uint8Array.of(1), fin: false }],
+    ['MAX_STREAM_DATA for a stream the server only receives on', { type: 'max_stream_data', streamId: 2, maximum: 1000 }],
+    ['RESET_STREAM on a stream the server only sends on', { type: 'reset_stream', streamId: 3, errorCode: 0n, finalSize: 0 }],
+    ['STOP_SENDING for a stream the server only receives on', { type: 'stop_sending', streamId: 2, errorCode: 0n }],
+  ];
+  for (const [name, frame] of cases) {
+    it(`${name} → STREAM_STATE_ERROR`, () => {
+      const p = established();
+      inject(p, 2, [frame]);
+      expectClose(p, E.STREAM_STATE_ERROR);
+    });
+  }
+
+  it('NEW_CONNECTION_ID with Retire Prior To above its sequence number → FRAME_ENCODING_ERROR', () => {
+    const p = established();
+    // type 0x18, sequence 1, retire_prior_to 2, length 8, CID, 16-byte token
+    const frame = Uint8Array.from([0x18, 0x01, 0x02, 0x08, ...cid(0x44), ...new Array(16).fill(0xaa)]);
+    p.server.handleDatagram(p.net.now, forgeRaw(p, frame), CLIENT_PATH);
+    expectClose(p, E.FRAME_ENCODING_ERROR);
+  });
+});
+
 describe('hostile peers: connection IDs (RFC 9000 §5.1, §19.15, §19.16)', () => {
   it('more connection IDs than active_connection_id_limit → CONNECTION_ID_LIMIT_ERROR', () => {
     const p = established();
@@ -306,6 +331,10 @@ describe('hostile peers: CRYPTO and path validation', () => {
       for (let t = p.server.pollTransmit(p.net.now); t; t = p.server.pollTransmit(p.net.now)) if (t.path.address === spoofed.address) toSpoof += t.data.length;
     }
     expect(toSpoof).toBeLessThanOrEqual(3 * fromSpoof);
+    // The connection and the endpoint carry on.
+    expect(p.s.state).toBe('established');
+    const c2 = p.client.connect(p.net.now, SERVER_PATH, TLS);
+    expect(p.net.runUntil(() => c2.handshakeInfo !== undefined, 5000)).toBe(true);
   });
 });
 
@@ -401,7 +430,14 @@ describe('hostile peers: Initial floods from spoofed addresses (RFC 9000 §8, §
   it('max connections per endpoint: Initials beyond the limit are dropped, existing connections unaffected', () => {
     const server = new Endpoint({ server: { tls: serverTls() }, maxConnections: 5 });
     const h = new Harness(server);
-    for (let i = 0; i < 20; i++) h.deliver(initials[i % initials.length]!, spoof(i));
+    for (let i = 0; i < 20; i++) h.deliver(initials[i]!, spoof(i));
     expect(server.connections.size).toBe(5);
+    expect(server.counters.dropped).toBe(15);
+    const kept = [...server.connections];
+    expect(kept.every((c) => c.state === 'handshake')).toBe(true);
+    // Once they expire (handshake timeout), a new client gets in.
+    h.advance(11_000);
+    expect(server.connections.size).toBe(0);
+    expect(freshClientConnects(server, h.now)).toBe(true);
   });
 });
