@@ -96,6 +96,19 @@ for (const quic of [true, false]) {
   for (const e of tickets) if (e.type === 'handshake-data') add('tls13-client', cat([q | 2 | lvl(e.level)], e.bytes));
 }
 
+// TLS records off the wire (plain profile through the record layer): the ClientHello record, the server's flight.
+{
+  const { RecordLayer } = await import('../packages/tls13-handshake/src/record/index.js');
+  const c = new RecordLayer(tls.createClient({ profile: { kind: 'tls' }, alpn: ['h2'], verify: 'none', serverName: 'localhost' }), { crypto: tls.defaultCrypto() });
+  const s = new RecordLayer(tls.createServer({ profile: { kind: 'tls' }, alpn: ['h2'] }), { crypto: tls.defaultCrypto() });
+  s.start(0);
+  const hello = c.start(0).send;
+  for (const r of hello) add('tls13-records', cat([0], r));
+  let flight = s.receive(cat(...hello), 0);
+  if (flight.events.some((e) => e.type === 'client-hello')) flight = s.accept({ certificateChain: [SERVER_CERT()], privateKey: SERVER_KEY(), alpn: 'h2' } as never);
+  add('tls13-records', cat([1], ...flight.send), cat([1 | (5 << 1)], ...flight.send));
+}
+
 // cert-tool: certificates and keys of every algorithm the fixtures hold (DER, and PEM text).
 {
   const pki = 'packages/tls13-handshake/test/fixtures/pki/';

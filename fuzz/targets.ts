@@ -12,6 +12,7 @@ import * as wire from '../packages/quic-wire/src/index.js';
 import * as keys from '../packages/quic-crypto-keys/src/index.js';
 import { makeNodeProvider } from '../packages/quic-crypto-keys/src/provider/make-node.js';
 import * as tls from '../packages/tls13-handshake/src/index.js';
+import { RecordLayer } from '../packages/tls13-handshake/src/record/index.js';
 import * as certs from '../packages/cert-tool/src/index.js';
 import { Endpoint, TransportErrorCode, type Connection } from '../packages/quic-transport/src/core/index.js';
 import { decodeFieldSection } from '../examples/interop/src/qpack/field-section.js';
@@ -175,6 +176,34 @@ function tlsTarget(side: 'client' | 'server'): Target {
     maxLength: 2048,
   };
 }
+
+/** A record layer over a fresh plain-TLS handshake: the server before the ClientHello, or the client after sending it. */
+function recordLayer(side: 'client' | 'server') {
+  const hs = side === 'client' ? tls.createClient({ profile: { kind: 'tls' }, alpn: ['h2'], verify: 'none', serverName: 'localhost' }) : tls.createServer({ profile: { kind: 'tls' }, alpn: ['h2'] });
+  const layer = new RecordLayer(hs, { crypto: tls.defaultCrypto() });
+  layer.start(0);
+  return layer;
+}
+
+const tlsRecords: Target = {
+  name: 'tls13-handshake/records',
+  cover: ['/packages/tls13-handshake/src/'],
+  seeds: () => corpus('tls13-records'),
+  // byte 0: side (bit 0), where to split the input into two reads (bits 1-7); then TLS records off the wire
+  run(d) {
+    if (d.length === 0) return;
+    const layer = recordLayer(d[0]! & 1 ? 'client' : 'server');
+    const body = d.subarray(1);
+    const cut = Math.min(body.length, (d[0]! >> 1) * 8);
+    for (const part of [body.subarray(0, cut), body.subarray(cut)]) {
+      const events = [...layer.receive(part, 0).events];
+      if (events.some((e) => e.type === 'client-hello')) events.push(...layer.accept({ certificateChain: [SERVER_CERT()], privateKey: SERVER_KEY(), alpn: 'h2' } as never).events);
+      for (const e of events) if (e.type === 'alert' && e.sent && e.description === 80) throw new Violation('record layer sent internal_error');
+    }
+  },
+  expected: () => false,
+  maxLength: 4096,
+};
 
 // ---------------------------------------------------------- cert-tool
 
@@ -357,6 +386,7 @@ export const TARGETS: Target[] = [
   cryptoKeys,
   tlsTarget('client'),
   tlsTarget('server'),
+  tlsRecords,
   certDer,
   certPem,
   h3Request,
