@@ -104,6 +104,12 @@ class Coverage {
   }
 }
 
+/**
+ * One session for the whole run, started when this module is evaluated, before any target's code
+ * is compiled: V8 only instruments blocks of functions compiled while precise coverage is on.
+ */
+const coverage = new Coverage();
+
 function describe(e: unknown): string {
   if (e instanceof Error) return `${e.name}: ${e.message}\n${(e.stack ?? '').split('\n').slice(1, 6).join('\n')}`;
   return String(e);
@@ -123,7 +129,7 @@ export function hashOf(b: Uint8Array): string {
 /** Fuzz `t` for `seconds`; `seed` makes the mutation sequence reproducible. */
 export function fuzz(t: Target, seconds: number, seed = 1): FuzzResult {
   const rnd = prng(seed);
-  const cov = new Coverage();
+  const cov = coverage;
   const seeds = t.seeds();
   const corpus: Uint8Array[] = [];
   const seenBlocks = new Set<string>();
@@ -208,7 +214,6 @@ export function fuzz(t: Target, seconds: number, seed = 1): FuzzResult {
     }
   }
   if (process.env.FUZZ_DEBUG) console.log(`  ${t.name}: ${takeMs.toFixed(0)} ms in ${takes} coverage takes`);
-  cov.close();
   return {
     name: t.name,
     executions,

@@ -330,32 +330,40 @@ function seal1Rtt(c: Connection, payload: Uint8Array): Uint8Array {
   return buf;
 }
 
-let live: ReturnType<typeof establishedPair> | undefined;
-
-const transportConnection: Target = {
-  name: 'quic-transport/connection',
-  cover: ['/packages/quic-transport/src/core/'],
-  seeds: () => corpus('quic-wire-frames').map((f) => f.subarray(1)),
-  // the input is the frame payload of a 1-RTT packet that authenticates: every frame handler is reachable
-  run(d) {
-    // Payloads that do not decode only reach the frame decoder (fuzzed by quic-wire/frames) and would
-    // end the connection at once; skipping them keeps one connection alive for many inputs.
-    wire.decodeFrames(d, '1rtt');
-    if (!live || live.s.state !== 'established' || live.c.state !== 'established') live = establishedPair();
-    const { server, client, s } = live;
-    live.now += 1;
-    const now = live.now;
-    server.handleDatagram(now, seal1Rtt(live.c, d), PATH_C);
-    for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
-    for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
-    for (let e = s.pollEvent(); e; e = s.pollEvent()) {
-      if (e.type === 'closed' && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`server closed with INTERNAL_ERROR: ${e.info.reason}`);
-      if (e.type === 'stream-readable' || e.type === 'stream-incoming') while (s.read(e.id, 1 << 16, now)?.data.length);
-    }
-  },
-  expected: (e) => wire.QuicWireError.isInstance(e),
-  maxLength: 1400,
-};
+/** The frame handlers of one side of an established connection, fed 1-RTT packets sealed by the other side. */
+function connectionTarget(victim: 'server' | 'client'): Target {
+  let live: ReturnType<typeof establishedPair> | undefined;
+  return {
+    name: `quic-transport/${victim}-connection`,
+    cover: ['/packages/quic-transport/src/core/'],
+    seeds: () => corpus('quic-wire-frames').map((f) => f.subarray(1)),
+    // the input is the frame payload of a 1-RTT packet that authenticates: every frame handler is reachable
+    run(d) {
+      // Payloads that do not decode only reach the frame decoder (fuzzed by quic-wire/frames) and would
+      // end the connection at once; skipping them keeps one connection alive for many inputs.
+      wire.decodeFrames(d, '1rtt');
+      if (!live || live.s.state !== 'established' || live.c.state !== 'established') live = establishedPair();
+      const { server, client, s, c } = live;
+      live.now += 1;
+      const now = live.now;
+      if (victim === 'server') server.handleDatagram(now, seal1Rtt(c, d), PATH_C);
+      else client.handleDatagram(now, seal1Rtt(s, d), PATH_S);
+      for (let i = 0; i < 3; i++) {
+        for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
+        for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
+      }
+      for (const conn of [s, c]) {
+        for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
+          if (e.type === 'closed' && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`${conn.side} closed with INTERNAL_ERROR: ${e.info.reason}`);
+          // read to the end of what is there; a stream is forgotten once its FIN has been read
+          if (e.type === 'stream-readable' || e.type === 'stream-incoming') for (let r = conn.read(e.id, 1 << 16, now); r && !r.fin && r.data.length; r = conn.read(e.id, 1 << 16, now));
+        }
+      }
+    },
+    expected: (e) => wire.QuicWireError.isInstance(e),
+    maxLength: 1400,
+  };
+}
 
 let ep: Endpoint | undefined;
 let epUses = 0;
@@ -391,6 +399,7 @@ export const TARGETS: Target[] = [
   certPem,
   h3Request,
   qpack,
-  transportConnection,
+  connectionTarget('server'),
+  connectionTarget('client'),
   transportEndpoint,
 ];

@@ -202,6 +202,21 @@ describe('hostile peers: stream states (RFC 9000 §19.4–§19.10)', () => {
     });
   }
 
+  it('no stream event refers to a stream the application has already finished (fuzz regression: 0b 06 00)', () => {
+    const p = established();
+    while (p.s.pollEvent());
+    // An empty STREAM frame with FIN on client uni stream 6 opens 2 and 6 at once.
+    inject(p, 2, [{ type: 'stream', streamId: 6, offset: 0, data: new Uint8Array(0), fin: true }]);
+    const seen: string[] = [];
+    for (let e = p.s.pollEvent(); e; e = p.s.pollEvent()) {
+      seen.push(`${e.type}${'id' in e ? ` ${e.id}` : ''}`);
+      // The natural application loop: read whatever an event points at, to the end.
+      if (e.type === 'stream-incoming' || e.type === 'stream-readable') for (let r = p.s.read(e.id, 100, p.net.now); r && !r.fin; r = p.s.read(e.id, 100, p.net.now));
+    }
+    expect(seen).toEqual(['stream-incoming 2', 'stream-incoming 6', 'stream-closed 6']);
+    expect(p.s.state).toBe('established');
+  });
+
   it('NEW_CONNECTION_ID with Retire Prior To above its sequence number → FRAME_ENCODING_ERROR', () => {
     const p = established();
     // type 0x18, sequence 1, retire_prior_to 2, length 8, CID, 16-byte token
@@ -222,10 +237,11 @@ describe('hostile peers: connection IDs (RFC 9000 §5.1, §19.15, §19.16)', () 
 
   it('RETIRE_CONNECTION_ID of the connection ID the packet was sent to → PROTOCOL_VIOLATION', () => {
     const p = established();
-    const seq = p.s.localCids.get(0) ? [0, 1, 2, 3, 4].find((q) => {
+    // The sequence number under which the server issued the CID the client is sending to.
+    const seq = [0, 1, 2, 3, 4].find((q) => {
       const x = p.s.localCids.get(q);
-      return x && Buffer.compare(Buffer.from(x.cid), Buffer.from(p.c.remoteCids.current.cid)) === 0;
-    }) : undefined;
+      return x !== undefined && Buffer.compare(Buffer.from(x.cid), Buffer.from(p.c.remoteCids.current.cid)) === 0;
+    });
     expect(seq).toBeDefined();
     inject(p, 2, [{ type: 'retire_connection_id', sequence: seq! }]);
     expectClose(p, E.PROTOCOL_VIOLATION);
@@ -409,7 +425,7 @@ describe('hostile peers: Initial floods from spoofed addresses (RFC 9000 §8, §
 
   it('a slowloris peer that never completes the handshake is dropped at the handshake timeout', () => {
     const p = pair({}, { serverTransport: { handshakeTimeoutMs: 2000 } });
-    const c = p.client.connect(0, SERVER_PATH, TLS);
+    p.client.connect(0, SERVER_PATH, TLS);
     // After its first Initial the client goes silent (its later packets never arrive).
     p.net.filter = (from, d, i) => (from === 'client' && i > 0 ? null : d);
     p.net.runUntil(() => p.server.connections.size > 0, 1000);
@@ -421,7 +437,6 @@ describe('hostile peers: Initial floods from spoofed addresses (RFC 9000 §8, §
     expect(p.net.now).toBeLessThanOrEqual(2000 + 100);
     p.net.runUntil(() => p.server.connections.size === 0, 1000);
     expect(p.server.connections.size).toBe(0);
-    void c;
     p.net.filter = undefined;
     const c2 = p.client.connect(p.net.now, SERVER_PATH, TLS);
     expect(p.net.runUntil(() => c2.handshakeInfo !== undefined, 5000)).toBe(true);
