@@ -9,7 +9,7 @@
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
-import { defaultStreamSettings, QuicEndpoint, type QuicConnection, type TransportSettings } from '@tsquic/quic-transport';
+import { defaultStreamSettings, QuicEndpoint, QuicVersion, type QuicConnection, type TransportSettings } from '@tsquic/quic-transport';
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 import type { Alpn, CipherSuite, TransportFeature } from './endpoint/testcases.js';
 import type { Session } from './session.js';
@@ -99,6 +99,11 @@ const quicTransport: QuicTransport = {
       throw e;
     });
     if (!early) await handshake;
+    // connection-migration: move to a new local socket (new CID, path validation) shortly after the handshake.
+    if (o.features.includes('connection-migration')) {
+      const t = setTimeout(() => void ep.rebind().catch(() => {}), 50);
+      void conn.closed.catch(() => {}).finally(() => clearTimeout(t));
+    }
     void conn.closed.catch(() => {}).finally(() => ep.close({ timeoutMs: 100 }));
     return asSession(conn);
   },
@@ -155,7 +160,11 @@ const quicTransport: QuicTransport = {
 
 function transportFor(features: readonly TransportFeature[]): Partial<TransportSettings> {
   // keyupdate: the runner wants a client key update within the first MB.
-  const keys = features.includes('key-update') ? { keyUpdateInterval: 10 } : {};
+  const keys = {
+    ...(features.includes('key-update') ? { keyUpdateInterval: 10 } : {}),
+    // v2: both sides list v1 and v2; the server prefers v2 and upgrades the client's v1 connection.
+    ...(features.includes('v2') ? { versions: [QuicVersion.V2, QuicVersion.V1] } : {}),
+  };
   // Interop transfers: larger windows, unless the test wants flow control exercised.
   if (features.includes('small-flow-control-windows')) {
     return { ...keys, streams: { ...defaultStreamSettings, connWindow: 64 * 1024, streamWindowBidiLocal: 32 * 1024, streamWindowBidiRemote: 32 * 1024, streamWindowUni: 32 * 1024 } };

@@ -75,18 +75,28 @@ function same(a: string, b: string): boolean {
 }
 
 /** gtlsserver serving `www` over HTTP/3 on `port`. */
+/** Wait (up to 10 s, for a loaded machine) until a UDP socket is bound to 127.0.0.1:port (/proc/net/udp lists it). */
+async function udpBound(port: number): Promise<void> {
+  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  for (let i = 0; i < 200; i++) {
+    if (readFileSync('/proc/net/udp', 'utf8').includes(needle)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing bound to UDP 127.0.0.1:${port} after 10 s`);
+}
+
 async function ngtcp2Server(port: number, extra: string[] = []): Promise<ChildProcess> {
   const p = start('gtlsserver', ['-q', ...extra, '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);
-  await new Promise((r) => setTimeout(r, 300)); // gtlsserver prints nothing in -q mode; give it time to bind
+  await udpBound(port); // gtlsserver prints nothing in -q mode: wait until its socket exists
   return p;
 }
 
 /** Our client (the interop endpoint, in process) fetching `file` from 127.0.0.1:port. */
-async function ourClient(port: number, file: string, testCase = 'http3'): Promise<number> {
+async function ourClient(port: number, file: string, testCase = 'http3', qlogDir?: string, alpn?: 'h3'): Promise<number> {
   const downloads = join(dir, `dl-${port}`);
   mkdirSync(downloads, { recursive: true });
   return runEndpoint(
-    { ROLE: 'client', TESTCASE: testCase, REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs') },
+    { ROLE: 'client', TESTCASE: testCase, REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: downloads, CERTS: join(dir, 'no-certs'), ...(qlogDir ? { QLOGDIR: qlogDir } : {}), ...(alpn ? { INTEROP_ALPN: alpn } : {}) },
     createQuicTransport(),
     { log: () => {} },
   );
@@ -213,13 +223,62 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     }, 60_000);
   }
 
+  it('Version Negotiation: gtlsclient starting with an unknown version gets our VN (RFC 9000 §6), picks v1 from it and downloads 10 MB', async () => {
+    const port = await freeUdpPort();
+    const srv = await ourServer(port);
+    mkdirSync(join(dir, `ng-dl-${port}`), { recursive: true });
+    const { code, out } = await run('gtlsclient', ['-q', '-v', '0x1a2a3a4a', '--preferred-versions', 'v1', '--exit-on-all-streams-close', '--download', join(dir, `ng-dl-${port}`), '127.0.0.1', String(port), `https://localhost:${port}/f10m`], 40_000);
+    await srv.stop();
+    expect(out).toContain('ERR_RECV_VERSION_NEGOTIATION'); // the first attempt ended on our VN
+    expect(code).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
+  }, 60_000);
+
+  it('v2 test case, ours ↔ ours (Debian’s ngtcp2 0.12 knows only the v2 draft): the v1 connection is upgraded to v2 and the file arrives', async () => {
+    const port = await freeUdpPort();
+    const qlogDir = join(dir, `qlog-v2-${port}`);
+    const srv = await ourServer(port, 'v2', undefined, undefined, qlogDir);
+    const status = await ourClient(port, 'f10m', 'v2');
+    await srv.stop();
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain('"chosen_version":"6b3343cf","original_version":"1"');
+  }, 60_000);
+
+  it('migration: our client moves to a new local socket mid-download (QuicEndpoint.rebind); gtlsserver validates the path and the 10 MB arrive whole', async () => {
+    const port = await freeUdpPort();
+    const srv = await ngtcp2Server(port);
+    const qlogDir = join(dir, `qlog-mig-${port}`);
+    const status = await ourClient(port, 'f10m', 'migrate', qlogDir, 'h3');
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain('connectivity:path_validated'); // gtlsserver answered our PATH_CHALLENGE on the new path
+  }, 60_000);
+
+  it('preferred_address: our client moves to gtlsserver’s preferred address, validates it and downloads 10 MB', async () => {
+    const port = await freeUdpPort();
+    const preferred = await freeUdpPort();
+    const srv = await ngtcp2Server(port, [`--preferred-ipv4-addr=127.0.0.1:${preferred}`]);
+    const qlogDir = join(dir, `qlog-pa-${port}`);
+    const status = await ourClient(port, 'f10m', 'http3', qlogDir);
+    srv.kill('SIGTERM');
+    expect(status).toBe(0);
+    expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
+    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    expect(qlog).toContain(`"peer_address":"127.0.0.1:${preferred}","preferred_address":true`);
+    expect(qlog).toContain(`"connectivity:path_validated","data":{"peer_address":"127.0.0.1:${preferred}"`);
+  }, 60_000);
+
   it('Retry: our client follows gtlsserver -V’s Retry; gtlsclient follows ours', async () => {
     const port = await freeUdpPort();
     const srv = start('gtlsserver', ['-V', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'certs/priv.key'), join(dir, 'certs/cert.pem')]);
     let log = '';
     srv.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     srv.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    await udpBound(port);
     const status = await ourClient(port, 'small');
     srv.kill('SIGTERM');
     expect(status).toBe(0);
@@ -243,7 +302,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     let log = '';
     srv.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     srv.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    await udpBound(port);
     const downloads = join(dir, `dl-${port}`);
     mkdirSync(downloads, { recursive: true });
     const status = await runEndpoint(

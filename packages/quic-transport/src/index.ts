@@ -9,4 +9,4 @@ export { QuicEndpoint, type BindOptions, type ConnectOptions, type ListenOptions
 export { QuicConnection, type CloseOptions } from './node/connection.js';
 export type { QuicBidirectionalStream } from './node/stream.js';
 export { QuicStreamError, QuicConnectionError } from './node/errors.js';
-export { trustCertificate } from './trust.js';
+export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustCertificate, type PeerVerifier } from './trust.js';

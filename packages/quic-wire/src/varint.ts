@@ -54,19 +54,8 @@ export function writeVarint(buf: Uint8Array, off: number, n: number, len: 1 | 2 
       buf[off + 2] = (n >>> 8) & 0xff;
       buf[off + 3] = n & 0xff;
       return off + 4;
-    default: {
-      const hi = Math.floor(n / 0x100000000);
-      const lo = n >>> 0;
-      buf[off] = 0xc0 | (hi >>> 24);
-      buf[off + 1] = (hi >>> 16) & 0xff;
-      buf[off + 2] = (hi >>> 8) & 0xff;
-      buf[off + 3] = hi & 0xff;
-      buf[off + 4] = lo >>> 24;
-      buf[off + 5] = (lo >>> 16) & 0xff;
-      buf[off + 6] = (lo >>> 8) & 0xff;
-      buf[off + 7] = lo & 0xff;
-      return off + 8;
-    }
+    default:
+      return writeEight(buf, off, Math.floor(n / 0x100000000), n >>> 0);
   }
 }
 
@@ -75,8 +64,11 @@ export function writeVarintBig(buf: Uint8Array, off: number, n: bigint): number 
   const len = varintLengthBig(n);
   if (len < 8) return writeVarint(buf, off, Number(n), len);
   if (off + 8 > buf.length) throw new RangeError('varint does not fit in the buffer');
-  const hi = Number(n >> 32n);
-  const lo = Number(n & 0xffffffffn);
+  return writeEight(buf, off, Number(n >> 32n), Number(n & 0xffffffffn));
+}
+
+/** The 8-byte form (prefix 0b11) from the high and low 32 bits. */
+function writeEight(buf: Uint8Array, off: number, hi: number, lo: number): number {
   buf[off] = 0xc0 | (hi >>> 24);
   buf[off + 1] = (hi >>> 16) & 0xff;
   buf[off + 2] = (hi >>> 8) & 0xff;

@@ -27,7 +27,7 @@ export interface SessionTicket {
 export type HandshakeEvent =
   | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
   | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
-  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array }
+  | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array; earlyDataOffered: boolean }
   | { type: 'peer-transport-params'; bytes: Uint8Array }
   | { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
   | { type: 'early-data'; status: 'accepted' | 'rejected' }
@@ -44,7 +44,7 @@ export type HandshakeEvent =
    * Terminal. QUIC closes with CRYPTO_ERROR 0x100 + description, or with
    * `quicError` when RFC 9001 names a transport error for the fault (§4.6.1, §8.4: PROTOCOL_VIOLATION).
    */
-  | { type: 'alert'; description: number; sent: boolean; quicError?: number };
+  | { type: 'alert'; description: number; sent: boolean; quicError?: number; /** Why we sent it (ours only; never on the wire). */ reason?: string };
 
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'x25519mlkem768';
 

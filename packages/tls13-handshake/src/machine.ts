@@ -179,6 +179,7 @@ export abstract class Machine {
         type: 'alert',
         description: alert ? alert.description : AlertDescription.internal_error,
         sent: true,
+        reason: alert ? alert.message : e instanceof Error ? `internal error: ${e.message}` : 'internal error',
         ...(alert?.quicError !== undefined && this.quic && { quicError: alert.quicError }),
       });
     }

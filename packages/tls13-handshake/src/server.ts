@@ -185,6 +185,7 @@ export class ServerHandshake extends Machine {
       alpn: n.ch.ext.alpn ?? [],
       cipherSuites: n.ch.cipherSuites,
       transportParams: n.ch.ext.quicTransportParams,
+      earlyDataOffered: n.earlyOffered,
     });
     if (this.quic) this.emit({ type: 'peer-transport-params', bytes: n.ch.ext.quicTransportParams! });
     return { name: 'AwaitAccept', handle: () => fail(AlertDescription.unexpected_message, 'message while awaiting accept()') };
@@ -274,7 +275,11 @@ export class ServerHandshake extends Machine {
     this.appRead = ms.clientApplicationTrafficSecret(thSF);
     this.recordExporter(ms.exporterMasterSecret(thSF));
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
-    this.keylog(KeylogLabel.clientApplication, this.appRead);
+    // RFC 9001 §5.7: a QUIC server derives the 1-RTT read keys with its Finished (so that it can build
+    // the key phase and send 0.5-RTT data); it must not open 1-RTT packets before `complete`, which the
+    // QUIC layer enforces. Elsewhere the client's application keys come after its Finished verifies.
+    if (this.quic) this.keys('application', 'read', this.appRead, KeylogLabel.clientApplication);
+    else this.keylog(KeylogLabel.clientApplication, this.appRead);
     this.master = ms;
     const after = requestCert ? this.expectClientCertificate(chts) : this.expectClientFinished(chts);
     return waitEoed ? this.expectEndOfEarlyData(chts, after) : after;
@@ -384,7 +389,7 @@ export class ServerHandshake extends Machine {
         // RFC 8446 §4.4.4: wrong verify_data → decrypt_error.
         if (!equalBytes(want, fin.verifyData)) fail(AlertDescription.decrypt_error, 'client Finished does not verify');
         this.transcript.add(raw.raw);
-        this.emit({ type: 'keys', level: 'application', direction: 'read', cipherSuite: suite, secret: this.appRead! });
+        if (!this.quic) this.emit({ type: 'keys', level: 'application', direction: 'read', cipherSuite: suite, secret: this.appRead! });
         this.readLevel = 'application';
         this.state = 'complete';
         this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: this.resumed, peerCertificates: this.peerCertificates, earlyData: this.earlyStatus });

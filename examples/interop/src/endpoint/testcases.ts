@@ -88,6 +88,10 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   'rebind-addr': hq(),
   // The client updates its 1-RTT keys early in the transfer (the server, told 'transfer', answers).
   keyupdate: hq({ features: ['key-update'] }),
+  // The client starts in v1 listing v2 in version_information; the server moves the connection to v2 (RFC 9368, RFC 9369).
+  v2: hq({ features: ['v2'] }),
+  // Not a runner test: the client moves to a new local socket 50 ms after the handshake (active migration, RFC 9000 §9.2).
+  migrate: hq({ features: ['connection-migration'] }),
 };
 
 /** The runner's exit status for "test case not supported". */

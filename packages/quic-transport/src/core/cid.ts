@@ -137,9 +137,9 @@ export class RemoteCids {
     return out;
   }
 
-  /** Switch to an unused CID (migration, §9.5); returns false when none is spare. */
-  rotate(): boolean {
-    const next = [...this.cids.values()].find((c) => c.seq !== this.current.seq);
+  /** Switch to an unused CID (migration, §9.5), or to sequence `seq`; returns false when none is spare. */
+  rotate(seq?: number): boolean {
+    const next = [...this.cids.values()].find((c) => c.seq !== this.current.seq && (seq === undefined || c.seq === seq));
     if (!next) return false;
     this.cids.delete(this.current.seq);
     this.toRetire.add(this.current.seq);

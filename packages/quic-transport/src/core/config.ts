@@ -4,8 +4,8 @@
  * user gets), TLS settings for each side, and the hooks the sans-IO core
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
-import type { CryptoProvider } from '@tsquic/quic-crypto-keys';
-import type { CipherSuite, GroupName, HandshakeCrypto, SessionTicket } from '@tsquic/tls13-handshake';
+import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import type { CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 
 export interface TransportSettings {
@@ -45,6 +45,28 @@ export interface TransportSettings {
   maxDatagramFrameSize: number;
   /** Datagrams queued for sending before the oldest are dropped (they are unreliable anyway). */
   datagramQueueLength: number;
+  /**
+   * QUIC versions we support, most preferred first (RFC 9368 compatible
+   * version negotiation). A client lists them in version_information and
+   * follows a server that answers its first Initial in one of them; a server
+   * moves a client to the first of these that the client also lists (not
+   * when the client offers 0-RTT, whose packets are in the client's version).
+   */
+  versions: QuicVersion[];
+  /**
+   * ECN (RFC 9000 §13.4): mark datagrams ECT(0) (`Transmit.ecn`) and validate
+   * the peer's counts. Only useful when the shell can set the IP header's
+   * ECN bits; `node:dgram` cannot, so the Node endpoint leaves it off.
+   */
+  ecn: boolean;
+  /**
+   * Server: addresses to offer in preferred_address (RFC 9000 §9.6, §18.2);
+   * the endpoint must receive on them. Client: `usePreferredAddress` (default
+   * true) moves to the server's preferred address of the same family once the
+   * handshake is confirmed.
+   */
+  preferredAddress?: { ipv4?: { address: string; port: number }; ipv6?: { address: string; port: number } };
+  usePreferredAddress: boolean;
 }
 
 export const defaultTransportSettings: TransportSettings = {
@@ -68,6 +90,9 @@ export const defaultTransportSettings: TransportSettings = {
   keyUpdateInterval: 0,
   maxDatagramFrameSize: 0,
   datagramQueueLength: 64,
+  versions: [QuicVersion.V1, QuicVersion.V2],
+  ecn: false,
+  usePreferredAddress: true,
 };
 
 export interface ClientTlsSettings {
@@ -76,10 +101,19 @@ export interface ClientTlsSettings {
   cipherSuites?: CipherSuite[];
   groups?: GroupName[];
   /**
-   * Certificate check: 'none' (development only), or a function given the
-   * DER chain (leaf first) and the server name, returning true to accept.
+   * How the server's certificate is checked — give exactly one:
+   * - `trustAnchors`: DER CA certificates (a CA file): RFC 5280 path
+   *   validation, validity, serverAuth, and `serverName` against the SANs
+   *   (failures close with the precise alert: unknown_ca, certificate_expired…);
+   * - `verifier`: a tls13-handshake `PeerVerifier` such as
+   *   `pinSpkiSha256([...])` or `allOf(chainVerifier(...), pinSpkiSha256(...))`;
+   * - `verifyPeer`: 'none' (development only), or a function given the DER
+   *   chain (leaf first) and the server name, returning true to accept
+   *   (`trustCertificate(der)`: trust on first use of one certificate file).
    */
-  verifyPeer: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
+  verifyPeer?: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
+  trustAnchors?: Uint8Array[];
+  verifier?: PeerVerifier;
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
   /**
@@ -115,6 +149,13 @@ export interface ConnectionHooks {
   qlog?: (timeMs: number, name: string, data: Record<string, unknown>) => void;
   /** Packet protection provider (defaultProvider() of quic-crypto-keys by default). */
   packetCrypto?: CryptoProvider;
+  /**
+   * Calendar time (ms since the Unix epoch) for the TLS handshake: certificate
+   * validity and session-ticket ages. Without it TLS gets the `now` passed in,
+   * which is only right when `now` is epoch time; the Node endpoint passes
+   * `Date.now`.
+   */
+  wallClock?: () => number;
 }
 
 export function randomBytes(n: number): Uint8Array {

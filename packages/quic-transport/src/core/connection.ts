@@ -15,8 +15,8 @@
  * this file holds the state, the TLS handshake glue, timers and closing.
  */
 import { defaultProvider, initialKeys, KeyPhase, keysFromSecret, QuicVersion, type CryptoProvider, type DirectionalKeys } from '@tsquic/quic-crypto-keys';
-import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
-import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type SessionTicket } from '@tsquic/tls13-handshake';
+import { decodeTransportParameters, encodeTransportParameters, equalConstantTime, isSupportedVersion, QuicWireError, type TransportParameters } from '@tsquic/quic-wire';
+import { createClient, createServer, type CipherSuite, type Handshake, type HandshakeEvent, type Level, type PeerVerifier, type SessionTicket } from '@tsquic/tls13-handshake';
 import { LocalCids, RemoteCids } from './cid.js';
 import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Cubic } from './congestion/cubic.js';
@@ -25,6 +25,8 @@ import { Pacer } from './congestion/pacer.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { PmtuDiscovery } from './pmtud.js';
+import { EcnValidator, type EcnCodepoint } from './ecn.js';
+import { encodePreferredAddress, preferredPathFor } from './preferred-address.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
 import { buildDatagram, buildPathResponse } from './sender.js';
@@ -39,6 +41,8 @@ export interface Path {
 export interface Transmit {
   path: Path;
   data: Uint8Array;
+  /** Set the IP header's ECN field to ECT(0) for this datagram (RFC 9000 §13.4), if the platform can. */
+  ecn?: 'ect0';
 }
 
 export interface HandshakeInfo {
@@ -47,6 +51,8 @@ export interface HandshakeInfo {
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';
+  /** The QUIC version in use (after any compatible version negotiation, RFC 9368). */
+  version: QuicVersion;
 }
 
 export interface CloseInfo {
@@ -138,7 +144,10 @@ export interface ConnStats {
 
 export class Connection {
   readonly side: 'client' | 'server';
-  readonly version: QuicVersion;
+  /** The version in use: the one we started with, or the one negotiated (RFC 9368). */
+  version: QuicVersion;
+  /** The version of the client's first Initial. */
+  readonly originalVersion: QuicVersion;
   readonly settings: TransportSettings;
   /** @internal */ readonly provider: CryptoProvider;
   /** @internal */ readonly hooks: ConnectionHooks;
@@ -178,7 +187,7 @@ export class Connection {
   /** @internal Client: the SCID of the Retry we followed (checked against retry_source_connection_id). */
   retrySourceCid: Uint8Array | undefined;
   /** @internal Path validation (RFC 9000 §8.2): our outstanding PATH_CHALLENGE, and PATH_RESPONSEs owed. */
-  pathChallenge: { data: Uint8Array; path: Path; sentAt: number; pending: boolean; tries: number } | undefined;
+  pathChallenge: { data: Uint8Array; path: Path; startedAt: number; sentAt: number; pending: boolean } | undefined;
   /** @internal */ readonly pathResponses: Array<{ data: Uint8Array; path: Path }> = [];
   /** @internal The path we migrated away from (to fall back to if the new one does not validate). */
   previousPath: Path | undefined;
@@ -209,6 +218,8 @@ export class Connection {
   constructor(now: number, opts: ConnectionOptions) {
     this.side = opts.side;
     this.version = opts.version ?? QuicVersion.V1;
+    this.originalVersion = this.version;
+    this.ecn = new EcnValidator(opts.transport?.ecn ?? defaultTransportSettings.ecn);
     this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } };
     this.hooks = opts.hooks ?? {};
     this.random = this.hooks.random ?? randomBytes;
@@ -237,6 +248,8 @@ export class Connection {
       const srv = opts.server!;
       this.originalDcid = srv.originalDcid;
       this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
+      // RFC 9000 §5.1.1: the preferred_address CID is sequence number 1.
+      if (s.preferredAddress) this.preferredCid = this.localCids.issue(false);
       this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
       this.receivedFirstPacket = true;
       if (srv.addressValidated) this.peerAddressValidated = true;
@@ -245,11 +258,13 @@ export class Connection {
     this.token = opts.token;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
     const initialDcid = this.side === 'server' && opts.server?.retrySourceCid ? opts.server.retrySourceCid : this.originalDcid;
+    this.initialKeyDcid = initialDcid;
     const init = initialKeys(this.provider, this.version, initialDcid, this.side);
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
 
-    const tp = encodeTransportParameters(this.localTransportParameters(opts));
+    this.localParams = this.localTransportParameters(opts);
+    const tp = encodeTransportParameters(this.localParams);
     if (this.side === 'client') {
       const t = opts.tls as ClientTlsSettings;
       this.tls = createClient({
@@ -262,11 +277,11 @@ export class Connection {
         keylog: this.hooks.keylog,
         resume: t.sessionTicket,
         enableEarlyData: t.earlyData === true,
-        verify: t.verifyPeer === 'none' ? 'none' : 'event',
+        ...clientVerification(t),
       });
       // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
       if (t.earlyData && t.sessionTicket?.appData) this.applyRememberedParameters(t.sessionTicket.appData);
-      this.verifyPeer = t.verifyPeer === 'none' ? undefined : t.verifyPeer;
+      this.verifyPeer = typeof t.verifyPeer === 'function' ? t.verifyPeer : undefined;
       this.serverName = t.serverName;
     } else {
       const t = opts.tls as ServerTlsSettings;
@@ -282,8 +297,28 @@ export class Connection {
         ...(t.earlyData && t.ticketKey ? { maxEarlyData: 0xffffffff, antiReplay: t.antiReplay } : {}),
       });
     }
-    this.onTls(this.tls.start(now), now);
+    this.onTls(this.tls.start(this.tlsTime(now)), now);
     this.qlog(now, 'connectivity:connection_started', { src_cid: hex(this.initialScid), dst_cid: hex(this.remoteCids.current.cid), protocol: 'QUIC' });
+  }
+
+  /** The DCID our Initial keys come from (RFC 9001 §5.2). */
+  private initialKeyDcid: Uint8Array;
+  private localParams: TransportParameters;
+  /** @internal ECN marking and validation on the current path (RFC 9000 §13.4.2). */
+  ecn: EcnValidator;
+  /** @internal The ECN codepoint of the datagram being processed, and whether the one being built is marked. */
+  datagramEcn: EcnCodepoint | undefined;
+  /** @internal */ sendingMarked = false;
+  /** @internal Server after a version upgrade: the original version's Initial read keys, for the client's Initials sent before it saw ours. */
+  originalInitialRead: DirectionalKeys | undefined;
+
+  /** Server: the CID offered with preferred_address. Client: the server's preferred address, until used. */
+  private preferredCid: { cid: Uint8Array; resetToken: Uint8Array } | undefined;
+  private peerPreferred: Path | undefined;
+
+  /** The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages). */
+  private tlsTime(now: number): number {
+    return this.hooks.wallClock ? this.hooks.wallClock() : now;
   }
 
   private verifyPeer: ((chain: Uint8Array[], serverName: string | undefined) => boolean) | undefined;
@@ -308,7 +343,10 @@ export class Connection {
       initialSourceConnectionId: this.initialScid,
     };
     if (s.disableActiveMigration) tp.disableActiveMigration = true;
+    // RFC 9368 §3: version_information — the version in use, then every version we would use.
+    tp.versionInformation = { chosenVersion: this.version, availableVersions: unique([this.version, ...s.versions]) };
     if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
+    if (this.side === 'server' && s.preferredAddress && this.preferredCid) tp.preferredAddress = encodePreferredAddress(s.preferredAddress, this.preferredCid);
     if (this.side === 'server') {
       tp.originalDestinationConnectionId = opts.server!.originalDcid;
       tp.statelessResetToken = opts.server!.resetToken;
@@ -355,15 +393,18 @@ export class Connection {
 
   // ---- input ----
 
-  handleDatagram(now: number, data: Uint8Array, path: Path): void {
+  /** A datagram from `path`; `ecn` is the codepoint it arrived with, when the shell can read it. */
+  handleDatagram(now: number, data: Uint8Array, path: Path, ecn?: EcnCodepoint): void {
     if (this.connState === 'closed') return;
     this.stats.bytesReceived += data.length;
     if (!this.peerAddressValidated) this.bytesReceivedUnvalidated += data.length;
+    this.datagramEcn = ecn;
     try {
       processDatagram(this, now, data, path);
     } catch (e) {
       this.fail(now, e);
     }
+    this.datagramEcn = undefined;
     this.drainStreamEvents();
     this.updateLossTimer(now);
   }
@@ -383,18 +424,17 @@ export class Connection {
         this.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' });
         return;
       }
-      // RFC 9000 §8.2.4: retry a PATH_CHALLENGE each PTO; after three, give up (§9.3.2: back to the old path).
+      // RFC 9000 §8.2.4: resend the PATH_CHALLENGE each PTO; give up after the validation timeout (§9.3.2: back to the old path).
       const ch = this.pathChallenge;
-      if (ch && !ch.pending && now >= ch.sentAt + 3 * this.recovery.ptoDuration()) {
-        if (++ch.tries >= 3) {
-          this.pathChallenge = undefined;
-          if (this.previousPath) {
-            this.path = this.previousPath;
-            this.previousPath = undefined;
-            this.peerAddressValidated = true;
-          }
-        } else ch.pending = true;
-      }
+      if (ch && now >= ch.startedAt + this.pathValidationTimeout()) {
+        this.pathChallenge = undefined;
+        this.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
+        if (this.previousPath) {
+          this.path = this.previousPath;
+          this.previousPath = undefined;
+          this.peerAddressValidated = true;
+        }
+      } else if (ch && !ch.pending && now >= ch.sentAt + this.recovery.ptoDuration()) ch.pending = true;
       if (now >= this.previousKeyDiscardAt) {
         this.oneRtt?.discardPreviousReadKey();
         this.previousKeyDiscardAt = Infinity;
@@ -441,9 +481,10 @@ export class Connection {
   private lastLossTime = 0;
 
   /** @internal Packets declared lost: requeue what they carried. */
-  onLost(packets: Iterable<{ data: SentInfo; pn: number }>, now: number): void {
+  onLost(packets: Iterable<{ data: SentInfo; pn: number; ecn?: boolean }>, now: number): void {
     this.lastLossTime = now;
     for (const p of packets) {
+      if (p.ecn) this.ecn.onMarkedLost(1);
       this.qlog(now, 'recovery:packet_lost', { header: { packet_number: p.pn } });
       for (const f of p.data.frames) this.onFrameLost(f);
     }
@@ -538,6 +579,7 @@ export class Connection {
     this.retrySourceCid = scid.slice();
     this.token = token.slice();
     this.remoteCids.replaceInitial(this.retrySourceCid);
+    this.initialKeyDcid = this.retrySourceCid;
     const init = initialKeys(this.provider, this.version, this.retrySourceCid, 'client');
     this.spaces[0].read = init.read;
     this.spaces[0].write = init.write;
@@ -550,7 +592,7 @@ export class Connection {
 
   /** @internal Feed CRYPTO data of `level` to TLS. */
   tlsReceive(level: Level, bytes: Uint8Array, now: number): void {
-    this.onTls(this.tls.receive(level, bytes, now), now);
+    this.onTls(this.tls.receive(level, bytes, this.tlsTime(now)), now);
   }
 
   private onTls(events: HandshakeEvent[], now: number): void {
@@ -567,8 +609,9 @@ export class Connection {
         case 'client-hello': {
           const t = this.serverTls!;
           const alpn = t.alpn.find((p) => e.alpn.includes(p));
+          const upgraded = this.negotiateVersion(e.transportParams, e.earlyDataOffered, now);
           // RFC 9001 §8.1: no common ALPN → no_application_protocol (120).
-          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '' }), now);
+          this.onTls(this.tls.accept({ certificateChain: t.certificateChain, privateKey: t.privateKey, alpn: alpn ?? '', ...(upgraded ? { transportParams: encodeTransportParameters(this.localParams) } : {}) }), now);
           break;
         }
         case 'peer-transport-params':
@@ -591,7 +634,8 @@ export class Connection {
           break;
         case 'alert':
           // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
-          throw new TransportError(E.CRYPTO_ERROR_BASE + e.description, `TLS alert ${e.description}`, 0x06);
+          // RFC 9001 §8.4, §4.6.1: some TLS faults are QUIC PROTOCOL_VIOLATIONs (the handshake says which).
+          throw new TransportError(e.quicError ?? E.CRYPTO_ERROR_BASE + e.description, e.reason ? `TLS alert ${e.description}: ${e.reason}` : `TLS alert ${e.description}`, 0x06);
       }
     }
   }
@@ -634,14 +678,7 @@ export class Connection {
     } catch {
       return; // an unusable memory: no 0-RTT data can be sent, the handshake still resumes
     }
-    this.streams.setPeerLimits({
-      initialMaxData: tp.initialMaxData ?? 0,
-      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
-      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
-      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
-      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
-      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
-    });
+    this.streams.setPeerLimits(streamLimitsOf(tp));
   }
 
   private applyPeerParameters(bytes: Uint8Array, now: number): void {
@@ -666,16 +703,20 @@ export class Connection {
         throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
       }
       if (tp.statelessResetToken) this.remoteCids.setResetToken(0, tp.statelessResetToken);
+      // RFC 9000 §9.6: the preferred address comes with connection ID sequence 1; we move there once confirmed.
+      const pa = tp.preferredAddress;
+      if (pa) {
+        this.remoteCids.add(1, 0, pa.connectionId, pa.statelessResetToken);
+        this.peerPreferred = preferredPathFor(pa, this.path);
+      }
+      // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.
+      const vi = tp.versionInformation;
+      if (vi ? vi.chosenVersion !== this.version : this.version !== this.originalVersion) {
+        throw new TransportError(E.VERSION_NEGOTIATION_ERROR, `server version_information does not confirm version 0x${this.version.toString(16)}`);
+      }
     }
     this.peerParams = tp;
-    this.streams.setPeerLimits({
-      initialMaxData: tp.initialMaxData ?? 0,
-      initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
-      initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
-      initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
-      initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
-      initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
-    });
+    this.streams.setPeerLimits(streamLimitsOf(tp));
     this.recovery.maxAckDelay = tp.maxAckDelay ?? 25;
     this.localCids.peerLimit = tp.activeConnectionIdLimit ?? 2;
     // Never exceed what the peer accepts (RFC 9000 §18.2 max_udp_payload_size).
@@ -694,11 +735,46 @@ export class Connection {
     this.pacer.setMaxDatagramSize(size);
   }
 
+  /**
+   * Server, on the ClientHello (RFC 9368 §2.1, §4): check the client's
+   * version_information and move the connection to our most preferred
+   * version it lists. True when the version changed (our transport
+   * parameters changed with it).
+   */
+  private negotiateVersion(bytes: Uint8Array | undefined, earlyDataOffered: boolean, now: number): boolean {
+    let vi;
+    try {
+      vi = bytes ? decodeTransportParameters(bytes, 'client').versionInformation : undefined;
+    } catch {
+      return false; // the peer-transport-params event reports the malformed parameters
+    }
+    if (!vi) return false;
+    if (vi.chosenVersion !== this.originalVersion) throw new TransportError(E.VERSION_NEGOTIATION_ERROR, 'client Chosen Version differs from its Initial packets');
+    // 0-RTT packets are protected in the client's version: keep it when the client sends them.
+    if (earlyDataOffered) return false;
+    const pick = this.settings.versions.find((v) => isSupportedVersion(v) && vi.availableVersions.includes(v));
+    if (pick === undefined || pick === this.version) return false;
+    this.switchVersion(pick, now);
+    this.localParams = { ...this.localParams, versionInformation: { chosenVersion: pick, availableVersions: unique([pick, ...this.settings.versions]) } };
+    return true;
+  }
+
+  /** @internal Use `version` from now on: Initial keys from the same DCID with its salt and labels (RFC 9368 §2.1, RFC 9369 §3.3). */
+  switchVersion(version: QuicVersion, now: number): void {
+    if (this.side === 'server') this.originalInitialRead = this.spaces[0].read;
+    const from = this.version;
+    this.version = version;
+    const init = initialKeys(this.provider, version, this.initialKeyDcid, this.side);
+    this.spaces[0].read = init.read;
+    this.spaces[0].write = init.write;
+    this.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
+  }
+
   /** @internal Set from the first Initial of the peer (client: the server's SCID). */
   peerInitialScid: Uint8Array | undefined;
 
   private onHandshakeComplete(e: Extract<HandshakeEvent, { type: 'complete' }>, now: number): void {
-    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData };
+    this.handshakeInfoValue = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: this.version };
     if (this.connState === 'handshake') this.connState = 'established';
     this.events.push({ type: 'handshake-complete', info: this.handshakeInfoValue });
     if (this.side === 'server') {
@@ -719,6 +795,24 @@ export class Connection {
     this.recovery.peerCompletedAddressValidation = true;
     this.discardSpace(1, now);
     this.events.push({ type: 'handshake-confirmed' });
+    this.usePreferredAddress(now);
+  }
+
+  /**
+   * Client, RFC 9000 §9.6.1: move to the server's preferred address with its
+   * connection ID and validate the path; if validation fails we fall back to
+   * the original address (§9.6.2 allows either order; we switch, then probe).
+   */
+  private usePreferredAddress(now: number): void {
+    const to = this.peerPreferred;
+    this.peerPreferred = undefined;
+    if (this.side !== 'client' || !to || !this.settings.usePreferredAddress) return;
+    if (!this.remoteCids.rotate(1)) return;
+    this.previousPath = this.path;
+    this.path = to;
+    this.resetPathState();
+    this.startPathValidation(to, now);
+    this.qlog(now, 'connectivity:path_updated', { peer_address: `${to.address}:${to.port}`, preferred_address: true });
   }
 
   /** @internal Discard a packet number space and its keys (RFC 9001 §4.9). */
@@ -841,11 +935,21 @@ export class Connection {
 
   private resetPathState(): void {
     const s = this.settings;
+    // RFC 9000 §13.4.2: ECN is validated per path.
+    this.ecn = new EcnValidator(s.ecn);
     this.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize), s.initialRttMs);
   }
 
+  /**
+   * RFC 9000 §8.2.4: three times the larger of the current PTO and the PTO a
+   * new path starts with (kInitialRtt: srtt = initial, rttvar = initial / 2).
+   */
+  private pathValidationTimeout(): number {
+    return 3 * Math.max(this.recovery.ptoDuration(), 3 * this.settings.initialRttMs);
+  }
+
   private startPathValidation(path: Path, now: number): void {
-    this.pathChallenge = { data: this.random(8), path, sentAt: now, pending: true, tries: 0 };
+    this.pathChallenge = { data: this.random(8), path, startedAt: now, sentAt: now, pending: true };
   }
 
   /** @internal A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
@@ -939,6 +1043,8 @@ export class Connection {
       }
     }
     let data: Uint8Array | null;
+    // ECN marks only once the handshake is confirmed: a path that drops marked packets cannot stall it.
+    this.sendingMarked = this.ecn.marking && this.handshakeConfirmed;
     try {
       data = buildDatagram(this, now);
     } catch (e) {
@@ -949,7 +1055,7 @@ export class Connection {
     this.updateLossTimer(now);
     this.stats.bytesSent += data.length;
     if (!this.peerAddressValidated) this.bytesSentUnvalidated += data.length;
-    return { path: this.path, data };
+    return this.sendingMarked ? { path: this.path, data, ecn: 'ect0' } : { path: this.path, data };
   }
 
   /** The earliest deadline (absolute ms) at which `handleTimeout` must run, or null. */
@@ -962,7 +1068,8 @@ export class Connection {
     // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
     for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.oneRtt : sp.write)) t = Math.min(t, sp.ack.ackDeadline);
     if (this.pacingDeadline > 0) t = Math.min(t, this.pacingDeadline);
-    if (this.pathChallenge && !this.pathChallenge.pending) t = Math.min(t, this.pathChallenge.sentAt + 3 * this.recovery.ptoDuration());
+    const ch = this.pathChallenge;
+    if (ch) t = Math.min(t, ch.startedAt + this.pathValidationTimeout(), ch.pending ? Infinity : ch.sentAt + this.recovery.ptoDuration());
     if (this.settings.keepAliveMs > 0 && this.connState === 'established') t = Math.min(t, Math.max(this.lastReceived, this.lastAckElicitingSent) + this.settings.keepAliveMs);
     return t === Infinity ? null : t;
   }
@@ -1019,6 +1126,31 @@ export function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The TLS client's certificate policy from exactly one of trustAnchors, verifier, verifyPeer (TypeError otherwise). */
+function clientVerification(t: ClientTlsSettings): { verify: 'chain'; trustAnchors: Uint8Array[] } | { verify: 'none' | 'event' | PeerVerifier } {
+  const given = [t.trustAnchors, t.verifier, t.verifyPeer].filter((x) => x !== undefined).length;
+  if (given !== 1) throw new TypeError('give exactly one of trustAnchors, verifier or verifyPeer (verifyPeer: "none" to skip the check)');
+  if (t.trustAnchors) return { verify: 'chain', trustAnchors: t.trustAnchors };
+  if (t.verifier) return { verify: t.verifier };
+  return { verify: t.verifyPeer === 'none' ? 'none' : 'event' };
+}
+
+/** The stream and flow-control limits a peer's transport parameters give us (absent: 0, RFC 9000 §18.2). */
+function streamLimitsOf(tp: TransportParameters) {
+  return {
+    initialMaxData: tp.initialMaxData ?? 0,
+    initialMaxStreamDataBidiLocal: tp.initialMaxStreamDataBidiLocal ?? 0,
+    initialMaxStreamDataBidiRemote: tp.initialMaxStreamDataBidiRemote ?? 0,
+    initialMaxStreamDataUni: tp.initialMaxStreamDataUni ?? 0,
+    initialMaxStreamsBidi: tp.initialMaxStreamsBidi ?? 0,
+    initialMaxStreamsUni: tp.initialMaxStreamsUni ?? 0,
+  };
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
 }
 
 export function hex(b: Uint8Array): string {

@@ -20,9 +20,10 @@ import {
   statelessResetTokenOf,
 } from '@tsquic/quic-wire';
 import { cidKey } from './cid.js';
+import type { EcnCodepoint } from './ecn.js';
 import { TokenSealer } from './token.js';
 import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
-import { randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type Path, type Transmit } from './connection.js';
 
 export interface EndpointOptions {
@@ -133,7 +134,7 @@ export class Endpoint {
   }
 
   /** Route or accept one datagram. */
-  handleDatagram(now: number, data: Uint8Array, path: Path): DatagramResult {
+  handleDatagram(now: number, data: Uint8Array, path: Path, ecn?: EcnCodepoint): DatagramResult {
     if (data.length === 0) return this.drop('empty');
     let header;
     try {
@@ -145,7 +146,7 @@ export class Endpoint {
     const dcid = header.dcid;
     const conn = this.routes.get(cidKey(dcid));
     if (conn) {
-      conn.handleDatagram(now, data, path);
+      conn.handleDatagram(now, data, path, ecn);
       if (conn.state !== 'handshake') this.handshaking.delete(conn);
       return { kind: 'routed', conn };
     }
@@ -163,11 +164,13 @@ export class Endpoint {
       return this.statelessReset(data, dcid, path);
     }
     if (header.form === 'version-negotiation' || header.form === 'retry') return this.drop('no connection');
-    if (header.form === 'unsupported-version') {
-      // RFC 9000 §6.1: answer a datagram big enough to be an Initial with Version Negotiation.
+    const versions = this.opts.server?.transport?.versions ?? defaultTransportSettings.versions;
+    if (header.form === 'unsupported-version' || (this.opts.server && header.form === 'long' && header.type === 'initial' && !versions.includes(header.version))) {
+      // RFC 9000 §6.1: answer a datagram big enough to be an Initial with Version Negotiation
+      // (listing a reserved version too, RFC 9000 §15, so clients keep tolerating unknown ones).
       if (data.length < 1200) return this.drop('unsupported version, too small');
       this.counters.versionNegotiations++;
-      this.outbox.push({ path, data: encodeVersionNegotiation({ dcid: header.scid, scid: dcid, versions: [QuicVersion.V1, QuicVersion.V2, 0x1a2a3a4a], unusedBits: this.random(1)[0]! }) });
+      this.outbox.push({ path, data: encodeVersionNegotiation({ dcid: header.scid, scid: dcid, versions: [...versions, 0x1a2a3a4a], unusedBits: this.random(1)[0]! }) });
       return { kind: 'responded' };
     }
     if (!this.opts.server) return this.drop('not a server');
@@ -213,7 +216,7 @@ export class Endpoint {
     this.add(accepted);
     this.handshaking.add(accepted);
     this.counters.accepted++;
-    accepted.handleDatagram(now, data, path);
+    accepted.handleDatagram(now, data, path, ecn);
     if (accepted.state !== 'handshake') this.handshaking.delete(accepted);
     return { kind: 'new', conn: accepted };
   }

@@ -6,30 +6,9 @@
  * `frameType` and `reason`. Caller mistakes are TypeError/RangeError instead.
  */
 
-/** RFC 9000 §20.1 transport error codes; CRYPTO_ERROR is 0x0100 + TLS alert (§20.1, RFC 9001 §4.8). */
-export const TransportErrorCode = {
-  NO_ERROR: 0x00,
-  INTERNAL_ERROR: 0x01,
-  CONNECTION_REFUSED: 0x02,
-  FLOW_CONTROL_ERROR: 0x03,
-  STREAM_LIMIT_ERROR: 0x04,
-  STREAM_STATE_ERROR: 0x05,
-  FINAL_SIZE_ERROR: 0x06,
-  FRAME_ENCODING_ERROR: 0x07,
-  TRANSPORT_PARAMETER_ERROR: 0x08,
-  CONNECTION_ID_LIMIT_ERROR: 0x09,
-  PROTOCOL_VIOLATION: 0x0a,
-  INVALID_TOKEN: 0x0b,
-  APPLICATION_ERROR: 0x0c,
-  CRYPTO_BUFFER_EXCEEDED: 0x0d,
-  KEY_UPDATE_ERROR: 0x0e,
-  AEAD_LIMIT_REACHED: 0x0f,
-  NO_VIABLE_PATH: 0x10,
-  /** RFC 9368 §4 */
-  VERSION_NEGOTIATION_ERROR: 0x11,
-  CRYPTO_ERROR_BASE: 0x0100,
-} as const;
-export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+// RFC 9000 §20.1 transport error codes (and RFC 9368's VERSION_NEGOTIATION_ERROR): the wire package's table.
+import { TransportErrorCode } from '@tsquic/quic-wire';
+export { TransportErrorCode };
 
 const MARK = Symbol.for('@tsquic/quic-transport/TransportError');
 

@@ -6,7 +6,7 @@
  * duplicates, decode the frames (§12.4 permissions are checked by
  * quic-wire) and act on each one — one handler per frame type.
  */
-import { verifyRetryIntegrity, type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
 import {
   coalescedPackets,
   decodePacketNumber,
@@ -71,6 +71,17 @@ function onRetry(c: Connection, now: number, packet: Uint8Array, h: RetryHeader)
 const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
 
 /** Returns true when the packet authenticated (even if then found a duplicate). */
+/** Client: try the server's Initial in the version it chose; keep that version only if the packet opens. */
+function followVersion(c: Connection, now: number, data: Uint8Array, h: LongHeader, path: Path): boolean {
+  const before = { version: c.version, read: c.spaces[0].read, write: c.spaces[0].write };
+  c.switchVersion(h.version as QuicVersion, now);
+  if (processPacket(c, now, data, h, path)) return true;
+  c.version = before.version;
+  c.spaces[0].read = before.read;
+  c.spaces[0].write = before.write;
+  return false;
+}
+
 function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHeader | ShortHeader, path: Path): boolean {
   let space: SpaceId;
   if (h.form === 'short') space = 2;
@@ -88,7 +99,14 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   }
   const sp = c.spaces[space];
   if (sp.discarded) return false;
-  if (h.form === 'long' && h.version !== c.version) return false;
+  let keys = sp.read;
+  if (h.form === 'long' && h.version !== c.version) {
+    // RFC 9368 §2.1: the server reads Initials still in the client's original version;
+    // the client follows a server whose first Initial is in another version it offered.
+    if (space === 0 && c.side === 'server' && h.version === c.originalVersion && c.originalInitialRead) keys = c.originalInitialRead;
+    else if (space === 0 && c.side === 'client' && !c.peerInitialScid && c.settings.versions.includes(h.version as QuicVersion)) return followVersion(c, now, data, h, path);
+    else return false;
+  }
   // Client: the first Initial from the server fixes its connection ID (§7.2); others must match.
   if (h.form === 'long' && c.side === 'client') {
     if (c.peerInitialScid && !equal(h.scid, c.peerInitialScid)) return false;
@@ -100,6 +118,8 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   if (space === 2) {
     const phase = c.oneRtt;
     if (!phase) return false;
+    // RFC 9001 §5.7: the server holds 1-RTT read keys from its Finished on, but opens no 1-RTT packet before the handshake completes.
+    if (c.side === 'server' && !c.handshakeInfo) return false;
     const r = phase.readHeader.unprotect(packet, pnOffset);
     if (!r) return false;
     const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
@@ -109,7 +129,6 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
     generation = k.generation;
     return finish(c, now, sp, space, packet, pnOffset, r.pnLength, pn, key, generation, path);
   }
-  const keys = sp.read;
   if (!keys) return false;
   const r = keys.header.unprotect(packet, pnOffset);
   if (!r) return false;
@@ -179,7 +198,7 @@ function finish(
     if (!probing && c.side === 'server') c.onPeerMigrated(path, now);
   }
   if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
-  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0);
+  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
   c.onPacketProcessed(now);
   c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
   return true;
@@ -195,6 +214,11 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       const exp = space === 2 ? (c.peerParams?.ackDelayExponent ?? 3) : 3;
       const ackDelay = (f.ackDelay * 2 ** exp) / 1000;
       const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
+      // RFC 9000 §13.4.2, RFC 9002 §7.1: validate the ECN counts; a CE increase is a congestion event.
+      let marked = 0;
+      let newest = -Infinity;
+      for (const p of r.acked) if (p.ecn) marked++, (newest = Math.max(newest, p.timeSent));
+      if (c.ecn.onAck(space, f.ecn, marked)) c.recovery.onEcnCongestion(now, newest);
       c.onAcked(space, r.acked);
       c.onLost(r.lost, now);
       // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.

@@ -173,7 +173,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       ackEliciting = true;
     }
     if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
-      ackEliciting = writeApplicationFrames(c, w, frames) || ackEliciting;
+      ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
     }
     if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
       encodeFrame(w, { type: 'ping' });
@@ -194,7 +194,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
+  if (c.sendingMarked) c.ecn.onMarkedSent(s);
   if (s === 2 && !early) {
     c.packetsThisKeyPhase++;
     maybeSkipPacketNumber(sp, c.recovery as LossDetection<unknown>, c.random);
@@ -281,7 +282,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
 }
 
 /** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
-function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): boolean {
+function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
   let wrote = false;
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
@@ -302,6 +303,7 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[]): 
     encodeFrame(w, { type: 'path_challenge', data: ch.data });
     frames.push({ k: 'path' });
     ch.pending = false;
+    ch.sentAt = now;
     wrote = true;
   }
   for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {

@@ -75,7 +75,7 @@ export class QuicEndpoint {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
       ...(opts.maxHandshakes ? { maxHandshakes: opts.maxHandshakes } : {}),
-      hooks: keylog ? { keylog } : {},
+      hooks: { wallClock: Date.now, ...(keylog ? { keylog } : {}) },
       hooksFor: (side) => this.connectionHooks(side),
     });
     this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });

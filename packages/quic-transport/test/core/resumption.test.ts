@@ -64,6 +64,33 @@ describe('resumption and 0-RTT', () => {
     expect(c.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'accepted' });
   });
 
+  it('the server answers a 0-RTT request at once (0.5-RTT data): the client has the response one round trip after connecting', () => {
+    const env = setup(true);
+    const ticket = firstTicket(env);
+    const start = env.net.now;
+    const c = env.client.connect(start, SERVER_PATH, { ...TLS, sessionTicket: ticket, earlyData: true });
+    const id = c.openStream('bidi')!;
+    c.write(id, new TextEncoder().encode('GET /'), true);
+    const col = new Collector(c);
+    const seen = new Map<Connection, Collector>();
+    let answered = false;
+    let at = -1;
+    env.net.runUntil(() => {
+      if (!answered && serverRequests(env.server, seen, env.net.now).includes('GET /')) {
+        const s = [...env.server.connections].at(-1)!;
+        expect(s.handshakeInfo).toBeUndefined(); // the client's Finished has not arrived yet
+        s.write(id, new TextEncoder().encode('200'), true);
+        answered = true;
+      }
+      col.pump(env.net.now);
+      if (at < 0 && col.bytes(id).length > 0) at = env.net.now - start;
+      return at >= 0;
+    }, 5000);
+    // Latency 25 ms each way: request at 25 ms, answer back at 50 ms — one round trip, not two.
+    expect(at).toBe(50);
+    expect(col.bytes(id).toString()).toBe('200');
+  });
+
   it('a replayed 0-RTT flight is not processed twice (single-use tickets)', () => {
     const env = setup(true);
     const ticket = firstTicket(env);

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Endpoint, type Path } from '../../src/core/index.js';
+import { Endpoint, type EcnCodepoint, type Path } from '../../src/core/index.js';
 
 export const fixture = (n: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/${n}`, import.meta.url))));
 export const serverTls = (alpn = ['test']) => ({ certificateChain: [fixture('server-cert.der')], privateKey: fixture('server-key.der'), alpn });
@@ -34,6 +34,12 @@ export interface LinkOptions {
   seed?: number;
   /** Datagrams larger than this are dropped (the path MTU). */
   mtu?: number;
+  /**
+   * What the path does with ECN marks (RFC 3168): pass them (default), turn
+   * a share of ECT(0) into CE (a congested router), clear them (bleach), or
+   * drop ECT-marked datagrams (a broken middlebox).
+   */
+  ecn?: { ceRate?: number; bleach?: boolean; dropMarked?: boolean };
 }
 
 interface InFlight {
@@ -42,6 +48,7 @@ interface InFlight {
   data: Uint8Array;
   from: Path;
   seq: number;
+  ecn: EcnCodepoint | undefined;
 }
 
 export const CLIENT_PATH: Path = { address: '10.0.0.1', port: 5000 };
@@ -67,24 +74,41 @@ export class Network {
     this.rnd = prng(link.seed ?? 1);
   }
 
-  private send(from: 'client' | 'server', data: Uint8Array): void {
+  /** Client datagrams per destination `address:port`; destinations listed in `unreachable` are dropped. */
+  readonly clientSentTo = new Map<string, number>();
+  readonly unreachable = new Set<string>();
+  /** Datagrams that arrived with each ECN codepoint, per receiver. */
+  readonly ecnDelivered = { client: { ect0: 0, ect1: 0, ce: 0, none: 0 }, server: { ect0: 0, ect1: 0, ce: 0, none: 0 } };
+
+  private send(from: 'client' | 'server', data: Uint8Array, ecn?: EcnCodepoint): void {
     const index = this.sent[from]++;
     this.bytes[from] += data.length;
     const d = this.filter ? this.filter(from, data, index) : data;
     if (!d) return;
+    const e = this.link.ecn;
+    if (ecn && e?.dropMarked) return;
+    if (ecn && e?.bleach) ecn = undefined;
+    if (ecn && e?.ceRate && this.rnd() < e.ceRate) ecn = 'ce';
     if (d.length > (this.link.mtu ?? Infinity)) return;
     if (this.rnd() < (this.link.lossRate ?? 0)) return;
     const copies = this.rnd() < (this.link.duplicateRate ?? 0) ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       const at = this.now + (this.link.latencyMs ?? 10) + this.rnd() * (this.link.jitterMs ?? 0);
-      this.queue.push({ at, to: from === 'client' ? 'server' : 'client', data: d.slice(), from: from === 'client' ? this.clientPath : SERVER_PATH, seq: this.seq++ });
+      this.queue.push({ at, to: from === 'client' ? 'server' : 'client', data: d.slice(), from: from === 'client' ? this.clientPath : SERVER_PATH, seq: this.seq++, ecn });
     }
   }
 
   /** Move all output of both endpoints onto the wire. */
   flush(): void {
     for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
-      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) this.send(name, t.data);
+      for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
+        if (name === 'client') {
+          const to = `${t.path.address}:${t.path.port}`;
+          this.clientSentTo.set(to, (this.clientSentTo.get(to) ?? 0) + 1);
+          if (this.unreachable.has(to)) continue;
+        }
+        this.send(name, t.data, t.ecn);
+      }
     }
   }
 
@@ -101,7 +125,10 @@ export class Network {
     this.now = Math.max(this.now, next);
     const due = this.queue.filter((q) => q.at <= this.now).sort((a, b) => a.at - b.at || a.seq - b.seq);
     this.queue = this.queue.filter((q) => q.at > this.now);
-    for (const q of due) (q.to === 'server' ? this.server : this.client).handleDatagram(this.now, q.data, q.from);
+    for (const q of due) {
+      this.ecnDelivered[q.to][q.ecn ?? 'none']++;
+      (q.to === 'server' ? this.server : this.client).handleDatagram(this.now, q.data, q.from, q.ecn);
+    }
     this.client.handleTimeout(this.now);
     this.server.handleTimeout(this.now);
     this.flush();

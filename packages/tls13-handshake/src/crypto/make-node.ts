@@ -149,13 +149,23 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
               if (alg.curve && CURVE_NAME[key.asymmetricKeyDetails?.namedCurve ?? ''] !== alg.curve) return false;
               return c.verify(alg.hash, data, { key, dsaEncoding: 'der' }, signature);
             case 'rsa-pss':
-              return (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+              return (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && rsaLengthOk(key, signature) &&
                 c.verify(alg.hash, data, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, signature);
             case 'rsa-pkcs1':
-              return key.asymmetricKeyType === 'rsa' && c.verify(alg.hash, data, key, signature);
+              return key.asymmetricKeyType === 'rsa' && rsaLengthOk(key, signature) && c.verify(alg.hash, data, key, signature);
           }
         }) ?? false
       );
     },
   };
+}
+
+/**
+ * RFC 8017 §8.1.2 / §8.2.2 step 1: a signature is exactly k octets, k the
+ * modulus length. OpenSSL left-pads a shorter one, which would accept a
+ * signature with its leading zero octet dropped.
+ */
+function rsaLengthOk(key: NodeCrypto.KeyObject, signature: Uint8Array): boolean {
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  return bits !== undefined && signature.length === Math.ceil(bits / 8);
 }

@@ -36,6 +36,7 @@ describe('0-RTT', () => {
     expect(Buffer.from(ce.secret).equals(Buffer.from(se.secret))).toBe(true);
     expect(ofType(r.clientEvents, 'complete')[0]).toMatchObject({ resumed: true, earlyData: 'accepted' });
     expect(ofType(r.serverEvents, 'complete')[0]).toMatchObject({ resumed: true, earlyData: 'accepted' });
+    expect(ofType(r.serverEvents, 'client-hello')[0]!.earlyDataOffered).toBe(true);
   });
 
   it('QUIC: max_early_data_size 0xffffffff (RFC 9001 §4.6.1), no EndOfEarlyData', () => {
@@ -78,5 +79,6 @@ describe('0-RTT', () => {
     const r = resume({ kind: 'tls' }, ticket, { antiReplay: new StrikeRegister() });
     expect(ofType(r.clientEvents, 'keys').some((k) => k.level === 'early')).toBe(false);
     expect(ofType(r.clientEvents, 'complete')[0]!.earlyData).toBe('not-offered');
+    expect(ofType(r.serverEvents, 'client-hello')[0]!.earlyDataOffered).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createClient, createServer, type CipherSuite, type GroupName, type Handshake, type HandshakeEvent } from '../../src/index.js';
-import { fixture, ofType, runPair } from './pair.js';
+import { fixture, ofType, runPair, serverChain, serverKey } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';
 
 const crypto = makeTestCrypto();
@@ -41,6 +41,26 @@ describe('full 1-RTT handshake, in-process pair', () => {
     }
   }
 
+  it('QUIC profile: the server has both 1-RTT secrets with its own Finished (0.5-RTT data, RFC 9001 §5.7), completing only on the client Finished', () => {
+    const client = createClient({ profile: quic([1, 0]), alpn: ['q'], crypto, verify: 'none' });
+    const server = createServer({ profile: quic([2, 0]), alpn: ['q'], crypto, certificateChain: serverChain(), privateKey: serverKey() });
+    server.start(0);
+    const ch = client.start(0).filter((e) => e.type === 'handshake-data');
+    const hello = ch.flatMap((e) => server.receive(e.level, e.bytes, 0));
+    expect(hello.map((e) => e.type)).toContain('client-hello');
+    const flight = server.accept({ alpn: 'q' });
+    const keys = ofType(flight, 'keys').map((k) => `${k.level}:${k.direction}`);
+    expect(keys).toEqual(['handshake:write', 'handshake:read', 'application:write', 'application:read']);
+    expect(flight.some((e) => e.type === 'complete')).toBe(false);
+    // The client's application write secret is the one the server already holds.
+    const cEvents = ofType(flight, 'handshake-data').flatMap((e) => client.receive(e.level, e.bytes, 0));
+    const cw = ofType(cEvents, 'keys').find((k) => k.level === 'application' && k.direction === 'write')!;
+    expect(hex(cw.secret)).toBe(hex(ofType(flight, 'keys').find((k) => k.level === 'application' && k.direction === 'read')!.secret));
+    const done = ofType(cEvents, 'handshake-data').flatMap((e) => server.receive(e.level, e.bytes, 0));
+    expect(done.map((e) => e.type)).toContain('complete');
+    expect(ofType(done, 'keys')).toEqual([]);
+  });
+
   it('event order: write keys before read keys, a level’s write keys before its data, server complete after client Finished', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
     const s = r.serverEvents.map((e) => (e.type === 'keys' ? `keys:${e.level}:${e.direction}` : e.type === 'handshake-data' ? `data:${e.level}` : e.type));
@@ -69,7 +89,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
 
   it('QUIC server without transport parameters from the client → missing_extension(109)', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: ['h3'], crypto, verify: 'none' }, { profile: quic([1]), alpn: ['h3'], crypto });
-    expect(ofType(r.serverEvents, 'alert')[0]).toEqual({ type: 'alert', description: 109, sent: true });
+    expect(ofType(r.serverEvents, 'alert')[0]).toEqual({ type: 'alert', description: 109, sent: true, reason: expect.any(String) });
     expect(r.server.state).toBe('failed');
   });
 
@@ -181,7 +201,7 @@ describe('negative: peer faults end in an alert event', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
       tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
     });
-    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true });
+    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true, reason: 'server Finished does not verify' });
   });
   it('corrupted client Finished → decrypt_error(51) at the server', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
@@ -238,7 +258,7 @@ describe('negative: peer faults end in an alert event', () => {
   });
   it('data at the wrong level → unexpected_message(10); API misuse throws', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
-    expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true }]);
+    expect(r.client.receive('handshake', new Uint8Array([20, 0, 0, 0]), 0)).toEqual([{ type: 'alert', description: 10, sent: true, reason: expect.any(String) }]);
     expect(() => r.client.receive('application', new Uint8Array(1), 0)).toThrow(TypeError);
     expect(() => r.server.resume({ ok: true })).toThrow(TypeError);
   });

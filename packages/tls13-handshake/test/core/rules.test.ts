@@ -102,19 +102,19 @@ describe('QUIC: faults RFC 9001 maps to PROTOCOL_VIOLATION', () => {
     const r = runPair({ ...c0, profile: quic, alpn: ['h3'] }, { ...s0, profile: quic, alpn: ['h3'] }, {
       tamper: tamper('client', 'initial', (m) => (m.type === 1 ? { ...m, sessionId: new Uint8Array(32) } : m)),
     });
-    expect(alertAt(r.serverEvents)).toEqual({ type: 'alert', description: 47, sent: true, quicError: QUIC_PROTOCOL_VIOLATION });
+    expect(alertAt(r.serverEvents)).toEqual({ type: 'alert', description: 47, sent: true, quicError: QUIC_PROTOCOL_VIOLATION, reason: expect.any(String) });
   });
   it('a NewSessionTicket with max_early_data_size other than 0xffffffff (§4.6.1)', () => {
     const r = runPair({ ...c0, profile: quic, alpn: ['h3'] }, { ...s0, profile: quic, alpn: ['h3'] });
     const nst = encodeHandshake({ type: 4, lifetime: 100, ageAdd: 1, nonce: Uint8Array.of(1), ticket: Uint8Array.of(9), ext: { maxEarlyDataSize: 16384 } });
-    expect(r.client.receive('application', nst, 0)).toEqual([{ type: 'alert', description: 47, sent: true, quicError: QUIC_PROTOCOL_VIOLATION }]);
+    expect(r.client.receive('application', nst, 0)).toEqual([{ type: 'alert', description: 47, sent: true, quicError: QUIC_PROTOCOL_VIOLATION, reason: expect.any(String) }]);
   });
   it('plain TLS takes any max_early_data_size; its alerts carry no quicError', () => {
     const r = runPair(c0, s0);
     const nst = encodeHandshake({ type: 4, lifetime: 100, ageAdd: 1, nonce: Uint8Array.of(1), ticket: Uint8Array.of(9), ext: { maxEarlyDataSize: 16384 } });
     expect(ofType(r.client.receive('application', nst, 0), 'session-ticket')[0]!.ticket.maxEarlyData).toBe(16384);
     // a bad KeyUpdate request value (RFC 8446 §4.6.3) → illegal_parameter, no quicError
-    expect(r.client.receive('application', Uint8Array.of(24, 0, 0, 1, 7), 0)).toEqual([{ type: 'alert', description: 47, sent: true }]);
+    expect(r.client.receive('application', Uint8Array.of(24, 0, 0, 1, 7), 0)).toEqual([{ type: 'alert', description: 47, sent: true, reason: expect.any(String) }]);
   });
 });
 

@@ -94,6 +94,23 @@ describe('HandshakeCrypto providers', () => {
       expect(verifyScheme(p, SignatureScheme.ecdsa_secp256r1_sha256, der(KEYS.p384.publicKey, 'spki'), data, sig384)).toBe(false);
     });
 
+    it(`${p.name}: an RSA signature shorter than the modulus is refused, even one that only lost a leading zero (RFC 8017 §8.1.2)`, () => {
+      const spki = der(KEYS.rsa.publicKey, 'spki');
+      const data = new TextEncoder().encode('TLS 1.3, server CertificateVerify');
+      // PSS signatures are randomised: about one in 200 starts with 0x00. Sign until one does.
+      let sig: Uint8Array | undefined;
+      for (let i = 0; i < 5000 && sig?.[0] !== 0; i++) {
+        sig = new Uint8Array(nodeSign('sha256', data, { key: KEYS.rsa.privateKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }));
+      }
+      expect(sig![0]).toBe(0);
+      expect(verifyScheme(p, SignatureScheme.rsa_pss_rsae_sha256, spki, data, sig!)).toBe(true);
+      expect(verifyScheme(p, SignatureScheme.rsa_pss_rsae_sha256, spki, data, sig!.subarray(1))).toBe(false);
+      const pkcs1 = new Uint8Array(nodeSign('sha256', data, KEYS.rsa.privateKey));
+      const padded = new Uint8Array(pkcs1.length + 1);
+      padded.set(pkcs1, 1);
+      expect(verifyScheme(p, SignatureScheme.rsa_pkcs1_sha256, spki, data, padded)).toBe(false);
+    });
+
     it(`${p.name}: a key it cannot parse is a TypeError (configuration), garbage verifies false`, () => {
       expect(() => p.signer(new Uint8Array(40))).toThrow(TypeError);
       expect(verifyScheme(p, SignatureScheme.ed25519, new Uint8Array(44), new Uint8Array(1), new Uint8Array(64))).toBe(false);

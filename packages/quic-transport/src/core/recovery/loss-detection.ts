@@ -27,6 +27,8 @@ export interface SentPacket<T> {
   inFlight: boolean;
   /** A PMTU probe: its loss says nothing about congestion (RFC 8899 §4.5). */
   probe?: boolean;
+  /** Sent in a datagram marked ECT(0) (RFC 9000 §13.4). */
+  ecn?: boolean;
   data: T;
 }
 
@@ -164,6 +166,12 @@ export class LossDetection<T> {
     const inFlightAcked = acked.filter((p) => p.inFlight);
     if (inFlightAcked.length > 0) this.cc.onPacketsAcked(now, inFlightAcked, this.rtt.smoothedRtt, appLimited);
     return { acked, lost, rttUpdated };
+  }
+
+  /** RFC 9002 §7.1, B.7: the peer reported new CE marks on packets sent at up to `sentTime`. */
+  onEcnCongestion(now: number, sentTime: number): void {
+    if (!this.cc.inRecovery(sentTime)) this.congestionEvents++;
+    this.cc.onCongestionEvent(now, sentTime);
   }
 
   private remove(s: Space<T>, p: SentPacket<T>): void {

@@ -1,0 +1,51 @@
+/**
+ * @module config
+ * Configuration of both programs: a flag beats its environment variable,
+ * which beats the default. Addresses are `host:port` (`[v6]:port` for IPv6).
+ */
+
+export interface ServerConfig {
+  listen: string;
+  tlsCert: string;
+  tlsKey: string;
+  dataDir: string;
+}
+
+export interface ClientConfig {
+  caCert: string;
+  serverName: string;
+  server: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export function serverConfig(flags: Partial<Record<keyof ServerConfig, string | undefined>>, env: Env): ServerConfig {
+  return {
+    listen: flags.listen ?? env['QPC_LISTEN'] ?? '0.0.0.0:5001',
+    tlsCert: flags.tlsCert ?? env['QPC_TLS_CERT'] ?? 'data/server-cert.der',
+    tlsKey: flags.tlsKey ?? env['QPC_TLS_KEY'] ?? 'data/server-key.der',
+    dataDir: flags.dataDir ?? env['QPC_DATA_DIR'] ?? 'data',
+  };
+}
+
+export function clientConfig(flags: Partial<Record<keyof ClientConfig, string | undefined>>, env: Env): ClientConfig {
+  return {
+    caCert: flags.caCert ?? env['QPC_CA_CERT'] ?? 'data/server-cert.der',
+    serverName: flags.serverName ?? env['QPC_SERVER_NAME'] ?? 'localhost',
+    server: flags.server ?? env['QPC_SERVER'] ?? '127.0.0.1:5001',
+  };
+}
+
+/** `host:port` or `[v6]:port` → parts; a RangeError names what is wrong. */
+export function parseHostPort(s: string, what: string): { address: string; port: number } {
+  const m = /^\[([0-9A-Fa-f:.]+)\]:(\d+)$/.exec(s) ?? /^([^:[\]]+):(\d+)$/.exec(s);
+  if (!m) throw new RangeError(`${what} must be host:port or [ipv6]:port, got '${s}'`);
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port > 65535) throw new RangeError(`${what}: port out of range in '${s}'`);
+  return { address: m[1]!, port };
+}
+
+/** `host:port` for printing (brackets around IPv6). */
+export function formatHostPort(a: { address: string; port: number }): string {
+  return a.address.includes(':') ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}

@@ -1,0 +1,31 @@
+/** Flags beat environment variables beat the defaults of the issue. */
+import { describe, expect, test } from 'vitest';
+import { clientConfig, formatHostPort, parseHostPort, serverConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  test('defaults', () => {
+    expect(serverConfig({}, {})).toEqual({ listen: '0.0.0.0:5001', tlsCert: 'data/server-cert.der', tlsKey: 'data/server-key.der', dataDir: 'data' });
+    expect(clientConfig({}, {})).toEqual({ caCert: 'data/server-cert.der', serverName: 'localhost', server: '127.0.0.1:5001' });
+  });
+
+  test('environment over defaults, flags over environment', () => {
+    const env = { QPC_LISTEN: '[::]:6000', QPC_TLS_CERT: 'e-c', QPC_TLS_KEY: 'e-k', QPC_DATA_DIR: 'e-d', QPC_CA_CERT: 'e-ca', QPC_SERVER_NAME: 'e-name', QPC_SERVER: 'e:1' };
+    expect(serverConfig({}, env)).toEqual({ listen: '[::]:6000', tlsCert: 'e-c', tlsKey: 'e-k', dataDir: 'e-d' });
+    expect(serverConfig({ listen: 'f:2', tlsCert: 'f-c', tlsKey: 'f-k', dataDir: 'f-d' }, env)).toEqual({ listen: 'f:2', tlsCert: 'f-c', tlsKey: 'f-k', dataDir: 'f-d' });
+    expect(clientConfig({}, env)).toEqual({ caCert: 'e-ca', serverName: 'e-name', server: 'e:1' });
+    expect(clientConfig({ caCert: 'f-ca', serverName: 'f-name', server: 'f:3' }, env)).toEqual({ caCert: 'f-ca', serverName: 'f-name', server: 'f:3' });
+  });
+
+  test.each([
+    ['127.0.0.1:5001', { address: '127.0.0.1', port: 5001 }],
+    ['[::1]:0', { address: '::1', port: 0 }],
+    ['localhost:65535', { address: 'localhost', port: 65535 }],
+  ])('parses %s', (s, want) => {
+    expect(parseHostPort(s, '--x')).toEqual(want);
+    expect(formatHostPort(want)).toBe(s);
+  });
+
+  test.each(['5001', '::1:5001', 'host:', 'host:65536', '[::1]', 'a:b'])('refuses %s', (s) => {
+    expect(() => parseHostPort(s, '--server')).toThrow(RangeError);
+  });
+});

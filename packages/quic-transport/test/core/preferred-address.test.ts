@@ -1,0 +1,81 @@
+/** The server's preferred address (RFC 9000 §9.6) over the simulated network. */
+import { describe, expect, it } from 'vitest';
+import { encodePreferredAddress, ipv6Bytes, ipv6Text, preferredPathFor } from '../../src/core/preferred-address.js';
+import { BulkSender, Collector, pattern } from '../sim/apps.js';
+import { pair, SERVER_PATH } from '../sim/network.js';
+
+const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
+const PREFERRED = { ipv4: { address: '10.0.0.3', port: 4433 }, ipv6: { address: 'fd00::3', port: 4433 } };
+
+function download(opts: { client?: Record<string, unknown>; unreachable?: string[] } = {}) {
+  const env = pair({ latencyMs: 5 }, { serverTransport: { preferredAddress: PREFERRED }, ...(opts.client ? { transport: opts.client } : {}) });
+  for (const u of opts.unreachable ?? []) env.net.unreachable.add(u);
+  const c = env.client.connect(0, SERVER_PATH, TLS);
+  const cc = new Collector(c);
+  const src = pattern(2 << 20, 9);
+  let sender: BulkSender | undefined;
+  let id = -1;
+  const done = env.net.runUntil(() => {
+    cc.pump(env.net.now);
+    if (id < 0 && c.handshakeInfo) {
+      id = c.openStream('bidi')!;
+      c.write(id, new TextEncoder().encode('GET'), true);
+    }
+    const s = [...env.server.connections][0];
+    if (s && !sender) for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
+    sender?.pump();
+    return id >= 0 && cc.finished.has(id);
+  }, 60_000);
+  return { env, c, done, ok: done && Buffer.from(cc.bytes(id)).equals(Buffer.from(src)) };
+}
+
+describe('preferred_address (RFC 9000 §9.6)', () => {
+  it('the client moves to the preferred address of its family with connection ID 1 and validates it; the download completes', () => {
+    const r = download();
+    expect(r.ok).toBe(true);
+    expect(r.c.path).toEqual({ address: '10.0.0.3', port: 4433 });
+    expect(r.c.remoteCids.current.seq).toBe(1);
+    expect(r.c.pathChallenge).toBeUndefined(); // validated
+    expect(r.env.net.clientSentTo.get('10.0.0.3:4433')).toBeGreaterThan(100); // the bulk of the client's packets went there
+  });
+
+  it('a client with usePreferredAddress false stays on the address it connected to', () => {
+    const r = download({ client: { usePreferredAddress: false } });
+    expect(r.ok).toBe(true);
+    expect(r.c.path).toEqual(SERVER_PATH);
+    expect(r.env.net.clientSentTo.has('10.0.0.3:4433')).toBe(false);
+  });
+
+  it('an unreachable preferred address: validation fails and the client falls back to the original address', () => {
+    const r = download({ unreachable: ['10.0.0.3:4433'] });
+    expect(r.ok).toBe(true);
+    expect(r.c.path).toEqual(SERVER_PATH);
+    expect(r.env.net.clientSentTo.get('10.0.0.3:4433')).toBeGreaterThan(0);
+  });
+
+  it('encodes both families and picks the one of the current path; IPv6 text round-trips', () => {
+    const pa = encodePreferredAddress(PREFERRED, { cid: Uint8Array.of(1, 2, 3, 4), resetToken: new Uint8Array(16) });
+    expect([...pa.ipv4Address]).toEqual([10, 0, 0, 3]);
+    expect(preferredPathFor(pa, { address: '10.0.0.2', port: 443 })).toEqual({ address: '10.0.0.3', port: 4433 });
+    expect(preferredPathFor(pa, { address: '::1', port: 443 })).toEqual({ address: 'fd00::3', port: 4433 });
+    expect(preferredPathFor({ ...pa, ipv6Port: 0 }, { address: '::1', port: 443 })).toBeUndefined();
+    for (const a of ['::1', 'fd00::3', '2001:db8:1:2:3:4:5:6', 'fe80::1:0:0:2']) expect(ipv6Text(ipv6Bytes(a))).toBe(a);
+  });
+
+  it('path validation gives up only after three initial PTOs (RFC 9000 §8.2.4), however short the RTT', () => {
+    const env = pair({ latencyMs: 1 }, { serverTransport: { preferredAddress: PREFERRED } });
+    env.net.unreachable.add('10.0.0.3:4433');
+    const c = env.client.connect(0, SERVER_PATH, TLS);
+    let started = -1;
+    env.net.runUntil(() => {
+      if (started < 0 && c.pathChallenge) started = env.net.now;
+      return started >= 0 && c.pathChallenge === undefined;
+    }, 20_000);
+    const gaveUpAfter = env.net.now - started;
+    expect(gaveUpAfter).toBeGreaterThanOrEqual(3 * 3 * 333 - 1);
+    expect(gaveUpAfter).toBeLessThan(3 * 3 * 333 + 100);
+    expect(c.path).toEqual(SERVER_PATH);
+    // The challenge was resent about once per PTO meanwhile, not once.
+    expect(env.net.clientSentTo.get('10.0.0.3:4433')).toBeGreaterThan(3);
+  });
+});
