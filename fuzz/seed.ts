@@ -17,6 +17,7 @@ import { Endpoint } from '../packages/quic-transport/src/core/index.js';
 import { encodeFieldSection } from '../examples/interop/src/qpack/field-section.js';
 import { huffmanEncode } from '../examples/interop/src/qpack/huffman.js';
 import { encodeFrame, encodeIdPayload, encodeSettings, FrameType } from '../examples/interop/src/h3/frames.js';
+import * as rpc from '../packages/rpc-framing/src/index.js';
 import { fixture, SERVER_CERT, SERVER_KEY } from './targets.js';
 
 const dir = (name: string) => fileURLToPath(new URL(`./corpus/${name}/`, import.meta.url));
@@ -128,6 +129,14 @@ for (const quic of [true, false]) {
   add('interop-h3', cat([3], encodeFrame(FrameType.SETTINGS, encodeSettings([[0x06, 16384], [0x01, 0], [0x07, 0]])), encodeFrame(FrameType.GOAWAY, encodeIdPayload(4))), cat([2], encodeFrame(FrameType.SETTINGS, encodeSettings([])), encodeFrame(FrameType.MAX_PUSH_ID, encodeIdPayload(0))));
   add('interop-qpack', cat([0], req), cat([0], res), cat([1], huffmanEncode(new TextEncoder().encode('www.example.com'))), Uint8Array.of(2, 0x20), Uint8Array.of(3, 0x41, 0x7f, 0x80, 0x01));
 }
+
+// rpc-framing: a request, a response and push frames, as RpcClient and RpcServer write them.
+add(
+  'rpc-framing',
+  cat([0], rpc.encodeRequestFrame({ methodId: 3, requestId: 7n, metadata: { authorization: 'Bearer x' }, payload: Uint8Array.of(10, 5, 104, 101, 108, 108, 111), timeoutMs: 5000 })),
+  cat([1 | (4 << 2)], rpc.encodeResponseFrame({ status: 0, payload: Uint8Array.of(10, 2, 104, 105), metadata: { 'x-trace': 'abc' } }), rpc.encodeResponseFrame({ status: 5, message: 'not found' })),
+  cat([2], rpc.encodePushFrame({ eventType: 'chat.message', payload: new Uint8Array(20).fill(0x41), requestId: 9n }), rpc.encodePushFrame({ eventType: 'tick', requestId: 9n })),
+);
 
 for (const [name, files] of out) {
   rmSync(dir(name), { recursive: true, force: true });

@@ -23,6 +23,7 @@ import { classifyFrame } from '../examples/interop/src/h3/frame-reader.js';
 import { decodeFrameHeader, decodeIdPayload, decodeSettings } from '../examples/interop/src/h3/frames.js';
 import { parseRequestHead, parseResponseHead } from '../examples/interop/src/h3/message.js';
 import * as nodeCrypto from 'node:crypto';
+import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -291,6 +292,32 @@ const qpack: Target = {
   expected: (e) => H3Error.isInstance(e),
 };
 
+// ---------------------------------------------------------- rpc-framing
+
+const rpcFrames: Target = {
+  name: 'rpc-framing/frames',
+  cover: ['/packages/rpc-framing/src/', '@bufbuild/protobuf'],
+  seeds: () => corpus('rpc-framing'),
+  // byte 0: which message the stream carries (request, response, push) and where the bytes split
+  // into two chunks; then the stream: varint-length-prefixed protobuf frames
+  run(d) {
+    if (d.length === 0) return;
+    const kind = d[0]! % 3;
+    const body = d.subarray(1);
+    const cut = Math.min(body.length, d[0]! >> 2);
+    const dec = new rpc.FrameDecoder(64 * 1024);
+    dec.push(body.subarray(0, cut));
+    dec.push(body.subarray(cut));
+    for (let f = dec.next(); f; f = dec.next()) {
+      if (kind === 0) rpc.encodeRequestFrame(rpc.decodeRequestFrame(f));
+      else if (kind === 1) rpc.encodeResponseFrame(rpc.decodeResponseFrame(f));
+      else rpc.encodePushFrame(rpc.decodePushFrame(f));
+    }
+    if (dec.buffered > body.length) throw new Violation('decoder holds more than it was given');
+  },
+  expected: (e) => rpc.FrameError.isInstance(e) || e instanceof rpc.MalformedFrameError,
+};
+
 // ---------------------------------------------------------- quic-transport
 
 const TLS_CLIENT = { serverName: 'localhost', alpn: ['fuzz'], verifyPeer: 'none' as const };
@@ -399,6 +426,7 @@ export const TARGETS: Target[] = [
   certPem,
   h3Request,
   qpack,
+  rpcFrames,
   connectionTarget('server'),
   connectionTarget('client'),
   transportEndpoint,
