@@ -12,6 +12,9 @@
  *
  * Exit code 1 when a call returned wrong bytes or the heap after the run
  * grew beyond `--heap-bound-mb` (default 8) over the heap before it.
+ * `--loss -1` connects directly (no relay). Environment: SOAK_SNAPSHOT=<file>
+ * writes a server heap snapshot at the end, SOAK_DEBUG=1 logs the server
+ * core's connection states, SOAK_PROF=1 CPU-profiles the server.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -39,7 +42,7 @@ const DEFAULTS: SoakOptions = { connections: 500, seconds: 60, loss: 0.02, trans
 
 // ------------------------------------------------------------------ server (child process)
 
-type ToServer = { cmd: 'heap' } | { cmd: 'stop' };
+type ToServer = { cmd: 'heap' } | { cmd: 'stop' } | { cmd: 'snapshot'; file: string };
 type FromServer = { port: number } | { heap: number; rss: number; connections: number; handshakes: number; stats: Record<string, number> };
 
 async function serverMain(): Promise<void> {
@@ -64,12 +67,21 @@ async function serverMain(): Promise<void> {
       await ep.close().catch(() => {});
       process.exit(0);
     }
+    if (m.cmd === 'snapshot') {
+      gc?.();
+      (await import('node:v8')).writeHeapSnapshot(m.file);
+      process.send!({ heap: 0, rss: 0, connections: active, handshakes: 0, stats: {} } satisfies FromServer);
+    }
     if (m.cmd === 'heap') {
       for (let i = 0; i < 3; i++) gc?.();
       await new Promise((r) => setTimeout(r, 50));
       gc?.();
       const mu = process.memoryUsage();
-      process.send!({ heap: mu.heapUsed, rss: mu.rss, connections: active, handshakes: 0, stats: {} } satisfies FromServer);
+      const states: Record<string, number> = {};
+      for (const c of ep.core.connections) states[c.state] = (states[c.state] ?? 0) + 1;
+      if (process.env.SOAK_DEBUG) console.log('server core', ep.core.connections.size, states, 'shells', (ep as unknown as { shells: Map<unknown, unknown> }).shells.size, 'timeout', ep.core.pollTimeout(), performance.now());
+      // Connections the core still holds (draining ones included), not just those the application sees open.
+      process.send!({ heap: mu.heapUsed, rss: mu.rss, connections: ep.core.connections.size, handshakes: ep.core.handshakesInFlight, stats: { open: active } } satisfies FromServer);
     }
   });
   process.send!({ port: ep.address.port } satisfies FromServer);
@@ -281,11 +293,12 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
   await client.close().catch(() => {});
   // Let the server's connections pass their closing/draining period (3 PTO) and idle timeouts of any orphaned by loss.
   let after = (await ask(child, { cmd: 'heap' })) as { heap: number; rss: number; connections: number };
-  for (let i = 0; i < 40 && after.connections > 0; i++) {
+  for (let i = 0; i < 60 && after.connections > 0; i++) {
     log(`  waiting for ${after.connections} server connection(s) to close`);
     await new Promise((res) => setTimeout(res, 500));
     after = (await ask(child, { cmd: 'heap' })) as { heap: number; rss: number; connections: number };
   }
+  if (process.env.SOAK_SNAPSHOT) await ask(child, { cmd: 'snapshot', file: process.env.SOAK_SNAPSHOT });
   r.heap.afterMb = mb(after.heap);
   r.heap.rssAfterMb = mb(after.rss);
   r.heap.growthMb = mb(after.heap - before.heap);
