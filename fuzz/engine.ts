@@ -15,6 +15,7 @@
  * does not classify as an expected, typed rejection of bad input.
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { mutate, prng } from './mutate.js';
 
@@ -62,7 +63,10 @@ interface ScriptCoverage {
 class Coverage {
   private readonly session = new Session();
 
+  private readonly off = process.env.FUZZ_NOCOV === '1';
+
   constructor() {
+    if (this.off) return;
     this.session.connect();
     this.post('Profiler.enable');
     this.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
@@ -82,6 +86,7 @@ class Coverage {
 
   /** Blocks and functions executed since the last call, as stable keys, in files matching `cover`. */
   take(cover: string[]): { blocks: Set<string>; functions: Set<string> } {
+    if (this.off) return { blocks: new Set(), functions: new Set() };
     const r = this.post('Profiler.takePreciseCoverage') as { result: ScriptCoverage[] };
     const blocks = new Set<string>();
     const functions = new Set<string>();
@@ -136,8 +141,11 @@ export function fuzz(t: Target, seconds: number, seed = 1): FuzzResult {
   const seenFunctions = new Set<string>();
   const crashes = new Map<string, Crash>();
   let executions = 0;
+  const trace = process.env.FUZZ_TRACE;
   const once = (data: Uint8Array): void => {
     executions++;
+    // FUZZ_TRACE=<file>: the input about to run, to find one that hangs
+    if (trace) writeFileSync(trace, data);
     try {
       t.run(data);
     } catch (e) {
