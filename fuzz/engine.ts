@@ -208,12 +208,19 @@ export function fuzz(t: Target, seconds: number, seed = 1): FuzzResult {
       batch.push(mutate(base, other, rnd, maxLength));
     }
     const t1 = performance.now();
-    for (const b of batch) once(b);
+    let ran = 0;
+    // A batch never runs past the deadline (stateful targets can slow down as their state grows).
+    for (const b of batch) {
+      once(b);
+      if ((++ran & 15) === 0 && performance.now() >= deadline) break;
+    }
+    batch.length = ran;
     const execMs = performance.now() - t1;
     const c = timedTake();
     const fresh = hasFresh(c);
     // Keep the coverage cost at most about the execution cost; shrink while new blocks keep coming.
-    if (!fresh || execMs < lastTake) batchSize = Math.min(16_384, batchSize * 2);
+    // ...and batches stay under about a second of execution.
+    if ((!fresh || execMs < lastTake) && execMs < 500) batchSize = Math.min(16_384, batchSize * 2);
     else batchSize = Math.max(16, batchSize >> 1);
     if (fresh) {
       isolate(batch);
