@@ -946,7 +946,13 @@ export class Connection {
 
   pollEvent(): ConnEvent | null {
     this.drainStreamEvents();
-    return this.events.shift() ?? null;
+    for (let e = this.events.shift(); e; e = this.events.shift()) {
+      // A readable/writable notice queued before the application finished that stream (and the core
+      // forgot it) is stale: reading it would be a TypeError the peer's packet order provoked (found by fuzzing).
+      if ((e.type === 'stream-readable' || e.type === 'stream-writable') && !this.streams.get(e.id)) continue;
+      return e;
+    }
+    return null;
   }
 
   // ---- timers ----

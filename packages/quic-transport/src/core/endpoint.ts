@@ -37,8 +37,14 @@ export interface EndpointOptions {
   connectionIdLength?: number;
   /** Secret for stateless reset tokens (RFC 9000 §10.3.2); random by default. */
   statelessResetKey?: Uint8Array;
-  /** Most connections at once; more Initials are refused (dropped). */
+  /** Most connections at once (default 10,000); Initials beyond it are dropped. */
   maxConnections?: number;
+  /**
+   * Most server handshakes in flight at once (default 1,000): Initials for new
+   * connections beyond it are dropped (a Retry, when that policy asks for one,
+   * is still sent: it costs no state).
+   */
+  maxHandshakes?: number;
   /** Per-connection hooks (qlog and key log per connection). */
   hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
   /**
@@ -50,6 +56,11 @@ export interface EndpointOptions {
   /** Key for address validation tokens (32 bytes); random per endpoint by default. */
   tokenKey?: Uint8Array;
 }
+
+/** Default of `maxConnections`. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Default of `maxHandshakes`. */
+export const DEFAULT_MAX_HANDSHAKES = 1_000;
 
 export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
 
@@ -63,6 +74,7 @@ export class Endpoint {
   private readonly resetKey: Uint8Array;
   private readonly random: (n: number) => Uint8Array;
   private rr: Connection[] = [];
+  private rrNext = 0;
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
   readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0 };
 
@@ -139,6 +151,7 @@ export class Endpoint {
     const conn = this.routes.get(cidKey(dcid));
     if (conn) {
       conn.handleDatagram(now, data, path, ecn);
+      if (conn.state !== 'handshake') this.handshaking.delete(conn);
       return { kind: 'routed', conn };
     }
     if (header.form === 'short') {
@@ -170,7 +183,7 @@ export class Endpoint {
     if (data.length < 1200) return this.drop('Initial datagram under 1200 bytes');
     if (dcid.length < 8) return this.drop('Initial DCID under 8 bytes');
     if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
-    if (this.connections.size >= (this.opts.maxConnections ?? 10_000)) return this.drop('connection limit');
+    if (this.connections.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.drop('connection limit');
     // RFC 9000 §8.1: a token from a Retry or NEW_TOKEN validates the address; otherwise maybe ask for one.
     let originalDcid: Uint8Array = dcid.slice();
     let retrySource: Uint8Array | undefined;
@@ -185,6 +198,7 @@ export class Endpoint {
       else if (this.retryWanted()) return this.drop('invalid or expired token'); // §8.1.3: discard, the client may retry
     }
     if (!validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
+    if (this.handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) return this.drop('handshake limit');
     const local = this.newCid();
     let accepted!: Connection;
     const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
@@ -205,21 +219,28 @@ export class Endpoint {
     this.routes.set(cidKey(dcid), accepted);
     this.originalDcids.set(accepted, cidKey(dcid));
     this.add(accepted);
+    this.handshaking.add(accepted);
     this.counters.accepted++;
     accepted.handleDatagram(now, data, path, ecn);
+    if (accepted.state !== 'handshake') this.handshaking.delete(accepted);
     return { kind: 'new', conn: accepted };
   }
 
   private readonly originalDcids = new Map<Connection, string>();
+  /** Server connections still in their handshake (the maxHandshakes and Retry-under-load count). */
+  private readonly handshaking = new Set<Connection>();
+
+  /** Server handshakes in flight. */
+  get handshakesInFlight(): number {
+    return this.handshaking.size;
+  }
 
   /** Is address validation by Retry wanted for a new Initial now? */
   private retryWanted(): boolean {
     const policy = this.opts.retry ?? 'never';
     if (policy === 'always') return true;
     if (policy === 'never') return false;
-    let handshaking = 0;
-    for (const c of this.connections) if (c.state === 'handshake') handshaking++;
-    return handshaking >= policy.handshakes;
+    return this.handshaking.size >= policy.handshakes;
   }
 
   /** RFC 9000 §17.2.5: a stateless Retry with a fresh SCID and a token for the client's address. */
@@ -257,11 +278,15 @@ export class Endpoint {
   pollTransmit(now: number): Transmit | null {
     const out = this.outbox.shift();
     if (out) return out;
-    for (let i = 0; i < this.rr.length; i++) {
-      const conn = this.rr.shift()!;
-      this.rr.push(conn);
-      const t = conn.pollTransmit(now);
-      if (t) return t;
+    // Round-robin by index: rotating the array would cost O(connections) per connection polled.
+    const n = this.rr.length;
+    for (let i = 0; i < n; i++) {
+      const idx = (this.rrNext + i) % n;
+      const t = this.rr[idx]!.pollTransmit(now);
+      if (t) {
+        this.rrNext = (idx + 1) % n;
+        return t;
+      }
     }
     return null;
   }
@@ -295,6 +320,7 @@ export class Endpoint {
 
   /** Drop closed connections and their routes. */
   collect(): void {
+    for (const c of this.handshaking) if (c.state !== 'handshake') this.handshaking.delete(c);
     for (const c of this.connections) {
       if (c.state === 'established') {
         const od = this.originalDcids.get(c);
@@ -307,6 +333,7 @@ export class Endpoint {
       if (!c.isClosed) continue;
       this.connections.delete(c);
       this.rr = this.rr.filter((x) => x !== c);
+      this.rrNext = this.rr.length ? this.rrNext % this.rr.length : 0;
       for (const [k, v] of this.routes) if (v === c) this.routes.delete(k);
       this.originalDcids.delete(c);
     }

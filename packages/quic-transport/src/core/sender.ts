@@ -23,7 +23,8 @@ import {
   type Frame,
 } from '@tsquic/quic-wire';
 import type { Connection, SentFrame } from './connection.js';
-import type { SpaceId } from './recovery/loss-detection.js';
+import type { LossDetection, SpaceId } from './recovery/loss-detection.js';
+import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
 import { samePath } from './path.js';
 import { HAND_OFF } from './datagram-buffers.js';
 
@@ -199,7 +200,10 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   const inFlight = ackEliciting || padding > 0;
   c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
   if (c.sendingMarked) c.ecn.onMarkedSent(s);
-  if (s === 2 && !early) c.packetsThisKeyPhase++;
+  if (s === 2 && !early) {
+    c.packetsThisKeyPhase++;
+    maybeSkipPacketNumber(sp, c.recovery as LossDetection<unknown>, c.random);
+  }
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;

@@ -19,6 +19,8 @@ export class PacketSpace {
   read: DirectionalKeys | undefined;
   write: DirectionalKeys | undefined;
   nextPn = 0;
+  /** The packet number to leave unused next (RFC 9000 §21.4), -1 until chosen. */
+  skipAt = -1;
   readonly ack: AckTracker;
   readonly cryptoSend = new SendBuffer();
   readonly cryptoRecv = new RecvBuffer(1024);

@@ -34,8 +34,10 @@ export interface BindOptions {
   qlogDir?: string;
   /** Server address validation with Retry: 'always', 'never' (default) or under load (RFC 9000 §8.1). */
   retry?: 'always' | 'never' | { handshakes: number };
-  /** Most connections at once (more Initials are dropped). */
+  /** Most connections at once (more Initials are dropped); default 10,000. */
   maxConnections?: number;
+  /** Most server handshakes in flight at once (more Initials are dropped); default 1,000. */
+  maxHandshakes?: number;
   /**
    * Server: a second local address to offer clients as preferred_address
    * (RFC 9000 §9.6), bound as its own socket; clients move there once their
@@ -59,7 +61,7 @@ export interface ConnectOptions extends ClientTlsSettings {
 
 export class QuicEndpoint {
   readonly core: Endpoint;
-  /** Connections accepted by `listen()`, in arrival order. */
+  /** Connections accepted by `listen()`, in arrival order (when `listen` was given no `onConnection`). */
   readonly incoming: ReadableStream<QuicConnection>;
   private incomingCtl!: ReadableStreamDefaultController<QuicConnection>;
   private readonly shells = new Map<Connection, QuicConnection>();
@@ -101,6 +103,7 @@ export class QuicEndpoint {
       transport: opts.transport,
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
+      ...(opts.maxHandshakes ? { maxHandshakes: opts.maxHandshakes } : {}),
       hooks: { wallClock: Date.now, ...(keylog ? { keylog } : {}) },
       hooksFor: (side) => this.connectionHooks(side),
     });
@@ -195,8 +198,10 @@ export class QuicEndpoint {
     const r = this.core.handleDatagram(performance.now(), new Uint8Array(msg.buffer, msg.byteOffset, msg.length), local ? { address, port, local } : { address, port });
     if (r.kind === 'new' && !this.closing) {
       const shell = this.shellFor(r.conn);
-      this.incomingCtl.enqueue(shell);
-      this.onConnection?.(shell);
+      // With an onConnection handler nobody reads `incoming`: queueing there too would keep every
+      // connection ever accepted alive (found by the soak test).
+      if (this.onConnection) this.onConnection(shell);
+      else this.incomingCtl.enqueue(shell);
     }
     this.kick();
   }

@@ -7,8 +7,9 @@
  *
  * Memory is bounded twice against a hostile peer: by bytes (the caller's
  * flow-control or CRYPTO buffer limit, checked before insert) and by the
- * number of disjoint pieces (`maxPieces`): a flood of tiny out-of-order
- * fragments beyond it is refused with `overflow`.
+ * number of disjoint pieces (`maxPieces` per buffer, and optionally a
+ * `FragmentBudget` shared by every stream of a connection): a flood of tiny
+ * out-of-order fragments beyond either is refused.
  */
 import { RangeSet } from '../range-set.js';
 
@@ -20,6 +21,12 @@ export interface Piece {
 /** Pieces at least this large are handed out as they are; smaller ones are joined. */
 const JOIN_BELOW = 16 * 1024;
 
+/** Pieces held by all the reassembly buffers of one connection, and their ceiling. */
+export interface FragmentBudget {
+  used: number;
+  readonly max: number;
+}
+
 export class RecvBuffer {
   /** Pieces not yet read, sorted by offset, disjoint. */
   private pieces: Piece[] = [];
@@ -30,7 +37,10 @@ export class RecvBuffer {
   /** Bytes stored and not yet read. */
   buffered = 0;
 
-  constructor(readonly maxPieces = 4096) {}
+  constructor(
+    readonly maxPieces = 4096,
+    private readonly budget?: FragmentBudget,
+  ) {}
 
   /** Highest offset received + 1. */
   get highest(): number {
@@ -56,6 +66,8 @@ export class RecvBuffer {
       added += e - s;
     }
     if (this.pieces.length + fresh.length > this.maxPieces) return -1;
+    if (this.budget && this.budget.used + fresh.length > this.budget.max) return -1;
+    if (this.budget) this.budget.used += fresh.length;
     this.received.add(offset, end);
     this.buffered += added;
     for (const p of fresh) this.place(p);
@@ -120,6 +132,7 @@ export class RecvBuffer {
       }
     }
     ps.splice(0, n);
+    if (this.budget) this.budget.used -= n;
     this.readOffset += total;
     this.buffered -= total;
     return out;
@@ -127,6 +140,7 @@ export class RecvBuffer {
 
   /** Drop everything (after a reset): memory released, offsets kept. */
   discard(): void {
+    if (this.budget) this.budget.used -= this.pieces.length;
     this.pieces = [];
     this.buffered = 0;
   }

@@ -4,7 +4,7 @@
  * §3.2 receiving), with their flow-control limits.
  */
 import { RecvWindow, SendCredit } from './flow-control.js';
-import { RecvBuffer } from './recv-buffer.js';
+import { RecvBuffer, type FragmentBudget } from './recv-buffer.js';
 import { SendBuffer } from './send-buffer.js';
 
 export type SendState = 'ready' | 'send' | 'data-sent' | 'data-recvd' | 'reset-sent' | 'reset-recvd';
@@ -41,9 +41,9 @@ export class RecvHalf {
   /** A 'readable' event is outstanding until the app drains the stream. */
   signaled = false;
 
-  constructor(window: number, maxWindow: number, maxPieces: number) {
+  constructor(window: number, maxWindow: number, maxPieces: number, budget?: FragmentBudget) {
     this.window = new RecvWindow(window, maxWindow);
-    this.buf = new RecvBuffer(maxPieces);
+    this.buf = new RecvBuffer(maxPieces, budget);
   }
 
   get terminal(): boolean {

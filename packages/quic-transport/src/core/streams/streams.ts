@@ -13,6 +13,7 @@
 import { maxStreamDataThatFits, type Frame } from '@tsquic/quic-wire';
 import { TransportError, TransportErrorCode as E } from '../errors.js';
 import { RecvWindow, SendCredit } from './flow-control.js';
+import type { FragmentBudget } from './recv-buffer.js';
 import { initiator, isUni, RecvHalf, SendHalf, Stream, streamId, streamIndex } from './stream.js';
 
 export interface StreamSettings {
@@ -29,6 +30,13 @@ export interface StreamSettings {
   maxConnWindow: number;
   /** Unacknowledged bytes a stream may hold before write() pushes back. */
   sendBufferSize: number;
+  /**
+   * Out-of-order fragments held by all receive streams of the connection
+   * together (bytes are bounded by flow control; this bounds the bookkeeping
+   * a flood of tiny fragments costs). Default: maxConnWindow / 1024, at
+   * least 1024. Beyond it the connection closes with PROTOCOL_VIOLATION.
+   */
+  maxReassemblyFragments?: number;
 }
 
 export const defaultStreamSettings: StreamSettings = {
@@ -112,6 +120,7 @@ export class Streams {
   /** RTT estimate for window auto-tuning (the connection keeps it current). */
   rtt = 100;
   private maxPieces: number;
+  private readonly fragments: FragmentBudget;
 
   constructor(
     side: 'client' | 'server',
@@ -123,6 +132,17 @@ export class Streams {
     this.connRecv = new RecvWindow(settings.connWindow, settings.maxConnWindow);
     // Reassembly pieces per stream: proportional to the window (an honest peer's gaps), at least 1024.
     this.maxPieces = Math.max(1024, Math.ceil(settings.maxStreamWindow / 1024));
+    this.fragments = { used: 0, max: settings.maxReassemblyFragments ?? Math.max(1024, Math.ceil(settings.maxConnWindow / 1024)) };
+  }
+
+  /** Out-of-order fragments held across every stream now. */
+  get reassemblyFragments(): number {
+    return this.fragments.used;
+  }
+
+  /** The connection-wide fragment ceiling (`maxReassemblyFragments`). */
+  get maxReassemblyFragments(): number {
+    return this.fragments.max;
   }
 
   /** Apply the peer's transport parameters (their limits on what we send). */
@@ -148,7 +168,7 @@ export class Streams {
     const s = new Stream(id);
     const local = initiator(id) === this.side;
     if (!isUni(id) || local) s.send = new SendHalf(this.peerSendLimit(id));
-    if (!isUni(id) || !local) s.recv = new RecvHalf(this.recvWindowFor(id), this.settings.maxStreamWindow, this.maxPieces);
+    if (!isUni(id) || !local) s.recv = new RecvHalf(this.recvWindowFor(id), this.settings.maxStreamWindow, this.maxPieces, this.fragments);
     this.streams.set(id, s);
     return s;
   }
