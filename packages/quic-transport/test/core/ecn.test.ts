@@ -1,8 +1,7 @@
 /** ECN (RFC 9000 §13.4, RFC 9002 §7.1): the validator's rules, and whole connections over simulated paths. */
 import { describe, expect, it } from 'vitest';
 import { EcnValidator } from '../../src/core/index.js';
-import type { Connection } from '../../src/core/index.js';
-import { BulkSender, Collector, pattern } from '../sim/apps.js';
+import { download as transferDownload } from '../sim/transfer.js';
 import { pair, SERVER_PATH, type LinkOptions } from '../sim/network.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
@@ -86,27 +85,7 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
 });
 
 /** A 2 MB download over a path with the given ECN behaviour; both sides have ECN on. */
-function download(link: LinkOptions) {
-  const env = pair({ latencyMs: 10, ...link }, { transport: { ecn: true }, serverTransport: { ecn: true } });
-  const c = env.client.connect(0, SERVER_PATH, TLS);
-  const cc = new Collector(c);
-  const src = pattern(2 << 20, 7);
-  let s: Connection | undefined;
-  let sender: BulkSender | undefined;
-  let id = -1;
-  const done = env.net.runUntil(() => {
-    cc.pump(env.net.now);
-    if (id < 0 && c.handshakeInfo) {
-      id = c.openStream('bidi')!;
-      c.write(id, new TextEncoder().encode('GET'), true);
-    }
-    s ??= [...env.server.connections][0];
-    if (s && !sender) for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
-    sender?.pump();
-    return id >= 0 && cc.finished.has(id);
-  }, 60_000);
-  return { env, c, s: s!, done, ok: done && Buffer.from(cc.bytes(id)).equals(Buffer.from(src)) };
-}
+const download = (link: LinkOptions) => transferDownload(2 << 20, { latencyMs: 10, seed: 7, ...link }, { transport: { ecn: true }, serverTransport: { ecn: true } });
 
 describe('ECN over simulated paths', () => {
   it('a path that passes marks: both sides validate it, datagrams arrive ECT(0), ACKs carry counts', () => {

@@ -1,36 +1,13 @@
 /** Connection migration and NAT rebinding (RFC 9000 §9) over the simulated network. */
 import { describe, expect, it } from 'vitest';
-import { BulkSender, Collector, pattern } from '../sim/apps.js';
+import { download as transferDownload } from '../sim/transfer.js';
 import { pair, SERVER_PATH } from '../sim/network.js';
 import { onPathChallenge } from '../../src/core/path.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
-function download(size: number, onProgress: (got: number, env: ReturnType<typeof pair>) => void, opts: Parameters<typeof pair>[1] = {}) {
-  const env = pair({ latencyMs: 5, seed: 21 }, opts);
-  const c = env.client.connect(0, SERVER_PATH, TLS);
-  const cc = new Collector(c);
-  const src = pattern(size, 5);
-  let sender: BulkSender | undefined;
-  let id = -1;
-  const done = env.net.runUntil(() => {
-    cc.pump(env.net.now);
-    if (id < 0 && cc.events.some((e) => e.type === 'handshake-confirmed')) {
-      id = c.openStream('bidi')!;
-      c.write(id, new TextEncoder().encode('GET'), true);
-    }
-    const s = [...env.server.connections][0];
-    if (s && !sender) {
-      const sc = new Collector(s);
-      for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
-      void sc;
-    }
-    sender?.pump();
-    onProgress(id >= 0 ? cc.bytes(id).length : 0, env);
-    return id >= 0 && cc.finished.has(id);
-  }, 60_000);
-  return { done, c, s: [...env.server.connections][0]!, env, ok: cc.bytes(id).equals(src) };
-}
+const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) =>
+  transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep });
 
 describe('migration', () => {
   it('NAT rebinding mid-transfer: the server follows the new port, validates it, the download completes byte-identical', () => {

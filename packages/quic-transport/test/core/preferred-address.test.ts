@@ -1,32 +1,20 @@
 /** The server's preferred address (RFC 9000 §9.6) over the simulated network. */
 import { describe, expect, it } from 'vitest';
 import { encodePreferredAddress, ipv6Bytes, ipv6Text, preferredPathFor } from '../../src/core/preferred-address.js';
-import { BulkSender, Collector, pattern } from '../sim/apps.js';
+import { download as transferDownload } from '../sim/transfer.js';
 import { pair, SERVER_PATH } from '../sim/network.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 const PREFERRED = { ipv4: { address: '10.0.0.3', port: 4433 }, ipv6: { address: 'fd00::3', port: 4433 } };
 
 function download(opts: { client?: Record<string, unknown>; unreachable?: string[] } = {}) {
-  const env = pair({ latencyMs: 5 }, { serverTransport: { preferredAddress: PREFERRED }, ...(opts.client ? { transport: opts.client } : {}) });
-  for (const u of opts.unreachable ?? []) env.net.unreachable.add(u);
-  const c = env.client.connect(0, SERVER_PATH, TLS);
-  const cc = new Collector(c);
-  const src = pattern(2 << 20, 9);
-  let sender: BulkSender | undefined;
-  let id = -1;
-  const done = env.net.runUntil(() => {
-    cc.pump(env.net.now);
-    if (id < 0 && c.handshakeInfo) {
-      id = c.openStream('bidi')!;
-      c.write(id, new TextEncoder().encode('GET'), true);
-    }
-    const s = [...env.server.connections][0];
-    if (s && !sender) for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
-    sender?.pump();
-    return id >= 0 && cc.finished.has(id);
-  }, 60_000);
-  return { env, c, done, ok: done && Buffer.from(cc.bytes(id)).equals(Buffer.from(src)) };
+  return transferDownload(2 << 20, { latencyMs: 5, seed: 9 }, {
+    serverTransport: { preferredAddress: PREFERRED },
+    ...(opts.client ? { transport: opts.client } : {}),
+    before: (env) => {
+      for (const u of opts.unreachable ?? []) env.net.unreachable.add(u);
+    },
+  });
 }
 
 describe('preferred_address (RFC 9000 §9.6)', () => {

@@ -23,3 +23,38 @@ export function transfer(size: number, link: LinkOptions, opts: { transport?: Re
   return { done, net, c, s: [...server.connections][0]!, src, got: sender && sc ? sc.bytes(sender.id) : Buffer.alloc(0) };
 }
 
+
+type Env = ReturnType<typeof pair>;
+
+/**
+ * Server → client: once the handshake is confirmed the client asks with
+ * "GET" and the server answers `size` bytes. `onStep(got, env)` runs after
+ * every network step (to rebind, migrate, …); `before(env)` runs before the
+ * client connects.
+ */
+export function download(
+  size: number,
+  link: LinkOptions = {},
+  opts: { transport?: Record<string, unknown>; serverTransport?: Record<string, unknown>; before?: (env: Env) => void; onStep?: (got: number, env: Env) => void; maxMs?: number } = {},
+) {
+  const env = pair(link, { transport: opts.transport, serverTransport: opts.serverTransport });
+  opts.before?.(env);
+  const c = env.client.connect(0, SERVER_PATH, TLS);
+  const cc = new Collector(c);
+  const src = pattern(size, link.seed ?? 5);
+  let sender: BulkSender | undefined;
+  let id = -1;
+  const done = env.net.runUntil(() => {
+    cc.pump(env.net.now);
+    if (id < 0 && cc.events.some((e) => e.type === 'handshake-confirmed')) {
+      id = c.openStream('bidi')!;
+      c.write(id, new TextEncoder().encode('GET'), true);
+    }
+    const s = [...env.server.connections][0];
+    if (s && !sender) for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
+    sender?.pump();
+    opts.onStep?.(id >= 0 ? cc.bytes(id).length : 0, env);
+    return id >= 0 && cc.finished.has(id);
+  }, opts.maxMs ?? 60_000);
+  return { env, c, s: [...env.server.connections][0]!, done, ok: done && cc.bytes(id).equals(src) };
+}
