@@ -3,6 +3,21 @@
  * The CLI's help texts, one per command.
  */
 
+/** The options `generate` and `ca issue` share (the certificate being made). */
+const LEAF_OPTIONS = `  --san <name>             DNS name or IP address; repeat or comma-separate
+                           (default: localhost,127.0.0.1,::1)
+  --cn <name>              subject common name (default: the first DNS SAN)
+  --org <name>             subject organization (default: none)
+  --key-type <type>        p256 | p384 | ed25519 | rsa2048 (default: p256)
+  --days <n>               validity in days (default: 365)
+  --purpose <p>            server | client | both (default: server)
+  --format <f>             der | pem (default: der)
+  --out <prefix>           write <prefix>-cert.<format> and <prefix>-key.<format>
+                           (default: server, or client with --purpose client)
+  --cert-out <file>        certificate file (overrides --out)
+  --key-out <file>         private key file, PKCS#8, mode 0600 (overrides --out)
+`;
+
 export const HELP: Readonly<Record<string, string>> = {
   main: `Usage: cert-tool <command> [options]
 
@@ -27,19 +42,7 @@ Exit status: 0 success, 1 error (bad input, unreadable or existing files), 2 usa
 Create a private key and a self-signed certificate for it.
 
 Options:
-  --san <name>             DNS name or IP address; repeat or comma-separate
-                           (default: localhost,127.0.0.1,::1)
-  --cn <name>              subject common name (default: the first DNS SAN)
-  --org <name>             subject organization (default: none)
-  --key-type <type>        p256 | p384 | ed25519 | rsa2048 (default: p256)
-  --days <n>               validity in days (default: 365)
-  --purpose <p>            server | client | both (default: server)
-  --format <f>             der | pem (default: der)
-  --out <prefix>           write <prefix>-cert.<format> and <prefix>-key.<format>
-                           (default: server, or client with --purpose client)
-  --cert-out <file>        certificate file (overrides --out)
-  --key-out <file>         private key file, PKCS#8, mode 0600 (overrides --out)
-  --force                  overwrite existing files
+${LEAF_OPTIONS}  --force                  overwrite existing files
   -h, --help               show this help
 `,
   ca: `Usage: cert-tool ca <create|issue> [options]
@@ -78,19 +81,7 @@ Create a private key and a certificate for it, signed by a CA.
 Options:
   --ca <file>              CA certificate (DER or PEM; PEM may add its intermediates)
   --ca-key <file>          CA private key (DER or PEM)
-  --san <name>             DNS name or IP address; repeat or comma-separate
-                           (default: localhost,127.0.0.1,::1)
-  --cn <name>              subject common name (default: the first DNS SAN)
-  --org <name>             subject organization (default: none)
-  --key-type <type>        p256 | p384 | ed25519 | rsa2048 (default: p256)
-  --days <n>               validity in days (default: 365)
-  --purpose <p>            server | client | both (default: server)
-  --format <f>             der | pem (default: der)
-  --out <prefix>           write <prefix>-cert.<format> and <prefix>-key.<format>
-                           (default: server, or client with --purpose client)
-  --cert-out <file>        certificate file (overrides --out)
-  --key-out <file>         private key file, PKCS#8, mode 0600 (overrides --out)
-  --chain-out <file>       also write the chain to send (certificate + intermediates) as PEM
+${LEAF_OPTIONS}  --chain-out <file>       also write the chain to send (certificate + intermediates) as PEM
   --force                  overwrite existing files
   -h, --help               show this help
 `,
