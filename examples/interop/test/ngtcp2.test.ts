@@ -75,6 +75,11 @@ function same(a: string, b: string): boolean {
 }
 
 /** gtlsserver serving `www` over HTTP/3 on `port`. */
+/** Every qlog record our endpoint wrote into `dir`, as one string. */
+function qlogText(dir: string): string {
+  return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+}
+
 /** Wait (up to 10 s, for a loaded machine) until a UDP socket is bound to 127.0.0.1:port (/proc/net/udp lists it). */
 async function udpBound(port: number): Promise<void> {
   const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} `;
@@ -218,7 +223,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
       expect(code).toBe(0);
       expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
       // The server's qlog shows the peer's new address and its validation (RFC 9000 §9.3, §8.2).
-      const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+      const qlog = qlogText(qlogDir);
       expect(qlog).toContain('connectivity:path_validated');
     }, 60_000);
   }
@@ -242,7 +247,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     await srv.stop();
     expect(status).toBe(0);
     expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
-    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    const qlog = qlogText(qlogDir);
     expect(qlog).toContain('"chosen_version":"6b3343cf","original_version":"1"');
   }, 60_000);
 
@@ -254,7 +259,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     srv.kill('SIGTERM');
     expect(status).toBe(0);
     expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
-    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    const qlog = qlogText(qlogDir);
     expect(qlog).toContain('connectivity:path_validated'); // gtlsserver answered our PATH_CHALLENGE on the new path
   }, 60_000);
 
@@ -267,7 +272,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     await srv.stop();
     expect(code).toBe(0);
     expect(same(join(dir, 'www/f10m'), join(dir, `ng-dl-${port}/f10m`))).toBe(true);
-    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    const qlog = qlogText(qlogDir);
     expect(qlog).toContain(`"local":"127.0.0.1:${preferred}"`); // the client arrived at the preferred address
     expect(qlog).toContain('connectivity:path_validated');
   }, 60_000);
@@ -281,7 +286,7 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     srv.kill('SIGTERM');
     expect(status).toBe(0);
     expect(same(join(dir, 'www/f10m'), join(dir, `dl-${port}/f10m`))).toBe(true);
-    const qlog = readdirSync(qlogDir).map((f) => readFileSync(join(qlogDir, f), 'utf8')).join('');
+    const qlog = qlogText(qlogDir);
     expect(qlog).toContain(`"peer_address":"127.0.0.1:${preferred}","preferred_address":true`);
     expect(qlog).toContain(`"connectivity:path_validated","data":{"peer_address":"127.0.0.1:${preferred}"`);
   }, 60_000);

@@ -7,7 +7,6 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CertToolError,
   certificatesToPem,
   createCa,
   generateSelfSigned,
@@ -16,19 +15,11 @@ import {
   type IssuedCertificate,
   privateKeyToPem,
 } from '../src/index.js';
-import { HAVE_OPENSSL, openssl, tempDir, tlsHandshake } from './helpers.js';
+import { codeOf, HAVE_OPENSSL, openssl, tempDir, tlsHandshake } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return CertToolError.isInstance(e) ? e.code : String(e);
-  }
-}
 
 describe('root → intermediate → leaf', () => {
   let root: IssuedCertificate;

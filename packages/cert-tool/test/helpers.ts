@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
+import { CertToolError } from '../src/index.js';
 
 export function tempDir(): { dir: string; file(name: string, data?: string | Uint8Array): string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'cert-tool-test-'));
@@ -68,5 +69,15 @@ export async function tlsHandshake(server: tls.TlsOptions, client: tls.Connectio
     });
   } finally {
     await new Promise<void>((res) => srv.close(() => res()));
+  }
+}
+
+/** 'ok', or the CertToolError code a promise rejects with (anything else as text). */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return CertToolError.isInstance(e) ? e.code : String(e);
   }
 }

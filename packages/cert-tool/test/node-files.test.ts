@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createClient, createServer, type HandshakeCrypto, type HandshakeEvent, nobleCrypto } from '@tsquic/tls13-handshake';
 import { nodeCrypto } from '@tsquic/tls13-handshake/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CertToolError, createCa, generateSelfSigned, inspectCertificate, type KeyType, spkiSha256 } from '../src/index.js';
+import { createCa, generateSelfSigned, inspectCertificate, type KeyType, spkiSha256 } from '../src/index.js';
 import {
   formatForPath,
   generateIfMissing,
@@ -20,7 +20,7 @@ import {
   writeCertificateFile,
   writePrivateKeyFile,
 } from '../src/node/index.js';
-import { tempDir } from './helpers.js';
+import { codeOf, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -28,14 +28,6 @@ beforeEach(() => {
 });
 afterEach(() => tmp.cleanup());
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return CertToolError.isInstance(e) ? e.code : String(e);
-  }
-}
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
