@@ -13,7 +13,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { AmplificationMeter, type AmplificationReport } from './amplification.js';
+import { AmplificationMeter, longHeaderTypes, type AmplificationReport } from './amplification.js';
 import { CubicFlow, type CubicFlowStats, type Segment } from './cubic.js';
 import { Direction, type Decision, type DirectionCounters } from './direction.js';
 import { blackhole, corruptRate, dropRate, droplist, type ErrorModel } from './error-models.js';
@@ -65,6 +65,8 @@ export interface FlowStats {
   readonly binding: string;
   readonly toServer: { datagrams: number; bytes: number };
   readonly toClient: { datagrams: number; bytes: number };
+  /** Datagrams that began with an Initial packet, from each side (a client's ClientHello and its retransmissions). */
+  readonly initials: { fromClient: number; fromServer: number };
   readonly amplification: AmplificationReport;
 }
 
@@ -86,6 +88,7 @@ interface Flow {
   readonly meter: AmplificationMeter;
   readonly toServer: { datagrams: number; bytes: number };
   readonly toClient: { datagrams: number; bytes: number };
+  readonly initials: { fromClient: number; fromServer: number };
 }
 
 const TO_SERVER = 0;
@@ -185,6 +188,7 @@ export class Relay {
       binding: text(f.socket.address()),
       toServer: { ...f.toServer },
       toClient: { ...f.toClient },
+      initials: { ...f.initials },
       amplification: f.meter.report(),
     }));
     const now = performance.now();
@@ -244,7 +248,7 @@ export class Relay {
       socket.close();
       return undefined;
     }
-    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 } };
+    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 } };
     this.flows.set(text(client), flow);
     this.listenOn(flow, socket);
     return flow;
@@ -271,6 +275,7 @@ export class Relay {
     const counts = dir === TO_SERVER ? flow.toServer : flow.toClient;
     counts.datagrams++;
     counts.bytes += data.length;
+    if ((data[0]! & 0x80) !== 0 && longHeaderTypes(data)[0] === 'initial') flow.initials[dir === TO_SERVER ? 'fromClient' : 'fromServer']++;
     if (dir === TO_CLIENT) flow.meter.fromServer(data);
     const d = this.dirs[dir]!.process(performance.now(), data);
     this.record(flow, dir, data, d);
