@@ -12,6 +12,8 @@ import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsc
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
 import { idleConnections } from './measure/memory.js';
+import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
+import { row } from './rows.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
@@ -33,7 +35,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -74,14 +76,6 @@ async function attempt(f: () => Promise<number>, notes: string[], what: string):
     notes.push(`${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     return null;
   }
-}
-
-function row(r: Omit<Row, 'ratio' | 'goal'>, goal?: number): Row {
-  const ratio = r.ours !== null && r.anchor !== null && r.anchor > 0 ? r.ours / r.anchor : null;
-  const out: Row = { ...r, ratio };
-  if (goal !== undefined) out.goal = { ratio: goal, met: ratio === null ? null : r.better === 'higher' ? ratio >= goal : ratio <= goal };
-  if (!out.note) delete out.note;
-  return out;
 }
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
@@ -161,6 +155,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
     );
+
+    const netBytes = o.smoke ? 300_000 : 10_000_000;
+    makeNetworkFiles(www, netBytes);
+    const net = await measureNetwork({ www, dl, certs, bytes: netBytes, runs: o.smoke ? 1 : 5, tcpHeadStartS: o.smoke ? 0.5 : 3, ngtcp2 }, log);
+    rows.push(...networkRows(net, netBytes, noNg));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);

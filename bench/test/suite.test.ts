@@ -25,6 +25,12 @@ const IDS = [
   'memory.server.heap',
   'memory.server.rss',
   'memory.client.heap',
+  'network.goodput.ours-ours',
+  'network.goodput.ours-ours.vs-goal',
+  'network.crosstraffic.ours-share',
+  'network.crosstraffic.tcp-share',
+  'network.longrtt.handshake',
+  'network.longrtt.download',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -46,7 +52,17 @@ describe('benchmark suite, smoke mode', () => {
       else expect(r.ratio).toBeNull();
       if (r.goal) expect(r.goal.met).toBe(r.ratio === null ? null : r.better === 'higher' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio);
     }
-    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual(['bulk.1stream.ours-ours', 'handshakes.full', 'crypto.aes128gcm.1200', 'memory.server.heap']);
+    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual([
+      'bulk.1stream.ours-ours',
+      'handshakes.full',
+      'crypto.aes128gcm.1200',
+      'memory.server.heap',
+      'network.goodput.ours-ours',
+      'network.goodput.ours-ours.vs-goal',
+      'network.crosstraffic.ours-share',
+      'network.crosstraffic.tcp-share',
+      'network.longrtt.handshake',
+    ]);
   }, 180_000);
 
   it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time', () => {

@@ -59,10 +59,11 @@ export async function runServer(plan: ServerPlan, transport: QuicTransport, io: 
     features: plan.features,
     ...(io.keylog ? { keylog: io.keylog } : {}),
     ...(plan.qlogDir !== undefined ? { qlogDir: plan.qlogDir } : {}),
-    ...(plan.preferredAddress ? { preferredAddress: plan.preferredAddress } : {}),
+    preferredAddresses: plan.preferredAddresses,
   };
   const listener = await transport.listen(options);
-  io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+  const offered = plan.preferredAddresses.length ? `; preferred_address ${plan.preferredAddresses.map((a) => `${a.host}:${a.port}`).join(', ')}` : '';
+  io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}${offered}`);
   const stopped = new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });
