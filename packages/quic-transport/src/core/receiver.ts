@@ -225,8 +225,9 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
       c.onLost(r.lost, now);
       // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.
       if (space === 1 && c.side === 'client') c.recovery.peerCompletedAddressValidation = true;
-      // RFC 9001 §4.1.2: a client may treat an acknowledged 1-RTT packet as handshake confirmation.
-      if (space === 2 && c.side === 'client' && c.handshakeInfo && r.acked.length > 0) c.confirmHandshake(now);
+      // RFC 9001 §4.1.2: a client may treat an acknowledged 1-RTT packet as handshake confirmation
+      // (an acknowledged 0-RTT packet, in the same space, is not one).
+      if (space === 2 && c.side === 'client' && c.handshakeInfo && r.acked.some((p) => !p.data.zeroRtt)) c.confirmHandshake(now);
       c.streams.rtt = c.recovery.rtt.smoothedRtt;
       return;
     }

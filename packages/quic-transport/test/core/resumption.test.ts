@@ -89,6 +89,13 @@ describe('resumption and 0-RTT', () => {
     // Latency 25 ms each way: request at 25 ms, answer back at 50 ms — one round trip, not two.
     expect(at).toBe(50);
     expect(col.bytes(id).toString()).toBe('200');
+    // RFC 9001 §4.1.2: only an acknowledged 1-RTT packet confirms the handshake. The server's
+    // acknowledgment of the client's 0-RTT packet came with its Handshake flight; had the client
+    // taken it as confirmation, it would have dropped its Handshake keys before sending Finished
+    // and the server would never complete.
+    const s = [...env.server.connections].at(-1)!;
+    env.net.runUntil(() => s.handshakeInfo !== undefined, 3000);
+    expect(s.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'accepted' });
   });
 
   it('a replayed 0-RTT flight is not processed twice (single-use tickets)', () => {
