@@ -49,6 +49,11 @@ export function isReservedCodePoint(value: number | bigint): boolean {
   return v >= 0x21n && (v - 0x21n) % 0x1fn === 0n;
 }
 
+/** A reserved code point 0x1f * N + 0x21 for GREASE (RFC 9114 §7.2.4.1, §7.2.8, §6.2.3), N from `random` in [0, 1). */
+export function reservedCodePoint(random: number): bigint {
+  return 0x1fn * BigInt(Math.floor(random * 0x10000)) + 0x21n;
+}
+
 /** The RFC name of a code, `H3_RESERVED(0x..)` for the grease space, or hex. */
 export function h3ErrorName(code: number | bigint): string {
   const name = NAMES.get(Number(code));
