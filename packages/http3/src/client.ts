@@ -15,7 +15,7 @@ import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
-import { QpackFieldSectionTooLarge, type FieldLine } from './qpack-api.js';
+import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, type TrailerSource } from './server.js';
 import { errorCodeOf, streamReason } from './session.js';
 import { SettingId } from './settings.js';
@@ -149,7 +149,7 @@ class Exchange {
         return;
       }
     } catch (e) {
-      this.#fail(e instanceof QpackFieldSectionTooLarge ? streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, e.message) : e);
+      this.#fail(FieldSectionTooLargeError.isInstance(e) ? streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, e.message) : e);
     }
   }
 

@@ -19,7 +19,7 @@ import type { ConnectInit, ConnectRequest, ConnectResponse, Http3Extension, Http
 import { encodeFrame, FrameType, type Role } from './frames.js';
 import { GoawayState } from './goaway.js';
 import type { SectionCodec } from './message-io.js';
-import { QpackDecoder, QpackEncoder, QpackError, type FieldLine } from './qpack-api.js';
+import { QpackDecoder, QpackEncoder, QpackError, type FieldLine } from './qpack/index.js';
 import { serveRequest, type Http3Handler } from './server.js';
 import { errorCodeOf, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
 import { encodeSettings, mergeSettings, SettingId } from './settings.js';
@@ -335,7 +335,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
    * stream already gone. Blocked QPACK state for it is dropped (RFC 9204 §4.4.2).
    */
   streamFailed(error: unknown, streamId: bigint, stream: { cancel(r: unknown): void; abort(r: unknown): void }): void {
-    const h3 = Http3Error.isInstance(error) || error instanceof QpackError ? toHttp3Error(error, 'stream') : undefined;
+    const h3 = Http3Error.isInstance(error) || QpackError.isInstance(error) ? toHttp3Error(error, 'stream') : undefined;
     if (h3?.scope === 'connection') {
       this.fail(h3);
       return;
@@ -501,7 +501,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
         consume(value);
       }
     } catch (e) {
-      if (Http3Error.isInstance(e) || e instanceof QpackError) this.fail(e);
+      if (Http3Error.isInstance(e) || QpackError.isInstance(e)) this.fail(e);
       // A reset (or the session going away, where fail() does nothing).
       else this.fail(connectionError(H3ErrorCode.H3_CLOSED_CRITICAL_STREAM, `peer reset its ${name} stream (${errorCodeOf(e) ?? String(e)})`));
     }
@@ -522,10 +522,11 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
         } finally {
           this.#flushDecoder();
         }
-        for (const { streamId, fields } of unblocked) {
-          const waiter = this.#blocked.get(streamId);
-          this.#blocked.delete(streamId);
-          waiter?.resolve(fields);
+        for (const section of unblocked) {
+          const waiter = this.#blocked.get(section.streamId);
+          this.#blocked.delete(section.streamId);
+          if ('fields' in section) waiter?.resolve(section.fields);
+          else waiter?.reject(section.error);
         }
       };
     }
@@ -679,7 +680,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 /** Any error as an `Http3Error`: QPACK errors keep their code (connection errors, RFC 9204 §6). */
 export function toHttp3Error(error: unknown, scope: 'connection' | 'stream'): Http3Error {
   if (Http3Error.isInstance(error)) return error;
-  if (error instanceof QpackError) return new Http3Error(error.code, 'connection', error.message, { cause: error });
+  if (QpackError.isInstance(error)) return new Http3Error(error.code, 'connection', error.message, { cause: error });
   return new Http3Error(H3ErrorCode.H3_INTERNAL_ERROR, scope, error instanceof Error ? error.message : String(error), { cause: error });
 }
 

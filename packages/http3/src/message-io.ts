@@ -9,7 +9,7 @@
  */
 import { encodeFrameHeader, FrameType, type Role } from './frames.js';
 import { MessageFraming } from './request-stream.js';
-import type { FieldLine } from './qpack-api.js';
+import type { FieldLine } from './qpack/index.js';
 
 /** What a message reader needs from its connection: QPACK for this stream. */
 export interface SectionCodec {

@@ -8,7 +8,7 @@
  * the Fetch API's `Headers` (cookie crumbs joined by "; ", §4.2.1).
  */
 import { malformed } from './errors.js';
-import type { FieldLine } from './qpack-api.js';
+import type { FieldLine } from './qpack/index.js';
 
 export interface RequestHead {
   readonly method: string;

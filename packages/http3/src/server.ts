@@ -14,7 +14,7 @@ import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fromHeaders, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
-import { QpackFieldSectionTooLarge, type FieldLine } from './qpack-api.js';
+import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { streamReason } from './session.js';
 import { SettingId } from './settings.js';
 import { serveConnectRequest } from './tunnel.js';
@@ -74,7 +74,7 @@ export async function serveRequest(conn: Http3Connection, handler: Http3Handler,
       reader.framing.headersDone({ contentLength: contentLengthOf(request.fields) });
     } catch (e) {
       // RFC 9114 §4.2.2: a header section above our limit is answered 431 rather than decoded.
-      if (e instanceof QpackFieldSectionTooLarge) return await respondTooLarge(conn, reader, writer);
+      if (FieldSectionTooLargeError.isInstance(e)) return await respondTooLarge(conn, reader, writer);
       throw e;
     }
     if (request.method === 'CONNECT') return await serveConnectRequest(conn, { stream, reader, writer, head: request });

@@ -15,7 +15,7 @@ import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import type { Capsule, CapsuleOptions, ConnectInit, ConnectRequest, ConnectResponse, Http3Stream, Http3Tunnel, HttpDatagrams } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { fromHeaders, parseResponseHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
-import type { FieldLine } from './qpack-api.js';
+import type { FieldLine } from './qpack/index.js';
 import { sendResponse } from './server.js';
 import { streamReason } from './session.js';
 import { SettingId } from './settings.js';
