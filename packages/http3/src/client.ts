@@ -15,7 +15,7 @@ import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
-import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
+import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, type TrailerSource } from './server.js';
 import { errorCodeOf, streamReason } from './session.js';
 import { SettingId } from './settings.js';
@@ -232,7 +232,7 @@ class Exchange {
 
   /** A transport-level ending as an `Http3Error`: the peer's reset code, retryable when the server did not process the request. */
   #describe(e: unknown): unknown {
-    if (Http3Error.isInstance(e)) return e;
+    if (Http3Error.isInstance(e) || QpackError.isInstance(e)) return e;
     const message = e instanceof Error ? e.message : String(e);
     if (this.#conn.goaway.unprocessed(this.#id)) {
       return new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', `not processed before GOAWAY: ${message}`, { retryable: true, remote: true, cause: e });

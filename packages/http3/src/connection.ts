@@ -354,8 +354,12 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       this.#blocked.delete(streamId);
       waiter.reject(new Http3Error(H3ErrorCode.H3_REQUEST_CANCELLED, 'stream', 'stream abandoned while its header section was blocked'));
     }
-    this.#decoder.cancelStream(streamId);
-    this.#flushDecoder();
+    try {
+      this.#decoder.cancelStream(streamId);
+      this.#flushDecoder();
+    } catch {
+      // the decoder failed (a QPACK connection error is already closing the connection)
+    }
   }
 
   #ended(error: unknown): void {

@@ -134,6 +134,8 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
     failed ??= e;
     aborter.abort(e);
   };
+  // A client that cancels (STOP_SENDING) errors our sending side: the handler's signal follows at once, body read or not.
+  writer.writer.closed.catch((e: unknown) => onError(e));
   const hasBody = !NO_BODY_METHODS.has(head.method);
   const body = hasBody ? requestBody(reader, trailers, onError) : null;
   const authority = head.authority ?? head.fields.find((f) => f.name === 'host')?.value ?? '';

@@ -53,13 +53,16 @@ export interface Http3Session {
   close(info?: { closeCode?: bigint; reason?: string }): unknown;
 }
 
-/** The application error code a stream or connection error carries (`reason.code`), if any. */
+/**
+ * The application error code a transport stream or connection error carries
+ * (`reason.code`, a bigint as quic-transport and WebTransport give it), if
+ * any. Numeric `code`s (DOMException's legacy codes, our own errors) are not
+ * transport codes.
+ */
 export function errorCodeOf(reason: unknown): bigint | undefined {
   if (typeof reason !== 'object' || reason === null) return undefined;
   const code = (reason as { code?: unknown }).code;
-  if (typeof code === 'bigint') return code;
-  if (typeof code === 'number' && Number.isSafeInteger(code) && code >= 0) return BigInt(code);
-  return undefined;
+  return typeof code === 'bigint' ? code : undefined;
 }
 
 /** The reason given to `abort`/`cancel` to reset or stop a stream with an application error code. */
