@@ -87,7 +87,9 @@ export interface Http3ExtensionHost {
    * (4) Server: serves extended CONNECT requests whose `:protocol` is
    * `protocol` (RFC 9220). Registering any sends
    * SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 — so register in `attach`, before
-   * our SETTINGS go out. Requests for protocols nobody serves get 501.
+   * our SETTINGS go out. Requests for protocols nobody serves get 501. The
+   * handler answers with `accept()` or `reject()`, at once or later; one that
+   * throws before answering gets 500.
    */
   onConnect(protocol: string, handler: (request: ConnectRequest) => void | Promise<void>): void;
   /** (4) Client: sends an extended CONNECT (waits for the server's SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 9220 §3). */

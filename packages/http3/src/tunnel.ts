@@ -40,7 +40,6 @@ export class TunnelImpl implements Http3Tunnel {
     readonly streamId: bigint,
     private readonly reader: MessageReader,
     private readonly writer: MessageWriter,
-    private readonly stream: Http3Stream,
     /** False after a non-2xx response: the readable is the response content, nothing is written. */
     open: boolean,
   ) {
@@ -163,7 +162,9 @@ export class TunnelImpl implements Http3Tunnel {
   abort(code: bigint | number, reason = 'tunnel aborted'): void {
     this.#ended();
     this.conn.releaseStream(this.streamId);
-    this.stream.abort(code, reason);
+    const r = streamReason(code, reason);
+    this.reader.cancel(r);
+    this.writer.abort(r);
   }
 }
 
@@ -188,6 +189,9 @@ export async function extendedConnect(conn: Http3Connection, init: ConnectInit):
   ];
   fromHeaders(init.headers, fields);
   const stream = await conn.openBidirectional();
+  // In flight (a GOAWAY'd client connection stays open for it) until the tunnel is done both ways.
+  conn.requestStarted();
+  let counted = true;
   const reader = new MessageReader(conn, stream.id, stream.readable, 'client');
   const writer = new MessageWriter(conn, stream.id, stream.writable);
   const onAbort = (): void => conn.streamFailed(init.signal?.reason, stream.id, { cancel: (r) => reader.cancel(r), abort: (r) => writer.abort(r) });
@@ -204,13 +208,16 @@ export async function extendedConnect(conn: Http3Connection, init: ConnectInit):
       }
       reader.framing.headersDone();
       const ok = head.status < 300;
-      const tunnel = new TunnelImpl(conn, stream.id, reader, writer, stream, ok);
+      const tunnel = new TunnelImpl(conn, stream.id, reader, writer, ok);
+      counted = false;
+      void tunnel.finished.then(() => conn.requestFinished());
       return { status: head.status, ok, headers: toHeaders(head.fields), tunnel };
     }
   } catch (e) {
     conn.streamFailed(e, stream.id, { cancel: (r) => reader.cancel(r), abort: (r) => writer.abort(r) });
     throw e;
   } finally {
+    if (counted) conn.requestFinished();
     init.signal?.removeEventListener('abort', onAbort);
   }
 }
@@ -226,7 +233,13 @@ export async function serveConnectRequest(conn: Http3Connection, ctx: { stream: 
     return;
   }
   let answered = false;
-  let tunnel: TunnelImpl | undefined;
+  let settle!: (tunnel: TunnelImpl | undefined) => void;
+  // Settles with the tunnel once accept() or reject() answered, or when the client gives up first (its reset ends our side).
+  const outcome = new Promise<TunnelImpl | undefined>((resolve) => (settle = resolve));
+  writer.writer.closed.then(
+    () => settle(undefined),
+    () => settle(undefined),
+  );
   const request: ConnectRequest = {
     streamId: stream.id,
     protocol: head.protocol!,
@@ -244,7 +257,8 @@ export async function serveConnectRequest(conn: Http3Connection, ctx: { stream: 
       const fields: FieldLine[] = [{ name: ':status', value: String(status) }];
       fromHeaders(init.headers, fields);
       await writer.headers(fields);
-      tunnel = new TunnelImpl(conn, stream.id, reader, writer, stream, true);
+      const tunnel = new TunnelImpl(conn, stream.id, reader, writer, true);
+      settle(tunnel);
       return tunnel;
     },
     async reject(init) {
@@ -253,24 +267,20 @@ export async function serveConnectRequest(conn: Http3Connection, ctx: { stream: 
       answered = true;
       reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, 'rejected'));
       await sendResponse(writer, 'CONNECT', new Response((init.body ?? null) as BodyInit | null, { status: init.status, headers: init.headers ?? {} }), noop);
+      settle(undefined);
     },
   };
   try {
+    // The handler answers with accept() or reject(), now or later; what it returns does not matter.
     await handler(request);
   } catch (e) {
-    if (!answered) {
-      answered = true;
-      conn.handlerFailed(e);
-      await sendResponse(writer, 'CONNECT', new Response(null, { status: 500 }), noop);
-      return;
-    }
-    throw e;
-  }
-  if (!answered) {
+    if (answered) throw e;
     answered = true;
-    await sendResponse(writer, 'CONNECT', new Response(null, { status: 501 }), noop);
+    conn.handlerFailed(e);
+    await sendResponse(writer, 'CONNECT', new Response(null, { status: 500 }), noop);
     return;
   }
   // The request stays in flight (for a graceful shutdown's wait) until the tunnel is done both ways.
+  const tunnel = await outcome;
   await tunnel?.finished;
 }

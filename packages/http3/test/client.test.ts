@@ -1,5 +1,5 @@
 /** Our client side (RFC 9114 §4, §5.2, §6, §7) over an in-memory session pair: against our server and a hand-driven one. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isRetryable } from '../src/client.js';
 import { Http3Connection } from '../src/connection.js';
@@ -25,7 +25,7 @@ import {
   varint,
 } from './support/raw-peer.js';
 
-const sha = async (bytes: Uint8Array | ArrayBuffer): Promise<string> => Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+const sha = async (bytes: Uint8Array | ArrayBuffer): Promise<string> => createHash('sha256').update(new Uint8Array(bytes)).digest('hex');
 
 function pair(handler: Parameters<typeof Http3Connection.server>[1], options: { highWaterMark?: number } = {}) {
   const [c, s] = memorySessionPair(options);
