@@ -74,7 +74,18 @@ export async function clientFetch(conn: Http3Connection, input: RequestInfo | UR
   const limit = conn.receivedSettings?.get(SettingId.MAX_FIELD_SECTION_SIZE);
   const size = fieldSectionSize(parts.fields);
   if (limit !== undefined && BigInt(size) > limit) throw new TypeError(`request header section of ${size} bytes exceeds the server's limit of ${limit}`);
-  const stream = await conn.openBidirectional();
+  let stream;
+  try {
+    stream = await conn.openBidirectional();
+  } catch (e) {
+    // Waiting for MAX_STREAMS credit when the connection went away: the request was never sent.
+    throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection closed before the request could be sent', { retryable: true, cause: e });
+  }
+  if (conn.draining) {
+    // RFC 9114 §5.2: a GOAWAY arrived while we waited for the stream; do not send on it.
+    stream.abort(H3ErrorCode.H3_REQUEST_CANCELLED, 'GOAWAY received before sending');
+    throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is going away (GOAWAY)', { retryable: true });
+  }
   return new Exchange(conn, stream.id, stream.readable, stream.writable, parts).response;
 }
 

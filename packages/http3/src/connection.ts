@@ -279,17 +279,24 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
    * Graceful shutdown (RFC 9114 §5.2): sends GOAWAY (a server names the
    * first request it will not serve; requests below it are served, later
    * ones rejected with H3_REQUEST_REJECTED and retried by the client), waits
-   * until the requests in flight are done, then closes with H3_NO_ERROR.
-   * Calling it again sends no new GOAWAY but returns the same wait.
+   * until the requests in flight are done. A client then closes with
+   * H3_NO_ERROR; a server lets the client close (one closes once it has read
+   * its last response, as ours does: closing first could cut off response
+   * data still in flight) and closes itself after `lingerMs` (default 2 s).
    */
-  async shutdown(reason = 'shutting down'): Promise<void> {
+  async shutdown(reason = 'shutting down', options: { lingerMs?: number } = {}): Promise<void> {
     if (this.#closing) return;
     if (this.goaway.sent === undefined) {
       const id = this.goaway.prepare();
       this.#writeControl(encodeFrame(FrameType.GOAWAY, prefixed(id, EMPTY)));
     }
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
-    // Give the last responses' FINs a moment to leave before CONNECTION_CLOSE: the transport sends streams first.
+    if (this.#closing) return;
+    // A client has read everything once its requests are done; a server lets the client close first.
+    if (this.role === 'client') return this.close(H3ErrorCode.H3_NO_ERROR, reason);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.lingerMs ?? 2000)))]);
+    clearTimeout(timer);
     this.close(H3ErrorCode.H3_NO_ERROR, reason);
   }
 
