@@ -16,7 +16,7 @@ import { type DecoderInstruction, readDecoderInstruction } from './decoder-instr
 import type { QpackStats } from './decoder.js';
 import { DynamicTable, type DynamicEntry, entrySize } from './dynamic-table.js';
 import { encodeEncoderInstruction, type EncoderInstruction } from './encoder-instructions.js';
-import { QpackError, QpackErrorCode } from './errors.js';
+import { checkCount, ConnectionErrorLatch, QpackError, QpackErrorCode } from './errors.js';
 import { encodeFieldLine, type FieldLine, type FieldLineRepresentation } from './field-lines.js';
 import { encodeFieldSectionPrefix, maxEntries } from './field-section-prefix.js';
 import { InstructionStream } from './instruction-stream.js';
@@ -72,10 +72,6 @@ function isSensitive(name: string, value: string): boolean {
   return name === 'authorization' || name === 'proxy-authorization' || (name === 'cookie' && value.length < 20);
 }
 
-function checkSetting(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative safe integer, not ${value}`);
-}
-
 const fieldKey = (name: string, value: string): string => `${name}\u0000${value}`;
 
 export class QpackEncoder {
@@ -106,10 +102,10 @@ export class QpackEncoder {
   readonly #lines = new ByteWriter(512);
   readonly #prefix = new ByteWriter(16);
   readonly #decoderStream = new InstructionStream(DECODER_STREAM_ERROR, readDecoderInstruction);
-  #failure: QpackError | undefined;
+  readonly #latch = new ConnectionErrorLatch();
 
   constructor(options: QpackEncoderOptions) {
-    checkSetting('tableCapacityLimit', options.tableCapacityLimit);
+    checkCount('tableCapacityLimit', options.tableCapacityLimit);
     this.#huffman = options.huffman ?? 'auto';
     this.#indexing = options.indexing ?? 'repeated';
     this.#limit = options.tableCapacityLimit ?? 4096;
@@ -122,7 +118,7 @@ export class QpackEncoder {
    * must be repeated: any other value is QPACK_DECODER_STREAM_ERROR.
    */
   applyPeerSettings(settings: { maxTableCapacity: number; maxBlockedStreams: number }): void {
-    this.#guard(() => {
+    this.#latch.run(() => {
       if (this.#maxTableCapacity !== 0 && settings.maxTableCapacity !== this.#maxTableCapacity) {
         throw new QpackError(DECODER_STREAM_ERROR, `SETTINGS_QPACK_MAX_TABLE_CAPACITY ${settings.maxTableCapacity} differs from the remembered ${this.#maxTableCapacity} (RFC 9204 §3.2.3)`);
       }
@@ -131,8 +127,8 @@ export class QpackEncoder {
   }
 
   #settings(maxTableCapacity: number, maxBlockedStreams: number): void {
-    checkSetting('maxTableCapacity', maxTableCapacity);
-    checkSetting('maxBlockedStreams', maxBlockedStreams);
+    checkCount('maxTableCapacity', maxTableCapacity);
+    checkCount('maxBlockedStreams', maxBlockedStreams);
     this.#maxTableCapacity = maxTableCapacity;
     this.#maxEntries = maxEntries(maxTableCapacity);
     this.#maxBlockedStreams = maxBlockedStreams;
@@ -157,7 +153,7 @@ export class QpackEncoder {
    * character above 0xff is a RangeError.
    */
   encodeFieldSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       for (const f of fields) {
         if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
       }
@@ -190,7 +186,7 @@ export class QpackEncoder {
    * lines already in the table are skipped. Returns how many were inserted.
    */
   prime(fields: readonly FieldLine[]): number {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       let n = 0;
       for (const { name, value } of fields) {
         if (!isOctetString(name) || !isOctetString(value)) throw new RangeError(`field ${JSON.stringify(name.slice(0, 40))} has a character above 0xff`);
@@ -207,17 +203,7 @@ export class QpackEncoder {
 
   /** Bytes read from the peer's decoder stream, any fragmentation. Throws `QpackError(DECODER_STREAM_ERROR)`. */
   receiveDecoderStream(bytes: Uint8Array): void {
-    this.#guard(() => this.#decoderStream.push(bytes, (ins) => this.#onDecoderInstruction(ins)));
-  }
-
-  #guard<T>(body: () => T): T {
-    if (this.#failure) throw this.#failure;
-    try {
-      return body();
-    } catch (e) {
-      if (QpackError.isInstance(e)) this.#failure = e;
-      throw e;
-    }
+    this.#latch.run(() => this.#decoderStream.push(bytes, (ins) => this.#onDecoderInstruction(ins)));
   }
 
   #startSection(streamId: bigint): SectionContext {
