@@ -254,13 +254,14 @@ export class QpackDecoder {
     const fields: FieldLine[] = [];
     const refs: Reference = { min: Infinity, max: -1 };
     let size = 0;
-    while (!r.done) {
-      const rep = truncationFails(r, () => readFieldLine(r));
-      const line = this.#resolve(rep, requiredInsertCount, base, refs);
-      size += line.name.length + line.value.length + ENTRY_OVERHEAD;
-      if (size > this.#maxFieldSectionSize) throw new FieldSectionTooLargeError(streamId, this.#maxFieldSectionSize);
-      fields.push(line);
-    }
+    truncationFails(r, () => {
+      while (!r.done) {
+        const line = this.#resolve(readFieldLine(r), requiredInsertCount, base, refs);
+        size += line.name.length + line.value.length + ENTRY_OVERHEAD;
+        if (size > this.#maxFieldSectionSize) throw new FieldSectionTooLargeError(streamId, this.#maxFieldSectionSize);
+        fields.push(line);
+      }
+    });
     if (requiredInsertCount > 0) {
       // §2.2.1: the Required Insert Count must be the lowest possible: one more than the largest referenced
       // absolute index. Smaller is caught per reference (§2.2.3); larger MAY be an error, and is here.
