@@ -5,10 +5,13 @@
  * hand-built decoder streams. Every peer fault must end in the §6 code the
  * rule names.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeRequiredInsertCount, encodeEncoderInstruction, ByteWriter, QpackDecoder, type QpackDecoderOptions, QpackEncoder, QpackErrorCode } from '../../src/qpack/index.js';
 import { capacity, decoderStream, encoderStream, fieldSection, indexed, insert, literal, nameRef } from './builders.js';
 import { hex, qpackErrorOf, toHex } from './support.js';
+
+// Loops and property runs: generous timeouts for a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const { DECOMPRESSION_FAILED: DF, ENCODER_STREAM_ERROR: ESE, DECODER_STREAM_ERROR: DSE } = QpackErrorCode;
 

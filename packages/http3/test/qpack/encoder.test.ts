@@ -3,11 +3,14 @@
  * references, when it duplicates, what it never indexes, and the bounds it
  * keeps, each shown through the bytes and the peer decoder's view.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ByteWriter, encodeEncoderInstruction, type FieldLine, QpackEncoder, readFieldLine, readFieldSectionPrefix, Reader, QpackErrorCode, maxEntries} from '../../src/qpack/index.js';
 import { pageRequest, subresourceRequest } from './browser-request.js';
 import { Pair } from './pair.js';
 import { toHex } from './support.js';
+
+// Loops and property runs: generous timeouts for a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const SETTINGS = { maxTableCapacity: 4096, maxBlockedStreams: 16 };
 

@@ -5,7 +5,7 @@
  * every prefix size, and the static table against Appendix A.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   ByteWriter,
   decodePrefixedInteger,
@@ -26,6 +26,9 @@ import {
   Truncated,
 } from '../../src/qpack/index.js';
 import { ascii, hex, qpackErrorOf, toHex } from './support.js';
+
+// Loops and property runs: generous timeouts for a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const octetString = (maxLength: number) => fc.string({ unit: fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)), maxLength });
 

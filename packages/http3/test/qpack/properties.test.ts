@@ -169,7 +169,7 @@ function run(s: Scenario): void {
 describe('QPACK encoder/decoder pair: decode(encode(x)) = x over any interleaving (fast-check)', () => {
   it('random header lists, capacities, blocked-stream limits, delays, fragmentation and cancellations', () => {
     fc.assert(fc.property(scenario, (s) => run(s)), { numRuns: 300 });
-  });
+  }, 120_000);
 
   it('a long connection with a tiny table wraps the Required Insert Count encoding many times', () => {
     fc.assert(
@@ -179,5 +179,5 @@ describe('QPACK encoder/decoder pair: decode(encode(x)) = x over any interleavin
       }),
       { numRuns: 30 },
     );
-  });
+  }, 120_000);
 });

@@ -7,7 +7,7 @@
  * boundaries: any prefix is held without effect until the rest arrives, and
  * every split of a stream ends in the same state.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type FieldLine, QpackDecoder, QpackEncoder, QpackErrorCode, Reader, readFieldLine, readFieldSectionPrefix, maxEntries } from '../../src/qpack/index.js';
 import { pageRequest, subresourceRequest } from './browser-request.js';
 import { qpackErrorOf } from './support.js';
@@ -59,6 +59,9 @@ function boundaries(section: Uint8Array, inserts: number): number[] {
   }
   return ends;
 }
+
+// Each case replays a recorded connection many times; generous timeouts for a loaded machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe('truncated field sections fail cleanly', () => {
   it('the recorded sections use the dynamic table (the test is not vacuous)', () => {
