@@ -4,10 +4,10 @@
  * keeps, each shown through the bytes and the peer decoder's view.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { ByteWriter, encodeEncoderInstruction, type FieldLine, QpackEncoder, readFieldLine, readFieldSectionPrefix, Reader, QpackErrorCode, maxEntries} from '../../src/qpack/index.js';
+import { ByteWriter, encodeEncoderInstruction, type FieldLine, QpackEncoder, readFieldLine, readFieldSectionPrefix, Reader, QpackErrorCode, maxEntries, QpackDecoder } from '../../src/qpack/index.js';
 import { pageRequest, subresourceRequest } from './browser-request.js';
 import { Pair } from './pair.js';
-import { toHex } from './support.js';
+import { qpackErrorOf, toHex } from './support.js';
 
 // Loops and property runs: generous timeouts for a loaded machine.
 vi.setConfig({ testTimeout: 60_000 });
@@ -147,5 +147,27 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     const w = new ByteWriter();
     encodeEncoderInstruction(w, { type: 'insert-literal-name', name: 'x', value: 'y' }, 'never');
     expect(toHex(w.take())).toBe('41780179');
+  });
+
+  it('maxTableCapacity must be the peer\'s exact setting: a smaller one wraps the Required Insert Count where the peer does not', () => {
+    // The trap API.md warns of: bounding our table through maxTableCapacity instead of tableCapacityLimit.
+    const decoder = new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 0 });
+    const wrong = new QpackEncoder({ maxTableCapacity: 100, maxBlockedStreams: 0, indexing: 'eager' }); // MaxEntries 3: wraps at 6
+    const right = new QpackEncoder({ maxTableCapacity: 4096, maxBlockedStreams: 0, indexing: 'eager', tableCapacityLimit: 100 });
+    const run = (encoder: QpackEncoder, d: QpackDecoder) => {
+      for (let i = 0; i < 12; i++) {
+        const fields = [{ name: 'x-a', value: `${i}` }];
+        encoder.encodeFieldSection(BigInt(8 * i), fields); // inserts; cannot reference yet (no blocking allowed)
+        d.receiveEncoderStream(encoder.takeEncoderStreamData());
+        encoder.receiveDecoderStream(d.takeDecoderStreamData());
+        const section = encoder.encodeFieldSection(BigInt(8 * i + 4), fields); // references the acknowledged entry
+        d.decodeFieldSection(BigInt(8 * i + 4), section);
+        encoder.receiveDecoderStream(d.takeDecoderStreamData());
+      }
+    };
+    expect(() => run(right, decoder)).not.toThrow();
+    expect(right.table.capacity).toBe(100);
+    const e = qpackErrorOf(() => run(wrong, new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 0 })));
+    expect(e?.code).toBe(QpackErrorCode.DECOMPRESSION_FAILED);
   });
 });
