@@ -85,8 +85,8 @@ export class QpackEncoder {
   /** The capacity we use: min(limit, the peer's maximum); announced before the first insertion. */
   #capacity = 0;
   readonly #table = new DynamicTable();
-  /** Newest absolute index of each field line and of each name in the table. */
-  readonly #byField = new Map<string, number>();
+  /** Newest absolute index of each field line (by name, then value) and of each name in the table. */
+  readonly #byField = new Map<string, Map<string, number>>();
   readonly #byName = new Map<string, number>();
   /** Known Received Count (RFC 9204 §2.1.4). */
   #knownReceived = 0;
@@ -190,7 +190,7 @@ export class QpackEncoder {
       let n = 0;
       for (const { name, value } of fields) {
         if (!isOctetString(name) || !isOctetString(value)) throw new RangeError(`field ${JSON.stringify(name.slice(0, 40))} has a character above 0xff`);
-        if (!this.#byField.has(fieldKey(name, value)) && this.#insert(name, value) !== undefined) n++;
+        if (this.#byField.get(name)?.get(value) === undefined && this.#insert(name, value) !== undefined) n++;
       }
       return n;
     });
@@ -269,13 +269,13 @@ export class QpackEncoder {
    * duplicating one when the strategy says so and the table allows.
    */
   #dynamicEntryFor(ctx: SectionContext, name: string, value: string): number | undefined {
-    const key = fieldKey(name, value);
-    let absolute = this.#byField.get(key);
+    // two lookups on the caller's own strings (their hashes are cached), not one on a fresh concatenation
+    let absolute = this.#byField.get(name)?.get(value);
     if (absolute !== undefined) {
       if (this.#referenceable(ctx, absolute)) return absolute;
       // §2.1.1.1: rather than reference an entry close to eviction, duplicate it and reference the copy.
       absolute = absolute < ctx.drainingIndex ? this.#duplicate(absolute) : undefined;
-    } else if (this.#shouldInsert(key, entrySize(name, value))) {
+    } else if (this.#shouldInsert(fieldKey(name, value), entrySize(name, value))) {
       absolute = this.#insert(name, value);
     }
     return absolute !== undefined && this.#referenceable(ctx, absolute) ? absolute : undefined;
@@ -344,15 +344,18 @@ export class QpackEncoder {
     encodeEncoderInstruction(this.#out, ins, this.#huffman);
     t.evict(t.capacity - entrySize(name, value), (e, a) => this.#forget(e, a));
     const absolute = t.push(name, value);
-    this.#byField.set(fieldKey(name, value), absolute);
+    let values = this.#byField.get(name);
+    if (!values) this.#byField.set(name, (values = new Map()));
+    values.set(value, absolute);
     this.#byName.set(name, absolute);
     this.stats.inserts++;
     return absolute;
   }
 
   #forget(entry: DynamicEntry, absolute: number): void {
-    const key = fieldKey(entry.name, entry.value);
-    if (this.#byField.get(key) === absolute) this.#byField.delete(key);
+    const values = this.#byField.get(entry.name)!;
+    if (values.get(entry.value) === absolute) values.delete(entry.value);
+    if (values.size === 0) this.#byField.delete(entry.name);
     if (this.#byName.get(entry.name) === absolute) this.#byName.delete(entry.name);
   }
 
