@@ -77,7 +77,12 @@ export class ConnectionErrorLatch {
   }
 }
 
-/** Settings and limits are non-negative safe integers; anything else is the caller's mistake. */
+/**
+ * Settings and limits are non-negative integers; anything else is the caller's
+ * mistake. HTTP/3 settings are varints up to 2^62 - 1: as Numbers above 2^53
+ * they are inexact but still integers, and as limits that large they mean
+ * "no limit" all the same.
+ */
 export function checkCount(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative safe integer, not ${value}`);
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
 }

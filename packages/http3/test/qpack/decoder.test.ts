@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { FieldSectionTooLargeError, fieldSectionSize, QpackDecoder, QpackEncoder, QpackError, QpackErrorCode } from '../../src/qpack/index.js';
 import { capacity, encoderStream, fieldSection, indexed, insert, literal } from './builders.js';
+import { Pair } from './pair.js';
 import { hex, toHex } from './support.js';
 
 describe('SETTINGS_MAX_FIELD_SECTION_SIZE (RFC 9114 §4.2.2)', () => {
@@ -90,7 +91,15 @@ describe('QpackError', () => {
     expect(QpackError.isInstance(new Error('x'))).toBe(false);
   });
 
-  it('settings that are not non-negative safe integers are a caller mistake (RangeError)', () => {
+  it('settings as large as an HTTP/3 varint allows (2^62 - 1, an inexact Number) work', () => {
+    const huge = Number(2n ** 62n - 1n);
+    const pair = new Pair({ maxTableCapacity: huge, maxBlockedStreams: huge, maxFieldSectionSize: huge }, { indexing: 'eager' });
+    for (let i = 0; i < 3; i++) pair.exchange(BigInt(4 * i), [{ name: 'x-a', value: '1' }]);
+    expect(pair.decoder.stats.dynamicReferences).toBe(3);
+    expect(pair.encoder.table.capacity).toBe(4096); // our own limit
+  });
+
+  it('settings that are not non-negative integers are a caller mistake (RangeError)', () => {
     expect(() => new QpackDecoder({ maxTableCapacity: -1, maxBlockedStreams: 0 })).toThrow(RangeError);
     expect(() => new QpackEncoder({ maxTableCapacity: 1.5, maxBlockedStreams: 0 })).toThrow(RangeError);
     expect(() => new QpackEncoder({ maxTableCapacity: 100, maxBlockedStreams: Number.NaN })).toThrow(RangeError);
