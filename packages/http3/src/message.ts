@@ -194,12 +194,11 @@ export function toHeaders(fields: readonly FieldLine[]): Headers {
 export function fromHeaders(init: HeadersInit | undefined, out: FieldLine[] = []): FieldLine[] {
   if (init === undefined) return out;
   const headers = init instanceof Headers ? init : new Headers(init);
-  for (const [name, value] of headers) {
-    if (CONNECTION_SPECIFIC_FIELDS.has(name) || name === 'host') continue;
-    if (name === 'te' && value !== 'trailers') continue;
-    if (name === 'set-cookie') continue;
+  headers.forEach((value, name) => {
+    if (CONNECTION_SPECIFIC_FIELDS.has(name) || name === 'host' || name === 'set-cookie') return;
+    if (name === 'te' && value !== 'trailers') return;
     out.push({ name, value });
-  }
+  });
   for (const value of headers.getSetCookie?.() ?? []) out.push({ name: 'set-cookie', value });
   return out;
 }
