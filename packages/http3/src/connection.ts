@@ -454,17 +454,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   // ------------------------------------------------------------------ peer's unidirectional streams
 
-  async #acceptUnidirectionalStreams(): Promise<void> {
-    const incoming = this.session.incomingUnidirectionalStreams.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await incoming.read();
-        if (done) return;
-        void this.#unidirectional(value);
-      }
-    } catch {
-      // the session is gone; nothing more will arrive
-    }
+  #acceptUnidirectionalStreams(): Promise<void> {
+    return forEach(this.session.incomingUnidirectionalStreams, (readable) => void this.#unidirectional(readable));
   }
 
   async #unidirectional(readable: ReadableStream<Uint8Array>): Promise<void> {
@@ -608,18 +599,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     };
   }
 
-  async #acceptBidirectionalStreams(): Promise<void> {
-    const incoming = this.session.incomingBidirectionalStreams.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await incoming.read();
-        if (done) return;
-        const stream = this.#wrap(value, value.id === undefined ? this.#nextId('peer') : BigInt(value.id));
-        void this.#bidirectional(stream);
-      }
-    } catch {
-      // the session is gone
-    }
+  #acceptBidirectionalStreams(): Promise<void> {
+    return forEach(this.session.incomingBidirectionalStreams, (s) => void this.#bidirectional(this.#wrap(s, s.id === undefined ? this.#nextId('peer') : BigInt(s.id))));
   }
 
   async #bidirectional(stream: Http3Stream): Promise<void> {
@@ -673,17 +654,38 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   async #receiveDatagrams(): Promise<void> {
     const datagrams = this.session.datagrams;
     if (!datagrams) return;
-    const reader = datagrams.readable.getReader();
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        const { streamId, payload } = decodeHttpDatagram(value);
+      await forEach(datagrams.readable, (data) => {
+        const { streamId, payload } = decodeHttpDatagram(data);
         // RFC 9297 §2.1: a datagram for a stream we do not know (yet, or any more) is dropped.
         this.tunnels.get(streamId)?.deliverDatagram(payload);
-      }
+      }, true);
     } catch (e) {
-      if (Http3Error.isInstance(e)) this.fail(e);
+      this.fail(e); // H3_DATAGRAM_ERROR (RFC 9297 §2.1)
+    }
+  }
+}
+
+/**
+ * Calls `f` for each item of a session's incoming queue until it ends. The
+ * queue erroring means the session is gone: that ends the loop quietly; an
+ * error `f` throws ends it too, and is rethrown when `rethrow` is set.
+ */
+async function forEach<T>(queue: ReadableStream<T>, f: (item: T) => void, rethrow = false): Promise<void> {
+  const reader = queue.getReader();
+  for (;;) {
+    let next: ReadableStreamReadResult<T>;
+    try {
+      next = await reader.read();
+    } catch {
+      return; // the session is gone; nothing more will arrive
+    }
+    if (next.done) return;
+    try {
+      f(next.value);
+    } catch (e) {
+      if (rethrow) throw e;
+      return;
     }
   }
 }

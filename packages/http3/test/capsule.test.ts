@@ -4,17 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CapsuleDecoder, CapsuleType, encodeCapsule } from '../src/capsule.js';
 import { decodeHttpDatagram, encodeHttpDatagram, httpDatagramOverhead, MAX_QUARTER_STREAM_ID } from '../src/datagram.js';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
+import { http3ErrorOf } from './support/errors.js';
 import { hex, toHex } from './support/hex.js';
-
-function error(f: () => unknown): Http3Error {
-  try {
-    f();
-  } catch (e) {
-    if (Http3Error.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 describe('capsules (RFC 9297 §3.2)', () => {
   it('encodes Type (i), Length (i), Value', () => {
@@ -63,7 +54,7 @@ describe('capsules (RFC 9297 §3.2)', () => {
   ])('a stream ending %s is a malformed message (§3.3): H3_MESSAGE_ERROR', (_, bytes) => {
     const d = new CapsuleDecoder();
     d.push(hex(bytes));
-    const e = error(() => d.finish());
+    const e = http3ErrorOf(() => d.finish());
     expect([e.code, e.scope]).toEqual([H3ErrorCode.H3_MESSAGE_ERROR, 'stream']);
   });
 });
@@ -82,7 +73,7 @@ describe('HTTP/3 datagrams (RFC 9297 §2.1)', () => {
     ['a truncated quarter stream ID', '40'],
     ['a quarter stream ID of 2^60', 'd000000000000000'],
   ])('%s is H3_DATAGRAM_ERROR on the connection', (_, bytes) => {
-    const e = error(() => decodeHttpDatagram(hex(bytes)));
+    const e = http3ErrorOf(() => decodeHttpDatagram(hex(bytes)));
     expect([e.code, e.scope]).toEqual([H3ErrorCode.H3_DATAGRAM_ERROR, 'connection']);
   });
 });

@@ -6,17 +6,8 @@ import { FrameDecoder, type FrameEvent } from '../src/frame-decoder.js';
 import { classifyFrame, decodeIdPayload, encodeFrame, encodeFrameHeader, encodeIdPayload, FrameType } from '../src/frames.js';
 import { decodeSettings, encodeSettings, mergeSettings } from '../src/settings.js';
 import { VARINT_MAX } from '../src/varint.js';
+import { http3ErrorOf } from './support/errors.js';
 import { hex, toHex } from './support/hex.js';
-
-function h3Error(f: () => unknown): Http3Error {
-  try {
-    f();
-  } catch (e) {
-    if (Http3Error.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 describe('error codes (RFC 9114 §8.1, RFC 9204 §6, RFC 9297 §5.2)', () => {
   it('has the RFC values', () => {
@@ -83,7 +74,7 @@ describe('SETTINGS payload (RFC 9114 §7.2.4, RFC 9220 §3, RFC 9297 §2.1.1)', 
     ['a payload ending after an identifier', '06', H3ErrorCode.H3_FRAME_ERROR],
     ['a payload ending inside a value', '06 80', H3ErrorCode.H3_FRAME_ERROR],
   ])('%s is refused', (_, payload, code) => {
-    const e = h3Error(() => decodeSettings(hex(payload)));
+    const e = http3ErrorOf(() => decodeSettings(hex(payload)));
     expect(e.code).toBe(code);
     expect(e.scope).toBe('connection');
   });
@@ -120,7 +111,7 @@ describe('single-ID payloads: GOAWAY, MAX_PUSH_ID, CANCEL_PUSH (RFC 9114 §7.2.3
     ['truncated', '40'],
     ['trailing bytes', '0400'],
   ])('%s payload: H3_FRAME_ERROR', (_, payload) => {
-    expect(h3Error(() => decodeIdPayload(hex(payload), 'GOAWAY')).code).toBe(H3ErrorCode.H3_FRAME_ERROR);
+    expect(http3ErrorOf(() => decodeIdPayload(hex(payload), 'GOAWAY')).code).toBe(H3ErrorCode.H3_FRAME_ERROR);
   });
 });
 
@@ -153,7 +144,7 @@ describe('where frames may arrive (RFC 9114 §7.2 Table 1)', () => {
     ['HTTP/2 WINDOW_UPDATE (0x08)', 0x08, 'control', 'server'],
     ['HTTP/2 CONTINUATION (0x09)', 0x09, 'request', 'client'],
   ] as const)('%s: H3_FRAME_UNEXPECTED', (_, type, stream, receiver) => {
-    expect(h3Error(() => classifyFrame(type, stream, receiver)).code).toBe(H3ErrorCode.H3_FRAME_UNEXPECTED);
+    expect(http3ErrorOf(() => classifyFrame(type, stream, receiver)).code).toBe(H3ErrorCode.H3_FRAME_UNEXPECTED);
   });
 });
 
@@ -199,7 +190,7 @@ describe('the frame decoder (RFC 9114 §7.1, §9)', () => {
 
   it('refuses a buffered frame above its limit before reading it', () => {
     const d = new FrameDecoder(() => ({ action: 'buffer', max: 3, tooLarge: () => new Http3Error(H3ErrorCode.H3_EXCESSIVE_LOAD, 'stream', 'too large') }));
-    expect(h3Error(() => d.push(hex('01 04'))).code).toBe(H3ErrorCode.H3_EXCESSIVE_LOAD);
+    expect(http3ErrorOf(() => d.push(hex('01 04'))).code).toBe(H3ErrorCode.H3_EXCESSIVE_LOAD);
   });
 
   it.each([
@@ -209,7 +200,7 @@ describe('the frame decoder (RFC 9114 §7.1, §9)', () => {
   ])('a stream ending %s is H3_FRAME_ERROR (§7.1)', (_, bytes) => {
     const d = new FrameDecoder((type) => (type === 0x21 ? { action: 'skip' } : { action: 'buffer', max: 10, tooLarge: () => new Http3Error(1, 'stream', 'x') }));
     d.push(hex(bytes));
-    expect(h3Error(() => d.finish()).code).toBe(H3ErrorCode.H3_FRAME_ERROR);
+    expect(http3ErrorOf(() => d.finish()).code).toBe(H3ErrorCode.H3_FRAME_ERROR);
   });
 
   it('disposes of each frame only when reached, so acting on one event changes how the next is judged', () => {

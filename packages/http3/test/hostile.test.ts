@@ -75,10 +75,22 @@ async function serverStillServes(): Promise<void> {
   }
 }
 
+type Row = [name: string, attack: (c: QuicConnection) => Promise<unknown>, code: number];
+
+/** One test per row: the attack, the close code our server sends, and a well-behaved client still served. */
+function closesEach(rows: Row[]): void {
+  it.each(rows)('%s closes that connection with its code; the server serves on', async (_, attack, code) => {
+    const c = await raw();
+    await attack(c).catch(() => undefined);
+    expect((await closeCode(c)).toString(16)).toBe(code.toString(16));
+    await serverStillServes();
+  }, 30_000);
+}
+
 const control = (more: Uint8Array = new Uint8Array(0), settings: Array<[number, number]> = []) => concat(varint(0), settingsFrame(settings), more);
 
 describe('hostile HTTP/3 peers (RFC 9114)', () => {
-  const rows: Array<[string, (c: QuicConnection) => Promise<unknown>, number]> = [
+  const rows: Row[] = [
     ['a control-stream flood of reserved frames (§10.5, rate limit)', (c) => uni(c, control(new Uint8Array(Array.from({ length: 400 }, () => [...frame(0x21)]).flat()))), H3ErrorCode.H3_EXCESSIVE_LOAD],
     ['a SETTINGS frame claiming 1 GB (refused before reading it)', (c) => uni(c, concat(varint(0), varint(FrameType.SETTINGS), varint(1 << 30))), H3ErrorCode.H3_EXCESSIVE_LOAD],
     ['a control stream that does not start with SETTINGS (§6.2.1)', (c) => uni(c, concat(varint(0), frame(FrameType.GOAWAY, varint(0)))), H3ErrorCode.H3_MISSING_SETTINGS],
@@ -90,12 +102,7 @@ describe('hostile HTTP/3 peers (RFC 9114)', () => {
     ['a frame cut short by FIN (§7.1)', (c) => bidi(c, headersFrame(GET('/')).subarray(0, 5)), H3ErrorCode.H3_FRAME_ERROR],
     ['an HTTP/2 setting (§7.2.4.1)', (c) => uni(c, control(new Uint8Array(0), [[0x04, 1]])), H3ErrorCode.H3_SETTINGS_ERROR],
   ];
-  it.each(rows)('%s closes that connection with its code; the server serves on', async (_, attack, code) => {
-    const c = await raw();
-    await attack(c).catch(() => undefined);
-    expect((await closeCode(c)).toString(16)).toBe(code.toString(16));
-    await serverStillServes();
-  }, 30_000);
+  closesEach(rows);
 
   it('a HEADERS frame claiming 1 GB is refused at its header (stream reset H3_EXCESSIVE_LOAD, nothing buffered); the connection lives', async () => {
     const c = await raw();
@@ -147,7 +154,7 @@ describe('hostile QPACK peers (RFC 9204)', () => {
     out.push(rest);
     return Uint8Array.from(out);
   }
-  const rows: Array<[string, (c: QuicConnection) => Promise<unknown>, number]> = [
+  const rows: Row[] = [
     ['an insertion larger than the table capacity (§3.2.2)', encoder(concat(setCapacity4096, insertLiteral(5000))), H3ErrorCode.QPACK_ENCODER_STREAM_ERROR],
     ['a string length of 2^40 (refused before buffering, §7.4)', encoder(concat(setCapacity4096, hex('41 6e 7f ffffffffff1f'))), H3ErrorCode.QPACK_ENCODER_STREAM_ERROR],
     ['a capacity above our SETTINGS_QPACK_MAX_TABLE_CAPACITY (§4.3.1)', encoder(hex('3fe13f')), H3ErrorCode.QPACK_ENCODER_STREAM_ERROR],
@@ -179,12 +186,7 @@ describe('hostile QPACK peers (RFC 9204)', () => {
     ['a Section Acknowledgment for a stream with nothing outstanding (§4.4.1)', (c) => uni(c, concat(varint(3), hex('84'))), H3ErrorCode.QPACK_DECODER_STREAM_ERROR],
     ['closing the encoder stream (§4.2)', (c) => uni(c, concat(varint(2), setCapacity4096), true), H3ErrorCode.H3_CLOSED_CRITICAL_STREAM],
   ];
-  it.each(rows)('%s closes that connection with its code; the server serves on', async (_, attack, code) => {
-    const c = await raw();
-    await attack(c).catch(() => undefined);
-    expect((await closeCode(c)).toString(16)).toBe(code.toString(16));
-    await serverStillServes();
-  }, 30_000);
+  closesEach(rows);
 
   it('Duplicates paced by our acknowledgments cycle the table within its capacity, and the connection serves', async () => {
     const c = await raw();
