@@ -87,10 +87,12 @@ describe('serve() and the pooled client', () => {
   it('shutdown() finishes the requests in flight (GOAWAY, drain) and stops the server; the abort signal does the same', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const inHandler = new Promise<void>((r) => (started = r));
     const ac = new AbortController();
-    const h = await startPair(async () => (await gate, new Response('finished')), { server: { signal: ac.signal } });
+    const h = await startPair(async () => (started(), await gate, new Response('finished')), { server: { signal: ac.signal } });
     const pending = h.client.fetch(h.url('/slow'));
-    await new Promise((r) => setTimeout(r, 50));
+    await inHandler; // the request is being served when the stop comes
     ac.abort();
     await new Promise((r) => setTimeout(r, 20));
     release();
