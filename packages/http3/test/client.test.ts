@@ -108,7 +108,10 @@ describe('our client and our server', () => {
     let serverSaw: unknown;
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const inHandler = new Promise<void>((r) => (started = r));
     const { client } = pair(async (req) => {
+      started();
       req.signal.addEventListener('abort', () => {
         serverSaw = req.signal.reason;
         release();
@@ -118,7 +121,7 @@ describe('our client and our server', () => {
     });
     const ac = new AbortController();
     const pending = client.fetch('https://a.test/slow', { method: 'POST', body: new ReadableStream({ pull: () => new Promise(() => {}) }), duplex: 'half', signal: ac.signal } as RequestInit);
-    await new Promise((r) => setTimeout(r, 20));
+    await inHandler;
     ac.abort(new DOMException('enough', 'AbortError'));
     expect(((await rejection(pending)) as DOMException).name).toBe('AbortError');
     await held;

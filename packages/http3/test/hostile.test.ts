@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Http3Connection } from '../src/connection.js';
 import { H3ErrorCode } from '../src/errors.js';
 import { FrameType } from '../src/frames.js';
+import { decodePrefixedInteger } from '../src/qpack/index.js';
 import { createClient, serve, type Http3Server } from '../src/node/index.js';
 import { hex } from './support/hex.js';
 import { codeOf, collect, concat, dataFrame, frame, GET, headersFrame, rejection, settingsFrame, varint } from './support/raw-peer.js';
@@ -73,6 +74,43 @@ async function serverStillServes(): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Our server's QPACK decoder stream (type 0x03) as the raw client sees it:
+ * `acknowledged(n)` resolves once Insert Count Increments for `n`
+ * insertions in all have arrived (RFC 9204 §4.4.3).
+ */
+function ourDecoderStream(c: QuicConnection): { acknowledged(n: number): Promise<void> } {
+  let total = 0;
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  void (async () => {
+    for await (const stream of c.incomingUnidirectionalStreams) {
+      const reader = stream.getReader();
+      const first = await reader.read();
+      if (first.done || first.value[0] !== 0x03) {
+        reader.releaseLock();
+        continue;
+      }
+      let buf = first.value.subarray(1);
+      for (;;) {
+        // Insert Count Increment: 00, a 6-bit prefix integer (only these are sent: nothing of ours was referenced).
+        while (buf.length > 0) {
+          const r = decodePrefixedInteger(buf, 0, 6);
+          if (typeof r === 'string') break;
+          total += r.value;
+          buf = buf.subarray(r.next);
+        }
+        for (const w of waiters.splice(0)) (total >= w.n ? w.resolve : () => waiters.push(w))();
+        const next = await reader.read();
+        if (next.done) return;
+        buf = buf.length ? concat(buf, next.value) : next.value;
+      }
+    }
+  })().catch(() => undefined);
+  return {
+    acknowledged: (n) => (total >= n ? Promise.resolve() : new Promise((resolve) => waiters.push({ n, resolve }))),
+  };
 }
 
 type Row = [name: string, attack: (c: QuicConnection) => Promise<unknown>, code: number];
@@ -165,10 +203,11 @@ describe('hostile QPACK peers (RFC 9204)', () => {
       'a reference to an evicted entry (§2.2.3)',
       async (c) => {
         // Capacity 100: entry 0 (value of 50 bytes, size 83), acknowledged, is evicted by entry 1; a section referencing entry 0 follows.
+        const decoderStream = ourDecoderStream(c);
         const encoderStream = await uni(c, concat(varint(2), hex('3f45'), insertLiteral(50, 0x61)));
-        await new Promise((r) => setTimeout(r, 100)); // our Insert Count Increment acknowledges entry 0
+        await decoderStream.acknowledged(1); // our Insert Count Increment acknowledges entry 0
         await encoderStream.write(insertLiteral(50, 0x62));
-        await new Promise((r) => setTimeout(r, 50));
+        await decoderStream.acknowledged(2);
         // Required Insert Count 1 (encoded 2 with MaxEntries 3), Base 1; Indexed Field Line, dynamic, relative index 0 = absolute 0.
         await bidi(c, frame(FrameType.HEADERS, hex('02 00 80')));
       },
@@ -190,14 +229,15 @@ describe('hostile QPACK peers (RFC 9204)', () => {
 
   it('Duplicates paced by our acknowledgments cycle the table within its capacity, and the connection serves', async () => {
     const c = await raw();
+    const decoderStream = ourDecoderStream(c);
     // Entries of 43 bytes: 95 fit in 4,096. Each round of 80 Duplicates evicts only entries we acknowledged before it.
     const encoderStream = await uni(c, concat(varint(2), setCapacity4096, insertLiteral(10)));
     for (let round = 0; round < 20; round++) {
-      await new Promise((r) => setTimeout(r, 30));
+      await decoderStream.acknowledged(1 + round * 80);
       await encoderStream.write(new Uint8Array(80).fill(0x00)); // Duplicate of relative index 0 (the newest entry)
     }
+    await decoderStream.acknowledged(1 + 20 * 80);
     await uni(c, control());
-    await new Promise((r) => setTimeout(r, 50));
     const s = await bidi(c, headersFrame(GET('/', `127.0.0.1:${server.addr.port}`)));
     expect(new TextDecoder().decode(await collect(s.readable))).toContain('fine');
     expect(conns.at(-1)!.qpackStats.decoder.inserts).toBe(1 + 20 * 80);

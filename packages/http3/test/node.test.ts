@@ -47,7 +47,9 @@ describe('serve() and the pooled client', () => {
     );
     try {
       expect(await (await h.client.fetch(h.url('/first'))).text()).toBe('GET');
-      await new Promise((r) => setTimeout(r, 100)); // the session ticket arrives after the handshake
+      // The session ticket arrives after the handshake.
+      for (let i = 0; i < 1000 && !h.client.hasSessionTicket(h.url('/')); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(h.client.hasSessionTicket(h.url('/'))).toBe(true);
       const first = await h.client.connection(h.url('/'));
       first.close();
       await first.closed;

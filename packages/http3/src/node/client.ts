@@ -65,6 +65,11 @@ export class Http3Client {
     return this.#pool.connection(url);
   }
 
+  /** True when a session ticket from `url`'s origin is held: the next new connection there resumes, with 0-RTT if allowed. */
+  hasSessionTicket(url: string | URL): boolean {
+    return this.#tickets.has(new URL(url).origin);
+  }
+
   /** The local QUIC endpoint (bound on first use). */
   endpoint(): Promise<QuicEndpoint> {
     this.#endpoint ??= QuicEndpoint.bind({ address: '0.0.0.0', port: 0, ...this.#options.endpoint, ...(this.#options.transport ? { transport: this.#options.transport } : {}) });
