@@ -43,7 +43,7 @@ describe('serve() and the pooled client', () => {
         seen.push({ path: new URL(req.url).pathname, before: info.quic.handshakeInfo === undefined });
         return new Response(req.method);
       },
-      { server: { ticketKey: new Uint8Array(32).fill(7), earlyData: true } },
+      { server: { ticketKey: new Uint8Array(32).fill(7), earlyData: true }, client: { earlyData: true } },
     );
     try {
       expect(await (await h.client.fetch(h.url('/first'))).text()).toBe('GET');
@@ -61,6 +61,22 @@ describe('serve() and the pooled client', () => {
       // (The resumed connection's handshake then stalls: quic-transport's client takes the server's ACK of its 0-RTT
       // packet, sent in a 1-RTT packet, as handshake confirmation and drops its Handshake keys before sending
       // Finished — reported with a qlog. Which requests may go out before the handshake is tested in pool.test.ts.)
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+
+  it('resumes a new connection with the session ticket it holds (no early data by default)', async () => {
+    const h = await startPair(() => new Response('ok'), { server: { ticketKey: new Uint8Array(32).fill(9) } });
+    try {
+      await (await h.client.fetch(h.url('/'))).text();
+      for (let i = 0; i < 1000 && !h.client.hasSessionTicket(h.url('/')); i++) await new Promise((r) => setTimeout(r, 5));
+      const first = await h.client.connection(h.url('/'));
+      first.close();
+      await first.closed;
+      expect(await (await h.client.fetch(h.url('/again'), { method: 'POST', body: 'x' })).text()).toBe('ok');
+      const info = await ((await h.client.connection(h.url('/'))).session as unknown as { ready: Promise<{ resumed: boolean; earlyData: string }> }).ready;
+      expect(info).toMatchObject({ resumed: true, earlyData: 'not-offered' });
     } finally {
       await h.close();
     }

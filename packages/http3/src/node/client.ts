@@ -2,7 +2,7 @@
  * @module node/client
  * The fetch client over `QuicEndpoint`: one local UDP socket, one pooled
  * HTTP/3 connection per origin (`Http3Pool`), session tickets kept per origin
- * so a new connection resumes and sends safe requests as 0-RTT early data,
+ * so a new connection resumes (and, with `earlyData`, sends safe requests as 0-RTT),
  * and certificate trust as quic-transport takes it (`trustAnchors`,
  * `verifier`, `verifyPeer`) — by default the Mozilla roots Node ships
  * (`tls.rootCertificates`) with the URL's host as the server name.
@@ -25,7 +25,13 @@ export interface ClientOptions extends PoolOptions {
   readonly verifier?: ClientTlsSettings['verifier'];
   /** `'none'` (development only) or a function of the DER chain and server name. */
   readonly verifyPeer?: ClientTlsSettings['verifyPeer'];
-  /** Use session tickets to resume and send safe requests as 0-RTT (default true). */
+  /**
+   * Send safe requests as 0-RTT early data when resuming with a held
+   * session ticket (tickets are always used to resume). Off by default for
+   * now: quic-transport's client stalls a resumed handshake once the server
+   * acknowledges its 0-RTT packets — it takes that ACK for handshake
+   * confirmation and drops its Handshake keys before sending Finished.
+   */
   readonly earlyData?: boolean;
   /** QUIC transport settings for every connection. */
   readonly transport?: Partial<TransportSettings>;
@@ -92,7 +98,8 @@ export class Http3Client {
     const host = origin.hostname.replace(/^\[(.*)\]$/, '$1');
     const address = isIP(host) ? host : await (this.#options.resolve ?? defaultResolve)(host);
     const port = origin.port === '' ? 443 : Number(origin.port);
-    const ticket = this.#options.earlyData === false ? undefined : this.#tickets.get(origin.origin);
+    const ticket = this.#tickets.get(origin.origin);
+    const early = ticket !== undefined && this.#options.earlyData === true;
     this.#trust ??= trustSettings(this.#options);
     const quic = endpoint.connect(
       { address, port },
@@ -101,13 +108,12 @@ export class Http3Client {
         // RFC 6066 §3: no server_name for an IP literal.
         ...(isIP(host) ? {} : { serverName: host }),
         ...this.#trust,
-        ...(ticket ? { sessionTicket: ticket, earlyData: true } : {}),
+        ...(ticket ? { sessionTicket: ticket, earlyData: early } : {}),
         ...(this.#options.transport ? { transport: this.#options.transport } : {}),
       },
     );
     quic.onSessionTicket = (t) => this.#tickets.set(origin.origin, t);
-    const earlyData = ticket !== undefined && ticket.maxEarlyData > 0;
-    return { session: quic, ready: quic.ready, earlyData };
+    return { session: quic, ready: quic.ready, earlyData: early && ticket.maxEarlyData > 0 };
   }
 }
 
