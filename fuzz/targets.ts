@@ -15,16 +15,11 @@ import * as tls from '../packages/tls13-handshake/src/index.js';
 import { RecordLayer } from '../packages/tls13-handshake/src/record/index.js';
 import * as certs from '../packages/cert-tool/src/index.js';
 import { Endpoint, TransportErrorCode, type Connection } from '../packages/quic-transport/src/core/index.js';
-import { decodeFieldSection } from '../examples/interop/src/qpack/field-section.js';
-import { huffmanDecode } from '../examples/interop/src/qpack/huffman.js';
-import { DecoderStreamReceiver, EncoderStreamReceiver } from '../examples/interop/src/qpack/instructions.js';
-import { H3Error } from '../examples/interop/src/h3/errors.js';
-import { classifyFrame } from '../examples/interop/src/h3/frame-reader.js';
-import { decodeFrameHeader, decodeIdPayload, decodeSettings } from '../examples/interop/src/h3/frames.js';
-import { parseRequestHead, parseResponseHead } from '../examples/interop/src/h3/message.js';
 import * as nodeCrypto from 'node:crypto';
 import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
+import { qpackTargets } from './targets-qpack.js';
+import { http3Targets } from './targets-http3.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const fixture = (p: string) => new Uint8Array(readFileSync(here(`../${p}`)));
@@ -235,62 +230,7 @@ const certPem: Target = {
   expected: (e) => certs.CertToolError.isInstance(e),
 };
 
-// ---------------------------------------------------------- interop HTTP/3 + QPACK
-
-const h3Request: Target = {
-  name: 'interop/h3-frames',
-  cover: ['/examples/interop/src/h3/', '/examples/interop/src/qpack/'],
-  seeds: () => corpus('interop-h3'),
-  // byte 0: receiver role and stream kind; then a stream's frames, each decoded as its type says
-  run(d) {
-    if (d.length === 0) return;
-    const role = d[0]! & 1 ? 'server' : 'client';
-    const stream = d[0]! & 2 ? 'control' : 'request';
-    let off = 1;
-    for (let guard = 0; off < d.length; guard++) {
-      if (guard > d.length) throw new Violation('frame loop without progress');
-      const h = decodeFrameHeader(d, off);
-      if (!h) return;
-      const payload = d.subarray(h.next, Math.min(d.length, h.next + h.length));
-      const kind = classifyFrame(h.type, stream, role);
-      if (kind === 'headers') {
-        const lines = decodeFieldSection(payload, { maxFieldSectionSize: 16 * 1024 });
-        if (role === 'server') parseRequestHead(lines);
-        else parseResponseHead(lines);
-      } else if (kind === 'settings') decodeSettings(payload);
-      else if (kind === 'goaway' || kind === 'max-push-id' || kind === 'cancel-push') decodeIdPayload(payload, kind);
-      off = h.next + h.length;
-    }
-  },
-  expected: (e) => H3Error.isInstance(e),
-};
-
-const qpack: Target = {
-  name: 'interop/qpack',
-  cover: ['/examples/interop/src/qpack/'],
-  seeds: () => corpus('interop-qpack'),
-  run(d) {
-    if (d.length === 0) return;
-    const body = d.subarray(1);
-    switch (d[0]! & 3) {
-      case 0:
-        decodeFieldSection(body, { maxFieldSectionSize: 16 * 1024 });
-        return;
-      case 1:
-        huffmanDecode(body);
-        return;
-      case 2:
-        new EncoderStreamReceiver().push(body);
-        return;
-      default: {
-        const r = new DecoderStreamReceiver();
-        r.push(body.subarray(0, body.length >> 1));
-        r.push(body.subarray(body.length >> 1));
-      }
-    }
-  },
-  expected: (e) => H3Error.isInstance(e),
-};
+// HTTP/3 and QPACK: targets-http3.ts and targets-qpack.ts (the package's modules).
 
 // ---------------------------------------------------------- rpc-framing
 
@@ -425,10 +365,10 @@ export const TARGETS: Target[] = [
   tlsRecords,
   certDer,
   certPem,
-  h3Request,
-  qpack,
   rpcFrames,
   connectionTarget('server'),
   connectionTarget('client'),
   transportEndpoint,
+  ...qpackTargets(corpus),
+  ...http3Targets(corpus),
 ];
