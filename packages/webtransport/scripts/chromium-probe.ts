@@ -14,14 +14,15 @@
  * PROBE_STATUS (default 200), PROBE_DAYS / PROBE_VALIDITY_MS (certificate
  * lifetime), PROBE_KEY (p256 | p384 | ed25519 | rsa2048), PROBE_DATAGRAM
  * (max_datagram_frame_size, default 65536, 0 = off), PROBE_CLOSE_CAPSULE
- * (capsule type the server closes with, default 0x2843), PROBE_NETLOG (a
+ * (capsule type the server closes with, default 0x2843), PROBE_PROFILE=1 (the
+ * certificate from cert-tool's generateWebTransportCertificate), PROBE_NETLOG (a
  * file: Chromium's --log-net-log), PROBE_KEYLOG (an NSS key log file).
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateSha256, createCa, generateSelfSigned, issueCertificate, type KeyType } from '@tsquic/cert-tool';
+import { certificateSha256, createCa, generateSelfSigned, generateWebTransportCertificate, inspectCertificate, issueCertificate, type KeyType } from '@tsquic/cert-tool';
 import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
 import { chromium } from 'playwright-core';
 import { StreamByteReader } from '../../../examples/interop/src/byte-reader.js';
@@ -65,13 +66,15 @@ const leafOptions = {
 };
 // PROBE_CA=1: a leaf issued by a (untrusted) CA, sent with the CA certificate in the chain.
 const ca = env.PROBE_CA ? await createCa({ commonName: 'probe CA' }) : undefined;
-const cert = ca ? await issueCertificate(ca, leafOptions) : await generateSelfSigned(leafOptions);
+// PROBE_PROFILE=1: cert-tool's WebTransport profile exactly as `generateWebTransportCertificate` makes it.
+const cert = env.PROBE_PROFILE ? await generateWebTransportCertificate({ sans: ['127.0.0.1'] }) : ca ? await issueCertificate(ca, leafOptions) : await generateSelfSigned(leafOptions);
 // PROBE_CERT_FILE + PROBE_KEY_FILE (DER): a certificate made elsewhere (e.g. an X.509 v1 one by openssl).
 const given = env.PROBE_CERT_FILE ? { certificate: new Uint8Array(readFileSync(env.PROBE_CERT_FILE)), privateKey: new Uint8Array(readFileSync(env.PROBE_KEY_FILE!)) } : undefined;
 const chain = given ? [given.certificate] : ca ? [cert.certificate, ca.certificate as Uint8Array] : [...cert.chain];
 const privateKey = given ? given.privateKey : cert.privateKey;
 const hash = certificateSha256(chain[0]!, 'hex');
-log(`certificate ${env.PROBE_KEY ?? 'p256'}, validity ${validityMs} ms, sha-256 ${hash}`);
+const shown = inspectCertificate(chain[0]!);
+log(`certificate v${shown.version} ${shown.keyType}, ${shown.notBefore.toISOString()} .. ${shown.notAfter.toISOString()}, sha-256 ${hash}`);
 
 const server = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0, ...(env.PROBE_KEYLOG ? { keylog: env.PROBE_KEYLOG } : {}) });
 server.listen({
