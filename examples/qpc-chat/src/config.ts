@@ -15,6 +15,8 @@ export interface ClientConfig {
   caCert: string;
   serverName: string;
   server: string;
+  /** Where session tickets, address tokens and the owner token are kept (none: nothing is kept). */
+  dataDir?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -33,6 +35,7 @@ export function clientConfig(flags: Partial<Record<keyof ClientConfig, string | 
     caCert: flags.caCert ?? env['QPC_CA_CERT'] ?? 'data/server-cert.der',
     serverName: flags.serverName ?? env['QPC_SERVER_NAME'] ?? 'localhost',
     server: flags.server ?? env['QPC_SERVER'] ?? '127.0.0.1:5001',
+    dataDir: flags.dataDir ?? env['QPC_DATA_DIR'] ?? 'data',
   };
 }
 

@@ -2,8 +2,15 @@
  * @module server
  * The qpc server: the certificate (generated and kept as DER on first start,
  * trust on first use), the message store, a QUIC endpoint listening with
- * ALPN `qpc` and every connection served by one rpc-framing server.
+ * ALPN `qpc` and every connection served by one rpc-framing server. Session
+ * tickets are sealed with a key kept in the data directory (resumption works
+ * across restarts) and 0-RTT is accepted: calls in a returning client's
+ * first flight are answered at once (0.5-RTT data, RFC 9001 §4.1.1); `Send`
+ * waits for the handshake (chat-service).
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generateIfMissing } from '@tsquic/cert-tool/node';
 import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
 import { RpcServer } from '@tsquic/rpc-framing';
@@ -11,6 +18,24 @@ import { ChatService, ChatSession, type ChatHooks } from './chat-service.js';
 import { formatHostPort, parseHostPort, type ServerConfig } from './config.js';
 import { ALPN, FRAME_LIMIT } from './protocol.js';
 import { MessageStore } from './store.js';
+
+/** The session ticket key's file in the data directory (32 bytes, mode 0600). */
+export const TICKET_KEY_FILE = 'ticket-key.bin';
+
+/** The ticket key, made on first start: tickets stay valid across restarts. */
+async function loadTicketKey(path: string): Promise<Uint8Array> {
+  try {
+    const key = new Uint8Array(await readFile(path));
+    if (key.length !== 32) throw new RangeError(`${path} must hold 32 bytes, found ${key.length}`);
+    return key;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENOENT') throw e;
+    const key = new Uint8Array(randomBytes(32));
+    await mkdir(join(path, '..'), { recursive: true });
+    await writeFile(path, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
 
 /** The SANs of a generated certificate. */
 export const SANS = ['localhost', '127.0.0.1', '::1'];
@@ -38,24 +63,21 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   if (truncatedBytes > 0) log(`dropped ${truncatedBytes} bytes of an unfinished last write in ${store.path}`);
   log(`${store.messageCount} messages in ${store.roomNames.length} rooms in ${store.path}`);
 
+  const ticketKey = await loadTicketKey(join(config.dataDir, TICKET_KEY_FILE));
   const chat = new ChatService(store, hooks);
   const rpc = new RpcServer<ChatSession>({ maxFrameSize: FRAME_LIMIT, maxConcurrentCalls: 64 });
   chat.register(rpc);
   const endpoint = await QuicEndpoint.bind({ address: listen.address, port: listen.port });
   const connections = new Set<QuicConnection>();
   endpoint.listen({
-    tls: { certificateChain: [...cert.chain], privateKey: cert.privateKey, alpn: [ALPN] },
+    tls: { certificateChain: [...cert.chain], privateKey: cert.privateKey, alpn: [ALPN], ticketKey, earlyData: true },
     onConnection: (conn) => {
       connections.add(conn);
       conn.closed.catch(() => undefined).finally(() => connections.delete(conn));
-      conn.ready.then(
-        () => {
-          const session = new ChatSession();
-          const served = rpc.serve(conn, session);
-          served.signal.addEventListener('abort', () => chat.disconnected(session), { once: true });
-        },
-        () => undefined, // a failed handshake: nothing to serve
-      );
+      // Served from the start, so calls in 0-RTT are answered before the handshake completes.
+      const session = new ChatSession(conn.ready);
+      const served = rpc.serve(conn, session);
+      served.signal.addEventListener('abort', () => chat.disconnected(session), { once: true });
     },
   });
   const address = endpoint.address;
