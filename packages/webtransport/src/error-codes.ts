@@ -5,8 +5,8 @@
  * 32-bit numbers that travel in RESET_STREAM and STOP_SENDING as HTTP/3 error
  * codes in the range 0x52e4a40fa8db..0x52e5ac983162, skipping the reserved
  * code points of form 0x1f * N + 0x21 (RFC 9114 §8.1); and the HTTP/3 codes
- * WebTransport itself uses. Chromium 156 (draft-02) maps codes exactly so
- * (CHROMIUM.md).
+ * WebTransport itself adds. Chromium 156 (draft-02) maps codes exactly so
+ * (CHROMIUM.md). The RFC 9114 codes are @tsquic/http3's `H3ErrorCode`.
  */
 
 /** draft-ietf-webtrans-http3 §4.3: the HTTP/3 code of WebTransport application error 0. */
@@ -14,26 +14,15 @@ export const WT_APPLICATION_ERROR_FIRST = 0x52e4a40fa8dbn;
 /** draft-ietf-webtrans-http3 §4.3: the HTTP/3 code of WebTransport application error 0xffffffff. */
 export const WT_APPLICATION_ERROR_LAST = 0x52e5ac983162n;
 
-/** HTTP/3 error codes WebTransport sends (RFC 9114 §8.1; draft-ietf-webtrans-http3 §9.5). */
-export const Http3ErrorCode = {
-  H3_NO_ERROR: 0x100n,
-  H3_GENERAL_PROTOCOL_ERROR: 0x101n,
-  H3_INTERNAL_ERROR: 0x102n,
-  H3_STREAM_CREATION_ERROR: 0x103n,
-  H3_FRAME_UNEXPECTED: 0x105n,
-  H3_FRAME_ERROR: 0x106n,
-  H3_EXCESSIVE_LOAD: 0x107n,
-  H3_ID_ERROR: 0x108n,
-  H3_SETTINGS_ERROR: 0x109n,
-  H3_REQUEST_REJECTED: 0x10bn,
-  H3_REQUEST_CANCELLED: 0x10cn,
-  H3_MESSAGE_ERROR: 0x10en,
-  /** Chromium (draft-02) resets the streams of a session that ended with this code. */
-  H3_CONNECT_ERROR: 0x10fn,
+/** HTTP/3 error codes registered by draft-ietf-webtrans-http3 (§9.5). */
+export const WebTransportErrorCode = {
+  /** A data stream for a session that never came, beyond the buffering limit (§4.6). */
   WT_BUFFERED_STREAM_REJECTED: 0x3994bd84n,
+  /** Later drafts reset a closed session's streams with this; draft-02 (Chromium) uses H3_CONNECT_ERROR. */
   WT_SESSION_GONE: 0x170d7b68n,
   WT_FLOW_CONTROL_ERROR: 0x045d4487n,
   WT_ALPN_ERROR: 0x0817b3ddn,
+  /** The peer lacks a setting or transport parameter WebTransport needs (§3.1). */
   WT_REQUIREMENTS_NOT_MET: 0x212c0d48n,
 } as const;
 
