@@ -70,7 +70,7 @@ async function sessionRequest(registry: SessionRegistry, request: ConnectRequest
     return request.reject({ status: 400, body: `WebTransport needs ${missing.join(' and ')} in the client's SETTINGS` });
   }
   // §5.1 (later drafts' rate limiting): 429 beyond the sessions we allow on one connection.
-  if (registry.full) {
+  if (!registry.reserve(id)) {
     registry.end(id);
     return request.reject({ status: 429, body: 'too many WebTransport sessions on this connection' });
   }

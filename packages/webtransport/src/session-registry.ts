@@ -35,6 +35,8 @@ interface Held {
 
 export class SessionRegistry {
   readonly #sessions = new Map<bigint, WebTransportSession>();
+  /** Server: requests admitted (counted against maxSessions) but not established yet. */
+  readonly #reserved = new Set<bigint>();
   readonly #ended = new Set<bigint>();
   readonly #held: Held[] = [];
   readonly #maxSessions: number;
@@ -68,13 +70,19 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
-  /** True when another session would exceed `maxSessions`. */
-  get full(): boolean {
-    return this.#sessions.size >= this.#maxSessions;
+  /**
+   * Admits a session request against `maxSessions` (server): false when the
+   * connection has as many sessions, established or being accepted, as allowed.
+   */
+  reserve(sessionId: bigint): boolean {
+    if (this.#sessions.size + this.#reserved.size >= this.#maxSessions) return false;
+    this.#reserved.add(sessionId);
+    return true;
   }
 
   /** The session is established: streams held for it are delivered; its end is remembered. */
   add(sessionId: bigint, session: WebTransportSession): void {
+    this.#reserved.delete(sessionId);
     if (this.#closed) return;
     this.#sessions.set(sessionId, session);
     for (let i = 0; i < this.#held.length; ) {
@@ -91,6 +99,7 @@ export class SessionRegistry {
 
   /** The session ended, or its request was refused: its streams, held or late, are reset. */
   end(sessionId: bigint): void {
+    this.#reserved.delete(sessionId);
     this.#sessions.delete(sessionId);
     this.#ended.add(sessionId);
     if (this.#ended.size > ENDED_MEMORY) this.#ended.delete(this.#ended.values().next().value!);

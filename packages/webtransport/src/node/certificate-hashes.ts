@@ -12,13 +12,13 @@ import { createHash, X509Certificate } from 'node:crypto';
 /** W3C `WebTransportHash`. */
 export interface WebTransportHash {
   readonly algorithm: string;
-  readonly value: BufferSource;
+  readonly value: ArrayBuffer | ArrayBufferView;
 }
 
 /** W3C: "the total length of the validity period MUST NOT exceed two weeks" (Chromium tolerates one second more). */
 const MAX_VALIDITY_MS = 14 * 86_400_000 + 1000;
 
-function bytesOf(v: BufferSource): Uint8Array {
+function bytesOf(v: ArrayBuffer | ArrayBufferView): Uint8Array {
   return v instanceof ArrayBuffer ? new Uint8Array(v) : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 }
 
