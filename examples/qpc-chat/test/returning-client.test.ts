@@ -18,6 +18,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { CLIENT_STATE_FILE } from '../src/client-state.js';
 import { connect, type ChatConnection } from '../src/client.js';
 import type { ClientConfig } from '../src/config.js';
+import { serverConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { cleanUp, tempDir } from './harness.js';
 import { UdpRelay } from './relay.js';
@@ -46,7 +47,7 @@ interface Env {
 
 async function setUp(): Promise<Env> {
   const dir = await tempDir();
-  srv = await startServer({ listen: '127.0.0.1:0', tlsCert: join(dir, 'c.der'), tlsKey: join(dir, 'k.der'), dataDir: join(dir, 'data') });
+  srv = await startServer(serverConfig({ listen: '127.0.0.1:0', tlsCert: join(dir, 'c.der'), tlsKey: join(dir, 'k.der'), dataDir: join(dir, 'data') }, {}));
   const direct = `127.0.0.1:${srv.address.port}`;
   return {
     dir,
