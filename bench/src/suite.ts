@@ -13,6 +13,7 @@ import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
 import { idleConnections } from './measure/memory.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
+import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
 export interface SuiteOptions {
@@ -33,7 +34,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'webtransport';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -160,6 +161,18 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.heap', name: `heap per idle connection (server, ${connections})`, ours: kb(mem.serverHeapPerConn), anchorName: 'goal', anchor: 32 }, 1.0),
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
+    );
+
+    const wtBytes = Math.min(bytes, o.smoke ? 2_000_000 : 20_000_000);
+    log(`WebTransport, datagram round trips for ${seconds} s and ${Math.round(wtBytes / 1e6)} MB each way through an echo stream`);
+    const wtNotes: string[] = [];
+    const ours = await webTransportOursToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`our client: ${(e as Error).message}`), null));
+    const chrome = await webTransportChromiumToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`Chromium: ${(e as Error).message.split('\n')[0]}`), null));
+    const W = { group: 'webtransport' as const, better: 'higher' as const, anchorName: 'Chromium 156 → our server', ...(wtNotes.length ? { note: wtNotes.join('; ') } : {}) };
+    const pick = (f: WebTransportFigures | null, k: keyof WebTransportFigures): number | null => (f ? f[k] : null);
+    rows.push(
+      row({ ...W, id: 'webtransport.datagrams.ours-ours', name: 'WebTransport datagram round trips: our client → our server', unit: 'per second', ours: pick(ours, 'datagramRoundTrips'), anchor: pick(chrome, 'datagramRoundTrips') }),
+      row({ ...W, id: 'webtransport.echo.ours-ours', name: `WebTransport stream echo, ${Math.round(wtBytes / 1e6)} MB each way: our client → our server`, unit: 'Mbit/s', ours: pick(ours, 'echoMbps'), anchor: pick(chrome, 'echoMbps') }),
     );
 
     log('CPU profile of the bulk case');

@@ -25,6 +25,8 @@ const IDS = [
   'memory.server.heap',
   'memory.server.rss',
   'memory.client.heap',
+  'webtransport.datagrams.ours-ours',
+  'webtransport.echo.ours-ours',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
