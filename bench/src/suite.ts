@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
+import { http2Requests, http3Download, http3Requests } from './measure/http3.js';
 import { idleConnections } from './measure/memory.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
@@ -34,7 +35,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'webtransport';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'http3' | 'webtransport';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -162,6 +163,20 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
     );
+
+    log(`HTTP/3: small GETs at 1, 16, 128 concurrent, ${seconds} s each; ${mb} through fetch`);
+    const R = { group: 'http3' as const, anchorName: 'Node http2 / TLS' };
+    for (const c of [1, 16, 128]) {
+      const h3 = await http3Requests(certs, c, seconds);
+      const h2 = await http2Requests(certs, c, seconds);
+      rows.push(
+        row({ ...R, id: `http3.rps.c${c}`, name: `requests/s, ${c} concurrent, one connection`, unit: 'per second', better: 'higher', ours: h3.rps, anchor: h2.rps }, c === 128 ? 1.0 : undefined),
+        row({ ...R, id: `http3.p50.c${c}`, name: `p50 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p50, anchor: h2.p50 }),
+        row({ ...R, id: `http3.p99.c${c}`, name: `p99 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p99, anchor: h2.p99 }),
+      );
+    }
+    const viaFetch = await medianOf(runs, () => http3Download(certs, bytes));
+    rows.push(row({ group: 'http3', id: 'http3.download', name: `${mb} through fetch`, unit: 'Mbit/s', better: 'higher', ours: viaFetch, anchorName: 'raw QUIC stream (this run)', anchor: o1 }, 0.9));
 
     const wtBytes = Math.min(bytes, o.smoke ? 2_000_000 : 20_000_000);
     log(`WebTransport, datagram round trips for ${seconds} s and ${Math.round(wtBytes / 1e6)} MB each way through an echo stream`);

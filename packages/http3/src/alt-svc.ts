@@ -66,14 +66,16 @@ export function parseAltSvc(value: string): AltSvcEntry[] | 'clear' {
     } catch {
       continue;
     }
-    const entry: { protocol: string; host: string; port: number; maxAge?: number; persist?: boolean } = { protocol, host: authority.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port };
+    let maxAge: number | undefined;
+    let persist = false;
     for (const p of m[3]!.matchAll(/;\s*([^=\s,;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,;\s]*)/g)) {
       const name = p[1]!.toLowerCase();
       const raw = p[2]!.startsWith('"') ? p[2]!.slice(1, -1) : p[2]!;
-      if (name === 'ma' && /^\d+$/.test(raw)) entry.maxAge = Number(raw);
-      if (name === 'persist' && raw === '1') entry.persist = true;
+      if (name === 'ma' && /^\d+$/.test(raw)) maxAge = Number(raw);
+      if (name === 'persist' && raw === '1') persist = true;
     }
-    out.push(entry);
+    const host = authority.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    out.push({ protocol, host, port, ...(maxAge === undefined ? {} : { maxAge }), ...(persist ? { persist } : {}) });
   }
   return out;
 }

@@ -96,7 +96,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   #resolveClosed!: (e: Error | undefined) => void;
   #error: Error | undefined;
   #closing = false;
-  #encoder: QpackEncoder;
+  readonly #encoder: QpackEncoder;
   readonly #decoder: QpackDecoder;
   readonly #encoderCapacity: number;
   #encoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
@@ -138,7 +138,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     this.#encoderCapacity = options.qpackEncoderCapacity ?? 4096;
     this.#decoder = new QpackDecoder({ maxTableCapacity: tableCapacity, maxBlockedStreams: blockedStreams, maxFieldSectionSize });
     // RFC 9204 §3.2.3: until the peer's SETTINGS arrive, its table capacity is 0: static table and literals only.
-    this.#encoder = new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0 });
+    this.#encoder = new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0, tableCapacityLimit: this.#encoderCapacity });
     this.peerSettings = new Promise<PeerSettings>((resolve, reject) => {
       this.#resolveSettings = resolve;
       this.#rejectSettings = reject;
@@ -556,12 +556,12 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       throw connectionError(H3ErrorCode.H3_SETTINGS_ERROR, 'SETTINGS_H3_DATAGRAM = 1 without QUIC DATAGRAM frames');
     }
     this.#received = settings;
-    const capacity = Math.min(Number(settings.get(SettingId.QPACK_MAX_TABLE_CAPACITY) ?? 0n), this.#encoderCapacity);
-    const blocked = Number(settings.get(SettingId.QPACK_BLOCKED_STREAMS) ?? 0n);
-    if (capacity > 0) {
-      // Sections encoded before now used the static table only (Required Insert Count 0): nothing to carry over.
-      this.#encoder = new QpackEncoder({ maxTableCapacity: capacity, maxBlockedStreams: Math.min(blocked, 0xffff) });
-    }
+    // RFC 9204 §3.2.3, §5: the encoder takes the peer's exact capacity (the Required Insert Count wraps on it);
+    // our own bound on the table we keep for it is `tableCapacityLimit`.
+    this.#encoder.applyPeerSettings({
+      maxTableCapacity: clampSetting(settings.get(SettingId.QPACK_MAX_TABLE_CAPACITY)),
+      maxBlockedStreams: clampSetting(settings.get(SettingId.QPACK_BLOCKED_STREAMS)),
+    });
     this.#resolveSettings(settings);
   }
 
@@ -688,10 +688,15 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   }
 }
 
+/** A setting value as the QPACK module takes it: a Number (values above 2^53 are inexact, and only ever compared). */
+function clampSetting(value: bigint | undefined): number {
+  return value === undefined ? 0 : Number(value);
+}
+
 /** Any error as an `Http3Error`: QPACK errors keep their code (connection errors, RFC 9204 §6). */
 export function toHttp3Error(error: unknown, scope: 'connection' | 'stream'): Http3Error {
   if (Http3Error.isInstance(error)) return error;
-  if (QpackError.isInstance(error)) return new Http3Error(error.code, 'connection', error.message, { cause: error });
+  if (QpackError.isInstance(error)) return new Http3Error(error.code, 'connection', error.reason, { cause: error });
   return new Http3Error(H3ErrorCode.H3_INTERNAL_ERROR, scope, error instanceof Error ? error.message : String(error), { cause: error });
 }
 

@@ -292,3 +292,18 @@ describe('connection-level rules on the client side', () => {
     s.close({ closeCode: 0x100n });
   });
 });
+
+describe('QPACK settings between the peers (RFC 9204 §3.2.3, §4.5.1.1)', () => {
+  it('a peer offering a larger table than we use still decodes us after thousands of insertions (Required Insert Count wraps on ITS capacity)', async () => {
+    const [c, s] = memorySessionPair();
+    const server = Http3Connection.server(s, (req) => new Response(req.headers.get('x-n')), { qpackMaxTableCapacity: 65536 });
+    const client = Http3Connection.client(c, { qpackEncoderCapacity: 4096 });
+    // Each value is sent twice, so the encoder inserts it ('repeated'): 600 insertions, past 2 * (4096 / 32) = 256.
+    for (let i = 0; i < 600; i++) {
+      for (let k = 0; k < 2; k++) expect(await (await client.fetch('https://a.test/', { headers: { 'x-n': `value-${i}` } })).text()).toBe(`value-${i}`);
+    }
+    expect(client.qpackStats.encoder.inserts).toBeGreaterThan(512);
+    expect(server.qpackStats.decoder.inserts).toBe(client.qpackStats.encoder.inserts);
+    expect(client.isClosing).toBe(false);
+  }, 60_000);
+});

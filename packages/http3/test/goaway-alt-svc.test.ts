@@ -48,6 +48,12 @@ describe('Alt-Svc (RFC 7838 §3)', () => {
     expect(parseAltSvc('h3=":99999", h3=":443"')).toEqual([{ protocol: 'h3', host: '', port: 443 }]);
   });
 
+  it('parses to one canonical shape whatever the parameter order (a fuzz finding: the round trip compared unequal)', () => {
+    const a = parseAltSvc('h3=":844/"; ma=86400, h3="alt.example:443"; persist=1; ma=864');
+    expect(JSON.stringify(a)).toBe(JSON.stringify(parseAltSvc(altSvc(a as never))));
+    expect(JSON.stringify(a)).toBe('[{"protocol":"h3","host":"alt.example","port":443,"maxAge":864,"persist":true}]');
+  });
+
   it('round-trips what it builds', () => {
     const entries = [{ protocol: 'h3', host: 'a.example', port: 443, maxAge: 10 }, { protocol: 'h3', host: '', port: 8443, persist: true }];
     expect(parseAltSvc(altSvc(entries))).toEqual(entries);

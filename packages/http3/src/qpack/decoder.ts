@@ -13,7 +13,7 @@ import { ByteWriter } from './byte-writer.js';
 import { encodeDecoderInstruction } from './decoder-instructions.js';
 import { type DynamicEntry, DynamicTable, ENTRY_OVERHEAD } from './dynamic-table.js';
 import { type EncoderInstruction, readEncoderInstruction } from './encoder-instructions.js';
-import { FieldSectionTooLargeError, QpackError, QpackErrorCode } from './errors.js';
+import { checkCount, ConnectionErrorLatch, FieldSectionTooLargeError, QpackError, QpackErrorCode } from './errors.js';
 import { type FieldLine, type FieldLineRepresentation, readFieldLine } from './field-lines.js';
 import { maxEntries, readFieldSectionPrefix } from './field-section-prefix.js';
 import { InstructionStream } from './instruction-stream.js';
@@ -63,10 +63,6 @@ interface Reference {
 
 const { DECOMPRESSION_FAILED, ENCODER_STREAM_ERROR } = QpackErrorCode;
 
-function checkSetting(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative safe integer, not ${value}`);
-}
-
 export class QpackDecoder {
   readonly stats: QpackStats = { inserts: 0, duplicates: 0, dynamicReferences: 0, blockedSections: 0 };
   readonly #maxTableCapacity: number;
@@ -85,12 +81,12 @@ export class QpackDecoder {
   #knownReceivedSent = 0;
   /** The oldest entry referenced by a decoded section whose acknowledgment is not taken yet. */
   #oldestUnacknowledgedReference = Infinity;
-  #failure: QpackError | undefined;
+  readonly #latch = new ConnectionErrorLatch();
 
   constructor(options: QpackDecoderOptions) {
-    checkSetting('maxTableCapacity', options.maxTableCapacity);
-    checkSetting('maxBlockedStreams', options.maxBlockedStreams);
-    checkSetting('maxFieldSectionSize', options.maxFieldSectionSize);
+    checkCount('maxTableCapacity', options.maxTableCapacity);
+    checkCount('maxBlockedStreams', options.maxBlockedStreams);
+    checkCount('maxFieldSectionSize', options.maxFieldSectionSize);
     this.#maxTableCapacity = options.maxTableCapacity;
     this.#maxBlockedStreams = options.maxBlockedStreams;
     this.#maxFieldSectionSize = options.maxFieldSectionSize ?? Infinity;
@@ -126,7 +122,7 @@ export class QpackDecoder {
    * `FieldSectionTooLargeError` past `maxFieldSectionSize`.
    */
   decodeFieldSection(streamId: bigint, section: Uint8Array): DecodeResult {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       const r = new Reader(section, 0, section.length, DECOMPRESSION_FAILED);
       const { requiredInsertCount, base } = truncationFails(r, () => readFieldSectionPrefix(r, this.#maxEntries, this.#table.insertCount));
       const queue = this.#blocked.get(streamId);
@@ -155,7 +151,7 @@ export class QpackDecoder {
    * unblocked section that is invalid.
    */
   receiveEncoderStream(bytes: Uint8Array): UnblockedSection[] {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       this.#encoderStream.push(bytes, (ins) => this.#apply(ins));
       return this.#unblock();
     });
@@ -167,7 +163,7 @@ export class QpackDecoder {
    * whose maximum table capacity is zero may omit.
    */
   cancelStream(streamId: bigint): void {
-    this.#guard(() => {
+    this.#latch.run(() => {
       this.#blocked.delete(streamId);
       if (this.#maxTableCapacity > 0) encodeDecoderInstruction(this.#out, 'stream-cancellation', streamNumber(streamId));
     });
@@ -188,16 +184,6 @@ export class QpackDecoder {
     this.#knownReceivedSent = this.#knownReceived;
     this.#oldestUnacknowledgedReference = Infinity;
     return this.#out.take();
-  }
-
-  #guard<T>(body: () => T): T {
-    if (this.#failure) throw this.#failure;
-    try {
-      return body();
-    } catch (e) {
-      if (QpackError.isInstance(e)) this.#failure = e;
-      throw e;
-    }
   }
 
   /** One encoder-stream instruction (RFC 9204 §4.3). */
@@ -268,13 +254,14 @@ export class QpackDecoder {
     const fields: FieldLine[] = [];
     const refs: Reference = { min: Infinity, max: -1 };
     let size = 0;
-    while (!r.done) {
-      const rep = truncationFails(r, () => readFieldLine(r));
-      const line = this.#resolve(rep, requiredInsertCount, base, refs);
-      size += line.name.length + line.value.length + ENTRY_OVERHEAD;
-      if (size > this.#maxFieldSectionSize) throw new FieldSectionTooLargeError(streamId, this.#maxFieldSectionSize);
-      fields.push(line);
-    }
+    truncationFails(r, () => {
+      while (!r.done) {
+        const line = this.#resolve(readFieldLine(r), requiredInsertCount, base, refs);
+        size += line.name.length + line.value.length + ENTRY_OVERHEAD;
+        if (size > this.#maxFieldSectionSize) throw new FieldSectionTooLargeError(streamId, this.#maxFieldSectionSize);
+        fields.push(line);
+      }
+    });
     if (requiredInsertCount > 0) {
       // §2.2.1: the Required Insert Count must be the lowest possible: one more than the largest referenced
       // absolute index. Smaller is caught per reference (§2.2.3); larger MAY be an error, and is here.

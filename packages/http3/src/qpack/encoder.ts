@@ -16,7 +16,7 @@ import { type DecoderInstruction, readDecoderInstruction } from './decoder-instr
 import type { QpackStats } from './decoder.js';
 import { DynamicTable, type DynamicEntry, entrySize } from './dynamic-table.js';
 import { encodeEncoderInstruction, type EncoderInstruction } from './encoder-instructions.js';
-import { QpackError, QpackErrorCode } from './errors.js';
+import { checkCount, ConnectionErrorLatch, QpackError, QpackErrorCode } from './errors.js';
 import { encodeFieldLine, type FieldLine, type FieldLineRepresentation } from './field-lines.js';
 import { encodeFieldSectionPrefix, maxEntries } from './field-section-prefix.js';
 import { InstructionStream } from './instruction-stream.js';
@@ -72,10 +72,6 @@ function isSensitive(name: string, value: string): boolean {
   return name === 'authorization' || name === 'proxy-authorization' || (name === 'cookie' && value.length < 20);
 }
 
-function checkSetting(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative safe integer, not ${value}`);
-}
-
 const fieldKey = (name: string, value: string): string => `${name}\u0000${value}`;
 
 export class QpackEncoder {
@@ -89,8 +85,8 @@ export class QpackEncoder {
   /** The capacity we use: min(limit, the peer's maximum); announced before the first insertion. */
   #capacity = 0;
   readonly #table = new DynamicTable();
-  /** Newest absolute index of each field line and of each name in the table. */
-  readonly #byField = new Map<string, number>();
+  /** Newest absolute index of each field line (by name, then value) and of each name in the table. */
+  readonly #byField = new Map<string, Map<string, number>>();
   readonly #byName = new Map<string, number>();
   /** Known Received Count (RFC 9204 §2.1.4). */
   #knownReceived = 0;
@@ -106,10 +102,10 @@ export class QpackEncoder {
   readonly #lines = new ByteWriter(512);
   readonly #prefix = new ByteWriter(16);
   readonly #decoderStream = new InstructionStream(DECODER_STREAM_ERROR, readDecoderInstruction);
-  #failure: QpackError | undefined;
+  readonly #latch = new ConnectionErrorLatch();
 
   constructor(options: QpackEncoderOptions) {
-    checkSetting('tableCapacityLimit', options.tableCapacityLimit);
+    checkCount('tableCapacityLimit', options.tableCapacityLimit);
     this.#huffman = options.huffman ?? 'auto';
     this.#indexing = options.indexing ?? 'repeated';
     this.#limit = options.tableCapacityLimit ?? 4096;
@@ -122,7 +118,7 @@ export class QpackEncoder {
    * must be repeated: any other value is QPACK_DECODER_STREAM_ERROR.
    */
   applyPeerSettings(settings: { maxTableCapacity: number; maxBlockedStreams: number }): void {
-    this.#guard(() => {
+    this.#latch.run(() => {
       if (this.#maxTableCapacity !== 0 && settings.maxTableCapacity !== this.#maxTableCapacity) {
         throw new QpackError(DECODER_STREAM_ERROR, `SETTINGS_QPACK_MAX_TABLE_CAPACITY ${settings.maxTableCapacity} differs from the remembered ${this.#maxTableCapacity} (RFC 9204 §3.2.3)`);
       }
@@ -131,8 +127,8 @@ export class QpackEncoder {
   }
 
   #settings(maxTableCapacity: number, maxBlockedStreams: number): void {
-    checkSetting('maxTableCapacity', maxTableCapacity);
-    checkSetting('maxBlockedStreams', maxBlockedStreams);
+    checkCount('maxTableCapacity', maxTableCapacity);
+    checkCount('maxBlockedStreams', maxBlockedStreams);
     this.#maxTableCapacity = maxTableCapacity;
     this.#maxEntries = maxEntries(maxTableCapacity);
     this.#maxBlockedStreams = maxBlockedStreams;
@@ -157,7 +153,7 @@ export class QpackEncoder {
    * character above 0xff is a RangeError.
    */
   encodeFieldSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       for (const f of fields) {
         if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
       }
@@ -190,11 +186,11 @@ export class QpackEncoder {
    * lines already in the table are skipped. Returns how many were inserted.
    */
   prime(fields: readonly FieldLine[]): number {
-    return this.#guard(() => {
+    return this.#latch.run(() => {
       let n = 0;
       for (const { name, value } of fields) {
         if (!isOctetString(name) || !isOctetString(value)) throw new RangeError(`field ${JSON.stringify(name.slice(0, 40))} has a character above 0xff`);
-        if (!this.#byField.has(fieldKey(name, value)) && this.#insert(name, value) !== undefined) n++;
+        if (this.#byField.get(name)?.get(value) === undefined && this.#insert(name, value) !== undefined) n++;
       }
       return n;
     });
@@ -207,17 +203,7 @@ export class QpackEncoder {
 
   /** Bytes read from the peer's decoder stream, any fragmentation. Throws `QpackError(DECODER_STREAM_ERROR)`. */
   receiveDecoderStream(bytes: Uint8Array): void {
-    this.#guard(() => this.#decoderStream.push(bytes, (ins) => this.#onDecoderInstruction(ins)));
-  }
-
-  #guard<T>(body: () => T): T {
-    if (this.#failure) throw this.#failure;
-    try {
-      return body();
-    } catch (e) {
-      if (QpackError.isInstance(e)) this.#failure = e;
-      throw e;
-    }
+    this.#latch.run(() => this.#decoderStream.push(bytes, (ins) => this.#onDecoderInstruction(ins)));
   }
 
   #startSection(streamId: bigint): SectionContext {
@@ -283,13 +269,13 @@ export class QpackEncoder {
    * duplicating one when the strategy says so and the table allows.
    */
   #dynamicEntryFor(ctx: SectionContext, name: string, value: string): number | undefined {
-    const key = fieldKey(name, value);
-    let absolute = this.#byField.get(key);
+    // two lookups on the caller's own strings (their hashes are cached), not one on a fresh concatenation
+    let absolute = this.#byField.get(name)?.get(value);
     if (absolute !== undefined) {
       if (this.#referenceable(ctx, absolute)) return absolute;
       // §2.1.1.1: rather than reference an entry close to eviction, duplicate it and reference the copy.
       absolute = absolute < ctx.drainingIndex ? this.#duplicate(absolute) : undefined;
-    } else if (this.#shouldInsert(key, entrySize(name, value))) {
+    } else if (this.#shouldInsert(fieldKey(name, value), entrySize(name, value))) {
       absolute = this.#insert(name, value);
     }
     return absolute !== undefined && this.#referenceable(ctx, absolute) ? absolute : undefined;
@@ -358,15 +344,18 @@ export class QpackEncoder {
     encodeEncoderInstruction(this.#out, ins, this.#huffman);
     t.evict(t.capacity - entrySize(name, value), (e, a) => this.#forget(e, a));
     const absolute = t.push(name, value);
-    this.#byField.set(fieldKey(name, value), absolute);
+    let values = this.#byField.get(name);
+    if (!values) this.#byField.set(name, (values = new Map()));
+    values.set(value, absolute);
     this.#byName.set(name, absolute);
     this.stats.inserts++;
     return absolute;
   }
 
   #forget(entry: DynamicEntry, absolute: number): void {
-    const key = fieldKey(entry.name, entry.value);
-    if (this.#byField.get(key) === absolute) this.#byField.delete(key);
+    const values = this.#byField.get(entry.name)!;
+    if (values.get(entry.value) === absolute) values.delete(entry.value);
+    if (values.size === 0) this.#byField.delete(entry.name);
     if (this.#byName.get(entry.name) === absolute) this.#byName.delete(entry.name);
   }
 

@@ -20,6 +20,7 @@ const NAMES = new Map<number, string>(Object.entries(QpackErrorCode).map(([name,
 
 const QPACK_ERROR = Symbol.for('@tsquic/http3/QpackError');
 const TOO_LARGE = Symbol.for('@tsquic/http3/FieldSectionTooLargeError');
+const marked = (x: unknown, mark: symbol): boolean => typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[mark] === true;
 
 /** A connection error of RFC 9204 §6: close the connection with `code` (the HTTP/3 layer does). */
 export class QpackError extends Error {
@@ -33,7 +34,7 @@ export class QpackError extends Error {
   }
 
   static isInstance(x: unknown): x is QpackError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[QPACK_ERROR] === true;
+    return marked(x, QPACK_ERROR);
   }
 }
 
@@ -54,6 +55,34 @@ export class FieldSectionTooLargeError extends Error {
   }
 
   static isInstance(x: unknown): x is FieldSectionTooLargeError {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TOO_LARGE] === true;
+    return marked(x, TOO_LARGE);
   }
+}
+
+/**
+ * A QpackError is a connection error: the encoder or decoder that threw one is
+ * done, and every later call throws the same error.
+ */
+export class ConnectionErrorLatch {
+  #failure: QpackError | undefined;
+
+  run<T>(body: () => T): T {
+    if (this.#failure) throw this.#failure;
+    try {
+      return body();
+    } catch (e) {
+      if (QpackError.isInstance(e)) this.#failure = e;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Settings and limits are non-negative integers; anything else is the caller's
+ * mistake. HTTP/3 settings are varints up to 2^62 - 1: as Numbers above 2^53
+ * they are inexact but still integers, and as limits that large they mean
+ * "no limit" all the same.
+ */
+export function checkCount(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new RangeError(`${name} must be a non-negative integer, not ${value}`);
 }

@@ -59,11 +59,9 @@ const ROWS: readonly Row[] = [
 ];
 
 const DISPATCH = firstByteDispatch(ROWS);
-const ROW_OF = new Map(ROWS.map((r) => [`${r.kind}/${r.table ?? ''}`, r]));
-
-function rowOf(kind: FieldLineRepresentation['kind'], table: TableRef | undefined): Row {
-  return ROW_OF.get(`${kind}/${table ?? ''}`)!;
-}
+/** The row of each (kind, table), for writing: `ROW_OF[kind][table]` ('' for a literal). */
+const ROW_OF = {} as Record<FieldLineRepresentation['kind'], Record<string, Row>>;
+for (const r of ROWS) (ROW_OF[r.kind] ??= {})[r.table ?? ''] = r;
 
 /** A field section ends where its last representation ends: any string length up to the end is allowed. */
 const anyLength = (): number => Number.MAX_SAFE_INTEGER;
@@ -86,7 +84,7 @@ export function readFieldLine(r: Reader): FieldLineRepresentation {
 
 /** Writes one representation; names and values are octet strings (checked by the caller). */
 export function encodeFieldLine(w: ByteWriter, rep: FieldLineRepresentation, huffman: HuffmanMode): void {
-  const row = rowOf(rep.kind, rep.kind === 'literal' ? undefined : rep.table);
+  const row = ROW_OF[rep.kind][rep.kind === 'literal' ? '' : rep.table]!;
   if (rep.kind === 'indexed') {
     encodePrefixedInteger(w, row.pattern, row.prefixBits, rep.index);
     return;

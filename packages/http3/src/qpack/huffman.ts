@@ -134,6 +134,12 @@ export type HuffmanFailure = 'eos' | 'padding';
  */
 export function huffmanDecode(input: Uint8Array): Uint8Array | HuffmanFailure {
   const out = new Uint8Array(Math.floor((input.length * 8) / 5));
+  const n = huffmanDecodeInto(input, out);
+  return typeof n === 'number' ? out.subarray(0, n) : n;
+}
+
+/** Decodes into `out` (room for `floor(8 * input.length / 5)` bytes); returns the decoded length or the failure. */
+export function huffmanDecodeInto(input: Uint8Array, out: Uint8Array): number | HuffmanFailure {
   let n = 0;
   let node = 0;
   for (let i = 0; i < input.length; i++) {
@@ -149,7 +155,7 @@ export function huffmanDecode(input: Uint8Array): Uint8Array | HuffmanFailure {
   }
   // RFC 7541 §5.2: padding longer than 7 bits, or not the MSBs of EOS, MUST be treated as a decoding error.
   if (ACCEPTS[node] === 0) return 'padding';
-  return out.subarray(0, n);
+  return n;
 }
 
 /** Number of bytes the Huffman encoding of `s` takes (each character 0..255, one octet). */

@@ -15,7 +15,7 @@ export { encodeEncoderInstruction, type EncoderInstruction, readEncoderInstructi
 export { FieldSectionTooLargeError, QpackError, QpackErrorCode } from './errors.js';
 export { encodeFieldLine, type FieldLine, type FieldLineRepresentation, fieldSectionSize, readFieldLine, type TableRef } from './field-lines.js';
 export { decodeRequiredInsertCount, encodeFieldSectionPrefix, encodeRequiredInsertCount, type FieldSectionPrefix, maxEntries, readFieldSectionPrefix } from './field-section-prefix.js';
-export { HUFFMAN_CODE_TABLE, HUFFMAN_EOS, huffmanCode, huffmanCodeLength, huffmanDecode, huffmanEncode, huffmanEncodedLength, huffmanEncodeInto, type HuffmanFailure } from './huffman.js';
+export { HUFFMAN_CODE_TABLE, HUFFMAN_EOS, huffmanCode, huffmanCodeLength, huffmanDecode, huffmanDecodeInto, huffmanEncode, huffmanEncodedLength, huffmanEncodeInto, type HuffmanFailure } from './huffman.js';
 export { decodePrefixedInteger, encodePrefixedInteger, type PrefixedIntegerResult } from './prefixed-integer.js';
 export { Reader, Truncated } from './reader.js';
 export { STATIC_TABLE, staticIndexOf, staticNameIndexOf } from './static-table.js';

@@ -9,7 +9,7 @@
  * uses.
  */
 import { QpackError, type QpackErrorCode } from './errors.js';
-import { huffmanDecode } from './huffman.js';
+import { huffmanDecodeInto } from './huffman.js';
 import { decodePrefixedInteger } from './prefixed-integer.js';
 import { octetsToString } from './string-literal.js';
 
@@ -17,6 +17,9 @@ import { octetsToString } from './string-literal.js';
 export class Truncated {
   constructor(readonly end: number) {}
 }
+
+/** Where Huffman-coded strings are decoded before they become strings (reused: decoding is synchronous). */
+let scratch = new Uint8Array(256);
 
 export class Reader {
   constructor(
@@ -65,9 +68,11 @@ export class Reader {
     this.pos = start + length;
     const raw = this.buf.subarray(start, start + length);
     if (!huffman) return octetsToString(raw);
-    const decoded = huffmanDecode(raw);
-    if (typeof decoded === 'string') throw this.fail(`${what}: Huffman decoding failed (${decoded === 'eos' ? 'EOS symbol in the string' : 'invalid padding'}, RFC 7541 §5.2)`);
-    return octetsToString(decoded);
+    const room = Math.floor((length * 8) / 5);
+    if (scratch.length < room) scratch = new Uint8Array(Math.max(room, 2 * scratch.length));
+    const n = huffmanDecodeInto(raw, scratch);
+    if (typeof n === 'string') throw this.fail(`${what}: Huffman decoding failed (${n === 'eos' ? 'EOS symbol in the string' : 'invalid padding'}, RFC 7541 §5.2)`);
+    return octetsToString(scratch.subarray(0, n));
   }
 }
 
