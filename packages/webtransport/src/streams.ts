@@ -43,15 +43,24 @@ export function streamFailure(e: unknown, what: string): WebTransportError {
   return new WebTransportError(`${what} with ${code === undefined ? `HTTP/3 code 0x${h3.toString(16)}` : `code ${code}`}`, { source: 'stream', streamErrorCode: code ?? null, cause: e });
 }
 
+/**
+ * A stream half registered with its session: `terminate(code)` runs if the
+ * session ends first; `end()` unregisters it once the half finished itself.
+ */
+function tracked(session: StreamTracker, terminate: (code: bigint) => void): { end(): void } {
+  let untrack = session.track(terminate);
+  return {
+    end() {
+      untrack();
+      untrack = noop;
+    },
+  };
+}
+
 /** A WebTransport receive stream over `reader`, whose first bytes (`head`) were already read. */
 export function receiveStream(head: Uint8Array, reader: ReadableStreamDefaultReader<Uint8Array>, session: StreamTracker): ReadableStream<Uint8Array> {
   let pending: Uint8Array | undefined = head.length > 0 ? head : undefined;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let untrack = noop;
-  const end = (): void => {
-    untrack();
-    untrack = noop;
-  };
   const readable = new ReadableStream<Uint8Array>(
     {
       start(c) {
@@ -83,7 +92,7 @@ export function receiveStream(head: Uint8Array, reader: ReadableStreamDefaultRea
     },
     { highWaterMark: 0 },
   );
-  untrack = session.track((code) => {
+  const { end } = tracked(session, (code) => {
     reader.cancel(codeReason(code, 'the session ended')).catch(noop);
     try {
       controller.error(new WebTransportError('the session ended', { source: 'session' }));
@@ -99,11 +108,6 @@ export function sendStream(writable: WritableStream<Uint8Array>, session: Stream
   const writer = writable.getWriter();
   writer.closed.catch(noop);
   let controller!: WritableStreamDefaultController;
-  let untrack = noop;
-  const end = (): void => {
-    untrack();
-    untrack = noop;
-  };
   const out = new WritableStream<Uint8Array>(
     {
       start(c) {
@@ -133,7 +137,7 @@ export function sendStream(writable: WritableStream<Uint8Array>, session: Stream
     // The QUIC stream below has its own send buffer and back-pressure: keep one chunk here.
     { highWaterMark: 1 },
   );
-  untrack = session.track((code) => {
+  const { end } = tracked(session, (code) => {
     writer.abort(codeReason(code, 'the session ended')).catch(noop);
     controller.error(new WebTransportError('the session ended', { source: 'session' }));
   });

@@ -3,6 +3,7 @@
  * certificate requirements), as Chromium 156 applies it (CHROMIUM.md) — and end to end: a server whose
  * certificate the hashes do not name is refused.
  */
+import { createHash } from 'node:crypto';
 import { generateSelfSigned, generateWebTransportCertificate } from '@tsquic/cert-tool';
 import { afterEach, describe, expect, it } from 'vitest';
 import { certificateHashRefusal } from '../src/node/index.js';
@@ -27,7 +28,7 @@ describe('serverCertificateHashes (Node client)', () => {
     expect(certificateHashRefusal(c.certificate, [c.hash], now.getTime() + 15 * DAY)).toMatch(/not valid now/);
     expect(certificateHashRefusal(c.certificate, [c.hash], now.getTime() - DAY)).toMatch(/not valid now/);
     const long = await generateSelfSigned({ now, days: 15 });
-    const hashOf = async (der: Uint8Array) => ({ algorithm: 'sha-256', value: new Uint8Array(await crypto.subtle.digest('SHA-256', der)) });
+    const hashOf = async (der: Uint8Array) => ({ algorithm: 'sha-256', value: new Uint8Array(createHash('sha256').update(der).digest()) });
     expect(certificateHashRefusal(long.certificate, [await hashOf(long.certificate)], now.getTime())).toBe('its certificate is valid for 15.0 days, more than 14');
     const rsa = await generateSelfSigned({ now, days: 10, keyType: 'rsa2048' });
     expect(certificateHashRefusal(rsa.certificate, [await hashOf(rsa.certificate)], now.getTime())).toBe('its certificate has a rsa key, not ECDSA');

@@ -11,7 +11,7 @@ import { createClient as createH3Client } from '@tsquic/http3/node';
 import { createClient, defineService, registerService, RpcClient, RpcServer } from '@tsquic/rpc-framing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectSession, isOriginAllowed, webTransportClient, WebTransportError, type WebTransportSession } from '../src/index.js';
-import { echo, pattern, readAll, readText, rejection, startServer, stopAll, writeAll } from './support/servers.js';
+import { datagramRoundTrip, echo, pattern, readAll, readText, rejection, startServer, stopAll, writeAll, writeUntilStopped } from './support/servers.js';
 
 afterEach(stopAll);
 
@@ -37,17 +37,9 @@ describe('a session between our client and our server', () => {
     const { value: back } = await wt.incomingUnidirectionalStreams.getReader().read();
     expect(await readText(back!)).toBe('over unidirectional streams');
     expect(wt.datagrams.maxDatagramSize).toBeGreaterThan(1000);
-    const dw = wt.datagrams.writable.getWriter();
-    const dr = wt.datagrams.readable.getReader();
-    // Datagrams are unreliable: send until one comes back (loopback loses none in practice).
-    let got: Uint8Array | undefined;
-    for (let i = 0; i < 20 && !got; i++) {
-      await dw.write(new TextEncoder().encode(`datagram ${i}`));
-      got = await Promise.race([dr.read().then((r) => r.value), new Promise<undefined>((r) => setTimeout(r, 200))]);
-    }
-    expect(new TextDecoder().decode(got)).toMatch(/^datagram \d+$/);
+    expect(await datagramRoundTrip(wt, (i) => `datagram ${i}`)).toMatch(/^datagram \d+$/);
     // A datagram above maxDatagramSize is dropped, not an error (W3C).
-    await dw.write(new Uint8Array(wt.datagrams.maxDatagramSize + 1));
+    await wt.datagrams.writable.getWriter().write(new Uint8Array(wt.datagrams.maxDatagramSize + 1));
   });
 
   it('receives streams the server opens, of both kinds', async () => {
@@ -139,13 +131,7 @@ describe('a session between our client and our server', () => {
     expect(await readText(b.readable)).toBe('got it');
     await w.abort(new WebTransportError('changed my mind', { streamErrorCode: 9 }));
     const { value: second } = await wt.incomingBidirectionalStreams.getReader().read();
-    const sw = second!.writable.getWriter();
-    const err = await rejection((async () => {
-      for (;;) {
-        await sw.write(new Uint8Array(1000));
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    })());
+    const err = await writeUntilStopped(second!.writable);
     expect(err).toMatchObject({ name: 'WebTransportError', source: 'stream', streamErrorCode: 8 });
     expect(seen).toEqual([{ source: 'stream', streamErrorCode: 9 }]);
   });
@@ -214,17 +200,7 @@ describe('several sessions on one connection', () => {
         }),
       );
       expect(answers).toEqual(['a:hello 0', 'b:hello 1', 'c:hello 2']);
-      for (const [i, s] of sessions.entries()) {
-        const r = s.datagrams.readable.getReader();
-        const w = s.datagrams.writable.getWriter();
-        let got: Uint8Array | undefined;
-        for (let k = 0; k < 20 && !got; k++) {
-          await w.write(new TextEncoder().encode(`d${i}`));
-          got = await Promise.race([r.read().then((x) => x.value), new Promise<undefined>((res) => setTimeout(res, 200))]);
-        }
-        expect(new TextDecoder().decode(got)).toBe(`${'abc'[i]}:d${i}`);
-        r.releaseLock();
-      }
+      for (const [i, s] of sessions.entries()) expect(await datagramRoundTrip(s, () => `d${i}`)).toBe(`${'abc'[i]}:d${i}`);
       sessions[1]!.close({ closeCode: 2, reason: 'only b' });
       expect(await sessions[1]!.closed).toEqual({ closeCode: 2, reason: 'only b' });
       const b = await sessions[2]!.createBidirectionalStream();

@@ -103,3 +103,36 @@ export async function rejection(p: Promise<unknown>): Promise<Error & Record<str
   }
   throw new Error('expected a rejection');
 }
+
+/**
+ * Sends `text` as a datagram until one comes back on `session` (datagrams are unreliable; loopback
+ * loses none in practice), at most 20 tries 200 ms apart; the answer's text, or undefined.
+ */
+export async function datagramRoundTrip(session: Pick<WebTransportSession, 'datagrams'>, text: (attempt: number) => string): Promise<string | undefined> {
+  const w = session.datagrams.writable.getWriter();
+  const r = session.datagrams.readable.getReader();
+  try {
+    for (let i = 0; i < 20; i++) {
+      await w.write(new TextEncoder().encode(text(i)));
+      const got = await Promise.race([r.read().then((x) => x.value), new Promise<undefined>((res) => setTimeout(res, 200))]);
+      if (got) return new TextDecoder().decode(got);
+    }
+    return undefined;
+  } finally {
+    w.releaseLock();
+    r.releaseLock();
+  }
+}
+
+/** Writes to `writable` until the peer stops or resets it; the error that ended the writing. */
+export function writeUntilStopped(writable: WritableStream<Uint8Array> | WritableStreamDefaultWriter<Uint8Array>): Promise<Error & Record<string, unknown>> {
+  const w = writable instanceof WritableStream ? writable.getWriter() : writable;
+  return rejection(
+    (async () => {
+      for (;;) {
+        await w.write(new Uint8Array(1000));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })(),
+  );
+}
