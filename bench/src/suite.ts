@@ -16,6 +16,7 @@ import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
 import { row } from './rows.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
+import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
 export interface SuiteOptions {
@@ -36,7 +37,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -170,6 +171,18 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
     const viaFetch = await medianOf(runs, () => http3Download(certs, bytes));
     rows.push(row({ group: 'http3', id: 'http3.download', name: `${mb} through fetch`, unit: 'Mbit/s', better: 'higher', ours: viaFetch, anchorName: 'raw QUIC stream (this run)', anchor: o1 }, 0.9));
+
+    const wtBytes = Math.min(bytes, o.smoke ? 2_000_000 : 20_000_000);
+    log(`WebTransport, datagram round trips for ${seconds} s and ${Math.round(wtBytes / 1e6)} MB each way through an echo stream`);
+    const wtNotes: string[] = [];
+    const ours = await webTransportOursToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`our client: ${(e as Error).message}`), null));
+    const chrome = await webTransportChromiumToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`Chromium: ${(e as Error).message.split('\n')[0]}`), null));
+    const W = { group: 'webtransport' as const, better: 'higher' as const, anchorName: 'Chromium 156 → our server', ...(wtNotes.length ? { note: wtNotes.join('; ') } : {}) };
+    const pick = (f: WebTransportFigures | null, k: keyof WebTransportFigures): number | null => (f ? f[k] : null);
+    rows.push(
+      row({ ...W, id: 'webtransport.datagrams.ours-ours', name: 'WebTransport datagram round trips: our client → our server', unit: 'per second', ours: pick(ours, 'datagramRoundTrips'), anchor: pick(chrome, 'datagramRoundTrips') }),
+      row({ ...W, id: 'webtransport.echo.ours-ours', name: `WebTransport stream echo, ${Math.round(wtBytes / 1e6)} MB each way: our client → our server`, unit: 'Mbit/s', ours: pick(ours, 'echoMbps'), anchor: pick(chrome, 'echoMbps') }),
+    );
 
     const netBytes = o.smoke ? 300_000 : 10_000_000;
     makeNetworkFiles(www, netBytes);

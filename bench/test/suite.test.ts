@@ -27,6 +27,8 @@ const IDS = [
   'memory.client.heap',
   ...[1, 16, 128].flatMap((c) => [`http3.rps.c${c}`, `http3.p50.c${c}`, `http3.p99.c${c}`]),
   'http3.download',
+  'webtransport.datagrams.ours-ours',
+  'webtransport.echo.ours-ours',
   'network.goodput.ours-ours',
   'network.goodput.ours-ours.vs-goal',
   'network.crosstraffic.ours-share',

@@ -18,6 +18,8 @@ import { formatIp } from './san.js';
 import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './x509.js';
 
 export interface CertificateInfo {
+  /** X.509 version: 1, 2 or 3 (RFC 5280 §4.1.2.1). */
+  readonly version: number;
   /** RFC 4514 string, e.g. `CN=localhost,O=Example`. */
   readonly subject: string;
   readonly issuer: string;
@@ -178,6 +180,7 @@ export function inspectCertificate(input: Uint8Array | string): CertificateInfo 
   try {
     const ext = readExtensions(cert.extensions ?? []);
     return {
+      version: cert.version + 1,
       subject: formatName(cert.subject),
       issuer: formatName(cert.issuer),
       serialNumber: toHex(raw.serial),
