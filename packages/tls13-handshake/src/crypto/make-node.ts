@@ -3,8 +3,9 @@
  * The node:crypto HandshakeCrypto, built from an injected `node:crypto`
  * module so that this file imports nothing from `node:*` (`./node` passes the
  * real module; `defaultCrypto()` passes `process.getBuiltinModule`'s). The
- * levers measured on this machine: X25519 public keys imported through JWK
- * (~14× faster than SPKI DER), P-256/P-384 through `createECDH`, signing
+ * levers measured on this machine: X25519 keys imported and exported through
+ * JWK (~14× faster than SPKI DER; see `keygen` for the Node deadlock this
+ * avoids), P-256/P-384 through `createECDH`, signing
  * KeyObjects cached per private key, verifying KeyObjects cached per SPKI.
  * ML-KEM-768 (not in Node 20) comes from @noble/post-quantum.
  */
@@ -21,9 +22,16 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
   const PSS = { padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: c.constants.RSA_PSS_SALTLEN_DIGEST };
 
   const x25519: Dh = {
+    // Not generateKeyPairSync + export({ format: 'jwk' }): in Node 20 that pair deadlocks the process
+    // (futex wait, no CPU) when a garbage collection runs inside the JWK export: the export holds the
+    // new key's mutex while it allocates the result string, and the collection destroys the finished
+    // key-generation job, whose destructor takes the same mutex. A key imported from random bytes has
+    // no such job. (Node reads only `d` of a private OKP JWK; `x` must merely be a string.)
     keygen() {
-      const { privateKey, publicKey } = c.generateKeyPairSync('x25519');
-      return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')) };
+      const d = Buffer.from(c.randomBytes(32)).toString('base64url');
+      const privateKey = c.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+      const x = c.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
+      return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(x, 'base64url')) };
     },
     shared(sk, peer) {
       if (peer.length !== 32) return null;
