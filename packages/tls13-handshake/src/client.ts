@@ -305,7 +305,7 @@ export class ClientHandshake extends Machine {
         if (cert.entries.length === 0) fail(AlertDescription.decode_error, 'server sent no certificate');
         // RFC 8446 §4.4.2: we request no per-certificate extensions (status_request, SCT), so none may come.
         for (const e of cert.entries) checkSolicited(e.ext, NONE, 'CT');
-        this.peerCertificates = cert.entries.map((e) => e.cert.slice());
+        this.peerCertificates = this.peerChain(cert.entries);
         const spki = certificateSpki(this.peerCertificates[0]!);
         this.transcript.add(raw.raw);
         return this.expectCertificateVerify(s, spki);

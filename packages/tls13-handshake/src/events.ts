@@ -3,7 +3,7 @@
  * The handshake boundary (DESIGN.md, INTERFACES.md "tls13-handshake"): the
  * events a Handshake returns, its configs and the serialisable SessionTicket.
  */
-import type { TrustStore } from './certificates/chain.js';
+import type { ChainLimits, TrustStore } from './certificates/chain.js';
 import type { PeerVerifier } from './certificates/verifiers.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import type { CipherSuite } from './key-schedule.js';
@@ -57,6 +57,12 @@ export interface CommonConfig {
   maxHandshakeBufferBytes?: number;
   crypto?: HandshakeCrypto;
   keylog?: (line: string) => void;
+  /**
+   * Bounds on the peer's certificate chain and on the work of verifying it
+   * (default `DEFAULT_CHAIN_LIMITS`). `maxCertificates` and `maxChainBytes`
+   * apply to every Certificate message; the rest to `verify: 'chain'`.
+   */
+  chainLimits?: Partial<ChainLimits>;
 }
 
 /**

@@ -44,7 +44,8 @@ export { aeadTicketer, StrikeRegister, type Ticketer } from './ticket.js';
 export { EARLY_DATA_AGE_WINDOW_MS } from './server.js';
 export { nobleCrypto } from './crypto/noble.js';
 export { defaultCrypto } from './crypto/default.js';
-export { TrustStore, verifyChain, type ChainOptions } from './certificates/chain.js';
+export { checkChainSize, DEFAULT_CHAIN_LIMITS, TrustStore, verifyChain, type ChainLimits, type ChainOptions } from './certificates/chain.js';
+export { RSA_KEY_BOUNDS } from './crypto/der.js';
 export {
   allOf,
   chainVerifier,

@@ -6,6 +6,7 @@
  * into an `alert` event (§6), KeyUpdate (§4.6.3) and exporters (§7.5).
  */
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
+import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
 import { concat } from './codec.js';
 import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
@@ -50,7 +51,7 @@ export function resolvePeerCheck(cfg: ClientConfig | ServerConfig, side: 'client
   if (!cfg.trustAnchors) throw new TypeError("verify: 'chain' needs trustAnchors");
   // RFC 6125: a server's identity is part of the check; without a name there is nothing to check it against.
   if (side === 'client' && !(cfg as ClientConfig).serverName) throw new TypeError("verify: 'chain' needs serverName (a host name or an IP address)");
-  return chainVerifier({ trustAnchors: cfg.trustAnchors });
+  return chainVerifier({ trustAnchors: cfg.trustAnchors, ...(cfg.chainLimits && { limits: cfg.chainLimits }) });
 }
 export const TLS13 = 0x0304;
 
@@ -121,12 +122,15 @@ export abstract class Machine {
   protected backlog: { level: Level; msgs: RawMessage[]; nowMs: number } | undefined;
   /** The peer-certificate policy. */
   protected readonly peerCheck: PeerCheck;
+  /** Bounds on the peer's certificate chain. */
+  protected readonly chainLimits: ChainLimits;
   /** The state to continue with after a `verify-peer` suspension. */
   private pendingResume: State | undefined;
 
   constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto, side: 'client' | 'server') {
     this.crypto = cfg.crypto ?? crypto;
     checkCommonConfig(cfg, this.crypto);
+    this.chainLimits = chainLimits(cfg.chainLimits);
     this.peerCheck = resolvePeerCheck(cfg, side);
     const max = cfg.maxHandshakeBufferBytes ?? 65536;
     this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
@@ -195,6 +199,13 @@ export abstract class Machine {
     if (typeof check !== 'function') return;
     const verdict = check(chain, { peer: this.side === 'client' ? 'server' : 'client', nowMs, crypto: this.crypto, ...(serverName !== undefined && { serverName }) });
     if (!verdict.ok) fail(verdict.alert, verdict.reason ?? 'peer certificate refused');
+  }
+
+  /** RFC 8446 §4.4.2: the peer's certificate list, within `chainLimits` whatever the verify mode. */
+  protected peerChain(entries: readonly { cert: Uint8Array }[]): Uint8Array[] {
+    const chain = entries.map((e) => e.cert.slice());
+    checkChainSize(chain, this.chainLimits);
+    return chain;
   }
 
   /** With `verify: 'event'`: emit `verify-peer` and suspend before `next` until resume(). */

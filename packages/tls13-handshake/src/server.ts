@@ -356,7 +356,7 @@ export class ServerHandshake extends Machine {
           if (this.scfg.requestClientCertificate === 'require') fail(AlertDescription.certificate_required, 'the client sent no certificate');
           return this.expectClientFinished(chts);
         }
-        this.peerCertificates = cert.entries.map((e) => e.cert.slice());
+        this.peerCertificates = this.peerChain(cert.entries);
         return this.expectClientCertificateVerify(chts, certificateSpki(this.peerCertificates[0]!));
       },
     };

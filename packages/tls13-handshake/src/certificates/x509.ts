@@ -11,7 +11,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { AlertDescription, TlsAlertError, fail } from '../alert.js';
-import { children, readTlv } from '../crypto/der.js';
+import { children, readTlv, spkiKeyInfo, type KeyInfo } from '../crypto/der.js';
 import type { HashAlg, SignatureAlgorithm } from '../crypto/provider.js';
 import { certificateSpki } from '../x509-spki.js';
 
@@ -78,6 +78,8 @@ export interface ParsedCertificate {
   readonly notBeforeMs: number;
   readonly notAfterMs: number;
   readonly spki: Uint8Array;
+  /** The kind of subject public key (with an RSA key's size and exponent), for key policy. */
+  readonly publicKey: KeyInfo;
   /** basicConstraints (RFC 5280 §4.2.1.9): undefined when the extension is absent. */
   readonly basicConstraints?: { ca: boolean; pathLen?: number };
   /** keyUsage bits, undefined when absent. */
@@ -228,6 +230,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     const notBeforeMs = cert.notBefore.value.getTime();
     const notAfterMs = cert.notAfter.value.getTime();
     if (!Number.isFinite(notBeforeMs) || !Number.isFinite(notAfterMs)) fail(AlertDescription.bad_certificate, 'unreadable validity');
+    const spki = certificateSpki(der);
     return {
       der,
       version: cert.version + 1,
@@ -238,7 +241,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
       subject: nameKey(cert.subject),
       notBeforeMs,
       notAfterMs,
-      spki: certificateSpki(der),
+      spki,
+      publicKey: spkiKeyInfo(spki) ?? fail(AlertDescription.bad_certificate, 'malformed subjectPublicKeyInfo'),
       ...(ext.basicConstraints && { basicConstraints: ext.basicConstraints }),
       ...(ext.keyUsage && { keyUsage: ext.keyUsage }),
       ...(ext.extKeyUsage && { extKeyUsage: ext.extKeyUsage }),

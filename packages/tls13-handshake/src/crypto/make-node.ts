@@ -10,6 +10,7 @@
  * ML-KEM-768 (not in Node 20) comes from @noble/post-quantum.
  */
 import type * as NodeCrypto from 'node:crypto';
+import { rsaKeyProblem } from './der.js';
 import { hybridClientShare, hybridRespond, type Dh } from './hybrid.js';
 import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type SignatureAlgorithm, type Signer } from './provider.js';
 import { isAllZero, safe } from './schemes.js';
@@ -170,10 +171,13 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
 
 /**
  * RFC 8017 §8.1.2 / §8.2.2 step 1: a signature is exactly k octets, k the
- * modulus length. OpenSSL left-pads a shorter one, which would accept a
- * signature with its leading zero octet dropped.
+ * modulus length (OpenSSL left-pads a shorter one, which would accept a
+ * signature with its leading zero octet dropped), under a key within RSA_KEY_BOUNDS.
  */
 function rsaLengthOk(key: NodeCrypto.KeyObject, signature: Uint8Array): boolean {
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  return bits !== undefined && signature.length === Math.ceil(bits / 8);
+  const d = key.asymmetricKeyDetails;
+  const bits = d?.modulusLength;
+  // The same key bounds as the noble provider (RSA_KEY_BOUNDS): they bound the cost of one check.
+  if (bits === undefined || d?.publicExponent === undefined || rsaKeyProblem(bits, d.publicExponent) !== null) return false;
+  return signature.length === Math.ceil(bits / 8);
 }

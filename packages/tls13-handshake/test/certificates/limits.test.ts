@@ -1,0 +1,123 @@
+/**
+ * Hostile chains (issue 15): path building is bounded (finding 1), weak RSA
+ * keys are refused anywhere on the path (finding 6), and a wildcard SAN
+ * cannot slip under an excluded name constraint (finding 4). The chains come
+ * from scripts/make-hostile-pki.sh (OpenSSL), committed under
+ * test/fixtures/hostile; each case counts the signature checks it cost.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { AlertDescription as A, DEFAULT_CHAIN_LIMITS, TlsAlertError, TrustStore, verifyChain, type ChainLimits, type HandshakeCrypto } from '../../src/index.js';
+import { testProvider } from '../core/test-crypto.js';
+import { NOW } from './pki.js';
+
+const hostile = (name: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/hostile/${name}.der`, import.meta.url))));
+const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => hostile(`${prefix}${i + 1}`));
+
+/** Verify with a fresh store (nothing cached) and count the signature checks it took. */
+function run(chain: Uint8Array[], o: { serverName?: string; limits?: Partial<ChainLimits>; anchors?: Uint8Array[] } = {}) {
+  let checks = 0;
+  const crypto: HandshakeCrypto = { ...testProvider, verifySignature: (...a) => (checks++, testProvider.verifySignature(...a)) };
+  try {
+    verifyChain(chain, {
+      trustAnchors: new TrustStore(o.anchors ?? [hostile('anchor')]),
+      nowMs: NOW,
+      purpose: 'serverAuth',
+      crypto,
+      serverName: o.serverName ?? 'server.test',
+      ...(o.limits && { limits: o.limits }),
+    });
+    return { alert: 'ok' as const, checks, reason: '' };
+  } catch (e) {
+    if (!TlsAlertError.isInstance(e)) throw e;
+    return { alert: e.description, checks, reason: e.message };
+  }
+}
+
+const loop = () => [hostile('loop-leaf'), ...range('loop-ca-', 8)];
+const maze = () => [hostile('maze-leaf'), ...range('maze-ca-', 8)];
+
+describe('finding 1: path building is bounded', () => {
+  it('leaf + 8 self-issued CAs with one subject and one key (each signs every other): unknown_ca after one signature check', () => {
+    // Before: every ordering up to depth 8 was tried — 69,280 signature checks, 12 s.
+    expect(run(loop())).toEqual({ alert: A.unknown_ca, checks: 1, reason: 'no path to a trust anchor' });
+  });
+
+  it('the same chain sent 8 times over and reversed: identical certificates are tried once', () => {
+    const chain = loop();
+    const noisy = [chain[0]!, ...chain.slice(1).reverse(), ...chain.slice(1), chain[0]!];
+    expect(run(noisy, { limits: { maxCertificates: 20 } })).toMatchObject({ alert: A.unknown_ca, checks: 1 });
+  });
+
+  it('a maze (8 CAs, one subject, 8 keys, CA i signed by CA i+1): every pair checked at most once, well inside the budget', () => {
+    const r = run(maze());
+    expect(r.alert).toBe(A.unknown_ca);
+    // 8 candidates for the leaf, then at most 7 new ones per CA: a signature is checked once per (issuer key, subject).
+    expect(r.checks).toBeLessThanOrEqual(8 + 8 * 7);
+    expect(r.checks).toBeGreaterThan(8);
+  });
+
+  it('the budget trips: bad_certificate with a reason, after exactly maxSignatureChecks checks', () => {
+    expect(run(maze(), { limits: { maxSignatureChecks: 5 } })).toEqual({
+      alert: A.bad_certificate,
+      checks: 5,
+      reason: 'certificate path building gave up after 5 signature checks (ChainLimits)',
+    });
+  });
+
+  it('the path-step and name-comparison budgets trip the same way', () => {
+    expect(run(maze(), { limits: { maxPathSteps: 3 } })).toMatchObject({ alert: A.bad_certificate, reason: 'certificate path building gave up after 3 path-building steps (ChainLimits)' });
+    const nc = [hostile('nc-leaf'), hostile('nc-ca')];
+    // 201 names × 200 excluded subtrees = 40,200 comparisons: inside the default budget, over a small one.
+    expect(run(nc, { anchors: [hostile('nc-ca')] })).toMatchObject({ alert: 'ok' });
+    expect(run(nc, { anchors: [hostile('nc-ca')], limits: { maxNameComparisons: 1000 } })).toMatchObject({ alert: A.bad_certificate, reason: 'certificate path building gave up after 1000 name-constraint comparisons (ChainLimits)' });
+  });
+
+  it('more certificates, or more bytes, than the limits: bad_certificate before any parse or signature', () => {
+    const many = [...loop(), hostile('anchor'), hostile('nc-ca')];
+    expect(many).toHaveLength(11);
+    expect(run(many)).toEqual({ alert: A.bad_certificate, checks: 0, reason: 'the peer sent 11 certificates; at most 10 are accepted' });
+    const bytes = loop().reduce((n, c) => n + c.length, 0);
+    expect(run(loop(), { limits: { maxChainBytes: bytes - 1 } })).toEqual({ alert: A.bad_certificate, checks: 0, reason: `the peer sent ${bytes} bytes of certificates; at most ${bytes - 1} are accepted` });
+  });
+
+  it('the path length limit still finds nothing deeper (the maze needs no more than it)', () => {
+    const r = run(maze(), { limits: { maxPathLength: 2 } });
+    expect(r.alert).toBe(A.unknown_ca);
+    expect(r.checks).toBeLessThanOrEqual(8 + 7);
+  });
+
+  it('limits are validated: a non-positive or fractional limit is a TypeError', () => {
+    expect(() => run(loop(), { limits: { maxSignatureChecks: 0 } })).toThrow(TypeError);
+    expect(() => run(loop(), { limits: { maxCertificates: 1.5 } })).toThrow(TypeError);
+    expect(DEFAULT_CHAIN_LIMITS).toMatchObject({ maxCertificates: 10, maxSignatureChecks: 100, minRsaBits: 2048 });
+  });
+});
+
+describe('finding 6: RSA keys under 2048 bits are refused anywhere on the path', () => {
+  const ROWS: [string, Uint8Array[], Uint8Array[], string][] = [
+    ['an RSA-1024 end entity', [hostile('weak-ee')], [hostile('anchor')], 'the end-entity certificate has an RSA key of 1024 bits (at least 2048 required)'],
+    ['an RSA-1024 intermediate', [hostile('weak-inter-leaf'), hostile('weak-inter')], [hostile('anchor')], 'an intermediate certificate has an RSA key of 1024 bits (at least 2048 required)'],
+    ['an RSA-1024 trust anchor', [hostile('weak-root-leaf')], [hostile('weak-root')], 'the trust anchor has an RSA key of 1024 bits (at least 2048 required)'],
+  ];
+  for (const [name, chain, anchors, reason] of ROWS) {
+    it(`${name} → bad_certificate; accepted with minRsaBits: 1024`, () => {
+      expect(run(chain, { anchors })).toMatchObject({ alert: A.bad_certificate, reason });
+      expect(run(chain, { anchors, limits: { minRsaBits: 1024 } })).toMatchObject({ alert: 'ok' });
+    });
+  }
+  it('an RSA public exponent above 2^33 (a verification as slow as a private-key operation) → bad_certificate', () => {
+    expect(run([hostile('bige-ee')])).toMatchObject({ alert: A.bad_certificate, reason: 'the end-entity certificate has an RSA public exponent that is even, below 3 or above 2^33' });
+  });
+});
+
+describe('finding 4: a wildcard SAN under an excluded subtree', () => {
+  const chain = () => [hostile('wild-leaf'), hostile('wild-ca')];
+  it('*.example.com under excluded;DNS:bad.example.com is refused for bad.example.com (OpenSSL accepts it)', () => {
+    expect(run(chain(), { serverName: 'bad.example.com' })).toMatchObject({ alert: A.bad_certificate, reason: 'name constraints violated' });
+  });
+  it('… and for any other name: the certificate itself violates the constraint', () => {
+    expect(run(chain(), { serverName: 'good.example.com' })).toMatchObject({ alert: A.bad_certificate, reason: 'name constraints violated' });
+  });
+});
