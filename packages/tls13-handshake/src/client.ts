@@ -205,9 +205,8 @@ export class ClientHandshake extends Machine {
       if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) fail(AlertDescription.illegal_parameter, 'downgrade sentinel');
       fail(AlertDescription.protocol_version, 'server selected a version older than TLS 1.3');
     }
-    // RFC 8446 §4.2.1: a version we did not offer → illegal_parameter (older ones → protocol_version).
-    if (v < TLS13) fail(AlertDescription.protocol_version, 'server selected a version older than TLS 1.3');
-    if (v !== TLS13) fail(AlertDescription.illegal_parameter, 'server selected a version we did not offer');
+    // RFC 8446 §4.2.1: supported_versions naming a version we did not offer, or one prior to TLS 1.3 → illegal_parameter.
+    if (v !== TLS13) fail(AlertDescription.illegal_parameter, `server selected version 0x${v.toString(16).padStart(4, '0')} in supported_versions`);
     // RFC 8446 §4.1.3: legacy_session_id_echo must match.
     if (!equalBytes(sh.sessionId, this.sessionId)) fail(AlertDescription.illegal_parameter, 'legacy_session_id_echo mismatch');
     if (!isCipherSuite(sh.cipherSuite) || !this.ch.cipherSuites.includes(sh.cipherSuite)) {

@@ -253,9 +253,11 @@ export abstract class Machine {
         this.backlog = { level, msgs: msgs.slice(i + 1), nowMs };
         return;
       }
-      // RFC 8446 §5.1: handshake messages MUST NOT span a key change.
-      if (this.readLevel !== level && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
-        fail(AlertDescription.unexpected_message, 'handshake message crosses a key change');
+      // RFC 8446 §5.1: handshake messages MUST NOT span a key change, and a message that changes keys
+      // (Finished, EndOfEarlyData, KeyUpdate) must end its record: nothing may follow it in the same input.
+      const keyChange = this.readLevel !== level || m.type === HandshakeType.key_update;
+      if (keyChange && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
+        fail(AlertDescription.unexpected_message, `${m.type === HandshakeType.key_update ? 'KeyUpdate' : 'a key change'} does not end its record`);
       }
     }
   }
@@ -267,6 +269,19 @@ export abstract class Machine {
     if (b && b.msgs.length > 0) this.process(b.level, b.msgs, b.nowMs);
   }
 
+  /** The peer's update_requested not answered yet (RFC 8446 §4.6.3). */
+  private updateOwed = false;
+
+  /**
+   * RFC 8446 §4.6.3: the peer sent a KeyUpdate with update_requested and we
+   * have not sent a KeyUpdate since. Send one (`keyUpdate(false)`) before the
+   * next application data record; requests that arrive meanwhile are
+   * answered by that one update (the record layer does this in `write()`).
+   */
+  get keyUpdateRequested(): boolean {
+    return this.updateOwed;
+  }
+
   /** After complete: NewSessionTicket and KeyUpdate (RFC 8446 §4.6). */
   protected postHandshake(m: HandshakeMessage): State | undefined {
     if (m.type === HandshakeType.key_update) {
@@ -274,8 +289,9 @@ export abstract class Machine {
       if (this.quic) fail(AlertDescription.unexpected_message, 'KeyUpdate in QUIC');
       this.appRead = nextTrafficSecret(this.crypto, this.suite!, this.appRead!);
       this.keys('application', 'read', this.appRead);
-      // RFC 8446 §4.6.3: answer update_requested with update_not_requested.
-      if (m.requestUpdate) this.updateWrite(false);
+      // RFC 8446 §4.6.3: update_requested is answered with one KeyUpdate before our next application data,
+      // so that many requests while we are silent cost one update, not one each.
+      if (m.requestUpdate) this.updateOwed = true;
       return this.current;
     }
     return undefined;
@@ -285,6 +301,7 @@ export abstract class Machine {
     this.send('application', { type: 24, requestUpdate: requestPeer });
     this.appWrite = nextTrafficSecret(this.crypto, this.suite!, this.appWrite!);
     this.keys('application', 'write', this.appWrite);
+    this.updateOwed = false;
   }
 
   keyUpdate(requestPeer: boolean): HandshakeEvent[] {
