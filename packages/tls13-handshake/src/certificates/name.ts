@@ -76,7 +76,8 @@ export function referenceName(serverName: string): ReferenceName {
   return { kind: 'dns', name: canonicalDns(serverName) };
 }
 
-function canonicalDns(name: string): string {
+/** RFC 6125 §6.2.1 / RFC 5280 §7.2: compare host names case-insensitively, without a trailing dot. */
+export function canonicalDns(name: string): string {
   const lower = name.toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
@@ -104,13 +105,12 @@ export function matchesReference(ref: ReferenceName, dnsNames: string[], ipAddre
   return dnsNames.some((d) => dnsIdMatches(d, ref.name));
 }
 
-function dnsWithin(name: string, constraint: string): boolean {
-  const n = canonicalDns(name);
-  const c = canonicalDns(constraint);
+/** Both canonical (see canonicalDns); no allocation: this runs name × subtree times. */
+function dnsWithin(n: string, c: string): boolean {
   if (c === '') return true;
   // RFC 5280 §4.2.1.10: names built by adding labels to the left satisfy the constraint.
-  if (c.startsWith('.')) return n.endsWith(c);
-  return n === c || n.endsWith(`.${c}`);
+  if (c.charCodeAt(0) === 46) return n.endsWith(c);
+  return n === c || (n.length > c.length && n.endsWith(c) && n.charCodeAt(n.length - c.length - 1) === 46);
 }
 
 function ipWithin(address: Uint8Array, constraint: Uint8Array): boolean {
@@ -129,8 +129,7 @@ function ipWithin(address: Uint8Array, constraint: Uint8Array): boolean {
  * §6.4.3), so it enters the subtree when the subtree holds all of
  * `*.base` or exactly one label more than `base`.
  */
-function wildcardEnters(base: string, constraint: string): boolean {
-  const c = canonicalDns(constraint);
+function wildcardEnters(base: string, c: string): boolean {
   if (c === '') return true;
   if (c.startsWith('.')) return base === c.slice(1) || base.endsWith(c);
   if (base === c || base.endsWith(`.${c}`)) return true;
@@ -146,7 +145,7 @@ function within(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree): boo
 /** An excluded subtree rules a name out; a wildcard DNS-ID is ruled out when any name it stands for would be. */
 function excludedBy(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree): boolean {
   if (kind === 'dns' && t.kind === 'dns') {
-    const name = canonicalDns(value as string);
+    const name = value as string;
     if (name.startsWith('*.')) return wildcardEnters(name.slice(2), t.value as string);
   }
   return within(kind, value, t);
@@ -154,7 +153,8 @@ function excludedBy(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree):
 
 /**
  * RFC 5280 §4.2.1.10 for the dNSName and iPAddress names of a certificate
- * (and, from the path check, the reference name the client asked for):
+ * (and, from the path check, the reference name the client asked for;
+ * dNSName subtrees are canonical, as parseCertificate makes them):
  * every name of a constrained form must lie in a permitted subtree of that
  * form, and none in an excluded one — a wildcard DNS-ID counts as every name
  * it can stand for. `compare` is called once per name–subtree comparison
@@ -166,7 +166,7 @@ export function satisfiesNameConstraints(
   ipAddresses: readonly Uint8Array[],
   compare: () => void = () => {},
 ): boolean {
-  const names: Array<['dns' | 'ip', string | Uint8Array]> = [...dnsNames.map((d) => ['dns', d] as ['dns', string]), ...ipAddresses.map((a) => ['ip', a] as ['ip', Uint8Array])];
+  const names: Array<['dns' | 'ip', string | Uint8Array]> = [...dnsNames.map((d) => ['dns', canonicalDns(d)] as ['dns', string]), ...ipAddresses.map((a) => ['ip', a] as ['ip', Uint8Array])];
   for (const [kind, value] of names) {
     let constrained = false;
     let permitted = false;
