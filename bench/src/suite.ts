@@ -12,6 +12,7 @@ import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsc
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
 import { idleConnections } from './measure/memory.js';
+import { pathBuilding } from './measure/path-building.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
@@ -33,7 +34,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'security';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -161,6 +162,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
     );
+
+    log('certificate path building, hostile chains');
+    const pb = pathBuilding(join(dir, 'hostile-pki'), certs, { smoke: o.smoke, runs: o.smoke ? 2 : 15 });
+    const variants = pb.variants.map((v) => `${v.name} ${v.ms.toFixed(1)} ms (${v.alert ? `alert ${v.alert}` : 'accepted'})`).join('; ');
+    rows.push(row({ group: 'security', id: 'security.path-building.worst', name: `worst hostile chain, 10 certificates: ${pb.worst}`, unit: 'ms / handshake', better: 'lower', ours: pb.worstMs, anchorName: 'goal', anchor: 50, note: `server's receive() of the client's last flight, median; ${variants}` }, 1.0));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);
