@@ -6,29 +6,12 @@
  * where RFC 8446 §5 forbids it (9).
  */
 import { describe, expect, it } from 'vitest';
-import { StrikeRegister, type SessionTicket } from '../../src/index.js';
 import { ContentType, RecordWriter } from '../../src/record/index.js';
-import { layerPair } from './layer-pair.js';
+import { earlyDataTicket, layerPair, resume0Rtt } from './layer-pair.js';
 
-const ticketKey = new Uint8Array(32).fill(9);
 const text = (s: string) => new TextEncoder().encode(s);
 const joined = (parts: Uint8Array[]) => new TextDecoder().decode(Uint8Array.from(parts.flatMap((p) => [...p])));
-
-function ticket(maxEarlyData: number): SessionTicket {
-  const p = layerPair({}, { ticketKey, maxEarlyData });
-  p.pump();
-  const t = p.client.events.find((e) => e.type === 'session-ticket');
-  if (!t || t.type !== 'session-ticket') throw new Error('no ticket');
-  return t.ticket;
-}
-
-/** A client resuming with 0-RTT; `early` is written under the early keys before anything is delivered. */
-function resume0Rtt(t: SessionTicket, early: Uint8Array[], server: { groups?: ('x25519' | 'secp256r1')[]; maxEarlyData?: number } = {}) {
-  const p = layerPair({ resume: t, enableEarlyData: true, groups: ['x25519', 'secp256r1'] }, { ticketKey, maxEarlyData: server.maxEarlyData ?? t.maxEarlyData, antiReplay: new StrikeRegister(), ...(server.groups && { groups: server.groups }) });
-  for (const d of early) p.queue('client', p.client.layer.write(d));
-  p.pump();
-  return p;
-}
+const ticket = earlyDataTicket;
 
 describe('finding 2: 0-RTT offered to a server that answers with a HelloRetryRequest (RFC 8446 §4.2.10)', () => {
   for (const early of [[], [text('early one'), text('early two')]]) {

@@ -7,8 +7,8 @@
  * newest application write key (with `sequence` the records already sent
  * under that key), for edits a real peer would have to encrypt.
  */
-import { createClient, createServer, type ClientConfig, type HandshakeEvent, type ServerChoice, type ServerConfig } from '../../src/index.js';
-import { RecordLayer, RecordProtection, RecordSuites, recordTrafficKeys, type RecordLayerEvent, type RecordLayerOutput } from '../../src/record/index.js';
+import { createClient, createServer, StrikeRegister, type ClientConfig, type HandshakeEvent, type ServerChoice, type ServerConfig, type SessionTicket } from '../../src/index.js';
+import { RecordLayer, RecordSuites, recordHeader, recordNonce, recordTrafficKeys, type RecordLayerEvent, type RecordLayerOutput } from '../../src/record/index.js';
 import { serverChain, serverKey } from '../core/pair.js';
 import { testProvider as crypto } from '../core/test-crypto.js';
 
@@ -39,6 +39,8 @@ export interface LayerPair {
   queue(from: Side, out: RecordLayerOutput<HandshakeEvent>): void;
   /** A record sealed as `from` would under its newest application write key, as the `sequence`-th record under it. */
   forge(from: Side, contentType: number, content: Uint8Array, sequence?: number): Uint8Array;
+  /** The same with any TLSInnerPlaintext (content ‖ type ‖ padding), however malformed. */
+  forgeInner(from: Side, inner: Uint8Array, sequence?: number): Uint8Array;
   /** The alert a side ended with, if any. */
   alertOf(side: Side): { description: number; sent: boolean } | undefined;
 }
@@ -100,13 +102,15 @@ export function layerPair(ccfg: Partial<ClientConfig> = {}, scfg: Partial<Server
     },
     queue,
     forge(from, contentType, content, sequence = 0) {
+      return pair.forgeInner(from, Uint8Array.from([...content, contentType]), sequence);
+    },
+    forgeInner(from, inner, sequence = 0) {
       const p = from === 'client' ? client : server;
       const secret = p.appWriteSecrets[p.appWriteSecrets.length - 1];
       if (!secret || !p.suite) throw new Error(`${from} has no application write key yet`);
       const { key, iv } = recordTrafficKeys(crypto, p.suite, secret);
-      const prot = new RecordProtection(crypto.aead(RecordSuites[p.suite].aead, key), iv, p.suite);
-      for (let i = 0; i < sequence; i++) prot.seal(23, new Uint8Array(0));
-      return prot.seal(contentType, content);
+      const header = recordHeader(23, inner.length + 16);
+      return Uint8Array.from([...header, ...crypto.aead(RecordSuites[p.suite].aead, key).seal(recordNonce(iv, sequence), header, inner)]);
     },
     alertOf(side) {
       const e = (side === 'client' ? client : server).events.find((x) => x.type === 'alert');
@@ -116,4 +120,23 @@ export function layerPair(ccfg: Partial<ClientConfig> = {}, scfg: Partial<Server
   queue('client', client.layer.start(opts.nowMs ?? 0));
   server.layer.start(opts.nowMs ?? 0);
   return pair;
+}
+
+const ticketKey = new Uint8Array(32).fill(9);
+
+/** A session ticket from a first connection to a server that allows `maxEarlyData` bytes of 0-RTT. */
+export function earlyDataTicket(maxEarlyData: number): SessionTicket {
+  const p = layerPair({}, { ticketKey, maxEarlyData });
+  p.pump();
+  const t = p.client.events.find((e) => e.type === 'session-ticket');
+  if (!t || t.type !== 'session-ticket') throw new Error('no ticket');
+  return t.ticket;
+}
+
+/** A client resuming with 0-RTT; `early` is written under the early keys before anything is delivered. */
+export function resume0Rtt(t: SessionTicket, early: Uint8Array[], server: { groups?: ('x25519' | 'secp256r1')[]; maxEarlyData?: number } = {}): LayerPair {
+  const p = layerPair({ resume: t, enableEarlyData: true, groups: ['x25519', 'secp256r1'] }, { ticketKey, maxEarlyData: server.maxEarlyData ?? t.maxEarlyData, antiReplay: new StrikeRegister(), ...(server.groups && { groups: server.groups }) });
+  for (const d of early) p.queue('client', p.client.layer.write(d));
+  p.pump();
+  return p;
 }
