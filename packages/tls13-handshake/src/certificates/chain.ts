@@ -11,10 +11,11 @@
  * Path building is bounded, as webpki and Go's crypto/x509 bound it: the
  * peer's chain is limited in count and size and deduplicated, a certificate
  * with the subject and key of one already on the path is not tried again
- * (RFC 4158 §5.2), a signature is checked once per issuer key and subject,
- * and each verification has a budget of signature checks, path-building
- * steps and name-constraint comparisons (`ChainLimits`). A chain that
- * exhausts the budget fails with bad_certificate, whatever it contains.
+ * (RFC 4158 §5.2), signatures are only checked on a path that reaches an
+ * anchor (from the anchor down, once per issuer key and subject), and each
+ * verification has a budget of signature checks, path-building steps and
+ * name-constraint comparisons (`ChainLimits`). A chain that exhausts the
+ * budget fails with bad_certificate, whatever it contains.
  *
  * Alerts (RFC 8446 §6.2), chosen as OpenSSL and rustls do where they agree:
  * no path to an anchor → unknown_ca(48); expired or not yet valid →
@@ -223,6 +224,14 @@ interface Search {
   readonly verdicts: Map<ParsedCertificate, Map<string, boolean>>;
 }
 
+/** A certificate's key as a comparable string (computed once per parsed certificate). */
+const keyIds = new WeakMap<ParsedCertificate, string>();
+function keyId(c: ParsedCertificate): string {
+  let id = keyIds.get(c);
+  if (id === undefined) keyIds.set(c, (id = bytesKey(c.spki)));
+  return id;
+}
+
 /** Does `issuer`'s key sign `subject`? Checked once per (issuer key, subject), within the budget. */
 function signs(issuer: ParsedCertificate, subject: ParsedCertificate, s: Search): boolean {
   const alg = subject.signatureAlgorithm;
@@ -230,7 +239,7 @@ function signs(issuer: ParsedCertificate, subject: ParsedCertificate, s: Search)
   if (!alg) fail(AlertDescription.unsupported_certificate, 'certificate signed with an unsupported algorithm');
   let byKey = s.verdicts.get(subject);
   if (!byKey) s.verdicts.set(subject, (byKey = new Map()));
-  const key = bytesKey(issuer.spki);
+  const key = keyId(issuer);
   let ok = byKey.get(key);
   if (ok === undefined) {
     s.budget.signature();
@@ -240,67 +249,73 @@ function signs(issuer: ParsedCertificate, subject: ParsedCertificate, s: Search)
   return ok;
 }
 
-/** A candidate issuer whose key does not sign the certificate: telling only when no candidate's does. */
+/** A path that reaches an anchor by name but whose signatures do not verify. */
 class NotSigned extends TlsAlertError {}
 
-function checkIssuer(issuer: ParsedCertificate, subject: ParsedCertificate, s: Search): void {
-  if (!signs(issuer, subject, s)) throw new NotSigned(AlertDescription.bad_certificate, 'a certificate signature does not verify');
-  // RFC 5280 §4.2.1.10 (and RFC 5937 for an anchor's): the constraints cover the end entity's names.
-  const nc = issuer.nameConstraints;
-  if (nc && !satisfiesNameConstraints(nc, s.dnsNames, s.ipAddresses, s.budget.compareName)) fail(AlertDescription.bad_certificate, 'name constraints violated');
+/**
+ * The signatures and name constraints of a complete candidate path, from the
+ * anchor down (RFC 5280 §6.1.3): a forged link near the anchor costs one
+ * check, however long the path under it.
+ */
+function verifyPath(path: readonly ParsedCertificate[], anchor: ParsedCertificate, s: Search): void {
+  let issuer = anchor;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const subject = path[i]!;
+    if (!signs(issuer, subject, s)) throw new NotSigned(AlertDescription.bad_certificate, 'a certificate signature does not verify');
+    // RFC 5280 §4.2.1.10 (and RFC 5937 for an anchor's): the constraints cover the end entity's names.
+    const nc = issuer.nameConstraints;
+    if (nc && !satisfiesNameConstraints(nc, s.dnsNames, s.ipAddresses, s.budget.compareName)) fail(AlertDescription.bad_certificate, 'name constraints violated');
+    issuer = subject;
+  }
 }
 
 /** RFC 4158 §5.2: the same subject and key already on the path is a loop, however the certificate differs. */
 function onPath(path: readonly ParsedCertificate[], c: ParsedCertificate): boolean {
-  return path.some((p) => p.subject === c.subject && p.spki.length === c.spki.length && bytesKey(p.spki) === bytesKey(c.spki));
+  return path.some((p) => p.subject === c.subject && keyId(p) === keyId(c));
 }
 
 /**
- * Depth-first path search; returns the path (end entity … anchor) or throws
- * the most telling failure: the first rule a candidate broke, else a
- * signature that no candidate issuer's key verifies, else unknown_ca.
+ * Depth-first path search, as webpki builds paths: candidate issuers are
+ * matched by name and checked for CA rules only; signatures are verified
+ * when a path reaches a trust anchor. Returns the path (end entity …
+ * anchor) or throws the most telling failure: the first rule a candidate
+ * broke, else a signature that did not verify, else unknown_ca.
  */
 function buildPath(s: Search): ParsedCertificate[] {
   let best: TlsAlertError | undefined;
+  let notSigned: TlsAlertError | undefined;
+  const attempt = (f: () => void): boolean => {
+    try {
+      f();
+      return true;
+    } catch (e) {
+      if (!TlsAlertError.isInstance(e) || e instanceof BudgetExhausted) throw e;
+      if (e instanceof NotSigned) notSigned ??= e;
+      else best ??= e;
+      return false;
+    }
+  };
   const search = (path: ParsedCertificate[]): ParsedCertificate[] | null => {
     const cert = path[path.length - 1]!;
-    let signed = false;
-    let notSigned: TlsAlertError | undefined;
-    const attempt = (f: () => void): boolean => {
-      try {
-        f();
-        signed = true;
-        return true;
-      } catch (e) {
-        if (!TlsAlertError.isInstance(e) || e instanceof BudgetExhausted) throw e;
-        if (e instanceof NotSigned) notSigned ??= e;
-        else best ??= e;
-        return false;
-      }
-    };
-    const found = ((): ParsedCertificate[] | null => {
-      for (const anchor of s.anchors.issuersOf(cert)) {
-        s.budget.step();
-        // The anchor's own validity and extensions do not apply (RFC 5280 §6.1); its key size does (as in OpenSSL).
-        if (attempt(() => (checkKey(anchor, s.limits, 'the trust anchor'), checkIssuer(anchor, cert, s)))) return [...path, anchor];
-      }
-      if (path.length >= s.limits.maxPathLength) return null;
-      for (const ca of s.bySubject.get(cert.issuer) ?? []) {
-        if (onPath(path, ca)) continue;
-        s.budget.step();
-        const below = path.slice(1).filter((c) => c.subject !== c.issuer).length;
-        if (!attempt(() => (checkCa(ca, below, s), checkIssuer(ca, cert, s)))) continue;
-        const deeper = search([...path, ca]);
-        if (deeper) return deeper;
-      }
-      return null;
-    })();
-    if (!found && !signed && notSigned) best ??= notSigned;
-    return found;
+    for (const anchor of s.anchors.issuersOf(cert)) {
+      s.budget.step();
+      // The anchor's own validity and extensions do not apply (RFC 5280 §6.1); its key size does (as in OpenSSL).
+      if (attempt(() => (checkKey(anchor, s.limits, 'the trust anchor'), verifyPath(path, anchor, s)))) return [...path, anchor];
+    }
+    if (path.length >= s.limits.maxPathLength) return null;
+    for (const ca of s.bySubject.get(cert.issuer) ?? []) {
+      if (onPath(path, ca)) continue;
+      s.budget.step();
+      const below = path.slice(1).filter((c) => c.subject !== c.issuer).length;
+      if (!attempt(() => checkCa(ca, below, s))) continue;
+      const found = search([...path, ca]);
+      if (found) return found;
+    }
+    return null;
   };
   const path = search([s.leaf]);
   if (path) return path;
-  throw best ?? new TlsAlertError(AlertDescription.unknown_ca, 'no path to a trust anchor');
+  throw best ?? notSigned ?? new TlsAlertError(AlertDescription.unknown_ca, 'no path to a trust anchor');
 }
 
 /**
