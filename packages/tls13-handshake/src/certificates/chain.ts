@@ -175,9 +175,15 @@ function checkValidity(c: ParsedCertificate, nowMs: number, what: string): void 
 }
 
 function checkPurpose(c: ParsedCertificate, purpose: string, what: string): void {
-  // RFC 5280 §4.2.1.12; like webpki and browsers, an EKU on an intermediate also restricts the path.
+  // RFC 5280 §4.2.1.12; like webpki and browsers, an EKU on an intermediate also restricts the path. As
+  // OpenSSL and webpki do (§4.2.1.12 allows it), anyExtendedKeyUsage alone does not stand for serverAuth.
   const eku = c.extKeyUsage;
-  if (eku && !eku.includes(purpose) && !eku.includes(KeyPurpose.any)) fail(AlertDescription.unsupported_certificate, `${what} is not valid for ${purpose}`);
+  if (eku && !eku.includes(purpose)) fail(AlertDescription.unsupported_certificate, `${what} is not valid for ${purpose}`);
+}
+
+/** RFC 5280 §4.2.1.3: a certificate whose key validates certificates (cA asserted) carries keyUsage. */
+function checkCaKeyUsage(c: ParsedCertificate, what: string): void {
+  if (c.basicConstraints?.ca && !c.keyUsage) fail(AlertDescription.bad_certificate, `${what} asserts cA without keyUsage`);
 }
 
 function checkCritical(c: ParsedCertificate, what: string): void {
@@ -198,6 +204,7 @@ function checkKey(c: ParsedCertificate, limits: ChainLimits, what: string): void
 function checkCa(ca: ParsedCertificate, below: number, o: Search): void {
   checkCritical(ca, 'an intermediate certificate');
   if (ca.version !== 3 || !ca.basicConstraints?.ca) fail(AlertDescription.bad_certificate, 'an intermediate certificate is not a CA');
+  checkCaKeyUsage(ca, 'an intermediate certificate');
   if (ca.keyUsage && !hasKeyUsage(ca.keyUsage, KeyUsage.keyCertSign)) fail(AlertDescription.bad_certificate, 'an intermediate CA may not sign certificates');
   const pathLen = ca.basicConstraints.pathLen;
   if (pathLen !== undefined && below > pathLen) fail(AlertDescription.bad_certificate, 'pathLenConstraint exceeded');
@@ -340,6 +347,7 @@ export function verifyChain(chain: readonly Uint8Array[], o: ChainOptions): Pars
   const ref = o.serverName !== undefined ? referenceName(o.serverName) : undefined;
   // A directly trusted end entity (e.g. a self-signed server certificate given as the anchor) needs no path.
   if (!o.trustAnchors.has(leaf.der)) {
+    checkCaKeyUsage(leaf, 'the end-entity certificate');
     const bySubject = new Map<string, ParsedCertificate[]>();
     for (const c of parsed.slice(1)) bySubject.set(c.subject, [...(bySubject.get(c.subject) ?? []), c]);
     buildPath({
