@@ -25,6 +25,7 @@ import { parseRequestHead, parseResponseHead } from '../examples/interop/src/h3/
 import * as nodeCrypto from 'node:crypto';
 import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
+import { TLS_TARGETS } from './targets-tls.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const fixture = (p: string) => new Uint8Array(readFileSync(here(`../${p}`)));
@@ -431,4 +432,5 @@ export const TARGETS: Target[] = [
   connectionTarget('server'),
   connectionTarget('client'),
   transportEndpoint,
+  ...TLS_TARGETS,
 ];
