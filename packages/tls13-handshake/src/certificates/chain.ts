@@ -32,7 +32,7 @@ import { AlertDescription, TlsAlertError, fail } from '../alert.js';
 import { rsaKeyProblem } from '../crypto/der.js';
 import type { HandshakeCrypto } from '../crypto/provider.js';
 import { matchesReference, referenceName, satisfiesNameConstraints } from './name.js';
-import { CertificateCache, hasKeyUsage, KeyPurpose, KeyUsage, parseCertificate, type ParsedCertificate } from './x509.js';
+import { binaryString, CertificateCache, hasKeyUsage, KeyPurpose, KeyUsage, parseCertificate, type ParsedCertificate } from './x509.js';
 
 /** Bounds on what one chain verification may cost (a peer chooses the chain). */
 export interface ChainLimits {
@@ -99,7 +99,7 @@ export class TrustStore {
       const list = this.bySubject.get(p.subject) ?? [];
       list.push(p);
       this.bySubject.set(p.subject, list);
-      this.exact.add(bytesKey(p.der));
+      this.exact.add(binaryString(p.der));
     });
     this.certificates = kept;
   }
@@ -111,15 +111,10 @@ export class TrustStore {
 
   /** Is this exact certificate a trust anchor (a directly trusted, e.g. self-signed, end entity)? */
   has(der: Uint8Array): boolean {
-    return this.exact.has(bytesKey(der));
+    return this.exact.has(binaryString(der));
   }
 }
 
-function bytesKey(der: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < der.length; i += 4096) s += String.fromCharCode(...der.subarray(i, i + 4096));
-  return s;
-}
 
 export interface ChainOptions {
   trustAnchors: TrustStore;
@@ -235,7 +230,7 @@ interface Search {
 const keyIds = new WeakMap<ParsedCertificate, string>();
 function keyId(c: ParsedCertificate): string {
   let id = keyIds.get(c);
-  if (id === undefined) keyIds.set(c, (id = bytesKey(c.spki)));
+  if (id === undefined) keyIds.set(c, (id = binaryString(c.spki)));
   return id;
 }
 
@@ -337,7 +332,7 @@ export function verifyChain(chain: readonly Uint8Array[], o: ChainOptions): Pars
   // Identical certificates are parsed and tried once.
   const seen = new Set<string>();
   const unique = chain.filter((der) => {
-    const k = bytesKey(der);
+    const k = binaryString(der);
     return !seen.has(k) && (seen.add(k), true);
   });
   const parsed = unique.map((der) => o.trustAnchors.cache.get(der));

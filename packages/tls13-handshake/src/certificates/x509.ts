@@ -146,7 +146,13 @@ function bitString(b: Uint8Array, t: Tlv, what: string): Uint8Array {
 }
 
 const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const latin1 = (b: Uint8Array): string => String.fromCharCode(...b);
+/** Bytes as a string of char codes 0–255 (Latin-1; also a cheap map key), in chunks: no giant argument lists. */
+export function binaryString(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
+  return s;
+}
+const latin1 = binaryString;
 const utf16be = (b: Uint8Array): string => {
   let s = '';
   for (let i = 0; i + 1 < b.length; i += 2) s += String.fromCharCode((b[i]! << 8) | b[i + 1]!);
@@ -416,7 +422,7 @@ export class CertificateCache {
   private readonly map = new Map<string, ParsedCertificate>();
   constructor(private readonly max = 256) {}
   get(der: Uint8Array): ParsedCertificate {
-    const key = keyOf(der);
+    const key = binaryString(der);
     const hit = this.map.get(key);
     if (hit) return hit;
     const parsed = parseCertificate(der.slice());
@@ -424,10 +430,4 @@ export class CertificateCache {
     this.map.set(key, parsed);
     return parsed;
   }
-}
-
-function keyOf(der: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < der.length; i += 4096) s += String.fromCharCode(...der.subarray(i, i + 4096));
-  return s;
 }

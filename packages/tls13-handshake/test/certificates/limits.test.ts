@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AlertDescription as A, DEFAULT_CHAIN_LIMITS, TlsAlertError, TrustStore, verifyChain, type ChainLimits, type HandshakeCrypto } from '../../src/index.js';
+import { AlertDescription as A, DEFAULT_CHAIN_LIMITS, parseCertificate, TlsAlertError, TrustStore, verifyChain, type ChainLimits, type HandshakeCrypto } from '../../src/index.js';
 import { testProvider } from '../core/test-crypto.js';
 import { NOW, pki } from './pki.js';
 
@@ -121,5 +121,30 @@ describe('finding 4: a wildcard SAN under an excluded subtree', () => {
   });
   it('… and for any other name: the certificate itself violates the constraint', () => {
     expect(run(chain(), { serverName: 'good.example.com' })).toMatchObject({ alert: A.bad_certificate, reason: 'name constraints violated' });
+  });
+});
+
+describe('parsing a certificate far beyond any limit', () => {
+  it('a 300 KB name fails with an alert or parses, never with a stack overflow (parseCertificate is public)', () => {
+    const cat = (...parts: (number[] | Uint8Array)[]) => {
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let off = 0;
+      for (const p of parts) (out.set(p, off), (off += p.length));
+      return out;
+    };
+    const len = (n: number) => (n < 128 ? [n] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff]);
+    const tlv = (t: number, ...c: (number[] | Uint8Array)[]) => {
+      const body = cat(...c);
+      return cat([t, ...len(body.length)], body);
+    };
+    const name = tlv(0x30, tlv(0x31, tlv(0x30, tlv(0x06, [0x55, 4, 3]), tlv(0x16, new Uint8Array(300_000).fill(0x61)))));
+    const alg = tlv(0x30, tlv(0x06, [0x2a, 0x86, 0x48, 0xce, 0x3d, 4, 3, 2]));
+    const time = tlv(0x17, new TextEncoder().encode('300101000000Z'));
+    const tbs = tlv(0x30, tlv(0xa0, tlv(2, [2])), tlv(2, [1]), alg, name, tlv(0x30, time, time), name, tlv(0x30));
+    try {
+      parseCertificate(tlv(0x30, tbs, alg, tlv(3, [0, 1])));
+    } catch (e) {
+      expect(TlsAlertError.isInstance(e) && e.description).toBe(A.bad_certificate);
+    }
   });
 });
