@@ -20,6 +20,7 @@ import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
 import { qpackTargets } from './targets-qpack.js';
 import { http3Targets } from './targets-http3.js';
+import { TLS_TARGETS } from './targets-tls.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const fixture = (p: string) => new Uint8Array(readFileSync(here(`../${p}`)));
@@ -371,4 +372,5 @@ export const TARGETS: Target[] = [
   transportEndpoint,
   ...qpackTargets(corpus),
   ...http3Targets(corpus),
+  ...TLS_TARGETS,
 ];

@@ -15,6 +15,7 @@ import { http2Requests, http3Download, http3Requests } from './measure/http3.js'
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
 import { row } from './rows.js';
+import { pathBuilding } from './measure/path-building.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
@@ -37,7 +38,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -188,6 +189,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     makeNetworkFiles(www, netBytes);
     const net = await measureNetwork({ www, dl, certs, bytes: netBytes, runs: o.smoke ? 1 : 5, tcpHeadStartS: o.smoke ? 0.5 : 3, ngtcp2 }, log);
     rows.push(...networkRows(net, netBytes, noNg));
+    log('certificate path building, hostile chains');
+    const pb = pathBuilding(join(dir, 'hostile-pki'), certs, { smoke: o.smoke, runs: o.smoke ? 2 : 15 });
+    const variants = pb.variants.map((v) => `${v.name} ${v.ms.toFixed(1)} ms (${v.alert ? `alert ${v.alert}` : 'accepted'})`).join('; ');
+    rows.push(row({ group: 'security', id: 'security.path-building.worst', name: `worst hostile chain, 10 certificates: ${pb.worst}`, unit: 'ms / handshake', better: 'lower', ours: pb.worstMs, anchorName: 'goal', anchor: 50, note: `server's receive() of the client's last flight, median; ${variants}` }, 1.0));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);

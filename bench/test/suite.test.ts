@@ -35,6 +35,7 @@ const IDS = [
   'network.crosstraffic.tcp-share',
   'network.longrtt.handshake',
   'network.longrtt.download',
+  'security.path-building.worst',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -68,6 +69,7 @@ describe('benchmark suite, smoke mode', () => {
       'network.crosstraffic.ours-share',
       'network.crosstraffic.tcp-share',
       'network.longrtt.handshake',
+      'security.path-building.worst',
     ]);
   }, 180_000);
 
