@@ -12,6 +12,7 @@ import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsc
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
 import { idleConnections } from './measure/memory.js';
+import { unroutableMicros } from './measure/unroutable.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
@@ -33,7 +34,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'attack';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -161,6 +162,11 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
     );
+
+    const many = o.smoke ? 100 : 10_000;
+    log(`CPU per unroutable datagram, 10 and ${many} connections`);
+    const [few, lots] = unroutableMicros(certs, [10, many], o.smoke ? 9000 : 90_000) as [number, number];
+    rows.push(row({ id: 'attack.unroutable', group: 'attack', name: `CPU per unroutable datagram, ${many} connections`, unit: 'µs / datagram', better: 'lower', ours: lots, anchorName: '10 connections', anchor: few, note: 'independent of the number of connections: the ratio stays near 1' }, 2.0));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);

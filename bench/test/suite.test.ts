@@ -25,6 +25,7 @@ const IDS = [
   'memory.server.heap',
   'memory.server.rss',
   'memory.client.heap',
+  'attack.unroutable',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -46,7 +47,7 @@ describe('benchmark suite, smoke mode', () => {
       else expect(r.ratio).toBeNull();
       if (r.goal) expect(r.goal.met).toBe(r.ratio === null ? null : r.better === 'higher' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio);
     }
-    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual(['bulk.1stream.ours-ours', 'handshakes.full', 'crypto.aes128gcm.1200', 'memory.server.heap']);
+    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual(['bulk.1stream.ours-ours', 'handshakes.full', 'crypto.aes128gcm.1200', 'memory.server.heap', 'attack.unroutable']);
   }, 180_000);
 
   it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time', () => {
