@@ -63,6 +63,14 @@ export function healthy(p: Env): boolean {
   return p.net.runUntil(() => c2.handshakeInfo !== undefined && [...p.server.connections].some((x) => x.state === 'established'), 5000);
 }
 
+/** The connection still carries a request from the client to the server's application. */
+export function carriesData(p: Env): boolean {
+  const id = p.c.openStream('bidi')!;
+  p.c.write(id, Uint8Array.of(1, 2, 3), true);
+  p.sc.reading = true;
+  return p.net.runUntil(() => (p.sc.pump(p.net.now), p.sc.finished.has(id)), 2000);
+}
+
 export function expectClose(p: Env, code: number): void {
   const r = serverClose(p);
   expect(r.code).toBe(BigInt(code));
