@@ -19,12 +19,12 @@ interface Block {
   ends: number[];
 }
 
-/** A position: block index and index within it (`[blocks.length, 0]` is past the end). */
-type Pos = [number, number];
-
 export class RangeSet {
   private blocks: Block[] = [];
   private count = 0;
+  /** A cursor over the ranges (block, index), set by `seek` and moved by `step`: no allocation per lookup. */
+  private cb = 0;
+  private ci = 0;
 
   /** `blockSize`: ranges per block before one is split in two (tests use small ones). */
   constructor(private readonly blockSize = 64) {}
@@ -56,8 +56,8 @@ export class RangeSet {
     return n;
   }
 
-  /** The first range whose end is >= x (the range that could hold or follow x). */
-  private find(x: number): Pos {
+  /** Put the cursor on the first range whose end is >= x (the range that could hold or follow x); false when there is none. */
+  private seek(x: number): boolean {
     const bl = this.blocks;
     let lo = 0;
     let hi = bl.length;
@@ -67,7 +67,9 @@ export class RangeSet {
       if (e[e.length - 1]! < x) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === bl.length) return [lo, 0];
+    this.cb = lo;
+    this.ci = 0;
+    if (lo === bl.length) return false;
     const e = bl[lo]!.ends;
     let l = 0;
     let h = e.length;
@@ -76,28 +78,34 @@ export class RangeSet {
       if (e[mid]! < x) l = mid + 1;
       else h = mid;
     }
-    return [lo, l];
+    this.ci = l;
+    return true;
   }
 
-  private next([b, i]: Pos): Pos {
-    return i + 1 < this.blocks[b]!.starts.length ? [b, i + 1] : [b + 1, 0];
+  /** Move the cursor to the next range; false past the last. */
+  private step(): boolean {
+    if (++this.ci < this.blocks[this.cb]!.starts.length) return true;
+    this.cb++;
+    this.ci = 0;
+    return this.cb < this.blocks.length;
   }
 
-  private at([b, i]: Pos): [number, number] | undefined {
-    const blk = this.blocks[b];
-    return blk ? [blk.starts[i]!, blk.ends[i]!] : undefined;
+  private get curStart(): number {
+    return this.blocks[this.cb]!.starts[this.ci]!;
+  }
+
+  private get curEnd(): number {
+    return this.blocks[this.cb]!.ends[this.ci]!;
   }
 
   has(x: number): boolean {
-    const r = this.at(this.find(x + 1));
-    return r !== undefined && r[0] <= x;
+    return this.seek(x + 1) && this.curStart <= x;
   }
 
   /** True when every member of [start, end) is in the set. */
   covers(start: number, end: number): boolean {
     if (end <= start) return true;
-    const r = this.at(this.find(end));
-    return r !== undefined && r[0] <= start;
+    return this.seek(end) && this.curStart <= start;
   }
 
   /**
@@ -107,44 +115,64 @@ export class RangeSet {
   add(start: number, end: number): number {
     if (!(start >= 0) || !(end >= start)) throw new RangeError(`bad range [${start}, ${end})`);
     if (end === start) return 0;
-    // The ranges from `from` up to `to` (exclusive) touch or overlap [start, end) (adjacent ranges merge).
-    const from = this.find(start);
-    let to = from;
-    let covered = 0;
-    let first: number | undefined;
-    let last = 0;
-    for (let r = this.at(to); r && r[0] <= end; r = this.at(to)) {
-      covered += Math.min(r[1], end) - Math.max(r[0], start);
-      first ??= r[0];
-      last = r[1];
-      to = this.next(to);
+    // In-order arrival (stream data, packet numbers): at or past the end of the last range.
+    const last = this.blocks[this.blocks.length - 1];
+    if (last) {
+      const n = last.ends.length - 1;
+      if (start === last.ends[n]!) {
+        last.ends[n] = end;
+        return end - start;
+      }
+      if (start > last.ends[n]!) {
+        last.starts.push(start);
+        last.ends.push(end);
+        this.count++;
+        this.rebalance(this.blocks.length - 1);
+        return end - start;
+      }
     }
-    if (first === undefined) {
-      this.replace(from, from, [start], [end]);
+    // The ranges from the cursor on that touch or overlap [start, end) (adjacent ranges merge).
+    let more = this.seek(start);
+    const fb = this.cb;
+    const fi = this.ci;
+    let covered = 0;
+    let first = -1;
+    let lastEnd = 0;
+    while (more && this.curStart <= end) {
+      covered += Math.min(this.curEnd, end) - Math.max(this.curStart, start);
+      if (first < 0) first = this.curStart;
+      lastEnd = this.curEnd;
+      more = this.step();
+    }
+    if (first < 0) {
+      this.replace(fb, fi, fb, fi, start, end, -1, -1);
       return end - start;
     }
-    this.replace(from, to, [Math.min(start, first)], [Math.max(end, last)]);
+    this.replace(fb, fi, this.cb, this.ci, Math.min(start, first), Math.max(end, lastEnd), -1, -1);
     return end - start - Math.max(0, covered);
   }
 
   /** Remove [start, end). */
   remove(start: number, end: number): void {
     if (end <= start) return;
-    const from = this.find(start + 1);
-    let to = from;
-    let first: number | undefined;
-    let last = 0;
-    for (let r = this.at(to); r && r[0] < end; r = this.at(to)) {
-      first ??= r[0];
-      last = r[1];
-      to = this.next(to);
+    let more = this.seek(start + 1);
+    const fb = this.cb;
+    const fi = this.ci;
+    let first = -1;
+    let lastEnd = 0;
+    while (more && this.curStart < end) {
+      if (first < 0) first = this.curStart;
+      lastEnd = this.curEnd;
+      more = this.step();
     }
-    if (first === undefined) return;
-    const starts: number[] = [];
-    const ends: number[] = [];
-    if (first < start) starts.push(first), ends.push(start);
-    if (last > end) starts.push(end), ends.push(last);
-    this.replace(from, to, starts, ends);
+    if (first < 0) return;
+    // What is left of the first and the last range overlapped, if anything.
+    const keepLow = first < start;
+    const keepHigh = lastEnd > end;
+    if (keepLow && keepHigh) this.replace(fb, fi, this.cb, this.ci, first, start, end, lastEnd);
+    else if (keepLow) this.replace(fb, fi, this.cb, this.ci, first, start, -1, -1);
+    else if (keepHigh) this.replace(fb, fi, this.cb, this.ci, end, lastEnd, -1, -1);
+    else this.replace(fb, fi, this.cb, this.ci, -1, -1, -1, -1);
   }
 
   /** Remove every member below x (e.g. packet numbers no longer worth acknowledging). */
@@ -160,45 +188,49 @@ export class RangeSet {
     if (min !== undefined && min < x) this.remove(min, x);
   }
 
-  /** Replace the ranges in [from, to) by the given ones (sorted, disjoint, fitting there), then rebalance. */
-  private replace(from: Pos, to: Pos, starts: number[], ends: number[]): void {
+  /**
+   * Replace the ranges from (b, i) up to (b2, i2) (exclusive) by at most two
+   * ranges [s1, e1) and [s2, e2) (-1: none), sorted and fitting there; then rebalance.
+   */
+  private replace(b: number, i: number, b2: number, i2: number, s1: number, e1: number, s2: number, e2: number): void {
     const bl = this.blocks;
-    const [b, i] = from;
+    const added = (s1 >= 0 ? 1 : 0) + (s2 >= 0 ? 1 : 0);
     if (bl.length === 0) {
-      bl.push({ starts, ends });
-      this.count += starts.length;
-      return;
-    }
-    if (b === bl.length) {
+      bl.push({ starts: [], ends: [] });
+      b = b2 = i = i2 = 0;
+    } else if (b === bl.length) {
       // Past the end: append to the last block.
-      const lastBlock = bl[b - 1]!;
-      lastBlock.starts.push(...starts);
-      lastBlock.ends.push(...ends);
-      this.count += starts.length;
-      this.rebalance(b - 1);
-      return;
+      b = b2 = bl.length - 1;
+      i = i2 = bl[b]!.starts.length;
     }
-    const [b2, i2] = to;
     const blk = bl[b]!;
     let removed: number;
-    if (b2 === b) {
-      removed = i2 - i;
-      blk.starts.splice(i, removed, ...starts);
-      blk.ends.splice(i, removed, ...ends);
-    } else {
+    if (b2 === b) removed = i2 - i;
+    else {
       removed = blk.starts.length - i;
-      blk.starts.splice(i, removed, ...starts);
-      blk.ends.splice(i, removed, ...ends);
       for (let k = b + 1; k < b2; k++) removed += bl[k]!.starts.length;
       if (b2 < bl.length) {
         removed += i2;
         bl[b2]!.starts.splice(0, i2);
         bl[b2]!.ends.splice(0, i2);
       }
+    }
+    const cut = b2 === b ? i2 - i : blk.starts.length - i;
+    if (added === 0) {
+      blk.starts.splice(i, cut);
+      blk.ends.splice(i, cut);
+    } else if (added === 1) {
+      blk.starts.splice(i, cut, s1);
+      blk.ends.splice(i, cut, e1);
+    } else {
+      blk.starts.splice(i, cut, s1, s2);
+      blk.ends.splice(i, cut, e1, e2);
+    }
+    if (b2 > b) {
       bl.splice(b + 1, b2 - b - 1);
       if (b + 1 < bl.length && bl[b + 1]!.starts.length === 0) bl.splice(b + 1, 1);
     }
-    this.count += starts.length - removed;
+    this.count += added - removed;
     this.rebalance(b);
   }
 
@@ -215,8 +247,7 @@ export class RangeSet {
 
   /** End of the contiguous run that starts at `from` (== from when `from` is not a member). */
   contiguousEnd(from: number): number {
-    const r = this.at(this.find(from + 1));
-    return r !== undefined && r[0] <= from ? r[1] : from;
+    return this.seek(from + 1) && this.curStart <= from ? this.curEnd : from;
   }
 
   /** Ranges in ascending order as [start, end) pairs. */
@@ -235,9 +266,15 @@ export class RangeSet {
   /** The gaps inside [from, to) that are not members, ascending. */
   *gaps(from: number, to: number): IterableIterator<[number, number]> {
     let cursor = from;
-    for (let p = this.find(from + 1), r = this.at(p); r && cursor < to; p = this.next(p), r = this.at(p)) {
-      if (r[0] > cursor) yield [cursor, Math.min(r[0], to)];
-      cursor = Math.max(cursor, r[1]);
+    if (this.seek(from + 1)) {
+      // A generator may be interleaved with other calls: walk with its own position.
+      for (let b = this.cb, i = this.ci; b < this.blocks.length && cursor < to; i = 0, b++) {
+        const blk = this.blocks[b]!;
+        for (; i < blk.starts.length && cursor < to; i++) {
+          if (blk.starts[i]! > cursor) yield [cursor, Math.min(blk.starts[i]!, to)];
+          cursor = Math.max(cursor, blk.ends[i]!);
+        }
+      }
     }
     if (cursor < to) yield [cursor, to];
   }
