@@ -932,7 +932,7 @@ export class Connection {
   pollTransmit(now: number): Transmit | null {
     if (this.connState === 'closed' || this.connState === 'draining') return null;
     if (this.pathResponses.length > 0 && this.connState === 'established') {
-      const r = buildPathResponse(this, now);
+      const r = buildPathResponse(this);
       if (r) {
         this.stats.bytesSent += r.data.length;
         this.amplification.onSent(r.path, r.data.length);

@@ -256,8 +256,7 @@ function maybeUpdateKeys(c: Connection, now: number): void {
  * of the address it goes to, not in the current path's bytes in flight.
  * Null when none can be sent.
  */
-export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
-  void now;
+export function buildPathResponse(c: Connection): { path: Connection['path']; data: Uint8Array } | null {
   const keys = c.oneRtt;
   if (!keys) return null;
   for (let i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path)); i >= 0; i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path))) {

@@ -61,10 +61,6 @@ export class ResetTokenTable<C> {
   ownerOf(token: Uint8Array): C | undefined {
     return this.owners.get(this.key(token));
   }
-
-  get size(): number {
-    return this.owners.size;
-  }
 }
 
 /** RFC 9000 §17.2.5: a Retry packet with its integrity tag (RFC 9001 §5.8). */

@@ -12,7 +12,7 @@ import type { Connection } from '../../src/core/index.js';
 
 const TAG = 16;
 
-/** One datagram carrying one packet of `space` (0 Initial, 1 Handshake, 2 1-RTT) with `frames`, sealed by `c`. */
+/** One datagram carrying one packet of `space` (0 Initial, 1 Handshake, 2 1-RTT, '0rtt') with `frames`, sealed by `c` (to `opts.dcid`, default its current DCID). */
 export function forge(c: Connection, space: 0 | 1 | 2 | '0rtt', frames: Frame[], opts: { padTo?: number; encode?: EncodeOptions; dcid?: Uint8Array } = {}): Uint8Array {
   const early = space === '0rtt';
   const id = early ? 2 : space;
