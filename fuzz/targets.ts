@@ -14,13 +14,14 @@ import { makeNodeProvider } from '../packages/quic-crypto-keys/src/provider/make
 import * as tls from '../packages/tls13-handshake/src/index.js';
 import { RecordLayer } from '../packages/tls13-handshake/src/record/index.js';
 import * as certs from '../packages/cert-tool/src/index.js';
-import { Endpoint, TransportErrorCode, type Connection } from '../packages/quic-transport/src/core/index.js';
+import { Endpoint, TransportErrorCode } from '../packages/quic-transport/src/core/index.js';
 import * as nodeCrypto from 'node:crypto';
 import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
 import { qpackTargets } from './targets-qpack.js';
 import { http3Targets } from './targets-http3.js';
 import { TLS_TARGETS } from './targets-tls.js';
+import { QUIC_TARGETS } from './targets-quic.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const fixture = (p: string) => new Uint8Array(readFileSync(here(`../${p}`)));
@@ -261,79 +262,6 @@ const rpcFrames: Target = {
 
 // ---------------------------------------------------------- quic-transport
 
-const TLS_CLIENT = { serverName: 'localhost', alpn: ['fuzz'], verifyPeer: 'none' as const };
-const PATH_C = { address: '10.0.0.1', port: 5000 };
-const PATH_S = { address: '10.0.0.2', port: 443 };
-
-/** Two sans-IO endpoints joined by a perfect link; the handshake is run to completion. */
-function establishedPair(): { server: Endpoint; client: Endpoint; c: Connection; s: Connection; now: number } {
-  const server = new Endpoint({ server: { tls: { certificateChain: [SERVER_CERT()], privateKey: SERVER_KEY(), alpn: ['fuzz'] } } });
-  const client = new Endpoint();
-  const c = client.connect(0, PATH_S, TLS_CLIENT);
-  let now = 0;
-  for (let i = 0; i < 50 && !(c.handshakeInfo && [...server.connections][0]?.state === 'established'); i++) {
-    for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
-    for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
-    now += 5;
-  }
-  const s = [...server.connections][0]!;
-  if (s.state !== 'established') throw new Error('fuzz set-up: handshake did not complete');
-  return { server, client, c, s, now };
-}
-
-/** Seal `payload` as a 1-RTT packet with the client's keys (the payload is not checked: that is the point). */
-function seal1Rtt(c: Connection, payload: Uint8Array): Uint8Array {
-  const k = c.oneRtt!;
-  const pn = c.spaces[2].nextPn++;
-  const dcid = c.remoteCids.current.cid;
-  const head = 1 + dcid.length + 4;
-  const body = Math.max(4, payload.length);
-  const buf = new Uint8Array(head + body + 16);
-  buf[0] = 0x40 | (k.keyPhaseBit << 2) | 3;
-  buf.set(dcid, 1);
-  new DataView(buf.buffer).setUint32(1 + dcid.length, pn >>> 0);
-  buf.set(payload, head);
-  k.writeKey.sealInPlace(pn, buf, 0, head, head + body);
-  k.writeHeader.protect(buf, 1 + dcid.length);
-  return buf;
-}
-
-/** The frame handlers of one side of an established connection, fed 1-RTT packets sealed by the other side. */
-function connectionTarget(victim: 'server' | 'client'): Target {
-  let live: ReturnType<typeof establishedPair> | undefined;
-  return {
-    name: `quic-transport/${victim}-connection`,
-    cover: ['/packages/quic-transport/src/core/'],
-    seeds: () => corpus('quic-wire-frames').map((f) => f.subarray(1)),
-    // the input is the frame payload of a 1-RTT packet that authenticates: every frame handler is reachable
-    run(d) {
-      // Payloads that do not decode only reach the frame decoder (fuzzed by quic-wire/frames) and would
-      // end the connection at once; skipping them keeps one connection alive for many inputs.
-      wire.decodeFrames(d, '1rtt');
-      if (!live || live.s.state !== 'established' || live.c.state !== 'established') live = establishedPair();
-      const { server, client, s, c } = live;
-      live.now += 1;
-      const now = live.now;
-      if (victim === 'server') server.handleDatagram(now, seal1Rtt(c, d), PATH_C);
-      else client.handleDatagram(now, seal1Rtt(s, d), PATH_S);
-      for (let i = 0; i < 3; i++) {
-        for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
-        for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
-      }
-      for (const conn of [s, c]) {
-        for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
-          // INTERNAL_ERROR of our own making means an exception escaped a frame handler (a peer may send it, remote: true)
-          if (e.type === 'closed' && !e.info.remote && !e.info.application && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`${conn.side} closed with INTERNAL_ERROR: ${e.info.reason}`);
-          // read to the end of what is there; a stream is forgotten once its FIN has been read
-          if (e.type === 'stream-readable' || e.type === 'stream-incoming') for (let r = conn.read(e.id, 1 << 16, now); r && !r.fin && r.data.length; r = conn.read(e.id, 1 << 16, now));
-        }
-      }
-    },
-    expected: (e) => wire.QuicWireError.isInstance(e),
-    maxLength: 1400,
-  };
-}
-
 let ep: Endpoint | undefined;
 let epUses = 0;
 
@@ -367,8 +295,7 @@ export const TARGETS: Target[] = [
   certDer,
   certPem,
   rpcFrames,
-  connectionTarget('server'),
-  connectionTarget('client'),
+  ...QUIC_TARGETS,
   transportEndpoint,
   ...qpackTargets(corpus),
   ...http3Targets(corpus),

@@ -16,6 +16,7 @@ import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
 import { row } from './rows.js';
 import { pathBuilding } from './measure/path-building.js';
+import { unroutableMicros } from './measure/unroutable.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
@@ -38,7 +39,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security' | 'attack';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -193,6 +194,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     const pb = pathBuilding(join(dir, 'hostile-pki'), certs, { smoke: o.smoke, runs: o.smoke ? 2 : 15 });
     const variants = pb.variants.map((v) => `${v.name} ${v.ms.toFixed(1)} ms (${v.alert ? `alert ${v.alert}` : 'accepted'})`).join('; ');
     rows.push(row({ group: 'security', id: 'security.path-building.worst', name: `worst hostile chain, 10 certificates: ${pb.worst}`, unit: 'ms / handshake', better: 'lower', ours: pb.worstMs, anchorName: 'goal', anchor: 50, note: `server's receive() of the client's last flight, median; ${variants}` }, 1.0));
+    const many = o.smoke ? 100 : 10_000;
+    log(`CPU per unroutable datagram, 10 and ${many} connections`);
+    const [few, lots] = unroutableMicros(certs, [10, many], o.smoke ? 9000 : 90_000) as [number, number];
+    rows.push(row({ id: 'attack.unroutable', group: 'attack', name: `CPU per unroutable datagram, ${many} connections`, unit: 'µs / datagram', better: 'lower', ours: lots, anchorName: '10 connections', anchor: few, note: 'independent of the number of connections: the ratio stays near 1' }, 2.0));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);

@@ -36,6 +36,7 @@ const IDS = [
   'network.longrtt.handshake',
   'network.longrtt.download',
   'security.path-building.worst',
+  'attack.unroutable',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -70,6 +71,7 @@ describe('benchmark suite, smoke mode', () => {
       'network.crosstraffic.tcp-share',
       'network.longrtt.handshake',
       'security.path-building.worst',
+      'attack.unroutable',
     ]);
   }, 180_000);
 
