@@ -19,7 +19,30 @@ type Crypto = typeof NodeCrypto;
 
 const CURVE_NAME: Record<string, 'P-256' | 'P-384'> = { prime256v1: 'P-256', secp384r1: 'P-384' };
 
+/**
+ * Random bytes from a 4 KB pool that one `randomFillSync` refills: a
+ * handshake asks for a few dozen bytes in several calls (randoms, key
+ * shares, ticket nonces), and the call is what costs, not the bytes. Each
+ * byte is handed out once, as a copy.
+ */
+function pooledRandom(c: Crypto): (n: number) => Uint8Array {
+  const pool = new Uint8Array(4096);
+  let off = pool.length;
+  return (n) => {
+    if (n > 256) return new Uint8Array(c.randomBytes(n));
+    if (off + n > pool.length) {
+      c.randomFillSync(pool);
+      off = 0;
+    }
+    off += n;
+    const out = pool.slice(off - n, off);
+    pool.fill(0, off - n, off); // no copy of a private key stays behind
+    return out;
+  };
+}
+
 export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
+  const random = pooledRandom(c);
   const PSS = { padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: c.constants.RSA_PSS_SALTLEN_DIGEST };
 
   const x25519: Dh = {
@@ -29,7 +52,7 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
     // key-generation job, whose destructor takes the same mutex. A key imported from random bytes has
     // no such job. (Node reads only `d` of a private OKP JWK; `x` must merely be a string.)
     keygen() {
-      const d = Buffer.from(c.randomBytes(32)).toString('base64url');
+      const d = Buffer.from(random(32)).toString('base64url');
       const privateKey = c.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
       const x = c.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
       return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(x, 'base64url')) };
@@ -125,7 +148,7 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
   return {
     name: 'node',
     groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],
-    randomBytes: (n) => new Uint8Array(c.randomBytes(n)),
+    randomBytes: random,
     hash: (alg: HashAlg, data) => new Uint8Array(c.createHash(alg).update(data).digest()),
     hmac: (alg: HashAlg, key, data) => new Uint8Array(c.createHmac(alg, key).update(data).digest()),
     aead,
