@@ -2,8 +2,8 @@
  * @module quic-crypto-keys
  * QUIC packet protection (RFC 9001 §5, §6; RFC 9369 §3.3): Initial secrets,
  * packet and header protection keys, key update, the Retry integrity tag,
- * and the crypto provider seam (`nobleProvider` here, `nodeProvider` from
- * `@tsquic/quic-crypto-keys/node`).
+ * the AES block cipher of QUIC-LB connection IDs, and the crypto provider
+ * seam (`nobleProvider` here, `nodeProvider` from `@tsquic/quic-crypto-keys/node`).
  */
 import type { CryptoProvider } from './provider.js';
 import { makeNodeProvider } from './provider/make-node.js';
@@ -18,6 +18,7 @@ export { headerKey, sampleOffset, type HeaderKey } from './header-protection.js'
 export { initialKeys, initialSecrets, keyMaterial, keysFromSecret, type DirectionalKeys, type KeyMaterial } from './keys.js';
 export { KeyPhase, nextSecret, type ReadGeneration } from './key-update.js';
 export { retryIntegrityTag, verifyRetryIntegrity } from './retry.js';
+export { aesBlockCipher, type BlockCipher } from './block-cipher.js';
 
 let best: CryptoProvider | undefined;
 

@@ -8,7 +8,8 @@ import * as c from 'node:crypto';
 import type { HandshakeCrypto } from './provider.js';
 import { makeNodeCrypto } from './make-node.js';
 
-export const nodeCrypto: HandshakeCrypto = makeNodeCrypto(c);
+/** With eight X25519 key pairs kept ready (made on libuv's thread pool, see `makeNodeCrypto`). */
+export const nodeCrypto: HandshakeCrypto = makeNodeCrypto(c, { x25519Pool: 8 });
 
 /** The `#default-crypto` target on Node. */
 export const defaultProvider: HandshakeCrypto = nodeCrypto;
