@@ -5,6 +5,7 @@
  * packet numbers, every frame, transport parameters, Version Negotiation,
  * Retry and stateless resets. No dependencies; runs in any JS runtime.
  */
+export { equalBytes, equalConstantTime, toHex } from './bytes.js';
 export { QuicWireError, TransportErrorCode, transportErrorName } from './errors.js';
 export { VARINT_MAX, VARINT_SATURATED, varintLength, varintLengthBig, writeVarint, writeVarintBig, varintLengthOfFirstByte } from './varint.js';
 export { Reader } from './reader.js';
@@ -36,7 +37,6 @@ export {
   encodeRetry,
   encodeStatelessReset,
   encodeVersionNegotiation,
-  equalConstantTime,
   parsePacketHeader,
   patchLength,
   retryPseudoPacket,

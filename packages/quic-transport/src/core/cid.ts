@@ -6,6 +6,7 @@
  * issued to us (the pool we pick a Destination Connection ID from, its
  * limit — CONNECTION_ID_LIMIT_ERROR — and Retire Prior To).
  */
+import { equalBytes, FrameType, toHex } from '@tsquic/quic-wire';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 
 export interface IssuedCid {
@@ -14,12 +15,8 @@ export interface IssuedCid {
   resetToken: Uint8Array;
 }
 
-const hex = (b: Uint8Array): string => {
-  let s = '';
-  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
-  return s;
-};
-export const cidKey = hex;
+/** A connection ID as a map key. */
+export const cidKey = toHex;
 
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();
@@ -66,11 +63,11 @@ export class LocalCids {
   /** RETIRE_CONNECTION_ID from the peer (§19.16). `usedCid` is the DCID of the packet that carried it. */
   retire(seq: number, usedCid: Uint8Array): void {
     // §19.16: a zero-length connection ID cannot be retired.
-    if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', 0x19);
-    if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, 0x19);
+    if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', FrameType.RETIRE_CONNECTION_ID);
+    if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, FrameType.RETIRE_CONNECTION_ID);
     const c = this.active.get(seq);
     if (!c) return;
-    if (hex(c.cid) === hex(usedCid)) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID retires the CID it was sent to', 0x19);
+    if (equalBytes(c.cid, usedCid)) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID retires the CID it was sent to', FrameType.RETIRE_CONNECTION_ID);
     this.active.delete(seq);
     this.pending.delete(seq);
     this.onChange(null, c.cid);
@@ -124,11 +121,11 @@ export class RemoteCids {
   /** NEW_CONNECTION_ID (§19.15). */
   add(seq: number, retirePriorTo: number, cid: Uint8Array, resetToken: Uint8Array): void {
     // §19.15: a peer we send zero-length connection IDs to cannot be given new ones.
-    if (this.current.cid.length === 0) throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_CONNECTION_ID to an endpoint using zero-length connection IDs', 0x18);
+    if (this.current.cid.length === 0) throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_CONNECTION_ID to an endpoint using zero-length connection IDs', FrameType.NEW_CONNECTION_ID);
     const known = this.cids.get(seq);
     if (known) {
       // §19.15: the same sequence number with different content is a PROTOCOL_VIOLATION.
-      if (hex(known.cid) !== hex(cid)) throw new TransportError(E.PROTOCOL_VIOLATION, `NEW_CONNECTION_ID ${seq} changed`, 0x18);
+      if (!equalBytes(known.cid, cid)) throw new TransportError(E.PROTOCOL_VIOLATION, `NEW_CONNECTION_ID ${seq} changed`, FrameType.NEW_CONNECTION_ID);
       return;
     }
     if (seq < this.retirePriorTo) {
@@ -143,7 +140,7 @@ export class RemoteCids {
       if (this.current.seq < retirePriorTo) this.current = [...this.cids.values()].sort((a, b) => a.seq - b.seq)[0]!;
     }
     // §5.1.1: more than our active_connection_id_limit is a CONNECTION_ID_LIMIT_ERROR.
-    if (this.cids.size > this.limit) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `peer issued ${this.cids.size} CIDs, limit ${this.limit}`, 0x18);
+    if (this.cids.size > this.limit) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `peer issued ${this.cids.size} CIDs, limit ${this.limit}`, FrameType.NEW_CONNECTION_ID);
   }
 
   /** Forget a CID of the pool and retire it. */
@@ -163,7 +160,7 @@ export class RemoteCids {
     this.retiring.add(seq);
     this.toRetire.add(seq);
     const max = Math.max(8, 2 * this.limit);
-    if (this.retiring.size > max) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `more than ${max} connection IDs awaiting retirement`, 0x18);
+    if (this.retiring.size > max) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `more than ${max} connection IDs awaiting retirement`, FrameType.NEW_CONNECTION_ID);
   }
 
   /** The peer acknowledged our RETIRE_CONNECTION_ID for `seq`. */

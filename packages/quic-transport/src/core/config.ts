@@ -5,7 +5,7 @@
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
 import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import type { CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
+import type { AntiReplay, CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 
 export interface TransportSettings {
@@ -125,8 +125,15 @@ export interface ClientTlsSettings {
 }
 
 export interface ServerTlsSettings {
+  /** The certificate chain (leaf first, DER) and its PKCS#8 private key, unless `certificateFor` picks one. */
   certificateChain: Uint8Array[];
   privateKey: Uint8Array;
+  /**
+   * Pick the chain and key per connection from the client's server name
+   * (SNI) and the protocol chosen (ALPN), e.g. one certificate per host
+   * name; undefined falls back to `certificateChain`/`privateKey`.
+   */
+  certificateFor?: (hello: { serverName: string | undefined; alpn: string }) => { certificateChain: Uint8Array[]; privateKey: Uint8Array } | undefined;
   /** ALPN protocols in our order of preference; a client offering none of them fails (alert 120). */
   alpn: string[];
   cipherSuites?: CipherSuite[];
@@ -135,8 +142,8 @@ export interface ServerTlsSettings {
   ticketKey?: Uint8Array;
   /** Accept 0-RTT from resuming clients (needs `ticketKey`); replays are refused by a single-use ticket register. */
   earlyData?: boolean;
-  /** Replay guard shared by all connections of an endpoint (the endpoint supplies one). */
-  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
+  /** 0-RTT replay guard shared by all connections of an endpoint (the endpoint supplies one: tls13-handshake's StrikeRegister). */
+  antiReplay?: AntiReplay;
   crypto?: HandshakeCrypto;
 }
 

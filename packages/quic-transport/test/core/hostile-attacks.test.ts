@@ -11,7 +11,7 @@
  */
 import { coalescedPackets, type Frame } from '@tsquic/quic-wire';
 import { describe, expect, it, vi } from 'vitest';
-import { Connection, Endpoint, ReplayRegister, TransportErrorCode as E, type ConnEvent, type Path, type Transmit } from '../../src/core/index.js';
+import { Connection, Endpoint, StrikeRegister, TransportErrorCode as E, type ConnEvent, type Path, type Transmit } from '../../src/core/index.js';
 import { BulkSender, Collector } from '../sim/apps.js';
 import { forge } from '../sim/forge.js';
 import { carriesData, clientInitial, established, freshClientConnects, Harness, healthy, inject, midHandshake, serverClose, TLS } from '../sim/hostile.js';
@@ -331,7 +331,7 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
     const p = midHandshake();
     const first = forge(p.c, 1, [{ type: 'ping' }]);
     // Sent to the original DCID (which also routes to this connection), carrying a frame not allowed in Handshake packets.
-    const second = forge(p.c, 1, [{ type: 'stream', streamId: 0, offset: 0, data: Uint8Array.of(1), fin: false }], { dcid: p.c.originalDcid });
+    const second = forge(p.c, 1, [{ type: 'stream', streamId: 0, offset: 0, data: Uint8Array.of(1), fin: false }], { dcid: p.originalDcid! });
     const d = new Uint8Array(first.length + second.length);
     d.set(first);
     d.set(second, first.length);
@@ -363,7 +363,7 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
       p.cc.reading = true;
       p.net.runUntil(() => (p.cc.pump(p.net.now), p.cc.finished.has(id)), 5000);
       p.net.runUntil(() => false, 100);
-      expect(p.s.ecn.marking).toBe(true);
+      expect(p.s.getStats().ecn).toMatch(/testing|capable/);
       // From here the attacker's client sees the server's packets, but its own ACKs are replaced by forged ones.
       p.net.filter = (from, d) => (from === 'client' ? null : d);
       /** The server sends one more (marked) packet; the client's view of everything received. */
@@ -375,12 +375,12 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
       };
       const a = oneMore();
       inject(p, 2, [{ type: 'ack', largest: a.largest, ackDelay: 0, ranges: a.ranges, ecn: a.ecn! }]);
-      expect(p.s.ecn.marking).toBe(true); // honest counts pass
+      expect(p.s.getStats().ecn).toMatch(/testing|capable/); // honest counts pass
       const b = oneMore();
       const fewer = { ...a.ecn!, ect0: a.ecn!.ect0 - 1 };
       if (raise) inject(p, 2, [{ type: 'ack', largest: b.largest, ackDelay: 0, ranges: b.ranges, ecn: fewer }]);
       else inject(p, 2, [{ type: 'ack', largest: a.largest, ackDelay: 0, ranges: a.ranges, ecn: fewer }]);
-      return p.s.ecn.marking;
+      return p.s.getStats().ecn !== 'failed';
     };
     expect(run(true)).toBe(false);
     expect(run(false)).toBe(true);
@@ -443,7 +443,7 @@ describe('0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1, RFC 8446 §8)', () => {
   const body = (n: number) => new Uint8Array(n).fill(0x5a);
 
   it('the anti-replay register fails closed: when it cannot remember another ticket, 0-RTT is rejected (1-RTT carries the data), never accepted twice', () => {
-    const env = ticketed(true, { antiReplay: new ReplayRegister({ capacity: 1, windowMs: 20_000 }) });
+    const env = ticketed(true, { antiReplay: new StrikeRegister({ maxEntries: 1 }) });
     const t1 = firstTicket(env);
     const t2 = firstTicket(env);
     const resume = (ticket: typeof t1) => {

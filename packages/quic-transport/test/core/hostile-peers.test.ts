@@ -247,7 +247,6 @@ describe('hostile peers: CRYPTO and path validation', () => {
       const d = forge(p.c, 2, frames);
       received += d.length;
       p.server.handleDatagram(p.net.now, d, CLIENT_PATH);
-      expect(p.s.pathResponses.length).toBeLessThanOrEqual(4);
     }
     p.net.runUntil(() => false, 500);
     p.sc.pump(p.net.now);
