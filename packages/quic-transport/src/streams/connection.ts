@@ -315,7 +315,7 @@ export class QuicConnection {
     for (const [id, s] of this.streams) {
       // After a clean close, a stream whose data all arrived (its FIN included) is still read to the end.
       if (!(clean && this.core.receivedAll(id))) s.recv?.fail(err);
-      s.send?.fail(err);
+      s.send?.fail(err, clean);
     }
     this.streams.clear();
     this.bidiOpen = 0;

@@ -6,8 +6,9 @@
  * writable's `write()` resolves only once the core accepted every byte, so
  * the writer's `ready` tracks the send buffer (back-pressure to the app);
  * its `close()` sends the FIN and resolves once the peer has acknowledged
- * all the data and the FIN (the Data Recvd state, RFC 9000 §3.1), so a
- * server may close its connection right after its last response.
+ * all the data and the FIN (the Data Recvd state, RFC 9000 §3.1) — or the
+ * connection was closed cleanly meanwhile — so a server may close its
+ * connection right after its last response.
  * `writable.abort(e)` sends RESET_STREAM(e.code), `readable.cancel(e)`
  * STOP_SENDING(e.code); a peer's reset or stop errors the matching side with
  * a QuicStreamError carrying its code.
@@ -168,9 +169,15 @@ export class SendSide {
     this.fail(new QuicStreamError(code, `stream ${this.id} stopped by the peer with code ${code}`));
   }
 
-  fail(e: Error): void {
+  /**
+   * The stream cannot go on (stopped, or its connection ended). A close()
+   * waiting for the acknowledgement resolves when the connection closed
+   * cleanly (`closeOk`: the application ended it), and rejects otherwise.
+   */
+  fail(e: Error, closeOk = false): void {
     if (this.error || this.acked) return;
     this.error = e;
+    if (closeOk && this.closing) return this.closing.resolve();
     try {
       this.controller.error(e);
     } catch {

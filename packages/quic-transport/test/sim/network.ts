@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Endpoint, type EcnCodepoint, type Path } from '../../src/core/index.js';
+import { seededCrypto } from './deterministic.js';
 
 export const fixture = (n: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/${n}`, import.meta.url))));
 export const serverTls = (alpn = ['test']) => ({ certificateChain: [fixture('server-cert.der')], privateKey: fixture('server-key.der'), alpn });
@@ -184,7 +185,7 @@ export interface PairOptions {
   alpn?: string[];
   /** Record both sides' qlog events (every connection of each endpoint) in `qlog`. */
   qlog?: boolean;
-  /** Every random byte of both endpoints (and their TLS handshakes) from this seed (see `seededRandom`). */
+  /** Every random byte of both endpoints and the server's TLS from this seed (the client's TLS: pass `clientTls(seed)`). */
   randomSeed?: number;
 }
 
@@ -194,11 +195,15 @@ export function pair(link: LinkOptions = {}, opts: PairOptions = {}) {
     ...(opts.qlog ? { qlog: (time: number, name: string, data: Record<string, unknown>) => void qlog[side].push({ time, name, data }) } : {}),
     ...(opts.randomSeed !== undefined ? { random: seededRandom(opts.randomSeed * 2 + (side === 'client' ? 0 : 1)) } : {}),
   });
-  const server = new Endpoint({ server: { tls: serverTls(opts.alpn), transport: opts.serverTransport }, hooks: hooks('server') });
+  const tls = opts.randomSeed !== undefined ? { ...serverTls(opts.alpn), groups: ['x25519' as const], crypto: seededCrypto(opts.randomSeed * 2 + 1) } : serverTls(opts.alpn);
+  const server = new Endpoint({ server: { tls, transport: opts.serverTransport }, hooks: hooks('server') });
   const client = new Endpoint({ transport: opts.transport, hooks: hooks('client') });
   const net = new Network(client, server, link);
   return { net, client, server, qlog };
 }
+
+/** Client TLS settings whose every random byte comes from `seed` (with `pair({ randomSeed: seed })`). */
+export const seededClientTls = (seed: number) => ({ serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const, groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 2) });
 
 /** Random bytes from a seed (xorshift32): the same seed, the same bytes. */
 export function seededRandom(seed: number): (n: number) => Uint8Array {
