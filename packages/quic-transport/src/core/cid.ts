@@ -6,7 +6,8 @@
  * issued to us (the pool we pick a Destination Connection ID from, its
  * limit — CONNECTION_ID_LIMIT_ERROR — and Retire Prior To).
  */
-import { equalBytes, FrameType, toHex } from '@tsquic/quic-wire';
+import { equalBytes, equalConstantTime, FrameType, toHex } from '@tsquic/quic-wire';
+import type { ConnectionOptions, TransportSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 
 export interface IssuedCid {
@@ -175,6 +176,12 @@ export class RemoteCids {
     return out;
   }
 
+  /** Does `token` (the last 16 bytes of a datagram) match a stateless reset token the peer gave us (§10.3.1)? Compared in constant time. */
+  isResetToken(token: Uint8Array): boolean {
+    for (const c of this.cids.values()) if (c.resetToken && equalConstantTime(c.resetToken, token)) return true;
+    return false;
+  }
+
   /** Switch to an unused CID (migration, §9.5), or to sequence `seq`; returns false when none is spare. */
   rotate(seq?: number): boolean {
     const next = [...this.cids.values()].find((c) => c.seq !== this.current.seq && (seq === undefined || c.seq === seq));
@@ -187,4 +194,26 @@ export class RemoteCids {
   get count(): number {
     return this.cids.size;
   }
+}
+
+/**
+ * A new connection's IDs (RFC 9000 §5.1, §7.2): a client makes up the
+ * server's first Destination Connection ID (at least 8 bytes) and issues its
+ * own first SCID; a server takes the client's IDs from its first Initial and
+ * issues its SCID, and the connection ID for preferred_address (sequence 1,
+ * §5.1.1) when it offers one.
+ */
+export function connectionIds(opts: ConnectionOptions, s: TransportSettings, random: (n: number) => Uint8Array) {
+  const local = new LocalCids(opts.newCid ?? (() => ({ cid: random(s.connectionIdLength), resetToken: random(16) })), opts.onCidChange ?? (() => {}));
+  const srv = opts.server;
+  if (!srv) {
+    const originalDcid = random(Math.max(8, s.connectionIdLength));
+    const first = local.issue(false);
+    if (!first) throw new RangeError(`no free connection ID of length ${s.connectionIdLength} (zero-length IDs allow one connection per endpoint)`);
+    return { local, remote: new RemoteCids(originalDcid, s.activeConnectionIdLimit, opts.onResetTokenChange), originalDcid, initialScid: first.cid, preferredCid: undefined };
+  }
+  const initialScid = local.issue(false, { cid: srv.localCid, resetToken: srv.resetToken })!.cid;
+  // None when the endpoint's connection ID space is full.
+  const preferredCid = s.preferredAddress ? (local.issue(false) ?? undefined) : undefined;
+  return { local, remote: new RemoteCids(srv.clientScid, s.activeConnectionIdLimit, opts.onResetTokenChange), originalDcid: srv.originalDcid, initialScid, preferredCid };
 }

@@ -7,6 +7,8 @@
 import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import type { AntiReplay, CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
+import type { DatagramBuffers } from './datagram-buffers.js';
+import type { Path } from './types.js';
 
 export interface TransportSettings {
   /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
@@ -188,4 +190,38 @@ export function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
   globalThis.crypto.getRandomValues(b);
   return b;
+}
+
+/** How a connection is made (the endpoint fills in the wiring). */
+export interface ConnectionOptions {
+  side: 'client' | 'server';
+  path: Path;
+  transport?: Partial<TransportSettings>;
+  tls: ClientTlsSettings | ServerTlsSettings;
+  hooks?: ConnectionHooks;
+  /** Where datagrams are built (an endpoint shares one among its connections). */
+  buffers?: DatagramBuffers;
+  version?: QuicVersion;
+  /** Server: from the client's first Initial (and its token). */
+  server?: {
+    originalDcid: Uint8Array;
+    clientScid: Uint8Array;
+    localCid: Uint8Array;
+    resetToken: Uint8Array;
+    /** The SCID of our Retry, when the client came back with its token (RFC 9000 §7.3). */
+    retrySourceCid?: Uint8Array;
+    /** A valid Retry or NEW_TOKEN token proved the client's address (§8.1). */
+    addressValidated?: boolean;
+    /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
+    newToken?: () => Uint8Array;
+  };
+  /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
+  token?: Uint8Array;
+  /** Endpoint-provided CID factory (issued CIDs must route to this connection); null when the endpoint's CID space is full. */
+  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
+  onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+  /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
+  onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+  /** The application acted on the connection (it may have output or a new deadline): the endpoint polls it again. */
+  onWake?: () => void;
 }

@@ -20,82 +20,35 @@
  * receiving receiver.ts, acknowledgement and loss retransmission.ts.
  */
 import { defaultProvider, type CryptoProvider, type QuicVersion } from '@tsquic/quic-crypto-keys';
-import { equalConstantTime, QuicVersion as V, toHex, type TransportParameters } from '@tsquic/quic-wire';
-import { LocalCids, RemoteCids } from './cid.js';
-import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { QuicVersion as V, toHex, type TransportParameters } from '@tsquic/quic-wire';
+import { connectionIds, type LocalCids, type RemoteCids } from './cid.js';
+import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ConnectionOptions, type TransportSettings } from './config.js';
 import { Cubic } from './congestion/cubic.js';
 import { NewReno } from './congestion/new-reno.js';
 import { Pacer } from './congestion/pacer.js';
 import { CryptoState } from './crypto-state.js';
 import { DatagramBuffers } from './datagram-buffers.js';
+import { DatagramQueue } from './datagram-queue.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TransportErrorCode as E } from './errors.js';
 import { HandshakeState, onTls } from './handshake.js';
-import { asTransportError, isOpen, type CloseFrame, type Lifecycle } from './lifecycle.js';
+import { IdleTimer } from './idle.js';
+import { asTransportError, enterClosing, isOpen, terminate, type Lifecycle } from './lifecycle.js';
 import { PathState } from './path.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { processDatagram } from './receiver.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
-import { onAckFrame, onLossTimeout, resend } from './retransmission.js';
+import { onAckFrame } from './retransmission.js';
 import { buildClose, buildDatagram, buildPathResponse } from './sender.js';
 import { PacketSpace } from './spaces.js';
 import { Streams } from './streams/streams.js';
-import { TimerTable, type Timer } from './timers.js';
+import { onTimer, refreshTimers } from './timeouts.js';
+import { TimerTable } from './timers.js';
 import { applyRememberedParameters, localParameters } from './transport-parameters.js';
 import type { CloseInfo, ConnEvent, ConnState, ConnStats, HandshakeInfo, Path, SentInfo, Transmit } from './types.js';
 
 export type { CloseInfo, ConnEvent, ConnState, ConnStats, HandshakeInfo, Path, Transmit } from './types.js';
-
-export interface ConnectionOptions {
-  side: 'client' | 'server';
-  path: Path;
-  transport?: Partial<TransportSettings>;
-  tls: ClientTlsSettings | ServerTlsSettings;
-  hooks?: ConnectionHooks;
-  /** Where datagrams are built (an endpoint shares one among its connections). */
-  buffers?: DatagramBuffers;
-  version?: QuicVersion;
-  /** Server: from the client's first Initial (and its token). */
-  server?: {
-    originalDcid: Uint8Array;
-    clientScid: Uint8Array;
-    localCid: Uint8Array;
-    resetToken: Uint8Array;
-    /** The SCID of our Retry, when the client came back with its token (RFC 9000 §7.3). */
-    retrySourceCid?: Uint8Array;
-    /** A valid Retry or NEW_TOKEN token proved the client's address (§8.1). */
-    addressValidated?: boolean;
-    /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
-    newToken?: () => Uint8Array;
-  };
-  /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
-  token?: Uint8Array;
-  /** Endpoint-provided CID factory (issued CIDs must route to this connection); null when the endpoint's CID space is full. */
-  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
-  onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
-  /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
-  onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
-  /** The application acted on the connection (it may have output or a new deadline): the endpoint polls it again. */
-  onWake?: () => void;
-}
-
-/** What each timer does when it expires (core/timers.ts names them). */
-const ON_TIMER: Record<Timer, (c: Connection, now: number) => void> = {
-  close: (c) => c.end(),
-  handshake: (c) => c.terminate({ code: BigInt(E.NO_ERROR), reason: 'handshake timeout', application: false, remote: false, kind: 'handshake-timeout' }),
-  idle: (c) => c.terminate({ code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' }),
-  pathValidation: (c, now) => c.paths.onTimeout(now),
-  keyDiscard: (c) => c.crypto.oneRtt?.discardPreviousReadKey(),
-  // RFC 9002 A.9: on expiry, losses or probes; then the timer is set again (A.8), here and on every send and receive.
-  loss: (c, now) => {
-    if (isOpen(c.lifecycle)) onLossTimeout(c, now);
-    c.updateLossTimer(now);
-  },
-  keepAlive: (c) => void (c.spaces[2].probes = Math.max(c.spaces[2].probes, 1)),
-  // Due ACKs and paced packets go out on the next pollTransmit.
-  ack: () => {},
-  pacing: () => {},
-};
+export type { ConnectionOptions } from './config.js';
 
 export class Connection {
   readonly side: 'client' | 'server';
@@ -116,8 +69,10 @@ export class Connection {
   /** @internal */ readonly remoteCids: RemoteCids;
   /** @internal */ readonly timers = new TimerTable();
   /** @internal */ lifecycle: Lifecycle = { state: 'handshake' };
-  /** @internal Frames owed that belong to no other part: HANDSHAKE_DONE, NEW_TOKEN (server), DATAGRAM payloads (RFC 9221). */
-  readonly pending: { handshakeDone: boolean; newToken: Uint8Array | undefined; datagrams: Uint8Array[] } = { handshakeDone: false, newToken: undefined, datagrams: [] };
+  /** @internal Frames owed that belong to no other part: HANDSHAKE_DONE, NEW_TOKEN (server). */
+  readonly pending: { handshakeDone: boolean; newToken: Uint8Array | undefined } = { handshakeDone: false, newToken: undefined };
+  /** @internal DATAGRAM payloads waiting (RFC 9221). */
+  readonly datagrams: DatagramQueue;
   /** @internal */ maxDatagramSize: number;
   /** @internal */ pacingDeadline = 0;
   /** @internal The ECN codepoint of the datagram being processed, and whether the one being built is marked. */
@@ -125,12 +80,12 @@ export class Connection {
   /** @internal */ sendingMarked = false;
   /** @internal */ readonly stats = { packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsDropped: 0 };
   private readonly events: ConnEvent[] = [];
-  private readonly startTime: number;
-  /** When the idle timer last restarted (RFC 9000 §10.1), the last packet processed, the last ack-eliciting packet sent. */
-  private idleStart: number;
-  private lastReceived: number;
-  private lastAckElicitingSent = -Infinity;
-  private readonly newTokenFactory: (() => Uint8Array) | undefined;
+  /** @internal When the connection started (the handshake timeout runs from it). */
+  readonly startTime: number;
+  /** @internal RFC 9000 §10.1 idle timeout and keep-alive. */
+  readonly idle: IdleTimer;
+  /** @internal Server: makes a token for a NEW_TOKEN frame (RFC 9000 §8.1.3). */
+  readonly newTokenFactory: (() => Uint8Array) | undefined;
   private readonly wake: () => void;
 
   constructor(now: number, opts: ConnectionOptions) {
@@ -141,30 +96,20 @@ export class Connection {
     this.random = this.hooks.random ?? randomBytes;
     this.provider = this.hooks.packetCrypto ?? defaultProvider();
     this.wake = opts.onWake ?? (() => {});
-    this.startTime = this.idleStart = this.lastReceived = now;
+    this.startTime = now;
+    this.idle = new IdleTimer(now);
     this.maxDatagramSize = s.maxDatagramSize;
     this.spaces = [new PacketSpace(0, s.ackElicitingThreshold), new PacketSpace(1, s.ackElicitingThreshold), new PacketSpace(2, s.ackElicitingThreshold)];
     this.recovery = new LossDetection<SentInfo>({ cc: this.newCongestionController(), initialRtt: s.initialRttMs, isServer: this.side === 'server', maxAckDelay: 0 });
     this.pacer = new Pacer(this.maxDatagramSize);
     this.pmtu = new PmtuDiscovery(this.maxDatagramSize, s.pmtuDiscovery ? s.maxUdpPayloadSize : this.maxDatagramSize);
     this.streams = new Streams(this.side, s.streams);
-    this.localCids = new LocalCids(opts.newCid ?? (() => ({ cid: this.random(s.connectionIdLength), resetToken: this.random(16) })), opts.onCidChange ?? (() => {}));
+    this.datagrams = new DatagramQueue(s.datagramQueueLength);
     const srv = opts.server;
-    let originalDcid: Uint8Array, initialScid: Uint8Array, preferredCid;
-    if (!srv) {
-      originalDcid = this.random(Math.max(8, s.connectionIdLength));
-      const first = this.localCids.issue(false);
-      if (!first) throw new RangeError(`no free connection ID of length ${s.connectionIdLength} (zero-length IDs allow one connection per endpoint)`);
-      initialScid = first.cid;
-      this.remoteCids = new RemoteCids(originalDcid, s.activeConnectionIdLimit, opts.onResetTokenChange);
-    } else {
-      originalDcid = srv.originalDcid;
-      initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken })!.cid;
-      // RFC 9000 §5.1.1: the preferred_address CID is sequence number 1 (none when the CID space is full).
-      if (s.preferredAddress) preferredCid = this.localCids.issue(false) ?? undefined;
-      this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit, opts.onResetTokenChange);
-      this.newTokenFactory = srv.newToken;
-    }
+    const ids = connectionIds(opts, s, this.random);
+    ({ local: this.localCids, remote: this.remoteCids } = ids);
+    const { originalDcid, initialScid, preferredCid } = ids;
+    this.newTokenFactory = srv?.newToken;
     const version = opts.version ?? V.V1;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
     this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid);
@@ -242,11 +187,6 @@ export class Connection {
     return this.remoteCids.resetTokens();
   }
 
-  /** Does `token` (the last 16 bytes of a datagram) match a stateless reset token the peer gave us? */
-  isStatelessReset(token: Uint8Array): boolean {
-    return this.remoteCids.resetTokens().some((t) => equalConstantTime(t, token));
-  }
-
   // ---- input ----
 
   /** A datagram from `path`; `ecn` is the codepoint it arrived with, when the shell can read it. */
@@ -266,10 +206,10 @@ export class Connection {
   /** Run the timers that are due (and only those). */
   handleTimeout(now: number): void {
     if (this.isClosed) return;
-    this.refreshTimers();
+    refreshTimers(this);
     this.input(now, () => {
       for (const t of this.timers.expired(now)) {
-        ON_TIMER[t](this, now);
+        onTimer(this, t, now);
         if (this.isClosed) return;
       }
     });
@@ -306,18 +246,7 @@ export class Connection {
 
   /** RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
   onStatelessReset(): void {
-    this.terminate({ code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
-  }
-
-  /** @internal RFC 9000 §17.2.5.2: follow a Retry — new DCID, Initial keys from it, its token, everything sent so far again (packet numbers continue, §17.2.5.3). */
-  onRetry(scid: Uint8Array, token: Uint8Array, now: number): void {
-    this.hs.retrySourceCid = scid.slice();
-    this.hs.token = token.slice();
-    this.remoteCids.replaceInitial(this.hs.retrySourceCid);
-    this.crypto.rekeyInitial(this.hs.retrySourceCid);
-    // None of it was congestion.
-    for (const space of [0, 2] as const) resend(this, space, () => true, now);
-    this.qlog(now, 'transport:packet_received', { header: { packet_type: 'retry', scid: toHex(scid) } });
+    terminate(this, { code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
   }
 
   // ---- the handshake ----
@@ -325,14 +254,6 @@ export class Connection {
   /** @internal The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages). */
   tlsTime(now: number): number {
     return this.hooks.wallClock ? this.hooks.wallClock() : now;
-  }
-
-  /** @internal Early data accepted or rejected; on rejection everything sent in 0-RTT goes again in 1-RTT (RFC 9001 §4.6.2). */
-  onEarlyData(status: 'accepted' | 'rejected', now: number): void {
-    this.crypto.earlyData = status;
-    if (this.side !== 'client' || status === 'accepted') return;
-    this.crypto.zeroRtt = undefined;
-    this.qlog(now, 'transport:zero_rtt_rejected', { packets: resend(this, 2, (p) => p.data.zeroRtt === true, now) });
   }
 
   /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */
@@ -350,21 +271,7 @@ export class Connection {
     this.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
   }
 
-  /** @internal The TLS handshake completed (RFC 9001 §4.1.1). */
-  onHandshakeComplete(now: number): void {
-    if (this.lifecycle.state === 'handshake') this.lifecycle = { state: 'established' };
-    this.events.push({ type: 'handshake-complete', info: this.hs.info! });
-    if (this.side === 'server') {
-      // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
-      this.pending.handshakeDone = true;
-      // RFC 9000 §8.1.3: a token for the client's next connection.
-      if (this.newTokenFactory) this.pending.newToken = this.newTokenFactory();
-      this.confirmHandshake(now);
-    }
-    this.localCids.replenish();
-  }
-
-  /** @internal RFC 9001 §4.1.2 / §4.9.2: handshake confirmed — drop Handshake keys. */
+  /** @internal RFC 9001 §4.1.2, §4.9.2: the handshake is confirmed — Handshake keys go; a client moves to the server's preferred address (RFC 9000 §9.6). */
   confirmHandshake(now: number): void {
     if (this.hs.confirmed) return;
     this.hs.confirmed = this.recovery.handshakeConfirmed = this.recovery.peerCompletedAddressValidation = true;
@@ -451,25 +358,12 @@ export class Connection {
 
   /** The largest DATAGRAM payload the peer accepts (RFC 9221 §3), 0 when it accepts none (or before its transport parameters arrive). */
   get maxDatagramPayload(): number {
-    const peer = this.hs.peerParams?.maxDatagramFrameSize ?? 0;
-    if (peer === 0) return 0;
-    // The frame (type, Length varint, payload) within the peer's limit and within one 1-RTT packet (short header, longest packet number, AEAD tag).
-    const frameRoom = Math.min(peer, this.maxDatagramSize - (1 + this.remoteCids.current.cid.length + 4 + 16));
-    return Math.max(0, frameRoom - 1 - (frameRoom - 1 > 16383 ? 4 : 2));
+    return DatagramQueue.maxPayload(this.hs.peerParams?.maxDatagramFrameSize ?? 0, this.maxDatagramSize, this.remoteCids.current.cid.length);
   }
 
-  /**
-   * Queue an unreliable datagram (RFC 9221): sent once, never retransmitted,
-   * congestion controlled. Returns false when the peer does not accept
-   * datagrams or it is too large; a full queue drops its oldest entry.
-   */
+  /** Queue an unreliable datagram (RFC 9221): false when the peer does not accept datagrams or it is too large; a full queue drops its oldest entry. */
   sendDatagram(data: Uint8Array): boolean {
-    return this.act(() => {
-      if (data.length > this.maxDatagramPayload) return false;
-      if (this.pending.datagrams.length >= this.settings.datagramQueueLength) this.pending.datagrams.shift();
-      this.pending.datagrams.push(data);
-      return true;
-    });
+    return this.act(() => data.length <= this.maxDatagramPayload && (this.datagrams.push(data), true));
   }
 
   /**
@@ -501,7 +395,7 @@ export class Connection {
   close(now: number, code: bigint = 0n, reason = '', application = true): void {
     if (!isOpen(this.lifecycle)) return;
     const app = application && this.lifecycle.state === 'established';
-    this.enterClosing(now, { code: application && !app ? BigInt(E.APPLICATION_ERROR) : code, reason, application: app, frameType: 0 }, { code, reason, application, remote: false, kind: 'close' });
+    enterClosing(this, now, { code: application && !app ? BigInt(E.APPLICATION_ERROR) : code, reason, application: app, frameType: 0 }, { code, reason, application, remote: false, kind: 'close' });
     this.wake();
   }
 
@@ -509,45 +403,7 @@ export class Connection {
   fail(now: number, e: unknown): void {
     if (!isOpen(this.lifecycle)) return;
     const te = asTransportError(e);
-    this.enterClosing(now, { code: BigInt(te.code), reason: te.message.slice(0, 200), application: false, frameType: te.frameType ?? 0 }, { code: BigInt(te.code), reason: te.message, application: false, remote: false, kind: 'close' });
-  }
-
-  private enterClosing(now: number, frame: CloseFrame, info: CloseInfo): void {
-    this.lifecycle = { state: 'closing', frame, sendPending: true, received: 0 };
-    this.enterClosePeriod(now);
-    this.events.push({ type: 'closed', info });
-    this.qlog(now, 'connectivity:connection_closed', { owner: 'local', error_code: Number(info.code), reason: info.reason });
-  }
-
-  /** RFC 9000 §10.2: closing and draining last three PTOs; no other timer runs meanwhile. */
-  private enterClosePeriod(now: number): void {
-    const end = now + 3 * this.recovery.ptoDuration();
-    this.timers.clear();
-    this.timers.set('close', end);
-  }
-
-  /** @internal The peer closed: drain for three PTOs (RFC 9000 §10.2.2). */
-  onPeerClose(now: number, code: bigint, reason: string, application: boolean): void {
-    const l = this.lifecycle;
-    if (l.state === 'draining' || l.state === 'closed') return;
-    this.lifecycle = { state: 'draining' };
-    this.enterClosePeriod(now);
-    if (l.state !== 'closing') this.events.push({ type: 'closed', info: { code, reason, application, remote: true, kind: 'close' } });
-    this.qlog(now, 'connectivity:connection_closed', { owner: 'remote', error_code: Number(code), reason });
-  }
-
-  /** @internal Silent end: idle timeout, stateless reset, version negotiation. */
-  terminate(info: CloseInfo): void {
-    if (this.isClosed) return;
-    const already = !isOpen(this.lifecycle);
-    this.end();
-    if (!already) this.events.push({ type: 'closed', info });
-  }
-
-  /** @internal The connection is gone: nothing more is sent or timed. */
-  end(): void {
-    this.lifecycle = { state: 'closed' };
-    this.timers.clear();
+    enterClosing(this, now, { code: BigInt(te.code), reason: te.message.slice(0, 200), application: false, frameType: te.frameType ?? 0 }, { code: BigInt(te.code), reason: te.message, application: false, remote: false, kind: 'close' });
   }
 
   // ---- output ----
@@ -561,14 +417,8 @@ export class Connection {
       l.sendPending = false;
       return this.transmit(buildClose(this, l.frame), false);
     }
-    if (l.state === 'established') {
-      const r = buildPathResponse(this);
-      if (r) {
-        this.stats.bytesSent += r.data.length;
-        this.paths.onSent(r.path, r.data.length);
-        return r;
-      }
-    }
+    const r = l.state === 'established' ? buildPathResponse(this) : null;
+    if (r) return r;
     // ECN marks only once the handshake is confirmed: a path that drops marked packets cannot stall it.
     this.sendingMarked = this.paths.ecn.marking && this.hs.confirmed;
     let data: Uint8Array | null;
@@ -592,7 +442,7 @@ export class Connection {
 
   /** The earliest deadline (absolute ms) at which `handleTimeout` must run, or null. */
   pollTimeout(): number | null {
-    this.refreshTimers();
+    refreshTimers(this);
     return this.timers.next();
   }
 
@@ -608,41 +458,6 @@ export class Connection {
   }
 
   // ---- timers ----
-
-  /** The timers that follow from state (the loss, close and key-discard timers are set where their events happen). */
-  private refreshTimers(): void {
-    if (!isOpen(this.lifecycle)) return;
-    const s = this.settings;
-    const t = this.timers;
-    t.set('idle', this.idleDeadline());
-    t.set('handshake', this.lifecycle.state === 'handshake' ? this.startTime + s.handshakeTimeoutMs : null);
-    // An ACK deadline only counts where an ACK can be sent (the server reads 0-RTT before it has 1-RTT keys).
-    let ack = Infinity;
-    for (const sp of this.spaces) if (!sp.discarded && (sp.id === 2 ? this.crypto.oneRtt : this.crypto.hasWriteKeys(sp.id))) ack = Math.min(ack, sp.ack.ackDeadline);
-    t.set('ack', ack);
-    t.set('pacing', this.pacingDeadline > 0 ? this.pacingDeadline : null);
-    t.set('pathValidation', this.paths.deadline());
-    t.set('keepAlive', s.keepAliveMs > 0 && this.lifecycle.state === 'established' ? Math.max(this.lastReceived, this.lastAckElicitingSent) + s.keepAliveMs : null);
-  }
-
-  /** RFC 9000 §10.1: the smaller idle timeout of both sides, at least 3 PTOs. */
-  private idleDeadline(): number {
-    const ours = this.settings.idleTimeoutMs;
-    const theirs = this.hs.peerParams?.maxIdleTimeout ?? 0;
-    const idle = ours > 0 && theirs > 0 ? Math.min(ours, theirs) : Math.max(ours, theirs);
-    return idle === 0 ? Infinity : this.idleStart + Math.max(idle, 3 * this.recovery.ptoDuration());
-  }
-
-  /** @internal A packet was received and processed: the idle timer restarts (§10.1). */
-  onPacketProcessed(now: number): void {
-    this.idleStart = this.lastReceived = now;
-  }
-
-  /** @internal An ack-eliciting packet went out: the first since the last receipt restarts the idle timer (§10.1). */
-  onAckElicitingSent(now: number): void {
-    if (this.lastAckElicitingSent <= this.lastReceived) this.idleStart = now;
-    this.lastAckElicitingSent = now;
-  }
 
   /** @internal */
   qlog(now: number, name: string, data: Record<string, unknown>): void {

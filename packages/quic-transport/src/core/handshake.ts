@@ -9,11 +9,12 @@
  * parameters (RFC 9000 §7.4.1), completion and confirmation (§4.1.1,
  * §4.1.2), alerts as CRYPTO_ERROR (§4.8). One handler per event type.
  */
-import { encodeTransportParameters, type TransportParameters } from '@tsquic/quic-wire';
+import { encodeTransportParameters, toHex, type TransportParameters } from '@tsquic/quic-wire';
 import { aeadTicketer, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
 import type { ClientTlsSettings, ConnectionHooks, ServerTlsSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import type { SpaceId } from './recovery/loss-detection.js';
+import { resend } from './retransmission.js';
 import { acceptsEarlyData, applyPeerParameters, earlyDataLimits, negotiateVersion, rememberable } from './transport-parameters.js';
 import type { Connection } from './connection.js';
 import type { HandshakeInfo } from './types.js';
@@ -125,17 +126,47 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
   },
   complete: (c, e, now) => {
     c.hs.info = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: c.crypto.version };
-    c.onHandshakeComplete(now);
+    if (c.lifecycle.state === 'handshake') c.lifecycle = { state: 'established' };
+    c.emit({ type: 'handshake-complete', info: c.hs.info });
+    if (c.side === 'server') {
+      // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
+      c.pending.handshakeDone = true;
+      // RFC 9000 §8.1.3: a token for the client's next connection.
+      if (c.newTokenFactory) c.pending.newToken = c.newTokenFactory();
+      c.confirmHandshake(now);
+    }
+    c.localCids.replenish();
   },
   // Remember the server's transport parameters with the ticket (RFC 9000 §7.4.1).
   'session-ticket': (c, e) => c.emit({ type: 'session-ticket', ticket: c.hs.peerParams ? { ...e.ticket, appData: encodeTransportParameters(rememberable(c.hs.peerParams)) } : e.ticket }),
-  'early-data': (c, e, now) => c.onEarlyData(e.status, now),
+  // RFC 9001 §4.6.2: on rejection everything the client sent in 0-RTT goes again in 1-RTT.
+  'early-data': (c, e, now) => {
+    c.crypto.earlyData = e.status;
+    if (c.side !== 'client' || e.status === 'accepted') return;
+    c.crypto.zeroRtt = undefined;
+    c.qlog(now, 'transport:zero_rtt_rejected', { packets: resend(c, 2, (p) => p.data.zeroRtt === true, now) });
+  },
   alert: (_c, e) => {
     // RFC 9001 §4.8: a TLS alert becomes CRYPTO_ERROR 0x0100 + description.
     // RFC 9001 §8.4, §4.6.1: some TLS faults are QUIC PROTOCOL_VIOLATIONs (the handshake says which).
     throw new TransportError(e.quicError ?? E.CRYPTO_ERROR_BASE + e.description, e.reason ? `TLS alert ${e.description}: ${e.reason}` : `TLS alert ${e.description}`, 0x06);
   },
 };
+
+/**
+ * RFC 9000 §17.2.5.2: a client follows one Retry — new Destination
+ * Connection ID, Initial keys from it, the token in every Initial, and
+ * everything sent so far again, none of it counted as congestion (packet
+ * numbers continue, §17.2.5.3).
+ */
+export function followRetry(c: Connection, scid: Uint8Array, token: Uint8Array, now: number): void {
+  c.hs.retrySourceCid = scid.slice();
+  c.hs.token = token.slice();
+  c.remoteCids.replaceInitial(c.hs.retrySourceCid);
+  c.crypto.rekeyInitial(c.hs.retrySourceCid);
+  for (const space of [0, 2] as const) resend(c, space, () => true, now);
+  c.qlog(now, 'transport:packet_received', { header: { packet_type: 'retry', scid: toHex(scid) } });
+}
 
 /** Act on the TLS handshake's events, in order. */
 export function onTls(c: Connection, events: HandshakeEvent[], now: number): void {

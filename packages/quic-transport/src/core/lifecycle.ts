@@ -8,7 +8,9 @@
  * closing and draining periods end on the connection's `close` timer.
  */
 import { QuicWireError } from '@tsquic/quic-wire';
+import type { Connection } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
+import type { CloseInfo } from './types.js';
 
 /** What our CONNECTION_CLOSE says (RFC 9000 §19.19). */
 export interface CloseFrame {
@@ -47,4 +49,42 @@ export function asTransportError(e: unknown): TransportError {
 export function onPacketWhileClosing(l: Extract<Lifecycle, { state: 'closing' }>): void {
   l.received++;
   if ((l.received & (l.received - 1)) === 0) l.sendPending = true;
+}
+
+/** We close (RFC 9000 §10.2.1): CONNECTION_CLOSE goes out, then the closing state for three PTOs. */
+export function enterClosing(c: Connection, now: number, frame: CloseFrame, info: CloseInfo): void {
+  c.lifecycle = { state: 'closing', frame, sendPending: true, received: 0 };
+  closePeriod(c, now);
+  c.emit({ type: 'closed', info });
+  c.qlog(now, 'connectivity:connection_closed', { owner: 'local', error_code: Number(info.code), reason: info.reason });
+}
+
+/** The peer closed: drain for three PTOs, sending nothing (RFC 9000 §10.2.2). */
+export function onPeerClose(c: Connection, now: number, code: bigint, reason: string, application: boolean): void {
+  const was = c.lifecycle.state;
+  if (was === 'draining' || was === 'closed') return;
+  c.lifecycle = { state: 'draining' };
+  closePeriod(c, now);
+  if (was !== 'closing') c.emit({ type: 'closed', info: { code, reason, application, remote: true, kind: 'close' } });
+  c.qlog(now, 'connectivity:connection_closed', { owner: 'remote', error_code: Number(code), reason });
+}
+
+/** RFC 9000 §10.2: closing and draining last three PTOs; no other timer runs meanwhile. */
+function closePeriod(c: Connection, now: number): void {
+  c.timers.clear();
+  c.timers.set('close', now + 3 * c.recovery.ptoDuration());
+}
+
+/** A silent end: idle timeout (§10.1), stateless reset (§10.3), version negotiation (§6.2). */
+export function terminate(c: Connection, info: CloseInfo): void {
+  if (c.lifecycle.state === 'closed') return;
+  const open = isOpen(c.lifecycle);
+  end(c);
+  if (open) c.emit({ type: 'closed', info });
+}
+
+/** The connection is gone: nothing more is sent or timed. */
+export function end(c: Connection): void {
+  c.lifecycle = { state: 'closed' };
+  c.timers.clear();
 }

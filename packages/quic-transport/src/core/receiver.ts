@@ -24,8 +24,8 @@ import {
 } from '@tsquic/quic-wire';
 import type { Connection } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
-import { onTls } from './handshake.js';
-import { onPacketWhileClosing } from './lifecycle.js';
+import { followRetry, onTls } from './handshake.js';
+import { onPacketWhileClosing, onPeerClose, terminate } from './lifecycle.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 import { MIN_INITIAL_DATAGRAM } from './sender.js';
 import { LEVEL_OF } from './spaces.js';
@@ -79,7 +79,7 @@ const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
   retire_connection_id: { code: FrameType.RETIRE_CONNECTION_ID, handle: (c, f, p) => c.localCids.retire(f.sequence, dcidOf(c, p.bytes)) },
   path_challenge: { code: FrameType.PATH_CHALLENGE, handle: (c, f, p) => c.paths.onChallenge(f.data, p.path) },
   path_response: { code: FrameType.PATH_RESPONSE, handle: (c, f, p) => c.paths.onResponse(f.data, p.now) },
-  connection_close: { code: FrameType.CONNECTION_CLOSE, handle: (c, f, p) => c.onPeerClose(p.now, f.errorCode, f.reason, f.application) },
+  connection_close: { code: FrameType.CONNECTION_CLOSE, handle: (c, f, p) => onPeerClose(c, p.now, f.errorCode, f.reason, f.application) },
   handshake_done: { code: FrameType.HANDSHAKE_DONE, onlyFrom: 'server', handle: (c, _f, p) => c.confirmHandshake(p.now) },
   datagram: {
     code: FrameType.DATAGRAM,
@@ -124,7 +124,7 @@ export function processDatagram(c: Connection, now: number, data: Uint8Array, pa
   // RFC 9000 §10.3.1: a datagram nothing could be decrypted from may be a stateless reset.
   if (!decrypted) {
     const token = statelessResetTokenOf(data);
-    if (token && c.isStatelessReset(token)) c.onStatelessReset();
+    if (token && c.remoteCids.isResetToken(token)) c.onStatelessReset();
     else c.stats.packetsDropped++;
   }
 }
@@ -133,7 +133,7 @@ export function processDatagram(c: Connection, now: number, data: Uint8Array, pa
 function onVersionNegotiation(c: Connection, versions: number[]): void {
   if (c.side !== 'client' || c.hs.receivedFirstPacket) return;
   if (versions.includes(c.crypto.version)) return; // must be ignored (§6.2)
-  c.terminate({ code: BigInt(E.VERSION_NEGOTIATION_ERROR), reason: `server supports ${versions.map((v) => `0x${v.toString(16)}`).join(', ')}`, application: false, remote: true, kind: 'version-negotiation' });
+  terminate(c, { code: BigInt(E.VERSION_NEGOTIATION_ERROR), reason: `server supports ${versions.map((v) => `0x${v.toString(16)}`).join(', ')}`, application: false, remote: true, kind: 'version-negotiation' });
 }
 
 /**
@@ -145,7 +145,7 @@ function onRetry(c: Connection, now: number, packet: Uint8Array, h: RetryHeader)
   if (c.side !== 'client' || c.hs.receivedFirstPacket || c.hs.retrySourceCid || h.version !== c.crypto.version) return;
   if (h.token.length === 0 || equalBytes(h.scid, c.hs.originalDcid)) return;
   if (!verifyRetryIntegrity(h.version, c.hs.originalDcid, packet, c.provider)) return;
-  c.onRetry(h.scid, h.token, now);
+  followRetry(c, h.scid, h.token, now);
 }
 
 const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake', 2: '1rtt' };
@@ -252,7 +252,7 @@ function finish(c: Connection, now: number, space: SpaceId, packet: Uint8Array, 
   // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
   if (packetType === '1rtt' && c.side === 'server' && !probing && c.hs.confirmed && pn > sp.ack.largest && !samePath(path, c.paths.current)) c.paths.peerMigrated(path, now);
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
-  c.onPacketProcessed(now);
+  c.idle.onPacketProcessed(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
   if (c.hooks.qlog) c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
   return true;

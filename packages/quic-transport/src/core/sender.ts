@@ -102,7 +102,7 @@ function wantsToSend(c: Connection, s: SpaceId, eliciting: boolean, now: number)
   return (
     c.localCids.pending.size > 0 ||
     c.remoteCids.toRetire.size > 0 ||
-    c.pending.datagrams.length > 0 ||
+    c.datagrams.items.length > 0 ||
     c.paths.challenge?.pending === true ||
     c.paths.hasOnPathResponse() ||
     (c.pending.newToken !== undefined && c.hs.confirmed) ||
@@ -184,7 +184,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
-    c.onAckElicitingSent(now);
+    c.idle.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
@@ -209,7 +209,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   if (c.sendingMarked) c.paths.ecn.onMarkedSent(2);
   c.pmtu.onProbeSent(size);
   c.stats.packetsSent++;
-  c.onAckElicitingSent(now);
+  c.idle.onAckElicitingSent(now);
   if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
   return buf.subarray(0, size);
 }
@@ -238,6 +238,8 @@ export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array
     c.spaces[2].nextPn++;
     c.recovery.onUntrackedSent(2, b.pn);
     c.stats.packetsSent++;
+    c.stats.bytesSent += end;
+    c.paths.onSent(r.path, end);
     return { path: r.path, data: buf.subarray(0, end) };
   }
   return null;
@@ -276,7 +278,7 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
   }
   for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(ctl.frame, ctl.rec);
   // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
-  while (c.pending.datagrams.length > 0 && put({ type: 'datagram', data: c.pending.datagrams[0]! }, { k: 'datagram' })) c.pending.datagrams.shift();
+  while (c.datagrams.items.length > 0 && put({ type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();
   while (w.remaining > 24) {
     const chunk = c.streams.pollStream(w.remaining);
     if (!chunk) break;

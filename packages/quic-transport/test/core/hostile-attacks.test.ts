@@ -11,6 +11,7 @@
  */
 import { coalescedPackets, type Frame } from '@tsquic/quic-wire';
 import { describe, expect, it, vi } from 'vitest';
+import { RemoteCids } from '../../src/core/cid.js';
 import { Connection, Endpoint, StrikeRegister, TransportErrorCode as E, type ConnEvent, type Path, type Transmit } from '../../src/core/index.js';
 import { BulkSender, Collector } from '../sim/apps.js';
 import { forge } from '../sim/forge.js';
@@ -144,7 +145,7 @@ describe('off-path garbage (RFC 9000 §10.3)', () => {
     /** Connections consulted for 100 unroutable datagrams, with `n` connections established. */
     const consulted = (n: number): number => {
       const { server, net } = serverWith(n);
-      const spy = vi.spyOn(Connection.prototype, 'isStatelessReset');
+      const spy = vi.spyOn(RemoteCids.prototype, 'isResetToken');
       const rnd = prng(n);
       for (let i = 0; i < 100; i++) server.handleDatagram(net.now, junk(rnd), spoofed(i));
       const calls = spy.mock.calls.length;

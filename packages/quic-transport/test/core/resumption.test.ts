@@ -1,6 +1,6 @@
 /** Resumption and 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) over the simulated network. */
 import { describe, expect, it } from 'vitest';
-import { Endpoint, type Connection } from '../../src/core/index.js';
+import { defaultStreamSettings, Endpoint, type Connection } from '../../src/core/index.js';
 import { Collector } from '../sim/apps.js';
 import { SERVER_PATH } from '../sim/network.js';
 import { firstTicket, ticketed } from '../sim/tickets.js';
@@ -117,7 +117,7 @@ describe('resumption and 0-RTT', () => {
   });
 
   it('RFC 9000 §7.4.1: a server whose limits fell below those in its ticket rejects 0-RTT (the ticket still resumes); equal limits accept it', () => {
-    const limits = (connWindow: number) => ({ streams: { connWindow, maxStreamsBidi: 50 } });
+    const limits = (connWindow: number) => ({ streams: { ...defaultStreamSettings, connWindow, maxStreamsBidi: 50 } });
     const resume = (before: number, after: number) => {
       const env = ticketed(true, {}, limits(before));
       const ticket = firstTicket(env);
