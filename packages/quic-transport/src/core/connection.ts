@@ -244,7 +244,7 @@ export class Connection {
     for (let e = this.streams.pollEvent(); e; e = this.streams.pollEvent()) this.events.push(e);
   }
 
-  /** RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
+  /** @internal RFC 9000 §10.3.1: the peer lost its state — end without sending anything. */
   onStatelessReset(): void {
     terminate(this, { code: 0n, reason: 'stateless reset', application: false, remote: true, kind: 'stateless-reset' });
   }
