@@ -63,27 +63,48 @@ const v = varintLength;
 /** The frame type code point `encodeFrame` writes for `f`. */
 export function frameTypeCode(f: Frame, opts?: EncodeOptions): number {
   switch (f.type) {
-    case 'padding': return FrameType.PADDING;
-    case 'ping': return FrameType.PING;
-    case 'ack': return f.ecn ? FrameType.ACK_ECN : FrameType.ACK;
-    case 'reset_stream': return FrameType.RESET_STREAM;
-    case 'stop_sending': return FrameType.STOP_SENDING;
-    case 'crypto': return FrameType.CRYPTO;
-    case 'new_token': return FrameType.NEW_TOKEN;
-    case 'stream': return FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (opts?.omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0);
-    case 'max_data': return FrameType.MAX_DATA;
-    case 'max_stream_data': return FrameType.MAX_STREAM_DATA;
-    case 'max_streams': return f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI;
-    case 'data_blocked': return FrameType.DATA_BLOCKED;
-    case 'stream_data_blocked': return FrameType.STREAM_DATA_BLOCKED;
-    case 'streams_blocked': return f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI;
-    case 'new_connection_id': return FrameType.NEW_CONNECTION_ID;
-    case 'retire_connection_id': return FrameType.RETIRE_CONNECTION_ID;
-    case 'path_challenge': return FrameType.PATH_CHALLENGE;
-    case 'path_response': return FrameType.PATH_RESPONSE;
-    case 'connection_close': return f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE;
-    case 'handshake_done': return FrameType.HANDSHAKE_DONE;
-    case 'datagram': return opts?.omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN;
+    case 'padding':
+      return FrameType.PADDING;
+    case 'ping':
+      return FrameType.PING;
+    case 'ack':
+      return f.ecn ? FrameType.ACK_ECN : FrameType.ACK;
+    case 'reset_stream':
+      return FrameType.RESET_STREAM;
+    case 'stop_sending':
+      return FrameType.STOP_SENDING;
+    case 'crypto':
+      return FrameType.CRYPTO;
+    case 'new_token':
+      return FrameType.NEW_TOKEN;
+    case 'stream':
+      return FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (opts?.omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0);
+    case 'max_data':
+      return FrameType.MAX_DATA;
+    case 'max_stream_data':
+      return FrameType.MAX_STREAM_DATA;
+    case 'max_streams':
+      return f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI;
+    case 'data_blocked':
+      return FrameType.DATA_BLOCKED;
+    case 'stream_data_blocked':
+      return FrameType.STREAM_DATA_BLOCKED;
+    case 'streams_blocked':
+      return f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI;
+    case 'new_connection_id':
+      return FrameType.NEW_CONNECTION_ID;
+    case 'retire_connection_id':
+      return FrameType.RETIRE_CONNECTION_ID;
+    case 'path_challenge':
+      return FrameType.PATH_CHALLENGE;
+    case 'path_response':
+      return FrameType.PATH_RESPONSE;
+    case 'connection_close':
+      return f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE;
+    case 'handshake_done':
+      return FrameType.HANDSHAKE_DONE;
+    case 'datagram':
+      return opts?.omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN;
   }
 }
 
@@ -112,9 +133,11 @@ function ackRangeFields(f: FrameOf<'ack'>): number[] {
 /** Exact encoded size of `f` in bytes. */
 export function frameSize(f: Frame, opts?: EncodeOptions): number {
   switch (f.type) {
-    case 'padding': return f.length;
+    case 'padding':
+      return f.length;
     case 'ping':
-    case 'handshake_done': return 1;
+    case 'handshake_done':
+      return 1;
     case 'ack': {
       const fields = ackRangeFields(f);
       let n = 1 + v(f.largest) + v(f.ackDelay) + v(f.ranges.length - 1);
@@ -122,26 +145,41 @@ export function frameSize(f: Frame, opts?: EncodeOptions): number {
       if (f.ecn) n += v(f.ecn.ect0) + v(f.ecn.ect1) + v(f.ecn.ce);
       return n;
     }
-    case 'reset_stream': return 1 + v(f.streamId) + varintLengthBig(f.errorCode) + v(f.finalSize);
-    case 'stop_sending': return 1 + v(f.streamId) + varintLengthBig(f.errorCode);
-    case 'crypto': return 1 + v(f.offset) + v(f.data.length) + f.data.length;
-    case 'new_token': return 1 + v(f.token.length) + f.token.length;
-    case 'stream': return streamFrameOverhead(f.streamId, f.offset, f.data.length, !opts?.omitLength) + f.data.length;
-    case 'max_data': return 1 + v(f.maximum);
-    case 'max_stream_data': return 1 + v(f.streamId) + v(f.maximum);
-    case 'max_streams': return 1 + v(f.maximum);
-    case 'data_blocked': return 1 + v(f.limit);
-    case 'stream_data_blocked': return 1 + v(f.streamId) + v(f.limit);
-    case 'streams_blocked': return 1 + v(f.limit);
-    case 'new_connection_id': return 1 + v(f.sequence) + v(f.retirePriorTo) + 1 + f.connectionId.length + 16;
-    case 'retire_connection_id': return 1 + v(f.sequence);
+    case 'reset_stream':
+      return 1 + v(f.streamId) + varintLengthBig(f.errorCode) + v(f.finalSize);
+    case 'stop_sending':
+      return 1 + v(f.streamId) + varintLengthBig(f.errorCode);
+    case 'crypto':
+      return 1 + v(f.offset) + v(f.data.length) + f.data.length;
+    case 'new_token':
+      return 1 + v(f.token.length) + f.token.length;
+    case 'stream':
+      return streamFrameOverhead(f.streamId, f.offset, f.data.length, !opts?.omitLength) + f.data.length;
+    case 'max_data':
+      return 1 + v(f.maximum);
+    case 'max_stream_data':
+      return 1 + v(f.streamId) + v(f.maximum);
+    case 'max_streams':
+      return 1 + v(f.maximum);
+    case 'data_blocked':
+      return 1 + v(f.limit);
+    case 'stream_data_blocked':
+      return 1 + v(f.streamId) + v(f.limit);
+    case 'streams_blocked':
+      return 1 + v(f.limit);
+    case 'new_connection_id':
+      return 1 + v(f.sequence) + v(f.retirePriorTo) + 1 + f.connectionId.length + 16;
+    case 'retire_connection_id':
+      return 1 + v(f.sequence);
     case 'path_challenge':
-    case 'path_response': return 9;
+    case 'path_response':
+      return 9;
     case 'connection_close': {
       const reason = utf8.encode(f.reason).length;
       return 1 + varintLengthBig(f.errorCode) + (f.application ? 0 : v(f.frameType)) + v(reason) + reason;
     }
-    case 'datagram': return 1 + (opts?.omitLength ? 0 : v(f.data.length)) + f.data.length;
+    case 'datagram':
+      return 1 + (opts?.omitLength ? 0 : v(f.data.length)) + f.data.length;
   }
 }
 
@@ -166,7 +204,12 @@ export function maxStreamDataThatFits(streamId: number, offset: number, budget: 
   return best;
 }
 
-const LENGTH_CLASSES: ReadonlyArray<readonly [number, number]> = [[1, 0x3f], [2, 0x3fff], [4, 0x3fffffff], [8, Number.MAX_SAFE_INTEGER]];
+const LENGTH_CLASSES: ReadonlyArray<readonly [number, number]> = [
+  [1, 0x3f],
+  [2, 0x3fff],
+  [4, 0x3fffffff],
+  [8, Number.MAX_SAFE_INTEGER],
+];
 
 /** Write `f` at the writer's position. */
 export function encodeFrame(w: Writer, f: Frame, opts?: EncodeOptions): void {
@@ -366,7 +409,14 @@ export function decodeFrame(r: Reader): Frame {
       if (token.length === 0) r.fail('empty NEW_TOKEN');
       return { type: 'new_token', token };
     }
-    case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x0e: case 0x0f: {
+    case 0x08:
+    case 0x09:
+    case 0x0a:
+    case 0x0b:
+    case 0x0c:
+    case 0x0d:
+    case 0x0e:
+    case 0x0f: {
       const streamId = r.varint();
       let offExact = 0n;
       let offset = 0;

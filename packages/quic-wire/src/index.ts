@@ -13,21 +13,7 @@ export { Writer } from './writer.js';
 export { QuicVersion, isSupportedVersion, isReservedVersion, longPacketType, longPacketTypeBits, type LongPacketType } from './version.js';
 export { packetNumberLength, truncatePacketNumber, decodePacketNumber } from './packet-number.js';
 export { FrameType, frameAllowedIn, isKnownFrameType, isAckElicitingType, type PacketSpaceType } from './frame-types.js';
-export {
-  decodeFrame,
-  decodeFrames,
-  encodeFrame,
-  frameSize,
-  frameTypeCode,
-  maxStreamDataThatFits,
-  streamFrameOverhead,
-  writeStreamFrameHeader,
-  type AckRange,
-  type EcnCounts,
-  type EncodeOptions,
-  type Frame,
-  type FrameOf,
-} from './frames.js';
+export { decodeFrame, decodeFrames, encodeFrame, frameSize, frameTypeCode, maxStreamDataThatFits, streamFrameOverhead, writeStreamFrameHeader, type AckRange, type EcnCounts, type EncodeOptions, type Frame, type FrameOf } from './frames.js';
 export {
   MAX_CID_LENGTH,
   MIN_STATELESS_RESET_LENGTH,

@@ -174,7 +174,19 @@ export class Connection {
 
   getStats(): ConnStats {
     const r = this.recovery;
-    return { ...this.stats, smoothedRtt: r.rtt.smoothedRtt, minRtt: r.rtt.minRtt, cwnd: r.cc.window, bytesInFlight: r.bytesInFlight, packetsLost: r.packetsLost, congestionEvents: r.congestionEvents, keyUpdates: this.crypto.keyUpdates, sentPacketsTracked: r.trackedPackets, maxDatagramSize: this.maxDatagramSize, ecn: this.paths.ecn.state };
+    return {
+      ...this.stats,
+      smoothedRtt: r.rtt.smoothedRtt,
+      minRtt: r.rtt.minRtt,
+      cwnd: r.cc.window,
+      bytesInFlight: r.bytesInFlight,
+      packetsLost: r.packetsLost,
+      congestionEvents: r.congestionEvents,
+      keyUpdates: this.crypto.keyUpdates,
+      sentPacketsTracked: r.trackedPackets,
+      maxDatagramSize: this.maxDatagramSize,
+      ecn: this.paths.ecn.state,
+    };
   }
 
   /** Connection IDs this connection answers to (the endpoint routes them here). */

@@ -12,18 +12,7 @@
  * timers. No sockets, no clock.
  */
 import { EARLY_DATA_AGE_WINDOW_MS, StrikeRegister, type AntiReplay } from '@tsquic/tls13-handshake';
-import {
-  encodeStatelessReset,
-  encodeVersionNegotiation,
-  isSupportedVersion,
-  MIN_STATELESS_RESET_LENGTH,
-  parsePacketHeader,
-  QuicVersion,
-  QuicWireError,
-  statelessResetTokenOf,
-  TransportErrorCode,
-  type LongHeader,
-} from '@tsquic/quic-wire';
+import { encodeStatelessReset, encodeVersionNegotiation, isSupportedVersion, MIN_STATELESS_RESET_LENGTH, parsePacketHeader, QuicVersion, QuicWireError, statelessResetTokenOf, TransportErrorCode, type LongHeader } from '@tsquic/quic-wire';
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import { defaultCrypto } from '@tsquic/tls13-handshake';
 import { cidKey } from './cid.js';

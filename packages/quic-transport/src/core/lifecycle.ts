@@ -23,11 +23,7 @@ export interface CloseFrame {
 }
 
 export type Lifecycle =
-  | { readonly state: 'handshake' }
-  | { readonly state: 'established' }
-  | { readonly state: 'closing'; readonly frame: CloseFrame; sendPending: boolean; received: number }
-  | { readonly state: 'draining' }
-  | { readonly state: 'closed' };
+  { readonly state: 'handshake' } | { readonly state: 'established' } | { readonly state: 'closing'; readonly frame: CloseFrame; sendPending: boolean; received: number } | { readonly state: 'draining' } | { readonly state: 'closed' };
 
 /** The connection still exchanges packets with its peer (not closing, draining or closed). */
 export function isOpen(l: Lifecycle): l is { state: 'handshake' } | { state: 'established' } {

@@ -8,20 +8,7 @@
  * that may send it (aioquic's frame-handler table).
  */
 import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
-import {
-  coalescedPackets,
-  decodeFrames,
-  decodePacketNumber,
-  equalBytes,
-  FrameType,
-  statelessResetTokenOf,
-  type Frame,
-  type FrameOf,
-  type LongHeader,
-  type PacketSpaceType,
-  type RetryHeader,
-  type ShortHeader,
-} from '@tsquic/quic-wire';
+import { coalescedPackets, decodeFrames, decodePacketNumber, equalBytes, FrameType, statelessResetTokenOf, type Frame, type FrameOf, type LongHeader, type PacketSpaceType, type RetryHeader, type ShortHeader } from '@tsquic/quic-wire';
 import type { Connection } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { followRetry, onTls } from './handshake.js';
@@ -254,7 +241,8 @@ function finish(c: Connection, now: number, space: SpaceId, packet: Uint8Array, 
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
   c.idle.onPacketProcessed(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
-  if (c.hooks.qlog) c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
+  if (c.hooks.qlog)
+    c.qlog(now, 'transport:packet_received', { header: { packet_type: space === 0 ? 'initial' : space === 1 ? 'handshake' : '1RTT', packet_number: pn }, raw: { length: packet.length }, frames: frames.map((f) => ({ frame_type: f.type })) });
   return true;
 }
 

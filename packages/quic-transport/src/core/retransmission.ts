@@ -88,7 +88,7 @@ export function onAckFrame(c: Connection, space: SpaceId, f: FrameOf<'ack'>, now
   const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
   let marked = 0;
   let newest = -Infinity;
-  for (const p of r.acked) if (p.ecn) marked++, (newest = Math.max(newest, p.timeSent));
+  for (const p of r.acked) if (p.ecn) (marked++, (newest = Math.max(newest, p.timeSent)));
   if (c.paths.ecn.onAck(space, f.ecn, marked, f.largest > largestBefore)) c.recovery.onEcnCongestion(now, newest);
   onAcked(c, space, r.acked, now);
   onLost(c, r.lost, now, space);
@@ -126,9 +126,10 @@ function requeueCrypto(c: Connection, space: SpaceId): void {
 /** Take back (not as congestion) the packets of `space` matching `pred` and resend what they carried; returns how many. */
 export function resend(c: Connection, space: SpaceId, pred: (p: SentPacket<SentInfo>) => boolean, now: number): number {
   const taken = c.recovery.takeWhere(space, pred);
-  for (const p of taken) for (const f of p.data.frames) {
-    if (isStreamRecord(f)) c.streams.onLost(f);
-    else (ON_LOST[f.k] as On<Kind>)(c, f as never, space, now);
-  }
+  for (const p of taken)
+    for (const f of p.data.frames) {
+      if (isStreamRecord(f)) c.streams.onLost(f);
+      else (ON_LOST[f.k] as On<Kind>)(c, f as never, space, now);
+    }
   return taken.length;
 }

@@ -26,7 +26,10 @@ export class PacketSpace {
   probes = 0;
   discarded = false;
 
-  constructor(readonly id: SpaceId, ackThreshold: number) {
+  constructor(
+    readonly id: SpaceId,
+    ackThreshold: number,
+  ) {
     this.ack = new AckTracker(id !== 2, ackThreshold);
   }
 

@@ -143,7 +143,7 @@ function streamLimitsOf(tp: TransportParameters) {
 /** What a client may remember of the server's parameters for 0-RTT (§7.4.1: not the connection IDs, token or address). */
 export function rememberable(tp: TransportParameters): TransportParameters {
   const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, ...rest } = tp;
-  void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress;
+  (void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress);
   return rest;
 }
 

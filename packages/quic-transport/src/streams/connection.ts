@@ -82,7 +82,10 @@ export class QuicConnection {
     this.ready.catch(() => {});
     this.closed.catch(() => {});
     driver.busy(this, true); // the handshake
-    void this.ready.then(() => this.updateBusy(), () => undefined);
+    void this.ready.then(
+      () => this.updateBusy(),
+      () => undefined,
+    );
     const core_ = core;
     this.host = {
       read: (id, max) => core_.read(id, max, driver.now()),
@@ -248,8 +251,7 @@ export class QuicConnection {
         if ((e.id & 2) === 0) {
           void this.incomingBidirectionalStreams;
           this.bidiIn!.enqueue(this.wrapBidi(e.id));
-        }
-        else {
+        } else {
           const recv = new RecvSide(this.host, e.id);
           this.streams.set(e.id, { recv });
           void this.incomingUnidirectionalStreams;
@@ -293,7 +295,7 @@ export class QuicConnection {
 
   /** @internal Retry stream opens that waited for MAX_STREAMS; true while some still wait. */
   service(): boolean {
-    for (let i = 0; i < this.openWaiters.length; ) {
+    for (let i = 0; i < this.openWaiters.length;) {
       const w = this.openWaiters[i]!;
       const id = this.core.openStream(w.dir);
       if (id === null) {

@@ -279,10 +279,13 @@ export class QuicSocketEndpoint {
     if (this.timer && deadline >= this.timerAt - 0.5 && this.timerAt !== Infinity) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = deadline;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.service();
-    }, Math.max(0, deadline - now));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.service();
+      },
+      Math.max(0, deadline - now),
+    );
     if (!this.holding) unrefTimer(this.timer);
   }
 

@@ -86,7 +86,7 @@ describe('amplification toward spoofed addresses (RFC 9000 §8, §8.2.2, §9.3)'
     expect(h.sentTo.get(attacker.address) ?? 0).toBe(0);
   });
 
-  it('Initials in datagrams under 1,200 bytes are discarded, not only a connection\'s first one (§14.1)', () => {
+  it("Initials in datagrams under 1,200 bytes are discarded, not only a connection's first one (§14.1)", () => {
     const server = new Endpoint({ server: { tls: serverTls() } });
     const h = new Harness(server);
     const ep = new Endpoint();
@@ -219,11 +219,13 @@ describe('Initials that create nothing (RFC 9000 §7.2, §8.1, §21.1.1)', () =>
   });
 });
 
-
 describe('state a peer can make us hold (RFC 9000 §13.2.4, §5.1.2, §2.2)', () => {
   it('a peer that never acknowledges: 10,000 PINGs leave a bounded number of packets tracked, and the server asks for ACKs now and then', () => {
     let pings = 0;
-    const server = new Endpoint({ server: { tls: serverTls() }, hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.frames as Array<{ frame_type: string }>).some((f) => f.frame_type === 'ping') && pings++) } });
+    const server = new Endpoint({
+      server: { tls: serverTls() },
+      hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.frames as Array<{ frame_type: string }>).some((f) => f.frame_type === 'ping') && pings++) },
+    });
     const client = new Endpoint();
     const net = new Network(client, server);
     const c = client.connect(0, SERVER_PATH, TLS);
@@ -294,7 +296,12 @@ describe('state a peer can make us hold (RFC 9000 §13.2.4, §5.1.2, §2.2)', ()
       return splice.apply(this, [start, ...rest] as Parameters<typeof splice>);
     });
     try {
-      for (let i = 0; i < offsets.length; i += 100) inject(p, 2, offsets.slice(i, i + 100).map((offset) => ({ type: 'stream', streamId: 0, offset, data: Uint8Array.of(7), fin: false })));
+      for (let i = 0; i < offsets.length; i += 100)
+        inject(
+          p,
+          2,
+          offsets.slice(i, i + 100).map((offset) => ({ type: 'stream', streamId: 0, offset, data: Uint8Array.of(7), fin: false })),
+        );
     } finally {
       spy.mockRestore();
     }
@@ -400,7 +407,7 @@ describe('address validation tokens (RFC 9000 §8.1.2–§8.1.4)', () => {
     return e.token;
   }
 
-  it('a NEW_TOKEN token replayed in 50 Initials from the victim\'s address validates one connection; the others get a Retry', () => {
+  it("a NEW_TOKEN token replayed in 50 Initials from the victim's address validates one connection; the others get a Retry", () => {
     const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
     const token = newToken(server);
     const retries = server.counters.retries;
@@ -424,7 +431,7 @@ describe('address validation tokens (RFC 9000 §8.1.2–§8.1.4)', () => {
     expect(server.counters.retries).toBe(1);
   });
 
-  it('a Retry token that does not check out (the client\'s port changed) ends the attempt at once with INVALID_TOKEN', () => {
+  it("a Retry token that does not check out (the client's port changed) ends the attempt at once with INVALID_TOKEN", () => {
     const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
     const client = new Endpoint();
     const net = new Network(client, server);

@@ -6,8 +6,7 @@ import { established, inject } from '../sim/hostile.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
-const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) =>
-  transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep, qlog: true });
+const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) => transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep, qlog: true });
 
 describe('migration', () => {
   it('NAT rebinding mid-transfer: the server follows the new port, validates it, the download completes byte-identical', () => {
@@ -34,13 +33,13 @@ describe('migration', () => {
     const r = download(4 << 20, (got, env) => {
       const s = [...env.server.connections][0];
       if (rebound && s) cwndAfter = Math.min(cwndAfter, s.getStats().cwnd);
-      if (!rebound && s) env.net.filter ??= (from, d) => ((from === 'server' && (d[0]! & 0x80) === 0 ? dcids.before.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0), d);
+      if (!rebound && s) env.net.filter ??= (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.before.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
       if (!rebound && got > 1 << 20 && s) {
         rebound = true;
         cwndBefore = s.getStats().cwnd;
         env.net.clientPath = { address: '10.0.0.9', port: 7000 };
         // The Destination Connection ID of the server's short-header packets (8 bytes after the first byte).
-        env.net.filter = (from, d) => ((from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0), d);
+        env.net.filter = (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
       }
     });
     expect(r.done && r.ok).toBe(true);

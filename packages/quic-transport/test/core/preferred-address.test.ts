@@ -8,14 +8,18 @@ const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as con
 const PREFERRED = { ipv4: { address: '10.0.0.3', port: 4433 }, ipv6: { address: 'fd00::3', port: 4433 } };
 
 function download(opts: { client?: Record<string, unknown>; unreachable?: string[] } = {}) {
-  return transferDownload(2 << 20, { latencyMs: 5, seed: 9 }, {
-    serverTransport: { preferredAddress: PREFERRED },
-    qlog: true,
-    ...(opts.client ? { transport: opts.client } : {}),
-    before: (env) => {
-      for (const u of opts.unreachable ?? []) env.net.unreachable.add(u);
+  return transferDownload(
+    2 << 20,
+    { latencyMs: 5, seed: 9 },
+    {
+      serverTransport: { preferredAddress: PREFERRED },
+      qlog: true,
+      ...(opts.client ? { transport: opts.client } : {}),
+      before: (env) => {
+        for (const u of opts.unreachable ?? []) env.net.unreachable.add(u);
+      },
     },
-  });
+  );
 }
 
 describe('preferred_address (RFC 9000 §9.6)', () => {

@@ -35,7 +35,9 @@ describe('Retry and NEW_TOKEN', () => {
   it('after a Retry the packet numbers are not reset (RFC 9000 §17.2.5.3)', () => {
     const sent: number[] = [];
     const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
-    const client = new Endpoint({ hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.header as { packet_type: string }).packet_type === 'initial' && sent.push((data.header as { packet_number: number }).packet_number)) } });
+    const client = new Endpoint({
+      hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.header as { packet_type: string }).packet_type === 'initial' && sent.push((data.header as { packet_number: number }).packet_number)) },
+    });
     const net = new Network(client, server, { latencyMs: 10 });
     const c = client.connect(0, SERVER_PATH, TLS);
     expect(net.runUntil(confirmed(c), 5000)).toBe(true);

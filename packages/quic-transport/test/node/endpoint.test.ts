@@ -103,7 +103,10 @@ describe('QuicEndpoint over loopback', () => {
     let resolveStream!: (s: QuicBidirectionalStream) => void;
     const gotStream = new Promise<QuicBidirectionalStream>((r) => (resolveStream = r));
     const srv = await server('127.0.0.1', (c) => {
-      void c.incomingBidirectionalStreams.getReader().read().then((r) => resolveStream(r.value!));
+      void c.incomingBidirectionalStreams
+        .getReader()
+        .read()
+        .then((r) => resolveStream(r.value!));
     });
     const cli = await client();
     const conn = cli.connect(srv.address, TLS);

@@ -111,7 +111,10 @@ export class Network {
 
   /** Move all output of both endpoints onto the wire. */
   flush(): void {
-    for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
+    for (const [name, ep] of [
+      ['client', this.client],
+      ['server', this.server],
+    ] as const) {
       for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
         let local: string | undefined;
         if (name === 'client') {

@@ -23,7 +23,6 @@ export function transfer(size: number, link: LinkOptions, opts: { transport?: Re
   return { done, net, c, s: [...server.connections][0]!, src, got: sender && sc ? sc.bytes(sender.id) : Buffer.alloc(0) };
 }
 
-
 type Env = ReturnType<typeof pair>;
 
 /**
