@@ -62,7 +62,8 @@ async function serverMain(): Promise<void> {
       }
     },
   });
-  process.on('message', async (m: ToServer) => {
+  process.on('message', (m: ToServer) => void onMessage(m));
+  async function onMessage(m: ToServer): Promise<void> {
     if (m.cmd === 'stop') {
       await ep.close().catch(() => {});
       process.exit(0);
@@ -83,7 +84,7 @@ async function serverMain(): Promise<void> {
       // Connections the core still holds (draining ones included), not just those the application sees open.
       process.send!({ heap: mu.heapUsed, rss: mu.rss, connections: ep.core.connections.size, handshakes: ep.core.handshakesInFlight, stats: { open: active } } satisfies FromServer);
     }
-  });
+  }
   process.send!({ port: ep.address.port } satisfies FromServer);
 }
 
@@ -302,11 +303,12 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
   const workers = Array.from({ length: o.connections }, (_, n) => worker(n));
   // Peak heap: sampled midway (GC'd, so it is live memory with every connection open).
   const peakAt = setTimeout(
-    async () => {
-      const p = (await ask(child, { cmd: 'heap' })) as { heap: number; connections: number };
-      r.heap.peakMb = mb(p.heap);
-      log(`  server heap at peak (${p.connections} connections): ${mb(p.heap)} MB`);
-    },
+    () =>
+      void ask(child, { cmd: 'heap' }).then((p) => {
+        const h = p as { heap: number; connections: number };
+        r.heap.peakMb = mb(h.heap);
+        log(`  server heap at peak (${h.connections} connections): ${mb(h.heap)} MB`);
+      }),
     (o.seconds * 1000) / 2,
   );
   await Promise.all(workers);

@@ -50,7 +50,12 @@ export interface EndpointShellOptions {
 export interface ListenOptions {
   tls: ServerTlsSettings;
   transport?: Partial<TransportSettings>;
-  onConnection?: (c: QuicConnection) => void;
+  /**
+   * Called for each accepted connection (instead of queueing it on `incoming`). It may be async:
+   * a handler that throws or rejects closes that connection (application code 0, its message as
+   * the reason); the endpoint serves on.
+   */
+  onConnection?: (c: QuicConnection) => void | Promise<unknown>;
 }
 
 export interface ConnectOptions extends ClientTlsSettings {
@@ -93,7 +98,7 @@ export class QuicSocketEndpoint {
   private readonly busy = new Set<QuicConnection>();
   /** Whether the sockets and timer now hold the process. */
   private holding = true;
-  private onConnection: ((c: QuicConnection) => void) | undefined;
+  private onConnection: ListenOptions['onConnection'];
   private readonly closedPromise: Promise<void>;
   private resolveClosed!: () => void;
   private readonly clock: () => number;
@@ -202,10 +207,21 @@ export class QuicSocketEndpoint {
       const shell = this.shellFor(r.conn);
       // With an onConnection handler nobody reads `incoming`: queueing there too would keep every
       // connection ever accepted alive (found by the soak test).
-      if (this.onConnection) this.onConnection(shell);
+      if (this.onConnection) this.accepted(this.onConnection, shell);
       else this.incomingCtl.enqueue(shell);
     }
     this.kick();
+  }
+
+  /** Hand an accepted connection to the application; its failure closes that connection only. */
+  private accepted(handler: NonNullable<ListenOptions['onConnection']>, c: QuicConnection): void {
+    const fail = (e: unknown): void => void c.close({ closeCode: 0n, reason: `onConnection failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200) });
+    try {
+      const r = handler(c);
+      if (r instanceof Promise) r.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
   }
 
   /** Run the output loop soon (once per batch of inputs). */

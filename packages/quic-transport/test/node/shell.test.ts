@@ -38,7 +38,7 @@ describe('the endpoint shell', () => {
     try {
       const srv = await bind();
       let serverSide: QuicConnection | undefined;
-      srv.listen({ tls: serverTls(), onConnection: (c) => (serverSide = c) });
+      srv.listen({ tls: serverTls(), onConnection: (c) => void (serverSide = c) });
       const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
       const conn = ep.connect(srv.address, TLS);
       await conn.ready;
@@ -114,6 +114,29 @@ describe('the endpoint shell', () => {
     expect(conn.protocol).toBe('b');
     expect(conn.remoteAddress).toEqual(srv.address);
     expect(conn.localAddress).toEqual(cli.address);
+  }, 20_000);
+
+  it('an onConnection handler that rejects closes that connection; the endpoint serves on', async () => {
+    const srv = await bind();
+    let calls = 0;
+    srv.listen({
+      tls: serverTls(),
+      onConnection: async (c) => {
+        if (calls++ === 0) throw new Error('no thanks');
+        await c.ready;
+      },
+    });
+    const cli = await bind();
+    const first = cli.connect(srv.address, TLS);
+    const err = await first.closed.then(
+      (info) => info,
+      (e: unknown) => e,
+    );
+    // Closed during the handshake: an application close travels as APPLICATION_ERROR (RFC 9000 §10.2.3).
+    expect(err).toMatchObject({ info: { remote: true, code: 0x0cn } });
+    const second = cli.connect(srv.address, TLS);
+    await second.ready;
+    expect(calls).toBe(2);
   }, 20_000);
 
   it('a server picks the certificate per connection from SNI and ALPN (certificateFor)', async () => {
