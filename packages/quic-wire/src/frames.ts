@@ -60,52 +60,38 @@ const utf8d = new TextDecoder('utf-8', { fatal: false });
 
 const v = varintLength;
 
+type TypeCode<T extends Frame['type']> = number | ((f: FrameOf<T>, omitLength: boolean) => number);
+
+/** Each frame's type code point (RFC 9000 §19, RFC 9221 §4): fixed, or picked by the frame's fields. */
+const TYPE_CODE: { [T in Frame['type']]: TypeCode<T> } = {
+  padding: FrameType.PADDING,
+  ping: FrameType.PING,
+  ack: (f) => (f.ecn ? FrameType.ACK_ECN : FrameType.ACK),
+  reset_stream: FrameType.RESET_STREAM,
+  stop_sending: FrameType.STOP_SENDING,
+  crypto: FrameType.CRYPTO,
+  new_token: FrameType.NEW_TOKEN,
+  // RFC 9000 §19.8: OFF 0x04, LEN 0x02, FIN 0x01.
+  stream: (f, omitLength) => FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0),
+  max_data: FrameType.MAX_DATA,
+  max_stream_data: FrameType.MAX_STREAM_DATA,
+  max_streams: (f) => (f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI),
+  data_blocked: FrameType.DATA_BLOCKED,
+  stream_data_blocked: FrameType.STREAM_DATA_BLOCKED,
+  streams_blocked: (f) => (f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI),
+  new_connection_id: FrameType.NEW_CONNECTION_ID,
+  retire_connection_id: FrameType.RETIRE_CONNECTION_ID,
+  path_challenge: FrameType.PATH_CHALLENGE,
+  path_response: FrameType.PATH_RESPONSE,
+  connection_close: (f) => (f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE),
+  handshake_done: FrameType.HANDSHAKE_DONE,
+  datagram: (_f, omitLength) => (omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN),
+};
+
 /** The frame type code point `encodeFrame` writes for `f`. */
 export function frameTypeCode(f: Frame, opts?: EncodeOptions): number {
-  switch (f.type) {
-    case 'padding':
-      return FrameType.PADDING;
-    case 'ping':
-      return FrameType.PING;
-    case 'ack':
-      return f.ecn ? FrameType.ACK_ECN : FrameType.ACK;
-    case 'reset_stream':
-      return FrameType.RESET_STREAM;
-    case 'stop_sending':
-      return FrameType.STOP_SENDING;
-    case 'crypto':
-      return FrameType.CRYPTO;
-    case 'new_token':
-      return FrameType.NEW_TOKEN;
-    case 'stream':
-      return FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (opts?.omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0);
-    case 'max_data':
-      return FrameType.MAX_DATA;
-    case 'max_stream_data':
-      return FrameType.MAX_STREAM_DATA;
-    case 'max_streams':
-      return f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI;
-    case 'data_blocked':
-      return FrameType.DATA_BLOCKED;
-    case 'stream_data_blocked':
-      return FrameType.STREAM_DATA_BLOCKED;
-    case 'streams_blocked':
-      return f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI;
-    case 'new_connection_id':
-      return FrameType.NEW_CONNECTION_ID;
-    case 'retire_connection_id':
-      return FrameType.RETIRE_CONNECTION_ID;
-    case 'path_challenge':
-      return FrameType.PATH_CHALLENGE;
-    case 'path_response':
-      return FrameType.PATH_RESPONSE;
-    case 'connection_close':
-      return f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE;
-    case 'handshake_done':
-      return FrameType.HANDSHAKE_DONE;
-    case 'datagram':
-      return opts?.omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN;
-  }
+  const code = TYPE_CODE[f.type] as TypeCode<typeof f.type>;
+  return typeof code === 'number' ? code : code(f as never, opts?.omitLength === true);
 }
 
 /** ACK ranges as RFC 9000 §19.3.1 gap/length pairs; RangeError when they are not descending and disjoint. */
