@@ -210,7 +210,11 @@ export class Connection {
       return;
     }
     this.datagramEcn = ecn;
-    this.input(now, () => processDatagram(this, now, data, path));
+    this.input(now, () => {
+      processDatagram(this, now, data, path);
+      // RFC 9001 §5.7: 1-RTT packets held until the handshake completed are opened now.
+      if (this.hs.info && this.hs.held.length > 0) for (const h of this.hs.held.splice(0)) processDatagram(this, now, h.packet, h.path);
+    });
     this.datagramEcn = undefined;
     this.updateLossTimer(now);
   }

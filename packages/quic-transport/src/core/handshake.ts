@@ -17,9 +17,11 @@ import type { SpaceId } from './recovery/loss-detection.js';
 import { resend } from './retransmission.js';
 import { acceptsEarlyData, applyPeerParameters, earlyDataLimits, negotiateVersion, rememberable } from './transport-parameters.js';
 import type { Connection } from './connection.js';
-import type { HandshakeInfo } from './types.js';
+import type { HandshakeInfo, Path } from './types.js';
 
 const SPACE_OF: Record<string, SpaceId> = { initial: 0, handshake: 1, application: 2 };
+/** 1-RTT packets a server keeps while its handshake completes (RFC 9001 §5.7: a client's first flight of 1-RTT data). */
+const MAX_HELD = 4;
 
 /** The handshake's state beside the TLS object: parameters, confirmation, and the IDs §7.3 authenticates. */
 export class HandshakeState {
@@ -40,6 +42,13 @@ export class HandshakeState {
   ticketLimits: Uint8Array | undefined;
   /** Server: the application protocol chosen from the ClientHello (RFC 9001 §8.1), before the handshake completes. */
   alpn: string | undefined;
+  /** Server: 1-RTT packets that arrived before the handshake completed, to open once it has (RFC 9001 §5.7); bounded. */
+  held: Array<{ packet: Uint8Array; path: Path }> = [];
+
+  /** Keep a copy of an early 1-RTT packet (at most MAX_HELD, each at most one datagram). */
+  holdEarly(packet: Uint8Array, path: Path): void {
+    if (this.held.length < MAX_HELD) this.held.push({ packet: packet.slice(), path });
+  }
 
   constructor(
     side: 'client' | 'server',

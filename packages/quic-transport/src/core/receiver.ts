@@ -14,6 +14,7 @@ import { TransportError, TransportErrorCode as E } from './errors.js';
 import { followRetry, onTls } from './handshake.js';
 import { onPacketWhileClosing, onPeerClose, terminate } from './lifecycle.js';
 import type { SpaceId } from './recovery/loss-detection.js';
+import { resendHandshakeDone } from './retransmission.js';
 import { MIN_INITIAL_DATAGRAM } from './sender.js';
 import { LEVEL_OF } from './spaces.js';
 import { samePath, type Path } from './types.js';
@@ -162,11 +163,21 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   }
   const space: SpaceId = h.form === 'short' ? 2 : h.type === 'initial' ? 0 : 1;
   const sp = c.spaces[space];
-  if (sp.discarded) return false;
+  if (sp.discarded) {
+    // A Handshake packet after the server confirmed: the client has not had HANDSHAKE_DONE (it keeps probing
+    // with Handshake packets, and arms no 1-RTT PTO until it has it, RFC 9002 §6.2.1): send it again now.
+    if (space === 1 && c.side === 'server' && samePath(path, c.paths.current)) resendHandshakeDone(c);
+    return false;
+  }
   if (space === 2) {
     const phase = c.crypto.oneRtt;
-    // RFC 9001 §5.7: the server holds 1-RTT read keys from its Finished on, but opens no 1-RTT packet before the handshake completes.
-    if (!phase || (c.side === 'server' && !c.hs.info)) return false;
+    if (!phase) return false;
+    // RFC 9001 §5.7: the server holds 1-RTT read keys from its Finished on, but opens no 1-RTT packet before the
+    // handshake completes; it keeps a few (a client's first request) to open once it has (handshake.ts).
+    if (c.side === 'server' && !c.hs.info) {
+      c.hs.holdEarly(packet, path);
+      return false;
+    }
     const r = phase.readHeader.unprotect(packet, pnOffset);
     if (!r) return false;
     const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);

@@ -114,8 +114,31 @@ export function onLossTimeout(c: Connection, now: number): void {
   } else {
     sp.probes = 2;
     if (probe < 2) requeueCrypto(c, probe);
+    // RFC 9002 §6.2.4: a probe may carry data sent before. The two oldest packets' frames go again (ngtcp2
+    // reclaims them the same way): a probe that gets through then delivers what was lost, not just a PING
+    // — a server's HANDSHAKE_DONE (a client waiting for it arms no 1-RTT PTO, §6.2.1), a response.
+    else reclaimOldest(c, now);
   }
   c.qlog(now, 'recovery:loss_timer_updated', { event_type: 'expired', timer_type: 'pto', packet_number_space: probe });
+}
+
+/** Server: queue HANDSHAKE_DONE again while the one sent is unacknowledged (RFC 9002 §6.2.4: a probe may carry old data). */
+export function resendHandshakeDone(c: Connection): void {
+  if (c.pending.handshakeDone) return;
+  for (const p of c.recovery.unacked(2)) for (const f of p.data.frames) if (f.k === 'handshake_done') return void (c.pending.handshakeDone = true);
+}
+
+/** On a PTO in the application space: queue again what the two oldest ack-eliciting packets in flight carried. */
+function reclaimOldest(c: Connection, now: number): void {
+  let n = 0;
+  for (const p of c.recovery.unacked(2)) {
+    if (!p.ackEliciting || !p.inFlight || p.probe) continue;
+    for (const f of p.data.frames) {
+      if (isStreamRecord(f)) c.streams.onLost(f);
+      else if (f.k !== 'pmtu') (ON_LOST[f.k] as On<Kind>)(c, f as never, 2, now);
+    }
+    if (++n === 2) return;
+  }
 }
 
 /** On a PTO in Initial/Handshake, resend all unacknowledged CRYPTO data (RFC 9002 §6.2.4). */
