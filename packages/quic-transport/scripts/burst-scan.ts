@@ -17,7 +17,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Collector } from '../test/sim/apps.js';
-import { named, pair, prng, seededClientTls, SERVER_PATH } from '../test/sim/network.js';
+import { pair, prng, seededClientTls, SERVER_PATH } from '../test/sim/network.js';
 
 const { values: o } = parseArgs({ options: { model: { type: 'string', default: 'windows' }, seeds: { type: 'string', default: '1000' }, seed: { type: 'string' }, trace: { type: 'boolean', default: false } } });
 
@@ -65,7 +65,6 @@ function call(seed: number, trace: boolean): { ms: number; handshake: boolean; f
     return (id >= 0 && cc.finished.has(id)) || c.isClosed;
   }, 60_000);
   if (trace) for (const side of ['client', 'server'] as const) for (const r of p.qlog[side].filter((x) => !x.name.startsWith('transport:parameters'))) console.log(side, r.time.toFixed(1), r.name, JSON.stringify(r.data).slice(0, 200));
-  void named;
   return { ms: p.net.now, handshake: c.handshakeInfo !== undefined, failed: !(id >= 0 && cc.finished.has(id)) };
 }
 
