@@ -31,14 +31,13 @@ import { DatagramBuffers } from './datagram-buffers.js';
 import { DatagramQueue } from './datagram-queue.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TransportErrorCode as E } from './errors.js';
-import { HandshakeState, onTls } from './handshake.js';
+import { HandshakeState, onTls, tlsTime } from './handshake.js';
 import { IdleTimer } from './idle.js';
 import { asTransportError, enterClosing, isOpen, terminate, type Lifecycle } from './lifecycle.js';
 import { PathState } from './path.js';
 import { PmtuDiscovery } from './pmtud.js';
 import { processDatagram } from './receiver.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
-import { onAckFrame } from './retransmission.js';
 import { buildClose, buildDatagram, buildPathResponse } from './sender.js';
 import { PacketSpace } from './spaces.js';
 import { Streams } from './streams/streams.js';
@@ -121,7 +120,7 @@ export class Connection {
     const t = opts.tls as ClientTlsSettings;
     // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
     if (!srv && t.earlyData && t.sessionTicket?.appData) applyRememberedParameters(this, t.sessionTicket.appData);
-    this.input(now, () => onTls(this, this.hs.tls.start(this.tlsTime(now)), now));
+    this.input(now, () => onTls(this, this.hs.tls.start(tlsTime(this, now)), now));
     this.qlog(now, 'connectivity:connection_started', { src_cid: toHex(initialScid), dst_cid: toHex(this.remoteCids.current.cid), protocol: 'QUIC' });
   }
 
@@ -246,11 +245,6 @@ export class Connection {
     this.timers.set('loss', isOpen(this.lifecycle) ? this.recovery.timerDeadline(now) : null);
   }
 
-  /** @internal */
-  onAckFrame(space: SpaceId, f: Parameters<typeof onAckFrame>[2], now: number): void {
-    onAckFrame(this, space, f, now);
-  }
-
   /** @internal Queue an event for the application. */
   emit(e: ConnEvent): void {
     this.events.push(e);
@@ -267,24 +261,12 @@ export class Connection {
 
   // ---- the handshake ----
 
-  /** @internal The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages). */
-  tlsTime(now: number): number {
-    return this.hooks.wallClock ? this.hooks.wallClock() : now;
-  }
-
   /** @internal A larger (or smaller) datagram size for this path: congestion control and pacing follow. */
   setDatagramSize(size: number): void {
     if (size === this.maxDatagramSize) return;
     this.maxDatagramSize = size;
     this.recovery.cc.setMaxDatagramSize(size);
     this.pacer.setMaxDatagramSize(size);
-  }
-
-  /** @internal Use `version` from now on (RFC 9368 §2.1). */
-  switchVersion(version: QuicVersion, now: number): void {
-    const from = this.crypto.version;
-    this.crypto.switchVersion(version);
-    this.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
   }
 
   /** @internal RFC 9001 §4.1.2, §4.9.2: the handshake is confirmed — Handshake keys go; a client moves to the server's preferred address (RFC 9000 §9.6). */

@@ -177,6 +177,11 @@ export function followRetry(c: Connection, scid: Uint8Array, token: Uint8Array, 
   c.qlog(now, 'transport:packet_received', { header: { packet_type: 'retry', scid: toHex(scid) } });
 }
 
+/** The TLS handshake's clock: calendar time when the shell gives one (certificates, ticket ages), else `now`. */
+export function tlsTime(c: Connection, now: number): number {
+  return c.hooks.wallClock ? c.hooks.wallClock() : now;
+}
+
 /** Act on the TLS handshake's events, in order. */
 export function onTls(c: Connection, events: HandshakeEvent[], now: number): void {
   for (const e of events) (ON_EVENT[e.type] as Handler<typeof e.type>)(c, e as never, now);

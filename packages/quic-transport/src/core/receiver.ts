@@ -11,11 +11,12 @@ import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@ts
 import { coalescedPackets, decodeFrames, decodePacketNumber, equalBytes, FrameType, statelessResetTokenOf, type Frame, type FrameOf, type LongHeader, type PacketSpaceType, type RetryHeader, type ShortHeader } from '@tsquic/quic-wire';
 import type { Connection } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
-import { followRetry, onTls } from './handshake.js';
+import { followRetry, onTls, tlsTime } from './handshake.js';
 import { onPacketWhileClosing, onPeerClose, terminate } from './lifecycle.js';
 import type { SpaceId } from './recovery/loss-detection.js';
-import { resendHandshakeDone } from './retransmission.js';
+import { onAckFrame, resendHandshakeDone } from './retransmission.js';
 import { MIN_INITIAL_DATAGRAM } from './sender.js';
+import { switchVersion } from './transport-parameters.js';
 import { LEVEL_OF } from './spaces.js';
 import { samePath, type Path } from './types.js';
 
@@ -42,7 +43,7 @@ const nothing = (): void => {};
 const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
   padding: { code: FrameType.PADDING, handle: nothing },
   ping: { code: FrameType.PING, handle: nothing },
-  ack: { code: FrameType.ACK, handle: (c, f, p) => c.onAckFrame(p.space, f, p.now) },
+  ack: { code: FrameType.ACK, handle: (c, f, p) => onAckFrame(c, p.space, f, p.now) },
   crypto: {
     code: FrameType.CRYPTO,
     handle: (c, f, p) => {
@@ -50,7 +51,7 @@ const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
       // RFC 9000 §7.5: CRYPTO data beyond what TLS consumed is bounded.
       if (f.offset + f.data.length - sp.cryptoRecv.readOffset > c.settings.maxCryptoBuffer) throw new TransportError(E.CRYPTO_BUFFER_EXCEEDED, 'CRYPTO data beyond the buffer limit', FrameType.CRYPTO);
       if (sp.cryptoRecv.insert(f.offset, f.data) < 0) throw new TransportError(E.CRYPTO_BUFFER_EXCEEDED, 'CRYPTO data too fragmented', FrameType.CRYPTO);
-      for (let d = sp.cryptoRecv.read(); d; d = sp.cryptoRecv.read()) onTls(c, c.hs.tls.receive(LEVEL_OF[p.space], d, c.tlsTime(p.now)), p.now);
+      for (let d = sp.cryptoRecv.read(); d; d = sp.cryptoRecv.read()) onTls(c, c.hs.tls.receive(LEVEL_OF[p.space], d, tlsTime(c, p.now)), p.now);
     },
   },
   stream: { code: FrameType.STREAM, handle: (c, f) => c.streams.onStreamFrame(f.streamId, f.offset, f.data, f.fin) },
@@ -141,7 +142,7 @@ const TYPE_OF: Record<SpaceId, PacketSpaceType> = { 0: 'initial', 1: 'handshake'
 /** Client: try the server's Initial in the version it chose; keep that version only if the packet opens. */
 function followVersion(c: Connection, now: number, data: Uint8Array, h: LongHeader, path: Path): boolean {
   const before = c.crypto.snapshot();
-  c.switchVersion(h.version as QuicVersion, now);
+  switchVersion(c, h.version as QuicVersion, now);
   if (processPacket(c, now, data, h, path)) return true;
   c.crypto.restore(before);
   return false;

@@ -66,9 +66,16 @@ export function negotiateVersion(c: Connection, bytes: Uint8Array | undefined, e
   if (earlyDataOffered) return false;
   const pick = c.settings.versions.find((v) => isSupportedVersion(v) && vi.availableVersions.includes(v));
   if (pick === undefined || pick === c.crypto.version) return false;
-  c.switchVersion(pick, now);
+  switchVersion(c, pick, now);
   c.hs.localParams = { ...c.hs.localParams, versionInformation: { chosenVersion: pick, availableVersions: [...new Set([pick, ...c.settings.versions])] } };
   return true;
+}
+
+/** Use `version` from now on (RFC 9368 §2.1): Initial keys with its salt and labels. */
+export function switchVersion(c: Connection, version: QuicVersion, now: number): void {
+  const from = c.crypto.version;
+  c.crypto.switchVersion(version);
+  c.qlog(now, 'transport:version_information', { chosen_version: version.toString(16), original_version: from.toString(16) });
 }
 
 /** Remembered server transport parameters (from a ticket) set the limits for 0-RTT. */

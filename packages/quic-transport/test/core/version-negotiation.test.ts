@@ -13,7 +13,7 @@ vi.mock('../../src/core/transport-parameters.js', async (importOriginal) => {
   return {
     ...real,
     // A broken server: it switches its packets to v2 but keeps advertising v1 as its Chosen Version.
-    negotiateVersion: (...a: Parameters<typeof real.negotiateVersion>) => (faults.brokenServer ? (a[0].switchVersion(QuicVersion.V2, a[3]), false) : real.negotiateVersion(...a)),
+    negotiateVersion: (...a: Parameters<typeof real.negotiateVersion>) => (faults.brokenServer ? (real.switchVersion(a[0], QuicVersion.V2, a[3]), false) : real.negotiateVersion(...a)),
     // A tampering client: v1 packets, but version_information says v2 was chosen.
     localParameters: (...a: Parameters<typeof real.localParameters>) => {
       const tp = real.localParameters(...a);
