@@ -24,12 +24,8 @@ useExpect(expect);
  * to fix); the cell's test still exists and runs with MATRIX_ALL=1.
  */
 const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  // quic-transport: the client's anti-deadlock PTO (RFC 9002 §6.2.2.1) never fires. With nothing ack-eliciting
-  // in flight, LossDetection.timerDeadline(now) returns `now + PTO`, and Connection.handleTimeout compares `now`
-  // with a deadline recomputed from that same `now` (never due), then re-arms it from `now` again. Here the
-  // client's ACK-only datagrams 2 and 3 are dropped, gtlsserver sits at its 3× limit (3,600 B for 1,200 B),
-  // and our client sends nothing more until its 10 s handshake timeout (qlog: 3 datagrams in 10 s).
-  'amplificationlimit / our client ↔ gtlsserver': 'quic-transport: anti-deadlock PTO never fires (RFC 9002 §6.2.2.1)',
+  // Empty. 'amplificationlimit / our client ↔ gtlsserver' was here until issue 16: the client's anti-deadlock
+  // PTO (RFC 9002 §6.2.2.1) never fired (quic-transport's test/core/anti-deadlock.test.ts is its regression test).
 };
 
 let fx: MatrixFixture;

@@ -279,10 +279,11 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
    * Graceful shutdown (RFC 9114 §5.2): sends GOAWAY (a server names the
    * first request it will not serve; requests below it are served, later
    * ones rejected with H3_REQUEST_REJECTED and retried by the client), waits
-   * until the requests in flight are done. A client then closes with
-   * H3_NO_ERROR; a server lets the client close (one closes once it has read
-   * its last response, as ours does: closing first could cut off response
-   * data still in flight) and closes itself after `lingerMs` (default 2 s).
+   * until the requests in flight are done, then closes with H3_NO_ERROR. A
+   * server's request is done once the client acknowledged its whole response
+   * (quic-transport's `writer.close()` resolves then), so nothing is cut off;
+   * `lingerMs` (default 0) lets a server wait that much longer for the
+   * client to close first.
    */
   async shutdown(reason = 'shutting down', options: { lingerMs?: number } = {}): Promise<void> {
     if (this.#closing) return;
@@ -292,11 +293,12 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     if (this.#closing) return;
-    // A client has read everything once its requests are done; a server lets the client close first.
-    if (this.role === 'client') return this.close(H3ErrorCode.H3_NO_ERROR, reason);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.lingerMs ?? 2000)))]);
-    clearTimeout(timer);
+    // A client has read everything once its requests are done; a server's responses are acknowledged.
+    if (this.role === 'server' && options.lingerMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.lingerMs)))]);
+      clearTimeout(timer);
+    }
     this.close(H3ErrorCode.H3_NO_ERROR, reason);
   }
 

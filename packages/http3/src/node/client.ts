@@ -78,7 +78,8 @@ export class Http3Client {
 
   /** The local QUIC endpoint (bound on first use). */
   endpoint(): Promise<QuicEndpoint> {
-    this.#endpoint ??= QuicEndpoint.bind({ address: '0.0.0.0', port: 0, ...this.#options.endpoint, ...(this.#options.transport ? { transport: this.#options.transport } : {}) });
+    // unref: the pool's idle connections do not keep the process alive (requests in progress do).
+    this.#endpoint ??= QuicEndpoint.bind({ address: '0.0.0.0', port: 0, ...this.#options.endpoint, ...(this.#options.transport ? { transport: this.#options.transport } : {}) }).then((ep) => ep.unref());
     return this.#endpoint;
   }
 
@@ -126,7 +127,7 @@ let shared: Http3Client | undefined;
 /**
  * `fetch` over HTTP/3 with a shared default client (Node's Mozilla roots;
  * `createClient` for other trust). Its UDP socket keeps the process alive
- * until `closeDefaultClient()`.
+ * only while requests are in progress; `closeDefaultClient()` closes it.
  */
 export function fetch(input: RequestInfo | URL, init?: Http3RequestInit): Promise<Http3Response> {
   shared ??= new Http3Client();

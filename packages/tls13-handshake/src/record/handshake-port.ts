@@ -6,9 +6,10 @@
  * package's createClient/createServer in the plain 'tls' profile) fits.
  */
 
-export type Level = 'initial' | 'early' | 'handshake' | 'application';
-export type Direction = 'read' | 'write';
-export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
+import type { CipherSuite } from '../key-schedule.js';
+import type { Direction, Level } from '../events.js';
+
+export type { CipherSuite, Direction, Level };
 
 /** The events the record layer acts on; every other event is passed through to its user. */
 export type PortEvent =
