@@ -389,9 +389,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   encodeSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
     const section = this.#encoder.encodeFieldSection(streamId, fields);
-    const instructions = this.#encoder.takeEncoderStreamData();
-    // RFC 9204 §2.1.2: the instructions a section depends on go out first (the encoder stream is written before the HEADERS frame).
-    if (instructions.length > 0) this.#encoderStream?.write(instructions).catch(noop);
+    this.#flushEncoder();
     return section;
   }
 
@@ -407,9 +405,23 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     return new Promise<FieldLine[]>((resolve, reject) => this.#blocked.set(streamId, { resolve, reject }));
   }
 
+  /**
+   * RFC 9204 §2.1.2: the instructions a section depends on go out before its
+   * HEADERS frame. Until our encoder stream is open (the peer's SETTINGS can
+   * arrive first) they wait in the encoder, which bounds them (§7.3), and
+   * open the stream when it comes.
+   */
+  #flushEncoder(): void {
+    if (!this.#encoderStream) return;
+    const bytes = this.#encoder.takeEncoderStreamData();
+    if (bytes.length > 0) this.#encoderStream.write(bytes).catch(noop);
+  }
+
+  /** Section Acknowledgments and the rest (RFC 9204 §4.4) likewise wait in the decoder until our decoder stream is open. */
   #flushDecoder(): void {
+    if (!this.#decoderStream) return;
     const bytes = this.#decoder.takeDecoderStreamData();
-    if (bytes.length > 0) this.#decoderStream?.write(bytes).catch(noop);
+    if (bytes.length > 0) this.#decoderStream.write(bytes).catch(noop);
   }
 
   // ------------------------------------------------------------------ our streams
@@ -421,10 +433,13 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       // §7.2.8: a reserved frame type after it (GREASE).
       let control = encodeFrame(FrameType.SETTINGS, encodeSettings(this.localSettings));
       if (grease) control = concat(control, encodeFrame(reservedCodePoint(this.#random()), EMPTY));
-      this.#controlStream = await this.#openCritical(StreamType.CONTROL, control);
-      // RFC 9204 §4.2: the encoder and decoder streams stay open for the life of the connection.
-      this.#encoderStream = await this.#openCritical(StreamType.QPACK_ENCODER, this.#encoder.takeEncoderStreamData());
-      this.#decoderStream = await this.#openCritical(StreamType.QPACK_DECODER, this.#decoder.takeDecoderStreamData());
+      this.#controlStream = this.#startCritical(await this.#newStream(), StreamType.CONTROL, control);
+      // RFC 9204 §4.2: the encoder and decoder streams stay open for the life of the connection. What QPACK
+      // produced before they existed is taken in the same turn as the stream is stored, so nothing falls between.
+      this.#encoderStream = this.#startCritical(await this.#newStream(), StreamType.QPACK_ENCODER, EMPTY);
+      this.#flushEncoder();
+      this.#decoderStream = this.#startCritical(await this.#newStream(), StreamType.QPACK_DECODER, EMPTY);
+      this.#flushDecoder();
       // RFC 9114 §6.2.3: a stream of a reserved type, to keep peers from depending on known types only.
       if (grease) void this.#sendGreaseStream();
     } catch (e) {
@@ -432,9 +447,14 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
   }
 
-  async #openCritical(type: bigint, first: Uint8Array): Promise<WritableStreamDefaultWriter<Uint8Array>> {
+  async #newStream(): Promise<WritableStreamDefaultWriter<Uint8Array>> {
     const writer = (await this.session.createUnidirectionalStream()).getWriter();
     writer.closed.catch(noop);
+    return writer;
+  }
+
+  /** Writes a critical stream's type (RFC 9114 §6.2) and first bytes; synchronous, so the caller stores the writer in the same turn. */
+  #startCritical(writer: WritableStreamDefaultWriter<Uint8Array>, type: bigint, first: Uint8Array): WritableStreamDefaultWriter<Uint8Array> {
     writer.write(prefixed(type, first)).catch(noop);
     return writer;
   }

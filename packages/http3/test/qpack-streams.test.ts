@@ -1,0 +1,99 @@
+/**
+ * QPACK's encoder and decoder streams on a connection (RFC 9204 §2.1.2,
+ * §4.2) when our unidirectional streams open late: the peer's SETTINGS can
+ * arrive before them (a 1-RTT packet coalesced with the server's handshake
+ * flight, as through the interop matrix's relay), so sections may reference
+ * the dynamic table while the encoder stream does not exist yet. Nothing
+ * the encoder or decoder produced in that window may be lost.
+ */
+import { describe, expect, it } from 'vitest';
+import { Http3Connection } from '../src/connection.js';
+import type { Http3Session } from '../src/session.js';
+import { StreamType } from '../src/stream-types.js';
+import { memorySessionPair, type MemorySession } from './support/memory-session.js';
+import { concat } from './support/raw-peer.js';
+
+/** `session` whose unidirectional streams after the first `immediate` open only after `open()`, with every byte written on them recorded. */
+function lateUnidirectional(session: MemorySession, immediate = 0) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const written: Uint8Array[][] = [];
+  const wrapped: Http3Session = {
+    createBidirectionalStream: () => session.createBidirectionalStream(),
+    async createUnidirectionalStream() {
+      if (immediate-- <= 0) await gate;
+      const writer = (await session.createUnidirectionalStream()).getWriter();
+      const chunks: Uint8Array[] = [];
+      written.push(chunks);
+      return new WritableStream<Uint8Array>({
+        write: (chunk) => (chunks.push(chunk.slice()), writer.write(chunk)),
+        close: () => writer.close(),
+        abort: (reason) => writer.abort(reason),
+      });
+    },
+    incomingBidirectionalStreams: session.incomingBidirectionalStreams,
+    incomingUnidirectionalStreams: session.incomingUnidirectionalStreams,
+    datagrams: session.datagrams,
+    closed: session.closed,
+    close: (info) => session.close(info),
+  };
+  /** Everything written so far on our stream of `type` (its type byte first). */
+  const stream = (type: bigint): Uint8Array => written.map((c) => concat(...c)).find((b) => b[0] === Number(type)) ?? new Uint8Array(0);
+  return { session: wrapped, open, stream };
+}
+
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function until(f: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('QPACK streams opened after the peer’s SETTINGS (RFC 9204 §4.2)', () => {
+  const handler = () => new Response('ok', { headers: { 'x-served-by': 'the same server, every time' } });
+
+  it('encoder instructions made before our encoder stream exists are sent on it, and the blocked request completes', async () => {
+    const [c, s] = memorySessionPair();
+    Http3Connection.server(s, handler);
+    const late = lateUnidirectional(c);
+    const client = Http3Connection.client(late.session);
+    await client.peerSettings; // the server's table capacity (4,096) is known: our encoder may insert
+    const init = { headers: { 'x-request-tag': 'a value sent on every request' } };
+    expect(await (await client.fetch('https://a.test/1', init)).text()).toBe('ok');
+    const second = client.fetch('https://a.test/2', init); // second sighting: inserted and referenced
+    await until(() => client.qpackStats.encoder.dynamicReferences > 0);
+    late.open();
+    const response = await within(second, 3000, 'the request referencing the dynamic table');
+    expect(await response.text()).toBe('ok');
+    // The insertions went out on the encoder stream after its type.
+    const encoderStream = late.stream(StreamType.QPACK_ENCODER);
+    expect(encoderStream[0]).toBe(0x02);
+    expect(encoderStream.length).toBeGreaterThan(1);
+  });
+
+  it('decoder instructions made before our decoder stream exists are sent on it (the peer learns its sections were read)', async () => {
+    const [c, s] = memorySessionPair();
+    const server = Http3Connection.server(s, handler);
+    const late = lateUnidirectional(c, 1); // our control stream (SETTINGS) opens; the QPACK streams wait
+    // Our encoder uses no dynamic table: the requests need no encoder stream and complete while it is not open.
+    const client = Http3Connection.client(late.session, { qpackEncoderCapacity: 0 });
+    for (const path of ['/1', '/2']) expect(await (await client.fetch(`https://a.test${path}`)).text()).toBe('ok');
+    expect(client.qpackStats.decoder.dynamicReferences).toBeGreaterThan(0); // the second response used the server's table
+    expect(server.qpackStats.encoder.dynamicReferences).toBeGreaterThan(0);
+    late.open();
+    // RFC 9204 §4.4.1: the Section Acknowledgment for stream 4 (0x80 | 4) follows the stream type.
+    await until(() => late.stream(StreamType.QPACK_DECODER).length > 1);
+    expect([...late.stream(StreamType.QPACK_DECODER)]).toEqual([0x03, 0x84]);
+  });
+});
