@@ -320,18 +320,28 @@ export class Relay {
   private startCrossTraffic(): void {
     const flow = new CubicFlow();
     this.tcp = { flow, timer: undefined };
-    this.pumpTcp();
+    this.pumpTcp(performance.now());
   }
 
-  private pumpTcp(): void {
+  /**
+   * The flow's sender at `now`: the deadline of the event that woke it (an
+   * ACK's arrival, its retransmission timer), not the clock when the relay
+   * got round to it. Each of the flow's events happens at its own deadline,
+   * as in ns-3, so a late event loop delays them but never stretches the
+   * flow's round trip or idles the link it should keep busy.
+   */
+  private pumpTcp(now: number): void {
     const tcp = this.tcp;
     if (!tcp || this.stopped) return;
-    const now = performance.now();
     tcp.flow.onTimeout(now);
     for (const seg of tcp.flow.poll(now)) this.sendSegment(tcp.flow, seg, now);
     if (tcp.timer) clearTimeout(tcp.timer);
     const at = tcp.flow.nextTimeout();
-    tcp.timer = at === undefined ? undefined : setTimeout(() => this.pumpTcp(), Math.max(1, at - now)).unref();
+    const expire = (): void => {
+      this.scheduler.runUntil(at!); // the ACKs due before the timer first
+      this.pumpTcp(at!);
+    };
+    tcp.timer = at === undefined ? undefined : setTimeout(expire, Math.max(1, at - performance.now())).unref();
   }
 
   private sendSegment(flow: CubicFlow, seg: Segment, now: number): void {
@@ -339,11 +349,11 @@ export class Relay {
     if (at === undefined) return; // drop-tail
     this.scheduler.schedule(TO_CLIENT, at, () => {
       const ack = flow.receive(seg);
-      const back = this.dirs[TO_SERVER].link.offer(performance.now(), flow.ackBytes);
+      const back = this.dirs[TO_SERVER].link.offer(at, flow.ackBytes);
       if (back === undefined) return;
       this.scheduler.schedule(TO_SERVER, back, () => {
-        flow.onAck(performance.now(), ack);
-        this.pumpTcp();
+        flow.onAck(back, ack);
+        this.pumpTcp(back);
       });
     });
   }
