@@ -102,7 +102,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   #encoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #decoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #controlStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  readonly #blocked = new Map<bigint, { resolve: (f: FieldLine[]) => void; reject: (e: unknown) => void }>();
+  /** Waiters for blocked sections, per stream in the order they blocked (RFC 9204 §2.2.1: a stream's sections unblock in order). */
+  readonly #blocked = new Map<bigint, Array<{ resolve: (f: FieldLine[]) => void; reject: (e: unknown) => void }>>();
   readonly #peerCritical = new Set<bigint>();
   readonly #uniClaims = new Map<bigint, (s: ReadableStream<Uint8Array>) => void>();
   readonly #bidiClaims = new Map<bigint, (s: Http3Stream) => void>();
@@ -356,11 +357,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   /** @internal The stream will not be read further: cancel QPACK's blocked section for it. */
   releaseStream(streamId: bigint): void {
-    const waiter = this.#blocked.get(streamId);
-    if (waiter) {
-      this.#blocked.delete(streamId);
-      waiter.reject(new Http3Error(H3ErrorCode.H3_REQUEST_CANCELLED, 'stream', 'stream abandoned while its header section was blocked'));
-    }
+    for (const w of this.#blocked.get(streamId) ?? []) w.reject(new Http3Error(H3ErrorCode.H3_REQUEST_CANCELLED, 'stream', 'stream abandoned while its header section was blocked'));
+    this.#blocked.delete(streamId);
     try {
       this.#decoder.cancelStream(streamId);
       this.#flushDecoder();
@@ -373,7 +371,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     this.#closing = true;
     const e = this.#error ?? (error === undefined ? undefined : error instanceof Error ? error : new Error(String(error)));
     this.#rejectSettings(e ?? new Error('connection closed before SETTINGS'));
-    for (const waiter of this.#blocked.values()) waiter.reject(e ?? new Error('connection closed'));
+    for (const waiters of this.#blocked.values()) for (const w of waiters) w.reject(e ?? new Error('connection closed'));
     this.#blocked.clear();
     const idle = this.#idle;
     this.#idle = undefined;
@@ -402,7 +400,11 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
     if ('fields' in result) return result.fields;
     // RFC 9204 §2.1.2: blocked until the encoder stream brings the entries it references.
-    return new Promise<FieldLine[]>((resolve, reject) => this.#blocked.set(streamId, { resolve, reject }));
+    return new Promise<FieldLine[]>((resolve, reject) => {
+      const waiters = this.#blocked.get(streamId);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.#blocked.set(streamId, [{ resolve, reject }]);
+    });
   }
 
   /**
@@ -545,8 +547,9 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
           this.#flushDecoder();
         }
         for (const section of unblocked) {
-          const waiter = this.#blocked.get(section.streamId);
-          this.#blocked.delete(section.streamId);
+          const waiters = this.#blocked.get(section.streamId);
+          const waiter = waiters?.shift();
+          if (waiters?.length === 0) this.#blocked.delete(section.streamId);
           if ('fields' in section) waiter?.resolve(section.fields);
           else waiter?.reject(section.error);
         }

@@ -4,14 +4,17 @@
  * arrive before them (a 1-RTT packet coalesced with the server's handshake
  * flight, as through the interop matrix's relay), so sections may reference
  * the dynamic table while the encoder stream does not exist yet. Nothing
- * the encoder or decoder produced in that window may be lost.
+ * the encoder or decoder produced in that window may be lost. And several
+ * blocked sections on one stream (a header section and trailers, §2.2.1)
+ * each get their own fields once the peer's encoder stream arrives.
  */
 import { describe, expect, it } from 'vitest';
 import { Http3Connection } from '../src/connection.js';
 import type { Http3Session } from '../src/session.js';
 import { StreamType } from '../src/stream-types.js';
+import { QpackEncoder } from '../src/qpack/index.js';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
-import { concat } from './support/raw-peer.js';
+import { concat, openUni, varint } from './support/raw-peer.js';
 
 /** `session` whose unidirectional streams after the first `immediate` open only after `open()`, with every byte written on them recorded. */
 function lateUnidirectional(session: MemorySession, immediate = 0) {
@@ -95,5 +98,23 @@ describe('QPACK streams opened after the peer’s SETTINGS (RFC 9204 §4.2)', ()
     // RFC 9204 §4.4.1: the Section Acknowledgment for stream 4 (0x80 | 4) follows the stream type.
     await until(() => late.stream(StreamType.QPACK_DECODER).length > 1);
     expect([...late.stream(StreamType.QPACK_DECODER)]).toEqual([0x03, 0x84]);
+  });
+});
+
+describe('blocked sections on one stream (RFC 9204 §2.2.1)', () => {
+  it('a header section and trailers both blocked on stream 0 each resolve with their own fields, in order', async () => {
+    const [c, s] = memorySessionPair();
+    const client = Http3Connection.client(c);
+    // The peer's encoder inserts what both sections reference; its encoder stream comes after the sections.
+    const peer = new QpackEncoder({ maxTableCapacity: 4096, maxBlockedStreams: 16, indexing: 'eager' });
+    const head = peer.encodeFieldSection(0n, [{ name: ':status', value: '200' }, { name: 'x-head', value: 'first section' }]);
+    const trailers = peer.encodeFieldSection(0n, [{ name: 'x-trailer', value: 'second section' }]);
+    const first = client.decodeSection(0n, head);
+    const second = client.decodeSection(0n, trailers);
+    expect(first).toBeInstanceOf(Promise);
+    expect(second).toBeInstanceOf(Promise);
+    await openUni(s, concat(varint(0x02), peer.takeEncoderStreamData()), true);
+    const got = await within(Promise.all([first, second]), 3000, 'the two blocked sections');
+    expect(got.map((fields) => fields.map((f) => `${f.name}: ${f.value}`))).toEqual([[':status: 200', 'x-head: first section'], ['x-trailer: second section']]);
   });
 });
