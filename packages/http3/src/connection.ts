@@ -411,7 +411,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
    * RFC 9204 §2.1.2: the instructions a section depends on go out before its
    * HEADERS frame. Until our encoder stream is open (the peer's SETTINGS can
    * arrive first) they wait in the encoder, which bounds them (§7.3), and
-   * open the stream when it comes.
+   * go out as the stream opens.
    */
   #flushEncoder(): void {
     if (!this.#encoderStream) return;
