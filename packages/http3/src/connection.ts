@@ -102,6 +102,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   #encoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #decoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #controlStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  /** Control frames (GOAWAY) written before our control stream exists: they follow SETTINGS when it opens. */
+  readonly #controlPending: Uint8Array[] = [];
   /** Waiters for blocked sections, per stream in the order they blocked (RFC 9204 §2.2.1: a stream's sections unblock in order). */
   readonly #blocked = new Map<bigint, Array<{ resolve: (f: FieldLine[]) => void; reject: (e: unknown) => void }>>();
   readonly #peerCritical = new Set<bigint>();
@@ -436,6 +438,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       let control = encodeFrame(FrameType.SETTINGS, encodeSettings(this.localSettings));
       if (grease) control = concat(control, encodeFrame(reservedCodePoint(this.#random()), EMPTY));
       this.#controlStream = this.#startCritical(await this.#newStream(), StreamType.CONTROL, control);
+      for (const frame of this.#controlPending.splice(0)) this.#writeControl(frame);
       // RFC 9204 §4.2: the encoder and decoder streams stay open for the life of the connection. What QPACK
       // produced before they existed is taken in the same turn as the stream is stored, so nothing falls between.
       this.#encoderStream = this.#startCritical(await this.#newStream(), StreamType.QPACK_ENCODER, EMPTY);
@@ -471,7 +474,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   }
 
   #writeControl(frame: Uint8Array): void {
-    this.#controlStream?.write(frame).catch(noop);
+    if (this.#controlStream) this.#controlStream.write(frame).catch(noop);
+    else this.#controlPending.push(frame);
   }
 
   // ------------------------------------------------------------------ peer's unidirectional streams

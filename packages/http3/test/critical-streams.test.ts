@@ -1,11 +1,11 @@
 /**
- * QPACK's encoder and decoder streams on a connection (RFC 9204 §2.1.2,
- * §4.2) when our unidirectional streams open late: the peer's SETTINGS can
- * arrive before them (a 1-RTT packet coalesced with the server's handshake
- * flight, as through the interop matrix's relay), so sections may reference
- * the dynamic table while the encoder stream does not exist yet. Nothing
- * the encoder or decoder produced in that window may be lost. And several
- * blocked sections on one stream (a header section and trailers, §2.2.1)
+ * Our critical streams (RFC 9114 §6.2.1, RFC 9204 §4.2) when they open
+ * late: the peer's SETTINGS can arrive before them (a 1-RTT packet coalesced
+ * with the server's handshake flight, as through the interop matrix's relay),
+ * so sections may reference the dynamic table while our encoder stream does
+ * not exist yet, and an application may shut down before our control stream
+ * exists. Nothing written in that window may be lost. And several blocked
+ * sections on one stream (a header section and trailers, RFC 9204 §2.2.1)
  * each get their own fields once the peer's encoder stream arrives.
  */
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ async function until(f: () => boolean, ms = 2000): Promise<void> {
   }
 }
 
-describe('QPACK streams opened after the peer’s SETTINGS (RFC 9204 §4.2)', () => {
+describe('our critical streams opened after the peer’s SETTINGS', () => {
   const handler = () => new Response('ok', { headers: { 'x-served-by': 'the same server, every time' } });
 
   it('encoder instructions made before our encoder stream exists are sent on it, and the blocked request completes', async () => {
@@ -98,6 +98,19 @@ describe('QPACK streams opened after the peer’s SETTINGS (RFC 9204 §4.2)', ()
     // RFC 9204 §4.4.1: the Section Acknowledgment for stream 4 (0x80 | 4) follows the stream type.
     await until(() => late.stream(StreamType.QPACK_DECODER).length > 1);
     expect([...late.stream(StreamType.QPACK_DECODER)]).toEqual([0x03, 0x84]);
+  });
+
+  it('a GOAWAY sent before our control stream exists goes out on it, after SETTINGS (RFC 9114 §5.2, §6.2.1)', async () => {
+    const [c, s] = memorySessionPair();
+    const late = lateUnidirectional(s);
+    const server = Http3Connection.server(late.session, handler);
+    const client = Http3Connection.client(c);
+    const goaway = new Promise<bigint>((resolve) => client.onGoaway(resolve));
+    const shutdown = server.shutdown('going away early', { lingerMs: 100 });
+    late.open();
+    expect(await within(goaway, 3000, 'the GOAWAY')).toBe(0n);
+    expect(client.receivedSettings?.get(0x01n)).toBe(4096n); // SETTINGS came first, as §6.2.1 requires
+    await shutdown;
   });
 });
 
