@@ -68,6 +68,16 @@ export interface FlowStats {
   /** Datagrams that began with an Initial packet, from each side (a client's ClientHello and its retransmissions). */
   readonly initials: { fromClient: number; fromServer: number };
   readonly amplification: AmplificationReport;
+  /**
+   * The server's datagrams lost because the binding the client's last
+   * datagram left from was rebound away. Above 0 at the end: a rebinding
+   * stranded the flow — the client sent nothing after it, so the server could
+   * never learn the new binding (a client with nothing to acknowledge and
+   * nothing of its own to send stays silent; no server can recover that).
+   * Datagrams a server sends to a binding older than the client's last one
+   * (it did not follow the client) are not counted.
+   */
+  readonly strandedDrops: number;
 }
 
 export interface RelayStats {
@@ -89,6 +99,9 @@ interface Flow {
   readonly toServer: { datagrams: number; bytes: number };
   readonly toClient: { datagrams: number; bytes: number };
   readonly initials: { fromClient: number; fromServer: number };
+  /** The binding the client's last delivered datagram left from. */
+  lastClientSocket: Socket | undefined;
+  strandedDrops: number;
 }
 
 const TO_SERVER = 0;
@@ -190,6 +203,7 @@ export class Relay {
       toClient: { ...f.toClient },
       initials: { ...f.initials },
       amplification: f.meter.report(),
+      strandedDrops: f.strandedDrops,
     }));
     const now = performance.now();
     for (const d of this.dirs) d.counters.queued = d.link.queued(now);
@@ -248,7 +262,7 @@ export class Relay {
       socket.close();
       return undefined;
     }
-    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 } };
+    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 }, lastClientSocket: undefined, strandedDrops: 0 };
     this.flows.set(text(client), flow);
     this.listenOn(flow, socket);
     return flow;
@@ -258,7 +272,10 @@ export class Relay {
     socket.on('message', (msg) => {
       if (this.stopped) return;
       // Behind the NAT, a datagram to a binding that was rebound away is lost (ns-3's rebind model).
-      if (socket !== flow.socket) return void this.record(flow, TO_CLIENT, msg, this.dirs[TO_CLIENT].drop('nat', performance.now()));
+      if (socket !== flow.socket) {
+        if (socket === flow.lastClientSocket) flow.strandedDrops++;
+        return void this.record(flow, TO_CLIENT, msg, this.dirs[TO_CLIENT].drop('nat', performance.now()));
+      }
       this.relay(flow, TO_CLIENT, msg);
     });
   }
@@ -282,6 +299,8 @@ export class Relay {
     if (d.kind === 'drop') return;
     this.scheduler.schedule(dir, d.at, () => {
       if (dir === TO_SERVER) {
+        flow.lastClientSocket = flow.socket; // the server sees the binding this datagram leaves from
+        flow.strandedDrops = 0;
         flow.meter.toServer(d.data);
         flow.socket.send(d.data, this.options.target.port, this.options.target.host);
       } else this.listener.send(d.data, flow.client.port, flow.client.address);

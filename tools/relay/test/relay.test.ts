@@ -213,11 +213,12 @@ describe('relay: impairments over sockets', () => {
       // rebinds every 200 ms, and a loaded machine can stretch the round trip past that): then it is lost as the
       // first one was, the relay's counter says so, and the server answers the next fresh datagram.
       let lostToRebinds = 0;
+      let current: { address: string; port: number } | undefined;
       for (let seq = 2000; ; seq++) {
         const rebinds = relay.stats().rebinds;
         send(numbered(seq, 100));
         await until(() => server.arrivals.some((a) => seqOf(a.data) === seq), 2000);
-        const current = server.arrivals.find((a) => seqOf(a.data) === seq)!.from;
+        current = server.arrivals.find((a) => seqOf(a.data) === seq)!.from;
         server.socket.send(numbered(seq + 1000, 50), current.port, current.address);
         const answered = await until(() => replies.includes(seq + 1000), 1000).then(() => true, () => false);
         if (answered) break;
@@ -226,6 +227,18 @@ describe('relay: impairments over sockets', () => {
       }
       expect(replies).not.toContain(1000);
       expect(relay.stats().toClient.dropped.nat).toBe(1 + lostToRebinds);
+      expect(relay.stats().flows[0]!.strandedDrops).toBe(0);
+      // Stranded: the binding the client last sent from is rebound away, the server answers it, the client is silent.
+      await relay.rebindAll();
+      server.socket.send(numbered(4000, 50), current!.port, current!.address);
+      await until(() => relay.stats().flows[0]!.strandedDrops >= 1, 2000);
+      send(numbered(4001, 100)); // the client speaks again: the server can follow
+      await until(() => relay.stats().flows[0]!.strandedDrops === 0, 2000);
+      // A server that keeps answering the old binding after that did not follow: not counted as stranded.
+      const nat = relay.stats().toClient.dropped.nat;
+      server.socket.send(numbered(4002, 50), current!.port, current!.address);
+      await until(() => relay.stats().toClient.dropped.nat === nat + 1, 2000);
+      expect(relay.stats().flows[0]!.strandedDrops).toBe(0);
       await relay.stop();
     }
   }, 20_000);
