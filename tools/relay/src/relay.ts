@@ -78,6 +78,13 @@ export interface FlowStats {
    * (it did not follow the client) are not counted.
    */
   readonly strandedDrops: number;
+  /**
+   * How long after the client's last datagram the rebinding that stranded it
+   * came (ms), when `strandedDrops` > 0: a few round trips or less leave the
+   * server no time to answer it; longer, and a server that answers at once
+   * gives the client something to acknowledge first.
+   */
+  readonly strandedAfterMs?: number;
 }
 
 export interface RelayStats {
@@ -99,9 +106,13 @@ interface Flow {
   readonly toServer: { datagrams: number; bytes: number };
   readonly toClient: { datagrams: number; bytes: number };
   readonly initials: { fromClient: number; fromServer: number };
-  /** The binding the client's last delivered datagram left from. */
+  /** The binding the client's last delivered datagram left from, and when (ms since the relay started). */
   lastClientSocket: Socket | undefined;
+  lastClientAt: number;
+  /** When each binding was rebound away (ms since the relay started). */
+  readonly retiredAt: Map<Socket, number>;
   strandedDrops: number;
+  strandedAfterMs: number | undefined;
 }
 
 const TO_SERVER = 0;
@@ -204,6 +215,7 @@ export class Relay {
       initials: { ...f.initials },
       amplification: f.meter.report(),
       strandedDrops: f.strandedDrops,
+      ...(f.strandedDrops > 0 && f.strandedAfterMs !== undefined ? { strandedAfterMs: f.strandedAfterMs } : {}),
     }));
     const now = performance.now();
     for (const d of this.dirs) d.counters.queued = d.link.queued(now);
@@ -262,7 +274,7 @@ export class Relay {
       socket.close();
       return undefined;
     }
-    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 }, lastClientSocket: undefined, strandedDrops: 0 };
+    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 }, lastClientSocket: undefined, lastClientAt: 0, retiredAt: new Map(), strandedDrops: 0, strandedAfterMs: undefined };
     this.flows.set(text(client), flow);
     this.listenOn(flow, socket);
     return flow;
@@ -273,7 +285,10 @@ export class Relay {
       if (this.stopped) return;
       // Behind the NAT, a datagram to a binding that was rebound away is lost (ns-3's rebind model).
       if (socket !== flow.socket) {
-        if (socket === flow.lastClientSocket) flow.strandedDrops++;
+        if (socket === flow.lastClientSocket) {
+          flow.strandedDrops++;
+          flow.strandedAfterMs = (flow.retiredAt.get(socket) ?? 0) - flow.lastClientAt;
+        }
         return void this.record(flow, TO_CLIENT, msg, this.dirs[TO_CLIENT].drop('nat', performance.now()));
       }
       this.relay(flow, TO_CLIENT, msg);
@@ -300,6 +315,7 @@ export class Relay {
     this.scheduler.schedule(dir, d.at, () => {
       if (dir === TO_SERVER) {
         flow.lastClientSocket = flow.socket; // the server sees the binding this datagram leaves from
+        flow.lastClientAt = this.elapsed();
         flow.strandedDrops = 0;
         flow.meter.toServer(d.data);
         flow.socket.send(d.data, this.options.target.port, this.options.target.host);
@@ -329,6 +345,7 @@ export class Relay {
         const socket = await bind(this.family, this.bindingHost(address), 0);
         if (this.stopped) return void socket.close();
         flow.retired.push(flow.socket);
+        flow.retiredAt.set(flow.socket, this.elapsed());
         flow.socket = socket;
         this.listenOn(flow, socket);
       }),

@@ -214,8 +214,10 @@ describe('relay: impairments over sockets', () => {
       // first one was, the relay's counter says so, and the server answers the next fresh datagram.
       let lostToRebinds = 0;
       let current: { address: string; port: number } | undefined;
+      let lastSent = 0;
       for (let seq = 2000; ; seq++) {
         const rebinds = relay.stats().rebinds;
+        lastSent = performance.now();
         send(numbered(seq, 100));
         await until(() => server.arrivals.some((a) => seqOf(a.data) === seq), 2000);
         current = server.arrivals.find((a) => seqOf(a.data) === seq)!.from;
@@ -229,9 +231,14 @@ describe('relay: impairments over sockets', () => {
       expect(relay.stats().toClient.dropped.nat).toBe(1 + lostToRebinds);
       expect(relay.stats().flows[0]!.strandedDrops).toBe(0);
       // Stranded: the binding the client last sent from is rebound away, the server answers it, the client is silent.
+      await sleep(50);
       await relay.rebindAll();
       server.socket.send(numbered(4000, 50), current!.port, current!.address);
       await until(() => relay.stats().flows[0]!.strandedDrops >= 1, 2000);
+      // The rebinding that stranded it (this one, or a scheduled one before) came after the client's last datagram.
+      const after = relay.stats().flows[0]!.strandedAfterMs!;
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThanOrEqual(performance.now() - lastSent);
       send(numbered(4001, 100)); // the client speaks again: the server can follow
       await until(() => relay.stats().flows[0]!.strandedDrops === 0, 2000);
       // A server that keeps answering the old binding after that did not follow: not counted as stranded.

@@ -60,6 +60,9 @@ export interface CellResult {
   readonly inconclusive?: string;
 }
 
+/** A rebinding this soon after the client's last datagram gives the server no time to answer it (a few round trips at 15 ms). */
+const STRANDED_MS = 250;
+
 const many = (n: number, size: number, prefix = 'f'): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(4, '0')}`, size]));
 
 /** A 250-character file name, as zerortt's requests have (so most request bytes travel in 0-RTT). */
@@ -136,13 +139,17 @@ export const CELLS: readonly Cell[] = [
       client: 'transfer',
       server: 'transfer',
       timeoutMs: 90_000,
-      // A rebinding when the client has acknowledged all it got and nothing more is on its way to it (the server's
-      // next packets lost in the queue, or not sent yet) leaves a client that sends nothing unprompted — gtlsclient,
-      // ours — silent for good, and the server's packets go to the binding that is gone: it cannot learn the new
-      // one. ns-3 drops them the same way. Seen in about 1 in 12 runs on a loaded machine.
+      // A rebinding right after the client acknowledged all it got, with nothing more on its way to it (the server's
+      // next packets lost in the queue, or not sent yet), leaves a client that sends nothing unprompted — gtlsclient,
+      // ours — silent for good, and the server's packets go to the binding that is gone: no server can learn the new
+      // one (ns-3 drops them the same way). Seen in about 1 in 10 runs on a loaded machine. Only a rebinding within
+      // STRANDED_MS of the client's last datagram counts: later, a server that answers at once has given the
+      // client something to acknowledge, and such a run fails. (quic-transport does not answer at once yet: after a
+      // port-only rebinding its PATH_CHALLENGE waits behind a congestion window full of packets lost to the old
+      // binding until its PTO fires.)
       inconclusive: (r) => {
-        const stranded = r.stats.flows.filter((f) => f.strandedDrops > 0);
-        return stranded.length ? `a rebinding stranded the flow: ${stranded[0]!.strandedDrops} server datagram(s) went to the old binding and the client sent nothing after it` : undefined;
+        const f = r.stats.flows.find((x) => x.strandedDrops > 0 && (x.strandedAfterMs ?? Infinity) < STRANDED_MS);
+        return f ? `a rebinding ${f.strandedAfterMs!.toFixed(0)} ms after the client's last datagram stranded it: ${f.strandedDrops} server datagram(s) went to the old binding, and the client sent nothing more` : undefined;
       },
       check: (r) => expect(r.stats.rebinds).toBeGreaterThanOrEqual(1),
     }),
