@@ -61,7 +61,7 @@ describe.runIf(hasChromium())('Chromium over HTTP/3', () => {
       }
       return new Response('not found', { status: 404 });
     });
-    const browser = await startChromium(`127.0.0.1:${server.addr.port}`, await spkiSha256(certificate));
+    const browser = await startChromium(`127.0.0.1:${server.addr.port}`, spkiSha256(certificate));
     try {
       const page = await browser.context.newPage();
       const response = await page.goto(`https://127.0.0.1:${server.addr.port}/`, { timeout: 30_000, waitUntil: 'load' });

@@ -148,7 +148,7 @@ describe('hostile HTTP/3 peers (RFC 9114)', () => {
     expect(codeOf(await rejection(collect(s.readable)))).toBe(H3ErrorCode.H3_EXCESSIVE_LOAD);
     const ok = await bidi(c, headersFrame(GET('/', `127.0.0.1:${server.addr.port}`)));
     expect((await collect(ok.readable)).length).toBeGreaterThan(0);
-    c.close({ closeCode: 0x100n });
+    void c.close({ closeCode: 0x100n });
   }, 30_000);
 
   it('a header section above our SETTINGS_MAX_FIELD_SECTION_SIZE gets 431 (§4.2.2), not a decoded section', async () => {
@@ -156,7 +156,7 @@ describe('hostile HTTP/3 peers (RFC 9114)', () => {
     const s = await bidi(c, headersFrame([...GET('/'), ['x-padding', 'p'.repeat(9000)]]));
     const bytes = await collect(s.readable);
     expect(new TextDecoder('latin1').decode(bytes)).toContain('431');
-    c.close({ closeCode: 0x100n });
+    void c.close({ closeCode: 0x100n });
   }, 30_000);
 
   it('concurrent requests are bounded by MAX_STREAMS: the 21st waits for credit, and the server serves on', async () => {
@@ -171,7 +171,7 @@ describe('hostile HTTP/3 peers (RFC 9114)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(extra).toBe(false); // the 21st waits: MAX_STREAMS bounds the requests a client can have in flight
     expect(open).toHaveLength(20);
-    c.close({ closeCode: 0x100n });
+    void c.close({ closeCode: 0x100n });
     await serverStillServes();
   }, 30_000);
 });
@@ -241,6 +241,6 @@ describe('hostile QPACK peers (RFC 9204)', () => {
     const s = await bidi(c, headersFrame(GET('/', `127.0.0.1:${server.addr.port}`)));
     expect(new TextDecoder().decode(await collect(s.readable))).toContain('fine');
     expect(conns.at(-1)!.qpackStats.decoder.inserts).toBe(1 + 20 * 80);
-    c.close({ closeCode: 0x100n });
+    void c.close({ closeCode: 0x100n });
   }, 30_000);
 });

@@ -98,7 +98,7 @@ describe('our client and server over QUIC', () => {
         (err: unknown) => err,
       );
       expect(Http3Error.isInstance(e) && [e.code, e.remote]).toEqual([H3ErrorCode.H3_INTERNAL_ERROR, true]);
-      expect(await (await h.client.fetch(h.url('/reset-free'), { signal: AbortSignal.timeout(5000) }).then((r) => r.body!.getReader().read())).done).toBe(false);
+      expect((await h.client.fetch(h.url('/reset-free'), { signal: AbortSignal.timeout(5000) }).then((r) => r.body!.getReader().read())).done).toBe(false);
     } finally {
       await h.close();
     }
