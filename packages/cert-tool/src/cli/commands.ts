@@ -22,7 +22,7 @@ import {
   writePrivateKeyFile,
 } from '../node/files.js';
 import { describe, isoSeconds, sanList, table, toJson } from './render.js';
-import { type Io, UsageError, type Values } from './run.js';
+import { type Io, UsageError, type Values } from './io.js';
 
 const str = (v: Values, k: string): string | undefined => v[k] as string | undefined;
 

@@ -9,27 +9,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CertToolError } from '../errors.js';
 import { HELP } from './help.js';
-
-export interface Io {
-  stdout(s: string): void;
-  stderr(s: string): void;
-  /** Directory relative paths are resolved against. */
-  cwd: string;
-}
-
-/** A mistake in the command line (exit status 2). */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  constructor(
-    message: string,
-    readonly command: string,
-  ) {
-    super(message);
-  }
-}
+import { type Io, UsageError, type Values } from './io.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-export type Values = Record<string, string | boolean | string[] | undefined>;
 
 const s = { type: 'string' } as const;
 const b = { type: 'boolean' } as const;
