@@ -14,15 +14,14 @@ import {
   basicConstraints,
   buildName,
   extKeyUsage,
-  KEY_PURPOSE,
   keyIdentifier,
   keyUsage,
-  type KeyUsage,
   randomSerialNumber,
   signCertificate,
   subjectAltName,
   subjectKeyIdentifier,
 } from './x509.js';
+import { KEY_PURPOSE, type KeyUsage } from './oids.js';
 
 /** Which TLS role a leaf certificate is for (extKeyUsage serverAuth, clientAuth, or both). */
 export type Purpose = 'server' | 'client' | 'both';

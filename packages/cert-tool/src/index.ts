@@ -30,4 +30,4 @@ export { inspectCertificate, type CertificateInfo } from './inspect.js';
 export { spkiSha256, certificateSha256, publicKeyOf, type FingerprintEncoding } from './fingerprint.js';
 export { parseSan, parseSans, DEFAULT_SANS, type SubjectAltName } from './san.js';
 export { encodePem, decodePem, decodePemAll, PemLabel, type PemBlock } from './pem.js';
-export type { KeyUsage } from './x509.js';
+export type { KeyUsage } from './oids.js';

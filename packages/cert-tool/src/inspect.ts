@@ -15,7 +15,7 @@ import { CertToolError, fail } from './errors.js';
 import { certificateSha256, spkiSha256 } from './fingerprint.js';
 import { type KeyAlgorithm, OID, spkiKeyType } from './key.js';
 import { formatIp } from './san.js';
-import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './x509.js';
+import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './oids.js';
 
 export interface CertificateInfo {
   /** RFC 4514 string, e.g. `CN=localhost,O=Example`. */
