@@ -17,6 +17,7 @@ import { type KeyAlgorithm, OID, spkiKeyType } from './key.js';
 import { formatIp } from './san.js';
 import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './oids.js';
 
+/** What `inspectCertificate` reads from a certificate: names, validity, key, usages and fingerprints. */
 export interface CertificateInfo {
   /** RFC 4514 string, e.g. `CN=localhost,O=Example`. */
   readonly subject: string;

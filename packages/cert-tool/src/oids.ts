@@ -33,6 +33,7 @@ export const KEY_USAGE_BITS = [
   'encipherOnly',
   'decipherOnly',
 ] as const;
+/** An RFC 5280 §4.2.1.3 KeyUsage bit name. */
 export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
 
 /** RFC 5280 §4.1.2.4 attribute types this package writes and names when reading. */

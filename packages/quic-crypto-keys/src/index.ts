@@ -1,9 +1,10 @@
 /**
- * @module quic-crypto-keys
  * QUIC packet protection (RFC 9001 §5, §6; RFC 9369 §3.3): Initial secrets,
  * packet and header protection keys, key update, the Retry integrity tag,
  * and the crypto provider seam (`nobleProvider` here, `nodeProvider` from
  * `@tsquic/quic-crypto-keys/node`).
+ *
+ * @module @tsquic/quic-crypto-keys
  */
 import type { CryptoProvider } from './provider.js';
 import { makeNodeProvider } from './provider/make-node.js';
@@ -11,7 +12,7 @@ import { nobleProvider } from './provider/noble.js';
 
 export type { Aead, CryptoProvider, HeaderMask } from './provider.js';
 export { nobleProvider } from './provider/noble.js';
-export { CipherSuite, QuicVersion, suiteParams, versionConstants, type AeadAlgorithm, type HeaderProtectionAlgorithm, type SuiteParams } from './suites.js';
+export { CipherSuite, QuicVersion, suiteParams, versionConstants, type AeadAlgorithm, type HeaderProtectionAlgorithm, type SuiteParams, type VersionConstants } from './suites.js';
 export { hkdfExpandLabel, hkdfExtract, type HashName } from './hkdf.js';
 export { packetKey, type PacketKey } from './packet-protection.js';
 export { headerKey, sampleOffset, type HeaderKey } from './header-protection.js';
@@ -24,7 +25,7 @@ let best: CryptoProvider | undefined;
 /**
  * The fastest provider this runtime offers: node:crypto on Node (reached
  * through `process.getBuiltinModule`, so this module imports nothing from
- * `node:*` and stays browser-safe), @noble everywhere else.
+ * `node:*` and stays browser-safe), `@noble/ciphers` everywhere else.
  */
 export function defaultProvider(): CryptoProvider {
   if (best) return best;

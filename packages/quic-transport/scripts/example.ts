@@ -1,9 +1,9 @@
 // The README example: an echo server and a client on 127.0.0.1, one bidirectional stream.
-import { readFileSync } from 'node:fs';
+import { generateSelfSigned } from '@tsquic/cert-tool';
 import { QuicEndpoint, trustCertificate } from '@tsquic/quic-transport';
 
-const cert = new Uint8Array(readFileSync(new URL('../test/fixtures/server-cert.der', import.meta.url)));
-const key = new Uint8Array(readFileSync(new URL('../test/fixtures/server-key.der', import.meta.url)));
+// A development certificate for localhost: a DER certificate and its PKCS#8 DER key.
+const { certificate: cert, privateKey: key } = await generateSelfSigned({ sans: ['localhost'] });
 
 const server = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
 server.listen({
@@ -14,7 +14,7 @@ server.listen({
 });
 
 const client = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
-const conn = client.connect(server.address, { serverName: 'core-server.test', alpn: ['echo'], verifyPeer: trustCertificate(cert) });
+const conn = client.connect(server.address, { serverName: 'localhost', alpn: ['echo'], verifyPeer: trustCertificate(cert) });
 const info = await conn.ready;
 console.log('connected:', info.alpn, `cipher 0x${info.cipherSuite.toString(16)}`);
 
