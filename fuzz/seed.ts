@@ -3,9 +3,9 @@
  * Regenerates the committed seed corpora (fuzz/corpus/<target>/) from real
  * bytes: RFC 9001 Appendix A packets, and captures of our own stack —
  * every datagram of a simulated QUIC handshake and a stream exchange, each
- * TLS flight of a handshake in both profiles, certificates and keys of the
- * test fixtures, and HTTP/3 frames and QPACK field sections as the interop
- * endpoint writes them. Run: `pnpm exec tsx fuzz/seed.ts` (idempotent).
+ * TLS flight of a handshake in both profiles, and certificates and keys of
+ * the test fixtures (HTTP/3 and QPACK seeds: seed-http3.ts, seed-qpack.ts).
+ * Run: `pnpm exec tsx fuzz/seed.ts` (idempotent).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +14,6 @@ import { SAMPLE_FRAMES } from '../packages/quic-wire/test/samples.js';
 import * as tls from '../packages/tls13-handshake/src/index.js';
 import * as certs from '../packages/cert-tool/src/index.js';
 import { Endpoint } from '../packages/quic-transport/src/core/index.js';
-import { encodeFieldSection } from '../examples/interop/src/qpack/field-section.js';
-import { huffmanEncode } from '../examples/interop/src/qpack/huffman.js';
-import { encodeFrame, encodeIdPayload, encodeSettings, FrameType } from '../examples/interop/src/h3/frames.js';
 import * as rpc from '../packages/rpc-framing/src/index.js';
 import { fixture, SERVER_CERT, SERVER_KEY } from './targets.js';
 
@@ -119,15 +116,6 @@ for (const quic of [true, false]) {
   add('cert-tool-der', cat([1], SERVER_CERT()), cat([0], SERVER_KEY()));
   for (const f of keyFiles) add('cert-tool-der', cat([0], fixture(pki + f)));
   add('cert-tool-pem', new TextEncoder().encode(certs.certificatesToPem([SERVER_CERT(), fixture(pki + 'inter.der')])), new TextEncoder().encode(certs.privateKeyToPem(SERVER_KEY())));
-}
-
-// HTTP/3 and QPACK as the interop endpoint writes them.
-{
-  const req = encodeFieldSection([[':method', 'GET'], [':scheme', 'https'], [':authority', 'localhost:443'], [':path', '/index.html'], ['user-agent', 'tsquic']]);
-  const res = encodeFieldSection([[':status', '200'], ['content-length', '5'], ['content-type', 'text/plain']]);
-  add('interop-h3', cat([1], encodeFrame(FrameType.HEADERS, req)), cat([0], encodeFrame(FrameType.HEADERS, res), encodeFrame(FrameType.DATA, Uint8Array.of(104, 101, 108, 108, 111))));
-  add('interop-h3', cat([3], encodeFrame(FrameType.SETTINGS, encodeSettings([[0x06, 16384], [0x01, 0], [0x07, 0]])), encodeFrame(FrameType.GOAWAY, encodeIdPayload(4))), cat([2], encodeFrame(FrameType.SETTINGS, encodeSettings([])), encodeFrame(FrameType.MAX_PUSH_ID, encodeIdPayload(0))));
-  add('interop-qpack', cat([0], req), cat([0], res), cat([1], huffmanEncode(new TextEncoder().encode('www.example.com'))), Uint8Array.of(2, 0x20), Uint8Array.of(3, 0x41, 0x7f, 0x80, 0x01));
 }
 
 // rpc-framing: a request, a response and push frames, as RpcClient and RpcServer write them.

@@ -14,17 +14,14 @@ import { makeNodeProvider } from '../packages/quic-crypto-keys/src/provider/make
 import * as tls from '../packages/tls13-handshake/src/index.js';
 import { RecordLayer } from '../packages/tls13-handshake/src/record/index.js';
 import * as certs from '../packages/cert-tool/src/index.js';
-import { Endpoint, TransportErrorCode, type Connection } from '../packages/quic-transport/src/core/index.js';
-import { decodeFieldSection } from '../examples/interop/src/qpack/field-section.js';
-import { huffmanDecode } from '../examples/interop/src/qpack/huffman.js';
-import { DecoderStreamReceiver, EncoderStreamReceiver } from '../examples/interop/src/qpack/instructions.js';
-import { H3Error } from '../examples/interop/src/h3/errors.js';
-import { classifyFrame } from '../examples/interop/src/h3/frame-reader.js';
-import { decodeFrameHeader, decodeIdPayload, decodeSettings } from '../examples/interop/src/h3/frames.js';
-import { parseRequestHead, parseResponseHead } from '../examples/interop/src/h3/message.js';
+import { Endpoint, TransportErrorCode } from '../packages/quic-transport/src/core/index.js';
 import * as nodeCrypto from 'node:crypto';
 import * as rpc from '../packages/rpc-framing/src/index.js';
 import type { Target } from './engine.js';
+import { qpackTargets } from './targets-qpack.js';
+import { http3Targets } from './targets-http3.js';
+import { TLS_TARGETS } from './targets-tls.js';
+import { QUIC_TARGETS } from './targets-quic.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const fixture = (p: string) => new Uint8Array(readFileSync(here(`../${p}`)));
@@ -235,62 +232,7 @@ const certPem: Target = {
   expected: (e) => certs.CertToolError.isInstance(e),
 };
 
-// ---------------------------------------------------------- interop HTTP/3 + QPACK
-
-const h3Request: Target = {
-  name: 'interop/h3-frames',
-  cover: ['/examples/interop/src/h3/', '/examples/interop/src/qpack/'],
-  seeds: () => corpus('interop-h3'),
-  // byte 0: receiver role and stream kind; then a stream's frames, each decoded as its type says
-  run(d) {
-    if (d.length === 0) return;
-    const role = d[0]! & 1 ? 'server' : 'client';
-    const stream = d[0]! & 2 ? 'control' : 'request';
-    let off = 1;
-    for (let guard = 0; off < d.length; guard++) {
-      if (guard > d.length) throw new Violation('frame loop without progress');
-      const h = decodeFrameHeader(d, off);
-      if (!h) return;
-      const payload = d.subarray(h.next, Math.min(d.length, h.next + h.length));
-      const kind = classifyFrame(h.type, stream, role);
-      if (kind === 'headers') {
-        const lines = decodeFieldSection(payload, { maxFieldSectionSize: 16 * 1024 });
-        if (role === 'server') parseRequestHead(lines);
-        else parseResponseHead(lines);
-      } else if (kind === 'settings') decodeSettings(payload);
-      else if (kind === 'goaway' || kind === 'max-push-id' || kind === 'cancel-push') decodeIdPayload(payload, kind);
-      off = h.next + h.length;
-    }
-  },
-  expected: (e) => H3Error.isInstance(e),
-};
-
-const qpack: Target = {
-  name: 'interop/qpack',
-  cover: ['/examples/interop/src/qpack/'],
-  seeds: () => corpus('interop-qpack'),
-  run(d) {
-    if (d.length === 0) return;
-    const body = d.subarray(1);
-    switch (d[0]! & 3) {
-      case 0:
-        decodeFieldSection(body, { maxFieldSectionSize: 16 * 1024 });
-        return;
-      case 1:
-        huffmanDecode(body);
-        return;
-      case 2:
-        new EncoderStreamReceiver().push(body);
-        return;
-      default: {
-        const r = new DecoderStreamReceiver();
-        r.push(body.subarray(0, body.length >> 1));
-        r.push(body.subarray(body.length >> 1));
-      }
-    }
-  },
-  expected: (e) => H3Error.isInstance(e),
-};
+// HTTP/3 and QPACK: targets-http3.ts and targets-qpack.ts (the package's modules).
 
 // ---------------------------------------------------------- rpc-framing
 
@@ -319,79 +261,6 @@ const rpcFrames: Target = {
 };
 
 // ---------------------------------------------------------- quic-transport
-
-const TLS_CLIENT = { serverName: 'localhost', alpn: ['fuzz'], verifyPeer: 'none' as const };
-const PATH_C = { address: '10.0.0.1', port: 5000 };
-const PATH_S = { address: '10.0.0.2', port: 443 };
-
-/** Two sans-IO endpoints joined by a perfect link; the handshake is run to completion. */
-function establishedPair(): { server: Endpoint; client: Endpoint; c: Connection; s: Connection; now: number } {
-  const server = new Endpoint({ server: { tls: { certificateChain: [SERVER_CERT()], privateKey: SERVER_KEY(), alpn: ['fuzz'] } } });
-  const client = new Endpoint();
-  const c = client.connect(0, PATH_S, TLS_CLIENT);
-  let now = 0;
-  for (let i = 0; i < 50 && !(c.handshakeInfo && [...server.connections][0]?.state === 'established'); i++) {
-    for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
-    for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
-    now += 5;
-  }
-  const s = [...server.connections][0]!;
-  if (s.state !== 'established') throw new Error('fuzz set-up: handshake did not complete');
-  return { server, client, c, s, now };
-}
-
-/** Seal `payload` as a 1-RTT packet with the client's keys (the payload is not checked: that is the point). */
-function seal1Rtt(c: Connection, payload: Uint8Array): Uint8Array {
-  const k = c.oneRtt!;
-  const pn = c.spaces[2].nextPn++;
-  const dcid = c.remoteCids.current.cid;
-  const head = 1 + dcid.length + 4;
-  const body = Math.max(4, payload.length);
-  const buf = new Uint8Array(head + body + 16);
-  buf[0] = 0x40 | (k.keyPhaseBit << 2) | 3;
-  buf.set(dcid, 1);
-  new DataView(buf.buffer).setUint32(1 + dcid.length, pn >>> 0);
-  buf.set(payload, head);
-  k.writeKey.sealInPlace(pn, buf, 0, head, head + body);
-  k.writeHeader.protect(buf, 1 + dcid.length);
-  return buf;
-}
-
-/** The frame handlers of one side of an established connection, fed 1-RTT packets sealed by the other side. */
-function connectionTarget(victim: 'server' | 'client'): Target {
-  let live: ReturnType<typeof establishedPair> | undefined;
-  return {
-    name: `quic-transport/${victim}-connection`,
-    cover: ['/packages/quic-transport/src/core/'],
-    seeds: () => corpus('quic-wire-frames').map((f) => f.subarray(1)),
-    // the input is the frame payload of a 1-RTT packet that authenticates: every frame handler is reachable
-    run(d) {
-      // Payloads that do not decode only reach the frame decoder (fuzzed by quic-wire/frames) and would
-      // end the connection at once; skipping them keeps one connection alive for many inputs.
-      wire.decodeFrames(d, '1rtt');
-      if (!live || live.s.state !== 'established' || live.c.state !== 'established') live = establishedPair();
-      const { server, client, s, c } = live;
-      live.now += 1;
-      const now = live.now;
-      if (victim === 'server') server.handleDatagram(now, seal1Rtt(c, d), PATH_C);
-      else client.handleDatagram(now, seal1Rtt(s, d), PATH_S);
-      for (let i = 0; i < 3; i++) {
-        for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, PATH_S);
-        for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, PATH_C);
-      }
-      for (const conn of [s, c]) {
-        for (let e = conn.pollEvent(); e; e = conn.pollEvent()) {
-          // INTERNAL_ERROR of our own making means an exception escaped a frame handler (a peer may send it, remote: true)
-          if (e.type === 'closed' && !e.info.remote && !e.info.application && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`${conn.side} closed with INTERNAL_ERROR: ${e.info.reason}`);
-          // read to the end of what is there; a stream is forgotten once its FIN has been read
-          if (e.type === 'stream-readable' || e.type === 'stream-incoming') for (let r = conn.read(e.id, 1 << 16, now); r && !r.fin && r.data.length; r = conn.read(e.id, 1 << 16, now));
-        }
-      }
-    },
-    expected: (e) => wire.QuicWireError.isInstance(e),
-    maxLength: 1400,
-  };
-}
 
 let ep: Endpoint | undefined;
 let epUses = 0;
@@ -425,10 +294,10 @@ export const TARGETS: Target[] = [
   tlsRecords,
   certDer,
   certPem,
-  h3Request,
-  qpack,
   rpcFrames,
-  connectionTarget('server'),
-  connectionTarget('client'),
+  ...QUIC_TARGETS,
   transportEndpoint,
+  ...qpackTargets(corpus),
+  ...http3Targets(corpus),
+  ...TLS_TARGETS,
 ];

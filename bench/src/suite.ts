@@ -11,8 +11,14 @@ import { mkdirSync } from 'node:fs';
 import { gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
 import { nodeTlsHandshakes, oursHandshakes } from './measure/handshakes.js';
+import { http2Requests, http3Download, http3Requests } from './measure/http3.js';
 import { idleConnections } from './measure/memory.js';
+import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
+import { row } from './rows.js';
+import { pathBuilding } from './measure/path-building.js';
+import { unroutableMicros } from './measure/unroutable.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
+import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
 
 export interface SuiteOptions {
@@ -33,7 +39,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security' | 'attack';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -74,14 +80,6 @@ async function attempt(f: () => Promise<number>, notes: string[], what: string):
     notes.push(`${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     return null;
   }
-}
-
-function row(r: Omit<Row, 'ratio' | 'goal'>, goal?: number): Row {
-  const ratio = r.ours !== null && r.anchor !== null && r.anchor > 0 ? r.ours / r.anchor : null;
-  const out: Row = { ...r, ratio };
-  if (goal !== undefined) out.goal = { ratio: goal, met: ratio === null ? null : r.better === 'higher' ? ratio >= goal : ratio <= goal };
-  if (!out.note) delete out.note;
-  return out;
 }
 
 export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
@@ -161,6 +159,45 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       row({ ...M, id: 'memory.server.rss', name: `RSS per idle connection (server, ${connections})`, ours: kb(mem.serverRssPerConn), anchorName: '-', anchor: null }),
       row({ ...M, id: 'memory.client.heap', name: `heap per idle connection (client, ${connections})`, ours: kb(mem.clientHeapPerConn), anchorName: 'goal', anchor: 32 }),
     );
+
+    log(`HTTP/3: small GETs at 1, 16, 128 concurrent, ${seconds} s each; ${mb} through fetch`);
+    const R = { group: 'http3' as const, anchorName: 'Node http2 / TLS' };
+    for (const c of [1, 16, 128]) {
+      const h3 = await http3Requests(certs, c, seconds);
+      const h2 = await http2Requests(certs, c, seconds);
+      rows.push(
+        row({ ...R, id: `http3.rps.c${c}`, name: `requests/s, ${c} concurrent, one connection`, unit: 'per second', better: 'higher', ours: h3.rps, anchor: h2.rps }, c === 128 ? 1.0 : undefined),
+        row({ ...R, id: `http3.p50.c${c}`, name: `p50 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p50, anchor: h2.p50 }),
+        row({ ...R, id: `http3.p99.c${c}`, name: `p99 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p99, anchor: h2.p99 }),
+      );
+    }
+    const viaFetch = await medianOf(runs, () => http3Download(certs, bytes));
+    rows.push(row({ group: 'http3', id: 'http3.download', name: `${mb} through fetch`, unit: 'Mbit/s', better: 'higher', ours: viaFetch, anchorName: 'raw QUIC stream (this run)', anchor: o1 }, 0.9));
+
+    const wtBytes = Math.min(bytes, o.smoke ? 2_000_000 : 20_000_000);
+    log(`WebTransport, datagram round trips for ${seconds} s and ${Math.round(wtBytes / 1e6)} MB each way through an echo stream`);
+    const wtNotes: string[] = [];
+    const ours = await webTransportOursToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`our client: ${(e as Error).message}`), null));
+    const chrome = await webTransportChromiumToOurs(seconds, wtBytes).catch((e: unknown) => (wtNotes.push(`Chromium: ${(e as Error).message.split('\n')[0]}`), null));
+    const W = { group: 'webtransport' as const, better: 'higher' as const, anchorName: 'Chromium 156 → our server', ...(wtNotes.length ? { note: wtNotes.join('; ') } : {}) };
+    const pick = (f: WebTransportFigures | null, k: keyof WebTransportFigures): number | null => (f ? f[k] : null);
+    rows.push(
+      row({ ...W, id: 'webtransport.datagrams.ours-ours', name: 'WebTransport datagram round trips: our client → our server', unit: 'per second', ours: pick(ours, 'datagramRoundTrips'), anchor: pick(chrome, 'datagramRoundTrips') }),
+      row({ ...W, id: 'webtransport.echo.ours-ours', name: `WebTransport stream echo, ${Math.round(wtBytes / 1e6)} MB each way: our client → our server`, unit: 'Mbit/s', ours: pick(ours, 'echoMbps'), anchor: pick(chrome, 'echoMbps') }),
+    );
+
+    const netBytes = o.smoke ? 300_000 : 10_000_000;
+    makeNetworkFiles(www, netBytes);
+    const net = await measureNetwork({ www, dl, certs, bytes: netBytes, runs: o.smoke ? 1 : 5, tcpHeadStartS: o.smoke ? 0.5 : 3, ngtcp2 }, log);
+    rows.push(...networkRows(net, netBytes, noNg));
+    log('certificate path building, hostile chains');
+    const pb = pathBuilding(join(dir, 'hostile-pki'), certs, { smoke: o.smoke, runs: o.smoke ? 2 : 15 });
+    const variants = pb.variants.map((v) => `${v.name} ${v.ms.toFixed(1)} ms (${v.alert ? `alert ${v.alert}` : 'accepted'})`).join('; ');
+    rows.push(row({ group: 'security', id: 'security.path-building.worst', name: `worst hostile chain, 10 certificates: ${pb.worst}`, unit: 'ms / handshake', better: 'lower', ours: pb.worstMs, anchorName: 'goal', anchor: 50, note: `server's receive() of the client's last flight, median; ${variants}` }, 1.0));
+    const many = o.smoke ? 100 : 10_000;
+    log(`CPU per unroutable datagram, 10 and ${many} connections`);
+    const [few, lots] = unroutableMicros(certs, [10, many], o.smoke ? 9000 : 90_000) as [number, number];
+    rows.push(row({ id: 'attack.unroutable', group: 'attack', name: `CPU per unroutable datagram, ${many} connections`, unit: 'µs / datagram', better: 'lower', ours: lots, anchorName: '10 connections', anchor: few, note: 'independent of the number of connections: the ratio stays near 1' }, 2.0));
 
     log('CPU profile of the bulk case');
     profile = await profileBulk(certs, bytes);

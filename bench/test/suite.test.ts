@@ -25,6 +25,18 @@ const IDS = [
   'memory.server.heap',
   'memory.server.rss',
   'memory.client.heap',
+  ...[1, 16, 128].flatMap((c) => [`http3.rps.c${c}`, `http3.p50.c${c}`, `http3.p99.c${c}`]),
+  'http3.download',
+  'webtransport.datagrams.ours-ours',
+  'webtransport.echo.ours-ours',
+  'network.goodput.ours-ours',
+  'network.goodput.ours-ours.vs-goal',
+  'network.crosstraffic.ours-share',
+  'network.crosstraffic.tcp-share',
+  'network.longrtt.handshake',
+  'network.longrtt.download',
+  'security.path-building.worst',
+  'attack.unroutable',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -46,7 +58,21 @@ describe('benchmark suite, smoke mode', () => {
       else expect(r.ratio).toBeNull();
       if (r.goal) expect(r.goal.met).toBe(r.ratio === null ? null : r.better === 'higher' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio);
     }
-    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual(['bulk.1stream.ours-ours', 'handshakes.full', 'crypto.aes128gcm.1200', 'memory.server.heap']);
+    expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual([
+      'bulk.1stream.ours-ours',
+      'handshakes.full',
+      'crypto.aes128gcm.1200',
+      'memory.server.heap',
+      'http3.rps.c128',
+      'http3.download',
+      'network.goodput.ours-ours',
+      'network.goodput.ours-ours.vs-goal',
+      'network.crosstraffic.ours-share',
+      'network.crosstraffic.tcp-share',
+      'network.longrtt.handshake',
+      'security.path-building.worst',
+      'attack.unroutable',
+    ]);
   }, 180_000);
 
   it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time', () => {

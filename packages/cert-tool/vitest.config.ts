@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
+    // The CLI suites start many processes at once; on a loaded 2-core machine 5 s is not enough.
+    testTimeout: 60_000,
   },
 });

@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError, parseEnvironment, parsePort, parseRequests } from '../src/endpoint/env.js';
-import { groupByAuthority, planClient, planConnections, planServer } from '../src/endpoint/plan.js';
+import { groupByAuthority, interfaceAddresses, planClient, planConnections, planServer } from '../src/endpoint/plan.js';
 import { runEndpoint } from '../src/endpoint/run.js';
 import { EXIT_UNSUPPORTED, lookupTestCase, TEST_CASES } from '../src/endpoint/testcases.js';
 import { createQuicTransport } from '../src/transport.js';
@@ -38,14 +38,43 @@ describe('environment (DESIGN.md interop contract)', () => {
     expect(() => parseEnvironment(env)).toThrow(EnvironmentError);
   });
 
-  it('INTEROP_PREFERRED_ADDRESS (ours, not the runner’s): a literal ip:port or [v6]:port, planned for the listener', () => {
+  it('INTEROP_PREFERRED_ADDRESS (ours, not the runner’s): literal ip:port and/or [v6]:port, planned for the listeners', () => {
     const c = parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: '127.0.0.1:4434' });
-    expect(c).toMatchObject({ preferredAddress: { host: '127.0.0.1', port: 4434 } });
-    expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: '[::1]:4434' })).toMatchObject({ preferredAddress: { host: '::1', port: 4434 } });
-    expect(planServer(c as Parameters<typeof planServer>[0], lookupTestCase('transfer')!).preferredAddress).toEqual({ host: '127.0.0.1', port: 4434 });
-    for (const bad of ['localhost:4434', '127.0.0.1', '::1:4434', '127.0.0.1:99999']) {
+    expect(c).toMatchObject({ preferredAddresses: [{ host: '127.0.0.1', port: 4434 }] });
+    expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: '[::1]:4434, 127.0.0.2:5' })).toMatchObject({
+      preferredAddresses: [
+        { host: '::1', port: 4434 },
+        { host: '127.0.0.2', port: 5 },
+      ],
+    });
+    expect(planServer(c as Parameters<typeof planServer>[0], lookupTestCase('transfer')!).preferredAddresses).toEqual([{ host: '127.0.0.1', port: 4434 }]);
+    expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer' })).toMatchObject({ preferredAddresses: [] });
+    for (const bad of ['localhost:4434', '127.0.0.1', '::1:4434', '127.0.0.1:99999', '127.0.0.1:1,127.0.0.2:2']) {
       expect(() => parseEnvironment({ ROLE: 'server', TESTCASE: 'transfer', INTEROP_PREFERRED_ADDRESS: bad })).toThrow(EnvironmentError);
     }
+  });
+
+  it('connectionmigration (server): without INTEROP_PREFERRED_ADDRESS it offers its own interface addresses, one per family, on PORT+1', () => {
+    const interfaces = {
+      lo: [
+        { address: '127.0.0.1', family: 'IPv4', internal: true },
+        { address: '::1', family: 'IPv6', internal: true },
+      ],
+      eth0: [
+        { address: 'fe80::1', family: 'IPv6', internal: false },
+        { address: '193.167.100.100', family: 'IPv4', internal: false },
+        { address: 'fd00:cafe:cafe:100::100', family: 'IPv6', internal: false },
+      ],
+    };
+    const config = parseEnvironment({ ROLE: 'server', TESTCASE: 'connectionmigration' }) as Parameters<typeof planServer>[0];
+    expect(planServer(config, lookupTestCase('connectionmigration')!, interfaces).preferredAddresses).toEqual([
+      { host: '193.167.100.100', port: 444 },
+      { host: 'fd00:cafe:cafe:100::100', port: 444 },
+    ]);
+    // Other test cases offer nothing unless told to.
+    expect(planServer(config, lookupTestCase('transfer')!, interfaces).preferredAddresses).toEqual([]);
+    expect(interfaceAddresses({ lo: interfaces.lo }, 443)).toEqual([]);
+    expect(interfaceAddresses(interfaces, 0)[0]!.port).toBe(0);
   });
 
   it('parses ports and request lists', () => {
@@ -57,17 +86,24 @@ describe('environment (DESIGN.md interop contract)', () => {
 });
 
 describe('test case table', () => {
-  it('supports handshake, transfer, multiconnect, chacha20, http3, retry, resumption, zerortt, keyupdate, rebind-port, rebind-addr, v2 and migrate', () => {
-    expect(Object.keys(TEST_CASES).sort()).toEqual(['chacha20', 'handshake', 'http3', 'keyupdate', 'migrate', 'multiconnect', 'rebind-addr', 'rebind-port', 'resumption', 'retry', 'transfer', 'v2', 'zerortt']);
+  it('supports handshake, transfer, multiconnect, chacha20, http3, retry, resumption, zerortt, keyupdate, rebind-port, rebind-addr, v2, connectionmigration and migrate; answers ecn', () => {
+    expect(Object.keys(TEST_CASES).sort()).toEqual(['chacha20', 'connectionmigration', 'ecn', 'handshake', 'http3', 'keyupdate', 'migrate', 'multiconnect', 'rebind-addr', 'rebind-port', 'resumption', 'retry', 'transfer', 'v2', 'zerortt']);
     expect(lookupTestCase('zerortt')).toMatchObject({ connections: 'first-then-rest', features: ['resumption', 'zero-rtt'] });
     expect(lookupTestCase('keyupdate')).toMatchObject({ features: ['key-update'] });
     expect(lookupTestCase('http3')).toMatchObject({ alpn: 'h3', connections: 'single' });
     expect(lookupTestCase('chacha20')).toMatchObject({ alpn: 'hq-interop', cipherSuites: [0x1303] });
     expect(lookupTestCase('multiconnect')).toMatchObject({ connections: 'per-url' });
     expect(lookupTestCase('transfer')?.cipherSuites).toEqual([0x1301, 0x1302, 0x1303]);
+    expect(lookupTestCase('connectionmigration')).toMatchObject({ features: ['preferred-address'] });
+    expect(lookupTestCase('ecn')?.unsupported).toMatch(/node:dgram can neither mark/);
   });
 
-  it.each(['ecn', 'connectionmigration', 'toString', '__proto__', ''])('%j is unsupported', (name) => {
+  it('every TESTCASE the runner passes to an endpoint has a row (shared/specs/interop-runner-testcases.md)', () => {
+    const passed = ['handshake', 'transfer', 'chacha20', 'retry', 'resumption', 'zerortt', 'http3', 'keyupdate', 'ecn', 'multiconnect', 'v2', 'connectionmigration'];
+    for (const name of passed) expect(lookupTestCase(name), name).toBeDefined();
+  });
+
+  it.each(['versionnegotiation', 'toString', '__proto__', ''])('%j is unsupported', (name) => {
     expect(lookupTestCase(name)).toBeUndefined();
   });
 });
@@ -104,7 +140,7 @@ describe('plans', () => {
     );
     expect(client).toMatchObject({ alpn: 'hq-interop', cipherSuites: [0x1303], caFile: '/certs/ca.pem', keylogFile: '/k', downloads: '/dl' });
     const server = planServer(
-      { role: 'server', testCase: 'http3', port: 443, www: '/www', certs: '/certs', sslKeyLogFile: undefined, qlogDir: '/q' },
+      { role: 'server', testCase: 'http3', port: 443, www: '/www', certs: '/certs', sslKeyLogFile: undefined, qlogDir: '/q', preferredAddresses: [] },
       lookupTestCase('http3')!,
     );
     expect(server).toMatchObject({
@@ -210,11 +246,33 @@ describe('the endpoint end to end over in-memory sessions', () => {
     expect(await readFile(join(fx.dir, 'keys.log'), 'utf8')).toBe('CLIENT_HANDSHAKE_TRAFFIC_SECRET 00 11\nSERVER_HANDSHAKE_TRAFFIC_SECRET 00 22\n');
   });
 
-  it('exits 127 for an unsupported test case, before touching the transport', async () => {
+  it('exits 127 for an unsupported test case, before touching the transport; ecn says why', async () => {
     const t = memoryTransport();
+    expect(await runEndpoint({ ROLE: 'client', TESTCASE: 'versionnegotiation', REQUESTS: urls('a') }, t, { log })).toBe(EXIT_UNSUPPORTED);
+    expect(logs.at(-1)).toBe('test case versionnegotiation is not supported');
     expect(await runEndpoint({ ROLE: 'client', TESTCASE: 'ecn', REQUESTS: urls('a') }, t, { log })).toBe(EXIT_UNSUPPORTED);
-    expect(await runEndpoint({ ROLE: 'server', TESTCASE: 'connectionmigration' }, t, { log })).toBe(EXIT_UNSUPPORTED);
+    expect(await runEndpoint({ ROLE: 'server', TESTCASE: 'ecn' }, t, { log })).toBe(EXIT_UNSUPPORTED);
+    expect(logs.at(-1)).toMatch(/^ecn: node:dgram can neither mark datagrams ECT\(0\)\/ECT\(1\) nor read/);
+    // connectionmigration on a machine with no address to offer (loopback only) and no INTEROP_PREFERRED_ADDRESS.
+    expect(await runEndpoint({ ROLE: 'server', TESTCASE: 'connectionmigration' }, t, { log, interfaces: { lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }] } })).toBe(EXIT_UNSUPPORTED);
+    expect(logs.at(-1)).toMatch(/no address to offer as preferred_address/);
     expect(t.connects.length + t.listens.length).toBe(0);
+  });
+
+  it('connectionmigration: the server listens offering its preferred addresses; the client runs as transfer', async () => {
+    const t = memoryTransport();
+    const ac = new AbortController();
+    const server = runEndpoint({ ROLE: 'server', TESTCASE: 'connectionmigration', WWW: fx.www, CERTS: certs, PORT: '4433' }, t, {
+      log,
+      signal: ac.signal,
+      interfaces: { eth0: [{ address: '193.167.100.100', family: 'IPv4', internal: false }] },
+    });
+    await t.listening;
+    expect(t.listens[0]!.preferredAddresses).toEqual([{ host: '193.167.100.100', port: 4434 }]);
+    const status = await runEndpoint({ ROLE: 'client', TESTCASE: 'connectionmigration', REQUESTS: urls('1k.bin'), DOWNLOADS: fx.downloads, CERTS: certs }, t, { log });
+    ac.abort();
+    expect([status, await server]).toEqual([0, 0]);
+    expect((await readAll(fx.downloads)).get('1k.bin')).toEqual(fx.files.get('1k.bin'));
   });
 
   it('exits 127 with "transport not available" when no transport is given; the real one is wired in', async () => {

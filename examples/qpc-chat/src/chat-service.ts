@@ -1,11 +1,15 @@
 /**
  * @module chat-service
- * The chat logic behind the RPC handlers: nicknames per connection, room
- * membership, the message store, and fan-out of new messages to every watch
- * (push stream) on the room. A watcher that falls more than
- * `MAX_WATCH_BACKLOG` messages behind is cut off with RESOURCE_EXHAUSTED
- * instead of being buffered for without bound.
+ * The chat logic behind the RPC handlers: nicknames (held by connections;
+ * connections presenting the same owner token share one), room membership,
+ * the message store, and fan-out of new messages to every watch (push
+ * stream) on the room. A watcher that falls more than `MAX_WATCH_BACKLOG`
+ * messages behind is cut off with RESOURCE_EXHAUSTED instead of being
+ * buffered for without bound. `Send`, the one call that is not idempotent,
+ * runs only once its connection's handshake is complete, so a replayed 0-RTT
+ * flight (RFC 9001 §9.2, RFC 8446 §8) can never post a message.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { RpcError, StatusCode, registerService, type EventSender, type RpcServer } from '@tsquic/rpc-framing';
 import { ChatMessageSchema, type ChatMessage } from './gen/qpc/chat/v1/chat_pb.js';
@@ -24,6 +28,20 @@ export interface ChatHooks {
 export class ChatSession {
   nick: string | undefined;
   readonly rooms = new Set<string>();
+  /**
+   * Settles when the connection's handshake is complete. Calls can arrive
+   * before that, in 0-RTT; the ones that change what others see wait for it.
+   */
+  constructor(readonly handshake: Promise<unknown> = Promise.resolve()) {}
+}
+
+/** Owner tokens (RegisterRequest.token): 16 to 64 bytes, or none. */
+const TOKEN_BYTES = { min: 16, max: 64 };
+
+/** A nickname and the connections holding it. */
+interface Claim {
+  readonly token: Uint8Array | undefined;
+  readonly sessions: Set<ChatSession>;
 }
 
 interface Watcher {
@@ -33,7 +51,7 @@ interface Watcher {
 }
 
 export class ChatService {
-  private readonly nicks = new Map<string, ChatSession>();
+  private readonly nicks = new Map<string, Claim>();
   private readonly members = new Map<string, Set<ChatSession>>();
   private readonly watchers = new Map<string, Set<Watcher>>();
 
@@ -45,7 +63,7 @@ export class ChatService {
   /** Registers the chat handlers on `server`. */
   register(server: RpcServer<ChatSession>): void {
     registerService(server, Chat, {
-      register: (req, ctx) => ({ nick: this.claim(ctx.peer, req.nick) }),
+      register: (req, ctx) => ({ nick: this.claim(ctx.peer, req.nick, req.token) }),
       join: (req, ctx) => {
         const room = roomName(req.room);
         const s = registered(ctx.peer);
@@ -61,6 +79,8 @@ export class ChatService {
         const room = roomName(req.room);
         const s = joined(ctx.peer, room);
         if (req.text.length === 0 || req.text.length > MAX_TEXT) throw new RpcError(StatusCode.INVALID_ARGUMENT, `a message has 1 to ${MAX_TEXT} characters`);
+        // Not idempotent: never from 0-RTT data alone (RFC 8470 §5.1's rule for early data).
+        await s.handshake;
         await this.hooks.beforeAppend?.(room, ctx.signal);
         const stored = await this.store.append(room, s.nick!, req.text, Date.now());
         const message = toProto(stored);
@@ -91,18 +111,27 @@ export class ChatService {
     return this.watchers.get(room)?.size ?? 0;
   }
 
-  /** A connection ended: its nickname and memberships go. */
+  /** A connection ended: its memberships go, and its nickname once no connection holds it. */
   disconnected(s: ChatSession): void {
     for (const room of [...s.rooms]) this.leave(s, room);
-    if (s.nick !== undefined && this.nicks.get(s.nick) === s) this.nicks.delete(s.nick);
+    const claim = s.nick === undefined ? undefined : this.nicks.get(s.nick);
+    if (claim?.sessions.delete(s) && claim.sessions.size === 0) this.nicks.delete(s.nick!);
   }
 
-  private claim(s: ChatSession, nick: string): string {
+  private claim(s: ChatSession, nick: string, token: Uint8Array): string {
     if (!NAME.test(nick)) throw new RpcError(StatusCode.INVALID_ARGUMENT, 'a nickname has 1 to 32 letters, digits, _ - or .');
+    if (token.length !== 0 && (token.length < TOKEN_BYTES.min || token.length > TOKEN_BYTES.max)) {
+      throw new RpcError(StatusCode.INVALID_ARGUMENT, `an owner token has ${TOKEN_BYTES.min} to ${TOKEN_BYTES.max} bytes`);
+    }
     if (s.nick === nick) return nick;
     if (s.nick !== undefined) throw new RpcError(StatusCode.FAILED_PRECONDITION, `this connection is already registered as ${s.nick}`);
-    if (this.nicks.has(nick)) throw new RpcError(StatusCode.ALREADY_EXISTS, `the nickname ${nick} is taken`);
-    this.nicks.set(nick, s);
+    const held = this.nicks.get(nick);
+    if (held) {
+      if (!held.token || token.length !== held.token.length || !timingSafeEqual(token, held.token)) throw new RpcError(StatusCode.ALREADY_EXISTS, `the nickname ${nick} is taken`);
+      held.sessions.add(s);
+    } else {
+      this.nicks.set(nick, { token: token.length === 0 ? undefined : token.slice(), sessions: new Set([s]) });
+    }
     s.nick = nick;
     return nick;
   }
@@ -134,7 +163,7 @@ export class ChatService {
   }
 
   private memberNames(room: string): string[] {
-    return [...(this.members.get(room) ?? [])].map((s) => s.nick!).sort();
+    return [...new Set([...(this.members.get(room) ?? [])].map((s) => s.nick!))].sort();
   }
 }
 

@@ -35,7 +35,7 @@ export async function interactive(c: ChatConnection, input: NodeJS.ReadableStrea
   rl.prompt();
 
   const commands: Record<string, (arg: string) => Promise<void | 'quit'>> = {
-    nick: async (arg) => say(`you are ${(await c.chat.register({ nick: arg })).nick}`),
+    nick: async (arg) => say(`you are ${(await c.register(arg)).nick}`),
     join: async (arg) => {
       const res = await c.chat.join({ room: arg });
       if (!watches.has(res.room)) {
@@ -94,7 +94,7 @@ export async function interactive(c: ChatConnection, input: NodeJS.ReadableStrea
       } else if (!current) {
         say('join a room first: /join ROOM');
       } else {
-        await c.chat.send({ room: current, text });
+        await c.send(current, text);
       }
     } catch (e) {
       say(RpcError.isInstance(e) ? `error: ${e.message}` : `error: ${(e as Error).message}`);

@@ -9,6 +9,7 @@ import { RpcError, StatusCode } from '@tsquic/rpc-framing';
 import { afterEach, describe, expect, test } from 'vitest';
 import { connect, type ChatConnection } from '../src/client.js';
 import type { ChatHooks } from '../src/chat-service.js';
+import { serverConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { cleanUp, tempDir } from './harness.js';
 
@@ -23,7 +24,7 @@ afterEach(async () => {
 
 async function setUp(hooks: ChatHooks = {}): Promise<{ dir: string; client(): Promise<ChatConnection> }> {
   const dir = await tempDir();
-  srv = await startServer({ listen: '127.0.0.1:0', tlsCert: join(dir, 'c.der'), tlsKey: join(dir, 'k.der'), dataDir: join(dir, 'data') }, () => undefined, hooks);
+  srv = await startServer(serverConfig({ listen: '127.0.0.1:0', tlsCert: join(dir, 'c.der'), tlsKey: join(dir, 'k.der'), dataDir: join(dir, 'data') }, {}), () => undefined, hooks);
   const server = `127.0.0.1:${srv.address.port}`;
   return {
     dir,

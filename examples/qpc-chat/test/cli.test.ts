@@ -65,4 +65,20 @@ describe('qpc-server and qpc over loopback QUIC', () => {
     say('/quit');
     expect(await session.exited).toBe(0);
   });
+
+  test('a returning qpc resumes from the ticket in its data directory and sends its first call in 0-RTT', async () => {
+    const dir = await tempDir();
+    const { env } = await server(dir);
+    expect(await qpc(['send', '--nick', 'ann', 'kept'], { cwd: dir, env })).toMatchObject({ code: 0, stdout: 'sent #1 to lobby\n' });
+    const state = JSON.parse(await readFile(join(dir, 'data/qpc-client.json'), 'utf8')) as Record<string, { ticket?: object; owner: string }>;
+    expect(Object.values(state)).toEqual([expect.objectContaining({ ticket: expect.any(Object), owner: expect.any(String) })]);
+    expect((await stat(join(dir, 'data/qpc-client.json'))).mode & 0o777).toBe(0o600);
+    for (const args of [['history'], ['send', '--nick', 'ann', 'again'], ['members']]) {
+      const r = await qpc(['-v', ...args], { cwd: dir, env });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`qpc: connected to ${env.QPC_SERVER}: resumed, 0-RTT accepted\n`);
+    }
+    const fresh = await qpc(['-v', '--data-dir', 'elsewhere', 'history'], { cwd: dir, env });
+    expect(fresh).toMatchObject({ code: 0, stdout: '[lobby] ann: kept\n[lobby] ann: again\n', stderr: `qpc: connected to ${env.QPC_SERVER}: full handshake\n` });
+  });
 });

@@ -21,6 +21,9 @@ export function observe(h: Handshake, listener: (e: HandshakeEvent) => void): Ha
     get readLevel() {
       return h.readLevel;
     },
+    get keyUpdateRequested() {
+      return h.keyUpdateRequested;
+    },
     start: (nowMs) => tap(h.start(nowMs)),
     receive: (level, bytes, nowMs) => tap(h.receive(level, bytes, nowMs)),
     accept: (choice) => tap(h.accept(choice)),

@@ -10,10 +10,10 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tlsServe } from './bins.js';
-import { hasCommand, makeCerts, opensslClient, run, type Proc } from './peers.js';
+import { hasCommand, makeCerts, nodeGet, opensslClient, run, type Proc } from './peers.js';
 
 const BODY = 'hello from @tsquic/tls13-handshake\n';
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
@@ -28,32 +28,6 @@ afterAll(() => {
   rmSync(certs, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
 });
-
-interface NodeResult {
-  body: string;
-  protocol: string | null;
-  cipher: string;
-  alpn: string | false | null;
-  key: object | null;
-  reused: boolean;
-  session?: Buffer;
-}
-
-/** Node's TLS client: GET / and collect the response and what Node negotiated. */
-async function nodeGet(port: number, opts: ConnectionOptions = {}): Promise<NodeResult> {
-  const socket: TLSSocket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: readFileSync(join(certs, 'ca.pem')), minVersion: 'TLSv1.3', ...opts });
-  let session: Buffer | undefined;
-  socket.on('session', (s: Buffer) => (session = s));
-  const chunks: Buffer[] = [];
-  socket.on('data', (d: Buffer) => chunks.push(d));
-  await once(socket, 'secureConnect');
-  const r = { protocol: socket.getProtocol(), cipher: socket.getCipher().name, alpn: socket.alpnProtocol, key: socket.getEphemeralKeyInfo(), reused: socket.isSessionReused() };
-  socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
-  await once(socket, 'end');
-  socket.destroy();
-  const text = Buffer.concat(chunks).toString();
-  return { body: text.slice(text.indexOf('\r\n\r\n') + 4), ...r, ...(session && { session }) };
-}
 
 /**
  * Run `action`, then wait for tls-serve's stderr (a pipe: it may lag the TCP
@@ -80,7 +54,7 @@ for (const provider of ['node', 'noble'] as const) {
 
     for (const suite of SUITES) {
       it(`Node tls.connect, ${suite}`, async () => {
-        const r = await nodeGet(srv.port, { ciphers: suite });
+        const r = await nodeGet(srv.port, certs, { ciphers: suite });
         expect(r.protocol).toBe('TLSv1.3');
         expect(r.cipher).toBe(suite);
         expect(r.body).toBe(BODY);
@@ -99,21 +73,21 @@ for (const provider of ['node', 'noble'] as const) {
 
     for (const [group, nodeCurve] of [['x25519', 'X25519'], ['P-256', 'P-256']] as const) {
       it(`Node tls.connect, group ${group}`, async () => {
-        const r = await nodeGet(srv.port, { ecdhCurve: nodeCurve });
+        const r = await nodeGet(srv.port, certs, { ecdhCurve: nodeCurve });
         expect(r.body).toBe(BODY);
         expect(r.key).toMatchObject({ type: 'ECDH', name: nodeCurve === 'P-256' ? 'prime256v1' : 'X25519' });
       });
     }
 
     it('ALPN: our preference among what Node offers', async () => {
-      expect((await nodeGet(srv.port, { ALPNProtocols: ['http/1.1', 'x-tsquic'] })).alpn).toBe('x-tsquic');
-      expect((await nodeGet(srv.port, { ALPNProtocols: ['http/1.1'] })).alpn).toBe('http/1.1');
+      expect((await nodeGet(srv.port, certs, { ALPNProtocols: ['http/1.1', 'x-tsquic'] })).alpn).toBe('x-tsquic');
+      expect((await nodeGet(srv.port, certs, { ALPNProtocols: ['http/1.1'] })).alpn).toBe('http/1.1');
     });
 
     it('resumption: Node offers our ticket back', async () => {
-      const first = await nodeGet(srv.port);
+      const first = await nodeGet(srv.port, certs);
       expect(first.session).toBeDefined();
-      const second = await logsAfter(srv, /resumed true/, () => nodeGet(srv.port, { session: first.session! }));
+      const second = await logsAfter(srv, /resumed true/, () => nodeGet(srv.port, certs, { session: first.session! }));
       expect(second.reused).toBe(true);
     });
 
@@ -161,7 +135,7 @@ describe('tls-serve --group x25519: HelloRetryRequest for a P-256-first client',
   afterAll(() => srv.stop());
 
   it('Node sends a P-256 share, we ask for x25519', async () => {
-    const r = await logsAfter(srv, /hello-retry true/, () => nodeGet(srv.port, { ecdhCurve: 'P-256:X25519' }));
+    const r = await logsAfter(srv, /hello-retry true/, () => nodeGet(srv.port, certs, { ecdhCurve: 'P-256:X25519' }));
     expect(r.body).toBe(BODY);
     expect(r.key).toMatchObject({ name: 'X25519' });
   });
@@ -196,7 +170,7 @@ describe('tls-serve --client-ca ca.pem --require-client-cert: client certificate
     });
   });
   it('Node tls.connect with a client certificate: accepted', async () => {
-    const r = await logsAfter(srv, /client-certificates [1-9]/, () => nodeGet(srv.port, { cert: readFileSync(join(certs, 'client.pem')), key: readFileSync(join(certs, 'client.key')) }));
+    const r = await logsAfter(srv, /client-certificates [1-9]/, () => nodeGet(srv.port, certs, { cert: readFileSync(join(certs, 'client.pem')), key: readFileSync(join(certs, 'client.key')) }));
     expect(r.body).toBe(BODY);
   });
   it('no client certificate → certificate_required(116)', async () => {

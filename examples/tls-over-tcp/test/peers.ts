@@ -5,8 +5,10 @@
  * process or server owned and stopped by the test that started it.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,4 +127,30 @@ export async function run(cmd: string, args: string[], timeoutMs = 8000): Promis
 
 export function hasCommand(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+export interface NodeResult {
+  body: string;
+  protocol: string | null;
+  cipher: string;
+  alpn: string | false | null;
+  key: object | null;
+  reused: boolean;
+  session?: Buffer;
+}
+
+/** Node's TLS client trusting `${certs}/ca.pem`: GET / and collect the response and what Node negotiated. */
+export async function nodeGet(port: number, certs: string, opts: ConnectionOptions = {}): Promise<NodeResult> {
+  const socket: TLSSocket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: readFileSync(join(certs, 'ca.pem')), minVersion: 'TLSv1.3', ...opts });
+  let session: Buffer | undefined;
+  socket.on('session', (s: Buffer) => (session = s));
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  await once(socket, 'secureConnect');
+  const r = { protocol: socket.getProtocol(), cipher: socket.getCipher().name, alpn: socket.alpnProtocol, key: socket.getEphemeralKeyInfo(), reused: socket.isSessionReused() };
+  socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  await once(socket, 'end');
+  socket.destroy();
+  const text = Buffer.concat(chunks).toString();
+  return { body: text.slice(text.indexOf('\r\n\r\n') + 4), ...r, ...(session && { session }) };
 }

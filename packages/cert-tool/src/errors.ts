@@ -30,6 +30,8 @@ export const CertToolErrorCode = {
   KEY_WITHOUT_CERT: 'KEY_WITHOUT_CERT',
   /** `generateIfMissing`: the certificate file exists but the key file does not. */
   CERT_WITHOUT_KEY: 'CERT_WITHOUT_KEY',
+  /** A certificate breaks the WebTransport `serverCertificateHashes` rules (W3C WebTransport). */
+  NOT_WEBTRANSPORT: 'NOT_WEBTRANSPORT',
   /** The platform lacks a primitive (e.g. no WebCrypto for RSA). */
   UNAVAILABLE: 'UNAVAILABLE',
 } as const;

@@ -29,6 +29,16 @@ export {
 } from './certificate.js';
 export { inspectCertificate, type CertificateInfo } from './inspect.js';
 export { spkiSha256, certificateSha256, publicKeyOf, type FingerprintEncoding } from './fingerprint.js';
+export {
+  generateWebTransportCertificate,
+  serverCertificateHash,
+  serverCertificateHashesSnippet,
+  webTransportCertificateProblems,
+  WEBTRANSPORT_MAX_VALIDITY_DAYS,
+  type WebTransportCertificate,
+  type WebTransportCertificateOptions,
+  type WebTransportHash,
+} from './webtransport.js';
 export { parseSan, parseSans, DEFAULT_SANS, type SubjectAltName } from './san.js';
 export { encodePem, decodePem, decodePemAll, PemLabel, type PemBlock } from './pem.js';
 export { KEY_USAGE_BITS, type KeyUsage } from './oids.js';

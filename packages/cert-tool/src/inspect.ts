@@ -19,6 +19,8 @@ import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from
 
 /** What `inspectCertificate` reads from a certificate: names, validity, key, usages and fingerprints. */
 export interface CertificateInfo {
+  /** X.509 version: 1, 2 or 3 (RFC 5280 §4.1.2.1). */
+  readonly version: number;
   /** RFC 4514 string, e.g. `CN=localhost,O=Example`. */
   readonly subject: string;
   readonly issuer: string;
@@ -179,6 +181,7 @@ export function inspectCertificate(input: Uint8Array | string): CertificateInfo 
   try {
     const ext = readExtensions(cert.extensions ?? []);
     return {
+      version: cert.version + 1,
       subject: formatName(cert.subject),
       issuer: formatName(cert.issuer),
       serialNumber: toHex(raw.serial),

@@ -260,7 +260,9 @@ describe.concurrent('inspect and fingerprint', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const info = inspectCertificate(new Uint8Array(readFileSync(at('server-cert.der'))));
     const labels = r.stdout.trimEnd().split('\n').map((l) => l.split(':')[0]);
-    expect(labels).toEqual(['subject', 'issuer', 'serial', 'not before', 'not after', 'key type', 'signature', 'CA', 'key usage', 'ext key usage', 'SANs', 'self-issued', 'subject key id', 'authority key id', 'spki sha256', 'cert sha256']);
+    expect(labels).toEqual(['subject', 'issuer', 'version', 'serial', 'not before', 'not after', 'key type', 'signature', 'CA', 'key usage', 'ext key usage', 'SANs', 'self-issued', 'subject key id', 'authority key id', 'spki sha256', 'cert sha256', 'webtransport']);
+    expect(r.stdout).toContain('version:          3\n');
+    expect(r.stdout).toContain('webtransport:     not usable with serverCertificateHashes (valid for 365.0 days, more than 14)\n');
     expect(r.stdout).toContain(`serial:           ${info.serialNumber}\n`);
     expect(r.stdout).toContain('SANs:             DNS:localhost, IP:127.0.0.1, IP:::1\n');
     expect(r.stdout).toContain(`cert sha256:      ${info.sha256}\n`);

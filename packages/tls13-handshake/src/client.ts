@@ -205,9 +205,8 @@ export class ClientHandshake extends Machine {
       if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) fail(AlertDescription.illegal_parameter, 'downgrade sentinel');
       fail(AlertDescription.protocol_version, 'server selected a version older than TLS 1.3');
     }
-    // RFC 8446 §4.2.1: a version we did not offer → illegal_parameter (older ones → protocol_version).
-    if (v < TLS13) fail(AlertDescription.protocol_version, 'server selected a version older than TLS 1.3');
-    if (v !== TLS13) fail(AlertDescription.illegal_parameter, 'server selected a version we did not offer');
+    // RFC 8446 §4.2.1: supported_versions naming a version we did not offer, or one prior to TLS 1.3 → illegal_parameter.
+    if (v !== TLS13) fail(AlertDescription.illegal_parameter, `server selected version 0x${v.toString(16).padStart(4, '0')} in supported_versions`);
     // RFC 8446 §4.1.3: legacy_session_id_echo must match.
     if (!equalBytes(sh.sessionId, this.sessionId)) fail(AlertDescription.illegal_parameter, 'legacy_session_id_echo mismatch');
     if (!isCipherSuite(sh.cipherSuite) || !this.ch.cipherSuites.includes(sh.cipherSuite)) {
@@ -305,7 +304,7 @@ export class ClientHandshake extends Machine {
         if (cert.entries.length === 0) fail(AlertDescription.decode_error, 'server sent no certificate');
         // RFC 8446 §4.4.2: we request no per-certificate extensions (status_request, SCT), so none may come.
         for (const e of cert.entries) checkSolicited(e.ext, NONE, 'CT');
-        this.peerCertificates = cert.entries.map((e) => e.cert.slice());
+        this.peerCertificates = this.peerChain(cert.entries);
         const spki = certificateSpki(this.peerCertificates[0]!);
         this.transcript.add(raw.raw);
         return this.expectCertificateVerify(s, spki);

@@ -3,7 +3,8 @@
  * The handshake boundary (DESIGN.md, INTERFACES.md "tls13-handshake"): the
  * events a Handshake returns, its configs and the serialisable SessionTicket.
  */
-import type { TrustStore } from './certificates/chain.js';
+import type { AntiReplay } from './anti-replay.js';
+import type { ChainLimits, TrustStore } from './certificates/chain.js';
 import type { PeerVerifier } from './certificates/verifiers.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import type { CipherSuite } from './key-schedule.js';
@@ -30,7 +31,13 @@ export type HandshakeEvent =
   | { type: 'client-hello'; serverName?: string; alpn: string[]; cipherSuites: number[]; transportParams?: Uint8Array; earlyDataOffered: boolean }
   | { type: 'peer-transport-params'; bytes: Uint8Array }
   | { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
-  | { type: 'early-data'; status: 'accepted' | 'rejected' }
+  /**
+   * 0-RTT decided. A server that accepts gives the ticket's `maxEarlyData`
+   * (RFC 8446 §4.6.1: the record layer refuses more; in QUIC it is 0xffffffff
+   * and the transport's flow control bounds 0-RTT data). A server that sends
+   * a HelloRetryRequest to a ClientHello offering 0-RTT rejects it (§4.2.10).
+   */
+  | { type: 'early-data'; status: 'accepted' | 'rejected'; maxEarlyData?: number }
   | { type: 'session-ticket'; ticket: SessionTicket }
   | {
       type: 'complete';
@@ -57,6 +64,12 @@ export interface CommonConfig {
   maxHandshakeBufferBytes?: number;
   crypto?: HandshakeCrypto;
   keylog?: (line: string) => void;
+  /**
+   * Bounds on the peer's certificate chain and on the work of verifying it
+   * (default `DEFAULT_CHAIN_LIMITS`). `maxCertificates` and `maxChainBytes`
+   * apply to every Certificate message; the rest to `verify: 'chain'`.
+   */
+  chainLimits?: Partial<ChainLimits>;
 }
 
 /**
@@ -100,8 +113,11 @@ export interface ServerConfig extends CommonConfig {
   ticketLifetimeS?: number;
   /** max_early_data_size advertised in tickets; QUIC allows only 0 or 0xffffffff (RFC 9001 §4.6.1). Default 0 (no 0-RTT). */
   maxEarlyData?: number;
-  /** Single-use ticket guard for 0-RTT (e.g. a shared StrikeRegister); without it 0-RTT is always rejected. */
-  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
+  /**
+   * The 0-RTT anti-replay register (RFC 8446 §8), e.g. one `StrikeRegister` shared by all of a server's
+   * connections; its `windowMs` is the ticket-age freshness window. Without it 0-RTT is always rejected.
+   */
+  antiReplay?: AntiReplay;
 }
 
 export interface ServerChoice {
@@ -122,6 +138,12 @@ export interface Handshake {
   readonly side: 'client' | 'server';
   readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
   readonly readLevel: Level;
+  /**
+   * Plain profile: the peer asked for a KeyUpdate (update_requested) that we
+   * have not sent; call `keyUpdate(false)` before the next application data
+   * (RFC 8446 §4.6.3). `TlsConnection` / `RecordLayer` do it in `write()`.
+   */
+  readonly keyUpdateRequested: boolean;
   start(nowMs: number): HandshakeEvent[];
   receive(level: Level, bytes: Uint8Array, nowMs: number): HandshakeEvent[];
   accept(choice: ServerChoice): HandshakeEvent[];

@@ -40,11 +40,20 @@ export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suitePara
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
 export { verifyScheme } from './crypto/schemes.js';
-export { aeadTicketer, StrikeRegister, type Ticketer } from './ticket.js';
-export { EARLY_DATA_AGE_WINDOW_MS } from './server.js';
+export { aeadTicketer, type Ticketer } from './ticket.js';
+export {
+  EARLY_DATA_AGE_WINDOW_MS,
+  MemoryReplayStore,
+  SharedReplayStore,
+  StrikeRegister,
+  type AntiReplay,
+  type ReplayStore,
+  type StrikeRegisterOptions,
+} from './anti-replay.js';
 export { nobleCrypto } from './crypto/noble.js';
 export { defaultCrypto } from './crypto/default.js';
-export { TrustStore, verifyChain, type ChainOptions } from './certificates/chain.js';
+export { checkChainSize, DEFAULT_CHAIN_LIMITS, TrustStore, verifyChain, type ChainLimits, type ChainOptions } from './certificates/chain.js';
+export { RSA_KEY_BOUNDS } from './crypto/der.js';
 export {
   allOf,
   chainVerifier,

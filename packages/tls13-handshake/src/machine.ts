@@ -6,6 +6,7 @@
  * into an `alert` event (§6), KeyUpdate (§4.6.3) and exporters (§7.5).
  */
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
+import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
 import { concat } from './codec.js';
 import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
@@ -50,7 +51,7 @@ export function resolvePeerCheck(cfg: ClientConfig | ServerConfig, side: 'client
   if (!cfg.trustAnchors) throw new TypeError("verify: 'chain' needs trustAnchors");
   // RFC 6125: a server's identity is part of the check; without a name there is nothing to check it against.
   if (side === 'client' && !(cfg as ClientConfig).serverName) throw new TypeError("verify: 'chain' needs serverName (a host name or an IP address)");
-  return chainVerifier({ trustAnchors: cfg.trustAnchors });
+  return chainVerifier({ trustAnchors: cfg.trustAnchors, ...(cfg.chainLimits && { limits: cfg.chainLimits }) });
 }
 export const TLS13 = 0x0304;
 
@@ -121,12 +122,15 @@ export abstract class Machine {
   protected backlog: { level: Level; msgs: RawMessage[]; nowMs: number } | undefined;
   /** The peer-certificate policy. */
   protected readonly peerCheck: PeerCheck;
+  /** Bounds on the peer's certificate chain. */
+  protected readonly chainLimits: ChainLimits;
   /** The state to continue with after a `verify-peer` suspension. */
   private pendingResume: State | undefined;
 
   constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto, side: 'client' | 'server') {
     this.crypto = cfg.crypto ?? crypto;
     checkCommonConfig(cfg, this.crypto);
+    this.chainLimits = chainLimits(cfg.chainLimits);
     this.peerCheck = resolvePeerCheck(cfg, side);
     const max = cfg.maxHandshakeBufferBytes ?? 65536;
     this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
@@ -197,6 +201,13 @@ export abstract class Machine {
     if (!verdict.ok) fail(verdict.alert, verdict.reason ?? 'peer certificate refused');
   }
 
+  /** RFC 8446 §4.4.2: the peer's certificate list, within `chainLimits` whatever the verify mode. */
+  protected peerChain(entries: readonly { cert: Uint8Array }[]): Uint8Array[] {
+    const chain = entries.map((e) => e.cert.slice());
+    checkChainSize(chain, this.chainLimits);
+    return chain;
+  }
+
   /** With `verify: 'event'`: emit `verify-peer` and suspend before `next` until resume(). */
   protected awaitVerdict(next: State, chain: Uint8Array[], serverName: string | undefined): State {
     if (this.peerCheck !== 'event') return next;
@@ -242,9 +253,11 @@ export abstract class Machine {
         this.backlog = { level, msgs: msgs.slice(i + 1), nowMs };
         return;
       }
-      // RFC 8446 §5.1: handshake messages MUST NOT span a key change.
-      if (this.readLevel !== level && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
-        fail(AlertDescription.unexpected_message, 'handshake message crosses a key change');
+      // RFC 8446 §5.1: handshake messages MUST NOT span a key change, and a message that changes keys
+      // (Finished, EndOfEarlyData, KeyUpdate) must end its record: nothing may follow it in the same input.
+      const keyChange = this.readLevel !== level || m.type === HandshakeType.key_update;
+      if (keyChange && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
+        fail(AlertDescription.unexpected_message, `${m.type === HandshakeType.key_update ? 'KeyUpdate' : 'a key change'} does not end its record`);
       }
     }
   }
@@ -256,6 +269,19 @@ export abstract class Machine {
     if (b && b.msgs.length > 0) this.process(b.level, b.msgs, b.nowMs);
   }
 
+  /** The peer's update_requested not answered yet (RFC 8446 §4.6.3). */
+  private updateOwed = false;
+
+  /**
+   * RFC 8446 §4.6.3: the peer sent a KeyUpdate with update_requested and we
+   * have not sent a KeyUpdate since. Send one (`keyUpdate(false)`) before the
+   * next application data record; requests that arrive meanwhile are
+   * answered by that one update (the record layer does this in `write()`).
+   */
+  get keyUpdateRequested(): boolean {
+    return this.updateOwed;
+  }
+
   /** After complete: NewSessionTicket and KeyUpdate (RFC 8446 §4.6). */
   protected postHandshake(m: HandshakeMessage): State | undefined {
     if (m.type === HandshakeType.key_update) {
@@ -263,8 +289,9 @@ export abstract class Machine {
       if (this.quic) fail(AlertDescription.unexpected_message, 'KeyUpdate in QUIC');
       this.appRead = nextTrafficSecret(this.crypto, this.suite!, this.appRead!);
       this.keys('application', 'read', this.appRead);
-      // RFC 8446 §4.6.3: answer update_requested with update_not_requested.
-      if (m.requestUpdate) this.updateWrite(false);
+      // RFC 8446 §4.6.3: update_requested is answered with one KeyUpdate before our next application data,
+      // so that many requests while we are silent cost one update, not one each.
+      if (m.requestUpdate) this.updateOwed = true;
       return this.current;
     }
     return undefined;
@@ -274,6 +301,7 @@ export abstract class Machine {
     this.send('application', { type: 24, requestUpdate: requestPeer });
     this.appWrite = nextTrafficSecret(this.crypto, this.suite!, this.appWrite!);
     this.keys('application', 'write', this.appWrite);
+    this.updateOwed = false;
   }
 
   keyUpdate(requestPeer: boolean): HandshakeEvent[] {

@@ -6,6 +6,7 @@
  * (Certificate, CertificateVerify,) Finished.
  */
 import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './alert.js';
+import { EARLY_DATA_AGE_WINDOW_MS } from './anti-replay.js';
 import { concat, equalBytes } from './codec.js';
 import { verifyScheme } from './crypto/schemes.js';
 import { checkSolicited } from './extensions/extensions.js';
@@ -36,8 +37,6 @@ function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T
 
 const SERVER_HELLO_ORDER = [0x29, 0x33, 0x2b];
 
-/** RFC 8446 §8.3: how far the client's ticket age may differ from ours for 0-RTT (clock skew plus one RTT, generously). */
-export const EARLY_DATA_AGE_WINDOW_MS = 10_000;
 
 interface Negotiated {
   ch: ClientHello;
@@ -86,6 +85,8 @@ export class ServerHandshake extends Machine {
     if (scfg.maxEarlyData !== undefined && (!Number.isInteger(scfg.maxEarlyData) || scfg.maxEarlyData < 0 || scfg.maxEarlyData > 0xffffffff)) {
       throw new RangeError('maxEarlyData must be a uint32');
     }
+    const windowMs = scfg.antiReplay?.windowMs;
+    if (windowMs !== undefined && !(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError('antiReplay.windowMs must be a positive number of ms');
     // RFC 9001 §4.6.1: in QUIC, max_early_data_size is 0xffffffff or the extension is absent.
     if (this.quic && scfg.maxEarlyData !== undefined && scfg.maxEarlyData !== 0 && scfg.maxEarlyData !== 0xffffffff) {
       throw new RangeError('QUIC: maxEarlyData is 0 or 0xffffffff (RFC 9001 §4.6.1)');
@@ -143,6 +144,11 @@ export class ServerHandshake extends Machine {
         const common = groups.find((g) => ch.ext.supportedGroups!.includes(g));
         // RFC 8446 §4.1.1: no common group → handshake_failure.
         if (common === undefined) fail(AlertDescription.handshake_failure, 'no common group');
+        // RFC 8446 §4.2.10: a HelloRetryRequest rejects offered 0-RTT; the client's early records are skipped.
+        if (ch.ext.earlyData) {
+          this.earlyStatus = 'rejected';
+          this.emit({ type: 'early-data', status: 'rejected' });
+        }
         // RFC 8446 §4.1.4: ask for a share in the common group.
         this.suite = suite;
         this.transcript.rewriteForHrr(this.crypto, suite);
@@ -240,13 +246,13 @@ export class ServerHandshake extends Machine {
     this.keys('handshake', 'write', shts, KeylogLabel.serverHandshake);
     // RFC 8446 §4.2.10: accept 0-RTT only for a resumed first ClientHello whose ticket allows it, with the
     // ticket's suite and ALPN, and only once per ticket (anti-replay, §8.1).
-    this.earlyStatus = !n.earlyOffered ? 'not-offered' : this.acceptEarlyData(n, choice) ? 'accepted' : 'rejected';
+    if (n.earlyOffered) this.earlyStatus = this.acceptEarlyData(n, choice) ? 'accepted' : 'rejected';
     if (this.earlyStatus === 'accepted') this.keys('early', 'read', early.clientEarlyTrafficSecret(chHash), KeylogLabel.clientEarly);
     const waitEoed = this.earlyStatus === 'accepted' && !this.quic;
     if (!waitEoed) this.keys('handshake', 'read', chts, KeylogLabel.clientHandshake);
     else this.keylog(KeylogLabel.clientHandshake, chts);
     this.readLevel = waitEoed ? 'early' : 'handshake';
-    if (this.earlyStatus !== 'not-offered') this.emit({ type: 'early-data', status: this.earlyStatus });
+    if (n.earlyOffered) this.emit(this.earlyStatus === 'accepted' ? { type: 'early-data', status: 'accepted', maxEarlyData: n.psk!.maxEarlyData } : { type: 'early-data', status: 'rejected' });
 
     const tp = this.quic ? (choice.transportParams ?? (this.cfg.profile as { transportParams: Uint8Array }).transportParams) : undefined;
     const flight: HandshakeMessage[] = [{ type: 8, ext: { alpn: this.alpn ? [this.alpn] : undefined, quicTransportParams: tp, earlyData: this.earlyStatus === 'accepted' || undefined } }];
@@ -306,11 +312,17 @@ export class ServerHandshake extends Machine {
   private acceptEarlyData(n: Negotiated, choice: ServerChoice): boolean {
     const st = n.psk;
     if (!st || st.maxEarlyData === 0 || st.suite !== n.suite || st.alpn !== (this.alpn ?? '') || choice.earlyData === false) return false;
+    const guard = this.scfg.antiReplay;
+    if (!guard) return false;
     const id = n.ch.ext.preSharedKey!.identities[0]!;
     // RFC 8446 §8.3: the client's view of the ticket age must match ours within the window.
+    const windowMs = guard.windowMs ?? EARLY_DATA_AGE_WINDOW_MS;
     const clientAgeMs = (id.obfuscatedTicketAge - st.ageAdd) >>> 0;
-    if (Math.abs(clientAgeMs - (n.nowMs - st.issuedAtMs)) > EARLY_DATA_AGE_WINDOW_MS) return false;
-    return this.scfg.antiReplay?.firstUse(this.crypto.hash('sha256', id.identity), n.nowMs) === true;
+    if (Math.abs(clientAgeMs - (n.nowMs - st.issuedAtMs)) > windowMs) return false;
+    // RFC 8446 §8.1/§8.2: first use only, remembered for as long as a replay of this ClientHello would pass
+    // the check above (and no longer than the ticket lives); a register that cannot remember it says no.
+    const untilMs = Math.min(st.issuedAtMs + clientAgeMs + windowMs, st.issuedAtMs + st.lifetimeS * 1000);
+    return guard.firstUse(this.crypto.hash('sha256', id.identity), n.nowMs, untilMs) === true;
   }
 
   /** RFC 8446 §4.5 (plain profile): EndOfEarlyData at the early level, then the handshake read keys. */
@@ -356,7 +368,7 @@ export class ServerHandshake extends Machine {
           if (this.scfg.requestClientCertificate === 'require') fail(AlertDescription.certificate_required, 'the client sent no certificate');
           return this.expectClientFinished(chts);
         }
-        this.peerCertificates = cert.entries.map((e) => e.cert.slice());
+        this.peerCertificates = this.peerChain(cert.entries);
         return this.expectClientCertificateVerify(chts, certificateSpki(this.peerCertificates[0]!));
       },
     };

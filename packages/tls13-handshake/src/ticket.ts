@@ -80,21 +80,3 @@ export function decodeTicketState(b: Uint8Array): TicketState | null {
 export function obfuscateAge(ageMs: number, ageAdd: number): number {
   return (Math.max(0, Math.floor(ageMs)) + ageAdd) >>> 0;
 }
-
-/**
- * Anti-replay for 0-RTT (RFC 8446 §8.1, single-use tickets): remembers ticket ids it
- * has seen, bounded in size (oldest forgotten first). Share one instance across the
- * server's connections through ServerConfig.antiReplay.
- */
-export class StrikeRegister {
-  private readonly seen = new Set<string>();
-  constructor(private readonly maxEntries = 100_000) {}
-  /** True the first time `ticketId` is presented, false on a replay. */
-  firstUse(ticketId: Uint8Array, _nowMs: number): boolean {
-    const k = Array.from(ticketId, (x) => x.toString(16).padStart(2, '0')).join('');
-    if (this.seen.has(k)) return false;
-    this.seen.add(k);
-    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.values().next().value!);
-    return true;
-  }
-}

@@ -7,8 +7,8 @@
  * 200 with matching Content-Length and a clean end on HTTP/3.
  */
 import { readFile } from 'node:fs/promises';
+import { Http3Connection } from '@tsquic/http3';
 import { downloadName, saveBody } from '../downloads.js';
-import { H3Client } from '../h3/client.js';
 import { hqGet, HqErrorCode } from '../hq/hq-interop.js';
 import type { Session } from '../session.js';
 import type { ConnectOptions, QuicTransport } from '../transport.js';
@@ -52,10 +52,10 @@ async function fetchHq(session: Session, url: URL, downloads: string): Promise<n
 }
 
 /** Fetches one URL over HTTP/3 into the downloads directory; anything but 200 is a failure. */
-async function fetchH3(client: H3Client, url: URL, downloads: string): Promise<number> {
-  const response = await client.request({ authority: url.host, path: url.pathname + url.search });
-  if (response.status !== 200) {
-    await response.body.cancel();
+async function fetchH3(client: Http3Connection, url: URL, downloads: string): Promise<number> {
+  const response = await client.fetch(url);
+  if (response.status !== 200 || !response.body) {
+    await response.body?.cancel();
     throw new Error(`status ${response.status}`);
   }
   return saveBody(response.body, downloads, downloadName(url));
@@ -63,7 +63,7 @@ async function fetchH3(client: H3Client, url: URL, downloads: string): Promise<n
 
 /** Fetches every URL of one connection concurrently; true when all arrived whole. */
 export async function fetchOnSession(session: Session, plan: ClientPlan, connection: ConnectionPlan, log: (line: string) => void): Promise<boolean> {
-  const h3 = plan.alpn === 'h3' ? H3Client.open(session) : undefined;
+  const h3 = plan.alpn === 'h3' ? Http3Connection.client(session) : undefined;
   const tasks = connection.urls.map((url) => async (): Promise<boolean> => {
     try {
       const bytes = h3 ? await fetchH3(h3, url, plan.downloads) : await fetchHq(session, url, plan.downloads);

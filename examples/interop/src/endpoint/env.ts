@@ -28,8 +28,11 @@ export interface ServerConfig extends CommonConfig {
   readonly role: 'server';
   readonly port: number;
   readonly www: string;
-  /** INTEROP_PREFERRED_ADDRESS (not a runner variable): `host:port` offered as preferred_address (RFC 9000 §9.6). */
-  readonly preferredAddress?: { readonly host: string; readonly port: number };
+  /**
+   * INTEROP_PREFERRED_ADDRESS (not a runner variable): `ip:port`, `[ipv6]:port`, or one of each separated by
+   * a comma, offered as preferred_address (RFC 9000 §9.6) by the listener of the same family.
+   */
+  readonly preferredAddresses: readonly { readonly host: string; readonly port: number }[];
 }
 
 export type EndpointConfig = ClientConfig | ServerConfig;
@@ -98,7 +101,9 @@ export function parseEnvironment(env: Env): EndpointConfig {
   }
   if (role === 'server') {
     const pa = optional(env, 'INTEROP_PREFERRED_ADDRESS');
-    return { ...common, role, port: parsePort(env.PORT), www: optional(env, 'WWW') ?? '/www', ...(pa !== undefined ? { preferredAddress: parseHostPort(pa) } : {}) };
+    const preferredAddresses = (pa ?? '').split(',').filter((a) => a.trim() !== '').map((a) => parseHostPort(a.trim()));
+    if (new Set(preferredAddresses.map((a) => a.host.includes(':'))).size < preferredAddresses.length) throw new EnvironmentError(`INTEROP_PREFERRED_ADDRESS ${pa}: at most one address per family`);
+    return { ...common, role, port: parsePort(env.PORT), www: optional(env, 'WWW') ?? '/www', preferredAddresses };
   }
   throw new EnvironmentError(`ROLE must be client or server, not ${JSON.stringify(role ?? '')}`);
 }

@@ -43,8 +43,12 @@ export interface ServerPlan extends CommonPlan {
   readonly www: string;
   readonly certificateFile: string;
   readonly privateKeyFile: string;
-  readonly preferredAddress?: { readonly host: string; readonly port: number };
+  /** Offered as preferred_address, at most one per address family (each by the listener of its family). */
+  readonly preferredAddresses: readonly { readonly host: string; readonly port: number }[];
 }
+
+/** The shape of `os.networkInterfaces()`. */
+export type Interfaces = Readonly<Record<string, readonly { readonly address: string; readonly family: string | number; readonly internal: boolean }[] | undefined>>;
 
 export type EndpointPlan = ClientPlan | ServerPlan;
 
@@ -104,7 +108,29 @@ export function planClient(config: ClientConfig, testCase: TestCase): ClientPlan
   };
 }
 
-export function planServer(config: ServerConfig, testCase: TestCase): ServerPlan {
+/**
+ * Where a server without INTEROP_PREFERRED_ADDRESS sends clients that test
+ * connection migration: its first non-loopback, non-link-local address of
+ * each family (in the runner's containers, server4's and server6's
+ * addresses), on the next port (a second socket; PORT 0: any port).
+ */
+export function interfaceAddresses(interfaces: Interfaces, port: number): { host: string; port: number }[] {
+  const out: { host: string; port: number }[] = [];
+  const next = port === 0 ? 0 : port === 65535 ? port - 1 : port + 1;
+  for (const v6 of [false, true]) {
+    for (const list of Object.values(interfaces)) {
+      const a = list?.find((i) => !i.internal && (i.family === 'IPv6' || i.family === 6) === v6 && !/^fe80:/i.test(i.address));
+      if (a) {
+        out.push({ host: a.address, port: next });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export function planServer(config: ServerConfig, testCase: TestCase, interfaces: Interfaces = {}): ServerPlan {
+  const offer = config.preferredAddresses.length || !testCase.features.includes('preferred-address') ? config.preferredAddresses : interfaceAddresses(interfaces, config.port);
   return {
     ...common(config, testCase),
     role: 'server',
@@ -116,10 +142,10 @@ export function planServer(config: ServerConfig, testCase: TestCase): ServerPlan
     www: config.www,
     certificateFile: join(config.certs, 'cert.pem'),
     privateKeyFile: join(config.certs, 'priv.key'),
-    ...(config.preferredAddress ? { preferredAddress: config.preferredAddress } : {}),
+    preferredAddresses: offer,
   };
 }
 
-export function planEndpoint(config: EndpointConfig, testCase: TestCase): EndpointPlan {
-  return config.role === 'client' ? planClient(config, testCase) : planServer(config, testCase);
+export function planEndpoint(config: EndpointConfig, testCase: TestCase, interfaces: Interfaces = {}): EndpointPlan {
+  return config.role === 'client' ? planClient(config, testCase) : planServer(config, testCase, interfaces);
 }

@@ -5,10 +5,11 @@
  * (127 if unsupported), require a transport (127 if none), plan, run.
  */
 import { appendFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { QuicTransport } from '../transport.js';
 import { runClient } from './client.js';
 import { EnvironmentError, parseEnvironment } from './env.js';
-import { planEndpoint } from './plan.js';
+import { planEndpoint, type Interfaces } from './plan.js';
 import { runServer } from './server.js';
 import { EXIT_UNSUPPORTED, lookupTestCase } from './testcases.js';
 
@@ -17,6 +18,8 @@ export interface EndpointIo {
   readonly log: (line: string) => void;
   /** Stops a server. */
   readonly signal?: AbortSignal;
+  /** The machine's interfaces (default `os.networkInterfaces()`): where a server finds addresses to offer as preferred_address. */
+  readonly interfaces?: Interfaces;
 }
 
 /** NSS key log lines appended to SSLKEYLOGFILE as the transport produces them. */
@@ -35,15 +38,19 @@ export async function runEndpoint(env: Readonly<Record<string, string | undefine
     return 1;
   }
   const testCase = lookupTestCase(config.testCase);
-  if (testCase === undefined) {
-    io.log(`test case ${config.testCase} is not supported`);
+  if (testCase === undefined || testCase.unsupported !== undefined) {
+    io.log(testCase?.unsupported ?? `test case ${config.testCase} is not supported`);
     return EXIT_UNSUPPORTED;
   }
   if (transport === undefined) {
     io.log('transport not available');
     return EXIT_UNSUPPORTED;
   }
-  const plan = planEndpoint(config, testCase);
+  const plan = planEndpoint(config, testCase, io.interfaces ?? networkInterfaces());
+  if (plan.role === 'server' && testCase.features.includes('preferred-address') && plan.preferredAddresses.length === 0) {
+    io.log(`${config.testCase}: no address to offer as preferred_address (no non-loopback interface address; set INTEROP_PREFERRED_ADDRESS)`);
+    return EXIT_UNSUPPORTED;
+  }
   const keylog = plan.keylogFile !== undefined ? keylogAppender(plan.keylogFile) : undefined;
   const withKeylog = keylog ? { keylog } : {};
   if (plan.role === 'client') return runClient(plan, transport, { log: io.log, ...withKeylog });

@@ -6,8 +6,7 @@
  * session never affects another.
  */
 import { readFile } from 'node:fs/promises';
-import type { H3Handler } from '../h3/server.js';
-import { serveH3 } from '../h3/server.js';
+import { Http3Connection, type Http3Handler } from '@tsquic/http3';
 import { serveHq } from '../hq/hq-interop.js';
 import type { Session } from '../session.js';
 import type { ListenOptions, QuicTransport } from '../transport.js';
@@ -21,29 +20,48 @@ export interface ServerIo {
   readonly signal?: AbortSignal;
 }
 
+/** A lazy file read as a response body: the next chunk is read only when the stream has room. */
+function fileBody(path: string, size: number): ReadableStream<Uint8Array> {
+  const chunks = readFileChunks(path, size);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+const empty = (status: number, headers: Record<string, string> = {}): Response => new Response(null, { status, headers: { 'content-length': '0', ...headers } });
+
 /** HTTP/3 file serving: 200 with content-length and the file, or 400/403/404/405 with no content. */
-export function fileHandler(root: WwwRoot): H3Handler {
+export function fileHandler(root: WwwRoot): Http3Handler {
   return async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return { status: 405, contentLength: 0, fields: [['allow', 'GET, HEAD']] };
-    }
-    const target = await root.resolve(request.path ?? '');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return empty(405, { allow: 'GET, HEAD' });
+    const url = new URL(request.url);
+    const target = await root.resolve(url.pathname + url.search);
     switch (target.kind) {
       case 'file':
-        return { status: 200, contentLength: target.size, body: readFileChunks(target.path, target.size) };
+        return new Response(request.method === 'HEAD' ? null : fileBody(target.path, target.size), { status: 200, headers: { 'content-length': String(target.size) } });
       case 'bad-request':
-        return { status: 400, contentLength: 0 };
+        return empty(400);
       case 'forbidden':
-        return { status: 403, contentLength: 0 };
+        return empty(403);
       case 'not-found':
-        return { status: 404, contentLength: 0 };
+        return empty(404);
     }
   };
 }
 
 /** Serves one accepted session with the plan's protocol. */
 export function serveSession(session: Session, plan: ServerPlan, root: WwwRoot): void {
-  if (plan.alpn === 'h3') serveH3(session, fileHandler(root));
+  if (plan.alpn === 'h3') Http3Connection.server(session, fileHandler(root));
   else void serveHq(session, root);
 }
 
@@ -59,10 +77,11 @@ export async function runServer(plan: ServerPlan, transport: QuicTransport, io: 
     features: plan.features,
     ...(io.keylog ? { keylog: io.keylog } : {}),
     ...(plan.qlogDir !== undefined ? { qlogDir: plan.qlogDir } : {}),
-    ...(plan.preferredAddress ? { preferredAddress: plan.preferredAddress } : {}),
+    preferredAddresses: plan.preferredAddresses,
   };
   const listener = await transport.listen(options);
-  io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}`);
+  const offered = plan.preferredAddresses.length ? `; preferred_address ${plan.preferredAddresses.map((a) => `${a.host}:${a.port}`).join(', ')}` : '';
+  io.log(`serving ${plan.www} over ${plan.alpn} on ${plan.addresses.map((a) => `${a.host}:${a.port}`).join(', ')}${offered}`);
   const stopped = new Promise<void>((resolve) => {
     if (io.signal?.aborted) resolve();
     io.signal?.addEventListener('abort', () => resolve(), { once: true });

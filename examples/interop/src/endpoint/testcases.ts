@@ -43,6 +43,7 @@ export type TransportFeature =
   | 'v2'
   | 'ecn'
   | 'connection-migration'
+  | 'preferred-address'
   | 'small-flow-control-windows';
 
 export interface TestCase {
@@ -50,6 +51,8 @@ export interface TestCase {
   readonly cipherSuites: readonly CipherSuite[];
   readonly connections: ConnectionGrouping;
   readonly features: readonly TransportFeature[];
+  /** Known to the runner but not something this endpoint can do: exit 127 with this reason. */
+  readonly unsupported?: string;
 }
 
 const hq = (over: Partial<TestCase> = {}): TestCase => ({
@@ -90,6 +93,14 @@ export const TEST_CASES: Readonly<Record<string, TestCase>> = {
   keyupdate: hq({ features: ['key-update'] }),
   // The client starts in v1 listing v2 in version_information; the server moves the connection to v2 (RFC 9368, RFC 9369).
   v2: hq({ features: ['v2'] }),
+  // The server offers a preferred_address (RFC 9000 §9.6; INTEROP_PREFERRED_ADDRESS, else its own interface
+  // addresses on PORT+1); the client (told `connectionmigration` too) follows a server's preferred address anyway.
+  connectionmigration: hq({ features: ['preferred-address'] }),
+  // RFC 9000 §13.4 needs the IP header's ECN field set on send and read on receipt; node:dgram does neither.
+  ecn: hq({
+    unsupported:
+      'ecn: node:dgram can neither mark datagrams ECT(0)/ECT(1) nor read the ECN codepoint of those received, so our packets would go unmarked and our ACKs carry no ECN counts (RFC 9000 §13.4); the transport core supports ECN for a shell that can',
+  }),
   // Not a runner test: the client moves to a new local socket 50 ms after the handshake (active migration, RFC 9000 §9.2).
   migrate: hq({ features: ['connection-migration'] }),
 };

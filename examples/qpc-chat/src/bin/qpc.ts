@@ -25,8 +25,11 @@ options:
   --server HOST:PORT    (env QPC_SERVER, default 127.0.0.1:5001)
   --server-name NAME    name the certificate must carry (env QPC_SERVER_NAME, default localhost)
   --ca-cert FILE        the only certificate trusted, DER (env QPC_CA_CERT, default data/server-cert.der)
+  --data-dir DIR        where session tickets and the owner token are kept (env QPC_DATA_DIR,
+                        default data): a returning client sends its first calls in 0-RTT
   --nick NAME           nickname (env QPC_NICK)
-  --room ROOM           room (env QPC_ROOM, default lobby)`;
+  --room ROOM           room (env QPC_ROOM, default lobby)
+  -v, --verbose         say how the connection was made (full handshake, resumed, 0-RTT)`;
 
 class UsageError extends Error {}
 
@@ -39,6 +42,8 @@ async function main(): Promise<number> {
         server: { type: 'string' },
         'server-name': { type: 'string' },
         'ca-cert': { type: 'string' },
+        'data-dir': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
         nick: { type: 'string' },
         room: { type: 'string' },
         limit: { type: 'string' },
@@ -56,7 +61,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const [command, ...rest] = positionals;
-  const config = clientConfig({ server: values.server, serverName: values['server-name'], caCert: values['ca-cert'] }, process.env);
+  const config = clientConfig({ server: values.server, serverName: values['server-name'], caCert: values['ca-cert'], dataDir: values['data-dir'] }, process.env);
   const nick = values.nick ?? process.env['QPC_NICK'];
   const room = values.room ?? process.env['QPC_ROOM'] ?? 'lobby';
   let c: ChatConnection | undefined;
@@ -68,14 +73,22 @@ async function main(): Promise<number> {
     };
     if (command === 'send' && rest.length === 0) throw new UsageError('send needs the message text');
     c = await connect(config);
+    if (values.verbose) {
+      const conn = c;
+      void conn.ready.then(
+        (info) => process.stderr.write(`qpc: connected to ${config.server}: ${info.resumed ? `resumed, 0-RTT ${info.earlyData}` : 'full handshake'}\n`),
+        () => undefined,
+      );
+    }
     switch (command) {
       case undefined:
         await interactive(c, process.stdin, process.stdout);
         break;
       case 'send': {
-        await c.chat.register({ nick: needNick() });
+        // Register and join may go in 0-RTT; the send itself waits for the handshake.
+        await c.register(needNick());
         await c.chat.join({ room });
-        const res = await c.chat.send({ room, text: rest.join(' ') });
+        const res = await c.send(room, rest.join(' '));
         process.stdout.write(`sent #${res.message!.id} to ${room}\n`);
         break;
       }
@@ -96,7 +109,8 @@ async function main(): Promise<number> {
       return 2;
     }
     if (e instanceof QpcError || RpcError.isInstance(e)) {
-      process.stderr.write(`qpc: ${e.message}\n`);
+      // A call that failed because a resumed handshake did: say why the handshake failed.
+      process.stderr.write(`qpc: ${(c?.failure ?? e).message}\n`);
       return 1;
     }
     throw e;
@@ -106,7 +120,7 @@ async function main(): Promise<number> {
 }
 
 async function watch(c: ChatConnection, nick: string, room: string, count: number): Promise<void> {
-  await c.chat.register({ nick });
+  await c.register(nick);
   await c.chat.join({ room });
   const sub = c.chat.watch({ room });
   const stop = (): void => sub.cancel();

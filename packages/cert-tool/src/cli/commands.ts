@@ -9,10 +9,11 @@ import { resolve } from 'node:path';
 import { createCa, issueCertificate } from '../ca.js';
 import { readCertificates, type Format } from '../certificate.js';
 import { CertToolError, fail } from '../errors.js';
-import { spkiSha256 } from '../fingerprint.js';
+import { certificateSha256, spkiSha256 } from '../fingerprint.js';
 import { generateSelfSigned, type IssuedCertificate, type Purpose } from '../generate.js';
 import { inspectCertificate } from '../inspect.js';
 import { KEY_TYPES, type KeyType } from '../key.js';
+import { generateWebTransportCertificate, serverCertificateHashesSnippet, WEBTRANSPORT_MAX_VALIDITY_DAYS, webTransportCertificateProblems } from '../webtransport.js';
 import {
   formatForPath,
   pathExists,
@@ -110,10 +111,25 @@ function leafPrefix(purpose: Purpose): string {
 }
 
 export async function generate(v: Values, _p: string[], io: Io): Promise<void> {
+  if (v.webtransport === true) return generateForWebTransport(v, io);
   const purpose = oneOf(v, 'purpose', ['server', 'client', 'both'] as const, 'server', 'generate');
   const options = { ...subjectOptions(v, 'generate'), purpose, ...(sans(v) ? { sans: sans(v)! } : {}) };
   const o = await outputs(v, io, leafPrefix(purpose), 'generate');
   await write(await generateSelfSigned(options), o, io);
+}
+
+/** `generate --webtransport`: the serverCertificateHashes profile, then the hash as the page takes it. */
+async function generateForWebTransport(v: Values, io: Io): Promise<void> {
+  const command = 'generate';
+  if (str(v, 'key-type') !== undefined && str(v, 'key-type') !== 'p256') throw new UsageError('--webtransport makes ECDSA P-256 keys; leave out --key-type', command);
+  if (str(v, 'purpose') !== undefined && str(v, 'purpose') !== 'server') throw new UsageError('--webtransport makes server certificates; leave out --purpose', command);
+  const days = integer(v, 'days', 1, WEBTRANSPORT_MAX_VALIDITY_DAYS, command);
+  const { keyType: _p256, ...subject } = subjectOptions({ ...v, days: undefined }, command);
+  const o = await outputs(v, io, 'server', command);
+  const made = await generateWebTransportCertificate({ ...subject, ...(days === undefined ? {} : { days }), ...(sans(v) ? { sans: sans(v)! } : {}) });
+  await write(made, o, io);
+  io.stdout(table([['cert sha256', certificateSha256(made.certificate, 'hex')]]));
+  io.stdout(`serverCertificateHashes: ${serverCertificateHashesSnippet(made.certificate)}\n`);
 }
 
 function caFiles(v: Values, command: string, required: boolean): { cert: string; key: string } | undefined {
@@ -175,6 +191,7 @@ export async function inspect(v: Values, files: string[], io: Io): Promise<void>
 
 export async function fingerprint(v: Values, files: string[], io: Io): Promise<void> {
   if (files.length === 0) throw new UsageError('missing file to fingerprint', 'fingerprint');
+  if (v.webtransport === true) return webTransportHashes(files, io);
   const encoding = v.hex ? 'hex' : 'base64';
   const lines: string[] = [];
   for (const file of files) {
@@ -182,4 +199,16 @@ export async function fingerprint(v: Values, files: string[], io: Io): Promise<v
     lines.push(files.length > 1 ? `${fp}  ${file}` : fp);
   }
   io.stdout(`${lines.join('\n')}\n`);
+}
+
+/** `fingerprint --webtransport`: the serverCertificateHashes expression for certificates a browser would accept. */
+async function webTransportHashes(files: string[], io: Io): Promise<void> {
+  const certs: Uint8Array[] = [];
+  for (const file of files) {
+    const cert = await perFile(file, io, (bytes) => readCertificates(bytes)[0]!);
+    const problems = webTransportCertificateProblems(cert);
+    if (problems.length > 0) fail('NOT_WEBTRANSPORT', `${file}: browsers refuse it for serverCertificateHashes: ${problems.join('; ')} (make one with 'cert-tool generate --webtransport')`);
+    certs.push(cert);
+  }
+  io.stdout(`${serverCertificateHashesSnippet(certs)}\n`);
 }

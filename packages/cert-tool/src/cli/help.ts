@@ -29,7 +29,8 @@ Commands:
   ca create                create a CA certificate and key (root, or intermediate with --ca)
   ca issue                 issue a certificate signed by a CA
   inspect <file>...        show what certificates say
-  fingerprint <file>...    print SPKI SHA-256 fingerprints (for pinning)
+  fingerprint <file>...    print SPKI SHA-256 fingerprints (for pinning), or
+                           WebTransport serverCertificateHashes (--webtransport)
 
 Options:
   -h, --help               show help (also: cert-tool <command> --help)
@@ -42,7 +43,11 @@ Exit status: 0 success, 1 error (bad input, unreadable or existing files), 2 usa
 Create a private key and a self-signed certificate for it.
 
 Options:
-${LEAF_OPTIONS}  --force                  overwrite existing files
+${LEAF_OPTIONS}  --webtransport           the profile browsers accept with WebTransport's
+                           serverCertificateHashes: ECDSA P-256, X.509 v3, at most
+                           14 days (--days 1..14, default 14); also prints the
+                           certificate's SHA-256 as a serverCertificateHashes value
+  --force                  overwrite existing files
   -h, --help               show this help
 `,
   ca: `Usage: cert-tool ca <create|issue> [options]
@@ -94,7 +99,7 @@ Options:
   --json                   print JSON (an array of objects, one per certificate)
   -h, --help               show this help
 `,
-  fingerprint: `Usage: cert-tool fingerprint [--hex] <file>...
+  fingerprint: `Usage: cert-tool fingerprint [--hex | --webtransport] <file>...
 
 Print the SHA-256 of the SubjectPublicKeyInfo (the key pin, as used by
 Chromium's --ignore-certificate-errors-spki-list) of a certificate, public key
@@ -103,6 +108,9 @@ file name.
 
 Options:
   --hex                    hex instead of base64
+  --webtransport           print the certificates' SHA-256 as the JavaScript value of
+                           WebTransport's serverCertificateHashes (fails for a
+                           certificate browsers would refuse there)
   -h, --help               show this help
 `,
 };

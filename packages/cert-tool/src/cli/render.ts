@@ -3,6 +3,13 @@
  * How the CLI prints certificates: aligned "label: value" lines and JSON.
  */
 import type { CertificateInfo } from '../inspect.js';
+import { webTransportCertificateProblems } from '../webtransport.js';
+
+/** Whether browsers take the certificate with WebTransport's serverCertificateHashes now, and if not why. */
+function webTransportVerdict(info: CertificateInfo): string {
+  const problems = webTransportCertificateProblems(info);
+  return problems.length === 0 ? 'usable with serverCertificateHashes' : `not usable with serverCertificateHashes (${problems.join('; ')})`;
+}
 
 /** ISO 8601 in whole seconds (`2026-01-02T03:04:05Z`). */
 export function isoSeconds(d: Date): string {
@@ -27,6 +34,7 @@ export function describe(info: CertificateInfo): string {
   const rows: [string, string][] = [
     ['subject', info.subject || '-'],
     ['issuer', info.issuer || '-'],
+    ['version', String(info.version)],
     ['serial', info.serialNumber],
     ['not before', isoSeconds(info.notBefore)],
     ['not after', isoSeconds(info.notAfter)],
@@ -41,6 +49,7 @@ export function describe(info: CertificateInfo): string {
     ['authority key id', info.authorityKeyIdentifier ?? '-'],
     ['spki sha256', info.spkiSha256],
     ['cert sha256', info.sha256],
+    ['webtransport', webTransportVerdict(info)],
   ];
   return table(rows);
 }

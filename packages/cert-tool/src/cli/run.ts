@@ -42,11 +42,11 @@ type CommandName = 'generate' | 'caCreate' | 'caIssue' | 'inspect' | 'fingerprin
 
 // The commands (and with them pkijs) load only when one runs: --help and --version stay fast.
 const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean; run: CommandName }>> = {
-  generate: { options: { ...help, ...output, ...subject, ...leaf }, positionals: false, run: 'generate' },
+  generate: { options: { ...help, ...output, ...subject, ...leaf, webtransport: b }, positionals: false, run: 'generate' },
   'ca create': { options: { ...help, ...output, ...subject, 'path-length': s, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: 'caCreate' },
   'ca issue': { options: { ...help, ...output, ...subject, ...leaf, ca: s, 'ca-key': s, 'chain-out': s }, positionals: false, run: 'caIssue' },
   inspect: { options: { ...help, json: b }, positionals: true, run: 'inspect' },
-  fingerprint: { options: { ...help, hex: b }, positionals: true, run: 'fingerprint' },
+  fingerprint: { options: { ...help, hex: b, webtransport: b }, positionals: true, run: 'fingerprint' },
 };
 
 function version(): string {

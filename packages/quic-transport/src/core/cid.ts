@@ -24,30 +24,39 @@ export const cidKey = hex;
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();
   private nextSeq = 0;
+  /** Our connection IDs are zero-length: none can be issued after the handshake (RFC 9000 §5.1.1). */
+  private zeroLength = false;
   /** Sequence numbers whose NEW_CONNECTION_ID must be (re)sent. */
   readonly pending = new Set<number>();
   /** The peer's active_connection_id_limit (how many of ours it wants to hold). */
   peerLimit = 2;
 
   constructor(
-    private readonly make: () => { cid: Uint8Array; resetToken: Uint8Array },
+    /** A fresh connection ID and its reset token; null when the endpoint has none left (a short CID space is full). */
+    private readonly make: () => { cid: Uint8Array; resetToken: Uint8Array } | null,
     private readonly onChange: (added: Uint8Array | null, removed: Uint8Array | null) => void,
   ) {}
 
-  /** Issue a new CID (seq 0 is the handshake SCID and is not announced with NEW_CONNECTION_ID). */
-  issue(announce: boolean, given?: { cid: Uint8Array; resetToken: Uint8Array }): IssuedCid {
+  /**
+   * Issue a new CID (seq 0 is the handshake SCID and is not announced with
+   * NEW_CONNECTION_ID); null when the endpoint's connection ID space is full.
+   */
+  issue(announce: boolean, given?: { cid: Uint8Array; resetToken: Uint8Array }): IssuedCid | null {
     const c = given ?? this.make();
+    if (!c) return null;
     const issued = { seq: this.nextSeq++, cid: c.cid, resetToken: c.resetToken };
+    if (issued.seq === 0) this.zeroLength = c.cid.length === 0;
     this.active.set(issued.seq, issued);
     if (announce) this.pending.add(issued.seq);
     this.onChange(issued.cid, null);
     return issued;
   }
 
-  /** Top up to the peer's limit (RFC 9000 §5.1.1), after the handshake. */
+  /** Top up to the peer's limit (RFC 9000 §5.1.1), after the handshake, as far as the endpoint has IDs to give. */
   replenish(): void {
+    if (this.zeroLength) return;
     const target = Math.min(this.peerLimit, 8);
-    while (this.active.size < target) this.issue(true);
+    while (this.active.size < target) if (!this.issue(true)) return;
   }
 
   get(seq: number): IssuedCid | undefined {
@@ -56,6 +65,8 @@ export class LocalCids {
 
   /** RETIRE_CONNECTION_ID from the peer (§19.16). `usedCid` is the DCID of the packet that carried it. */
   retire(seq: number, usedCid: Uint8Array): void {
+    // §19.16: a zero-length connection ID cannot be retired.
+    if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', 0x19);
     if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, 0x19);
     const c = this.active.get(seq);
     if (!c) return;
@@ -83,11 +94,15 @@ export class RemoteCids {
   private retirePriorTo = 0;
   /** Sequence numbers to send RETIRE_CONNECTION_ID for. */
   readonly toRetire = new Set<number>();
+  /** Retirements not yet acknowledged by the peer (to send, or in flight). */
+  private readonly retiring = new Set<number>();
 
   constructor(
     initial: Uint8Array,
     /** Our active_connection_id_limit. */
     private readonly limit: number,
+    /** A stateless reset token the peer gave us became valid (added) or stopped being (removed). */
+    private readonly onResetToken: (added: Uint8Array | null, removed: Uint8Array | null) => void = () => {},
   ) {
     this.current = { seq: 0, cid: initial };
     this.cids.set(0, this.current);
@@ -100,11 +115,16 @@ export class RemoteCids {
 
   setResetToken(seq: number, token: Uint8Array): void {
     const c = this.cids.get(seq);
-    if (c) c.resetToken = token;
+    if (!c) return;
+    if (c.resetToken) this.onResetToken(null, c.resetToken);
+    c.resetToken = token;
+    this.onResetToken(token, null);
   }
 
   /** NEW_CONNECTION_ID (§19.15). */
   add(seq: number, retirePriorTo: number, cid: Uint8Array, resetToken: Uint8Array): void {
+    // §19.15: a peer we send zero-length connection IDs to cannot be given new ones.
+    if (this.current.cid.length === 0) throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_CONNECTION_ID to an endpoint using zero-length connection IDs', 0x18);
     const known = this.cids.get(seq);
     if (known) {
       // §19.15: the same sequence number with different content is a PROTOCOL_VIOLATION.
@@ -112,22 +132,43 @@ export class RemoteCids {
       return;
     }
     if (seq < this.retirePriorTo) {
-      this.toRetire.add(seq); // already retired: retire at once (§19.15)
+      this.retire(seq); // already retired: retire at once (§19.15)
       return;
     }
     this.cids.set(seq, { seq, cid, resetToken });
+    this.onResetToken(resetToken, null);
     if (retirePriorTo > this.retirePriorTo) {
       this.retirePriorTo = retirePriorTo;
-      for (const s of [...this.cids.keys()]) {
-        if (s < retirePriorTo) {
-          this.cids.delete(s);
-          this.toRetire.add(s);
-        }
-      }
+      for (const c of [...this.cids.values()]) if (c.seq < retirePriorTo) this.drop(c);
       if (this.current.seq < retirePriorTo) this.current = [...this.cids.values()].sort((a, b) => a.seq - b.seq)[0]!;
     }
     // §5.1.1: more than our active_connection_id_limit is a CONNECTION_ID_LIMIT_ERROR.
     if (this.cids.size > this.limit) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `peer issued ${this.cids.size} CIDs, limit ${this.limit}`, 0x18);
+  }
+
+  /** Forget a CID of the pool and retire it. */
+  private drop(c: PeerCid): void {
+    this.cids.delete(c.seq);
+    if (c.resetToken) this.onResetToken(null, c.resetToken);
+    this.retire(c.seq);
+  }
+
+  /**
+   * Queue RETIRE_CONNECTION_ID for `seq`. §5.1.2: retirements the peer has not
+   * acknowledged are bounded (at least twice our active_connection_id_limit);
+   * a peer that makes us owe more ends with CONNECTION_ID_LIMIT_ERROR.
+   */
+  private retire(seq: number): void {
+    if (this.retiring.has(seq)) return;
+    this.retiring.add(seq);
+    this.toRetire.add(seq);
+    const max = Math.max(8, 2 * this.limit);
+    if (this.retiring.size > max) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `more than ${max} connection IDs awaiting retirement`, 0x18);
+  }
+
+  /** The peer acknowledged our RETIRE_CONNECTION_ID for `seq`. */
+  onRetireAcked(seq: number): void {
+    this.retiring.delete(seq);
   }
 
   /** Every stateless reset token the peer gave us (§10.3.1). */
@@ -141,8 +182,7 @@ export class RemoteCids {
   rotate(seq?: number): boolean {
     const next = [...this.cids.values()].find((c) => c.seq !== this.current.seq && (seq === undefined || c.seq === seq));
     if (!next) return false;
-    this.cids.delete(this.current.seq);
-    this.toRetire.add(this.current.seq);
+    this.drop(this.current);
     this.current = next;
     return true;
   }

@@ -28,7 +28,8 @@ import { PmtuDiscovery } from './pmtud.js';
 import { EcnValidator, type EcnCodepoint } from './ecn.js';
 import { DatagramBuffers } from './datagram-buffers.js';
 import { encodePreferredAddress } from './preferred-address.js';
-import { migrateClient, onPathTimeout, pathDeadline, usePreferredAddress } from './path.js';
+import { migrateClient, onPathTimeout, pathDeadline, samePath, usePreferredAddress } from './path.js';
+import { AmplificationLimit } from './amplification.js';
 import { applyPeerParameters, applyRememberedParameters, rememberable } from './transport-parameters.js';
 import { PacketSpace } from './spaces.js';
 import { Streams, type StreamEvent, type StreamRecord } from './streams/streams.js';
@@ -131,8 +132,11 @@ export interface ConnectionOptions {
   /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
   token?: Uint8Array;
   /** Endpoint-provided CID factory (issued CIDs must route to this connection) and route updates. */
-  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array };
+  /** Null when the endpoint's connection ID space is full (short CIDs): no more are issued. */
+  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
   onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+  /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
+  onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
 }
 
 export type ConnState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
@@ -150,6 +154,8 @@ export interface ConnStats {
   bytesInFlight: number;
   congestionEvents: number;
   keyUpdates: number;
+  /** Sent packets awaiting acknowledgement or loss, all spaces: bounded whatever the peer withholds. */
+  sentPacketsTracked: number;
 }
 
 export class Connection {
@@ -180,8 +186,8 @@ export class Connection {
   /** @internal */ readonly initialScid: Uint8Array;
   /** @internal */ peerParams: TransportParameters | undefined;
   /** @internal */ peerAddressValidated: boolean;
-  /** @internal */ bytesReceivedUnvalidated = 0;
-  /** @internal */ bytesSentUnvalidated = 0;
+  /** @internal Bytes received from and sent to each address not (yet) validated (RFC 9000 §8, §9.3). */
+  readonly amplification = new AmplificationLimit();
   /** @internal */ handshakeDonePending = false;
   /** @internal */ handshakeConfirmed = false;
   /** @internal */ receivedFirstPacket = false;
@@ -189,6 +195,8 @@ export class Connection {
   /** @internal */ maxDatagramSize: number;
   /** @internal */ closeFrame: { code: bigint; reason: string; application: boolean; frameType: number } | undefined;
   /** @internal */ closeSendPending = false;
+  /** @internal Packets received in the closing state (RFC 9000 §10.2.1 rate). */
+  closingPacketsReceived = 0;
   /** @internal */ pacingDeadline = 0;
   /** @internal */ authFailures = 0;
   /** @internal 1-RTT packets sent with the current write key. */
@@ -209,7 +217,7 @@ export class Connection {
   private newTokenFactory: (() => Uint8Array) | undefined;
   /** @internal */ readonly stats: ConnStats = {
     packetsSent: 0, packetsReceived: 0, bytesSent: 0, bytesReceived: 0, packetsLost: 0, packetsDropped: 0,
-    smoothedRtt: 0, minRtt: 0, cwnd: 0, bytesInFlight: 0, congestionEvents: 0, keyUpdates: 0,
+    smoothedRtt: 0, minRtt: 0, cwnd: 0, bytesInFlight: 0, congestionEvents: 0, keyUpdates: 0, sentPacketsTracked: 0,
   };
   private readonly events: ConnEvent[] = [];
   private connState: ConnState = 'handshake';
@@ -254,15 +262,17 @@ export class Connection {
 
     if (this.side === 'client') {
       this.originalDcid = this.random(Math.max(8, s.connectionIdLength));
-      this.initialScid = this.localCids.issue(false).cid;
-      this.remoteCids = new RemoteCids(this.originalDcid, s.activeConnectionIdLimit);
+      const first = this.localCids.issue(false);
+      if (!first) throw new RangeError(`no free connection ID of length ${s.connectionIdLength} (zero-length IDs allow one connection per endpoint)`);
+      this.initialScid = first.cid;
+      this.remoteCids = new RemoteCids(this.originalDcid, s.activeConnectionIdLimit, opts.onResetTokenChange);
     } else {
       const srv = opts.server!;
       this.originalDcid = srv.originalDcid;
-      this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken }).cid;
-      // RFC 9000 §5.1.1: the preferred_address CID is sequence number 1.
-      if (s.preferredAddress) this.preferredCid = this.localCids.issue(false);
-      this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit);
+      this.initialScid = this.localCids.issue(false, { cid: srv.localCid, resetToken: srv.resetToken })!.cid;
+      // RFC 9000 §5.1.1: the preferred_address CID is sequence number 1 (none when the CID space is full).
+      if (s.preferredAddress) this.preferredCid = this.localCids.issue(false) ?? undefined;
+      this.remoteCids = new RemoteCids(srv.clientScid, s.activeConnectionIdLimit, opts.onResetTokenChange);
       this.receivedFirstPacket = true;
       if (srv.addressValidated) this.peerAddressValidated = true;
       this.newTokenFactory = srv.newToken;
@@ -394,6 +404,7 @@ export class Connection {
       bytesInFlight: r.bytesInFlight,
       packetsLost: r.packetsLost,
       congestionEvents: r.congestionEvents,
+      sentPacketsTracked: r.trackedPackets,
     });
     return { ...this.stats };
   }
@@ -409,7 +420,14 @@ export class Connection {
   handleDatagram(now: number, data: Uint8Array, path: Path, ecn?: EcnCodepoint): void {
     if (this.connState === 'closed') return;
     this.stats.bytesReceived += data.length;
-    if (!this.peerAddressValidated) this.bytesReceivedUnvalidated += data.length;
+    const onPath = samePath(path, this.path);
+    // RFC 9000 §9: no migration before the handshake is confirmed; a server takes nothing from
+    // another address until then (a spoofed datagram must not buy bytes toward the client's).
+    if (!onPath && this.side === 'server' && !this.handshakeConfirmed) {
+      this.stats.packetsDropped++;
+      return;
+    }
+    if (!onPath || !this.peerAddressValidated) this.amplification.onReceived(path, data.length, this.path);
     this.datagramEcn = ecn;
     try {
       processDatagram(this, now, data, path);
@@ -534,9 +552,11 @@ export class Connection {
           case 'ack':
             this.spaces[space].ack.onAckAcked(f.largest);
             break;
+          case 'retire_connection_id':
+            this.remoteCids.onRetireAcked(f.seq);
+            break;
           case 'handshake_done':
           case 'new_connection_id':
-          case 'retire_connection_id':
           case 'ping':
             break;
           case 'pmtu':
@@ -560,6 +580,11 @@ export class Connection {
 
   private drainStreamEvents(): void {
     for (let e = this.streams.pollEvent(); e; e = this.streams.pollEvent()) this.events.push(e);
+  }
+
+  /** Stateless reset tokens the peer gave us (the endpoint forgets them with the connection). */
+  get peerResetTokens(): Uint8Array[] {
+    return this.remoteCids.resetTokens();
   }
 
   /** Does `token` (the last 16 bytes of a datagram) match a stateless reset token the peer gave us? */
@@ -907,9 +932,10 @@ export class Connection {
   pollTransmit(now: number): Transmit | null {
     if (this.connState === 'closed' || this.connState === 'draining') return null;
     if (this.pathResponses.length > 0 && this.connState === 'established') {
-      const r = buildPathResponse(this, now);
+      const r = buildPathResponse(this);
       if (r) {
         this.stats.bytesSent += r.data.length;
+        this.amplification.onSent(r.path, r.data.length);
         return r;
       }
     }
@@ -925,7 +951,7 @@ export class Connection {
     if (!data) return null;
     this.updateLossTimer(now);
     this.stats.bytesSent += data.length;
-    if (!this.peerAddressValidated) this.bytesSentUnvalidated += data.length;
+    if (!this.peerAddressValidated) this.amplification.onSent(this.path, data.length);
     return this.sendingMarked ? { path: this.path, data, ecn: 'ect0' } : { path: this.path, data };
   }
 

@@ -56,24 +56,29 @@ export class EcnValidator {
 
   /**
    * An ACK frame in `space` that newly acknowledged `newlyMarked` packets we
-   * sent as ECT(0). Returns true when the peer's CE count rose: a congestion
-   * event for the caller to report (RFC 9002 §7.1). Invalid counts disable
-   * ECN for the path, never the connection.
+   * sent as ECT(0); `raisesLargest`: it increased the largest acknowledged
+   * (reordered ACKs that did not are never validated).
+   * Returns true when the peer's CE count rose: a congestion event for the
+   * caller to report (RFC 9002 §7.1). Invalid counts disable ECN for the
+   * path, never the connection.
    */
-  onAck(space: 0 | 1 | 2, counts: EcnCounts | undefined, newlyMarked: number): boolean {
-    if (this.state === 'failed' || newlyMarked === 0) return false;
-    // §13.4.2.1: newly acknowledged ECT packets and no counts: the marks were stripped or ignored.
-    if (!counts) return this.fail();
+  onAck(space: 0 | 1 | 2, counts: EcnCounts | undefined, newlyMarked: number, raisesLargest = true): boolean {
+    if (this.state === 'failed') return false;
+    // §13.4.2.1: an ACK that does not raise the largest acknowledged may be reordered behind a newer
+    // one and carry older counts: it MUST NOT fail validation, and it says nothing new.
+    if (!raisesLargest) return false;
+    // Newly acknowledged ECT packets and no counts: the marks were stripped or ignored.
+    if (!counts) return newlyMarked > 0 ? this.fail() : false;
     const prev = this.reported[space]!;
-    // An ACK reordered behind a newer one carries older counts; it says nothing new.
-    if (counts.ect0 < prev.ect0 || counts.ce < prev.ce || counts.ect1 < prev.ect1) return false;
     const dEct0 = counts.ect0 - prev.ect0;
     const dCe = counts.ce - prev.ce;
-    // We never send ECT(1); more ECT(0)+CE reports than ECT(0) packets sent is impossible; fewer than
-    // newly acknowledged means marks were lost on the way (bleached).
+    // Counts never go down; we never send ECT(1); more ECT(0)+CE reports than ECT(0) packets sent is
+    // impossible; an increase smaller than the marked packets newly acknowledged means marks were lost
+    // on the way (bleached).
+    if (dEct0 < 0 || dCe < 0 || counts.ect1 < prev.ect1) return this.fail();
     if (counts.ect1 > 0 || counts.ect0 + counts.ce > this.markedSent[space]! || dEct0 + dCe < newlyMarked) return this.fail();
     this.reported[space] = { ect0: counts.ect0, ect1: counts.ect1, ce: counts.ce };
-    if (this.state !== 'capable') this.state = 'capable';
+    if (newlyMarked > 0 && this.state !== 'capable') this.state = 'capable';
     return dCe > 0;
   }
 

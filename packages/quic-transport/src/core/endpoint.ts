@@ -2,14 +2,17 @@
  * @module core/endpoint
  * A sans-IO endpoint (RFC 9000 §5.2): routes datagrams to connections by
  * Destination Connection ID, accepts new connections from client Initials
- * (at least 1200 bytes, §14.1; a DCID of at least 8 bytes, §7.2), answers
- * unknown versions with Version Negotiation (§6.1) and packets for unknown
- * connections with stateless resets (§10.3), and collects every
- * connection's output and timers. No sockets, no clock.
+ * (at least 1200 bytes, §14.1; a DCID of at least 8 bytes, §7.2; a first
+ * packet that opens and carries CRYPTO data, before any state is kept),
+ * validates addresses with Retry and tokens (§8.1: always, never, or by
+ * itself under load; NEW_TOKEN tokens single-use), answers unknown versions
+ * with Version Negotiation (§6.1) and packets for unknown connections with
+ * rate-limited stateless resets (§10.3), recognises stateless resets for its
+ * own connections in one lookup, and collects every connection's output and
+ * timers. No sockets, no clock.
  */
-import { defaultCrypto, StrikeRegister } from '@tsquic/tls13-handshake';
+import { EARLY_DATA_AGE_WINDOW_MS } from '@tsquic/tls13-handshake';
 import {
-  encodeRetry,
   encodeStatelessReset,
   encodeVersionNegotiation,
   isSupportedVersion,
@@ -18,13 +21,19 @@ import {
   QuicVersion,
   QuicWireError,
   statelessResetTokenOf,
+  TransportErrorCode,
+  type LongHeader,
 } from '@tsquic/quic-wire';
+import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { defaultCrypto } from '@tsquic/tls13-handshake';
 import { cidKey } from './cid.js';
 import type { EcnCodepoint } from './ecn.js';
-import { TokenSealer } from './token.js';
-import { defaultProvider, retryIntegrityTag } from '@tsquic/quic-crypto-keys';
+import { TOKEN_LIFETIMES, TokenSealer } from './token.js';
+import { ReplayRegister, type ReplayStore } from './replay.js';
+import { initialClose, RateLimit, ResetTokenTable, retryPacket } from './stateless.js';
+import { initialCarriesCrypto } from './receiver.js';
 import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
-import { Connection, type Path, type Transmit } from './connection.js';
+import { Connection, type ConnectionOptions, type Path, type Transmit } from './connection.js';
 import { DatagramBuffers } from './datagram-buffers.js';
 
 export interface EndpointOptions {
@@ -33,10 +42,17 @@ export interface EndpointOptions {
   /** Defaults for connections we initiate. */
   transport?: Partial<TransportSettings>;
   hooks?: ConnectionHooks;
-  /** Length of the connection IDs we issue (routing key). */
+  /**
+   * Length of the connection IDs we issue (routing key), 0–20. Zero-length
+   * IDs (a client's choice, RFC 9000 §5.1) allow one connection per
+   * endpoint; a short length caps the connections at once (1 byte: 256),
+   * beyond which new connections are refused.
+   */
   connectionIdLength?: number;
   /** Secret for stateless reset tokens (RFC 9000 §10.3.2); random by default. */
   statelessResetKey?: Uint8Array;
+  /** Stateless resets (and INVALID_TOKEN closes) sent per second at most, in bursts of as many (default 100). */
+  statelessResetRate?: number;
   /** Most connections at once (default 10,000); Initials beyond it are dropped. */
   maxConnections?: number;
   /**
@@ -48,21 +64,48 @@ export interface EndpointOptions {
   /** Per-connection hooks (qlog and key log per connection). */
   hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
   /**
-   * Address validation with Retry (RFC 9000 §8.1.2): 'always', 'never'
-   * (default), or only while more than `handshakes` handshakes are in flight.
-   * Clients holding a valid NEW_TOKEN token skip it.
+   * Address validation with Retry (RFC 9000 §8.1.2): 'auto' (default: once
+   * half of `maxHandshakes` are in flight, new clients are asked to prove
+   * their address before they get any state), 'always', 'never', or once
+   * `handshakes` handshakes are in flight. Clients holding a valid NEW_TOKEN
+   * token skip it.
    */
-  retry?: 'always' | 'never' | { handshakes: number };
+  retry?: 'auto' | 'always' | 'never' | { handshakes: number };
   /** Key for address validation tokens (32 bytes); random per endpoint by default. */
   tokenKey?: Uint8Array;
+  /** How long a NEW_TOKEN token is honoured (ms; default 24 h). */
+  newTokenLifetimeMs?: number;
+  /**
+   * Single use of NEW_TOKEN tokens (RFC 9000 §8.1.4): a register of the
+   * tokens accepted within their lifetime. Default: 100,000 tokens; when it
+   * is full, tokens are not honoured (the client is validated as if it had
+   * none). Give one store to every endpoint that shares `tokenKey`.
+   */
+  tokenReplay?: ReplayStore;
+  /**
+   * 0-RTT anti-replay (RFC 8446 §8, RFC 9001 §9.2): each ticket's early data
+   * is accepted once. Default: a register of 100,000 tickets, each
+   * remembered for 20 s (twice the 10 s ticket-age tolerance, after which a
+   * replayed ClientHello fails the age check anyway); when it is full, 0-RTT
+   * is rejected (the handshake goes on in 1-RTT), never accepted twice. Give
+   * one store to every endpoint that shares a `ticketKey` (a server farm).
+   */
+  antiReplay?: ReplayStore;
 }
 
 /** Default of `maxConnections`. */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Default of `maxHandshakes`. */
 export const DEFAULT_MAX_HANDSHAKES = 1_000;
+/** Default of `statelessResetRate` (per second). */
+export const DEFAULT_STATELESS_RESET_RATE = 100;
+/** The default 0-RTT anti-replay window: a replay is refused this long after the first use (then the ticket age gives it away). */
+export const ANTI_REPLAY_WINDOW_MS = 2 * EARLY_DATA_AGE_WINDOW_MS;
 
 export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
+
+/** What a client's token says about its address (RFC 9000 §8.1.2–§8.1.4). */
+type Validation = { validated: boolean; originalDcid: Uint8Array; retrySource?: Uint8Array } | 'invalid-retry-token';
 
 export class Endpoint {
   /** The work area all of this endpoint's datagrams are built in. */
@@ -73,19 +116,35 @@ export class Endpoint {
   private readonly cidLength: number;
   private readonly resetKey: Uint8Array;
   private readonly random: (n: number) => Uint8Array;
+  private readonly provider: CryptoProvider;
   private rr: Connection[] = [];
   private rrNext = 0;
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
-  readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0 };
+  readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0, invalidTokens: 0 };
 
   /** Seals and opens Retry and NEW_TOKEN tokens. */
   readonly tokens: TokenSealer;
+  /** NEW_TOKEN tokens already used (RFC 9000 §8.1.4). */
+  private readonly tokenReplay: ReplayStore;
+  /** RFC 8446 §8: 0-RTT anti-replay, one register for every connection of this endpoint. */
+  private readonly antiReplay: ReplayStore;
+  /** Peers' stateless reset tokens → their connection (RFC 9000 §10.3.1). */
+  private readonly resetTokens: ResetTokenTable<Connection>;
+  /** Stateless resets and INVALID_TOKEN closes: anyone can ask for them, so they are rate-limited. */
+  private readonly statelessLimit: RateLimit;
 
   constructor(readonly opts: EndpointOptions = {}) {
     this.cidLength = opts.connectionIdLength ?? 8;
+    if (!(this.cidLength >= 0 && this.cidLength <= 20)) throw new RangeError(`connectionIdLength must be 0–20, got ${this.cidLength}`);
     this.random = opts.hooks?.random ?? pooledRandom();
+    this.provider = opts.hooks?.packetCrypto ?? defaultProvider();
     this.resetKey = opts.statelessResetKey ?? this.random(32);
-    this.tokens = new TokenSealer((opts.hooks?.packetCrypto ?? defaultProvider()).aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random);
+    const lifetimes = { ...TOKEN_LIFETIMES, ...(opts.newTokenLifetimeMs ? { 'new-token': opts.newTokenLifetimeMs } : {}) };
+    this.tokens = new TokenSealer(this.provider.aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random, lifetimes);
+    this.tokenReplay = opts.tokenReplay ?? new ReplayRegister({ windowMs: lifetimes['new-token'] });
+    this.antiReplay = opts.antiReplay ?? new ReplayRegister({ windowMs: ANTI_REPLAY_WINDOW_MS });
+    this.resetTokens = new ResetTokenTable(this.provider.headerProtection('aes-256', this.random(32)));
+    this.statelessLimit = new RateLimit(opts.statelessResetRate ?? DEFAULT_STATELESS_RESET_RATE);
   }
 
   /** RFC 9000 §10.3.2: the token is a function of a static key and the connection ID. */
@@ -93,48 +152,83 @@ export class Endpoint {
     return defaultCrypto().hmac('sha256', this.resetKey, cid).subarray(0, 16);
   }
 
-  private newCid = (): { cid: Uint8Array; resetToken: Uint8Array } => {
-    let cid = this.random(this.cidLength);
-    while (this.routes.has(cidKey(cid))) cid = this.random(this.cidLength);
-    return { cid, resetToken: this.resetTokenFor(cid) };
-  };
-
-  private routeChange(conn: Connection) {
-    return (added: Uint8Array | null, removed: Uint8Array | null) => {
-      if (added) this.routes.set(cidKey(added), conn);
-      if (removed && this.routes.get(cidKey(removed)) === conn) this.routes.delete(cidKey(removed));
-    };
+  /**
+   * A connection ID no connection of ours answers to (RFC 9000 §5.1), or null
+   * when none is left: random tries, then (for 1- and 2-byte IDs) a search of
+   * the whole space, so a full space is an answer, never a spin.
+   */
+  private freshCid(): Uint8Array | null {
+    for (let i = 0; i < 8; i++) {
+      const cid = this.random(this.cidLength);
+      if (!this.routes.has(cidKey(cid))) return cid;
+    }
+    if (this.cidLength > 2) return null;
+    const n = 256 ** this.cidLength;
+    const from = this.cidLength === 0 ? 0 : this.random(1)[0]!;
+    for (let i = 0; i < n; i++) {
+      const v = (from + i) % n;
+      const cid = this.cidLength === 2 ? Uint8Array.of(v >> 8, v & 0xff) : this.cidLength === 1 ? Uint8Array.of(v) : new Uint8Array(0);
+      if (!this.routes.has(cidKey(cid))) return cid;
+    }
+    return null;
   }
+
+  private newCid = (): { cid: Uint8Array; resetToken: Uint8Array } | null => {
+    const cid = this.freshCid();
+    return cid ? { cid, resetToken: this.resetTokenFor(cid) } : null;
+  };
 
   private hooks(side: 'client' | 'server'): ConnectionHooks {
     return { ...this.opts.hooks, ...this.opts.hooksFor?.(side) };
   }
 
-  /** Start a connection to `path` (`token`: one the server gave in NEW_TOKEN, to skip address validation). */
-  connect(now: number, path: Path, tls: ClientTlsSettings, transport?: Partial<TransportSettings>, version: QuicVersion = QuicVersion.V1, token?: Uint8Array): Connection {
-    let conn!: Connection;
-    const routes = (a: Uint8Array | null, r: Uint8Array | null) => this.routeChange(conn)(a, r);
-    const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
-    conn = new Connection(now, {
-      side: 'client',
-      path,
-      tls,
-      version,
-      ...(token ? { token } : {}),
-      transport: { ...this.opts.transport, ...transport, connectionIdLength: this.cidLength },
-      hooks: this.hooks('client'),
+  /**
+   * Make a connection whose connection IDs route here and whose peer's reset
+   * tokens are known to this endpoint (changes made while it is being
+   * constructed are applied once it exists).
+   */
+  private attach(make: (wiring: Pick<ConnectionOptions, 'newCid' | 'onCidChange' | 'onResetTokenChange' | 'buffers'>) => Connection): Connection {
+    let conn: Connection | undefined;
+    const early: Array<() => void> = [];
+    const later = (f: () => void) => (conn ? f() : early.push(f));
+    conn = make({
       buffers: this.buffers,
       newCid: this.newCid,
-      onCidChange: (a, r) => (conn ? routes(a, r) : pending.push([a, r])),
+      onCidChange: (added, removed) =>
+        later(() => {
+          if (added) this.routes.set(cidKey(added), conn!);
+          if (removed && this.routes.get(cidKey(removed)) === conn) this.routes.delete(cidKey(removed));
+        }),
+      onResetTokenChange: (added, removed) =>
+        later(() => {
+          if (added) this.resetTokens.add(added, conn!);
+          if (removed) this.resetTokens.remove(removed, conn!);
+        }),
     });
-    for (const [a, r] of pending) routes(a, r);
-    this.add(conn);
+    for (const f of early) f();
+    this.connections.add(conn);
+    this.rr.push(conn);
     return conn;
   }
 
-  private add(conn: Connection): void {
-    this.connections.add(conn);
-    this.rr.push(conn);
+  /**
+   * Start a connection to `path` (`token`: one the server gave in NEW_TOKEN, to skip address validation).
+   * RangeError when this endpoint has no connection ID left to give it (zero-length IDs: one connection at a time).
+   */
+  connect(now: number, path: Path, tls: ClientTlsSettings, transport?: Partial<TransportSettings>, version: QuicVersion = QuicVersion.V1, token?: Uint8Array): Connection {
+    return this.attach(
+      (wiring) =>
+        new Connection(now, {
+          side: 'client',
+          path,
+          tls,
+          version,
+          ...(token ? { token } : {}),
+          transport: { ...this.opts.transport, ...transport, connectionIdLength: this.cidLength },
+          hooks: this.hooks('client'),
+          ...wiring,
+        }),
+    );
   }
 
   /** Route or accept one datagram. */
@@ -157,15 +251,12 @@ export class Endpoint {
     if (header.form === 'short') {
       // RFC 9000 §10.3.1: an unroutable datagram may be a stateless reset for one of our connections.
       const token = statelessResetTokenOf(data);
-      if (token) {
-        for (const c of this.connections) {
-          if (c.isStatelessReset(token)) {
-            c.onStatelessReset();
-            return { kind: 'routed', conn: c };
-          }
-        }
+      const owner = token && this.resetTokens.ownerOf(token);
+      if (owner) {
+        owner.onStatelessReset();
+        return { kind: 'routed', conn: owner };
       }
-      return this.statelessReset(data, dcid, path);
+      return this.statelessReset(data, dcid, path, now);
     }
     if (header.form === 'version-negotiation' || header.form === 'retry') return this.drop('no connection');
     const versions = this.opts.server?.transport?.versions ?? defaultTransportSettings.versions;
@@ -184,41 +275,39 @@ export class Endpoint {
     if (dcid.length < 8) return this.drop('Initial DCID under 8 bytes');
     if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
     if (this.connections.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.drop('connection limit');
-    // RFC 9000 §8.1: a token from a Retry or NEW_TOKEN validates the address; otherwise maybe ask for one.
-    let originalDcid: Uint8Array = dcid.slice();
-    let retrySource: Uint8Array | undefined;
-    let validated = false;
-    if (header.token.length > 0) {
-      const t = this.tokens.open(header.token, now, path.address, path.port);
-      if (t?.kind === 'retry') {
-        originalDcid = t.originalDcid;
-        retrySource = dcid.slice();
-        validated = true;
-      } else if (t?.kind === 'new-token') validated = true;
-      else if (this.retryWanted()) return this.drop('invalid or expired token'); // §8.1.3: discard, the client may retry
-    }
-    if (!validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
+    // Nothing is kept for an Initial that does not open (anyone can send random bytes with an Initial header).
+    if (!initialCarriesCrypto(this.provider, data, header)) return this.drop('first Initial does not open or carries no CRYPTO data');
+    const v = this.validate(header, now, path);
+    if (v === 'invalid-retry-token') return this.invalidToken(header, path, now);
+    if (!v.validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
     if (this.handshaking.size >= (this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES)) return this.drop('handshake limit');
     const local = this.newCid();
-    let accepted!: Connection;
-    const pending: Array<[Uint8Array | null, Uint8Array | null]> = [];
-    accepted = new Connection(now, {
-      side: 'server',
-      path,
-      tls: { antiReplay: this.antiReplay, ...this.opts.server.tls },
-      version: header.version,
-      transport: { ...this.opts.server.transport, connectionIdLength: this.cidLength },
-      hooks: this.hooks('server'),
-      buffers: this.buffers,
-      server: { originalDcid, clientScid: header.scid.slice(), localCid: local.cid, resetToken: local.resetToken, retrySourceCid: retrySource, addressValidated: validated, newToken: () => this.tokens.seal('new-token', now, path.address, path.port) },
-      newCid: this.newCid,
-      onCidChange: (a, r) => (accepted ? this.routeChange(accepted)(a, r) : pending.push([a, r])),
-    });
-    for (const [a, r] of pending) this.routeChange(accepted)(a, r);
+    if (!local) return this.drop('connection ID space exhausted');
+    const server = this.opts.server;
+    const accepted = this.attach(
+      (wiring) =>
+        new Connection(now, {
+          side: 'server',
+          path,
+          tls: { antiReplay: this.antiReplay, ...server.tls },
+          version: header.version,
+          transport: { ...server.transport, connectionIdLength: this.cidLength },
+          hooks: this.hooks('server'),
+          server: {
+            originalDcid: v.originalDcid,
+            clientScid: header.scid.slice(),
+            localCid: local.cid,
+            resetToken: local.resetToken,
+            retrySourceCid: v.retrySource,
+            addressValidated: v.validated,
+            newToken: () => this.tokens.seal('new-token', this.tokenTime(now), path.address, path.port),
+          },
+          ...wiring,
+        }),
+    );
     // The client keeps using the original DCID until it sees our SCID: route it here too.
     this.routes.set(cidKey(dcid), accepted);
     this.originalDcids.set(accepted, cidKey(dcid));
-    this.add(accepted);
     this.handshaking.add(accepted);
     this.counters.accepted++;
     accepted.handleDatagram(now, data, path, ecn);
@@ -235,35 +324,61 @@ export class Endpoint {
     return this.handshaking.size;
   }
 
+  /** Tokens are stamped with calendar time when the shell gives it (they outlive the process). */
+  private tokenTime(now: number): number {
+    return this.opts.hooks?.wallClock?.() ?? now;
+  }
+
+  /**
+   * RFC 9000 §8.1.2–§8.1.4: what the Initial's token proves. A Retry token of
+   * ours that does not check out can only be answered with INVALID_TOKEN (the
+   * client accepts no second Retry); a token that is not ours (another key,
+   * e.g. before a restart), stale, or a NEW_TOKEN token already used counts
+   * as no token (§8.1.3: proceed as if the address were not validated,
+   * including a Retry).
+   */
+  private validate(header: LongHeader, now: number, path: Path): Validation {
+    const none = { validated: false, originalDcid: header.dcid.slice() };
+    if (header.token.length === 0) return none;
+    const t = this.tokens.inspect(header.token, this.tokenTime(now), path.address, path.port);
+    if (!t.ok) return t.kind === 'retry' ? 'invalid-retry-token' : none;
+    if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: header.dcid.slice() };
+    return this.tokenReplay.firstUse(t.content.id, this.tokenTime(now)) ? { ...none, validated: true } : none;
+  }
+
   /** Is address validation by Retry wanted for a new Initial now? */
   private retryWanted(): boolean {
-    const policy = this.opts.retry ?? 'never';
+    const policy = this.opts.retry ?? 'auto';
     if (policy === 'always') return true;
     if (policy === 'never') return false;
-    return this.handshaking.size >= policy.handshakes;
+    const threshold = policy === 'auto' ? Math.ceil((this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES) / 2) : policy.handshakes;
+    return this.handshaking.size >= threshold;
   }
 
   /** RFC 9000 §17.2.5: a stateless Retry with a fresh SCID and a token for the client's address. */
   private sendRetry(version: QuicVersion, clientScid: Uint8Array, originalDcid: Uint8Array, path: Path, now: number): DatagramResult {
     let scid = this.random(this.cidLength);
-    while (cidKey(scid) === cidKey(originalDcid)) scid = this.random(this.cidLength);
-    const token = this.tokens.seal('retry', now, path.address, path.port, originalDcid);
-    const body = encodeRetry({ version, dcid: clientScid, scid, token, unusedBits: this.random(1)[0]! });
-    const tag = retryIntegrityTag(version, originalDcid, body);
-    const packet = new Uint8Array(body.length + tag.length);
-    packet.set(body);
-    packet.set(tag, body.length);
+    while (this.cidLength > 0 && cidKey(scid) === cidKey(originalDcid)) scid = this.random(this.cidLength);
+    const token = this.tokens.seal('retry', this.tokenTime(now), path.address, path.port, originalDcid);
     this.counters.retries++;
-    this.outbox.push({ path, data: packet });
+    this.outbox.push({ path, data: retryPacket(this.provider, { version, clientScid, scid, originalDcid, token, unusedBits: this.random(1)[0]! }) });
     return { kind: 'responded' };
   }
-  /** RFC 8446 §8: 0-RTT anti-replay, one register for every connection of this endpoint (single-use tickets). */
-  private readonly antiReplay = new StrikeRegister(100_000);
 
-  /** RFC 9000 §10.3: tell a peer that lost its state; smaller than the trigger so resets cannot loop (§10.3.3). */
-  private statelessReset(data: Uint8Array, dcid: Uint8Array, path: Path): DatagramResult {
+  /** RFC 9000 §8.1.2: a Retry token that does not check out: CONNECTION_CLOSE(INVALID_TOKEN) in an Initial, no state. */
+  private invalidToken(header: LongHeader, path: Path, now: number): DatagramResult {
+    if (!this.statelessLimit.take(now)) return this.drop('invalid Retry token (rate limit)');
+    this.counters.invalidTokens++;
+    const data = initialClose(this.provider, { version: header.version, clientDcid: header.dcid, clientScid: header.scid, scid: this.random(this.cidLength), code: TransportErrorCode.INVALID_TOKEN, reason: 'invalid Retry token' });
+    this.outbox.push({ path, data });
+    return { kind: 'responded' };
+  }
+
+  /** RFC 9000 §10.3: tell a peer that lost its state; smaller than the trigger so resets cannot loop (§10.3.3); rate-limited. */
+  private statelessReset(data: Uint8Array, dcid: Uint8Array, path: Path, now: number): DatagramResult {
     const size = Math.min(data.length - 1, 43);
     if (size < MIN_STATELESS_RESET_LENGTH) return this.drop('too small for a stateless reset');
+    if (!this.statelessLimit.take(now)) return this.drop('stateless reset rate limit');
     this.counters.statelessResets++;
     this.outbox.push({ path, data: encodeStatelessReset(this.resetTokenFor(dcid), this.random(size - 16)) });
     return { kind: 'responded' };
@@ -318,9 +433,10 @@ export class Endpoint {
     this.collect();
   }
 
-  /** Drop closed connections and their routes. */
+  /** Drop closed connections, their routes and their peers' reset tokens. */
   collect(): void {
     for (const c of this.handshaking) if (c.state !== 'handshake') this.handshaking.delete(c);
+    let closed = false;
     for (const c of this.connections) {
       if (c.state === 'established') {
         const od = this.originalDcids.get(c);
@@ -331,11 +447,16 @@ export class Endpoint {
         }
       }
       if (!c.isClosed) continue;
+      closed = true;
       this.connections.delete(c);
-      this.rr = this.rr.filter((x) => x !== c);
-      this.rrNext = this.rr.length ? this.rrNext % this.rr.length : 0;
-      for (const [k, v] of this.routes) if (v === c) this.routes.delete(k);
+      for (const cid of c.localConnectionIds) if (this.routes.get(cidKey(cid)) === c) this.routes.delete(cidKey(cid));
+      const od = this.originalDcids.get(c);
+      if (od && this.routes.get(od) === c) this.routes.delete(od);
       this.originalDcids.delete(c);
+      for (const t of c.peerResetTokens) this.resetTokens.remove(t, c);
     }
+    if (!closed) return;
+    this.rr = this.rr.filter((x) => !x.isClosed);
+    this.rrNext = this.rr.length ? this.rrNext % this.rr.length : 0;
   }
 }

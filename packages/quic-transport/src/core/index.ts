@@ -5,7 +5,8 @@
 export { RangeSet } from './range-set.js';
 export { TransportError, TransportErrorCode } from './errors.js';
 export { Connection, type CloseInfo, type ConnEvent, type ConnState, type ConnStats, type ConnectionOptions, type HandshakeInfo, type Path, type Transmit } from './connection.js';
-export { DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, Endpoint, type DatagramResult, type EndpointOptions } from './endpoint.js';
+export { ANTI_REPLAY_WINDOW_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_STATELESS_RESET_RATE, Endpoint, type DatagramResult, type EndpointOptions } from './endpoint.js';
+export { ReplayRegister, type ReplayRegisterOptions, type ReplayStore } from './replay.js';
 export { EcnValidator, type EcnCodepoint, type EcnState } from './ecn.js';
 export { defaultTransportSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './streams/streams.js';

@@ -42,10 +42,9 @@ export function onPeerMigrated(c: Connection, path: Path, now: number): void {
   c.path = path;
   // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
   c.remoteCids.rotate();
-  // §9.3: until the path is validated, the 3x amplification limit applies to it again.
+  // §9.3: until the path is validated, the 3x amplification limit applies to it again; its account
+  // already holds what arrived from there (this datagram included), and only that.
   c.peerAddressValidated = false;
-  c.bytesReceivedUnvalidated = 0;
-  c.bytesSentUnvalidated = 0;
   // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
   if (!onlyPort) resetPathState(c);
   startValidation(c, path, now);
@@ -76,7 +75,8 @@ export function onPathResponse(c: Connection, data: Uint8Array, now: number): vo
   if (!ch || !equal(ch.data, data)) return;
   c.pathChallenge = undefined;
   c.previousPath = undefined;
-  c.peerAddressValidated = true;
+  if (samePath(ch.path, c.path)) c.peerAddressValidated = true;
+  c.amplification.forget(ch.path);
   c.qlog(now, 'connectivity:path_validated', { peer_address: `${ch.path.address}:${ch.path.port}` });
 }
 

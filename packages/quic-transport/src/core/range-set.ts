@@ -6,63 +6,106 @@
  * number space (§13.2, ACK ranges), received stream and CRYPTO offsets
  * (§2.2 reassembly) and acknowledged send-buffer offsets.
  *
- * Starts and ends live in two flat number arrays; lookups are binary searches.
- * Callers bound `rangeCount` themselves against hostile peers (a peer can
- * fragment a set into many ranges).
+ * The ranges live in blocks of at most `2 × blockSize` (starts and ends in
+ * two flat number arrays each), found by binary search over the blocks and
+ * then within one: a peer that fragments a set into many ranges (tiny
+ * out-of-order fragments, selective ACKs) makes an insert cost a search and
+ * a splice of one block, never a shift of the whole set. Callers still bound
+ * `rangeCount` themselves against hostile peers.
  */
+
+interface Block {
+  starts: number[];
+  ends: number[];
+}
+
 export class RangeSet {
-  private starts: number[] = [];
-  private ends: number[] = [];
+  private blocks: Block[] = [];
+  private count = 0;
+  /** A cursor over the ranges (block, index), set by `seek` and moved by `step`: no allocation per lookup. */
+  private cb = 0;
+  private ci = 0;
+
+  /** `blockSize`: ranges per block before one is split in two (tests use small ones). */
+  constructor(private readonly blockSize = 64) {}
 
   /** Number of disjoint ranges. */
   get rangeCount(): number {
-    return this.starts.length;
+    return this.count;
   }
 
   get isEmpty(): boolean {
-    return this.starts.length === 0;
+    return this.count === 0;
   }
 
   /** Smallest member, or undefined when empty. */
   get min(): number | undefined {
-    return this.starts[0];
+    return this.blocks[0]?.starts[0];
   }
 
   /** Largest member, or undefined when empty. */
   get max(): number | undefined {
-    const n = this.ends.length;
-    return n === 0 ? undefined : this.ends[n - 1]! - 1;
+    const last = this.blocks[this.blocks.length - 1];
+    return last ? last.ends[last.ends.length - 1]! - 1 : undefined;
   }
 
   /** Total count of members. */
   get size(): number {
     let n = 0;
-    for (let i = 0; i < this.starts.length; i++) n += this.ends[i]! - this.starts[i]!;
+    for (const [s, e] of this.ranges()) n += e - s;
     return n;
   }
 
-  /** Index of the first range whose end is >= x (the range that could hold or follow x). */
-  private firstEndingAtOrAfter(x: number): number {
+  /** Put the cursor on the first range whose end is >= x (the range that could hold or follow x); false when there is none. */
+  private seek(x: number): boolean {
+    const bl = this.blocks;
     let lo = 0;
-    let hi = this.ends.length;
+    let hi = bl.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.ends[mid]! < x) lo = mid + 1;
+      const e = bl[mid]!.ends;
+      if (e[e.length - 1]! < x) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
+    this.cb = lo;
+    this.ci = 0;
+    if (lo === bl.length) return false;
+    const e = bl[lo]!.ends;
+    let l = 0;
+    let h = e.length;
+    while (l < h) {
+      const mid = (l + h) >>> 1;
+      if (e[mid]! < x) l = mid + 1;
+      else h = mid;
+    }
+    this.ci = l;
+    return true;
+  }
+
+  /** Move the cursor to the next range; false past the last. */
+  private step(): boolean {
+    if (++this.ci < this.blocks[this.cb]!.starts.length) return true;
+    this.cb++;
+    this.ci = 0;
+    return this.cb < this.blocks.length;
+  }
+
+  private get curStart(): number {
+    return this.blocks[this.cb]!.starts[this.ci]!;
+  }
+
+  private get curEnd(): number {
+    return this.blocks[this.cb]!.ends[this.ci]!;
   }
 
   has(x: number): boolean {
-    const i = this.firstEndingAtOrAfter(x + 1);
-    return i < this.starts.length && this.starts[i]! <= x;
+    return this.seek(x + 1) && this.curStart <= x;
   }
 
   /** True when every member of [start, end) is in the set. */
   covers(start: number, end: number): boolean {
     if (end <= start) return true;
-    const i = this.firstEndingAtOrAfter(end);
-    return i < this.starts.length && this.starts[i]! <= start;
+    return this.seek(end) && this.curStart <= start;
   }
 
   /**
@@ -72,81 +115,172 @@ export class RangeSet {
   add(start: number, end: number): number {
     if (!(start >= 0) || !(end >= start)) throw new RangeError(`bad range [${start}, ${end})`);
     if (end === start) return 0;
-    // Ranges i..j-1 touch or overlap [start, end) (adjacent ranges merge).
-    const i = this.firstEndingAtOrAfter(start);
-    let j = i;
-    let covered = 0;
-    while (j < this.starts.length && this.starts[j]! <= end) {
-      covered += Math.min(this.ends[j]!, end) - Math.max(this.starts[j]!, start);
-      j++;
+    // In-order arrival (stream data, packet numbers): at or past the end of the last range.
+    const last = this.blocks[this.blocks.length - 1];
+    if (last) {
+      const n = last.ends.length - 1;
+      if (start === last.ends[n]!) {
+        last.ends[n] = end;
+        return end - start;
+      }
+      if (start > last.ends[n]!) {
+        last.starts.push(start);
+        last.ends.push(end);
+        this.count++;
+        this.rebalance(this.blocks.length - 1);
+        return end - start;
+      }
     }
-    if (j === i) {
-      this.starts.splice(i, 0, start);
-      this.ends.splice(i, 0, end);
+    // The ranges from the cursor on that touch or overlap [start, end) (adjacent ranges merge).
+    let more = this.seek(start);
+    const fb = this.cb;
+    const fi = this.ci;
+    let covered = 0;
+    let first = -1;
+    let lastEnd = 0;
+    while (more && this.curStart <= end) {
+      covered += Math.min(this.curEnd, end) - Math.max(this.curStart, start);
+      if (first < 0) first = this.curStart;
+      lastEnd = this.curEnd;
+      more = this.step();
+    }
+    if (first < 0) {
+      this.replace(fb, fi, fb, fi, start, end, -1, -1);
       return end - start;
     }
-    const newStart = Math.min(start, this.starts[i]!);
-    const newEnd = Math.max(end, this.ends[j - 1]!);
-    this.starts.splice(i, j - i, newStart);
-    this.ends.splice(i, j - i, newEnd);
+    this.replace(fb, fi, this.cb, this.ci, Math.min(start, first), Math.max(end, lastEnd), -1, -1);
     return end - start - Math.max(0, covered);
   }
 
   /** Remove [start, end). */
   remove(start: number, end: number): void {
     if (end <= start) return;
-    const i = this.firstEndingAtOrAfter(start + 1);
-    let j = i;
-    while (j < this.starts.length && this.starts[j]! < end) j++;
-    if (i === j) return;
-    const keepStarts: number[] = [];
-    const keepEnds: number[] = [];
-    if (this.starts[i]! < start) {
-      keepStarts.push(this.starts[i]!);
-      keepEnds.push(start);
+    let more = this.seek(start + 1);
+    const fb = this.cb;
+    const fi = this.ci;
+    let first = -1;
+    let lastEnd = 0;
+    while (more && this.curStart < end) {
+      if (first < 0) first = this.curStart;
+      lastEnd = this.curEnd;
+      more = this.step();
     }
-    if (this.ends[j - 1]! > end) {
-      keepStarts.push(end);
-      keepEnds.push(this.ends[j - 1]!);
-    }
-    this.starts.splice(i, j - i, ...keepStarts);
-    this.ends.splice(i, j - i, ...keepEnds);
+    if (first < 0) return;
+    // What is left of the first and the last range overlapped, if anything.
+    const keepLow = first < start;
+    const keepHigh = lastEnd > end;
+    if (keepLow && keepHigh) this.replace(fb, fi, this.cb, this.ci, first, start, end, lastEnd);
+    else if (keepLow) this.replace(fb, fi, this.cb, this.ci, first, start, -1, -1);
+    else if (keepHigh) this.replace(fb, fi, this.cb, this.ci, end, lastEnd, -1, -1);
+    else this.replace(fb, fi, this.cb, this.ci, -1, -1, -1, -1);
   }
 
   /** Remove every member below x (e.g. packet numbers no longer worth acknowledging). */
   removeBelow(x: number): void {
-    if (this.starts.length > 0 && this.starts[0]! < x) this.remove(this.starts[0]!, x);
+    // Whole blocks below x go at once; then the rest within the first block left.
+    let n = 0;
+    while (n < this.blocks.length && this.blocks[n]!.ends[this.blocks[n]!.ends.length - 1]! <= x) {
+      this.count -= this.blocks[n]!.starts.length;
+      n++;
+    }
+    if (n > 0) this.blocks.splice(0, n);
+    const min = this.min;
+    if (min !== undefined && min < x) this.remove(min, x);
+  }
+
+  /**
+   * Replace the ranges from (b, i) up to (b2, i2) (exclusive) by at most two
+   * ranges [s1, e1) and [s2, e2) (-1: none), sorted and fitting there; then rebalance.
+   */
+  private replace(b: number, i: number, b2: number, i2: number, s1: number, e1: number, s2: number, e2: number): void {
+    const bl = this.blocks;
+    const added = (s1 >= 0 ? 1 : 0) + (s2 >= 0 ? 1 : 0);
+    if (bl.length === 0) {
+      bl.push({ starts: [], ends: [] });
+      b = b2 = i = i2 = 0;
+    } else if (b === bl.length) {
+      // Past the end: append to the last block.
+      b = b2 = bl.length - 1;
+      i = i2 = bl[b]!.starts.length;
+    }
+    const blk = bl[b]!;
+    let removed: number;
+    if (b2 === b) removed = i2 - i;
+    else {
+      removed = blk.starts.length - i;
+      for (let k = b + 1; k < b2; k++) removed += bl[k]!.starts.length;
+      if (b2 < bl.length) {
+        removed += i2;
+        bl[b2]!.starts.splice(0, i2);
+        bl[b2]!.ends.splice(0, i2);
+      }
+    }
+    const cut = b2 === b ? i2 - i : blk.starts.length - i;
+    if (added === 0) {
+      blk.starts.splice(i, cut);
+      blk.ends.splice(i, cut);
+    } else if (added === 1) {
+      blk.starts.splice(i, cut, s1);
+      blk.ends.splice(i, cut, e1);
+    } else {
+      blk.starts.splice(i, cut, s1, s2);
+      blk.ends.splice(i, cut, e1, e2);
+    }
+    if (b2 > b) {
+      bl.splice(b + 1, b2 - b - 1);
+      if (b + 1 < bl.length && bl[b + 1]!.starts.length === 0) bl.splice(b + 1, 1);
+    }
+    this.count += added - removed;
+    this.rebalance(b);
+  }
+
+  /** Keep block `b` non-empty and at most twice the block size. */
+  private rebalance(b: number): void {
+    const blk = this.blocks[b]!;
+    const n = blk.starts.length;
+    if (n === 0) this.blocks.splice(b, 1);
+    else if (n > 2 * this.blockSize) {
+      const half = n >>> 1;
+      this.blocks.splice(b + 1, 0, { starts: blk.starts.splice(half), ends: blk.ends.splice(half) });
+    }
   }
 
   /** End of the contiguous run that starts at `from` (== from when `from` is not a member). */
   contiguousEnd(from: number): number {
-    const i = this.firstEndingAtOrAfter(from + 1);
-    return i < this.starts.length && this.starts[i]! <= from ? this.ends[i]! : from;
+    return this.seek(from + 1) && this.curStart <= from ? this.curEnd : from;
   }
 
   /** Ranges in ascending order as [start, end) pairs. */
   *ranges(): IterableIterator<[number, number]> {
-    for (let i = 0; i < this.starts.length; i++) yield [this.starts[i]!, this.ends[i]!];
+    for (const blk of this.blocks) for (let i = 0; i < blk.starts.length; i++) yield [blk.starts[i]!, blk.ends[i]!];
   }
 
   /** Ranges in descending order (the order ACK frames list them, RFC 9000 §19.3.1). */
   *rangesDescending(): IterableIterator<[number, number]> {
-    for (let i = this.starts.length - 1; i >= 0; i--) yield [this.starts[i]!, this.ends[i]!];
+    for (let b = this.blocks.length - 1; b >= 0; b--) {
+      const blk = this.blocks[b]!;
+      for (let i = blk.starts.length - 1; i >= 0; i--) yield [blk.starts[i]!, blk.ends[i]!];
+    }
   }
 
   /** The gaps inside [from, to) that are not members, ascending. */
   *gaps(from: number, to: number): IterableIterator<[number, number]> {
     let cursor = from;
-    for (let i = this.firstEndingAtOrAfter(from + 1); i < this.starts.length && cursor < to; i++) {
-      const s = this.starts[i]!;
-      if (s > cursor) yield [cursor, Math.min(s, to)];
-      cursor = Math.max(cursor, this.ends[i]!);
+    if (this.seek(from + 1)) {
+      // A generator may be interleaved with other calls: walk with its own position.
+      for (let b = this.cb, i = this.ci; b < this.blocks.length && cursor < to; i = 0, b++) {
+        const blk = this.blocks[b]!;
+        for (; i < blk.starts.length && cursor < to; i++) {
+          if (blk.starts[i]! > cursor) yield [cursor, Math.min(blk.starts[i]!, to)];
+          cursor = Math.max(cursor, blk.ends[i]!);
+        }
+      }
     }
     if (cursor < to) yield [cursor, to];
   }
 
   clear(): void {
-    this.starts.length = 0;
-    this.ends.length = 0;
+    this.blocks = [];
+    this.count = 0;
   }
 }

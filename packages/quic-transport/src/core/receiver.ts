@@ -6,11 +6,12 @@
  * duplicates, decode the frames (§12.4 permissions are checked by
  * quic-wire) and act on each one — one handler per frame type.
  */
-import { verifyRetryIntegrity, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
+import { initialKeys, verifyRetryIntegrity, type CryptoProvider, type QuicVersion, type ReadGeneration } from '@tsquic/quic-crypto-keys';
 import {
   coalescedPackets,
   decodePacketNumber,
   decodeFrames,
+  QuicWireError,
   statelessResetTokenOf,
   type Frame,
   type LongHeader,
@@ -25,12 +26,18 @@ import { TransportError, TransportErrorCode as E } from './errors.js';
 import { LEVEL_OF } from './spaces.js';
 import { onPathChallenge, onPathResponse, onPeerMigrated, samePath } from './path.js';
 import type { SpaceId } from './recovery/loss-detection.js';
+import { MIN_INITIAL_DATAGRAM } from './sender.js';
 
 export function processDatagram(c: Connection, now: number, data: Uint8Array, path: Path): void {
   const packets = coalescedPackets(data, c.settings.connectionIdLength);
   let decrypted = false;
+  const first = packets[0];
   for (const h of packets) {
     if (c.state === 'closed' || c.state === 'draining') return;
+    // RFC 9000 §12.2: coalesced packets share the first one's Destination Connection ID; ignore any other.
+    if (h !== first && !equal(h.dcid, first!.dcid)) continue;
+    // RFC 9000 §14.1: a server discards Initial packets in datagrams under 1200 bytes (not only a connection's first).
+    if (c.side === 'server' && h.form === 'long' && h.type === 'initial' && data.length < MIN_INITIAL_DATAGRAM) continue;
     if (h.form === 'version-negotiation') {
       onVersionNegotiation(c, h.versions);
       return;
@@ -47,6 +54,31 @@ export function processDatagram(c: Connection, now: number, data: Uint8Array, pa
     const token = statelessResetTokenOf(data);
     if (token && c.isStatelessReset(token)) c.onStatelessReset();
     else c.stats.packetsDropped++;
+  }
+}
+
+/**
+ * Server, before any state is committed to a new connection: does the first
+ * Initial packet of `datagram` open with the Initial keys of its DCID
+ * (RFC 9001 §5.2) and carry CRYPTO data (the ClientHello, RFC 9000 §17.2.2)?
+ * Anyone can make Initial keys, but random bytes do not authenticate; this
+ * costs a key derivation and one AEAD open, not a connection. The datagram
+ * is left untouched (the connection opens it again).
+ */
+export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Array, h: LongHeader): boolean {
+  const keys = initialKeys(provider, h.version, h.dcid, 'server').read;
+  const packet = datagram.slice(h.start, h.end);
+  const pnOffset = h.pnOffset - h.start;
+  const r = keys.header.unprotect(packet, pnOffset);
+  if (!r) return false;
+  const headerEnd = pnOffset + r.pnLength;
+  const payload = keys.packet.open(r.truncatedPn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
+  if (!payload || packet[0]! & 0x0c) return false;
+  try {
+    return decodeFrames(payload, 'initial').some((f) => f.type === 'crypto');
+  } catch (e) {
+    if (QuicWireError.isInstance(e)) return false;
+    throw e;
   }
 }
 
@@ -143,6 +175,7 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
     // RFC 9001 §4.9.1: a server discards Initial keys once it processes a Handshake packet; receiving one also validates the address (§8.1).
     if (space === 1 && c.side === 'server') {
       c.peerAddressValidated = true;
+      c.amplification.forget(c.path);
       c.discardSpace(0, now);
     }
   }
@@ -182,8 +215,10 @@ function finish(
   c.receivedFirstPacket = true;
   c.stats.packetsReceived++;
   if (c.state === 'closing') {
-    // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE (bounded: once per packet received).
-    c.closeSendPending = true;
+    // RFC 9000 §10.2.1: answer packets in the closing state with CONNECTION_CLOSE, at a progressively
+    // lower rate: on the 1st, 2nd, 4th, 8th… packet received (and within 3x of an unvalidated address).
+    c.closingPacketsReceived++;
+    if ((c.closingPacketsReceived & (c.closingPacketsReceived - 1)) === 0) c.closeSendPending = true;
     return true;
   }
   const frames = decodeFrames(payload, packetType);
@@ -198,7 +233,6 @@ function finish(
     const probing = frames.every((f) => f.type === 'path_challenge' || f.type === 'path_response' || f.type === 'new_connection_id' || f.type === 'padding');
     if (!probing && c.side === 'server') onPeerMigrated(c, path, now);
   }
-  if (!c.peerAddressValidated && c.side === 'server' && c.pathChallenge) c.bytesReceivedUnvalidated += packet.length;
   sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
   c.onPacketProcessed(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
@@ -215,18 +249,20 @@ function onFrame(c: Connection, now: number, space: SpaceId, f: Frame, packet: U
     case 'ack': {
       const exp = space === 2 ? (c.peerParams?.ackDelayExponent ?? 3) : 3;
       const ackDelay = (f.ackDelay * 2 ** exp) / 1000;
+      const largestBefore = c.recovery.largestAcked(space);
       const r = c.recovery.onAckReceived(space, { largest: f.largest, ackDelay, ranges: f.ranges }, now, !c.streams.hasStreamData);
       // RFC 9000 §13.4.2, RFC 9002 §7.1: validate the ECN counts; a CE increase is a congestion event.
       let marked = 0;
       let newest = -Infinity;
       for (const p of r.acked) if (p.ecn) marked++, (newest = Math.max(newest, p.timeSent));
-      if (c.ecn.onAck(space, f.ecn, marked)) c.recovery.onEcnCongestion(now, newest);
+      if (c.ecn.onAck(space, f.ecn, marked, f.largest > largestBefore)) c.recovery.onEcnCongestion(now, newest);
       c.onAcked(space, r.acked);
       c.onLost(r.lost, now);
       // RFC 9002 §6.2.2.1: an acknowledged Handshake packet proves the server validated our address.
       if (space === 1 && c.side === 'client') c.recovery.peerCompletedAddressValidation = true;
-      // RFC 9001 §4.1.2: a client may treat an acknowledged 1-RTT packet as handshake confirmation.
-      if (space === 2 && c.side === 'client' && c.handshakeInfo && r.acked.length > 0) c.confirmHandshake(now);
+      // RFC 9001 §4.1.2: a client may treat an acknowledged 1-RTT packet as handshake confirmation —
+      // not an acknowledged 0-RTT one (same space): that would drop the Handshake keys before our Finished went.
+      if (space === 2 && c.side === 'client' && c.handshakeInfo && r.acked.some((p) => !p.data.zeroRtt)) c.confirmHandshake(now);
       c.streams.rtt = c.recovery.rtt.smoothedRtt;
       return;
     }

@@ -29,8 +29,14 @@ import { samePath } from './path.js';
 import { HAND_OFF } from './datagram-buffers.js';
 
 const TAG = 16;
-/** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes. */
-const MIN_INITIAL_DATAGRAM = 1200;
+/** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes; smaller ones are discarded. */
+export const MIN_INITIAL_DATAGRAM = 1200;
+/**
+ * Consecutive ACK-only packets after which the next one carries a PING
+ * (RFC 9000 §13.2.4 suggests about once per round trip; never all of them,
+ * §13.2.1). 24 is what quiche uses.
+ */
+export const ELICIT_AFTER_ACK_ONLY = 24;
 /** Smallest room worth starting a packet in. */
 const MIN_PACKET = 64;
 
@@ -44,8 +50,8 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   if (c.state === 'closing') return c.closeSendPending ? buildClose(c, now) : null;
   let max = c.maxDatagramSize;
   if (!c.peerAddressValidated) {
-    // RFC 9000 §8.1: before validation a server sends at most 3x what it received.
-    const allowance = 3 * c.bytesReceivedUnvalidated - c.bytesSentUnvalidated;
+    // RFC 9000 §8.1, §9.3: before validation we send at most 3x what we received from that address.
+    const allowance = c.amplification.allowance(c.path);
     if (allowance < MIN_PACKET) return null;
     max = Math.min(max, allowance);
   }
@@ -179,7 +185,10 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
       ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
     }
-    if (!ackEliciting && sp.probes > 0 && w.remaining >= 1) {
+    // A probe must elicit an ACK (RFC 9002 §6.2.4); so must, now and then, a run of ACK-only packets, or a peer
+    // with nothing to send would never acknowledge them and we would track them forever (RFC 9000 §13.2.4).
+    const elicit = sp.probes > 0 || (s === 2 && !early && frames.length > 0 && sp.ackOnlyRun >= ELICIT_AFTER_ACK_ONLY);
+    if (!ackEliciting && elicit && w.remaining >= 1) {
       encodeFrame(w, { type: 'ping' });
       frames.push({ k: 'ping' });
       ackEliciting = true;
@@ -198,6 +207,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
+  sp.ackOnlyRun = ackEliciting ? 0 : sp.ackOnlyRun + 1;
   c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
   if (c.sendingMarked) c.ecn.onMarkedSent(s);
   if (s === 2 && !early) {
@@ -238,29 +248,40 @@ function maybeUpdateKeys(c: Connection, now: number): void {
 
 /**
  * RFC 9000 §8.2.2: a PATH_RESPONSE owed on a path other than the current one
- * (the peer probing a new path) goes alone, to that path, padded to 1200
- * bytes unless the amplification limit forbids it. Null when none is owed.
+ * (the peer probing a new path, or anyone spoofing a source address) goes
+ * alone, to that path, padded to 1200 bytes only as far as that address's
+ * amplification allowance goes (§8.1, §9.3) — and not at all when the
+ * allowance cannot hold the packet. It is not congestion-controlled or
+ * retransmitted on the current path: it is counted against the allowance
+ * of the address it goes to, not in the current path's bytes in flight.
+ * Null when none can be sent.
  */
-export function buildPathResponse(c: Connection, now: number): { path: Connection['path']; data: Uint8Array } | null {
-  const i = c.pathResponses.findIndex((r) => !samePath(r.path, c.path));
-  if (i < 0 || !c.oneRtt) return null;
-  const r = c.pathResponses.splice(i, 1)[0]!;
+export function buildPathResponse(c: Connection): { path: Connection['path']; data: Uint8Array } | null {
   const keys = c.oneRtt;
-  const sp = c.spaces[2];
-  const buf = new Uint8Array(1200);
-  const pn = sp.nextPn;
-  const largestAcked = c.recovery.largestAcked(2);
-  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
-  const w = new Writer(buf, 0, buf.length - TAG);
-  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
-  const payloadStart = w.pos;
-  encodeFrame(w, { type: 'path_response', data: r.data });
-  w.zeros(w.remaining);
-  const end = protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
-  sp.nextPn++;
-  c.recovery.onPacketSent(2, { pn, timeSent: now, size: end, ackEliciting: true, inFlight: true, data: { frames: [{ k: 'path' }], gen: keys.writeGeneration } });
-  c.stats.packetsSent++;
-  return { path: r.path, data: buf.subarray(0, end) };
+  if (!keys) return null;
+  for (let i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path)); i >= 0; i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path))) {
+    const r = c.pathResponses.splice(i, 1)[0]!;
+    const sp = c.spaces[2];
+    const dcid = c.remoteCids.current.cid;
+    const pn = sp.nextPn;
+    const largestAcked = c.recovery.largestAcked(2);
+    const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
+    const size = Math.min(MIN_INITIAL_DATAGRAM, c.amplification.allowance(r.path));
+    // Header, the 9-byte frame, the tag: anything less cannot go (the header-protection sample fits then too).
+    if (size < 1 + dcid.length + pnLength + 9 + TAG) continue;
+    const buf = new Uint8Array(size);
+    const w = new Writer(buf, 0, size - TAG);
+    const pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
+    const payloadStart = w.pos;
+    encodeFrame(w, { type: 'path_response', data: r.data });
+    w.zeros(w.remaining);
+    const end = protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
+    sp.nextPn++;
+    c.recovery.onUntrackedSent(2, pn);
+    c.stats.packetsSent++;
+    return { path: r.path, data: buf.subarray(0, end) };
+  }
+  return null;
 }
 
 /** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
@@ -377,7 +398,7 @@ function buildClose(c: Connection, now: number): Uint8Array | null {
   c.closeSendPending = false;
   const cf = c.closeFrame!;
   let max = c.maxDatagramSize;
-  if (!c.peerAddressValidated) max = Math.min(max, 3 * c.bytesReceivedUnvalidated - c.bytesSentUnvalidated);
+  if (!c.peerAddressValidated) max = Math.min(max, c.amplification.allowance(c.path));
   if (max < MIN_PACKET) return null;
   const buf = new Uint8Array(max);
   let off = 0;

@@ -24,6 +24,8 @@ export class PacketSpace {
   readonly ack: AckTracker;
   readonly cryptoSend = new SendBuffer();
   readonly cryptoRecv = new RecvBuffer(1024);
+  /** ACK-only packets sent since the last ack-eliciting one (RFC 9000 §13.2.4). */
+  ackOnlyRun = 0;
   /** Ack-eliciting probe packets owed after a PTO (RFC 9002 §6.2.4). */
   probes = 0;
   discarded = false;

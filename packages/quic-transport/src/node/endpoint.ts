@@ -11,7 +11,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { QuicVersion } from '@tsquic/quic-wire';
-import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
+import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ReplayStore, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
 import { QuicConnection } from './connection.js';
 
 /** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
@@ -32,12 +32,22 @@ export interface BindOptions {
   keylog?: string | ((line: string) => void);
   /** Write one qlog file (JSON-SEQ, QUIC event schema) per connection into this directory. */
   qlogDir?: string;
-  /** Server address validation with Retry: 'always', 'never' (default) or under load (RFC 9000 §8.1). */
-  retry?: 'always' | 'never' | { handshakes: number };
+  /**
+   * Server address validation with Retry (RFC 9000 §8.1): 'auto' (default: once half of
+   * `maxHandshakes` are in flight), 'always', 'never', or once `handshakes` are in flight.
+   */
+  retry?: 'auto' | 'always' | 'never' | { handshakes: number };
   /** Most connections at once (more Initials are dropped); default 10,000. */
   maxConnections?: number;
   /** Most server handshakes in flight at once (more Initials are dropped); default 1,000. */
   maxHandshakes?: number;
+  /** Stateless resets (and INVALID_TOKEN closes) per second at most; default 100. */
+  statelessResetRate?: number;
+  /**
+   * 0-RTT anti-replay register (default: 100,000 tickets for 20 s, rejecting 0-RTT when full).
+   * Give every endpoint of a server farm sharing a `ticketKey` the same store.
+   */
+  antiReplay?: ReplayStore;
   /**
    * Server: a second local address to offer clients as preferred_address
    * (RFC 9000 §9.6), bound as its own socket; clients move there once their
@@ -104,6 +114,8 @@ export class QuicEndpoint {
       ...(opts.retry ? { retry: opts.retry } : {}),
       ...(opts.maxConnections ? { maxConnections: opts.maxConnections } : {}),
       ...(opts.maxHandshakes ? { maxHandshakes: opts.maxHandshakes } : {}),
+      ...(opts.statelessResetRate ? { statelessResetRate: opts.statelessResetRate } : {}),
+      ...(opts.antiReplay ? { antiReplay: opts.antiReplay } : {}),
       hooks: { wallClock: Date.now, ...(keylog ? { keylog } : {}) },
       hooksFor: (side) => this.connectionHooks(side),
     });

@@ -19,7 +19,7 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
     sent(v, 1);
     expect(v.state).toBe('unknown');
     expect(v.marking).toBe(false);
-    expect(v.onAck(2, { ect0: 4, ect1: 0, ce: 0 }, 4)).toBe(false);
+    expect(v.onAck(2, { ect0: 4, ect1: 0, ce: 0 }, 4, true)).toBe(false);
     expect(v.state).toBe('capable');
     expect(v.marking).toBe(true);
   });
@@ -27,15 +27,15 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
   it('a CE increase is a congestion signal, reported once', () => {
     const v = new EcnValidator(true);
     sent(v, 10);
-    expect(v.onAck(2, { ect0: 3, ect1: 0, ce: 1 }, 4)).toBe(true);
-    expect(v.onAck(2, { ect0: 6, ect1: 0, ce: 1 }, 3)).toBe(false);
+    expect(v.onAck(2, { ect0: 3, ect1: 0, ce: 1 }, 4, true)).toBe(true);
+    expect(v.onAck(2, { ect0: 6, ect1: 0, ce: 1 }, 3, true)).toBe(false);
     expect(v.state).toBe('capable');
   });
 
   it('fails: newly acknowledged marked packets without counts (stripped by the peer or the path)', () => {
     const v = new EcnValidator(true);
     sent(v, 3);
-    v.onAck(2, undefined, 2);
+    v.onAck(2, undefined, 2, true);
     expect(v.state).toBe('failed');
     expect(v.marking).toBe(false);
   });
@@ -43,27 +43,29 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
   it('fails: marks bleached on the way (counts rise less than the newly acknowledged marked packets)', () => {
     const v = new EcnValidator(true);
     sent(v, 5);
-    v.onAck(2, { ect0: 1, ect1: 0, ce: 0 }, 3);
+    v.onAck(2, { ect0: 1, ect1: 0, ce: 0 }, 3, true);
     expect(v.state).toBe('failed');
   });
 
   it('fails: impossible counts — ECT(1) we never sent, or more reports than packets sent', () => {
     const a = new EcnValidator(true);
     sent(a, 5);
-    a.onAck(2, { ect0: 2, ect1: 1, ce: 0 }, 2);
+    a.onAck(2, { ect0: 2, ect1: 1, ce: 0 }, 2, true);
     expect(a.state).toBe('failed');
     const b = new EcnValidator(true);
     sent(b, 5);
-    b.onAck(2, { ect0: 6, ect1: 0, ce: 0 }, 5);
+    b.onAck(2, { ect0: 6, ect1: 0, ce: 0 }, 5, true);
     expect(b.state).toBe('failed');
   });
 
-  it('an ACK reordered behind a newer one (smaller counts) is ignored, not a failure', () => {
+  it('an ACK reordered behind a newer one (it does not raise the largest acknowledged) is ignored, not a failure; counts going backwards on one that does are a failure', () => {
     const v = new EcnValidator(true);
     sent(v, 10);
-    v.onAck(2, { ect0: 8, ect1: 0, ce: 0 }, 8);
-    expect(v.onAck(2, { ect0: 5, ect1: 0, ce: 0 }, 1)).toBe(false);
+    v.onAck(2, { ect0: 8, ect1: 0, ce: 0 }, 8, true);
+    expect(v.onAck(2, { ect0: 5, ect1: 0, ce: 0 }, 1, false)).toBe(false);
     expect(v.state).toBe('capable');
+    expect(v.onAck(2, { ect0: 7, ect1: 0, ce: 0 }, 0, true)).toBe(false);
+    expect(v.state).toBe('failed');
   });
 
   it('fails when every test packet is lost; counts are kept per packet number space', () => {
@@ -74,8 +76,8 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
     const w = new EcnValidator(true);
     w.onMarkedSent(0);
     w.onMarkedSent(2);
-    w.onAck(0, { ect0: 1, ect1: 0, ce: 0 }, 1);
-    expect(w.onAck(2, { ect0: 1, ect1: 0, ce: 0 }, 1)).toBe(false);
+    w.onAck(0, { ect0: 1, ect1: 0, ce: 0 }, 1, true);
+    expect(w.onAck(2, { ect0: 1, ect1: 0, ce: 0 }, 1, true)).toBe(false);
     expect(w.state).toBe('capable');
   });
 

@@ -1,13 +1,14 @@
 /**
  * Unit tests of the hardening pieces: the connection-wide reassembly
  * fragment budget (core/streams/recv-buffer), packet-number skipping against
- * optimistic ACKs (RFC 9000 §21.4, core/recovery/pn-skip) and the endpoint's
+ * optimistic ACKs (RFC 9000 §21.4, core/recovery/pn-skip), what loss
+ * recovery keeps for a peer that never acknowledges, and the endpoint's
  * handshake counter.
  */
 import { describe, expect, it } from 'vitest';
 import { RecvBuffer, type FragmentBudget } from '../../src/core/streams/recv-buffer.js';
-import { maybeSkipPacketNumber, SKIP_PERIOD } from '../../src/core/recovery/pn-skip.js';
-import { LossDetection } from '../../src/core/recovery/loss-detection.js';
+import { MAX_SKIPPED, maybeSkipPacketNumber, SKIP_PERIOD } from '../../src/core/recovery/pn-skip.js';
+import { LossDetection, MAX_ACK_ONLY_TRACKED } from '../../src/core/recovery/loss-detection.js';
 import { NewReno } from '../../src/core/congestion/new-reno.js';
 import { PacketSpace } from '../../src/core/spaces.js';
 import { TransportError, TransportErrorCode as E } from '../../src/core/errors.js';
@@ -96,5 +97,40 @@ describe('packet-number skipping (RFC 9000 §21.4)', () => {
     const r = ld.onAckReceived(2, { largest: skipped + 1, ackDelay: 0, ranges: [[skipped + 1, skipped + 1], [0, skipped - 1]] }, 2000);
     expect(r.acked.length).toBe(skipped + 1);
     expect(() => ld.onAckReceived(2, { largest: skipped + 2, ackDelay: 0, ranges: [[0, skipped + 2]] }, 2001)).toThrow(/skipped/);
+  });
+});
+
+describe('loss recovery against a peer that never acknowledges (issue 22)', () => {
+  const recovery = () => new LossDetection<unknown>({ cc: new NewReno(1200), isServer: true, maxAckDelay: 25 });
+
+  it('remembers at most MAX_SKIPPED skipped numbers; the recent ones still catch an optimistic ACK', () => {
+    const ld = recovery();
+    for (let i = 0; i < 5000; i++) {
+      ld.onPacketSent(2, { pn: 2 * i, timeSent: i, size: 40, ackEliciting: false, inFlight: false, data: null });
+      ld.skip(2, 2 * i + 1);
+    }
+    expect(ld.skippedCount(2)).toBe(MAX_SKIPPED);
+    expect(() => ld.onAckReceived(2, { largest: 9998, ackDelay: 0, ranges: [[9990, 9998]] }, 6000)).toThrow(/skipped packet 9991/);
+  });
+
+  it('after 1,562 numbers were skipped, an ACK frame of 30,000 ranges meets at most MAX_SKIPPED of them (a binary search per range)', () => {
+    const ld = recovery();
+    for (let pn = 0; pn < 400_000; pn++) {
+      if (pn % 256 === 255) ld.skip(2, pn);
+      else ld.onPacketSent(2, { pn, timeSent: 0, size: 40, ackEliciting: false, inFlight: false, data: null });
+    }
+    const ranges: Array<[number, number]> = [];
+    for (let hi = 59_998; ranges.length < 30_000 && hi >= 0; hi -= 2) if (hi % 256 !== 255) ranges.push([hi, hi]);
+    expect(ld.skippedCount(2)).toBeLessThanOrEqual(MAX_SKIPPED);
+    const r = ld.onAckReceived(2, { largest: ranges[0]![0], ackDelay: 0, ranges }, 1);
+    expect(r.acked.length).toBe(0); // ACK-only records beyond the cap were forgotten long ago
+  });
+
+  it('tracks at most MAX_ACK_ONLY_TRACKED ACK-only packets per space, whatever the peer withholds; ack-eliciting ones are kept', () => {
+    const ld = recovery();
+    for (let pn = 0; pn < 10_000; pn++) ld.onPacketSent(2, { pn, timeSent: pn, size: 40, ackEliciting: pn % 100 === 0, inFlight: pn % 100 === 0, data: null });
+    expect(ld.trackedPackets).toBe(MAX_ACK_ONLY_TRACKED + 100);
+    // The newest ACK-only ones are the ones kept: an ACK of them still finds them.
+    expect(ld.onAckReceived(2, { largest: 9999, ackDelay: 0, ranges: [[9990, 9999]] }, 10_000).acked.length).toBe(10);
   });
 });

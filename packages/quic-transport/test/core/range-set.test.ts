@@ -52,33 +52,46 @@ describe('RangeSet', () => {
     expect(() => new RangeSet().add(5, 3)).toThrow(RangeError);
   });
 
-  it('agrees with a naive set model under random add/remove sequences', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(200), fc.nat(30)), { maxLength: 60 }), (ops) => {
-        const r = new RangeSet();
-        let added = 0;
-        const seen = new Set<number>();
-        for (const [add, a, len] of ops) {
-          if (add) {
-            let fresh = 0;
-            for (let x = a; x < a + len; x++) if (!seen.has(x)) fresh++;
-            expect(r.add(a, a + len)).toBe(fresh);
-            for (let x = a; x < a + len; x++) seen.add(x);
-            added += fresh;
-          } else {
-            r.remove(a, a + len);
-            for (let x = a; x < a + len; x++) seen.delete(x);
+  for (const blockSize of [64, 2]) {
+    it(`agrees with a naive set model under random add/remove sequences (blocks of ${blockSize})`, () => {
+      fc.assert(
+        fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(200), fc.nat(30)), { maxLength: 60 }), fc.nat(240), (ops, probe) => {
+          const r = new RangeSet(blockSize);
+          let added = 0;
+          const seen = new Set<number>();
+          for (const [add, a, len] of ops) {
+            if (add) {
+              let fresh = 0;
+              for (let x = a; x < a + len; x++) if (!seen.has(x)) fresh++;
+              expect(r.add(a, a + len)).toBe(fresh);
+              for (let x = a; x < a + len; x++) seen.add(x);
+              added += fresh;
+            } else {
+              r.remove(a, a + len);
+              for (let x = a; x < a + len; x++) seen.delete(x);
+            }
           }
-        }
-        const m = model(ops);
-        expect(r.size).toBe(m.size);
-        for (let x = 0; x < 240; x++) expect(r.has(x)).toBe(m.has(x));
-        // Ranges stay sorted, disjoint and non-adjacent.
-        const rs = [...r.ranges()];
-        for (let i = 1; i < rs.length; i++) expect(rs[i]![0]).toBeGreaterThan(rs[i - 1]![1]);
-        expect(added).toBeGreaterThanOrEqual(m.size);
-      }),
-      { numRuns: 500 },
-    );
-  }, 30_000);
+          r.removeBelow(probe % 50);
+          for (let x = 0; x < probe % 50; x++) seen.delete(x);
+          const m = model(ops);
+          for (let x = 0; x < probe % 50; x++) m.delete(x);
+          expect(r.size).toBe(m.size);
+          for (let x = 0; x < 240; x++) expect(r.has(x)).toBe(m.has(x));
+          // Ranges stay sorted, disjoint and non-adjacent; the count, gaps and runs agree with the model.
+          const rs = [...r.ranges()];
+          expect(r.rangeCount).toBe(rs.length);
+          expect([...r.rangesDescending()]).toEqual([...rs].reverse());
+          for (let i = 1; i < rs.length; i++) expect(rs[i]![0]).toBeGreaterThan(rs[i - 1]![1]);
+          let end = probe;
+          while (m.has(end)) end++;
+          expect(r.contiguousEnd(probe)).toBe(end);
+          const gapMembers = [...r.gaps(probe, probe + 40)].flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
+          expect(gapMembers).toEqual(Array.from({ length: 40 }, (_, k) => probe + k).filter((x) => !m.has(x)));
+          expect(r.covers(probe, probe + 3)).toBe([0, 1, 2].every((k) => m.has(probe + k)));
+          expect(added).toBeGreaterThanOrEqual(m.size);
+        }),
+        { numRuns: 500 },
+      );
+    }, 30_000);
+  }
 });

@@ -1,36 +1,12 @@
 /** Resumption and 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) over the simulated network. */
-import type { SessionTicket } from '@tsquic/tls13-handshake';
 import { describe, expect, it } from 'vitest';
 import { Endpoint, type Connection } from '../../src/core/index.js';
 import { Collector } from '../sim/apps.js';
-import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+import { SERVER_PATH } from '../sim/network.js';
+import { firstTicket, ticketed } from '../sim/tickets.js';
 
-const TICKET_KEY = new Uint8Array(32).fill(9);
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
-
-function setup(earlyData: boolean) {
-  const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: TICKET_KEY, earlyData } } });
-  const client = new Endpoint();
-  return { server, client, net: new Network(client, server, { latencyMs: 25 }) };
-}
-
-/** A first connection that ends with a session ticket. */
-function firstTicket(env: ReturnType<typeof setup>): SessionTicket {
-  const c = env.client.connect(env.net.now, SERVER_PATH, TLS);
-  const col = new Collector(c);
-  let ticket: SessionTicket | undefined;
-  env.net.runUntil(() => {
-    col.pump(env.net.now);
-    const e = col.events.find((x) => x.type === 'session-ticket');
-    if (e?.type === 'session-ticket') ticket = e.ticket;
-    return ticket !== undefined;
-  }, 5000);
-  c.close(env.net.now);
-  env.net.runUntil(() => c.isClosed, 5000);
-  expect(ticket).toBeDefined();
-  expect(ticket!.appData).toBeDefined(); // the server's transport parameters, remembered
-  return ticket!;
-}
+const setup = ticketed;
 
 /** The server's view: collect requests on every accepted connection (at the current virtual time). */
 function serverRequests(server: Endpoint, seen: Map<Connection, Collector>, now: number): string[] {
@@ -89,6 +65,13 @@ describe('resumption and 0-RTT', () => {
     // Latency 25 ms each way: request at 25 ms, answer back at 50 ms — one round trip, not two.
     expect(at).toBe(50);
     expect(col.bytes(id).toString()).toBe('200');
+    // RFC 9001 §4.1.2: only an acknowledged 1-RTT packet confirms the handshake. The server's
+    // acknowledgment of the client's 0-RTT packet came with its Handshake flight; had the client
+    // taken it as confirmation, it would have dropped its Handshake keys before sending Finished
+    // and the server would never complete.
+    const s = [...env.server.connections].at(-1)!;
+    env.net.runUntil(() => s.handshakeInfo !== undefined, 3000);
+    expect(s.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'accepted' });
   });
 
   it('a replayed 0-RTT flight is not processed twice (single-use tickets)', () => {

@@ -76,7 +76,8 @@ export function referenceName(serverName: string): ReferenceName {
   return { kind: 'dns', name: canonicalDns(serverName) };
 }
 
-function canonicalDns(name: string): string {
+/** RFC 6125 §6.2.1 / RFC 5280 §7.2: compare host names case-insensitively, without a trailing dot. */
+export function canonicalDns(name: string): string {
   const lower = name.toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
 }
@@ -104,13 +105,12 @@ export function matchesReference(ref: ReferenceName, dnsNames: string[], ipAddre
   return dnsNames.some((d) => dnsIdMatches(d, ref.name));
 }
 
-function dnsWithin(name: string, constraint: string): boolean {
-  const n = canonicalDns(name);
-  const c = canonicalDns(constraint);
+/** Both canonical (see canonicalDns); no allocation: this runs name × subtree times. */
+function dnsWithin(n: string, c: string): boolean {
   if (c === '') return true;
   // RFC 5280 §4.2.1.10: names built by adding labels to the left satisfy the constraint.
-  if (c.startsWith('.')) return n.endsWith(c);
-  return n === c || n.endsWith(`.${c}`);
+  if (c.charCodeAt(0) === 46) return n.endsWith(c);
+  return n === c || (n.length > c.length && n.endsWith(c) && n.charCodeAt(n.length - c.length - 1) === 46);
 }
 
 function ipWithin(address: Uint8Array, constraint: Uint8Array): boolean {
@@ -123,18 +123,67 @@ function ipWithin(address: Uint8Array, constraint: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * Can a wildcard DNS-ID `*.base` stand for a name inside the DNS subtree
+ * `constraint`? It stands for any one label to the left of `base` (RFC 6125
+ * §6.4.3), so it enters the subtree when the subtree holds all of
+ * `*.base` or exactly one label more than `base`.
+ */
+function wildcardEnters(base: string, c: string): boolean {
+  if (c === '') return true;
+  if (c.startsWith('.')) return base === c.slice(1) || base.endsWith(c);
+  if (base === c || base.endsWith(`.${c}`)) return true;
+  const label = c.endsWith(`.${base}`) ? c.slice(0, c.length - base.length - 1) : null;
+  return label !== null && label.length > 0 && !label.includes('.');
+}
+
 function within(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree): boolean {
   if (t.kind !== kind) return false;
   return kind === 'dns' ? dnsWithin(value as string, t.value as string) : ipWithin(value as Uint8Array, t.value as Uint8Array);
 }
 
-/** RFC 5280 §4.2.1.10 for the dNSName and iPAddress names of a certificate: permitted, then excluded. */
-export function satisfiesNameConstraints(nc: { permitted: Subtree[]; excluded: Subtree[] }, dnsNames: string[], ipAddresses: Uint8Array[]): boolean {
-  const names: Array<['dns' | 'ip', string | Uint8Array]> = [...dnsNames.map((d) => ['dns', d] as ['dns', string]), ...ipAddresses.map((a) => ['ip', a] as ['ip', Uint8Array])];
+/** An excluded subtree rules a name out; a wildcard DNS-ID is ruled out when any name it stands for would be. */
+function excludedBy(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree): boolean {
+  if (kind === 'dns' && t.kind === 'dns') {
+    const name = value as string;
+    if (name.startsWith('*.')) return wildcardEnters(name.slice(2), t.value as string);
+  }
+  return within(kind, value, t);
+}
+
+/**
+ * RFC 5280 §4.2.1.10 for the dNSName and iPAddress names of a certificate
+ * (and, from the path check, the reference name the client asked for;
+ * dNSName subtrees are canonical, as parseCertificate makes them):
+ * every name of a constrained form must lie in a permitted subtree of that
+ * form, and none in an excluded one — a wildcard DNS-ID counts as every name
+ * it can stand for. `compare` is called once per name–subtree comparison
+ * (the path builder's work budget).
+ */
+export function satisfiesNameConstraints(
+  nc: { permitted: Subtree[]; excluded: Subtree[] },
+  dnsNames: readonly string[],
+  ipAddresses: readonly Uint8Array[],
+  compare: () => void = () => {},
+): boolean {
+  const names: Array<['dns' | 'ip', string | Uint8Array]> = [...dnsNames.map((d) => ['dns', canonicalDns(d)] as ['dns', string]), ...ipAddresses.map((a) => ['ip', a] as ['ip', Uint8Array])];
   for (const [kind, value] of names) {
-    const permitted = nc.permitted.filter((t) => t.kind === kind);
-    if (permitted.length > 0 && !permitted.some((t) => within(kind, value, t))) return false;
-    if (nc.excluded.some((t) => within(kind, value, t))) return false;
+    let constrained = false;
+    let permitted = false;
+    for (const t of nc.permitted) {
+      if (t.kind !== kind) continue;
+      compare();
+      constrained = true;
+      if (within(kind, value, t)) {
+        permitted = true;
+        break;
+      }
+    }
+    if (constrained && !permitted) return false;
+    for (const t of nc.excluded) {
+      compare();
+      if (excludedBy(kind, value, t)) return false;
+    }
   }
   return true;
 }

@@ -11,7 +11,7 @@
 import { AlertDescription, TlsAlertError } from '../alert.js';
 import type { HandshakeCrypto } from '../crypto/provider.js';
 import { certificateSpki } from '../x509-spki.js';
-import { TrustStore, verifyChain } from './chain.js';
+import { chainLimits, TrustStore, verifyChain, type ChainLimits } from './chain.js';
 
 export type VerifyVerdict = { ok: true } | { ok: false; alert: number; reason?: string };
 
@@ -57,14 +57,17 @@ function verdictOf(f: () => void): VerifyVerdict {
 /**
  * RFC 5280 path validation to `trustAnchors` (what `verify: 'chain'` runs):
  * validity at `nowMs`, CA constraints, extKeyUsage for the peer's role and,
- * for a server, its identity against `serverName`.
+ * for a server, its identity against `serverName`, within `limits`
+ * (default `DEFAULT_CHAIN_LIMITS`; TypeError for an invalid one).
  */
-export function chainVerifier(options: { trustAnchors: readonly Uint8Array[] | TrustStore }): PeerVerifier {
+export function chainVerifier(options: { trustAnchors: readonly Uint8Array[] | TrustStore; limits?: Partial<ChainLimits> }): PeerVerifier {
   const store = trustStoreOf(options.trustAnchors);
+  const limits = chainLimits(options.limits);
   return (chain, ctx) =>
     verdictOf(() =>
       verifyChain(chain, {
         trustAnchors: store,
+        limits,
         nowMs: ctx.nowMs,
         purpose: ctx.peer === 'server' ? 'serverAuth' : 'clientAuth',
         crypto: ctx.crypto,

@@ -79,19 +79,36 @@ function algorithm(b: Uint8Array, alg: Tlv): { kind: 'ec'; curve: Curve } | { ki
   return null;
 }
 
-/** Parse a DER SubjectPublicKeyInfo. */
-export function parseSpki(spki: Uint8Array): PublicKeyInfo | null {
+/**
+ * RSA public keys we use at all: 1024 to 8192 bits (as webpki), an odd
+ * exponent from 3 to 2^33 - 1 (as ring). The exponent bounds the cost of a
+ * verification: OpenSSL takes any exponent below 3072-bit moduli, and a huge
+ * one makes each check as slow as a private-key operation.
+ */
+export const RSA_KEY_BOUNDS = { minBits: 1024, maxBits: 8192, maxExponent: 2n ** 33n - 1n } as const;
+
+/** Why an RSA key is outside RSA_KEY_BOUNDS, or null when it is inside. */
+export function rsaKeyProblem(bits: number, e: bigint): string | null {
+  if (bits < RSA_KEY_BOUNDS.minBits || bits > RSA_KEY_BOUNDS.maxBits) return `an RSA key of ${bits} bits (${RSA_KEY_BOUNDS.minBits} to ${RSA_KEY_BOUNDS.maxBits} accepted)`;
+  if (e < 3n || e > RSA_KEY_BOUNDS.maxExponent || (e & 1n) === 0n) return 'an RSA public exponent that is even, below 3 or above 2^33';
+  return null;
+}
+
+/** What a SubjectPublicKeyInfo holds, for key policy (no size checks here). */
+export type KeyInfo = { kind: 'ec'; curve: Curve } | { kind: 'ed25519' } | { kind: 'rsa'; bits: number; exponent: bigint } | { kind: 'other' };
+
+function spkiParts(spki: Uint8Array): { alg: ReturnType<typeof algorithm>; key: Uint8Array } | null {
   const top = readTlv(spki, 0, spki.length);
   if (!top || top.tag !== 0x30 || top.end !== spki.length) return null;
   const parts = children(spki, top);
   if (!parts || parts.length !== 2 || parts[0]!.tag !== 0x30 || parts[1]!.tag !== 0x03) return null;
-  const alg = algorithm(spki, parts[0]!);
   const bits = parts[1]!;
-  if (!alg || bits.end - bits.content < 1 || spki[bits.content] !== 0) return null; // no unused bits
-  const key = spki.subarray(bits.content + 1, bits.end);
-  if (alg.kind === 'ed25519') return key.length === 32 ? { kind: 'ed25519', key } : null;
-  if (alg.kind === 'ec') return key.length === (alg.curve === 'P-256' ? 65 : 97) && key[0] === 4 ? { kind: 'ec', curve: alg.curve, point: key } : null;
-  // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+  if (bits.end - bits.content < 1 || spki[bits.content] !== 0) return null; // no unused bits
+  return { alg: algorithm(spki, parts[0]!), key: spki.subarray(bits.content + 1, bits.end) };
+}
+
+/** RFC 8017 Appendix A.1.1: RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }. */
+function rsaPublicKey(key: Uint8Array): { n: bigint; e: bigint; modulusBytes: number; bits: number } | null {
   const seq = readTlv(key, 0, key.length);
   const ints = seq && seq.tag === 0x30 ? children(key, seq) : null;
   if (!ints || ints.length !== 2 || ints[0]!.tag !== 0x02 || ints[1]!.tag !== 0x02) return null;
@@ -99,8 +116,29 @@ export function parseSpki(spki: Uint8Array): PublicKeyInfo | null {
   while (nBytes.length > 0 && nBytes[0] === 0) nBytes = nBytes.subarray(1);
   const n = bigintOf(nBytes);
   const e = bigintOf(key.subarray(ints[1]!.content, ints[1]!.end));
-  if (nBytes.length < 128 || e < 3n) return null; // RSA below 1024 bits is refused outright
-  return { kind: 'rsa', n, e, modulusBytes: nBytes.length };
+  return { n, e, modulusBytes: nBytes.length, bits: n === 0n ? 0 : n.toString(2).length };
+}
+
+/** The kind of key in a SubjectPublicKeyInfo (RSA with its size and exponent); null when malformed. */
+export function spkiKeyInfo(spki: Uint8Array): KeyInfo | null {
+  const p = spkiParts(spki);
+  if (!p) return null;
+  if (!p.alg) return { kind: 'other' };
+  if (p.alg.kind !== 'rsa') return p.alg;
+  const k = rsaPublicKey(p.key);
+  return k ? { kind: 'rsa', bits: k.bits, exponent: k.e } : null;
+}
+
+/** Parse a DER SubjectPublicKeyInfo; RSA keys outside RSA_KEY_BOUNDS are refused (null). */
+export function parseSpki(spki: Uint8Array): PublicKeyInfo | null {
+  const p = spkiParts(spki);
+  if (!p || !p.alg) return null;
+  const { alg, key } = p;
+  if (alg.kind === 'ed25519') return key.length === 32 ? { kind: 'ed25519', key } : null;
+  if (alg.kind === 'ec') return key.length === (alg.curve === 'P-256' ? 65 : 97) && key[0] === 4 ? { kind: 'ec', curve: alg.curve, point: key } : null;
+  const k = rsaPublicKey(key);
+  if (!k || rsaKeyProblem(k.bits, k.e) !== null) return null;
+  return { kind: 'rsa', n: k.n, e: k.e, modulusBytes: k.modulusBytes };
 }
 
 /** Parse a DER PKCS#8 PrivateKeyInfo (EC keys as RFC 5915 ECPrivateKey, Ed25519 as RFC 8410 CurvePrivateKey). */

@@ -3,12 +3,14 @@
  * The node:crypto HandshakeCrypto, built from an injected `node:crypto`
  * module so that this file imports nothing from `node:*` (`./node` passes the
  * real module; `defaultCrypto()` passes `process.getBuiltinModule`'s). The
- * levers measured on this machine: X25519 public keys imported through JWK
- * (~14× faster than SPKI DER), P-256/P-384 through `createECDH`, signing
+ * levers measured on this machine: X25519 keys imported and exported through
+ * JWK (~14× faster than SPKI DER; see `keygen` for the Node deadlock this
+ * avoids), P-256/P-384 through `createECDH`, signing
  * KeyObjects cached per private key, verifying KeyObjects cached per SPKI.
  * ML-KEM-768 (not in Node 20) comes from @noble/post-quantum.
  */
 import type * as NodeCrypto from 'node:crypto';
+import { rsaKeyProblem } from './der.js';
 import { hybridClientShare, hybridRespond, type Dh } from './hybrid.js';
 import { NamedGroup, SignatureScheme, type Aead, type AeadAlg, type HandshakeCrypto, type HashAlg, type SignatureAlgorithm, type Signer } from './provider.js';
 import { isAllZero, safe } from './schemes.js';
@@ -21,9 +23,16 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
   const PSS = { padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: c.constants.RSA_PSS_SALTLEN_DIGEST };
 
   const x25519: Dh = {
+    // Not generateKeyPairSync + export({ format: 'jwk' }): in Node 20 that pair deadlocks the process
+    // (futex wait, no CPU) when a garbage collection runs inside the JWK export: the export holds the
+    // new key's mutex while it allocates the result string, and the collection destroys the finished
+    // key-generation job, whose destructor takes the same mutex. A key imported from random bytes has
+    // no such job. (Node reads only `d` of a private OKP JWK; `x` must merely be a string.)
     keygen() {
-      const { privateKey, publicKey } = c.generateKeyPairSync('x25519');
-      return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')) };
+      const d = Buffer.from(c.randomBytes(32)).toString('base64url');
+      const privateKey = c.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d, x: '' }, format: 'jwk' });
+      const x = c.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
+      return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(x, 'base64url')) };
     },
     shared(sk, peer) {
       if (peer.length !== 32) return null;
@@ -162,10 +171,13 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
 
 /**
  * RFC 8017 §8.1.2 / §8.2.2 step 1: a signature is exactly k octets, k the
- * modulus length. OpenSSL left-pads a shorter one, which would accept a
- * signature with its leading zero octet dropped.
+ * modulus length (OpenSSL left-pads a shorter one, which would accept a
+ * signature with its leading zero octet dropped), under a key within RSA_KEY_BOUNDS.
  */
 function rsaLengthOk(key: NodeCrypto.KeyObject, signature: Uint8Array): boolean {
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  return bits !== undefined && signature.length === Math.ceil(bits / 8);
+  const d = key.asymmetricKeyDetails;
+  const bits = d?.modulusLength;
+  // The same key bounds as the noble provider (RSA_KEY_BOUNDS): they bound the cost of one check.
+  if (bits === undefined || d?.publicExponent === undefined || rsaKeyProblem(bits, d.publicExponent) !== null) return false;
+  return signature.length === Math.ceil(bits / 8);
 }

@@ -14,7 +14,7 @@ export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
 export type PortEvent =
   | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
   | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
-  | { type: 'early-data'; status: 'accepted' | 'rejected' }
+  | { type: 'early-data'; status: 'accepted' | 'rejected'; /** Server, accepted: the ticket's max_early_data_size. */ maxEarlyData?: number }
   | {
       type: 'complete';
       alpn?: string;
@@ -36,6 +36,8 @@ export type HandshakeEventLike = PortEvent | OtherEvent;
 export interface HandshakePort<E extends { type: string } = HandshakeEventLike, C = unknown> {
   readonly side: 'client' | 'server';
   readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
+  /** The peer asked for a KeyUpdate not sent yet (RFC 8446 §4.6.3): sent before the next application data. */
+  readonly keyUpdateRequested?: boolean;
   start(nowMs: number): E[];
   receive(level: Level, bytes: Uint8Array, nowMs: number): E[];
   accept(choice: C): E[];

@@ -109,8 +109,8 @@ export class RecordWriter {
     return this.protection;
   }
 
-  /** Switch to a new write key; the next record is its sequence number 0 (§5.3). */
-  setProtection(p: RecordProtection): void {
+  /** Switch to a new write key (the next record is its sequence number 0, §5.3), or back to TLSPlaintext (null). */
+  setProtection(p: RecordProtection | null): void {
     this.protection = p;
   }
 

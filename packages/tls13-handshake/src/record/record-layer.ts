@@ -8,7 +8,10 @@
  * feeds decrypted handshake content to the Handshake at the current read
  * level, sends and surfaces alerts (§6), tolerates one compatibility CCS
  * record (§5, Appendix D.4) and enforces the §5.1 rules on handshake messages
- * and key changes. No I/O, no clock: `nowMs` is passed in.
+ * and key changes, the server's max_early_data_size (§4.2.10) and a bound on
+ * KeyUpdates without application data (§4.6.3; OpenSSL's 32). A KeyUpdate the
+ * peer requested is sent before our next application data, once however many
+ * requests came. No I/O, no clock: `nowMs` is passed in.
  */
 import type { HandshakeCrypto } from '../crypto/provider.js';
 import { alertLevelFor, ContentType, RecordAlert, RecordLimits } from './content-type.js';
@@ -97,6 +100,8 @@ class MessageBoundary {
 }
 
 const DEFAULT_AES_LIMIT = 2 ** 24;
+/** KeyUpdates a peer may send between two application data records (OpenSSL's MAX_KEY_UPDATE_MESSAGES). */
+const MAX_KEY_UPDATES_WITHOUT_DATA = 32;
 const DEFAULT_CHACHA_LIMIT = 2 ** 48;
 
 /**
@@ -115,11 +120,17 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
   private writeLevel: Level = 'initial';
   private readonly boundary = new MessageBoundary();
   private ccsSeen = false;
+  /** A whole handshake message has been received (the server's ClientHello, RFC 8446 §5 CCS rule). */
+  private messageReceived = false;
   private firstRecordSent = false;
   private peerClosed = false;
   private localClosed = false;
   private earlySkipBudget = 0;
   private readonly maxSkippedEarlyData: number;
+  /** Accepted 0-RTT bytes the server may still receive (the ticket's max_early_data_size, RFC 8446 §4.2.11). */
+  private earlyDataLeft = Infinity;
+  /** Peer KeyUpdates since its last application data record. */
+  private keyUpdatesWithoutData = 0;
   private _state: RecordLayerState = 'handshaking';
   private nowMs = 0;
 
@@ -207,6 +218,8 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
       throw new TypeError('no application write key yet');
     }
     this.guard(out, () => {
+      // RFC 8446 §4.6.3: the KeyUpdate the peer asked for goes before our next application data.
+      if (this.hs.keyUpdateRequested && this._state === 'open') this.handleEvents(this.hs.keyUpdate(false), out);
       let off = 0;
       do {
         this.maybeAutoKeyUpdate(out);
@@ -277,14 +290,7 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
   }
 
   private handleRecord(outerType: number, header: Uint8Array, body: Uint8Array, out: RecordLayerOutput<E>): void {
-    // RFC 8446 §5: one unprotected CCS of value 0x01 before the peer's Finished is dropped.
-    if (outerType === ContentType.change_cipher_spec) {
-      if (this.ccsSeen || this.read.level === 'application' || body.length !== 1 || body[0] !== 1) {
-        throw new TlsRecordError(RecordAlert.unexpected_message, true, 'unexpected change_cipher_spec');
-      }
-      this.ccsSeen = true;
-      return;
-    }
+    if (outerType === ContentType.change_cipher_spec) return this.handleChangeCipherSpec(body);
     let type = outerType;
     let content: Uint8Array;
     if (this.read.protection === null) {
@@ -329,6 +335,24 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
     }
   }
 
+  /**
+   * RFC 8446 §5: one unprotected change_cipher_spec of value 0x01, after the
+   * first ClientHello was sent or received and before the peer's Finished, is
+   * dropped; §5.1: like any other record, never between the fragments of a
+   * handshake message. Anything else → unexpected_message.
+   */
+  private handleChangeCipherSpec(body: Uint8Array): void {
+    const problem =
+      body.length !== 1 || body[0] !== 1 ? 'a change_cipher_spec other than the single byte 0x01'
+      : this.ccsSeen ? 'a second change_cipher_spec'
+      : this.read.level === 'application' ? "change_cipher_spec after the peer's Finished"
+      : this.hs.side === 'server' && !this.messageReceived ? 'change_cipher_spec before the ClientHello'
+      : !this.boundary.atBoundary ? 'change_cipher_spec between the fragments of a handshake message'
+      : undefined;
+    if (problem) throw new TlsRecordError(RecordAlert.unexpected_message, true, problem);
+    this.ccsSeen = true;
+  }
+
   private skipEarly(n: number): boolean {
     if (this.earlySkipBudget < n) return false;
     this.earlySkipBudget -= n;
@@ -339,6 +363,7 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
     // RFC 8446 §5.4: no zero-length handshake records.
     if (content.length === 0) throw new TlsRecordError(RecordAlert.unexpected_message, true, 'empty handshake record');
     this.boundary.consume(content);
+    if (this.boundary.atBoundary) this.messageReceived = true;
     const levelBefore = this.read.protection;
     this.handleEvents(this.hs.receive(this.read.level, content, this.nowMs), out);
     // RFC 8446 §5.1: messages preceding a key change must end on a record boundary.
@@ -367,6 +392,12 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
     if (this.read.level !== 'application' && this.read.level !== 'early') {
       throw new TlsRecordError(RecordAlert.unexpected_message, true, 'application data before the handshake keys');
     }
+    if (this.read.level === 'early') {
+      // RFC 8446 §4.6.1: more 0-RTT data than max_early_data_size → unexpected_message.
+      this.earlyDataLeft -= content.length;
+      if (this.earlyDataLeft < 0) throw new TlsRecordError(RecordAlert.unexpected_message, true, 'more 0-RTT data than max_early_data_size');
+    }
+    this.keyUpdatesWithoutData = 0;
     if (content.length > 0) out.appData.push(content);
   }
 
@@ -375,6 +406,12 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
       const ev = raw as unknown as PortEvent;
       switch (ev.type) {
         case 'handshake-data': {
+          // RFC 8446 §4.2.10, §4.1.4: after a HelloRetryRequest the second ClientHello goes out in plaintext,
+          // whether or not 0-RTT data was written under the early keys.
+          if (ev.level === 'initial' && this.writeLevel === 'early' && this.hs.side === 'client') {
+            this.writer.setProtection(null);
+            this.writeLevel = 'initial';
+          }
           if (ev.level !== this.writeLevel) {
             throw new TlsRecordError(RecordAlert.internal_error, true, `handshake data at ${ev.level}, write key at ${this.writeLevel}`);
           }
@@ -393,6 +430,9 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
           } else {
             this.read = { level: ev.level, protection };
           }
+          if (isUpdate && ev.direction === 'read' && ++this.keyUpdatesWithoutData > MAX_KEY_UPDATES_WITHOUT_DATA) {
+            throw new TlsRecordError(RecordAlert.unexpected_message, true, `more than ${MAX_KEY_UPDATES_WITHOUT_DATA} KeyUpdates without application data`);
+          }
           if (isUpdate) out.events.push({ type: 'key-update', direction: ev.direction });
           break;
         }
@@ -405,6 +445,7 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
           break;
         case 'early-data':
           if (this.hs.side === 'server' && ev.status === 'rejected') this.earlySkipBudget = this.maxSkippedEarlyData;
+          if (this.hs.side === 'server' && ev.status === 'accepted' && ev.maxEarlyData !== undefined) this.earlyDataLeft = ev.maxEarlyData;
           out.events.push(raw as RecordLayerEvent<E>);
           break;
         default:

@@ -75,6 +75,34 @@ describe('RFC 5280 §4.2.1.10 name constraints', () => {
       expect(satisfiesNameConstraints(nc, dns, ips.map((i) => Uint8Array.from(i)))).toBe(ok);
     });
   }
+  // A wildcard DNS-ID stands for every name one label left of its base: excluded as soon as one of them is.
+  const WILD: [san: string, excluded: string, refused: boolean][] = [
+    ['*.example.com', 'bad.example.com', true], // *.example.com can be bad.example.com (issue 15, finding 4)
+    ['*.example.com', 'example.com', true], // every expansion is inside example.com
+    ['*.example.com', '.example.com', true],
+    ['*.example.com', 'com', true],
+    ['*.example.com', 'a.bad.example.com', false], // two labels more: no expansion reaches it
+    ['*.example.com', '.bad.example.com', false], // subdomains of bad.example.com only
+    ['*.example.com', 'example.org', false],
+    ['*.a.example.com', 'example.com', true],
+    ['*.EXAMPLE.com', 'Bad.Example.COM', true],
+    ['*.example.com', '', true], // an empty constraint covers every name
+  ];
+  for (const [san, ex, refused] of WILD) {
+    it(`SAN ${san} with excluded ${JSON.stringify(ex)} → ${refused ? 'violates' : 'satisfies'}`, () => {
+      expect(satisfiesNameConstraints({ permitted: [], excluded: [{ kind: 'dns', value: ex.toLowerCase() }] }, [san], [])).toBe(!refused);
+    });
+  }
+  it('a wildcard is permitted only when all it can stand for is', () => {
+    const only = (p: string) => ({ permitted: [{ kind: 'dns' as const, value: p }], excluded: [] });
+    expect(satisfiesNameConstraints(only('example.com'), ['*.example.com'], [])).toBe(true);
+    expect(satisfiesNameConstraints(only('good.example.com'), ['*.example.com'], [])).toBe(false);
+  });
+  it('comparisons are counted for the path budget', () => {
+    let n = 0;
+    satisfiesNameConstraints(nc, ['www.example.com', 'a.example.com'], [Uint8Array.of(10, 1, 1, 1)], () => n++);
+    expect(n).toBe(2 * (1 + 1) + 1 * (1 + 1)); // per name: its permitted subtrees (first match stops) and every excluded one
+  });
   it('a leading-dot constraint means subdomains only', () => {
     const sub = { permitted: [{ kind: 'dns' as const, value: '.example.com' }], excluded: [] };
     expect(satisfiesNameConstraints(sub, ['a.example.com'], [])).toBe(true);

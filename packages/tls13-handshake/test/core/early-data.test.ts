@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StrikeRegister } from '../../src/ticket.js';
+import { StrikeRegister } from '../../src/anti-replay.js';
 import { createServer, type ClientConfig, type HandshakeEvent, type ServerConfig, type SessionTicket } from '../../src/index.js';
 import { ofType, runPair } from './pair.js';
 import { makeTestCrypto } from './test-crypto.js';

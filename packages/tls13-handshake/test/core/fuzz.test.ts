@@ -49,7 +49,7 @@ describe('random bytes to receive() at each state and level never throw', () => 
   }
 });
 
-import { StrikeRegister } from '../../src/ticket.js';
+import { StrikeRegister } from '../../src/anti-replay.js';
 import { ofType, runPair } from './pair.js';
 
 describe('random bytes in the resumption / 0-RTT states never throw', () => {

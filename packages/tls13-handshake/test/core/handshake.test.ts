@@ -136,15 +136,24 @@ describe('full 1-RTT handshake, in-process pair', () => {
     expect(lines[3]!.split(' ')[2]).toBe(hex(cw.secret));
   });
 
-  it('plain-profile KeyUpdate: message then write keys; the peer answers a request', () => {
+  it('plain-profile KeyUpdate: message then write keys; requests are answered once, when we next send (RFC 8446 §4.6.3)', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto });
     const ku = r.client.keyUpdate(true);
     expect(ku.map((e) => e.type)).toEqual(['handshake-data', 'keys']);
+    expect(r.server.keyUpdateRequested).toBe(false);
     const resp = r.server.receive('application', (ku[0] as { bytes: Uint8Array }).bytes, 0);
-    expect(resp.map((e) => (e.type === 'keys' ? `keys:${e.direction}` : e.type))).toEqual(['keys:read', 'handshake-data', 'keys:write']);
+    expect(resp.map((e) => (e.type === 'keys' ? `keys:${e.direction}` : e.type))).toEqual(['keys:read']);
     expect(hex((resp[0] as { secret: Uint8Array }).secret)).toBe(hex((ku[1] as { secret: Uint8Array }).secret));
-    const back = r.client.receive('application', (resp[1] as { bytes: Uint8Array }).bytes, 0);
+    // a second request while the server is silent is covered by the same answer
+    const ku2 = r.client.keyUpdate(true);
+    expect(r.server.receive('application', (ku2[0] as { bytes: Uint8Array }).bytes, 0).map((e) => e.type)).toEqual(['keys']);
+    expect(r.server.keyUpdateRequested).toBe(true);
+    const answer = r.server.keyUpdate(false);
+    expect(answer.map((e) => e.type)).toEqual(['handshake-data', 'keys']);
+    expect(r.server.keyUpdateRequested).toBe(false);
+    const back = r.client.receive('application', (answer[0] as { bytes: Uint8Array }).bytes, 0);
     expect(back.map((e) => e.type)).toEqual(['keys']);
+    expect(r.client.keyUpdateRequested).toBe(false);
   });
 });
 
@@ -226,6 +235,12 @@ describe('negative: peer faults end in an alert event', () => {
       },
     });
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(70);
+  });
+  it('a ServerHello whose supported_versions selects 0x0303 → illegal_parameter(47) (RFC 8446 §4.2.1; issue 15 finding 8)', () => {
+    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
+      tamper: (from, e) => (from === 'server' && e.level === 'initial' ? Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', '002b00020303'), 'hex')) : e.bytes),
+    });
+    expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 47, sent: true, reason: 'server selected version 0x0303 in supported_versions' });
   });
   it('a TLS 1.2 ServerHello carrying the downgrade sentinel → illegal_parameter(47)', () => {
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {

@@ -47,15 +47,18 @@ export class AckTracker {
 
   /** Record a packet that decrypted and was processed. */
   onPacketReceived(pn: number, ackEliciting: boolean, now: number, maxAckDelay: number, ecn?: 'ect0' | 'ect1' | 'ce'): void {
+    if (ecn) {
+      this.ecn[ecn]++;
+      this.ecnSeen = true;
+    }
+    // Below the floor everything counts as received already: the packet itself told us (an ACK of
+    // our ACK of a higher number, §13.2.4) that the peer knows. Nothing to record or acknowledge.
+    if (pn < this.floor) return;
     const reordered = pn < this.largest || (this.largest >= 0 && pn > this.largest + 1 && !this.received.isEmpty);
     this.received.add(pn, pn + 1);
     if (pn > this.largest) {
       this.largest = pn;
       this.largestTime = now;
-    }
-    if (ecn) {
-      this.ecn[ecn]++;
-      this.ecnSeen = true;
     }
     if (ecn === 'ce') this.immediate = true; // §13.2.1: CE marks are reported at once
     // Bound memory: keep at most MAX_ACK_RANGES * 4 ranges.
@@ -102,8 +105,10 @@ export class AckTracker {
       ranges.push([s, e - 1]);
       if (ranges.length >= MAX_ACK_RANGES) break;
     }
-    const delayUs = Math.max(0, Math.round((now - this.largestTime) * 1000));
-    const f: AckFrameData = { largest: this.largest, ackDelay: Math.floor(delayUs / 2 ** ackDelayExponent), ranges };
+    // The first range ends at the largest number still held (RFC 9000 §19.3.1), whatever was pruned.
+    const largest = this.received.max!;
+    const delayUs = largest === this.largest ? Math.max(0, Math.round((now - this.largestTime) * 1000)) : 0;
+    const f: AckFrameData = { largest, ackDelay: Math.floor(delayUs / 2 ** ackDelayExponent), ranges };
     if (this.ecnSeen) f.ecn = { ...this.ecn };
     return f;
   }

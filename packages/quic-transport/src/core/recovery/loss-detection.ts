@@ -10,9 +10,19 @@
 import { TransportError, TransportErrorCode } from '../errors.js';
 import type { CongestionController } from '../congestion/controller.js';
 import { kGranularity, RttEstimator } from './rtt.js';
+import { SkippedPns } from './pn-skip.js';
 
 export type SpaceId = 0 | 1 | 2; // initial, handshake, application
 export const SPACES: readonly SpaceId[] = [0, 1, 2];
+
+/**
+ * Packets carrying only ACK frames (neither ack-eliciting nor in flight)
+ * tracked at most per space. They are kept only to learn which of our ACKs
+ * the peer has seen (RFC 9000 §13.2.4); a peer that never acknowledges
+ * would otherwise make us keep every one, so beyond this the oldest are
+ * forgotten (neither acknowledged nor lost).
+ */
+export const MAX_ACK_ONLY_TRACKED = 256;
 
 /** RFC 9002 §6.1.1 / §6.1.2 / §7.6.1 constants. */
 export const kPacketThreshold = 3;
@@ -56,8 +66,15 @@ class Space<T> {
   timeOfLastAckEliciting = -Infinity;
   ackElicitingInFlight = 0;
   /** Packet numbers we skipped on purpose: an ACK for one is an optimistic-ACK attack. */
-  readonly skipped = new Set<number>();
+  readonly skipped = new SkippedPns();
+  /** Packet numbers of ACK-only packets, oldest first (some already settled), from `ackOnlyHead` on. */
+  ackOnly: number[] = [];
+  ackOnlyHead = 0;
+  /** ACK-only packets still in `sent`. */
+  ackOnlyTracked = 0;
 }
+
+const isAckOnly = (p: { ackEliciting: boolean; inFlight: boolean }): boolean => !p.ackEliciting && !p.inFlight;
 
 export interface LossDetectionOptions {
   cc: CongestionController;
@@ -105,13 +122,34 @@ export class LossDetection<T> {
     const s = this.spaces[space];
     s.skipped.add(pn);
     if (pn > s.largestSent) s.largestSent = pn;
-    if (s.skipped.size > 64) for (const x of s.skipped) if (x < s.largestAcked) s.skipped.delete(x);
+    if (s.skipped.size > 64) s.skipped.pruneBelow(s.largestAcked);
+  }
+
+  /** Skipped packet numbers still remembered in `space` (bounded by MAX_SKIPPED). */
+  skippedCount(space: SpaceId): number {
+    return this.spaces[space].skipped.size;
+  }
+
+  /** Sent packets tracked (awaiting acknowledgement or loss), all spaces. */
+  get trackedPackets(): number {
+    return this.spaces[0].sent.size + this.spaces[1].sent.size + this.spaces[2].sent.size;
+  }
+
+  /**
+   * Packet number `pn` went out in a packet loss recovery does not follow
+   * (an off-path PATH_RESPONSE, RFC 9000 §9.3): not in flight, never
+   * retransmitted, but the peer may acknowledge it.
+   */
+  onUntrackedSent(space: SpaceId, pn: number): void {
+    const s = this.spaces[space];
+    if (pn > s.largestSent) s.largestSent = pn;
   }
 
   onPacketSent(space: SpaceId, p: SentPacket<T>): void {
     const s = this.spaces[space];
     s.sent.set(p.pn, p);
     if (p.pn > s.largestSent) s.largestSent = p.pn;
+    if (isAckOnly(p)) this.trackAckOnly(s, p.pn);
     if (p.inFlight) {
       if (p.ackEliciting) {
         s.timeOfLastAckEliciting = p.timeSent;
@@ -119,6 +157,29 @@ export class LossDetection<T> {
       }
       this.bytesInFlight += p.size;
       this.cc.onPacketSent(p.timeSent, p.size);
+    }
+  }
+
+  /** Remember an ACK-only packet; beyond MAX_ACK_ONLY_TRACKED forget the oldest still tracked. */
+  private trackAckOnly(s: Space<T>, pn: number): void {
+    s.ackOnly.push(pn);
+    s.ackOnlyTracked++;
+    while (s.ackOnlyTracked > MAX_ACK_ONLY_TRACKED && s.ackOnlyHead < s.ackOnly.length) {
+      const old = s.sent.get(s.ackOnly[s.ackOnlyHead++]!);
+      if (old && isAckOnly(old)) this.remove(s, old);
+    }
+    // Drop the settled prefix now and then (amortised O(1) per packet).
+    if (s.ackOnlyHead > 1024 && s.ackOnlyHead * 2 > s.ackOnly.length) {
+      s.ackOnly = s.ackOnly.slice(s.ackOnlyHead);
+      s.ackOnlyHead = 0;
+    }
+    // Settled entries of packets acknowledged or lost pile up ahead of the head: compact them away.
+    if (s.ackOnly.length - s.ackOnlyHead > 4 * MAX_ACK_ONLY_TRACKED) {
+      s.ackOnly = s.ackOnly.slice(s.ackOnlyHead).filter((x) => {
+        const q = s.sent.get(x);
+        return q !== undefined && isAckOnly(q);
+      });
+      s.ackOnlyHead = 0;
     }
   }
 
@@ -134,19 +195,11 @@ export class LossDetection<T> {
   onAckReceived(space: SpaceId, ack: AckInfo, now: number, appLimited = false): AckResult<T> {
     const s = this.spaces[space];
     if (ack.largest > s.largestSent) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of unsent packet ${ack.largest}`, 0x02);
-    for (const [lo, hi] of ack.ranges) for (const pn of s.skipped) if (pn >= lo && pn <= hi) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of skipped packet ${pn}`, 0x02);
-    const acked: SentPacket<T>[] = [];
-    // Walk the ranges; each is inclusive. Iterate the sent map only within the ranges.
     for (const [lo, hi] of ack.ranges) {
-      if (hi - lo < 64 || hi - lo < s.sent.size) {
-        for (let pn = lo; pn <= hi; pn++) {
-          const p = s.sent.get(pn);
-          if (p) acked.push(p);
-        }
-      } else {
-        for (const p of s.sent.values()) if (p.pn >= lo && p.pn <= hi) acked.push(p);
-      }
+      const pn = s.skipped.firstIn(lo, hi);
+      if (pn !== undefined) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of skipped packet ${pn}`, 0x02);
     }
+    const acked = newlyAcked(s.sent, ack.ranges);
     const largestNewlyAcked = acked.length > 0 && acked.some((p) => p.pn === ack.largest);
     if (ack.largest > s.largestAcked) s.largestAcked = ack.largest;
     if (acked.length === 0) return { acked, lost: [], rttUpdated: false };
@@ -176,6 +229,7 @@ export class LossDetection<T> {
 
   private remove(s: Space<T>, p: SentPacket<T>): void {
     s.sent.delete(p.pn);
+    if (isAckOnly(p)) s.ackOnlyTracked--;
     if (p.inFlight) {
       this.bytesInFlight -= p.size;
       if (p.ackEliciting) s.ackElicitingInFlight--;
@@ -334,4 +388,34 @@ export class LossDetection<T> {
   ptoDuration(): number {
     return this.rtt.pto(this.handshakeConfirmed ? this.maxAckDelay : 0);
   }
+}
+
+/**
+ * The tracked packets an ACK frame's ranges (inclusive, descending,
+ * disjoint) cover: a lookup per packet number, or one pass over the tracked
+ * packets when the ranges span more numbers than that — so the work is
+ * bounded by the frame's size plus the packets tracked, never by the span
+ * of numbers a peer can name.
+ */
+function newlyAcked<T>(sent: Map<number, SentPacket<T>>, ranges: ReadonlyArray<readonly [number, number]>): SentPacket<T>[] {
+  const acked: SentPacket<T>[] = [];
+  let span = 0;
+  for (const [lo, hi] of ranges) span += hi - lo + 1;
+  if (span <= sent.size + ranges.length) {
+    for (const [lo, hi] of ranges) {
+      for (let pn = lo; pn <= hi; pn++) {
+        const p = sent.get(pn);
+        if (p) acked.push(p);
+      }
+    }
+    return acked;
+  }
+  // `sent` is in packet-number order; walk the ranges from the lowest up beside it.
+  let r = ranges.length - 1;
+  for (const p of sent.values()) {
+    while (r >= 0 && ranges[r]![1] < p.pn) r--;
+    if (r < 0) break;
+    if (p.pn >= ranges[r]![0]) acked.push(p);
+  }
+  return acked;
 }

@@ -24,3 +24,45 @@ export function maybeSkipPacketNumber(sp: PacketSpace, recovery: LossDetection<u
   sp.nextPn++;
   sp.skipAt = -1;
 }
+
+/** Skipped numbers remembered at most: the oldest go first (acknowledging long-gone packets gains an attacker nothing). */
+export const MAX_SKIPPED = 256;
+
+/** The packet numbers of one space left unused on purpose, ascending. */
+export class SkippedPns {
+  private pns: number[] = [];
+
+  /** `pn` was skipped (numbers are skipped in increasing order). */
+  add(pn: number): void {
+    this.pns.push(pn);
+    if (this.pns.length > MAX_SKIPPED) this.pns.shift();
+  }
+
+  /** Forget the numbers below `pn` (every packet around them is settled). */
+  pruneBelow(pn: number): void {
+    const i = this.indexOf(pn);
+    if (i > 0) this.pns.splice(0, i);
+  }
+
+  /** A skipped number in [lo, hi], or undefined. */
+  firstIn(lo: number, hi: number): number | undefined {
+    const x = this.pns[this.indexOf(lo)];
+    return x !== undefined && x <= hi ? x : undefined;
+  }
+
+  get size(): number {
+    return this.pns.length;
+  }
+
+  /** Index of the first number >= pn. */
+  private indexOf(pn: number): number {
+    let lo = 0;
+    let hi = this.pns.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pns[mid]! < pn) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

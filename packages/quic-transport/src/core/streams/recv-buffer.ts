@@ -9,7 +9,9 @@
  * flow-control or CRYPTO buffer limit, checked before insert) and by the
  * number of disjoint pieces (`maxPieces` per buffer, and optionally a
  * `FragmentBudget` shared by every stream of a connection): a flood of tiny
- * out-of-order fragments beyond either is refused.
+ * out-of-order fragments beyond either is refused. Work per insert does not
+ * grow with the pieces held: pieces are found by their offset (the reader
+ * always wants the one at `readOffset`), not kept in a sorted array.
  */
 import { RangeSet } from '../range-set.js';
 
@@ -28,8 +30,8 @@ export interface FragmentBudget {
 }
 
 export class RecvBuffer {
-  /** Pieces not yet read, sorted by offset, disjoint. */
-  private pieces: Piece[] = [];
+  /** Pieces not yet read, disjoint, by offset. */
+  private pieces = new Map<number, Piece>();
   /** Every offset ever received. */
   readonly received = new RangeSet();
   /** Next offset the reader gets. */
@@ -65,30 +67,13 @@ export class RecvBuffer {
       fresh.push({ offset: s, data: data.subarray(s - offset, e - offset) });
       added += e - s;
     }
-    if (this.pieces.length + fresh.length > this.maxPieces) return -1;
+    if (this.pieces.size + fresh.length > this.maxPieces) return -1;
     if (this.budget && this.budget.used + fresh.length > this.budget.max) return -1;
     if (this.budget) this.budget.used += fresh.length;
     this.received.add(offset, end);
     this.buffered += added;
-    for (const p of fresh) this.place(p);
+    for (const p of fresh) this.pieces.set(p.offset, p);
     return added;
-  }
-
-  private place(p: Piece): void {
-    const ps = this.pieces;
-    // Common case: in-order arrival appends.
-    if (ps.length === 0 || ps[ps.length - 1]!.offset < p.offset) {
-      ps.push(p);
-      return;
-    }
-    let lo = 0;
-    let hi = ps.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ps[mid]!.offset < p.offset) lo = mid + 1;
-      else hi = mid;
-    }
-    ps.splice(lo, 0, p);
   }
 
   /** Bytes readable now (contiguous from readOffset). */
@@ -104,35 +89,39 @@ export class RecvBuffer {
    */
   read(max = Infinity): Uint8Array | null {
     const ps = this.pieces;
-    if (ps.length === 0 || ps[0]!.offset !== this.readOffset) return null;
-    const first = ps[0]!;
+    const first = ps.get(this.readOffset);
+    if (!first) return null;
     if (first.data.length > max) {
       const out = first.data.subarray(0, max);
+      ps.delete(first.offset);
       first.data = first.data.subarray(max);
       first.offset += max;
+      ps.set(first.offset, first);
       this.readOffset += max;
       this.buffered -= max;
       return out;
     }
     // Join contiguous small pieces up to max (a large one goes alone).
-    let total = 0;
-    let n = 0;
-    while (n < ps.length && ps[n]!.offset === this.readOffset + total && total + ps[n]!.data.length <= max && (n === 0 || (first.data.length < JOIN_BELOW && ps[n]!.data.length < JOIN_BELOW))) {
-      total += ps[n]!.data.length;
-      n++;
+    const run: Piece[] = [first];
+    let total = first.data.length;
+    if (first.data.length < JOIN_BELOW) {
+      for (let p = ps.get(this.readOffset + total); p && p.data.length < JOIN_BELOW && total + p.data.length <= max; p = ps.get(this.readOffset + total)) {
+        run.push(p);
+        total += p.data.length;
+      }
     }
     let out: Uint8Array;
-    if (n === 1) out = first.data;
+    if (run.length === 1) out = first.data;
     else {
       out = new Uint8Array(total);
       let o = 0;
-      for (let i = 0; i < n; i++) {
-        out.set(ps[i]!.data, o);
-        o += ps[i]!.data.length;
+      for (const p of run) {
+        out.set(p.data, o);
+        o += p.data.length;
       }
     }
-    ps.splice(0, n);
-    if (this.budget) this.budget.used -= n;
+    for (const p of run) ps.delete(p.offset);
+    if (this.budget) this.budget.used -= run.length;
     this.readOffset += total;
     this.buffered -= total;
     return out;
@@ -140,8 +129,8 @@ export class RecvBuffer {
 
   /** Drop everything (after a reset): memory released, offsets kept. */
   discard(): void {
-    if (this.budget) this.budget.used -= this.pieces.length;
-    this.pieces = [];
+    if (this.budget) this.budget.used -= this.pieces.size;
+    this.pieces = new Map();
     this.buffered = 0;
   }
 }

@@ -1,0 +1,59 @@
+/**
+ * @module measure/http3
+ * HTTP/3 through @tsquic/http3 (issue 17): small GETs on one connection at a
+ * given concurrency — requests per second and p50/p99 latency — beside
+ * Node's `http2` over TLS with the same request on one session; and one
+ * large download through `fetch` (Mbit/s), set beside the raw QUIC stream
+ * figure of the same suite run. Server and client each in their own process.
+ */
+import { Peer, type Certs } from '../proc.js';
+
+export interface RequestRate {
+  /** Requests per second. */
+  rps: number;
+  /** Latency percentiles, ms. */
+  p50: number;
+  p99: number;
+}
+
+/** One server and one client of `peer` (h3 or h2): `rps` small GETs at `concurrency` for `seconds`. */
+async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency: number, seconds: number): Promise<RequestRate> {
+  const server = Peer.start(peer, ['server', ...serverArgs]);
+  try {
+    const { port } = await server.next('ready', 10_000);
+    const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)]);
+    try {
+      const r = await client.next('result', 60_000 + seconds * 1000);
+      return { rps: r.bytes / r.seconds, p50: r.stats?.p50 ?? NaN, p99: r.stats?.p99 ?? NaN };
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+export function http3Requests(certs: Certs, concurrency: number, seconds: number): Promise<RequestRate> {
+  return requestRate('h3', [certs.certDer, certs.keyDer], concurrency, seconds);
+}
+
+export function http2Requests(certs: Certs, concurrency: number, seconds: number): Promise<RequestRate> {
+  return requestRate('h2', [certs.certPem, certs.keyPem], concurrency, seconds);
+}
+
+/** One `bytes` download through @tsquic/http3's fetch, Mbit/s of content. */
+export async function http3Download(certs: Certs, bytes: number): Promise<number> {
+  const server = Peer.start('h3', ['server', certs.certDer, certs.keyDer]);
+  try {
+    const { port } = await server.next('ready', 10_000);
+    const client = Peer.start('h3', ['client', String(port), 'download', String(bytes)]);
+    try {
+      const r = await client.next('result', 120_000);
+      return (r.bytes * 8) / r.seconds / 1e6;
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * @module measure/network
+ * The interop runner's measurements through the emulated network
+ * (`@tsquic/relay`, in a child process of its own), ours and ngtcp2 through
+ * the same relay in the same run:
+ * - goodput: one file over 10 Mbit/s, 15 ms one way, a 25-packet queue
+ *   (the runner's `goodput`: 10 MB, five runs, the median), from the
+ *   client's start to its last byte;
+ * - crosstraffic: the same transfer while a TCP CUBIC bulk flow shares the
+ *   bottleneck (the relay's `tcp-cross-traffic`: its modelled flow, as the
+ *   runner's ns-3 scenario runs ns-3's own TCP), both flows' shares over the
+ *   transfer's duration;
+ * - long RTT: a handshake over 750 ms one way (the runner's `longrtt`):
+ *   time to handshake completion in RTTs of 1.5 s, and the datagrams the
+ *   relay counted until then.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { forkRelay, RUNNER_SCENARIOS, type ForkedRelay } from '@tsquic/relay';
+import { runEndpoint } from '@tsquic/example-interop/dist/endpoint/run.js';
+import { createQuicTransport } from '@tsquic/example-interop/dist/transport.js';
+import { exited, freePort, type Certs } from '../proc.js';
+import { spawn } from 'node:child_process';
+import { median } from './bulk.js';
+import { row } from '../rows.js';
+import type { Row } from '../suite.js';
+
+const mbps = (bytes: number, seconds: number): number => (bytes * 8) / seconds / 1e6;
+
+export interface NetworkSetup {
+  readonly www: string;
+  readonly dl: string;
+  readonly certs: Certs;
+  /** Bytes of the goodput and crosstraffic transfers. */
+  readonly bytes: number;
+  readonly runs: number;
+  /** Seconds the TCP flow runs alone before the QUIC transfer starts. */
+  readonly tcpHeadStartS: number;
+  readonly ngtcp2: boolean;
+}
+
+/** Something that serves `www` behind a relay and fetches a file through it, returning seconds. */
+interface Pair {
+  readonly name: string;
+  /** Start the server on `port`; returns its stop function. */
+  server(s: NetworkSetup, port: number): Promise<() => Promise<void>>;
+  /** Fetch `file` through the relay at `port`; seconds from start to the last byte. */
+  fetch(s: NetworkSetup, port: number, file: string): Promise<number>;
+}
+
+async function ourServer(s: NetworkSetup, port: number): Promise<() => Promise<void>> {
+  const ac = new AbortController();
+  let ready!: () => void;
+  const listening = new Promise<void>((r) => (ready = r));
+  const done = runEndpoint({ ROLE: 'server', TESTCASE: 'transfer', WWW: s.www, CERTS: s.certs.dir, PORT: String(port) }, createQuicTransport(), {
+    log: (l) => (l.startsWith('serving') ? ready() : undefined),
+    signal: ac.signal,
+  });
+  await Promise.race([listening, done]);
+  return async () => {
+    ac.abort();
+    await done;
+  };
+}
+
+const OURS: Pair = {
+  name: 'ours → ours',
+  server: ourServer,
+  async fetch(s, port, file) {
+    const t0 = performance.now();
+    const status = await runEndpoint({ ROLE: 'client', TESTCASE: 'transfer', REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: s.dl, CERTS: join(s.dl, 'no-certs') }, createQuicTransport(), { log: () => {} });
+    if (status !== 0) throw new Error(`our interop client exited with ${status}`);
+    return (performance.now() - t0) / 1000;
+  },
+};
+
+const NGTCP2: Pair = {
+  name: 'ngtcp2 → ngtcp2',
+  async server(s, port) {
+    const p = spawn('gtlsserver', ['-q', '-d', s.www, '127.0.0.1', String(port), s.certs.keyPem, s.certs.certPem], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    if (p.exitCode !== null) throw new Error(`gtlsserver exited with ${p.exitCode}`);
+    return async () => {
+      p.kill('SIGKILL');
+      await exited(p, 2000);
+    };
+  },
+  async fetch(s, port, file) {
+    mkdirSync(s.dl, { recursive: true });
+    const t0 = performance.now();
+    const p = spawn('gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', s.dl, '127.0.0.1', String(port), `https://localhost:${port}/${file}`], { stdio: 'ignore' });
+    const code = await exited(p, 180_000);
+    if (code !== 0) throw new Error(`gtlsclient exited with ${code}`);
+    return (performance.now() - t0) / 1000;
+  },
+};
+
+/** Server behind a forked relay running `scenario`; `f` gets the relay. */
+async function behindRelay<T>(pair: Pair, s: NetworkSetup, scenario: string, f: (relay: ForkedRelay) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const stop = await pair.server(s, port);
+  try {
+    const relay = await forkRelay({ target: { host: '127.0.0.1', port }, scenario });
+    try {
+      return await f(relay);
+    } finally {
+      await relay.stop().catch(() => relay.process.kill('SIGKILL'));
+    }
+  } finally {
+    await stop();
+  }
+}
+
+const FILE = 'network-goodput';
+
+export function makeNetworkFiles(www: string, bytes: number): void {
+  writeFileSync(join(www, FILE), new Uint8Array(bytes).fill(0x62));
+  writeFileSync(join(www, 'network-1k'), new Uint8Array(1024).fill(0x63));
+}
+
+/** Goodput (Mbit/s) on the runner's default link: the median of `runs`, each through a fresh relay. */
+async function goodput(pair: Pair, s: NetworkSetup): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < s.runs; i++) xs.push(await behindRelay(pair, s, RUNNER_SCENARIOS.goodput!, async (relay) => mbps(s.bytes, await pair.fetch(s, relay.address.port, FILE))));
+  return median(xs);
+}
+
+/** The transfer beside the TCP CUBIC flow: each flow's rate over the transfer (Mbit/s of payload). */
+async function crossTraffic(pair: Pair, s: NetworkSetup): Promise<{ quic: number; tcp: number }> {
+  return behindRelay(pair, s, RUNNER_SCENARIOS.crosstraffic!, async (relay) => {
+    await new Promise((r) => setTimeout(r, s.tcpHeadStartS * 1000));
+    const before = (await relay.stats()).crossTraffic!.deliveredBytes;
+    const seconds = await pair.fetch(s, relay.address.port, FILE);
+    const after = (await relay.stats()).crossTraffic!.deliveredBytes;
+    return { quic: mbps(s.bytes, seconds), tcp: mbps(after - before, seconds) };
+  });
+}
+
+export interface LongRtt {
+  /** Connect → handshake complete, in RTTs of 1.5 s. */
+  handshakeRtts: number;
+  /** Datagrams counted at the relay until then: client → server, server → client, and client datagrams carrying an Initial. */
+  toServer: number;
+  toClient: number;
+  clientInitials: number;
+}
+
+/** Our client's handshake with our server over the runner's longrtt path (750 ms one way). */
+async function longRttHandshake(s: NetworkSetup): Promise<LongRtt> {
+  return behindRelay(OURS, s, RUNNER_SCENARIOS.longrtt!, async (relay) => {
+    const t0 = performance.now();
+    const session = await createQuicTransport()!.connect('127.0.0.1', relay.address.port, { alpn: ['hq-interop'], cipherSuites: [0x1301, 0x1302, 0x1303], serverName: '127.0.0.1', features: [] });
+    const seconds = (performance.now() - t0) / 1000;
+    const f = (await relay.stats()).flows[0]!;
+    session.close({ closeCode: 0n, reason: '' });
+    return { handshakeRtts: seconds / 1.5, toServer: f.toServer.datagrams, toClient: f.toClient.datagrams, clientInitials: f.initials.fromClient };
+  });
+}
+
+/** The `handshake` test (1 KiB) over the longrtt path: seconds from the client's start to its exit. */
+async function longRttDownload(pair: Pair, s: NetworkSetup): Promise<number> {
+  return behindRelay(pair, s, RUNNER_SCENARIOS.longrtt!, (relay) => pair.fetch(s, relay.address.port, 'network-1k'));
+}
+
+export interface NetworkFigures {
+  goodput: { ours: number; ngtcp2: number | null };
+  crossTraffic: { ours: { quic: number; tcp: number }; ngtcp2: { quic: number; tcp: number } | null };
+  longRtt: { ours: LongRtt; download: { ours: number; ngtcp2: number | null } };
+  notes: string[];
+}
+
+/** Every network figure, ours then ngtcp2 for each (ngtcp2's failures become notes). */
+export async function measureNetwork(s: NetworkSetup, log: (l: string) => void): Promise<NetworkFigures> {
+  const notes: string[] = [];
+  const ng = async <T>(what: string, f: () => Promise<T>): Promise<T | null> => {
+    if (!s.ngtcp2) return null;
+    try {
+      return await f();
+    } catch (e) {
+      notes.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+  };
+  log(`network: goodput, ${(s.bytes / 1e6).toFixed(1)} MB over 10 Mbit/s (median of ${s.runs})`);
+  const goodputOurs = await goodput(OURS, s);
+  const goodputNg = await ng('ngtcp2 goodput', () => goodput(NGTCP2, s));
+  log('network: crosstraffic');
+  const crossOurs = await crossTraffic(OURS, s);
+  const crossNg = await ng('ngtcp2 crosstraffic', () => crossTraffic(NGTCP2, s));
+  log('network: long RTT');
+  const lr = await longRttHandshake(s);
+  const dlOurs = await longRttDownload(OURS, s);
+  const dlNg = await ng('ngtcp2 longrtt', () => longRttDownload(NGTCP2, s));
+  return { goodput: { ours: goodputOurs, ngtcp2: goodputNg }, crossTraffic: { ours: crossOurs, ngtcp2: crossNg }, longRtt: { ours: lr, download: { ours: dlOurs, ngtcp2: dlNg } }, notes };
+}
+
+/** The figures as the suite's rows (goals from issue 20). */
+export function networkRows(n: NetworkFigures, bytes: number, noNg: string | undefined): Row[] {
+  const N = { group: 'network' as const };
+  const mb = `${Math.round(bytes / 1e6) || (bytes / 1e6).toFixed(1)} MB`;
+  const share = (f: { quic: number; tcp: number }): number => (100 * f.quic) / (f.quic + f.tcp);
+  const note = (extra: string): string => [extra, noNg, ...n.notes].filter(Boolean).join('; ');
+  const cx = n.crossTraffic;
+  const lr = n.longRtt.ours;
+  return [
+    row({ ...N, id: 'network.goodput.ours-ours', name: `goodput, ${mb} on 10 Mbit/s, 15 ms, queue 25: ours → ours`, unit: 'Mbit/s', better: 'higher', ours: n.goodput.ours, anchorName: 'ngtcp2 → ngtcp2', anchor: n.goodput.ngtcp2, note: note('') || undefined }, 1.0),
+    row({ ...N, id: 'network.goodput.ours-ours.vs-goal', name: `goodput, ${mb} on 10 Mbit/s: ours → ours`, unit: 'Mbit/s', better: 'higher', ours: n.goodput.ours, anchorName: 'goal', anchor: 9.5 }, 1.0),
+    row({
+      ...N,
+      id: 'network.crosstraffic.ours-share',
+      name: `crosstraffic: our flow's share of the link beside TCP CUBIC`,
+      unit: '% of goodput',
+      better: 'higher',
+      ours: share(cx.ours),
+      anchorName: 'half the link',
+      anchor: 50,
+      note: note(`ours ${cx.ours.quic.toFixed(2)} Mbit/s beside TCP ${cx.ours.tcp.toFixed(2)}${cx.ngtcp2 ? `; ngtcp2 ${cx.ngtcp2.quic.toFixed(2)} beside TCP ${cx.ngtcp2.tcp.toFixed(2)} (share ${share(cx.ngtcp2).toFixed(0)} %)` : ''}; goal 40–60 %: this row ≥ 0.8 and the TCP row ≥ 0.8`),
+    }, 0.8),
+    row({ ...N, id: 'network.crosstraffic.tcp-share', name: 'crosstraffic: the TCP CUBIC flow’s share beside ours', unit: '% of goodput', better: 'higher', ours: 100 - share(cx.ours), anchorName: 'half the link', anchor: 50 }, 0.8),
+    row({
+      ...N,
+      id: 'network.longrtt.handshake',
+      name: 'long RTT (750 ms one way): ours → ours handshake',
+      unit: 'RTTs',
+      better: 'lower',
+      ours: lr.handshakeRtts,
+      anchorName: 'goal',
+      anchor: 3,
+      note: `datagrams at the relay until the handshake completed: ${lr.toServer} client → server (${lr.clientInitials} with an Initial), ${lr.toClient} server → client`,
+    }, 1.0),
+    row({ ...N, id: 'network.longrtt.download', name: 'long RTT: the handshake test (1 KiB), start to exit', unit: 's', better: 'lower', ours: n.longRtt.download.ours, anchorName: 'ngtcp2 → ngtcp2', anchor: n.longRtt.download.ngtcp2, note: noNg }),
+  ];
+}

@@ -1,0 +1,80 @@
+/**
+ * @module peers/h3
+ * One side of @tsquic/http3 in its own process, driven over IPC by the
+ * suite (as peers/ours for raw QUIC streams). The server answers `/small`
+ * with 100 bytes and `/big?n=N` with N bytes streamed in 256 KiB chunks.
+ * The client measures requests per second and their latency at a given
+ * concurrency on one connection (`rps`), or one download through `fetch`
+ * (`download`).
+ *   node peers/h3.js server <cert.der> <key.der>
+ *   node peers/h3.js client <port> rps <concurrency> <seconds>
+ *   node peers/h3.js client <port> download <bytes>
+ */
+import { readFileSync } from 'node:fs';
+import { createClient, serve } from '@tsquic/http3/node';
+import type { ParentMessage, PeerMessage } from './ipc.js';
+import { measureRequests } from './requests.js';
+
+const SMALL = new Uint8Array(100).fill(0x61);
+const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
+
+function send(m: PeerMessage): void {
+  process.send!(m);
+}
+
+async function server(certFile: string, keyFile: string): Promise<void> {
+  const s = await serve({ hostname: '127.0.0.1', port: 0, cert: new Uint8Array(readFileSync(certFile)), key: new Uint8Array(readFileSync(keyFile)), maxConcurrentRequests: 256 }, (req) => {
+    const url = new URL(req.url);
+    if (url.pathname === '/small') return new Response(SMALL);
+    let left = Number(url.searchParams.get('n') ?? 0);
+    return new Response(
+      new ReadableStream<Uint8Array>(
+        {
+          pull(c) {
+            if (left <= 0) return c.close();
+            const piece = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
+            left -= piece.length;
+            c.enqueue(piece);
+          },
+        },
+        { highWaterMark: 0 },
+      ),
+    );
+  });
+  send({ type: 'ready', port: s.addr.port });
+  process.on('message', (m: ParentMessage) => {
+    if (m.cmd === 'exit') void s.close().then(() => process.exit(0));
+  });
+}
+
+async function client(port: number, mode: string, a: number, b: number): Promise<void> {
+  const c = createClient({ verifyPeer: 'none' });
+  const base = `https://127.0.0.1:${port}`;
+  if (mode === 'download') {
+    await (await c.fetch(`${base}/small`)).arrayBuffer(); // the handshake, outside the timing
+    const t0 = performance.now();
+    const res = await c.fetch(`${base}/big?n=${a}`);
+    let n = 0;
+    for await (const chunk of res.body!) n += chunk.length;
+    const seconds = (performance.now() - t0) / 1000;
+    if (n !== a) throw new Error(`received ${n} of ${a} bytes`);
+    send({ type: 'result', bytes: n, seconds });
+  } else {
+    const r = await measureRequests(async () => {
+      const res = await c.fetch(`${base}/small`);
+      if ((await res.arrayBuffer()).byteLength !== 100) throw new Error('short response');
+    }, a, b);
+    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99 } });
+  }
+  await c.close();
+  setImmediate(() => process.exit(0));
+}
+
+function fail(e: unknown): void {
+  send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exit(1);
+}
+
+const [role, ...rest] = process.argv.slice(2);
+if (role === 'server') server(rest[0]!, rest[1]!).catch(fail);
+else client(Number(rest[0]), rest[1]!, Number(rest[2]), Number(rest[3] ?? 0)).catch(fail);

@@ -1,0 +1,263 @@
+/**
+ * @module client
+ * The client side of a request stream (RFC 9114 §4.1, §6.1), Fetch-shaped:
+ * a `Request` (or URL and init) goes out as HEADERS, DATA and trailers with
+ * back-pressure while the response is read concurrently (a server may answer
+ * before the request body ends, §4.1.2); interim 1xx responses are skipped;
+ * the final response becomes a standard `Response` whose body is a
+ * pull-based stream checked against framing and Content-Length, with its
+ * trailers in `response.trailers`. An `AbortSignal` resets and stops the
+ * stream with H3_REQUEST_CANCELLED (§4.1.1); GOAWAY fails requests the
+ * server never processed with a retryable error (§5.2).
+ */
+import { extractBody, knownLength, sendBody } from './body.js';
+import type { Http3Connection } from './connection.js';
+import { H3ErrorCode, Http3Error, streamError } from './errors.js';
+import { MessageReader, MessageWriter } from './message-io.js';
+import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
+import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
+import { resolveTrailers, type TrailerSource } from './server.js';
+import { errorCodeOf, streamReason } from './session.js';
+import { SettingId } from './settings.js';
+
+export interface Http3RequestInit extends RequestInit {
+  /** Trailer fields sent after the request body (RFC 9114 §4.1): fields, a promise, or a function called once the body is sent. */
+  readonly trailers?: TrailerSource;
+}
+
+/** A Fetch `Response` with what HTTP/3 adds. */
+export interface Http3Response extends Response {
+  /** The response's trailer fields; resolves once the body has been read to the end (empty when none). */
+  readonly trailers: Promise<Headers>;
+  /** The request stream's ID. */
+  readonly streamId: bigint;
+}
+
+const noop = (): void => undefined;
+const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+/** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
+const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+
+/** The request head and body taken from Fetch's two-argument form. */
+async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
+  const req = input instanceof Request ? input : undefined;
+  const url = new URL(req ? req.url : input instanceof URL ? input.href : String(input));
+  if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, got ${url.protocol}`);
+  const rawMethod = init.method ?? req?.method ?? 'GET';
+  const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
+  const headers = new Headers(init.headers ?? req?.headers);
+  const body = await extractBody(init.body !== undefined ? init.body : (req?.body ?? null));
+  if (body.source && NO_BODY_METHODS.has(method)) throw new TypeError(`a ${method} request cannot have a body`);
+  const fields: FieldLine[] = [
+    { name: ':method', value: method },
+    { name: ':scheme', value: 'https' },
+    { name: ':authority', value: url.host },
+    { name: ':path', value: `${url.pathname}${url.search}` },
+  ];
+  fromHeaders(headers, fields);
+  if (body.contentType !== undefined && !headers.has('content-type')) fields.push({ name: 'content-type', value: body.contentType });
+  const length = knownLength(body.source);
+  if (length !== undefined && !headers.has('content-length') && (length > 0 || !NO_BODY_METHODS.has(method))) {
+    fields.push({ name: 'content-length', value: String(length) });
+  }
+  const signal = init.signal ?? req?.signal ?? undefined;
+  return { url, method, fields, source: body.source, signal, trailers: init.trailers };
+}
+
+export async function clientFetch(conn: Http3Connection, input: RequestInfo | URL, init: Http3RequestInit = {}): Promise<Http3Response> {
+  const parts = await requestParts(input, init);
+  parts.signal?.throwIfAborted();
+  // RFC 9114 §5.2: after GOAWAY no new requests on this connection.
+  if (conn.draining) throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is going away (GOAWAY)', { retryable: true });
+  if (conn.isClosing) throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is closed', { retryable: true, cause: conn.error });
+  // RFC 9114 §4.2.2: do not send a header section above the peer's limit.
+  const limit = conn.receivedSettings?.get(SettingId.MAX_FIELD_SECTION_SIZE);
+  const size = fieldSectionSize(parts.fields);
+  if (limit !== undefined && BigInt(size) > limit) throw new TypeError(`request header section of ${size} bytes exceeds the server's limit of ${limit}`);
+  let stream;
+  try {
+    stream = await conn.openBidirectional();
+  } catch (e) {
+    // Waiting for MAX_STREAMS credit when the connection went away: the request was never sent.
+    throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection closed before the request could be sent', { retryable: true, cause: e });
+  }
+  if (conn.draining) {
+    // RFC 9114 §5.2: a GOAWAY arrived while we waited for the stream; do not send on it.
+    stream.abort(H3ErrorCode.H3_REQUEST_CANCELLED, 'GOAWAY received before sending');
+    throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is going away (GOAWAY)', { retryable: true });
+  }
+  return new Exchange(conn, stream.id, stream.readable, stream.writable, parts).response;
+}
+
+class Exchange {
+  readonly response: Promise<Http3Response>;
+  readonly #conn: Http3Connection;
+  readonly #reader: MessageReader;
+  readonly #writer: MessageWriter;
+  readonly #id: bigint;
+  #resolve!: (r: Http3Response) => void;
+  #reject!: (e: unknown) => void;
+  #body: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #trailers!: { resolve(h: Headers): void; reject(e: unknown): void };
+  readonly #trailersPromise: Promise<Headers>;
+  #trailerFields: FieldLine[] | undefined;
+  #finished = false;
+  #unsubscribe = noop;
+
+  constructor(conn: Http3Connection, id: bigint, readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, parts: Awaited<ReturnType<typeof requestParts>>) {
+    this.#conn = conn;
+    this.#id = id;
+    this.response = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));
+    this.#trailersPromise = new Promise((resolve, reject) => (this.#trailers = { resolve, reject }));
+    this.#trailersPromise.catch(noop);
+    this.#reader = new MessageReader(conn, id, readable, 'client');
+    this.#writer = new MessageWriter(conn, id, writable);
+    conn.requestStarted();
+    conn.requests.set(id, (e) => this.#fail(e));
+    const signal = parts.signal;
+    if (signal) {
+      const onAbort = (): void => this.#fail(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#unsubscribe = () => signal.removeEventListener('abort', onAbort);
+    }
+    void this.#send(parts);
+    void this.#receive(parts.method);
+  }
+
+  async #send(parts: Awaited<ReturnType<typeof requestParts>>): Promise<void> {
+    try {
+      const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
+      await this.#writer.headers(parts.fields, small);
+      if (!small) await sendBody(this.#writer, parts.source);
+      const trailers = await resolveTrailers(parts.trailers);
+      if (trailers.length > 0) await this.#writer.headers(trailers);
+      // RFC 9114 §4.1: after sending a request, a client MUST close the stream for sending.
+      await this.#writer.close();
+    } catch (e) {
+      // RFC 9114 §4.1.2: a server that answered early may stop our body with H3_NO_ERROR; the response still counts.
+      if (errorCodeOf(e) === BigInt(H3ErrorCode.H3_NO_ERROR)) return;
+      this.#fail(e);
+    }
+  }
+
+  async #receive(method: string): Promise<void> {
+    try {
+      for (;;) {
+        const part = await this.#reader.read();
+        if (part.kind !== 'headers') throw streamError(H3ErrorCode.H3_MESSAGE_ERROR, 'response stream ended before a final response');
+        const head = parseResponseHead(part.fields);
+        if (head.status < 200) {
+          this.#reader.framing.headersDone({ interim: true });
+          continue;
+        }
+        const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
+        this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
+        const body = noContent ? null : this.#bodyStream();
+        const response = new Response(body, { status: head.status, headers: toHeaders(head.fields) }) as Http3Response;
+        Object.defineProperties(response, { trailers: { value: this.#trailersPromise }, streamId: { value: this.#id } });
+        this.#resolve(response);
+        if (noContent) await this.#drain();
+        return;
+      }
+    } catch (e) {
+      this.#fail(FieldSectionTooLargeError.isInstance(e) ? streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, e.message) : e);
+    }
+  }
+
+  #bodyStream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#body = controller;
+        },
+        pull: async (controller) => {
+          try {
+            for (;;) {
+              const part = await this.#reader.read();
+              if (part.kind === 'data') return controller.enqueue(part.chunk);
+              if (part.kind === 'end') {
+                this.#finish(new Headers());
+                return controller.close();
+              }
+              const fields = parseTrailers(part.fields);
+              this.#reader.framing.headersDone();
+              this.#trailerFields = fields;
+            }
+          } catch (e) {
+            this.#fail(e);
+          }
+        },
+        cancel: (reason) => {
+          this.#fail(reason ?? new Error('response body cancelled'), true);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (;;) {
+        const part = await this.#reader.read();
+        if (part.kind === 'end') return this.#finish(new Headers());
+        if (part.kind === 'headers') {
+          this.#trailerFields = parseTrailers(part.fields);
+          this.#reader.framing.headersDone();
+        }
+      }
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  #finish(empty: Headers): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#trailers.resolve(this.#trailerFields ? toHeaders(this.#trailerFields) : empty);
+    this.#done();
+  }
+
+  #done(): void {
+    this.#unsubscribe();
+    this.#conn.requests.delete(this.#id);
+    this.#conn.requestFinished();
+  }
+
+  /** Ends the exchange with an error: rejects what is pending and resets the stream (§4.1.1, §8). */
+  #fail(e: unknown, cancelled = false): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const error = this.#describe(e ?? new Error('request failed'));
+    this.#conn.streamFailed(error, this.#id, { cancel: (r) => this.#reader.cancel(r), abort: (r) => this.#writer.abort(r) });
+    this.#reject(error);
+    this.#trailers.reject(error);
+    if (!cancelled) {
+      try {
+        this.#body?.error(error);
+      } catch {
+        // already closed
+      }
+    }
+    this.#done();
+  }
+
+  /** A transport-level ending as an `Http3Error`: the peer's reset code, retryable when the server did not process the request. */
+  #describe(e: unknown): unknown {
+    if (Http3Error.isInstance(e) || QpackError.isInstance(e)) return e;
+    const message = e instanceof Error ? e.message : String(e);
+    if (this.#conn.goaway.unprocessed(this.#id)) {
+      return new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', `not processed before GOAWAY: ${message}`, { retryable: true, remote: true, cause: e });
+    }
+    const code = errorCodeOf(e);
+    if (code === undefined) return e;
+    // RFC 9114 §4.1.1: H3_REQUEST_REJECTED says the server did no processing; the request may be retried.
+    const rejected = code === BigInt(H3ErrorCode.H3_REQUEST_REJECTED);
+    return new Http3Error(Number(code), 'stream', `request stream ended by the peer: ${message}`, { remote: true, retryable: rejected, cause: e });
+  }
+}
+
+/** Whether a failed request may be sent again elsewhere: the server never processed it (RFC 9114 §4.1.1, §5.2). */
+export function isRetryable(error: unknown): boolean {
+  if (Http3Error.isInstance(error)) return error.retryable;
+  return errorCodeOf(error) === BigInt(H3ErrorCode.H3_REQUEST_REJECTED);
+}

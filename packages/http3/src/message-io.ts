@@ -1,0 +1,135 @@
+/**
+ * @module message-io
+ * The Web Streams shell around one HTTP message on a request stream
+ * (RFC 9114 §4.1): `MessageReader` pulls the stream's bytes through
+ * `MessageFraming` and QPACK and yields header sections and content with
+ * back-pressure (nothing is read from QUIC before the application asks, so
+ * flow control throttles the peer); `MessageWriter` sends HEADERS, DATA and
+ * trailers, waiting on the writer's `ready` (the transport's send buffer).
+ */
+import { encodeFrameHeader, FrameType, type Role } from './frames.js';
+import { MessageFraming } from './request-stream.js';
+import type { FieldLine } from './qpack/index.js';
+
+/** What a message reader needs from its connection: QPACK for this stream. */
+export interface SectionCodec {
+  /** Decodes a header section received on `streamId` (waits while it is blocked, RFC 9204 §2.1.2). */
+  decodeSection(streamId: bigint, section: Uint8Array): Promise<FieldLine[]> | FieldLine[];
+  /** Encodes a header section for `streamId` (encoder-stream instructions are sent first). */
+  encodeSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array;
+  readonly maxHeadersFrameSize: number;
+}
+
+export type MessagePart = { readonly kind: 'headers'; readonly fields: FieldLine[] } | { readonly kind: 'data'; readonly chunk: Uint8Array } | { readonly kind: 'end' };
+
+const END: MessagePart = { kind: 'end' };
+
+export class MessageReader {
+  readonly framing: MessageFraming;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #done = false;
+
+  constructor(
+    readonly codec: SectionCodec,
+    readonly streamId: bigint,
+    readable: ReadableStream<Uint8Array>,
+    receiver: Role,
+    /** Bytes already read off the stream (after a peeked first varint). */
+    head?: Uint8Array,
+  ) {
+    this.framing = new MessageFraming(receiver, { maxHeadersFrameSize: codec.maxHeadersFrameSize });
+    this.#reader = readable.getReader();
+    if (head && head.length > 0) this.framing.feed(head);
+  }
+
+  /** True once the stream's FIN has been read and checked. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The next header section, content chunk or the end. Rejects with `Http3Error` or the transport's reset reason. */
+  async read(): Promise<MessagePart> {
+    for (;;) {
+      for (let e = this.framing.next(); e; e = this.framing.next()) {
+        if (e.kind === 'data') {
+          if (e.chunk.length > 0) return e;
+        } else if (e.kind === 'frame') return { kind: 'headers', fields: await this.codec.decodeSection(this.streamId, e.payload) };
+      }
+      if (this.#done) return END;
+      const { value, done } = await this.#reader.read();
+      if (done) {
+        this.#done = true;
+        this.framing.finish();
+        return END;
+      }
+      this.framing.feed(value);
+    }
+  }
+
+  /** Stops reading (STOP_SENDING with `reason.code`); never rejects. */
+  cancel(reason: unknown): void {
+    this.#done = true;
+    this.#reader.cancel(reason).catch(() => undefined);
+  }
+}
+
+const noop = (): void => undefined;
+
+/** Largest chunk copied next to its DATA frame header (one write instead of two). */
+const COALESCE_MAX = 16 * 1024;
+
+export class MessageWriter {
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+
+  constructor(
+    readonly codec: SectionCodec,
+    readonly streamId: bigint,
+    writable: WritableStream<Uint8Array>,
+  ) {
+    this.writer = writable.getWriter();
+    this.writer.closed.catch(noop);
+  }
+
+  /** A HEADERS frame (header or trailer section), with `data` appended as one DATA frame when given. */
+  async headers(fields: readonly FieldLine[], data?: Uint8Array): Promise<void> {
+    const section = this.codec.encodeSection(this.streamId, fields);
+    const header = encodeFrameHeader(FrameType.HEADERS, section.length);
+    const dataHeader = data && data.length > 0 ? encodeFrameHeader(FrameType.DATA, data.length) : undefined;
+    const total = header.length + section.length + (dataHeader ? dataHeader.length + data!.length : 0);
+    const out = new Uint8Array(total);
+    out.set(header, 0);
+    out.set(section, header.length);
+    if (dataHeader) {
+      out.set(dataHeader, header.length + section.length);
+      out.set(data!, header.length + section.length + dataHeader.length);
+    }
+    await this.writer.ready;
+    this.writer.write(out).catch(noop);
+  }
+
+  /** One DATA frame (RFC 9114 §7.2.1); waits for room in the send buffer first. */
+  async data(chunk: Uint8Array): Promise<void> {
+    if (chunk.length === 0) return;
+    await this.writer.ready;
+    const header = encodeFrameHeader(FrameType.DATA, chunk.length);
+    if (chunk.length <= COALESCE_MAX) {
+      const out = new Uint8Array(header.length + chunk.length);
+      out.set(header, 0);
+      out.set(chunk, header.length);
+      this.writer.write(out).catch(noop);
+    } else {
+      this.writer.write(header).catch(noop);
+      this.writer.write(chunk).catch(noop);
+    }
+  }
+
+  /** FIN, once everything queued was accepted; rejects if the stream was reset or stopped. */
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+
+  /** RESET_STREAM with `reason.code`; never rejects. */
+  abort(reason: unknown): void {
+    this.writer.abort(reason).catch(noop);
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * @module server
+ * The server side of a request stream (RFC 9114 §4.1, §6.1): read and
+ * validate the request head, hand a Fetch `Request` to the handler (its body
+ * a pull-based stream, its `signal` aborted when the client cancels), and
+ * send the handler's `Response` as HEADERS, DATA and trailers with
+ * back-pressure. Requests excluded by our GOAWAY are rejected with
+ * H3_REQUEST_REJECTED (§5.2); extended CONNECT goes to the extension that
+ * serves its `:protocol` (RFC 9220), anything else CONNECT is answered 501.
+ */
+import { type BodySource, sendBody } from './body.js';
+import type { Http3Connection, Http3RequestInfo } from './connection.js';
+import { H3ErrorCode, Http3Error, streamError } from './errors.js';
+import type { Http3Stream } from './extension.js';
+import { MessageReader, MessageWriter } from './message-io.js';
+import { contentLengthOf, fromHeaders, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
+import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
+import { streamReason } from './session.js';
+import { SettingId } from './settings.js';
+import { serveConnectRequest } from './tunnel.js';
+
+/** The fetch-handler shape of Deno.serve, Bun.serve and srvx, with HTTP/3 details in `info`. */
+export type Http3Handler = (request: Request, info: Http3RequestInfo) => Response | Promise<Response>;
+
+/** Trailer fields a handler attaches to its `Response` (see `withTrailers`). */
+const TRAILERS = Symbol.for('@tsquic/http3/trailers');
+
+export type TrailerSource = HeadersInit | Promise<HeadersInit> | (() => HeadersInit | Promise<HeadersInit>);
+
+/**
+ * Attaches trailer fields to a response (sent after its body, RFC 9114
+ * §4.1): a `HeadersInit`, a promise of one, or a function called once the
+ * body has been sent (e.g. to send a checksum of what was streamed).
+ */
+export function withTrailers<R extends Response>(response: R, trailers: TrailerSource): R {
+  (response as unknown as Record<symbol, TrailerSource>)[TRAILERS] = trailers;
+  return response;
+}
+
+/** The trailers a handler attached, if any. */
+export function trailersOf(message: object): TrailerSource | undefined {
+  return (message as Record<symbol, TrailerSource | undefined>)[TRAILERS];
+}
+
+/** Resolves a trailer source to field lines (empty when none). */
+export async function resolveTrailers(source: TrailerSource | undefined): Promise<FieldLine[]> {
+  if (source === undefined) return [];
+  const init = await (typeof source === 'function' ? source() : source);
+  return fromHeaders(init);
+}
+
+const noop = (): void => undefined;
+
+/** Methods whose requests carry no content we pass on (RFC 9110 §9.3.1, §9.3.2). */
+const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
+
+export async function serveRequest(conn: Http3Connection, handler: Http3Handler, stream: Http3Stream, head?: Uint8Array): Promise<void> {
+  const id = stream.id;
+  // RFC 9114 §5.2: a request at or above the ID of a GOAWAY we sent is rejected, and the client retries it elsewhere.
+  if (!conn.goaway.admitRequest(id)) {
+    stream.abort(H3ErrorCode.H3_REQUEST_REJECTED, 'request after GOAWAY');
+    return;
+  }
+  conn.requestStarted();
+  const reader = new MessageReader(conn, id, stream.readable, 'server', head);
+  const writer = new MessageWriter(conn, id, stream.writable);
+  const fail = (e: unknown): void => conn.streamFailed(e, id, { cancel: (r) => reader.cancel(r), abort: (r) => writer.abort(r) });
+  try {
+    let request: RequestHead;
+    try {
+      const first = await reader.read();
+      if (first.kind !== 'headers') throw streamError(H3ErrorCode.H3_REQUEST_INCOMPLETE, 'no request header section');
+      request = parseRequestHead(first.fields, conn.localSettings.get(SettingId.ENABLE_CONNECT_PROTOCOL) === 1n);
+      reader.framing.headersDone({ contentLength: contentLengthOf(request.fields) });
+    } catch (e) {
+      // RFC 9114 §4.2.2: a header section above our limit is answered 431 rather than decoded.
+      if (FieldSectionTooLargeError.isInstance(e)) return await respondTooLarge(conn, reader, writer);
+      throw e;
+    }
+    if (request.method === 'CONNECT') return await serveConnectRequest(conn, { stream, reader, writer, head: request });
+    await handle(conn, handler, request, reader, writer, id);
+  } catch (e) {
+    fail(e);
+  } finally {
+    conn.requestFinished();
+  }
+}
+
+async function respondTooLarge(conn: Http3Connection, reader: MessageReader, writer: MessageWriter): Promise<void> {
+  conn.releaseStream(writer.streamId);
+  reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, 'header section too large'));
+  await writer.headers([{ name: ':status', value: '431' }]);
+  await writer.close();
+}
+
+/** The request's content as a pull-based stream, its trailers collected on the way (RFC 9114 §4.1). */
+function requestBody(reader: MessageReader, trailers: { resolve(h: Headers): void; reject(e: unknown): void }, onError: (e: unknown) => void): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          for (;;) {
+            const part = await reader.read();
+            if (part.kind === 'data') return controller.enqueue(part.chunk);
+            if (part.kind === 'end') {
+              trailers.resolve(new Headers());
+              return controller.close();
+            }
+            const fields = parseTrailers(part.fields);
+            reader.framing.headersDone();
+            trailers.resolve(toHeaders(fields));
+          }
+        } catch (e) {
+          trailers.reject(e);
+          onError(e);
+          controller.error(e);
+        }
+      },
+      cancel(reason) {
+        reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, `request body not read: ${String(reason)}`));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function handle(conn: Http3Connection, handler: Http3Handler, head: RequestHead, reader: MessageReader, writer: MessageWriter, id: bigint): Promise<void> {
+  const aborter = new AbortController();
+  let trailers!: { resolve(h: Headers): void; reject(e: unknown): void };
+  const trailersPromise = new Promise<Headers>((resolve, reject) => (trailers = { resolve, reject }));
+  trailersPromise.catch(noop);
+  let failed: unknown;
+  const onError = (e: unknown): void => {
+    failed ??= e;
+    aborter.abort(e);
+  };
+  // A client that cancels (STOP_SENDING) errors our sending side: the handler's signal follows at once, body read or not.
+  writer.writer.closed.catch((e: unknown) => onError(e));
+  const hasBody = !NO_BODY_METHODS.has(head.method);
+  const body = hasBody ? requestBody(reader, trailers, onError) : null;
+  const authority = head.authority ?? head.fields.find((f) => f.name === 'host')?.value ?? '';
+  let request: Request;
+  try {
+    request = new Request(`${head.scheme}://${authority}${head.path}`, {
+      method: head.method,
+      headers: toHeaders(head.fields),
+      body,
+      signal: aborter.signal,
+      ...(body ? { duplex: 'half' } : {}),
+    } as RequestInit);
+  } catch (e) {
+    // The Fetch API refuses some methods (TRACE, TRACK) and URLs: 400, never the handler.
+    await sendResponse(writer, head.method, new Response(`bad request: ${e instanceof Error ? e.message : String(e)}`, { status: 400 }), onError);
+    return;
+  }
+  // GET and HEAD carry no content we pass on, but the stream's framing and FIN are still read and checked.
+  const drained = hasBody ? undefined : drain(reader, trailers).catch((e: unknown) => onError(e));
+  const info: Http3RequestInfo = { ...conn.info, streamId: id, connection: conn, trailers: trailersPromise };
+  let response: Response;
+  try {
+    response = await handler(request, info);
+    if (!(response instanceof Response)) throw new TypeError('the handler did not return a Response');
+  } catch (e) {
+    if (failed !== undefined) throw failed;
+    conn.handlerFailed(e);
+    response = new Response(null, { status: 500 });
+  }
+  await sendResponse(writer, head.method, response, onError);
+  await drained;
+  if (failed !== undefined) throw failed;
+  // RFC 9114 §4.1.2: the response is complete; a request body nobody read is stopped with H3_NO_ERROR.
+  if (!reader.done) reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, 'response complete'));
+}
+
+async function drain(reader: MessageReader, trailers: { resolve(h: Headers): void }): Promise<void> {
+  const collected: FieldLine[] = [];
+  for (;;) {
+    const part = await reader.read();
+    if (part.kind === 'end') break;
+    if (part.kind === 'headers') {
+      collected.push(...parseTrailers(part.fields));
+      reader.framing.headersDone();
+    }
+  }
+  trailers.resolve(toHeaders(collected));
+}
+
+/** RFC 9110 §6.4.1: responses to HEAD, and 204 and 304 responses, have no content. */
+function hasNoContent(method: string, status: number): boolean {
+  return method === 'HEAD' || status === 204 || status === 304;
+}
+
+/** Sends a `Response`: HEADERS, then its body as DATA frames, then its trailers, then FIN. */
+export async function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+  const fields: FieldLine[] = [{ name: ':status', value: String(response.status) }];
+  fromHeaders(response.headers, fields);
+  const declared = contentLengthOf(fields.slice(1));
+  const body = hasNoContent(method, response.status) ? null : response.body;
+  if (!body) {
+    response.body?.cancel().catch(noop);
+    await writer.headers(fields);
+  } else {
+    await writer.headers(fields);
+    const counted = countingSource(body, declared);
+    try {
+      await sendBody(writer, counted.source);
+    } catch (e) {
+      onError(e);
+      throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    counted.check();
+  }
+  const trailers = await resolveTrailers(trailersOf(response));
+  if (trailers.length > 0) await writer.headers(trailers);
+  await writer.close();
+}
+
+/** A body source that checks the bytes sent against a declared Content-Length (RFC 9114 §4.1.2: never send a malformed message). */
+function countingSource(body: ReadableStream<Uint8Array>, declared: number | undefined): { source: BodySource; check(): void } {
+  if (declared === undefined) return { source: { stream: body }, check: noop };
+  let sent = 0;
+  const mismatch = (): Http3Error => streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body of ${sent} bytes, content-length ${declared}`);
+  const stream = body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        sent += chunk.length;
+        if (sent > declared) throw mismatch();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return {
+    source: { stream },
+    check() {
+      if (sent !== declared) throw mismatch();
+    },
+  };
+}

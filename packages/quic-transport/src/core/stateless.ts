@@ -1,0 +1,95 @@
+/**
+ * @module core/stateless
+ * What an endpoint sends and recognises without a connection (RFC 9000
+ * §5.2.2): Retry packets (§17.2.5, RFC 9001 §5.8), a CONNECTION_CLOSE in an
+ * Initial packet for a Retry token that does not check out (§8.1.2
+ * INVALID_TOKEN), stateless resets (§10.3), and the token bucket that rate
+ * limits what anyone can ask for without keys. Recognising an incoming
+ * stateless reset is one table lookup whatever the number of connections:
+ * the table is keyed by a keyed pseudorandom permutation of each token
+ * (AES), so neither the lookup nor the comparison leaks a token's value
+ * through timing (§10.3.1).
+ */
+import { initialKeys, retryIntegrityTag, type CryptoProvider, type HeaderMask, type QuicVersion } from '@tsquic/quic-crypto-keys';
+import { encodeFrame, encodeRetry, patchLength, writeLongHeader, Writer, type TransportErrorCode } from '@tsquic/quic-wire';
+import { cidKey } from './cid.js';
+
+/**
+ * A token bucket: `perSecond` responses, in bursts of at most as many
+ * (RFC 9000 §10.3: an endpoint MAY rate-limit stateless resets; §10.2.1 for
+ * what a closing connection sends is counted by the connection itself).
+ */
+export class RateLimit {
+  private tokens: number;
+  private last: number | undefined;
+
+  constructor(private readonly perSecond: number) {
+    this.tokens = perSecond;
+  }
+
+  /** May one more go out at `now` (ms)? Takes it when so. */
+  take(now: number): boolean {
+    if (this.last !== undefined) this.tokens = Math.min(this.perSecond, this.tokens + (Math.max(0, now - this.last) * this.perSecond) / 1000);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
+  }
+}
+
+/** Stateless reset tokens the peers gave our connections, each mapped to its connection (§10.3.1). */
+export class ResetTokenTable<C> {
+  private readonly owners = new Map<string, C>();
+
+  /** `prp`: AES under a secret key, so the table's keys say nothing about the tokens. */
+  constructor(private readonly prp: HeaderMask) {}
+
+  private key(token: Uint8Array): string {
+    return cidKey(this.prp(token).subarray(0, 16));
+  }
+
+  add(token: Uint8Array, owner: C): void {
+    this.owners.set(this.key(token), owner);
+  }
+
+  remove(token: Uint8Array, owner: C): void {
+    const k = this.key(token);
+    if (this.owners.get(k) === owner) this.owners.delete(k);
+  }
+
+  /** The connection whose peer issued `token`, if any. */
+  ownerOf(token: Uint8Array): C | undefined {
+    return this.owners.get(this.key(token));
+  }
+}
+
+/** RFC 9000 §17.2.5: a Retry packet with its integrity tag (RFC 9001 §5.8). */
+export function retryPacket(provider: CryptoProvider, p: { version: QuicVersion; clientScid: Uint8Array; scid: Uint8Array; originalDcid: Uint8Array; token: Uint8Array; unusedBits: number }): Uint8Array {
+  const body = encodeRetry({ version: p.version, dcid: p.clientScid, scid: p.scid, token: p.token, unusedBits: p.unusedBits });
+  const tag = retryIntegrityTag(p.version, p.originalDcid, body, provider);
+  const packet = new Uint8Array(body.length + tag.length);
+  packet.set(body);
+  packet.set(tag, body.length);
+  return packet;
+}
+
+/**
+ * RFC 9000 §8.1.2, §10.2.3: an Initial packet carrying only CONNECTION_CLOSE
+ * (`code`), protected with the Initial keys of the client's Destination
+ * Connection ID, sent without creating a connection. Small (well under the
+ * 3× of the 1200-byte datagram it answers).
+ */
+export function initialClose(provider: CryptoProvider, p: { version: QuicVersion; clientDcid: Uint8Array; clientScid: Uint8Array; scid: Uint8Array; code: TransportErrorCode; reason: string }): Uint8Array {
+  const keys = initialKeys(provider, p.version, p.clientDcid, 'server').write;
+  const buf = new Uint8Array(128 + p.clientScid.length + p.scid.length);
+  const w = new Writer(buf, 0, buf.length - 16);
+  const h = writeLongHeader(w, { type: 'initial', version: p.version, dcid: p.clientScid, scid: p.scid, pnLength: 1, truncatedPn: 0 });
+  const payloadStart = w.pos;
+  encodeFrame(w, { type: 'connection_close', application: false, errorCode: BigInt(p.code), frameType: 0, reason: p.reason.slice(0, 64) });
+  const payloadEnd = w.pos;
+  patchLength(buf, h, payloadEnd - h.pnOffset + 16);
+  keys.packet.sealInPlace(0, buf, 0, payloadStart, payloadEnd);
+  const end = payloadEnd + 16;
+  keys.header.protect(buf.subarray(0, end), h.pnOffset);
+  return buf.slice(0, end);
+}
