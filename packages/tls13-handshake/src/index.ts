@@ -35,8 +35,8 @@ export type {
   VerifyMode,
 } from './events.js';
 export { keylogLine, KeylogLabel } from './events.js';
-export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError } from './alert.js';
-export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys } from './key-schedule.js';
+export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError, alertName } from './alert.js';
+export { CipherSuite, cipherSuiteName, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys } from './key-schedule.js';
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
 export { verifyScheme } from './crypto/schemes.js';

@@ -16,6 +16,13 @@ export const CipherSuite = {
   TLS_CHACHA20_POLY1305_SHA256: 0x1303,
 } as const;
 
+const SUITE_NAMES = new Map<number, string>(Object.entries(CipherSuite).map(([name, code]) => [code, name]));
+
+/** The IANA name of a cipher suite (`TLS_AES_128_GCM_SHA256` for 0x1301), or `0x…` in hex for one TLS 1.3 does not define. */
+export function cipherSuiteName(suite: number): string {
+  return SUITE_NAMES.get(suite) ?? `0x${suite.toString(16).padStart(4, '0')}`;
+}
+
 export interface SuiteParams {
   hash: 'sha256' | 'sha384';
   hashLen: 32 | 48;

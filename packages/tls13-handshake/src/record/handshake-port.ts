@@ -23,7 +23,7 @@ export type PortEvent =
       peerCertificates: Uint8Array[];
       earlyData?: 'accepted' | 'rejected' | 'not-offered';
     }
-  | { type: 'alert'; description: number; sent: boolean };
+  | { type: 'alert'; description: number; sent: boolean; /** Why we sent it (ours only). */ reason?: string };
 
 /** Any other event of the Handshake (client-hello, verify-peer, session-ticket, …). */
 export interface OtherEvent {
