@@ -63,6 +63,7 @@ export class TlsAlertError extends Error {
     super(reason);
     this.name = 'TlsAlertError';
   }
+  /** True for a TlsAlertError from any copy of this package. */
   static isInstance(x: unknown): x is TlsAlertError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
   }

@@ -80,3 +80,25 @@ export function codeEntryPoints(manifest: Manifest): string[] {
 export function specifier(name: string, subpath: string): string {
   return subpath === '.' ? name : `${name}/${subpath.slice(2)}`;
 }
+
+/** A check a package is known to fail, by name. */
+export type Check = 'strict-types' | 'api-reference' | 'readme-sections';
+
+/**
+ * Findings in packages this branch could not edit (other work owns their sources; issue 21's report
+ * hands them over). A deferred check still runs and is expected to fail (`it.fails`): when the fix
+ * lands the check passes, that expectation fails, and the entry must be removed here. Every other
+ * package, and every package added later, is held to every check.
+ */
+export const DEFERRED: Readonly<Record<string, readonly Check[]>> = {
+  // dist/*.d.ts name the DOM-only types RequestInfo and HeadersInit (not in @types/node); no README runtime section yet.
+  '@tsquic/http3': ['strict-types', 'api-reference', 'readme-sections'],
+  // imports @tsquic/http3's declarations (the same two types).
+  '@tsquic/webtransport': ['strict-types', 'api-reference', 'readme-sections'],
+  // its sources wait for the core rebuild (t16-core): exports without doc comments.
+  '@tsquic/quic-transport': ['api-reference'],
+};
+
+export function isDeferred(name: string, check: Check): boolean {
+  return DEFERRED[name]?.includes(check) ?? false;
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RULES, fixPackage, problems, repositoryUrl } from '../src/metadata.js';
-import { publishedPackages, readManifest } from '../src/workspace.js';
+import { isDeferred, publishedPackages, readManifest } from '../src/workspace.js';
 
 const packages = publishedPackages();
 
@@ -13,10 +13,13 @@ it('finds the published packages under packages/ (private ones left out)', () =>
   expect(packages.every((p) => p.relDir.startsWith('packages/') && p.manifest.private !== true)).toBe(true);
 });
 
-describe.each(packages.map((p) => [p.manifest.name, p] as const))('%s', (_name, pkg) => {
-  it.each(RULES.map((r) => [r.says, r] as const))('%s', (_says, rule) => {
-    expect(rule.holds(pkg, repositoryUrl())).toBe(true);
-  });
+describe.each(packages.map((p) => [p.manifest.name, p] as const))('%s', (name, pkg) => {
+  for (const rule of RULES) {
+    const deferred = rule.check !== undefined && isDeferred(name, rule.check);
+    (deferred ? it.fails : it)(rule.says, () => {
+      expect(rule.holds(pkg, repositoryUrl())).toBe(true);
+    });
+  }
 });
 
 describe('fixPackage', () => {

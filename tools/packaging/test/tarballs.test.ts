@@ -12,7 +12,7 @@ import { run } from '../src/exec.js';
 import { entryPointsModule, loadEntryPoints, runExample, typeCheck } from '../src/first-hour.js';
 import { importedPackages, readmeExample } from '../src/readme-example.js';
 import { installProject, packAll, tarballFiles } from '../src/tarball.js';
-import { codeEntryPoints, publishedPackages, specifier } from '../src/workspace.js';
+import { codeEntryPoints, isDeferred, publishedPackages, specifier } from '../src/workspace.js';
 
 const packages = publishedPackages();
 const work = mkdtempSync(join(tmpdir(), 'tsquic-first-hour-'));
@@ -77,7 +77,7 @@ describe.each(packages.map((p) => [p.manifest.name, p] as const))('%s', (name, p
       expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     }, 60_000);
 
-    it('every entry point type-checks in a strict Node-only project with skipLibCheck: false', async () => {
+    (isDeferred(name, 'strict-types') ? it.fails : it)('every entry point type-checks in a strict Node-only project with skipLibCheck: false', async () => {
       expect(declarationErrors()).toEqual([]);
     });
 

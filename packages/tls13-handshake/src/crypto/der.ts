@@ -54,6 +54,7 @@ const OID = {
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
+/** The NIST curves of ECDSA keys. */
 export type Curve = 'P-256' | 'P-384';
 export type PublicKeyInfo =
   | { kind: 'ec'; curve: Curve; point: Uint8Array }

@@ -40,8 +40,10 @@ export interface ClientHelloInfo {
   cipherSuites: number[];
 }
 
+/** A `verifyPeer` answer: accept the chain, or fail with an alert. */
 export type VerifyVerdict = { ok: true } | { ok: false; alert: number };
 
+/** Clock, record sizes, padding, KeyUpdate policy, ticket and verification hooks, half-close of a TlsConnection. */
 export interface TlsConnectionOptions {
   /** Wall clock for ticket ages (the shell's only clock). Default Date.now. */
   now?: () => number;
@@ -69,6 +71,7 @@ export interface TlsConnectionOptions {
 /** A server's certificate/ALPN choice per ClientHello (SNI-based virtual hosting). */
 export type ServerChooser<C = unknown> = (hello: ClientHelloInfo) => C | Promise<C>;
 
+/** What `TlsConnection.open` takes: the record crypto (normally the Handshake's), the server chooser and the connection options. */
 export interface TlsOpenOptions<C = unknown> extends TlsConnectionOptions {
   /** The provider for the record AEADs (normally the Handshake's own). */
   crypto: HandshakeCrypto;
@@ -86,6 +89,7 @@ interface ClientHelloEvent { type: 'client-hello'; serverName?: string; alpn?: s
 interface VerifyPeerEvent { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
 interface TicketEvent { type: 'session-ticket'; ticket: SessionTicketLike }
 
+/** TLS 1.3 over a Web Streams duplex: `TlsConnection.open(duplex, handshake, { crypto })`, then `readable` / `writable` for application data. */
 export class TlsConnection {
   /** Decrypted application data; ends at the peer's close_notify, errors on an alert or truncation. */
   readonly readable: ReadableStream<Uint8Array>;

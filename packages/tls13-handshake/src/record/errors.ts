@@ -53,6 +53,7 @@ export class TlsTruncatedError extends Error {
     this.name = 'TlsTruncatedError';
     Object.defineProperty(this, TRUNC, { value: true });
   }
+  /** True for a TlsTruncatedError from any copy of this package. */
   static isInstance(x: unknown): x is TlsTruncatedError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[TRUNC] === true;
   }

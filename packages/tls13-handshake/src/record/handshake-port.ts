@@ -1,13 +1,16 @@
 /**
  * @module record/handshake-port
- * The part of the sans-IO Handshake (the package's contract 4, DESIGN.md "The
- * handshake boundary") that the record layer drives, as structural types:
+ * The part of the sans-IO Handshake (the package README, "API") that the
+ * record layer drives, as structural types:
  * bytes in per level, events out. Any Handshake with this shape (the
  * package's createClient/createServer in the plain 'tls' profile) fits.
  */
 
+/** An encryption level, as the Handshake names it. */
 export type Level = 'initial' | 'early' | 'handshake' | 'application';
+/** Read or write key. */
 export type Direction = 'read' | 'write';
+/** A TLS 1.3 cipher suite number. */
 export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
 
 /** The events the record layer acts on; every other event is passed through to its user. */
@@ -31,17 +34,25 @@ export interface OtherEvent {
   [k: string]: unknown;
 }
 
+/** Any event a Handshake returns: the ones the record layer consumes and the rest. */
 export type HandshakeEventLike = PortEvent | OtherEvent;
 
+/** The part of a Handshake the record layer drives (structural, so `createClient`/`createServer` results fit). */
 export interface HandshakePort<E extends { type: string } = HandshakeEventLike, C = unknown> {
   readonly side: 'client' | 'server';
   readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
   /** The peer asked for a KeyUpdate not sent yet (RFC 8446 §4.6.3): sent before the next application data. */
   readonly keyUpdateRequested?: boolean;
+  /** See `Handshake.start`. */
   start(nowMs: number): E[];
+  /** See `Handshake.receive`. */
   receive(level: Level, bytes: Uint8Array, nowMs: number): E[];
+  /** See `Handshake.accept`. */
   accept(choice: C): E[];
+  /** See `Handshake.resume`. */
   resume(verdict: { ok: true } | { ok: false; alert: number }): E[];
+  /** See `Handshake.exportKeyingMaterial`. */
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array;
+  /** See `Handshake.keyUpdate`. */
   keyUpdate(requestPeer: boolean): E[];
 }

@@ -43,6 +43,7 @@ export interface RecordLayerOutput<E extends { type: string } = HandshakeEventLi
   events: RecordLayerEvent<E>[];
 }
 
+/** Crypto provider, fragment size, padding and KeyUpdate policy of a RecordLayer. */
 export interface RecordLayerOptions {
   /** The provider for the record AEADs (the Handshake's own, normally). */
   crypto: HandshakeCrypto;
@@ -60,6 +61,7 @@ export interface RecordLayerOptions {
   maxSkippedEarlyData?: number;
 }
 
+/** Where a RecordLayer is: handshaking, open, closed (close_notify sent) or failed. */
 export type RecordLayerState = 'handshaking' | 'open' | 'closed' | 'failed';
 
 interface ReadState {
