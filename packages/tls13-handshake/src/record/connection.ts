@@ -159,7 +159,7 @@ export class TlsConnection {
     if (typeof duplex?.readable?.getReader !== 'function' || typeof duplex?.writable?.getWriter !== 'function') {
       throw new TypeError(
         'TlsConnection.open needs a Web Streams duplex { readable: ReadableStream, writable: WritableStream }; ' +
-          "for a node:net socket pass Duplex.toWeb(socket) (import { Duplex } from 'node:stream')",
+          'for a node:net socket pass Duplex.toWeb(socket) (Duplex is exported by node:stream)',
       );
     }
     const layer = new RecordLayer<HandshakeEventLike, unknown>(handshake as HandshakePort<HandshakeEventLike, unknown>, {
