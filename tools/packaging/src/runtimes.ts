@@ -7,13 +7,14 @@
  * `test:portable` script — the browser-safe code, the sans-IO cores and the
  * cert-tool library, without the suites that drive Node-only peers. A package
  * without `test:portable` is not run there. The binaries come from the npm
- * registry (the runtimes' own packages) into a cache directory.
+ * registry (the runtimes' own packages) into a cache directory (CACHE).
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Outcome, run, runOk } from './exec.js';
-import { ROOT, type WorkspacePackage } from './workspace.js';
+import type { WorkspacePackage } from './workspace.js';
 
 export interface Runtime {
   id: string;
@@ -37,8 +38,11 @@ export const RUNTIMES: readonly Runtime[] = [
   { id: 'bun', label: 'Bun', npm: '@oven/bun-linux-x64@1', binary: 'bin/bun', script: 'test:portable', vitest: (bin, v) => [bin, '--bun', v] },
 ];
 
-/** Where downloaded runtimes live (listed in .gitignore). */
-export const CACHE = join(ROOT, '.cache', 'runtimes');
+/**
+ * Where downloaded runtimes live: `$TSQUIC_RUNTIMES_CACHE`, else `~/.cache/tsquic/runtimes`, which
+ * outlives a CI run's fresh clone (`.cache/` in the clone is git-ignored for those who point it there).
+ */
+export const CACHE = process.env.TSQUIC_RUNTIMES_CACHE ?? join(homedir(), '.cache', 'tsquic', 'runtimes');
 
 export function binaryPath(rt: Runtime, cache = CACHE): string {
   return join(cache, rt.id, rt.binary);
