@@ -125,19 +125,59 @@ export function exited(p: ChildProcess, timeoutMs: number): Promise<number | nul
   });
 }
 
+/**
+ * Datagram size settings for ngtcp2's tools: a fixed largest UDP payload
+ * with path MTU discovery off (`--no-pmtud --max-udp-payload-size=N`), or
+ * undefined for ngtcp2 0.12's defaults (1,200 B, then PMTUD: 1,406 and 1,444 B
+ * datagrams on loopback, measured).
+ */
+function ngtcp2Datagrams(maxUdpPayloadSize: number | undefined): string[] {
+  return maxUdpPayloadSize ? ['--no-pmtud', `--max-udp-payload-size=${maxUdpPayloadSize}`] : [];
+}
+
 /** gtlsserver serving `www` over HTTP/3 on `port` (it prints nothing with -q: give it time to bind). */
-export async function gtlsserver(www: string, port: number, certs: Certs): Promise<ChildProcess> {
-  const p = spawn('gtlsserver', ['-q', '-d', www, '127.0.0.1', String(port), certs.keyPem, certs.certPem], { stdio: 'ignore' });
+export async function gtlsserver(www: string, port: number, certs: Certs, o: { maxUdpPayloadSize?: number } = {}): Promise<ChildProcess> {
+  const p = spawn('gtlsserver', ['-q', ...ngtcp2Datagrams(o.maxUdpPayloadSize), '-d', www, '127.0.0.1', String(port), certs.keyPem, certs.certPem], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 300));
   if (p.exitCode !== null) throw new Error(`gtlsserver exited with ${p.exitCode}`);
   return p;
 }
 
-/** gtlsclient fetching `files` (concurrently, one stream each) into `downloads`. */
-export function gtlsclient(port: number, files: string[], downloads: string): ChildProcess {
-  mkdirSync(downloads, { recursive: true });
-  const urls = files.map((f) => `https://localhost:${port}/${f}`);
-  return spawn('gtlsclient', ['-q', '--exit-on-all-streams-close', '-n', String(files.length), '--download', downloads, '127.0.0.1', String(port), ...urls], { stdio: 'ignore' });
+/**
+ * gtlsclient's arguments for fetching `paths` (concurrently, one stream
+ * each): written into `downloads` when given, else discarded.
+ */
+export function gtlsclientArgs(port: number, paths: string[], o: { downloads?: string; maxUdpPayloadSize?: number } = {}): string[] {
+  if (o.downloads) mkdirSync(o.downloads, { recursive: true });
+  const urls = paths.map((f) => `https://localhost:${port}/${f}`);
+  return ['-q', '--exit-on-all-streams-close', ...ngtcp2Datagrams(o.maxUdpPayloadSize), '-n', String(paths.length), ...(o.downloads ? ['--download', o.downloads] : []), '127.0.0.1', String(port), ...urls];
+}
+
+/** How long a client process took, from spawn to exit by this process's clock, and what it printed. */
+export interface ClientRun {
+  seconds: number;
+  stdout: string;
+}
+
+/** Run a client to its end, timed from spawn to exit; a non-zero exit or a timeout throws with its stderr. */
+export function runClient(command: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ClientRun> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: o.env } : {}) });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const timer = setTimeout(() => p.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    let seconds = 0;
+    p.once('error', reject);
+    p.once('exit', () => (seconds = (performance.now() - t0) / 1000));
+    p.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve({ seconds, stdout });
+      else reject(new Error(`${command} ${signal ? `killed (${signal})` : `exited with ${code}`}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
 }
 
 /** A UDP/TCP port that was free a moment ago. */

@@ -30,8 +30,23 @@ export function textTable(res: SuiteResult): string {
 function profileLines(res: SuiteResult): string[] {
   const out: string[] = [];
   for (const p of res.profile) {
-    out.push(`CPU profile, bulk ours → ours, ${p.role}: ${p.busyMs.toFixed(0)} ms busy; top ${p.top.length} by self time`);
+    out.push(`CPU profile, bulk ours → ours at 1,452-B datagrams, ${p.role}: ${p.busyMs.toFixed(0)} ms busy; top ${p.top.length} by self time`);
     for (const h of p.top) out.push(`  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.function}  ${h.location}`);
+  }
+  return out;
+}
+
+/** Each distinct method once, with the rows it applies to (rows share methods; the JSON keeps one per row). */
+export function methodLines(res: SuiteResult): string[] {
+  const byMethod = new Map<string, string[]>();
+  for (const r of res.rows) {
+    const key = JSON.stringify(r.method);
+    byMethod.set(key, [...(byMethod.get(key) ?? []), r.id]);
+  }
+  const out: string[] = [];
+  for (const [key, ids] of byMethod) {
+    const m = JSON.parse(key) as Row['method'];
+    out.push(`- **${ids.join(', ')}**: ${m.setup}.${m.datagrams ? ` Datagrams: ${m.datagrams}.` : ''}${m.data ? ` Data: ${m.data}.` : ''} Clock: ${m.clock}.`);
   }
   return out;
 }
@@ -39,6 +54,7 @@ function profileLines(res: SuiteResult): string[] {
 export function markdownTable(res: SuiteResult): string {
   const out = [`Measured on ${machineLine(res)}.`, '', '| measurement | ours | anchor | anchor value | unit | ours / anchor | goal |', '|---|---:|---|---:|---|---:|---|'];
   for (const r of res.rows) out.push(`| ${r.name} | ${fmt(r.ours)} | ${r.anchorName} | ${fmt(r.anchor)} | ${r.unit} | ${ratio(r)} | ${goal(r)} |`);
+  out.push('', 'How each figure was taken:', '', ...methodLines(res));
   out.push('', '```', ...profileLines(res), '```');
   return out.join('\n');
 }

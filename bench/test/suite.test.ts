@@ -11,15 +11,19 @@ import { markdownTable, textTable } from '../src/report.js';
 import { runSuite, type SuiteResult } from '../src/suite.js';
 
 const IDS = [
-  'bulk.1stream.ours-ours',
-  'bulk.1stream.ours-gtlsclient',
-  'bulk.1stream.gtlsserver-ours',
-  'bulk.1stream.ours-ours.vs-tls',
-  'bulk.timed.ours-ours',
-  'bulk.timed.ours-ours.vs-tls',
-  'bulk.16streams.ours-ours',
+  'bulk.1452.ours-ours',
+  'bulk.1452.ours-ours.with-handshake',
+  'bulk.1452.ours-gtlsclient',
+  'bulk.1452.gtlsserver-ours',
+  'bulk.1452.16streams.ours-ours',
+  'bulk.loopback.ours-ours',
+  'bulk.loopback.ours-ours.vs-tls',
   'handshakes.full',
   'handshakes.resumed',
+  'handshakes.full.server-cpu',
+  'handshakes.full.client-cpu',
+  'handshakes.resumed.server-cpu',
+  'handshakes.resumed.client-cpu',
   'crypto.aes128gcm.1200',
   'crypto.aes128gcm.16384',
   'memory.server.heap',
@@ -46,7 +50,7 @@ describe('benchmark suite, smoke mode', () => {
 
   it('runs every measurement and returns well-formed rows', async () => {
     res = await runSuite({ smoke: true, log: () => {} });
-    expect(res.schema).toBe('tsquic-bench/1');
+    expect(res.schema).toBe('tsquic-bench/2');
     expect(res.mode).toBe('smoke');
     expect(res.rows.map((r) => r.id)).toEqual(IDS);
     for (const r of res.rows) {
@@ -57,10 +61,22 @@ describe('benchmark suite, smoke mode', () => {
       if (r.ours !== null && r.anchor !== null) expect(r.ratio).toBeCloseTo(r.ours / r.anchor, 9);
       else expect(r.ratio).toBeNull();
       if (r.goal) expect(r.goal.met).toBe(r.ratio === null ? null : r.better === 'higher' ? r.ratio >= r.goal.ratio : r.ratio <= r.goal.ratio);
+      // Every figure keeps its method; every transfer says its datagrams and where its data goes.
+      expect(r.method.setup.length, r.id).toBeGreaterThan(10);
+      expect(r.method.clock.length, r.id).toBeGreaterThan(10);
+      if (r.group === 'bulk') expect([r.method.datagrams, r.method.data].every((x) => x && x.length > 10), r.id).toBe(true);
     }
+    // Like for like: the headline bulk rows set the same datagram size on both sides and time both alike.
+    for (const r of res.rows.filter((x) => x.id.startsWith('bulk.1452.'))) expect(r.method.datagrams, r.id).toMatch(/1,452-byte UDP payloads, PMTU probing off, at both ends/);
+    const headline = res.rows.find((r) => r.id === 'bulk.1452.ours-ours')!;
+    expect(Object.keys(headline.samples ?? {})).toEqual(expect.arrayContaining(['oursFullSeconds', 'oursOneByteSeconds', 'oursStartupSeconds', 'oursOwnClockMbps']));
+    if (res.config.ngtcp2) expect(Object.keys(headline.samples ?? {})).toEqual(expect.arrayContaining(['anchorFullSeconds', 'anchorOneByteSeconds', 'anchorStartupSeconds']));
     expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual([
-      'bulk.1stream.ours-ours',
+      'bulk.1452.ours-ours',
+      'bulk.1452.ours-gtlsclient',
+      'bulk.1452.gtlsserver-ours',
       'handshakes.full',
+      'handshakes.resumed',
       'crypto.aes128gcm.1200',
       'memory.server.heap',
       'http3.rps.c128',
@@ -94,6 +110,9 @@ describe('benchmark suite, smoke mode', () => {
       expect(md).toContain(`| ${r.name} |`);
     }
     expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| measurement')).length).toBe(res.rows.length);
+    // Every row is named under exactly one method.
+    const methods = md.split('\n').filter((l) => l.startsWith('- **'));
+    for (const r of res.rows) expect(methods.filter((l) => l.slice(4, l.indexOf('**:')).split(', ').includes(r.id)), r.id).toHaveLength(1);
   });
 });
 

@@ -1,96 +1,104 @@
 /**
  * @module measure/handshakes
- * Handshakes per second, sequential, client and server in this process:
- * ours (QUIC, full and resumed with a session ticket) and Node's TLS 1.3
- * over TCP (full, and resumed with a TLS session) as the anchor.
+ * Handshakes per second, sequential (peers/handshakers): ours (QUIC over
+ * UDP, full and resumed with a session ticket) against Node's TLS 1.3 over
+ * TCP (full, and resumed with a TLS session), both on loopback.
+ *
+ * - `inOneProcess`: client and server in this process, handshakes per
+ *   second of wall time (the headline rows);
+ * - `perSide`: server and client each in its own process, each process's
+ *   CPU time over the same sequential run, as handshakes per CPU-second of
+ *   that side — the server's cost apart from the client's.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { connect, createServer, type TLSSocket } from 'node:tls';
-import { QuicEndpoint } from '@tsquic/quic-transport';
-import type { SessionTicket } from '@tsquic/tls13-handshake';
-import type { Certs } from '../proc.js';
+import { Peer, type Certs } from '../proc.js';
+import { HANDSHAKERS, SERVERS, sequential, type Kind, type Mode } from '../peers/handshakers.js';
+import { row } from '../rows.js';
+import type { Method, Row } from '../suite.js';
 
-async function rate(seconds: number, once: () => Promise<void>): Promise<number> {
-  await once(); // warm-up
-  let n = 0;
-  const t0 = performance.now();
-  const end = t0 + seconds * 1000;
-  while (performance.now() < end) {
-    await once();
-    n++;
-  }
-  return n / ((performance.now() - t0) / 1000);
-}
+const serverFiles = (kind: Kind, certs: Certs): [string, string] => (kind === 'quic' ? [certs.certDer, certs.keyDer] : [certs.certPem, certs.keyPem]);
 
-/** Ours: full and resumed QUIC handshakes per second (connect → ready → close). */
-export async function oursHandshakes(certs: Certs, seconds: number): Promise<{ full: number; resumed: number }> {
-  const server = await QuicEndpoint.bind({ address: '127.0.0.1' });
-  server.listen({ tls: { certificateChain: [new Uint8Array(readFileSync(certs.certDer))], privateKey: new Uint8Array(readFileSync(certs.keyDer)), alpn: ['hs'], ticketKey: new Uint8Array(32).fill(9) } });
-  const client = await QuicEndpoint.bind({ address: '127.0.0.1' });
-  let ticket: SessionTicket | undefined;
-  const once = async (resume: boolean): Promise<void> => {
-    const c = client.connect(server.address, { alpn: ['hs'], verifyPeer: 'none', ...(resume && ticket ? { sessionTicket: ticket } : {}) });
-    await c.ready;
-    if (resume && !c.handshakeInfo?.resumed) throw new Error('resumption was not accepted');
-    void c.close();
-  };
+/** Full and resumed handshakes per second with both ends in this process. */
+export async function inOneProcess(kind: Kind, certs: Certs, seconds: number): Promise<Record<Mode, number>> {
+  const [cert, key] = serverFiles(kind, certs);
+  const server = await SERVERS[kind](new Uint8Array(readFileSync(cert)), new Uint8Array(readFileSync(key)));
+  const client = await HANDSHAKERS[kind](server.port);
   try {
-    const full = await rate(seconds, () => once(false));
-    // One ticket, offered by every resumed connection.
-    const c = client.connect(server.address, { alpn: ['hs'], verifyPeer: 'none' });
-    ticket = await new Promise<SessionTicket>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no session ticket')), 5000);
-      c.onSessionTicket = (tk) => {
-        clearTimeout(t);
-        resolve(tk);
-      };
-    });
-    void c.close();
-    const resumed = await rate(seconds, () => once(true));
-    return { full, resumed };
+    const rate = async (mode: Mode): Promise<number> => {
+      const r = await sequential(client, mode, seconds);
+      return r.handshakes / r.seconds;
+    };
+    return { full: await rate('full'), resumed: await rate('resumed') };
   } finally {
-    await Promise.all([client.close({ timeoutMs: 100 }), server.close({ timeoutMs: 100 })]);
+    await client.close();
+    await server.close();
   }
 }
 
-/** Node's TLS 1.3 over TCP: full and resumed handshakes per second (connect → secureConnect → destroy). */
-export async function nodeTlsHandshakes(certs: Certs, seconds: number): Promise<{ full: number; resumed: number }> {
-  const server = createServer({ cert: readFileSync(certs.certPem), key: readFileSync(certs.keyPem), minVersion: 'TLSv1.3' }, (s) => {
-    // Kept open until the client leaves: a server that ends at once never lets the client read its session ticket.
-    s.on('error', () => {});
-    s.resume();
-    s.on('end', () => s.end());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  let session: Buffer | undefined;
-  const once = (resume: boolean): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const s: TLSSocket = connect({ host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false, ...(resume ? { session } : {}) }, () => {
-        const reused = s.isSessionReused();
-        s.destroy();
-        if (resume && !reused) reject(new Error('node:tls did not resume'));
-        else resolve();
-      });
-      s.on('error', reject);
-    });
+export interface SideFigures {
+  /** Handshakes per CPU-second of the server's process and of the client's. */
+  server: number;
+  client: number;
+  /** Handshakes per second of wall time with the two processes. */
+  wall: number;
+}
+
+/** Server and client in two processes: each side's CPU per handshake, as a rate. */
+export async function perSide(kind: Kind, mode: Mode, certs: Certs, seconds: number): Promise<SideFigures> {
+  const server = Peer.start('hs', ['server', kind, ...serverFiles(kind, certs)]);
   try {
-    const full = await rate(seconds, () => once(false));
-    // Get a session: wait for the ticket on one connection.
-    await new Promise<void>((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false });
-      s.once('session', (sess: Buffer) => {
-        session = sess;
-        s.destroy();
-        resolve();
-      });
-      s.on('error', reject);
-      s.resume();
-    });
-    const resumed = await rate(seconds, () => once(true));
-    return { full, resumed };
+    const { port } = await server.next('ready', 10_000);
+    const cpu = async (): Promise<number> => (server.send({ cmd: 'cpu' }), (await server.next('cpu', 10_000)).micros);
+    const client = Peer.start('hs', ['client', kind, String(port), mode, String(seconds)]);
+    try {
+      // The server's figure starts before the client has started up, so it also carries the client's two
+      // handshakes before its clock starts (the one that fetches the ticket or session, and a warm-up).
+      const before = await cpu();
+      const r = await client.next('result', 60_000 + seconds * 1000);
+      const serverSeconds = ((await cpu()) - before) / 1e6;
+      return { server: (r.bytes + 2) / serverSeconds, client: r.bytes / r.stats!.cpuSeconds!, wall: r.bytes / r.seconds };
+    } finally {
+      await client.stop();
+    }
   } finally {
-    server.close();
+    await server.stop();
   }
+}
+
+const ONE_PROCESS = (seconds: number): Method => ({
+  setup: "ours: QuicEndpoint server (ticket key) and client endpoint in this process over UDP loopback, connect → ready → close, x25519 + ECDSA P-256; anchor: Node's tls.createServer and tls.connect in this process over TCP loopback, connect → secureConnect → destroy",
+  clock: `performance.now(): handshakes completed one after the other for ${seconds} s after one warm-up, per second of wall time; resumed: every connection offers the one ticket (session) fetched first`,
+});
+const TWO_PROCESSES = (seconds: number, side: 'server' | 'client'): Method => ({
+  setup: 'the same servers and clients as the one-process rows, but server and client each in its own process (peers/hs)',
+  clock: `process.cpuUsage() of the ${side}'s process (all its threads) over ${seconds} s of sequential handshakes, as handshakes per CPU-second of that side${side === 'server' ? ' (its window also holds the client\'s two handshakes before the client starts its clock, counted in)' : ''}`,
+});
+
+/** The handshake rows: both ends in one process (goals 1.0), then each side's CPU apart. */
+export function handshakeRows(ours: Record<Mode, number>, tls: Record<Mode, number>, sides: Record<Kind, Record<Mode, SideFigures>>, seconds: number): Row[] {
+  const H = { group: 'handshakes' as const, better: 'higher' as const, anchorName: 'Node TLS 1.3 / TCP' };
+  const rows: Row[] = [];
+  for (const mode of ['full', 'resumed'] as const) {
+    rows.push(row({ ...H, id: `handshakes.${mode}`, name: `${mode} handshakes, sequential`, unit: 'per second', ours: ours[mode], anchor: tls[mode], method: ONE_PROCESS(seconds) }, 1.0));
+  }
+  for (const mode of ['full', 'resumed'] as const) {
+    const q = sides.quic[mode];
+    const t = sides.tls[mode];
+    for (const side of ['server', 'client'] as const) {
+      rows.push(
+        row({
+          ...H,
+          id: `handshakes.${mode}.${side}-cpu`,
+          name: `${mode} handshakes, ${side} side alone (own process)`,
+          unit: 'per CPU-second',
+          ours: q[side],
+          anchor: t[side],
+          note: side === 'server' ? `two processes, wall time: ours ${q.wall.toFixed(0)}/s, Node TLS ${t.wall.toFixed(0)}/s` : undefined,
+          method: TWO_PROCESSES(seconds, side),
+          samples: { oursWallPerSecond: q.wall, anchorWallPerSecond: t.wall },
+        }),
+      );
+    }
+  }
+  return rows;
 }

@@ -1,14 +1,15 @@
 /**
  * @module measure/profile
- * Where the bulk case spends its CPU: ours → ours under the V8 CPU profiler
- * (what `node --cpu-prof` records, limited to the transfer itself: start-up
- * and module loading left out), and the functions with the most self time
- * in each process's profile.
+ * Where the bulk case spends its CPU: ours → ours at Internet-sized
+ * datagrams (1,452 B, PMTU probing off: the headline rows) under the V8 CPU
+ * profiler (what `node --cpu-prof` records, limited to the transfer itself:
+ * start-up and module loading left out), and the functions with the most
+ * self time in each process's profile.
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { removeDir, scratch, type Certs } from '../proc.js';
-import { oursToOurs } from './bulk.js';
+import { INTERNET_DATAGRAMS, oursToOursProfiled } from './bulk.js';
 
 export interface HotSpot {
   function: string;
@@ -60,7 +61,7 @@ function shortUrl(url: string): string {
 export async function profileBulk(certs: Certs, bytes: number, top = 10): Promise<ProcessProfile[]> {
   const dir = scratch('tsquic-prof');
   try {
-    await oursToOurs(certs, { bytes, streams: 1, seconds: 0, profileDir: dir });
+    await oursToOursProfiled(certs, { bytes, transport: INTERNET_DATAGRAMS, profileDir: dir });
     return (['server', 'client'] as const).map((name) => ({
       role: name === 'server' ? 'server (sender)' : 'client (receiver)',
       ...hotSpots(JSON.parse(readFileSync(join(dir, `${name}.cpuprofile`), 'utf8')) as CpuProfile, top),

@@ -8,14 +8,22 @@ export interface Memory {
   rss: number;
 }
 
+/** What a client reports of one transfer: its own clock, from the request to the last byte. */
+export interface ClientReport {
+  bytes: number;
+  seconds: number;
+  stats?: Record<string, number>;
+}
+
 export type PeerMessage =
   | { type: 'ready'; port: number }
   | ({ type: 'mem'; connections: number } & Memory)
   | { type: 'result'; bytes: number; seconds: number; stats?: Record<string, number> }
   | { type: 'opened'; connections: number; before: Memory; after: Memory }
+  | { type: 'cpu'; micros: number }
   | { type: 'error'; message: string };
 
-export type ParentMessage = { cmd: 'mem' } | { cmd: 'exit' };
+export type ParentMessage = { cmd: 'mem' } | { cmd: 'cpu' } | { cmd: 'exit' };
 
 /** Heap and RSS after two full collections (the process runs with --expose-gc). */
 export function heapAfterGc(): Memory {

@@ -8,12 +8,16 @@
  * answers with that many bytes and a FIN.
  *   node peers/ours.js server <cert.der> <key.der>
  *   node peers/ours.js client <port> <bytes> <streams> <seconds>
+ *   node peers/ours.js get <port> <bytes> <streams>    (spawned, no IPC: timed from spawn to exit)
+ *   node peers/ours.js noop                            (start-up only: loads the modules and exits)
  *   node peers/ours.js idle <port> <connections>
+ * BENCH_TRANSPORT (JSON) sets transport settings on both sides, e.g.
+ * '{"maxDatagramSize":1452,"pmtuDiscovery":false}' for Internet-sized datagrams.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
-import { heapAfterGc, type PeerMessage, type ParentMessage } from './ipc.js';
+import { heapAfterGc, type ClientReport, type PeerMessage, type ParentMessage } from './ipc.js';
 
 export const ALPN = 'tsquic-bench';
 /** Default transport settings unless BENCH_TRANSPORT (JSON, e.g. '{"pacing":false}') overrides some, for experiments. */
@@ -117,7 +121,8 @@ async function fetchStream(c: QuicConnection, bytes: number, deadline: number, c
   }
 }
 
-async function client(port: number, bytes: number, streams: number, seconds: number): Promise<void> {
+/** One download of `bytes` over `streams` streams (or `seconds` of one unbounded stream), timed here from the request to the last byte. */
+async function download(port: number, bytes: number, streams: number, seconds: number): Promise<ClientReport> {
   const ep = await QuicEndpoint.bind(BIND);
   const c = ep.connect({ address: '127.0.0.1', port }, { alpn: [ALPN], verifyPeer: 'none' });
   await c.ready;
@@ -135,9 +140,20 @@ async function client(port: number, bytes: number, streams: number, seconds: num
   counter.n -= mark.n;
   await stopProfile();
   if (seconds === 0 && counter.n !== bytes) throw new Error(`received ${counter.n} of ${bytes} bytes`);
-  send({ type: 'result', bytes: counter.n, seconds: elapsed, stats: { packetsReceived: c.stats.packetsReceived, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost } });
+  const stats = { packetsReceived: c.stats.packetsReceived, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost };
   await c.close();
   await ep.close({ timeoutMs: 50 });
+  return { bytes: counter.n, seconds: elapsed, stats };
+}
+
+async function client(port: number, bytes: number, streams: number, seconds: number): Promise<void> {
+  send({ type: 'result', ...(await download(port, bytes, streams, seconds)) });
+}
+
+/** Spawned (no IPC), timed by the parent from spawn to exit: one line of JSON (its own figure) on stdout, exit 0 when every byte came. */
+async function get(port: number, bytes: number, streams: number): Promise<void> {
+  process.stdout.write(`${JSON.stringify(await download(port, bytes, streams, 0))}\n`);
+  process.exit(0);
 }
 
 async function idle(port: number, n: number): Promise<void> {
@@ -159,8 +175,16 @@ async function idle(port: number, n: number): Promise<void> {
 }
 
 const [role, a, b, c, d] = process.argv.slice(2);
-const main = role === 'server' ? serve(a!, b!) : role === 'client' ? client(Number(a), Number(b), Number(c), Number(d)) : role === 'idle' ? idle(Number(a), Number(b)) : Promise.reject(new Error(`unknown role ${role}`));
-main.catch((e: unknown) => {
-  send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+const ROLES: Record<string, () => Promise<void>> = {
+  server: () => serve(a!, b!),
+  client: () => client(Number(a), Number(b), Number(c), Number(d)),
+  get: () => get(Number(a), Number(b), Number(c)),
+  noop: () => Promise.resolve(process.exit(0)),
+  idle: () => idle(Number(a), Number(b)),
+};
+(ROLES[role!] ?? (() => Promise.reject(new Error(`unknown role ${role}`))))().catch((e: unknown) => {
+  const message = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  if (process.send) send({ type: 'error', message });
+  else process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -5,6 +5,7 @@
  * many bytes back; 0 = until the client stops reading).
  *   node peers/tls.js server <cert.pem> <key.pem>
  *   node peers/tls.js client <port> <bytes> <seconds>
+ *   node peers/tls.js get <port> <bytes>     (spawned, no IPC: timed from spawn to exit)
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +14,11 @@ import type { ParentMessage, PeerMessage } from './ipc.js';
 
 const CHUNK = Buffer.alloc(256 * 1024, 0x61);
 
+/** To the suite over IPC, or (spawned with `get`) a result as one JSON line on stdout. */
 function send(m: PeerMessage): void {
-  process.send!(m);
+  if (process.send) process.send(m);
+  else if (m.type === 'result') process.stdout.write(`${JSON.stringify({ bytes: m.bytes, seconds: m.seconds })}\n`);
+  else process.stderr.write(`${m.type === 'error' ? m.message : JSON.stringify(m)}\n`);
 }
 
 function serve(certFile: string, keyFile: string): void {
@@ -84,6 +88,7 @@ const [role, a, b, c] = process.argv.slice(2);
 try {
   if (role === 'server') serve(a!, b!);
   else if (role === 'client') client(Number(a), Number(b), Number(c));
+  else if (role === 'get') client(Number(a), Number(b), 0);
   else throw new Error(`unknown role ${role}`);
 } catch (e) {
   fail(e);

@@ -58,8 +58,8 @@ export function hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): 
   return extract(HASH[hash], ikm, salt);
 }
 
-/** RFC 8446 §7.1: HKDF-Expand(secret, HkdfLabel{length, "tls13 " + label, context}, length). */
-export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+/** RFC 8446 §7.1 HkdfLabel { uint16 length; opaque label<7..255> = "tls13 " + label; opaque context<0..255> }. */
+function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
   const full = enc.encode(`tls13 ${label}`);
   if (full.length > 255 || context.length > 255) throw new RangeError('HKDF label or context too long');
   const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
@@ -69,5 +69,30 @@ export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: strin
   info.set(full, 3);
   info[3 + full.length] = context.length;
   info.set(context, 4 + full.length);
+  return info;
+}
+
+/**
+ * The HkdfLabels QUIC derives with an empty context ("quic key", "quic iv",
+ * "quic hp", "quic ku", "client in"…, a few lengths each): built once, not
+ * per key. Bounded by what callers ask for; a stray label is built per call.
+ */
+const EMPTY_CONTEXT_LABELS = new Map<string, Uint8Array>();
+const EMPTY = new Uint8Array(0);
+
+function labelFor(label: string, context: Uint8Array, length: number): Uint8Array {
+  if (context.length !== 0) return hkdfLabel(label, context, length);
+  const id = `${length} ${label}`;
+  let info = EMPTY_CONTEXT_LABELS.get(id);
+  if (!info) {
+    info = hkdfLabel(label, EMPTY, length);
+    if (EMPTY_CONTEXT_LABELS.size < 64) EMPTY_CONTEXT_LABELS.set(id, info);
+  }
+  return info;
+}
+
+/** RFC 8446 §7.1: HKDF-Expand(secret, HkdfLabel{length, "tls13 " + label, context}, length). */
+export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+  const info = labelFor(label, context, length);
   return nodeCrypto ? nodeExpand(nodeCrypto, hash, secret, info, length) : expand(HASH[hash], secret, info, length);
 }

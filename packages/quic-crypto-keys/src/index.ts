@@ -1,8 +1,8 @@
 /**
  * QUIC packet protection (RFC 9001 §5, §6; RFC 9369 §3.3): Initial secrets,
  * packet and header protection keys, key update, the Retry integrity tag,
- * and the crypto provider seam (`nobleProvider` here, `nodeProvider` from
- * `@tsquic/quic-crypto-keys/node`).
+ * the AES block cipher of QUIC-LB connection IDs, and the crypto provider
+ * seam (`nobleProvider` here, `nodeProvider` from `@tsquic/quic-crypto-keys/node`).
  *
  * @module @tsquic/quic-crypto-keys
  */
@@ -19,6 +19,7 @@ export { headerKey, sampleOffset, type HeaderKey } from './header-protection.js'
 export { initialKeys, initialSecrets, keyMaterial, keysFromSecret, type DirectionalKeys, type KeyMaterial } from './keys.js';
 export { KeyPhase, nextSecret, type ReadGeneration } from './key-update.js';
 export { retryIntegrityTag, verifyRetryIntegrity } from './retry.js';
+export { aesBlockCipher, type BlockCipher } from './block-cipher.js';
 
 let best: CryptoProvider | undefined;
 

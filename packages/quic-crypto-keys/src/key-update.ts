@@ -66,9 +66,11 @@ export class KeyPhase {
     this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
   }
 
+  /** §6.1: a new generation's key and IV; the header protection key stays, so none is derived. */
   private derivePacketKey(secret: Uint8Array): PacketKey {
-    const m = keyMaterial(this.version, this.suite, secret);
-    return packetKey(this.provider, this.suite, m.key, m.iv);
+    const v = versionConstants(this.version);
+    const p = suiteParams(this.suite);
+    return packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12));
   }
 
   /** The Key Phase bit to put in outgoing short headers. */

@@ -108,6 +108,15 @@ export class Writer {
   vecBytes(lenBytes: 1 | 2 | 3, b: Uint8Array): this {
     return this.vec(lenBytes, (w) => w.bytes(b));
   }
+  /** Bytes written so far. */
+  get length(): number {
+    return this.len;
+  }
+  /** Drop what was written after `length` (an optional part that turned out empty). */
+  truncate(length: number): this {
+    this.len = Math.min(this.len, length);
+    return this;
+  }
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }

@@ -49,6 +49,24 @@ export function suiteParams(suite: CipherSuite): SuiteParams {
 
 const HASH_LEN: Record<HashAlg, number> = { sha256: 32, sha384: 48, sha512: 64 };
 const encoder = new TextEncoder();
+const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!, (b) => parseInt(b, 16));
+
+/**
+ * Hash("") (FIPS 180-4), the context of "derived", the binder keys and the
+ * exporter (RFC 8446 §7.1, §7.5): a constant, so no hash call per derivation.
+ */
+export const EMPTY_HASH: Readonly<Record<HashAlg, Uint8Array>> = {
+  sha256: hex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'),
+  sha384: hex('38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da274edebfe76f65fbd51ad2f14898b95b'),
+  sha512: hex('cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e'),
+};
+
+/** "tls13 " + label, encoded once per label (RFC 8446 §7.1 HkdfLabel.label); exporter labels from callers are encoded per call. */
+const LABELS = new Map<string, Uint8Array>(
+  ['derived', 'c e traffic', 'e exp master', 'res binder', 'ext binder', 'c hs traffic', 's hs traffic', 'c ap traffic', 's ap traffic', 'exp master', 'res master', 'resumption', 'finished', 'key', 'iv', 'traffic upd', 'exporter'].map(
+    (l) => [l, encoder.encode(`tls13 ${l}`)],
+  ),
+);
 
 /** RFC 5869 §2.2: HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an empty salt is HashLen zeros. */
 export function hkdfExtract(c: HandshakeCrypto, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
@@ -82,7 +100,7 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const full = encoder.encode(`tls13 ${label}`);
+  const full = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   // RFC 8446 §7.1: opaque label<7..255>, opaque context<0..255>.
   if (full.length > 255 || context.length > 255) throw new RangeError('HkdfLabel: label or context too long');
   const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
@@ -146,8 +164,7 @@ export function exportKeyingMaterial(
   length: number,
 ): Uint8Array {
   const p = SUITES[suite];
-  const emptyHash = c.hash(p.hash, new Uint8Array(0));
-  const derived = deriveSecret(c, p.hash, exporterSecret, label, emptyHash);
+  const derived = deriveSecret(c, p.hash, exporterSecret, label, EMPTY_HASH[p.hash]);
   return hkdfExpandLabel(c, p.hash, derived, 'exporter', c.hash(p.hash, context), length);
 }
 
@@ -165,7 +182,7 @@ export class EarlySecret {
   }
   /** binder_key: "res binder" for resumption PSKs, "ext binder" for external ones; context Hash(""). */
   binderKey(kind: 'resumption' | 'external' = 'resumption'): Uint8Array {
-    return deriveSecret(this.c, this.p.hash, this.secret, kind === 'resumption' ? 'res binder' : 'ext binder', this.emptyHash());
+    return deriveSecret(this.c, this.p.hash, this.secret, kind === 'resumption' ? 'res binder' : 'ext binder', EMPTY_HASH[this.p.hash]);
   }
   clientEarlyTrafficSecret(transcriptHashCH: Uint8Array): Uint8Array {
     return deriveSecret(this.c, this.p.hash, this.secret, 'c e traffic', transcriptHashCH);
@@ -175,11 +192,8 @@ export class EarlySecret {
   }
   /** Handshake Secret = HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE). */
   toHandshake(sharedSecret: Uint8Array): HandshakeSecret {
-    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', this.emptyHash());
+    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', EMPTY_HASH[this.p.hash]);
     return new HandshakeSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, sharedSecret));
-  }
-  private emptyHash(): Uint8Array {
-    return this.c.hash(this.p.hash, new Uint8Array(0));
   }
 }
 
@@ -201,7 +215,7 @@ export class HandshakeSecret {
   }
   /** Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
   toMaster(): MasterSecret {
-    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', this.c.hash(this.p.hash, new Uint8Array(0)));
+    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', EMPTY_HASH[this.p.hash]);
     return new MasterSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, new Uint8Array(this.p.hashLen)));
   }
 }

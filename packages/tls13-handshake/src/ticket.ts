@@ -5,7 +5,7 @@
  * under a key from the config, random nonce — no global state), and the
  * client's obfuscated ticket age (§4.2.11.1).
  */
-import { Reader, Writer } from './codec.js';
+import { equalBytes, Reader, Writer } from './codec.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import { isCipherSuite, type CipherSuite } from './key-schedule.js';
 
@@ -27,8 +27,19 @@ export interface TicketState {
   maxEarlyData: number;
 }
 
-/** The default ticketer: AES-256-GCM(key) with a 12-byte random nonce prepended. */
+/** Ticketers already made, per key array and provider: a server makes one per connection from the same config. */
+const ticketers = new WeakMap<Uint8Array, { crypto: HandshakeCrypto; bytes: Uint8Array; ticketer: Ticketer }>();
+
+/** The default ticketer: AES-256-GCM(key) with a 12-byte random nonce prepended (prepared once per key). */
 export function aeadTicketer(crypto: HandshakeCrypto, key: Uint8Array): Ticketer {
+  const known = ticketers.get(key);
+  if (known?.crypto === crypto && equalBytes(known.bytes, key)) return known.ticketer;
+  const ticketer = makeTicketer(crypto, key);
+  ticketers.set(key, { crypto, bytes: key.slice(), ticketer });
+  return ticketer;
+}
+
+function makeTicketer(crypto: HandshakeCrypto, key: Uint8Array): Ticketer {
   if (key.length !== 32) throw new TypeError('ticketKey must be 32 bytes');
   const aead = crypto.aead('aes-256-gcm', key);
   const aad = new TextEncoder().encode('tsquic ticket v1');

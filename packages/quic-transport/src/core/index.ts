@@ -14,3 +14,4 @@ export { LossDetection } from './recovery/loss-detection.js';
 export { Cubic } from './congestion/cubic.js';
 export { NewReno } from './congestion/new-reno.js';
 export { QuicVersion } from '@tsquic/quic-crypto-keys';
+export { configRotation, QUIC_LB_UNROUTABLE, QuicLbCidGenerator, QuicLbCodec, unroutableCid, workerOf, workerServerId, type QuicLbConfig, type QuicLbMode, type QuicLbPlaintext } from './quic-lb.js';

@@ -5,7 +5,8 @@
  * real module; `defaultCrypto()` passes `process.getBuiltinModule`'s). The
  * levers measured on this machine: X25519 keys imported and exported through
  * JWK (~14× faster than SPKI DER; see `keygen` for the Node deadlock this
- * avoids), P-256/P-384 through `createECDH`, signing
+ * avoids) and optionally made ahead of time (`x25519Pool`), randomness from
+ * a pool, P-256/P-384 through `createECDH`, signing
  * KeyObjects cached per private key, verifying KeyObjects cached per SPKI.
  * ML-KEM-768 (not in Node 20) comes from @noble/post-quantum.
  */
@@ -22,7 +23,64 @@ const CURVE_NAME: Record<string, 'P-256' | 'P-384'> = { prime256v1: 'P-256', sec
 /** RFC 8410 §7: the PKCS#8 PrivateKeyInfo of an X25519 key, up to its 32 private bytes. */
 const X25519_PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20]);
 
-export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
+/**
+ * Random bytes from a 4 KB pool that one `randomFillSync` refills: a
+ * handshake asks for a few dozen bytes in several calls (randoms, key
+ * shares, ticket nonces), and the call is what costs, not the bytes. Each
+ * byte is handed out once, as a copy.
+ */
+function pooledRandom(c: Crypto): (n: number) => Uint8Array {
+  const pool = new Uint8Array(4096);
+  let off = pool.length;
+  return (n) => {
+    if (n > 256) return new Uint8Array(c.randomBytes(n));
+    if (off + n > pool.length) {
+      c.randomFillSync(pool);
+      off = 0;
+    }
+    off += n;
+    const out = pool.slice(off - n, off);
+    pool.fill(0, off - n, off); // no copy of a private key stays behind
+    return out;
+  };
+}
+
+type KeyPair = { sk: Uint8Array; pk: Uint8Array };
+
+/**
+ * X25519 key pairs made ahead of time on libuv's thread pool (issue 19):
+ * `generateKeyPair` does the scalar multiplication off the event loop, and
+ * its job encodes the public key itself (JWK) before it is freed, so no
+ * JavaScript ever exports a generated key — the call that deadlocks Node 20
+ * (see `keygen`); the private key is only ever used by `diffieHellman`,
+ * which takes no key lock. Taking a pair starts the refill, which completes
+ * on later turns of the event loop; an empty pool (the first handshake, a
+ * burst, a synchronous loop) falls back to `inline`. At most `size` unused
+ * ephemeral private keys wait in memory; each is used once.
+ */
+function x25519Pool(c: Crypto, size: number, inline: () => KeyPair): () => KeyPair {
+  const ready: KeyPair[] = [];
+  let pending = 0;
+  const refill = (): void => {
+    for (; ready.length + pending < size; pending++) {
+      // @types/node has no overload for a JWK public key encoding; Node has had it since 15.9.
+      const generate = c.generateKeyPair as unknown as (type: 'x25519', o: object, cb: (err: Error | null, pub: { x?: string }, sk: NodeCrypto.KeyObject) => void) => void;
+      generate('x25519', { publicKeyEncoding: { format: 'jwk' } }, (err, pub, sk) => {
+        pending--;
+        if (!err && pub.x) ready.push({ sk: sk as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(pub.x, 'base64url')) });
+      });
+    }
+  };
+  return () => {
+    const kp = ready.pop() ?? inline();
+    refill();
+    return kp;
+  };
+}
+
+/** `x25519Pool`: X25519 key pairs to keep ready (0: make each one when asked). */
+export function makeNodeCrypto(c: Crypto, o: { x25519Pool?: number } = {}): HandshakeCrypto {
+  const random = pooledRandom(c);
   const PSS = { padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: c.constants.RSA_PSS_SALTLEN_DIGEST };
 
   // A private X25519 key from 32 random bytes. Node 20 and 22 take a JWK with only `d` (`x` must
@@ -50,7 +108,7 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
     // key-generation job, whose destructor takes the same mutex. A key imported from random bytes has
     // no such job.
     keygen() {
-      const privateKey = x25519PrivateKey(c.randomBytes(32));
+      const privateKey = x25519PrivateKey(random(32));
       const x = c.createPublicKey(privateKey).export({ format: 'jwk' }).x!;
       return { sk: privateKey as unknown as Uint8Array, pk: new Uint8Array(Buffer.from(x, 'base64url')) };
     },
@@ -64,6 +122,7 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
       return s && !isAllZero(s) ? new Uint8Array(s) : null;
     },
   };
+  if (o.x25519Pool) x25519.keygen = x25519Pool(c, o.x25519Pool, x25519.keygen);
 
   const ecdh = (name: 'prime256v1' | 'secp384r1', len: number): Dh => ({
     keygen() {
@@ -145,7 +204,7 @@ export function makeNodeCrypto(c: Crypto): HandshakeCrypto {
   return {
     name: 'node',
     groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],
-    randomBytes: (n) => new Uint8Array(c.randomBytes(n)),
+    randomBytes: random,
     hash: (alg: HashAlg, data) => new Uint8Array(c.createHash(alg).update(data).digest()),
     hmac: (alg: HashAlg, key, data) => new Uint8Array(c.createHmac(alg, key).update(data).digest()),
     aead,

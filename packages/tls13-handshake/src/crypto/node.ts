@@ -9,8 +9,11 @@ import * as c from 'node:crypto';
 import type { HandshakeCrypto } from './provider.js';
 import { makeNodeCrypto } from './make-node.js';
 
-/** The HandshakeCrypto on node:crypto (ML-KEM from @noble/post-quantum): the default on Node, Deno and Bun. */
-export const nodeCrypto: HandshakeCrypto = makeNodeCrypto(c);
+/**
+ * The HandshakeCrypto on node:crypto (ML-KEM from @noble/post-quantum), with eight X25519 key pairs
+ * kept ready (made on libuv's thread pool, see `makeNodeCrypto`): the default on Node, Deno and Bun.
+ */
+export const nodeCrypto: HandshakeCrypto = makeNodeCrypto(c, { x25519Pool: 8 });
 
 /** The `#default-crypto` target on Node. */
 export const defaultProvider: HandshakeCrypto = nodeCrypto;

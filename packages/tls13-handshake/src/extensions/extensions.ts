@@ -300,8 +300,11 @@ export function encodeExtensions(w: Writer, ctx: ExtContext, e: Extensions): voi
         if (u) b.u16(code).vecBytes(2, u.data);
         continue;
       }
-      const body = new Writer();
-      if (ENCODE[name](body, ctx, e)) b.u16(code).vecBytes(2, body.finish());
+      // Written in place; an extension with nothing to say is taken back out.
+      const at = b.length;
+      let present = false;
+      b.u16(code).vec(2, (body) => (present = ENCODE[name](body, ctx, e)));
+      if (!present) b.truncate(at);
     }
   });
 }

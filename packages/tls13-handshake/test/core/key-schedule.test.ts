@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import {
+  EMPTY_HASH,
   EarlySecret,
   exportKeyingMaterial,
   finishedVerifyData,
@@ -83,5 +85,9 @@ describe('key schedule: RFC 8448 §3 (simple 1-RTT)', () => {
     const a = exportKeyingMaterial(c, 0x1301, exp, 'EXPORTER-test', new Uint8Array([1]), 40);
     expect(a.length).toBe(40);
     expect(hex(a)).not.toBe(hex(exportKeyingMaterial(c, 0x1301, exp, 'EXPORTER-test', new Uint8Array([2]), 40)));
+  });
+
+  it('the constant Hash("") of each hash is what the hash gives (the "derived" and binder contexts)', () => {
+    for (const alg of ['sha256', 'sha384', 'sha512'] as const) expect(hex(EMPTY_HASH[alg])).toBe(createHash(alg).update(new Uint8Array(0)).digest('hex'));
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * @module peers/handshakers
+ * One handshake at a time, the same for every measurement of handshakes:
+ * ours (a `QuicEndpoint` server with a ticket key; a client endpoint doing
+ * connect → ready → close, resumed with one session ticket) and Node's TLS
+ * 1.3 over TCP (connect → secureConnect → destroy, resumed with one TLS
+ * session). The servers and the clients can live in one process or in two.
+ */
+import type { AddressInfo } from 'node:net';
+import { connect, createServer, type TLSSocket } from 'node:tls';
+import { QuicEndpoint } from '@tsquic/quic-transport';
+import type { SessionTicket } from '@tsquic/tls13-handshake';
+
+export type Kind = 'quic' | 'tls';
+export type Mode = 'full' | 'resumed';
+
+export interface HandshakeServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A client that completes one handshake per call, full or resumed. */
+export interface Handshaker {
+  once(mode: Mode): Promise<void>;
+  close(): Promise<void>;
+}
+
+const ALPN = 'hs';
+
+/** Our server: DER certificate and PKCS#8 key. */
+export async function quicServer(cert: Uint8Array, key: Uint8Array): Promise<HandshakeServer> {
+  const server = await QuicEndpoint.bind({ address: '127.0.0.1' });
+  server.listen({ tls: { certificateChain: [cert], privateKey: key, alpn: [ALPN], ticketKey: new Uint8Array(32).fill(9) } });
+  return { port: server.address.port, close: () => server.close({ timeoutMs: 100 }) };
+}
+
+export async function quicHandshaker(port: number): Promise<Handshaker> {
+  const client = await QuicEndpoint.bind({ address: '127.0.0.1' });
+  const to = { address: '127.0.0.1', port };
+  // One ticket, offered by every resumed connection.
+  const first = client.connect(to, { alpn: [ALPN], verifyPeer: 'none' });
+  const ticket = await new Promise<SessionTicket>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no session ticket')), 5000);
+    first.onSessionTicket = (tk) => {
+      clearTimeout(t);
+      resolve(tk);
+    };
+  });
+  void first.close();
+  return {
+    async once(mode) {
+      const c = client.connect(to, { alpn: [ALPN], verifyPeer: 'none', ...(mode === 'resumed' ? { sessionTicket: ticket } : {}) });
+      await c.ready;
+      if (mode === 'resumed' && !c.handshakeInfo?.resumed) throw new Error('resumption was not accepted');
+      void c.close();
+    },
+    close: () => client.close({ timeoutMs: 100 }),
+  };
+}
+
+/** Node's TLS 1.3 server: PEM certificate and key. */
+export async function tlsServer(cert: Uint8Array, key: Uint8Array): Promise<HandshakeServer> {
+  const server = createServer({ cert: Buffer.from(cert), key: Buffer.from(key), minVersion: 'TLSv1.3' }, (s) => {
+    // Kept open until the client leaves: a server that ends at once never lets the client read its session ticket.
+    s.on('error', () => {});
+    s.resume();
+    s.on('end', () => s.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+export async function tlsHandshaker(port: number): Promise<Handshaker> {
+  const opts = { host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false } as const;
+  // Get a session: wait for the ticket on one connection.
+  const session = await new Promise<Buffer>((resolve, reject) => {
+    const s = connect(opts);
+    s.once('session', (sess: Buffer) => {
+      s.destroy();
+      resolve(sess);
+    });
+    s.on('error', reject);
+    s.resume();
+  });
+  return {
+    once: (mode) =>
+      new Promise<void>((resolve, reject) => {
+        const s: TLSSocket = connect({ ...opts, ...(mode === 'resumed' ? { session } : {}) }, () => {
+          const reused = s.isSessionReused();
+          s.destroy();
+          if (mode === 'resumed' && !reused) reject(new Error('node:tls did not resume'));
+          else resolve();
+        });
+        s.on('error', reject);
+      }),
+    close: () => Promise.resolve(),
+  };
+}
+
+export const SERVERS: Record<Kind, (cert: Uint8Array, key: Uint8Array) => Promise<HandshakeServer>> = { quic: quicServer, tls: tlsServer };
+export const HANDSHAKERS: Record<Kind, (port: number) => Promise<Handshaker>> = { quic: quicHandshaker, tls: tlsHandshaker };
+
+/** Sequential handshakes for `seconds` after one warm-up: how many, over how long, and this process's CPU time. */
+export async function sequential(h: Handshaker, mode: Mode, seconds: number): Promise<{ handshakes: number; seconds: number; cpuSeconds: number }> {
+  await h.once(mode);
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  while (performance.now() < end) {
+    await h.once(mode);
+    n++;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { handshakes: n, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}

@@ -1,0 +1,44 @@
+/**
+ * @module peers/hs
+ * One side of the handshake measurements in its own process, so that the
+ * server's and the client's costs are measured apart: each process reports
+ * the CPU time it spent (`process.cpuUsage`, all its threads) over the
+ * client's sequential handshakes.
+ *   node peers/hs.js server <quic|tls> <cert> <key>     (DER for quic, PEM for tls)
+ *   node peers/hs.js client <quic|tls> <port> <full|resumed> <seconds>
+ */
+import { readFileSync } from 'node:fs';
+import { HANDSHAKERS, SERVERS, sequential, type Kind, type Mode } from './handshakers.js';
+import type { ParentMessage, PeerMessage } from './ipc.js';
+
+function send(m: PeerMessage): void {
+  process.send!(m);
+}
+
+const cpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+async function server(kind: Kind, cert: string, key: string): Promise<void> {
+  const s = await SERVERS[kind](new Uint8Array(readFileSync(cert)), new Uint8Array(readFileSync(key)));
+  process.on('message', (m: ParentMessage) => {
+    if (m.cmd === 'cpu') send({ type: 'cpu', micros: cpuMicros() });
+    else if (m.cmd === 'exit') void s.close().then(() => process.exit(0));
+  });
+  send({ type: 'ready', port: s.port });
+}
+
+async function client(kind: Kind, port: number, mode: Mode, seconds: number): Promise<void> {
+  const h = await HANDSHAKERS[kind](port);
+  const r = await sequential(h, mode, seconds);
+  send({ type: 'result', bytes: r.handshakes, seconds: r.seconds, stats: { cpuSeconds: r.cpuSeconds } });
+  await h.close();
+  process.exit(0);
+}
+
+const [role, kind, a, b, c] = process.argv.slice(2);
+(role === 'server' ? server(kind as Kind, a!, b!) : client(kind as Kind, Number(a), b as Mode, Number(c))).catch((e: unknown) => {
+  send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  process.exit(1);
+});
