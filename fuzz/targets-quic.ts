@@ -14,6 +14,7 @@
  */
 import * as wire from '../packages/quic-wire/src/index.js';
 import { Endpoint, TransportErrorCode, type Connection, type Path } from '../packages/quic-transport/src/core/index.js';
+import { forgeRaw } from '../packages/quic-transport/test/sim/forge.js';
 import type { Target } from './engine.js';
 import { corpus, SERVER_CERT, SERVER_KEY } from './targets.js';
 
@@ -49,19 +50,7 @@ export function establishedPair(): { server: Endpoint; client: Endpoint; c: Conn
 
 /** Seal `payload` as a 1-RTT packet with `c`'s keys and its next packet number (the payload is not checked: that is the point). */
 export function seal1Rtt(c: Connection, payload: Uint8Array): Uint8Array {
-  const k = c.oneRtt!;
-  const pn = c.spaces[2].nextPn++;
-  const dcid = c.remoteCids.current.cid;
-  const head = 1 + dcid.length + 4;
-  const body = Math.max(4, payload.length);
-  const buf = new Uint8Array(head + body + 16);
-  buf[0] = 0x40 | (k.keyPhaseBit << 2) | 3;
-  buf.set(dcid, 1);
-  new DataView(buf.buffer).setUint32(1 + dcid.length, pn >>> 0);
-  buf.set(payload, head);
-  k.writeKey.sealInPlace(pn, buf, 0, head, head + body);
-  k.writeHeader.protect(buf, 1 + dcid.length);
-  return buf;
+  return forgeRaw(c, payload);
 }
 
 /** One live attack: the pair, who is who, and the bytes each address sent and received. */

@@ -17,6 +17,7 @@ import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network
 import { row } from './rows.js';
 import { pathBuilding } from './measure/path-building.js';
 import { unroutableMicros } from './measure/unroutable.js';
+import { datagramMicros, idleMillisPerConnection } from './measure/endpoint.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
 import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
@@ -39,7 +40,7 @@ export interface SuiteOptions {
 export interface Row {
   /** Stable identifier, e.g. `bulk.1stream.ours-ours`. */
   id: string;
-  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security' | 'attack';
+  group: 'bulk' | 'handshakes' | 'crypto' | 'memory' | 'network' | 'http3' | 'webtransport' | 'security' | 'attack' | 'endpoint';
   name: string;
   unit: string;
   /** Higher is better (throughput, rates) or lower is better (memory). */
@@ -290,6 +291,41 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
           method: { setup: 'a sans-IO server endpoint in this process holding the connections; 40-byte short-header datagrams of random bytes', clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median' },
         },
         2.0,
+      ),
+    );
+    log(`one datagram and idle CPU, 10 and ${many} connections`);
+    const [dFew, dLots] = datagramMicros(certs, [10, many], o.smoke ? 900 : 9000) as [number, number];
+    const [iFew, iLots] = idleMillisPerConnection(certs, [10, many]) as [number, number];
+    rows.push(
+      row(
+        {
+          id: 'endpoint.datagram',
+          group: 'endpoint',
+          name: `cost of one datagram, ${many} idle connections held`,
+          unit: 'µs / datagram',
+          better: 'lower',
+          ours: dLots,
+          anchorName: '10 connections',
+          anchor: dFew,
+          note: 'independent of the connections held',
+          method: { setup: 'a sans-IO server endpoint in this process holding idle connections; one datagram = handleDatagram + its ACK out + its events read + pollTimeout + handleTimeout', clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median' },
+        },
+        1.5,
+      ),
+      row(
+        {
+          id: 'endpoint.idle',
+          group: 'endpoint',
+          name: `idle CPU per connection, ${many} connections (keep-alive 15 s)`,
+          unit: 'ms / connection / min',
+          better: 'lower',
+          ours: iLots,
+          anchorName: '10 connections',
+          anchor: iFew,
+          note: 'per-connection cost independent of the number held',
+          method: { setup: 'a sans-IO server and client endpoint pair in this process, keep-alive 15 s', clock: 'CPU time (performance.now()) over one minute of virtual time, every timer run and every PING exchanged, per connection' },
+        },
+        1.5,
       ),
     );
 

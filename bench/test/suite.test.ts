@@ -41,6 +41,8 @@ const IDS = [
   'network.longrtt.download',
   'security.path-building.worst',
   'attack.unroutable',
+  'endpoint.datagram',
+  'endpoint.idle',
 ];
 
 const finitePositive = (n: number | null): boolean => n !== null && Number.isFinite(n) && n > 0;
@@ -88,6 +90,8 @@ describe('benchmark suite, smoke mode', () => {
       'network.longrtt.handshake',
       'security.path-building.worst',
       'attack.unroutable',
+      'endpoint.datagram',
+      'endpoint.idle',
     ]);
   }, 180_000);
 

@@ -12,21 +12,24 @@
  * garbage collection or another process on the machine hits both alike.
  */
 import { readFileSync } from 'node:fs';
-import { Endpoint, type Path } from '@tsquic/quic-transport/core';
+import { Endpoint, type Path, type TransportSettings } from '@tsquic/quic-transport/core';
 import type { Certs } from '../proc.js';
 
-const SERVER: Path = { address: '10.0.0.2', port: 443 };
-const CLIENT: Path = { address: '10.0.0.1', port: 5000 };
+export const SERVER: Path = { address: '10.0.0.2', port: 443 };
+export const CLIENT: Path = { address: '10.0.0.1', port: 5000 };
 
-/** `n` connections between two in-process endpoints, handshakes run in batches over a perfect link. */
-function establish(certs: Certs, n: number): Endpoint {
+/**
+ * `n` connections between two in-process endpoints, handshakes run in
+ * batches over a perfect link (`transport`: settings for both sides).
+ */
+export function establishPair(certs: Certs, n: number, transport: Partial<TransportSettings> = {}): { server: Endpoint; client: Endpoint; now: number } {
   const server = new Endpoint({
-    server: { tls: { certificateChain: [new Uint8Array(readFileSync(certs.certDer))], privateKey: new Uint8Array(readFileSync(certs.keyDer)), alpn: ['bench'] } },
+    server: { tls: { certificateChain: [new Uint8Array(readFileSync(certs.certDer))], privateKey: new Uint8Array(readFileSync(certs.keyDer)), alpn: ['bench'] }, transport },
     maxConnections: n + 10,
     maxHandshakes: n + 10,
     retry: 'never',
   });
-  const client = new Endpoint({ maxConnections: n + 10 });
+  const client = new Endpoint({ maxConnections: n + 10, transport });
   let now = 0;
   for (let done = 0; done < n; ) {
     const batch = Math.min(200, n - done);
@@ -40,8 +43,18 @@ function establish(certs: Certs, n: number): Endpoint {
     done += batch;
   }
   if (server.connections.size < n) throw new Error(`unroutable bench: server holds ${server.connections.size} of ${n} connections`);
-  return server;
+  // Let the handshakes settle (HANDSHAKE_DONE, NEW_CONNECTION_ID, their ACKs) so the connections are idle.
+  for (let round = 0; round < 20; round++) {
+    now += 30;
+    client.handleTimeout(now);
+    server.handleTimeout(now);
+    for (let t = client.pollTransmit(now); t; t = client.pollTransmit(now)) server.handleDatagram(now, t.data, CLIENT);
+    for (let t = server.pollTransmit(now); t; t = server.pollTransmit(now)) client.handleDatagram(now, t.data, SERVER);
+  }
+  return { server, client, now };
 }
+
+const establish = (certs: Certs, n: number): Endpoint => establishPair(certs, n).server;
 
 const SLICES = 9;
 

@@ -5,7 +5,7 @@
  * size. Every read is bounded by the caller; nothing here allocates by a
  * length the peer chose without the caller having checked it first.
  */
-import { varintLengthFromFirstByte } from './varint.js';
+import { Reader, varintLengthOfFirstByte } from '@tsquic/quic-wire';
 
 const EMPTY = new Uint8Array(0);
 
@@ -58,11 +58,9 @@ export class StreamByteReader {
    */
   async readVarint(): Promise<number | undefined> {
     if (!(await this.#fill())) return undefined;
-    const length = varintLengthFromFirstByte(this.#chunk[this.#pos]!);
+    const length = varintLengthOfFirstByte(this.#chunk[this.#pos]!);
     const bytes = length <= this.#chunk.length - this.#pos ? this.#take(length) : await this.readExact(length);
-    let value = bytes[0]! & 0x3f;
-    for (let i = 1; i < length; i++) value = value * 256 + bytes[i]!;
-    return value;
+    return new Reader(bytes).varint();
   }
 
   #take(n: number): Uint8Array {

@@ -5,7 +5,9 @@
  * RFC 9369), downloads compared byte for byte, the cell's own checks on the
  * relay's counters (amplification ≤ 3× at the relay, Initial
  * retransmissions on the 1.5 s RTT path, one binding per handshake,
- * rebinds, black-out drops). CI runs reduced sizes (about 3 minutes);
+ * rebinds, black-out drops). A run the relay shows no implementation could
+ * have passed (a rebinding that stranded a silent client) is run once more.
+ * CI runs reduced sizes (about 3 minutes);
  * `pnpm --filter @tsquic/example-interop matrix:full` runs the runner's.
  * Failures keep their qlogs and key logs in test-results/.
  */
@@ -24,12 +26,8 @@ useExpect(expect);
  * to fix); the cell's test still exists and runs with MATRIX_ALL=1.
  */
 const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  // quic-transport: the client's anti-deadlock PTO (RFC 9002 §6.2.2.1) never fires. With nothing ack-eliciting
-  // in flight, LossDetection.timerDeadline(now) returns `now + PTO`, and Connection.handleTimeout compares `now`
-  // with a deadline recomputed from that same `now` (never due), then re-arms it from `now` again. Here the
-  // client's ACK-only datagrams 2 and 3 are dropped, gtlsserver sits at its 3× limit (3,600 B for 1,200 B),
-  // and our client sends nothing more until its 10 s handshake timeout (qlog: 3 datagrams in 10 s).
-  'amplificationlimit / our client ↔ gtlsserver': 'quic-transport: anti-deadlock PTO never fires (RFC 9002 §6.2.2.1)',
+  // Empty. 'amplificationlimit / our client ↔ gtlsserver' was here until issue 16: the client's anti-deadlock
+  // PTO (RFC 9002 §6.2.2.1) never fired (quic-transport's test/core/anti-deadlock.test.ts is its regression test).
 };
 
 let fx: MatrixFixture;
@@ -56,7 +54,11 @@ describe(`the interop runner's matrix through the relay (${FULL ? 'the runner’
       const known = KNOWN_FAILURES[`${cell.name} / ${role}`];
       const s = seed++;
       it.skipIf(known !== undefined && !process.env.MATRIX_ALL)(`${cell.name}: ${role}${cell.oursOnly ? ` (${cell.oursOnly})` : ''}`, async () => {
-        const r = await runCell(fx, cell, role, s);
+        let r = await runCell(fx, cell, role, s, { allowInconclusive: true });
+        if (r.inconclusive) {
+          console.log(`${cell.name} / ${role}: inconclusive (${r.inconclusive}); run again`);
+          r = await runCell(fx, cell, role, s + 1000);
+        }
         console.log(`${cell.name} / ${role}: ${r.seconds.toFixed(1)} s; to server ${r.stats.toServer.forwarded}/${r.stats.toServer.received} datagrams, to client ${r.stats.toClient.forwarded}/${r.stats.toClient.received}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
       }, cell.timeoutMs * 2 + 30_000);
     }

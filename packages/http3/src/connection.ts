@@ -102,7 +102,10 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   #encoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #decoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #controlStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  readonly #blocked = new Map<bigint, { resolve: (f: FieldLine[]) => void; reject: (e: unknown) => void }>();
+  /** Control frames (GOAWAY) written before our control stream exists: they follow SETTINGS when it opens. */
+  readonly #controlPending: Uint8Array[] = [];
+  /** Waiters for blocked sections, per stream in the order they blocked (RFC 9204 §2.2.1: a stream's sections unblock in order). */
+  readonly #blocked = new Map<bigint, Array<{ resolve: (f: FieldLine[]) => void; reject: (e: unknown) => void }>>();
   readonly #peerCritical = new Set<bigint>();
   readonly #uniClaims = new Map<bigint, (s: ReadableStream<Uint8Array>) => void>();
   readonly #bidiClaims = new Map<bigint, (s: Http3Stream) => void>();
@@ -279,10 +282,11 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
    * Graceful shutdown (RFC 9114 §5.2): sends GOAWAY (a server names the
    * first request it will not serve; requests below it are served, later
    * ones rejected with H3_REQUEST_REJECTED and retried by the client), waits
-   * until the requests in flight are done. A client then closes with
-   * H3_NO_ERROR; a server lets the client close (one closes once it has read
-   * its last response, as ours does: closing first could cut off response
-   * data still in flight) and closes itself after `lingerMs` (default 2 s).
+   * until the requests in flight are done, then closes with H3_NO_ERROR. A
+   * server's request is done once the client acknowledged its whole response
+   * (quic-transport's `writer.close()` resolves then), so nothing is cut off;
+   * `lingerMs` (default 0) lets a server wait that much longer for the
+   * client to close first.
    */
   async shutdown(reason = 'shutting down', options: { lingerMs?: number } = {}): Promise<void> {
     if (this.#closing) return;
@@ -292,11 +296,12 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
     if (this.#active > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     if (this.#closing) return;
-    // A client has read everything once its requests are done; a server lets the client close first.
-    if (this.role === 'client') return this.close(H3ErrorCode.H3_NO_ERROR, reason);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.lingerMs ?? 2000)))]);
-    clearTimeout(timer);
+    // A client has read everything once its requests are done; a server's responses are acknowledged.
+    if (this.role === 'server' && options.lingerMs) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, options.lingerMs)))]);
+      clearTimeout(timer);
+    }
     this.close(H3ErrorCode.H3_NO_ERROR, reason);
   }
 
@@ -356,11 +361,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   /** @internal The stream will not be read further: cancel QPACK's blocked section for it. */
   releaseStream(streamId: bigint): void {
-    const waiter = this.#blocked.get(streamId);
-    if (waiter) {
-      this.#blocked.delete(streamId);
-      waiter.reject(new Http3Error(H3ErrorCode.H3_REQUEST_CANCELLED, 'stream', 'stream abandoned while its header section was blocked'));
-    }
+    for (const w of this.#blocked.get(streamId) ?? []) w.reject(new Http3Error(H3ErrorCode.H3_REQUEST_CANCELLED, 'stream', 'stream abandoned while its header section was blocked'));
+    this.#blocked.delete(streamId);
     try {
       this.#decoder.cancelStream(streamId);
       this.#flushDecoder();
@@ -373,7 +375,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     this.#closing = true;
     const e = this.#error ?? (error === undefined ? undefined : error instanceof Error ? error : new Error(String(error)));
     this.#rejectSettings(e ?? new Error('connection closed before SETTINGS'));
-    for (const waiter of this.#blocked.values()) waiter.reject(e ?? new Error('connection closed'));
+    for (const waiters of this.#blocked.values()) for (const w of waiters) w.reject(e ?? new Error('connection closed'));
     this.#blocked.clear();
     const idle = this.#idle;
     this.#idle = undefined;
@@ -389,9 +391,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   encodeSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
     const section = this.#encoder.encodeFieldSection(streamId, fields);
-    const instructions = this.#encoder.takeEncoderStreamData();
-    // RFC 9204 §2.1.2: the instructions a section depends on go out first (the encoder stream is written before the HEADERS frame).
-    if (instructions.length > 0) this.#encoderStream?.write(instructions).catch(noop);
+    this.#flushEncoder();
     return section;
   }
 
@@ -404,12 +404,30 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
     if ('fields' in result) return result.fields;
     // RFC 9204 §2.1.2: blocked until the encoder stream brings the entries it references.
-    return new Promise<FieldLine[]>((resolve, reject) => this.#blocked.set(streamId, { resolve, reject }));
+    return new Promise<FieldLine[]>((resolve, reject) => {
+      const waiters = this.#blocked.get(streamId);
+      if (waiters) waiters.push({ resolve, reject });
+      else this.#blocked.set(streamId, [{ resolve, reject }]);
+    });
   }
 
+  /**
+   * RFC 9204 §2.1.2: the instructions a section depends on go out before its
+   * HEADERS frame. Until our encoder stream is open (the peer's SETTINGS can
+   * arrive first) they wait in the encoder, which bounds them (§7.3), and
+   * go out as the stream opens.
+   */
+  #flushEncoder(): void {
+    if (!this.#encoderStream) return;
+    const bytes = this.#encoder.takeEncoderStreamData();
+    if (bytes.length > 0) this.#encoderStream.write(bytes).catch(noop);
+  }
+
+  /** Section Acknowledgments and the rest (RFC 9204 §4.4) likewise wait in the decoder until our decoder stream is open. */
   #flushDecoder(): void {
+    if (!this.#decoderStream) return;
     const bytes = this.#decoder.takeDecoderStreamData();
-    if (bytes.length > 0) this.#decoderStream?.write(bytes).catch(noop);
+    if (bytes.length > 0) this.#decoderStream.write(bytes).catch(noop);
   }
 
   // ------------------------------------------------------------------ our streams
@@ -421,10 +439,14 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       // §7.2.8: a reserved frame type after it (GREASE).
       let control = encodeFrame(FrameType.SETTINGS, encodeSettings(this.localSettings));
       if (grease) control = concat(control, encodeFrame(reservedCodePoint(this.#random()), EMPTY));
-      this.#controlStream = await this.#openCritical(StreamType.CONTROL, control);
-      // RFC 9204 §4.2: the encoder and decoder streams stay open for the life of the connection.
-      this.#encoderStream = await this.#openCritical(StreamType.QPACK_ENCODER, this.#encoder.takeEncoderStreamData());
-      this.#decoderStream = await this.#openCritical(StreamType.QPACK_DECODER, this.#decoder.takeDecoderStreamData());
+      this.#controlStream = this.#startCritical(await this.#newStream(), StreamType.CONTROL, control);
+      for (const frame of this.#controlPending.splice(0)) this.#writeControl(frame);
+      // RFC 9204 §4.2: the encoder and decoder streams stay open for the life of the connection. What QPACK
+      // produced before they existed is taken in the same turn as the stream is stored, so nothing falls between.
+      this.#encoderStream = this.#startCritical(await this.#newStream(), StreamType.QPACK_ENCODER, EMPTY);
+      this.#flushEncoder();
+      this.#decoderStream = this.#startCritical(await this.#newStream(), StreamType.QPACK_DECODER, EMPTY);
+      this.#flushDecoder();
       // RFC 9114 §6.2.3: a stream of a reserved type, to keep peers from depending on known types only.
       if (grease) void this.#sendGreaseStream();
     } catch (e) {
@@ -432,9 +454,14 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
   }
 
-  async #openCritical(type: bigint, first: Uint8Array): Promise<WritableStreamDefaultWriter<Uint8Array>> {
+  async #newStream(): Promise<WritableStreamDefaultWriter<Uint8Array>> {
     const writer = (await this.session.createUnidirectionalStream()).getWriter();
     writer.closed.catch(noop);
+    return writer;
+  }
+
+  /** Writes a critical stream's type (RFC 9114 §6.2) and first bytes; synchronous, so the caller stores the writer in the same turn. */
+  #startCritical(writer: WritableStreamDefaultWriter<Uint8Array>, type: bigint, first: Uint8Array): WritableStreamDefaultWriter<Uint8Array> {
     writer.write(prefixed(type, first)).catch(noop);
     return writer;
   }
@@ -449,7 +476,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   }
 
   #writeControl(frame: Uint8Array): void {
-    this.#controlStream?.write(frame).catch(noop);
+    if (this.#controlStream) this.#controlStream.write(frame).catch(noop);
+    else this.#controlPending.push(frame);
   }
 
   // ------------------------------------------------------------------ peer's unidirectional streams
@@ -525,8 +553,9 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
           this.#flushDecoder();
         }
         for (const section of unblocked) {
-          const waiter = this.#blocked.get(section.streamId);
-          this.#blocked.delete(section.streamId);
+          const waiters = this.#blocked.get(section.streamId);
+          const waiter = waiters?.shift();
+          if (waiters?.length === 0) this.#blocked.delete(section.streamId);
           if ('fields' in section) waiter?.resolve(section.fields);
           else waiter?.reject(section.error);
         }

@@ -35,7 +35,7 @@ export interface Http3Extension {
   readonly name: string;
   /**
    * Settings we add to our SETTINGS frame, e.g. WebTransport's
-   * `[0x2b603742n, 1n]` or `[0x14e9cd29n, 16n]`. Two extensions giving one
+   * `[0x2b603742n, 1n]` (draft-02, what Chromium speaks). Two extensions giving one
    * identifier different values is a TypeError at connection start.
    */
   readonly settings?: readonly SettingEntry[];

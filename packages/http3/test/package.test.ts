@@ -2,13 +2,19 @@
  * Package shape and the README: the main entry's whole import graph is
  * browser-safe (no `node:*`, no `process`, no `Buffer`); `./node` is where
  * Node APIs live; the exports map lists `types` first; the README's example
- * is scripts/example.ts and prints what the README shows.
+ * is scripts/example.ts and prints what the README shows; its extension
+ * example is scripts/extension-example.ts and takes Chromium's session request.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Http3Connection } from '../src/connection.js';
+import { FrameType } from '../src/frames.js';
+import { webtransport } from '../scripts/extension-example.js';
+import { memorySessionPair } from './support/memory-session.js';
+import { concat, decodeSection, headersFrame, openBidi, openControl, readAtLeast } from './support/raw-peer.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
@@ -76,4 +82,42 @@ describe('the README example', () => {
     });
     expect(stdout).toBe(exampleBlocks().output);
   }, 40_000);
+});
+
+describe('the README extension example', () => {
+  it('is scripts/extension-example.ts', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const code = /```ts\n([\s\S]*?)```\n/.exec(readme.slice(readme.indexOf('## Extensions')))![1]!;
+    expect(code).toBe(readFileSync(join(ROOT, 'scripts/extension-example.ts'), 'utf8'));
+  });
+
+  // Chromium 156's SETTINGS (packages/webtransport/CHROMIUM.md): no ENABLE_CONNECT_PROTOCOL (0x08).
+  const CHROMIUM_SETTINGS: Array<[number, number]> = [[0x01, 65536], [0x06, 16384], [0x07, 100], [0x33, 1], [0xffd277, 1], [0x2b603742, 1]];
+  const session = async (settings: Array<[number, number]>): Promise<string | undefined> => {
+    const [c, s] = memorySessionPair();
+    const server = Http3Connection.server(s, () => new Response('not found', { status: 404 }), { extensions: [webtransport] });
+    expect(server.localSettings.get(0x2b603742n)).toBe(1n);
+    await openControl(c, new Uint8Array(0), settings);
+    const headers: Array<[string, string]> = [
+      [':method', 'CONNECT'],
+      [':protocol', 'webtransport'],
+      [':scheme', 'https'],
+      [':authority', 'example.test'],
+      [':path', '/wt'],
+      ['sec-webtransport-http3-draft02', '1'],
+      ['origin', 'https://example.test'],
+    ];
+    const stream = await openBidi(c, headersFrame(headers), true);
+    // The response's HEADERS frame: its type (one byte), its length (a short varint here), then the section.
+    let bytes = await readAtLeast(stream.readable, 2);
+    expect([bytes[0], bytes[1]! >> 6]).toEqual([FrameType.HEADERS, 0]);
+    const end = 2 + bytes[1]!;
+    if (bytes.length < end) bytes = concat(bytes, await readAtLeast(stream.readable, end - bytes.length));
+    return decodeSection(bytes.subarray(2, end)).find(([name]) => name === ':status')?.[1];
+  };
+
+  it('accepts a session request with Chromium 156’s SETTINGS (no ENABLE_CONNECT_PROTOCOL), refuses one without WebTransport’s', async () => {
+    expect(await session(CHROMIUM_SETTINGS)).toBe('200');
+    expect(await session(CHROMIUM_SETTINGS.filter(([id]) => id !== 0x2b603742))).toBe('400');
+  });
 });

@@ -6,9 +6,8 @@
  *
  * @module @tsquic/quic-crypto-keys
  */
+import { defaultProvider as best } from '#default-provider';
 import type { CryptoProvider } from './provider.js';
-import { makeNodeProvider } from './provider/make-node.js';
-import { nobleProvider } from './provider/noble.js';
 
 export type { Aead, CryptoProvider, HeaderMask } from './provider.js';
 export { nobleProvider } from './provider/noble.js';
@@ -21,17 +20,13 @@ export { KeyPhase, nextSecret, type ReadGeneration } from './key-update.js';
 export { retryIntegrityTag, verifyRetryIntegrity } from './retry.js';
 export { aesBlockCipher, type BlockCipher } from './block-cipher.js';
 
-let best: CryptoProvider | undefined;
-
 /**
- * The fastest provider this runtime offers: node:crypto on Node (reached
- * through `process.getBuiltinModule`, so this module imports nothing from
- * `node:*` and stays browser-safe), `@noble/ciphers` everywhere else.
+ * The fastest provider this runtime offers: node:crypto on Node, @noble
+ * everywhere else — chosen at module resolution by the package.json
+ * `imports` entry `#default-provider` (the `node` condition), the same way
+ * tls13-handshake picks its `#default-crypto`. Bundlers for the browser
+ * therefore never see `node:crypto`.
  */
 export function defaultProvider(): CryptoProvider {
-  if (best) return best;
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const nodeCrypto = proc?.getBuiltinModule?.('node:crypto') as Parameters<typeof makeNodeProvider>[0] | undefined;
-  best = nodeCrypto ? makeNodeProvider(nodeCrypto) : nobleProvider;
   return best;
 }

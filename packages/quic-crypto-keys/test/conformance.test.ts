@@ -40,7 +40,7 @@ describe('provider conformance', () => {
         const sealed = k.packet.seal(7, header, payload);
         for (let i = 0; i < header.length; i++) {
           const h = header.slice();
-          h[i] = h[i]! ^ (1 << i % 8);
+          h[i] = h[i]! ^ (1 << (i % 8));
           expect(k.packet.open(7, h, sealed)).toBeNull();
         }
         for (let i = 0; i < sealed.length; i++) {

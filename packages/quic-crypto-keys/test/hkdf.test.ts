@@ -11,7 +11,10 @@ const label = (name: string, context: Uint8Array, length: number) => {
 };
 
 describe('HKDF (RFC 5869) behind HKDF-Expand-Label (RFC 8446 §7.1)', () => {
-  for (const [name, hash] of [['sha256', sha256], ['sha384', sha384]] as const) {
+  for (const [name, hash] of [
+    ['sha256', sha256],
+    ['sha384', sha384],
+  ] as const) {
     it(`${name}: extract and expand match the reference for every output length up to 3 blocks`, () => {
       const salt = bytes(20, 1);
       const ikm = bytes(33, 2);

@@ -11,7 +11,9 @@ function nodeExpandLabel(hash: string, secret: Uint8Array, label: string, length
   let t = Buffer.alloc(0);
   let okm = Buffer.alloc(0);
   for (let i = 1; okm.length < length; i++) {
-    t = createHmac(hash, secret).update(Buffer.concat([t, info, Buffer.from([i])])).digest();
+    t = createHmac(hash, secret)
+      .update(Buffer.concat([t, info, Buffer.from([i])]))
+      .digest();
     okm = Buffer.concat([okm, t]);
   }
   return okm.subarray(0, length).toString('hex');

@@ -3,18 +3,7 @@
  * byte, with every provider.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  CipherSuite,
-  initialKeys,
-  initialSecrets,
-  keyMaterial,
-  keysFromSecret,
-  nextSecret,
-  QuicVersion,
-  retryIntegrityTag,
-  verifyRetryIntegrity,
-  type DirectionalKeys,
-} from '../src/index.js';
+import { CipherSuite, initialKeys, initialSecrets, keyMaterial, keysFromSecret, nextSecret, QuicVersion, retryIntegrityTag, verifyRetryIntegrity, type DirectionalKeys } from '../src/index.js';
 import { hex, PROVIDERS, toHex } from './providers.js';
 import { VECTORS } from './vectors.js';
 

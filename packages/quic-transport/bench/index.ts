@@ -19,7 +19,20 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const fx = (n: string) => new Uint8Array(readFileSync(new URL(`../test/fixtures/${n}`, import.meta.url)));
 const cert = fx('server-cert.der');
 const key = fx('server-key.der');
-const TRANSPORT = { maxDatagramSize: 1452, streams: { maxStreamsBidi: 100, maxStreamsUni: 100, streamWindowBidiLocal: 8 << 20, streamWindowBidiRemote: 8 << 20, streamWindowUni: 8 << 20, maxStreamWindow: 32 << 20, connWindow: 16 << 20, maxConnWindow: 64 << 20, sendBufferSize: 8 << 20 } };
+const TRANSPORT = {
+  maxDatagramSize: 1452,
+  streams: {
+    maxStreamsBidi: 100,
+    maxStreamsUni: 100,
+    streamWindowBidiLocal: 8 << 20,
+    streamWindowBidiRemote: 8 << 20,
+    streamWindowUni: 8 << 20,
+    maxStreamWindow: 32 << 20,
+    connWindow: 16 << 20,
+    maxConnWindow: 64 << 20,
+    sendBufferSize: 8 << 20,
+  },
+};
 
 async function oursThroughput(bytes: number): Promise<number> {
   const server = await QuicEndpoint.bind({ address: '127.0.0.1', transport: TRANSPORT });

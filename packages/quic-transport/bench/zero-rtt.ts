@@ -52,7 +52,7 @@ function request(ticket?: SessionTicket): { ttfb: number; ticket?: SessionTicket
     if (first < 0 && id !== null && col.bytes(id).length > 0) first = net.now;
     return first >= 0 && got !== undefined;
   }, 10_000);
-  const early = c.earlyData;
+  const early = c.handshakeInfo?.earlyData ?? 'not-offered';
   c.close(net.now);
   net.runUntil(() => c.isClosed, 5_000);
   return { ttfb: first - start, ...(got ? { ticket: got } : {}), early };

@@ -62,7 +62,8 @@ async function serverMain(): Promise<void> {
       }
     },
   });
-  process.on('message', async (m: ToServer) => {
+  process.on('message', (m: ToServer) => void onMessage(m));
+  async function onMessage(m: ToServer): Promise<void> {
     if (m.cmd === 'stop') {
       await ep.close().catch(() => {});
       process.exit(0);
@@ -83,7 +84,7 @@ async function serverMain(): Promise<void> {
       // Connections the core still holds (draining ones included), not just those the application sees open.
       process.send!({ heap: mu.heapUsed, rss: mu.rss, connections: ep.core.connections.size, handshakes: ep.core.handshakesInFlight, stats: { open: active } } satisfies FromServer);
     }
-  });
+  }
   process.send!({ port: ep.address.port } satisfies FromServer);
 }
 
@@ -193,7 +194,11 @@ const mb = (b: number) => Math.round((b / 1024 / 1024) * 100) / 100;
 export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakReport> {
   const o = { ...DEFAULTS, ...partial };
   const log = (...a: unknown[]) => o.quiet || console.log(...a);
-  const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, SOAK_ROLE: 'server' }, execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.SOAK_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/soakprof'] : [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, SOAK_ROLE: 'server' },
+    execArgv: ['--expose-gc', '--import', 'tsx', ...(process.env.SOAK_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/soakprof'] : [])],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const { port } = (await new Promise<FromServer>((r) => child.once('message', r))) as { port: number };
   const relay = new LossyRelay({ address: '127.0.0.1', port }, o.loss);
   const relayPort = o.loss < 0 ? port : await relay.bind();
@@ -210,7 +215,22 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
   }
   const before = (await ask(child, { cmd: 'heap' })) as { heap: number };
   log(`server heap: ${mb(cold.heap)} MB cold, ${mb(before.heap)} MB after warm-up; ${o.connections} connections for ${o.seconds} s at ${o.loss * 100}% loss each way`);
-  const r: SoakReport = { connections: o.connections, seconds: o.seconds, loss: o.loss, calls: 0, transfers: 0, bytesDownloaded: 0, callErrors: 0, connectErrors: 0, reconnects: 0, wrongBytes: 0, errorKinds: {}, relay: { forwarded: 0, dropped: 0 }, heap: { coldMb: mb(cold.heap), beforeMb: mb(before.heap), peakMb: 0, afterMb: 0, growthMb: 0, boundMb: o.heapBoundMb, rssAfterMb: 0 }, serverConnectionsAfter: 0 };
+  const r: SoakReport = {
+    connections: o.connections,
+    seconds: o.seconds,
+    loss: o.loss,
+    calls: 0,
+    transfers: 0,
+    bytesDownloaded: 0,
+    callErrors: 0,
+    connectErrors: 0,
+    reconnects: 0,
+    wrongBytes: 0,
+    errorKinds: {},
+    relay: { forwarded: 0, dropped: 0 },
+    heap: { coldMb: mb(cold.heap), beforeMb: mb(before.heap), peakMb: 0, afterMb: 0, growthMb: 0, boundMb: o.heapBoundMb, rssAfterMb: 0 },
+    serverConnectionsAfter: 0,
+  };
   const kind = (e: unknown) => {
     const k = e instanceof Error ? `${e.name}: ${e.message.replace(/\d+/g, 'N').slice(0, 60)}` : String(e);
     r.errorKinds[k] = (r.errorKinds[k] ?? 0) + 1;
@@ -282,11 +302,15 @@ export async function soak(partial: Partial<SoakOptions> = {}): Promise<SoakRepo
   const progress = setInterval(() => log(`  ${Math.round((deadline - performance.now()) / 1000)} s left: ${r.calls} calls, ${r.transfers} transfers, ${r.callErrors + r.connectErrors} errors`), 10_000);
   const workers = Array.from({ length: o.connections }, (_, n) => worker(n));
   // Peak heap: sampled midway (GC'd, so it is live memory with every connection open).
-  const peakAt = setTimeout(async () => {
-    const p = (await ask(child, { cmd: 'heap' })) as { heap: number; connections: number };
-    r.heap.peakMb = mb(p.heap);
-    log(`  server heap at peak (${p.connections} connections): ${mb(p.heap)} MB`);
-  }, (o.seconds * 1000) / 2);
+  const peakAt = setTimeout(
+    () =>
+      void ask(child, { cmd: 'heap' }).then((p) => {
+        const h = p as { heap: number; connections: number };
+        r.heap.peakMb = mb(h.heap);
+        log(`  server heap at peak (${h.connections} connections): ${mb(h.heap)} MB`);
+      }),
+    (o.seconds * 1000) / 2,
+  );
   await Promise.all(workers);
   clearInterval(progress);
   clearTimeout(peakAt);
@@ -323,7 +347,9 @@ async function main(): Promise<void> {
   const r = await soak(o);
   console.log(JSON.stringify(r, null, 2));
   const ok = r.wrongBytes === 0 && r.heap.growthMb <= r.heap.boundMb;
-  console.log(`${ok ? 'OK' : 'FAILED'}: ${r.calls} calls (${r.transfers} transfers, ${mb(r.bytesDownloaded)} MB) over ${r.connections} connections in ${r.seconds} s; errors: ${r.callErrors} call, ${r.connectErrors} connect; server heap ${r.heap.beforeMb} → ${r.heap.peakMb} (peak) → ${r.heap.afterMb} MB after GC (growth ${r.heap.growthMb} MB, bound ${r.heap.boundMb} MB)`);
+  console.log(
+    `${ok ? 'OK' : 'FAILED'}: ${r.calls} calls (${r.transfers} transfers, ${mb(r.bytesDownloaded)} MB) over ${r.connections} connections in ${r.seconds} s; errors: ${r.callErrors} call, ${r.connectErrors} connect; server heap ${r.heap.beforeMb} → ${r.heap.peakMb} (peak) → ${r.heap.afterMb} MB after GC (growth ${r.heap.growthMb} MB, bound ${r.heap.boundMb} MB)`,
+  );
   process.exit(ok ? 0 : 1);
 }
 

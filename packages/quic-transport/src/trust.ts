@@ -8,7 +8,6 @@
  */
 export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, type PeerVerifier } from '@tsquic/tls13-handshake';
 
-
 /** Accept only a server whose leaf certificate is exactly `der`. */
 export function trustCertificate(der: Uint8Array): (chain: Uint8Array[]) => boolean {
   const want = der.slice();

@@ -8,7 +8,17 @@ import { decodeFrames, encodeFrame, frameSize, Writer, type Frame } from '../src
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const payload = new Uint8Array(1024).fill(7);
 const MIX: Frame[] = [
-  { type: 'ack', largest: 123456, ackDelay: 40, ranges: [[123400, 123456], [123300, 123390], [123000, 123200], [122000, 122900]] },
+  {
+    type: 'ack',
+    largest: 123456,
+    ackDelay: 40,
+    ranges: [
+      [123400, 123456],
+      [123300, 123390],
+      [123000, 123200],
+      [122000, 122900],
+    ],
+  },
   { type: 'stream', streamId: 4, offset: 1 << 20, data: payload, fin: false },
   { type: 'max_stream_data', streamId: 4, maximum: 1 << 22 },
   { type: 'padding', length: 32 },

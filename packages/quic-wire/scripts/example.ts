@@ -2,7 +2,15 @@
 import { decodeFrames, encodeFrame, frameSize, parsePacketHeader, Writer, writeShortHeader, type Frame } from '@tsquic/quic-wire';
 
 const frames: Frame[] = [
-  { type: 'ack', largest: 42, ackDelay: 10, ranges: [[40, 42], [30, 35]] },
+  {
+    type: 'ack',
+    largest: 42,
+    ackDelay: 10,
+    ranges: [
+      [40, 42],
+      [30, 35],
+    ],
+  },
   { type: 'stream', streamId: 0, offset: 0, data: new TextEncoder().encode('hello'), fin: true },
 ];
 const dcid = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);

@@ -12,9 +12,16 @@ let failed = false;
 console.log(`decoder                          inputs    seconds   inputs/s`);
 for (const d of DECODERS) {
   const t0 = performance.now();
-  const res = fc.check(fc.property(d.input, (b) => d.run(b)), { numRuns: runs });
+  const res = fc.check(
+    fc.property(d.input, (b) => d.run(b)),
+    { numRuns: runs },
+  );
   const s = (performance.now() - t0) / 1000;
-  console.log(`${d.name.padEnd(32)} ${String(res.numRuns).padStart(7)} ${s.toFixed(2).padStart(9)} ${Math.round(res.numRuns / s).toString().padStart(10)}${res.failed ? '  FAILED' : ''}`);
+  console.log(
+    `${d.name.padEnd(32)} ${String(res.numRuns).padStart(7)} ${s.toFixed(2).padStart(9)} ${Math.round(res.numRuns / s)
+      .toString()
+      .padStart(10)}${res.failed ? '  FAILED' : ''}`,
+  );
   if (res.failed) {
     failed = true;
     console.log(fc.defaultReportMessage(res));

@@ -63,31 +63,38 @@ const utf8d = new TextDecoder('utf-8', { fatal: false });
 
 const v = varintLength;
 
+type TypeCode<T extends Frame['type']> = number | ((f: FrameOf<T>, omitLength: boolean) => number);
+
+/** Each frame's type code point (RFC 9000 §19, RFC 9221 §4): fixed, or picked by the frame's fields. */
+const TYPE_CODE: { [T in Frame['type']]: TypeCode<T> } = {
+  padding: FrameType.PADDING,
+  ping: FrameType.PING,
+  ack: (f) => (f.ecn ? FrameType.ACK_ECN : FrameType.ACK),
+  reset_stream: FrameType.RESET_STREAM,
+  stop_sending: FrameType.STOP_SENDING,
+  crypto: FrameType.CRYPTO,
+  new_token: FrameType.NEW_TOKEN,
+  // RFC 9000 §19.8: OFF 0x04, LEN 0x02, FIN 0x01.
+  stream: (f, omitLength) => FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0),
+  max_data: FrameType.MAX_DATA,
+  max_stream_data: FrameType.MAX_STREAM_DATA,
+  max_streams: (f) => (f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI),
+  data_blocked: FrameType.DATA_BLOCKED,
+  stream_data_blocked: FrameType.STREAM_DATA_BLOCKED,
+  streams_blocked: (f) => (f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI),
+  new_connection_id: FrameType.NEW_CONNECTION_ID,
+  retire_connection_id: FrameType.RETIRE_CONNECTION_ID,
+  path_challenge: FrameType.PATH_CHALLENGE,
+  path_response: FrameType.PATH_RESPONSE,
+  connection_close: (f) => (f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE),
+  handshake_done: FrameType.HANDSHAKE_DONE,
+  datagram: (_f, omitLength) => (omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN),
+};
+
 /** The frame type code point `encodeFrame` writes for `f`. */
 export function frameTypeCode(f: Frame, opts?: EncodeOptions): number {
-  switch (f.type) {
-    case 'padding': return FrameType.PADDING;
-    case 'ping': return FrameType.PING;
-    case 'ack': return f.ecn ? FrameType.ACK_ECN : FrameType.ACK;
-    case 'reset_stream': return FrameType.RESET_STREAM;
-    case 'stop_sending': return FrameType.STOP_SENDING;
-    case 'crypto': return FrameType.CRYPTO;
-    case 'new_token': return FrameType.NEW_TOKEN;
-    case 'stream': return FrameType.STREAM | (f.offset > 0 ? 0x04 : 0) | (opts?.omitLength ? 0 : 0x02) | (f.fin ? 0x01 : 0);
-    case 'max_data': return FrameType.MAX_DATA;
-    case 'max_stream_data': return FrameType.MAX_STREAM_DATA;
-    case 'max_streams': return f.bidi ? FrameType.MAX_STREAMS_BIDI : FrameType.MAX_STREAMS_UNI;
-    case 'data_blocked': return FrameType.DATA_BLOCKED;
-    case 'stream_data_blocked': return FrameType.STREAM_DATA_BLOCKED;
-    case 'streams_blocked': return f.bidi ? FrameType.STREAMS_BLOCKED_BIDI : FrameType.STREAMS_BLOCKED_UNI;
-    case 'new_connection_id': return FrameType.NEW_CONNECTION_ID;
-    case 'retire_connection_id': return FrameType.RETIRE_CONNECTION_ID;
-    case 'path_challenge': return FrameType.PATH_CHALLENGE;
-    case 'path_response': return FrameType.PATH_RESPONSE;
-    case 'connection_close': return f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE;
-    case 'handshake_done': return FrameType.HANDSHAKE_DONE;
-    case 'datagram': return opts?.omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN;
-  }
+  const code = TYPE_CODE[f.type] as TypeCode<typeof f.type>;
+  return typeof code === 'number' ? code : code(f as never, opts?.omitLength === true);
 }
 
 /** ACK ranges as RFC 9000 §19.3.1 gap/length pairs; RangeError when they are not descending and disjoint. */
@@ -115,9 +122,11 @@ function ackRangeFields(f: FrameOf<'ack'>): number[] {
 /** Exact encoded size of `f` in bytes. */
 export function frameSize(f: Frame, opts?: EncodeOptions): number {
   switch (f.type) {
-    case 'padding': return f.length;
+    case 'padding':
+      return f.length;
     case 'ping':
-    case 'handshake_done': return 1;
+    case 'handshake_done':
+      return 1;
     case 'ack': {
       const fields = ackRangeFields(f);
       let n = 1 + v(f.largest) + v(f.ackDelay) + v(f.ranges.length - 1);
@@ -125,26 +134,41 @@ export function frameSize(f: Frame, opts?: EncodeOptions): number {
       if (f.ecn) n += v(f.ecn.ect0) + v(f.ecn.ect1) + v(f.ecn.ce);
       return n;
     }
-    case 'reset_stream': return 1 + v(f.streamId) + varintLengthBig(f.errorCode) + v(f.finalSize);
-    case 'stop_sending': return 1 + v(f.streamId) + varintLengthBig(f.errorCode);
-    case 'crypto': return 1 + v(f.offset) + v(f.data.length) + f.data.length;
-    case 'new_token': return 1 + v(f.token.length) + f.token.length;
-    case 'stream': return streamFrameOverhead(f.streamId, f.offset, f.data.length, !opts?.omitLength) + f.data.length;
-    case 'max_data': return 1 + v(f.maximum);
-    case 'max_stream_data': return 1 + v(f.streamId) + v(f.maximum);
-    case 'max_streams': return 1 + v(f.maximum);
-    case 'data_blocked': return 1 + v(f.limit);
-    case 'stream_data_blocked': return 1 + v(f.streamId) + v(f.limit);
-    case 'streams_blocked': return 1 + v(f.limit);
-    case 'new_connection_id': return 1 + v(f.sequence) + v(f.retirePriorTo) + 1 + f.connectionId.length + 16;
-    case 'retire_connection_id': return 1 + v(f.sequence);
+    case 'reset_stream':
+      return 1 + v(f.streamId) + varintLengthBig(f.errorCode) + v(f.finalSize);
+    case 'stop_sending':
+      return 1 + v(f.streamId) + varintLengthBig(f.errorCode);
+    case 'crypto':
+      return 1 + v(f.offset) + v(f.data.length) + f.data.length;
+    case 'new_token':
+      return 1 + v(f.token.length) + f.token.length;
+    case 'stream':
+      return streamFrameOverhead(f.streamId, f.offset, f.data.length, !opts?.omitLength) + f.data.length;
+    case 'max_data':
+      return 1 + v(f.maximum);
+    case 'max_stream_data':
+      return 1 + v(f.streamId) + v(f.maximum);
+    case 'max_streams':
+      return 1 + v(f.maximum);
+    case 'data_blocked':
+      return 1 + v(f.limit);
+    case 'stream_data_blocked':
+      return 1 + v(f.streamId) + v(f.limit);
+    case 'streams_blocked':
+      return 1 + v(f.limit);
+    case 'new_connection_id':
+      return 1 + v(f.sequence) + v(f.retirePriorTo) + 1 + f.connectionId.length + 16;
+    case 'retire_connection_id':
+      return 1 + v(f.sequence);
     case 'path_challenge':
-    case 'path_response': return 9;
+    case 'path_response':
+      return 9;
     case 'connection_close': {
       const reason = utf8.encode(f.reason).length;
       return 1 + varintLengthBig(f.errorCode) + (f.application ? 0 : v(f.frameType)) + v(reason) + reason;
     }
-    case 'datagram': return 1 + (opts?.omitLength ? 0 : v(f.data.length)) + f.data.length;
+    case 'datagram':
+      return 1 + (opts?.omitLength ? 0 : v(f.data.length)) + f.data.length;
   }
 }
 
@@ -169,7 +193,12 @@ export function maxStreamDataThatFits(streamId: number, offset: number, budget: 
   return best;
 }
 
-const LENGTH_CLASSES: ReadonlyArray<readonly [number, number]> = [[1, 0x3f], [2, 0x3fff], [4, 0x3fffffff], [8, Number.MAX_SAFE_INTEGER]];
+const LENGTH_CLASSES: ReadonlyArray<readonly [number, number]> = [
+  [1, 0x3f],
+  [2, 0x3fff],
+  [4, 0x3fffffff],
+  [8, Number.MAX_SAFE_INTEGER],
+];
 
 /** Write `f` at the writer's position. */
 export function encodeFrame(w: Writer, f: Frame, opts?: EncodeOptions): void {
@@ -369,7 +398,14 @@ export function decodeFrame(r: Reader): Frame {
       if (token.length === 0) r.fail('empty NEW_TOKEN');
       return { type: 'new_token', token };
     }
-    case 0x08: case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x0e: case 0x0f: {
+    case 0x08:
+    case 0x09:
+    case 0x0a:
+    case 0x0b:
+    case 0x0c:
+    case 0x0d:
+    case 0x0e:
+    case 0x0f: {
       const streamId = r.varint();
       let offExact = 0n;
       let offset = 0;

@@ -5,6 +5,7 @@
  * packet numbers, every frame, transport parameters, Version Negotiation,
  * Retry and stateless resets. No dependencies; runs in any JS runtime.
  */
+export { equalBytes, equalConstantTime, toHex } from './bytes.js';
 export { QuicWireError, TransportErrorCode, transportErrorName } from './errors.js';
 export { VARINT_MAX, VARINT_SATURATED, varintLength, varintLengthBig, writeVarint, writeVarintBig, varintLengthOfFirstByte } from './varint.js';
 export { Reader } from './reader.js';
@@ -12,21 +13,7 @@ export { Writer } from './writer.js';
 export { QuicVersion, isSupportedVersion, isReservedVersion, longPacketType, longPacketTypeBits, type LongPacketType } from './version.js';
 export { packetNumberLength, truncatePacketNumber, decodePacketNumber } from './packet-number.js';
 export { FrameType, frameAllowedIn, isKnownFrameType, isAckElicitingType, type PacketSpaceType } from './frame-types.js';
-export {
-  decodeFrame,
-  decodeFrames,
-  encodeFrame,
-  frameSize,
-  frameTypeCode,
-  maxStreamDataThatFits,
-  streamFrameOverhead,
-  writeStreamFrameHeader,
-  type AckRange,
-  type EcnCounts,
-  type EncodeOptions,
-  type Frame,
-  type FrameOf,
-} from './frames.js';
+export { decodeFrame, decodeFrames, encodeFrame, frameSize, frameTypeCode, maxStreamDataThatFits, streamFrameOverhead, writeStreamFrameHeader, type AckRange, type EcnCounts, type EncodeOptions, type Frame, type FrameOf } from './frames.js';
 export {
   MAX_CID_LENGTH,
   MIN_STATELESS_RESET_LENGTH,
@@ -36,7 +23,6 @@ export {
   encodeRetry,
   encodeStatelessReset,
   encodeVersionNegotiation,
-  equalConstantTime,
   parsePacketHeader,
   patchLength,
   retryPseudoPacket,

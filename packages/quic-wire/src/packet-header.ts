@@ -323,11 +323,3 @@ export function statelessResetTokenOf(datagram: Uint8Array): Uint8Array | null {
   if (datagram.length < MIN_STATELESS_RESET_LENGTH || (datagram[0]! & 0x80) !== 0) return null;
   return datagram.subarray(datagram.length - STATELESS_RESET_TOKEN_LENGTH);
 }
-
-/** Compare two byte strings without an early exit (for stateless reset tokens). */
-export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}

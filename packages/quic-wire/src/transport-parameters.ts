@@ -96,7 +96,19 @@ export const TransportParameterId = {
   max_datagram_frame_size: 0x20,
 } as const;
 
-type NumberKey = 'maxIdleTimeout' | 'maxUdpPayloadSize' | 'initialMaxData' | 'initialMaxStreamDataBidiLocal' | 'initialMaxStreamDataBidiRemote' | 'initialMaxStreamDataUni' | 'initialMaxStreamsBidi' | 'initialMaxStreamsUni' | 'ackDelayExponent' | 'maxAckDelay' | 'activeConnectionIdLimit' | 'maxDatagramFrameSize';
+type NumberKey =
+  | 'maxIdleTimeout'
+  | 'maxUdpPayloadSize'
+  | 'initialMaxData'
+  | 'initialMaxStreamDataBidiLocal'
+  | 'initialMaxStreamDataBidiRemote'
+  | 'initialMaxStreamDataUni'
+  | 'initialMaxStreamsBidi'
+  | 'initialMaxStreamsUni'
+  | 'ackDelayExponent'
+  | 'maxAckDelay'
+  | 'activeConnectionIdLimit'
+  | 'maxDatagramFrameSize';
 type CidKey = 'originalDestinationConnectionId' | 'initialSourceConnectionId' | 'retrySourceConnectionId';
 
 /** One table row per parameter: its id, field, kind, RFC range and whether only a server may send it. */

@@ -65,12 +65,29 @@ describe('frames (RFC 9000 §19, RFC 9221 §4)', () => {
 
   it('encodes an ACK with gaps as RFC 9000 §19.3.1 gap/length pairs', () => {
     // largest 10, first range 10..8 (len 2), gap to 5..4: gap = 8 - 5 - 2 = 1, len 1.
-    expect(toHex(encode({ type: 'ack', largest: 10, ackDelay: 0, ranges: [[8, 10], [4, 5]] }))).toBe('020a00010201' + '01');
+    expect(
+      toHex(
+        encode({
+          type: 'ack',
+          largest: 10,
+          ackDelay: 0,
+          ranges: [
+            [8, 10],
+            [4, 5],
+          ],
+        }),
+      ),
+    ).toBe('020a00010201' + '01');
   });
 
   it('maxStreamDataThatFits fills a budget exactly, across Length size classes', () => {
     for (const budget of [1, 2, 3, 4, 10, 66, 67, 68, 69, 70, 1200, 16390, 16391, 16392, 16393, 65535]) {
-      for (const [id, off] of [[0, 0], [4, 1], [1000, 70000], [2 ** 40, 2 ** 45]] as const) {
+      for (const [id, off] of [
+        [0, 0],
+        [4, 1],
+        [1000, 70000],
+        [2 ** 40, 2 ** 45],
+      ] as const) {
         const n = maxStreamDataThatFits(id, off, budget);
         if (n < 0) {
           expect(streamFrameOverhead(id, off, 0)).toBeGreaterThan(budget);
@@ -85,7 +102,17 @@ describe('frames (RFC 9000 §19, RFC 9221 §4)', () => {
 
   it('caller mistakes are RangeErrors, not wire errors', () => {
     expect(() => encode({ type: 'ack', largest: 5, ackDelay: 0, ranges: [[1, 4]] })).toThrow(RangeError);
-    expect(() => encode({ type: 'ack', largest: 5, ackDelay: 0, ranges: [[4, 5], [3, 3]] })).toThrow(RangeError);
+    expect(() =>
+      encode({
+        type: 'ack',
+        largest: 5,
+        ackDelay: 0,
+        ranges: [
+          [4, 5],
+          [3, 3],
+        ],
+      }),
+    ).toThrow(RangeError);
     expect(() => encode({ type: 'path_challenge', data: hex('00') })).toThrow(RangeError);
     expect(() => encode({ type: 'new_token', token: new Uint8Array(0) })).toThrow(RangeError);
     const w = Writer.alloc(2);
@@ -146,10 +173,33 @@ describe('frame decoding errors (RFC 9000 §12.4, §19)', () => {
 describe('frame permissions per packet type (RFC 9000 §12.4, Table 3)', () => {
   // Columns: I H 0 1 — straight from Table 3 (and RFC 9221 §4 for DATAGRAM).
   const TABLE3: Array<[number, string]> = [
-    [0x00, 'IH01'], [0x01, 'IH01'], [0x02, 'IH_1'], [0x03, 'IH_1'], [0x04, '__01'], [0x05, '__01'], [0x06, 'IH_1'],
-    [0x07, '___1'], [0x08, '__01'], [0x0f, '__01'], [0x10, '__01'], [0x11, '__01'], [0x12, '__01'], [0x13, '__01'],
-    [0x14, '__01'], [0x15, '__01'], [0x16, '__01'], [0x17, '__01'], [0x18, '__01'], [0x19, '__01'], [0x1a, '__01'],
-    [0x1b, '___1'], [0x1c, 'IH01'], [0x1d, '__01'], [0x1e, '___1'], [0x30, '__01'], [0x31, '__01'],
+    [0x00, 'IH01'],
+    [0x01, 'IH01'],
+    [0x02, 'IH_1'],
+    [0x03, 'IH_1'],
+    [0x04, '__01'],
+    [0x05, '__01'],
+    [0x06, 'IH_1'],
+    [0x07, '___1'],
+    [0x08, '__01'],
+    [0x0f, '__01'],
+    [0x10, '__01'],
+    [0x11, '__01'],
+    [0x12, '__01'],
+    [0x13, '__01'],
+    [0x14, '__01'],
+    [0x15, '__01'],
+    [0x16, '__01'],
+    [0x17, '__01'],
+    [0x18, '__01'],
+    [0x19, '__01'],
+    [0x1a, '__01'],
+    [0x1b, '___1'],
+    [0x1c, 'IH01'],
+    [0x1d, '__01'],
+    [0x1e, '___1'],
+    [0x30, '__01'],
+    [0x31, '__01'],
   ];
   const types: PacketSpaceType[] = ['initial', 'handshake', '0rtt', '1rtt'];
   for (const [t, cols] of TABLE3) {
@@ -165,15 +215,21 @@ describe('frame permissions per packet type (RFC 9000 §12.4, Table 3)', () => {
     } catch (e) {
       expect(QuicWireError.isInstance(e) && [e.code, e.frameType]).toEqual([TransportErrorCode.PROTOCOL_VIOLATION, 0x1e]);
     }
-    expect(codeOf(() => decodeFrames(encode({ type: 'stream', streamId: 0, offset: 0, data: hex('00'), fin: false }), 'initial'))).toBe(
-      TransportErrorCode.PROTOCOL_VIOLATION,
-    );
+    expect(codeOf(() => decodeFrames(encode({ type: 'stream', streamId: 0, offset: 0, data: hex('00'), fin: false }), 'initial'))).toBe(TransportErrorCode.PROTOCOL_VIOLATION);
     expect(codeOf(() => decodeFrames(hex('0200000000'), '0rtt'))).toBe(TransportErrorCode.PROTOCOL_VIOLATION);
   });
 
   it('a realistic 1-RTT payload: ACK, several STREAM frames, padding', () => {
     const frames: Frame[] = [
-      { type: 'ack', largest: 100, ackDelay: 12, ranges: [[90, 100], [50, 80]] },
+      {
+        type: 'ack',
+        largest: 100,
+        ackDelay: 12,
+        ranges: [
+          [90, 100],
+          [50, 80],
+        ],
+      },
       { type: 'stream', streamId: 0, offset: 0, data: new Uint8Array(100).fill(1), fin: false },
       { type: 'stream', streamId: 4, offset: 400, data: new Uint8Array(200).fill(2), fin: true },
       { type: 'padding', length: 20 },

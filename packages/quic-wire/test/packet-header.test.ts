@@ -82,9 +82,7 @@ describe('long and short header builders', () => {
         w.zeros(30);
         patchLength(w.buf, off, w.pos - off.pnOffset);
         const h = parsePacketHeader(w.buf.subarray(0, w.pos), 0, 0) as LongHeader;
-        expect([h.type, h.version, toHex(h.dcid), toHex(h.scid), toHex(h.token), h.pnOffset, h.end]).toEqual([
-          type, version, '0102030405060708', '0a0b', type === 'initial' ? 'abcdef' : '', off.pnOffset, w.pos,
-        ]);
+        expect([h.type, h.version, toHex(h.dcid), toHex(h.scid), toHex(h.token), h.pnOffset, h.end]).toEqual([type, version, '0102030405060708', '0a0b', type === 'initial' ? 'abcdef' : '', off.pnOffset, w.pos]);
         expect(toHex(w.buf.subarray(off.pnOffset, off.pnOffset + 2))).toBe('1234');
       });
     }

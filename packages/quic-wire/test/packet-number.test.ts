@@ -31,7 +31,7 @@ describe('packet numbers (RFC 9000 §17.1, Appendix A.2, A.3)', () => {
     const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 5000; i++) {
       const largestAcked = Math.floor(rnd() * 2 ** 40);
-      const pn = largestAcked + 1 + Math.floor(rnd() * 2 ** (Math.floor(rnd() * 30)));
+      const pn = largestAcked + 1 + Math.floor(rnd() * 2 ** Math.floor(rnd() * 30));
       const len = packetNumberLength(pn, largestAcked);
       // The receiver has seen at least up to largestAcked and at most pn - 1.
       const largestReceived = largestAcked + Math.floor(rnd() * (pn - largestAcked));

@@ -7,8 +7,26 @@ export const SAMPLE_FRAMES: Frame[] = [
   { type: 'padding', length: 5 },
   { type: 'ping' },
   { type: 'ack', largest: 1000, ackDelay: 250, ranges: [[990, 1000]] },
-  { type: 'ack', largest: 1000, ackDelay: 0, ranges: [[995, 1000], [900, 950], [0, 3]] },
-  { type: 'ack', largest: 7, ackDelay: 3, ranges: [[7, 7], [5, 5]], ecn: { ect0: 10, ect1: 0, ce: 2 } },
+  {
+    type: 'ack',
+    largest: 1000,
+    ackDelay: 0,
+    ranges: [
+      [995, 1000],
+      [900, 950],
+      [0, 3],
+    ],
+  },
+  {
+    type: 'ack',
+    largest: 7,
+    ackDelay: 3,
+    ranges: [
+      [7, 7],
+      [5, 5],
+    ],
+    ecn: { ect0: 10, ect1: 0, ce: 2 },
+  },
   { type: 'reset_stream', streamId: 4, errorCode: 0x1234n, finalSize: 100000 },
   { type: 'stop_sending', streamId: 8, errorCode: 2n ** 62n - 1n },
   { type: 'crypto', offset: 0, data: b(50) },
@@ -31,7 +49,5 @@ export const SAMPLE_FRAMES: Frame[] = [
   { type: 'connection_close', application: true, errorCode: 42n, reason: 'bye ✓' },
   { type: 'handshake_done' },
   { type: 'datagram', data: b(30) },
-  ...[false, true].flatMap((fin) =>
-    [0, 1234].flatMap((offset) => [b(0), b(1024)].map((data): Frame => ({ type: 'stream', streamId: 4, offset, data, fin }))),
-  ),
+  ...[false, true].flatMap((fin) => [0, 1234].flatMap((offset) => [b(0), b(1024)].map((data): Frame => ({ type: 'stream', streamId: 4, offset, data, fin })))),
 ];

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decodeTransportParameters,
-  encodeTransportParameters,
-  isReservedTransportParameterId,
-  QuicWireError,
-  TransportErrorCode,
-  type TransportParameters,
-} from '../src/index.js';
+import { decodeTransportParameters, encodeTransportParameters, isReservedTransportParameterId, QuicWireError, TransportErrorCode, type TransportParameters } from '../src/index.js';
 import { hex, toHex } from './hex.js';
 
 const FULL_SERVER: TransportParameters = {

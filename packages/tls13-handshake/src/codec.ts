@@ -134,6 +134,12 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Lower-case hex of `b` (key log lines, OID and map keys). */
+export function toHex(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Equal length and bytes, compared without an early exit (the one byte comparison of this package). */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;

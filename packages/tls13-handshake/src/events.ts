@@ -4,6 +4,7 @@
  * events a Handshake returns, its configs and the serialisable SessionTicket.
  */
 import type { AntiReplay } from './anti-replay.js';
+import { toHex } from './codec.js';
 import type { ChainLimits, TrustStore } from './certificates/chain.js';
 import type { PeerVerifier } from './certificates/verifiers.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
@@ -180,8 +181,6 @@ export const KeylogLabel = {
   exporter: 'EXPORTER_SECRET',
   clientEarly: 'CLIENT_EARLY_TRAFFIC_SECRET',
 } as const;
-
-const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** One NSS key log line: `LABEL <client_random hex> <secret hex>`. */
 export function keylogLine(label: string, clientRandom: Uint8Array, secret: Uint8Array): string {

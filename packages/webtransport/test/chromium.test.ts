@@ -61,6 +61,9 @@ async function closeAfterFirstStream(s: WebTransportSession): Promise<void> {
   }
 }
 
+/** What the page sees when Chromium 156 loses a clean close by the server (CHROMIUM.md). */
+const CHROMIUM_CLOSE_RACE = 'WebTransportError (session): Connection lost.';
+
 /** Runs `fn` in the page with the server's base URL and certificate hash (hex). */
 function inPage<T>(fn: (args: { base: string; hash: string }) => Promise<T>): Promise<T> {
   return page.evaluate(fn, { base: `https://127.0.0.1:${srv.port}`, hash });
@@ -138,16 +141,28 @@ describe('Chromium 156, no flags, serverCertificateHashes only', () => {
   });
 
   it('sees the close code and reason the server chose; the server sees the page\'s', async () => {
-    const closed = await inPage(async ({ base, hash }) => {
-      const value = new Uint8Array(hash.match(/../g)!.map((h) => parseInt(h, 16)));
-      const wt = new WebTransport(`${base}/close`, { serverCertificateHashes: [{ algorithm: 'sha-256', value }] });
-      await wt.ready;
-      const w = (await wt.createBidirectionalStream()).writable.getWriter();
-      await w.write(new TextEncoder().encode('close, please'));
-      await w.close();
-      return wt.closed;
-    });
-    expect(closed).toEqual({ closeCode: 4242, reason: 'the server chose this ✓' });
+    const serverCloses = () =>
+      inPage(async ({ base, hash }) => {
+        const value = new Uint8Array(hash.match(/../g)!.map((h) => parseInt(h, 16)));
+        const wt = new WebTransport(`${base}/close`, { serverCertificateHashes: [{ algorithm: 'sha-256', value }] });
+        await wt.ready;
+        const w = (await wt.createBidirectionalStream()).writable.getWriter();
+        await w.write(new TextEncoder().encode('close, please'));
+        await w.close();
+        return wt.closed.then(
+          (info) => ({ info }),
+          (e: { name: string; message: string; source: string }) => ({ error: `${e.name} (${e.source}): ${e.message}` }),
+        );
+      });
+    // Chromium 156 reports about 1 in 100 clean server closes as a lost connection: when our ACK of its FIN on
+    // the CONNECT stream is read before its own posted CLOSED transition (CHROMIUM.md, "A clean close by the
+    // server seen as Connection lost"). That outcome, and only that one, is repeated once.
+    let closed = await serverCloses();
+    if ('error' in closed && closed.error === CHROMIUM_CLOSE_RACE) {
+      console.log(`Chromium's close race (CHROMIUM.md) on the first server close; repeated`);
+      closed = await serverCloses();
+    }
+    expect(closed).toEqual({ info: { closeCode: 4242, reason: 'the server chose this ✓' } });
     await inPage(async ({ base, hash }) => {
       const value = new Uint8Array(hash.match(/../g)!.map((h) => parseInt(h, 16)));
       const wt = new WebTransport(`${base}/page-closes`, { serverCertificateHashes: [{ algorithm: 'sha-256', value }] });

@@ -10,6 +10,9 @@
  * fire: nothing here accumulates delays.
  */
 
+/** How far back in time a caller may offer (far beyond any timer's lateness). */
+const FORGET_MS = 1000;
+
 export interface LinkOptions {
   /** Bit/s; 0 or Infinity: no serialisation delay. */
   readonly bandwidth: number;
@@ -38,14 +41,28 @@ export class Link {
     return r > 0 && r !== Infinity ? (wireBytes * 8 * 1000) / r : 0;
   }
 
-  /** Packets waiting at `now` (not counting the one on the wire). */
+  /**
+   * Packets waiting at `now` (not counting the one on the wire). `now` may
+   * be a little earlier than an earlier call's: the relay's cross-traffic
+   * model offers at its own deadlines, behind the clock when the relay runs
+   * late. Starts more than `FORGET_MS` before the latest `now` are dropped.
+   */
   queued(now: number): number {
-    while (this.head < this.starts.length && this.starts[this.head]! <= now) this.head++;
-    if (this.head > 1024 && this.head * 2 > this.starts.length) {
-      this.starts = this.starts.slice(this.head);
+    const starts = this.starts;
+    while (this.head < starts.length && starts[this.head]! <= now - FORGET_MS) this.head++;
+    if (this.head > 1024 && this.head * 2 > starts.length) {
+      this.starts = starts.slice(this.head);
       this.head = 0;
     }
-    return this.starts.length - this.head;
+    // The first start after `now` (starts ascend).
+    let lo = this.head;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid]! <= now) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.starts.length - lo;
   }
 
   /** Offer a packet of `wireBytes` at `now`: its arrival time at the far end, or undefined when the queue is full (drop-tail). */

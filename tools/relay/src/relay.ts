@@ -68,6 +68,23 @@ export interface FlowStats {
   /** Datagrams that began with an Initial packet, from each side (a client's ClientHello and its retransmissions). */
   readonly initials: { fromClient: number; fromServer: number };
   readonly amplification: AmplificationReport;
+  /**
+   * The server's datagrams lost because the binding the client's last
+   * datagram left from was rebound away. Above 0 at the end: a rebinding
+   * stranded the flow — the client sent nothing after it, so the server could
+   * never learn the new binding (a client with nothing to acknowledge and
+   * nothing of its own to send stays silent; no server can recover that).
+   * Datagrams a server sends to a binding older than the client's last one
+   * (it did not follow the client) are not counted.
+   */
+  readonly strandedDrops: number;
+  /**
+   * How long after the client's last datagram the rebinding that stranded it
+   * came (ms), when `strandedDrops` > 0: a few round trips or less leave the
+   * server no time to answer it; longer, and a server that answers at once
+   * gives the client something to acknowledge first.
+   */
+  readonly strandedAfterMs?: number;
 }
 
 export interface RelayStats {
@@ -89,6 +106,13 @@ interface Flow {
   readonly toServer: { datagrams: number; bytes: number };
   readonly toClient: { datagrams: number; bytes: number };
   readonly initials: { fromClient: number; fromServer: number };
+  /** The binding the client's last delivered datagram left from, and when (ms since the relay started). */
+  lastClientSocket: Socket | undefined;
+  lastClientAt: number;
+  /** When each binding was rebound away (ms since the relay started). */
+  readonly retiredAt: Map<Socket, number>;
+  strandedDrops: number;
+  strandedAfterMs: number | undefined;
 }
 
 const TO_SERVER = 0;
@@ -190,6 +214,8 @@ export class Relay {
       toClient: { ...f.toClient },
       initials: { ...f.initials },
       amplification: f.meter.report(),
+      strandedDrops: f.strandedDrops,
+      ...(f.strandedDrops > 0 && f.strandedAfterMs !== undefined ? { strandedAfterMs: f.strandedAfterMs } : {}),
     }));
     const now = performance.now();
     for (const d of this.dirs) d.counters.queued = d.link.queued(now);
@@ -248,7 +274,7 @@ export class Relay {
       socket.close();
       return undefined;
     }
-    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 } };
+    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 }, lastClientSocket: undefined, lastClientAt: 0, retiredAt: new Map(), strandedDrops: 0, strandedAfterMs: undefined };
     this.flows.set(text(client), flow);
     this.listenOn(flow, socket);
     return flow;
@@ -258,7 +284,13 @@ export class Relay {
     socket.on('message', (msg) => {
       if (this.stopped) return;
       // Behind the NAT, a datagram to a binding that was rebound away is lost (ns-3's rebind model).
-      if (socket !== flow.socket) return void this.record(flow, TO_CLIENT, msg, this.dirs[TO_CLIENT].drop('nat', performance.now()));
+      if (socket !== flow.socket) {
+        if (socket === flow.lastClientSocket) {
+          flow.strandedDrops++;
+          flow.strandedAfterMs = (flow.retiredAt.get(socket) ?? 0) - flow.lastClientAt;
+        }
+        return void this.record(flow, TO_CLIENT, msg, this.dirs[TO_CLIENT].drop('nat', performance.now()));
+      }
       this.relay(flow, TO_CLIENT, msg);
     });
   }
@@ -282,6 +314,9 @@ export class Relay {
     if (d.kind === 'drop') return;
     this.scheduler.schedule(dir, d.at, () => {
       if (dir === TO_SERVER) {
+        flow.lastClientSocket = flow.socket; // the server sees the binding this datagram leaves from
+        flow.lastClientAt = this.elapsed();
+        flow.strandedDrops = 0;
         flow.meter.toServer(d.data);
         flow.socket.send(d.data, this.options.target.port, this.options.target.host);
       } else this.listener.send(d.data, flow.client.port, flow.client.address);
@@ -310,6 +345,7 @@ export class Relay {
         const socket = await bind(this.family, this.bindingHost(address), 0);
         if (this.stopped) return void socket.close();
         flow.retired.push(flow.socket);
+        flow.retiredAt.set(flow.socket, this.elapsed());
         flow.socket = socket;
         this.listenOn(flow, socket);
       }),
@@ -320,18 +356,28 @@ export class Relay {
   private startCrossTraffic(): void {
     const flow = new CubicFlow();
     this.tcp = { flow, timer: undefined };
-    this.pumpTcp();
+    this.pumpTcp(performance.now());
   }
 
-  private pumpTcp(): void {
+  /**
+   * The flow's sender at `now`: the deadline of the event that woke it (an
+   * ACK's arrival, its retransmission timer), not the clock when the relay
+   * got round to it. Each of the flow's events happens at its own deadline,
+   * as in ns-3, so a late event loop delays them but never stretches the
+   * flow's round trip or idles the link it should keep busy.
+   */
+  private pumpTcp(now: number): void {
     const tcp = this.tcp;
     if (!tcp || this.stopped) return;
-    const now = performance.now();
     tcp.flow.onTimeout(now);
     for (const seg of tcp.flow.poll(now)) this.sendSegment(tcp.flow, seg, now);
     if (tcp.timer) clearTimeout(tcp.timer);
     const at = tcp.flow.nextTimeout();
-    tcp.timer = at === undefined ? undefined : setTimeout(() => this.pumpTcp(), Math.max(1, at - now)).unref();
+    const expire = (): void => {
+      this.scheduler.runUntil(at!); // the ACKs due before the timer first
+      this.pumpTcp(at!);
+    };
+    tcp.timer = at === undefined ? undefined : setTimeout(expire, Math.max(1, at - performance.now())).unref();
   }
 
   private sendSegment(flow: CubicFlow, seg: Segment, now: number): void {
@@ -339,11 +385,11 @@ export class Relay {
     if (at === undefined) return; // drop-tail
     this.scheduler.schedule(TO_CLIENT, at, () => {
       const ack = flow.receive(seg);
-      const back = this.dirs[TO_SERVER].link.offer(performance.now(), flow.ackBytes);
+      const back = this.dirs[TO_SERVER].link.offer(at, flow.ackBytes);
       if (back === undefined) return;
       this.scheduler.schedule(TO_SERVER, back, () => {
-        flow.onAck(performance.now(), ack);
-        this.pumpTcp();
+        flow.onAck(back, ack);
+        this.pumpTcp(back);
       });
     });
   }

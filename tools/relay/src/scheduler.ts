@@ -9,7 +9,7 @@
  * land within about a millisecond either side, centred on the deadline,
  * without spinning (an idle relay uses no CPU). Deadlines are absolute and
  * never accumulated: a late timer makes one delivery late, never the ones
- * after it.
+ * after it. Due jobs run earliest first across the lanes (`runUntil`).
  */
 
 interface Job {
@@ -81,20 +81,36 @@ export class DeadlineScheduler {
     else this.timer = setTimeout(this.fire, Math.floor(wait));
   }
 
+  /**
+   * Runs every job due by `t`, earliest deadline first across the lanes
+   * (jobs they schedule included), then re-arms. The timer calls it with the
+   * clock; a caller with an event of its own at `t` calls it first, so the
+   * jobs due before that event run before it however late the timers are.
+   */
+  runUntil(t: number): void {
+    for (;;) {
+      let lane = -1;
+      let at = Infinity;
+      for (let i = 0; i < this.lanes.length; i++) {
+        const job = this.lanes[i]![this.heads[i]!];
+        if (job && job.at < at) [lane, at] = [i, job.at];
+      }
+      if (lane < 0 || at > t) break;
+      this.lanes[lane]![this.heads[lane]!++]!.run();
+    }
+    for (let i = 0; i < this.lanes.length; i++) {
+      const h = this.heads[i]!;
+      if (h > 256 && h * 2 > this.lanes[i]!.length) {
+        this.lanes[i]!.splice(0, h);
+        this.heads[i] = 0;
+      }
+    }
+    this.arm();
+  }
+
   private readonly fire = (): void => {
     this.timer = undefined;
     this.immediate = undefined;
-    const limit = this.now() + this.slackMs;
-    for (let i = 0; i < this.lanes.length; i++) {
-      const lane = this.lanes[i]!;
-      let h = this.heads[i]!;
-      while (h < lane.length && lane[h]!.at <= limit) lane[h++]!.run();
-      if (h > 256 && h * 2 > lane.length) {
-        lane.splice(0, h);
-        h = 0;
-      }
-      this.heads[i] = h;
-    }
-    this.arm();
+    this.runUntil(this.now() + this.slackMs);
   };
 }

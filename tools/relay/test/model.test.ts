@@ -3,7 +3,8 @@
  * link's serialisation and drop-tail queue (exact), the error models'
  * rates against their statistical bounds for a seed, burst limits, the
  * drop list, black-hole periods, replays from a seed, the QUIC packet-type
- * reader, the amplification meter and the modelled TCP CUBIC flow.
+ * reader, the amplification meter, the modelled TCP CUBIC flow and the
+ * deadline scheduler's order (on a hand-moved clock).
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,6 +12,7 @@ import {
   blackhole,
   corruptRate,
   CubicFlow,
+  DeadlineScheduler,
   Direction,
   dropRate,
   droplist,
@@ -92,6 +94,15 @@ describe('link: serialisation, delay and the drop-tail queue', () => {
     expect(link.offer(1.0001, 1250)).toBeCloseTo(27 + 15, 6);
     expect(link.offer(1.0001, 1250)).toBeUndefined();
     expect(link.queued(100)).toBe(0);
+  });
+
+  it('counts the queue at the time offered, also a little before an earlier offer (the cross traffic runs at its own deadlines)', () => {
+    const link = new Link({ bandwidth: 10e6, delayMs: 15, queue: 25 });
+    for (let i = 0; i < 26; i++) link.offer(0, 1250); // one on the wire (0–1 ms), 25 waiting (starting at 1, 2, … 25 ms)
+    expect(link.queued(2)).toBe(23);
+    expect(link.queued(0.5)).toBe(25);
+    expect(link.offer(0.5, 1250)).toBeUndefined();
+    expect(link.offer(2, 1250)).toBeCloseTo(27 + 15, 6);
   });
 
   it('refuses a negative rate, delay or queue', () => {
@@ -280,5 +291,23 @@ describe('modelled TCP CUBIC flow (RFC 9438)', () => {
     expect(share).toBeGreaterThan(0.3);
     expect(share).toBeLessThan(0.7);
     expect(((a!.deliveredBytes + b!.deliveredBytes) * 8) / 60).toBeGreaterThan(0.85 * 10e6 * (1448 / 1500));
+  });
+});
+
+describe('deadline scheduler', () => {
+  it('runUntil(t) runs what is due by t, earliest first across lanes (jobs scheduled meanwhile included), and nothing later', () => {
+    const s = new DeadlineScheduler(2, 0.75, () => 0);
+    const ran: string[] = [];
+    s.schedule(0, 5, () => ran.push('a5'));
+    s.schedule(1, 3, () => {
+      ran.push('b3');
+      s.schedule(0, 6, () => ran.push('a6'));
+    });
+    s.schedule(1, 9, () => ran.push('b9'));
+    s.schedule(1, 10, () => ran.push('b10'));
+    s.runUntil(9);
+    expect(ran).toEqual(['b3', 'a5', 'a6', 'b9']);
+    expect(s.pending).toBe(1);
+    s.stop();
   });
 });

@@ -5,10 +5,14 @@
  * the black hole by packet and by time, NAT rebinding of port and address,
  * the MTU, IPv6, cross traffic, the forked relay and the CLI. Each test
  * measures over enough packets that CPU load only adds noise, and asserts
- * bounds, not exact timings.
+ * bounds, not exact timings; where load adds lateness (CI runs two packages
+ * at once), a test judges by the relay's own clock or by the packets the
+ * loop did not delay, and the real-time ones are run with the loop blocked
+ * on purpose.
  */
 import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forkRelay, Relay, type PacketEvent, type RelayOptions } from '../src/index.js';
@@ -60,7 +64,7 @@ describe('relay: measured bandwidth and delay', () => {
     expect(relay.stats().toServer.maxQueued).toBe(25);
   }, 15_000);
 
-  it('one-way delay is the set delay plus serialisation, within 1 ms (median, and mean of the middle 80%, over 200 packets)', async () => {
+  it('one-way delay is the set delay plus serialisation, within 1 ms (first decile over 200 packets; load only adds lateness above it)', async () => {
     const { server, send } = await setup('simple-p2p --delay=20ms --bandwidth=10Mbps --queue=25');
     const sent: number[] = [];
     for (let i = 0; i < 200; i++) {
@@ -71,13 +75,19 @@ describe('relay: measured bandwidth and delay', () => {
     await until(() => server.arrivals.length === 200, 5000);
     const expected = 20 + (128 * 8) / 10e3; // 20 ms + 0.1 ms on the wire
     const err = server.arrivals.map((a) => a.at - sent[seqOf(a.data)]! - expected).sort((x, y) => x - y);
-    const median = err[100]!;
-    // The receiving end shares this process's event loop with the sender: a busy machine adds a tail.
+    // Sender, relay and receiver share this process's event loop: on a loaded machine each packet picks up the
+    // loop's lateness, up to three times, and lateness only ever delays. The packets the loop did not delay (the
+    // first decile) show the relay's own error, which a systematic fault (a rounded-up timer, an accumulated or
+    // doubled delay, early delivery) moves with the rest. Measured here: the first decile at −0.3 ms whether the
+    // loop is idle or blocked 10 ms in every 25 (the scheduler may deliver up to 0.75 ms early), the median at
+    // +0.2 ms idle and up to +1.2 ms blocked. So the first decile within [−1, +0.5] ms catches a shift of 1 ms,
+    // as a 1 ms bound on the median did on an idle machine; the median and the mean are printed, not bounded.
     const middle = err.slice(20, 180);
     const mean = middle.reduce((x, y) => x + y, 0) / middle.length;
-    console.log(`delay error: median ${median.toFixed(3)} ms, mean of p10–p90 ${mean.toFixed(3)} ms, p10 ${err[20]!.toFixed(3)}, p90 ${err[180]!.toFixed(3)}, max ${err[199]!.toFixed(3)}`);
-    expect(Math.abs(median)).toBeLessThan(1);
-    expect(Math.abs(mean)).toBeLessThan(1);
+    console.log(`delay error: p10 ${err[20]!.toFixed(3)} ms, median ${err[100]!.toFixed(3)}, mean of p10–p90 ${mean.toFixed(3)}, p90 ${err[180]!.toFixed(3)}, max ${err[199]!.toFixed(3)}`);
+    expect(err[20]).toBeGreaterThan(-1);
+    expect(err[20]).toBeLessThan(0.5);
+    expect(err[0]).toBeGreaterThan(-1); // never more than the scheduler's slack early
   }, 15_000);
 });
 
@@ -153,21 +163,31 @@ describe('relay: impairments over sockets', () => {
   }, 10_000);
 
   it('blackhole: nothing arrives during the off period, everything before and after', async () => {
-    const { server, send, relay } = await setup('blackhole --delay=5ms --bandwidth=10Mbps --queue=25 --on=300ms --off=300ms');
-    const t0 = performance.now();
+    const events: PacketEvent[] = [];
+    const { server, send, relay } = await setup('blackhole --delay=5ms --bandwidth=10Mbps --queue=25 --on=300ms --off=300ms', { onPacket: (e) => events.push(e) });
+    // Sent until 900 ms of the relay's time have passed: a busy machine slows the sender's timers, not the phases.
     let i = 0;
-    while (performance.now() - t0 < 900) {
+    while (relay.elapsed() < 900) {
       send(numbered(i++, 100));
       await sleep(5);
     }
+    await until(() => relay.stats().toServer.received === i, 5000);
     await sleep(50);
-    const s = relay.stats();
-    expect(s.toServer.dropped.blackhole).toBeGreaterThan(30);
-    expect(s.toServer.forwarded).toBeGreaterThan(60);
-    // Arrivals, relative to the relay's start: none in (310, 600) ms (the hole, judged at the far end).
+    // ns-3 judges the hole at the far end: each datagram by its arrival time there (the relay's deadline for it).
     const epoch = performance.now() - relay.elapsed();
-    const inHole = server.arrivals.filter((a) => a.at - epoch > 310 && a.at - epoch < 595);
-    expect(inHole).toEqual([]);
+    const phase = (at: number): 'before' | 'off' | 'after' => (at - epoch < 300 ? 'before' : at - epoch < 600 ? 'off' : 'after');
+    const arrived = new Set(server.arrivals.map((a) => seqOf(a.data)));
+    const count = { before: 0, off: 0, after: 0 };
+    for (const e of events) {
+      const seq = seqOf(Buffer.from(e.data.buffer, e.data.byteOffset, e.data.length));
+      const p = phase(e.decision.at);
+      count[p]++;
+      expect(e.decision.kind === 'drop' ? e.decision.reason : 'deliver', `datagram ${seq}, due at ${(e.decision.at - epoch).toFixed(1)} ms`).toBe(p === 'off' ? 'blackhole' : 'deliver');
+      expect(arrived.has(seq), `datagram ${seq} (${p})`).toBe(p !== 'off');
+    }
+    expect(events).toHaveLength(i);
+    expect(Math.min(count.before, count.off, count.after), JSON.stringify(count)).toBeGreaterThanOrEqual(10);
+    expect(relay.stats().toServer.dropped.blackhole).toBe(count.off);
   }, 10_000);
 
   it('rebind: the server sees a new client port, then a new 127.x.y.z address; replies to an old binding are lost', async () => {
@@ -189,11 +209,43 @@ describe('relay: impairments over sockets', () => {
       // The server answers the first binding: behind the NAT that binding is gone.
       const first = server.arrivals[0]!.from;
       server.socket.send(numbered(1000, 50), first.port, first.address);
-      const last = server.arrivals.at(-1)!.from;
-      server.socket.send(numbered(1001, 50), last.port, last.address);
-      await until(() => replies.includes(1001), 2000);
+      // And the binding a fresh datagram came from: that reply arrives, unless the relay moved on meanwhile (it
+      // rebinds every 200 ms, and a loaded machine can stretch the round trip past that): then it is lost as the
+      // first one was, the relay's counter says so, and the server answers the next fresh datagram.
+      let lostToRebinds = 0;
+      let current: { address: string; port: number } | undefined;
+      let lastSent = 0;
+      for (let seq = 2000; ; seq++) {
+        const rebinds = relay.stats().rebinds;
+        lastSent = performance.now();
+        send(numbered(seq, 100));
+        await until(() => server.arrivals.some((a) => seqOf(a.data) === seq), 2000);
+        current = server.arrivals.find((a) => seqOf(a.data) === seq)!.from;
+        server.socket.send(numbered(seq + 1000, 50), current.port, current.address);
+        const answered = await until(() => replies.includes(seq + 1000), 1000).then(() => true, () => false);
+        if (answered) break;
+        expect(relay.stats().rebinds, `reply ${seq + 1000} lost without a rebind`).toBeGreaterThan(rebinds);
+        expect(++lostToRebinds).toBeLessThan(5);
+      }
       expect(replies).not.toContain(1000);
-      expect(relay.stats().toClient.dropped.nat).toBe(1);
+      expect(relay.stats().toClient.dropped.nat).toBe(1 + lostToRebinds);
+      expect(relay.stats().flows[0]!.strandedDrops).toBe(0);
+      // Stranded: the binding the client last sent from is rebound away, the server answers it, the client is silent.
+      await sleep(50);
+      await relay.rebindAll();
+      server.socket.send(numbered(4000, 50), current!.port, current!.address);
+      await until(() => relay.stats().flows[0]!.strandedDrops >= 1, 2000);
+      // The rebinding that stranded it (this one, or a scheduled one before) came after the client's last datagram.
+      const after = relay.stats().flows[0]!.strandedAfterMs!;
+      expect(after).toBeGreaterThan(0);
+      expect(after).toBeLessThanOrEqual(performance.now() - lastSent);
+      send(numbered(4001, 100)); // the client speaks again: the server can follow
+      await until(() => relay.stats().flows[0]!.strandedDrops === 0, 2000);
+      // A server that keeps answering the old binding after that did not follow: not counted as stranded.
+      const nat = relay.stats().toClient.dropped.nat;
+      server.socket.send(numbered(4002, 50), current!.port, current!.address);
+      await until(() => relay.stats().toClient.dropped.nat === nat + 1, 2000);
+      expect(relay.stats().flows[0]!.strandedDrops).toBe(0);
       await relay.stop();
     }
   }, 20_000);
@@ -220,17 +272,34 @@ describe('relay: impairments over sockets', () => {
 });
 
 describe('relay: cross traffic, fork and CLI', () => {
-  it('tcp-cross-traffic: the modelled CUBIC flow alone fills the 10 Mbit/s link in real time (≥ 85%)', async () => {
+  it('tcp-cross-traffic: the modelled CUBIC flow alone fills the 10 Mbit/s link in real time (≥ 85%), also when the event loop runs late', async () => {
     const { relay } = await setup('crosstraffic');
+    // A loaded machine, made on purpose: the loop is blocked 10 ms in every 25, so the relay's timers fire up to
+    // ~10 ms late (more with the machine's own load). The flow's events keep their deadlines (the shell catches up),
+    // so neither its round trips nor the link's use may suffer.
+    const lateness = monitorEventLoopDelay({ resolution: 1 });
+    lateness.enable();
+    const blocker = setInterval(() => {
+      const end = performance.now() + 10;
+      while (performance.now() < end);
+    }, 25);
+    cleanup.push(() => {
+      clearInterval(blocker);
+      lateness.disable();
+    });
     await sleep(1000);
     const a = relay.stats().crossTraffic!;
     const t0 = performance.now();
     await sleep(3000);
     const b = relay.stats().crossTraffic!;
     const mbps = ((b.deliveredBytes - a.deliveredBytes) * 8) / ((performance.now() - t0) / 1000) / 1e6;
-    console.log(`cross traffic alone: ${mbps.toFixed(2)} Mbit/s of TCP payload (${b.congestionEvents} congestion events, srtt ${b.srttMs.toFixed(1)} ms)`);
+    const late = `event loop late by ${(lateness.percentile(50) / 1e6).toFixed(1)} ms (median), ${(lateness.percentile(99) / 1e6).toFixed(1)} ms (99th percentile)`;
+    console.log(`cross traffic alone: ${mbps.toFixed(2)} Mbit/s of TCP payload (${b.congestionEvents} congestion events, srtt ${b.srttMs.toFixed(1)} ms); ${late}`);
+    expect(lateness.percentile(99) / 1e6).toBeGreaterThan(5); // the condition held
     expect(mbps).toBeGreaterThan(0.85 * 10 * (1448 / 1500));
+    // The model's round trip: 2 × 15 ms, plus at most 26 segments of 1,500 B ahead at 10 Mbit/s (1.2 ms each), plus the ACK.
     expect(b.srttMs).toBeGreaterThan(30);
+    expect(b.srttMs).toBeLessThan(30 + 26 * 1.2 + 0.1);
   }, 15_000);
 
   it('forkRelay runs the relay in a child process: ready, counters, rebind, stop', async () => {

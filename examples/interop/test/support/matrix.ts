@@ -42,6 +42,11 @@ export interface Cell {
   readonly timeoutMs: number;
   /** Extra checks on the relay's counters. */
   readonly check?: (r: CellResult, role: Role) => void;
+  /**
+   * Why a failed run proves nothing about us, when the relay's counters show a
+   * situation no implementation can get out of (the run is then repeated once).
+   */
+  readonly inconclusive?: (r: CellResult) => string | undefined;
 }
 
 export interface CellResult {
@@ -51,7 +56,12 @@ export interface CellResult {
   readonly notes: string[];
   /** Where the run's qlogs and key log are. */
   readonly dir: string;
+  /** Set when the run failed inconclusively (see `Cell.inconclusive`; its evidence is kept in test-results/). */
+  readonly inconclusive?: string;
 }
+
+/** A rebinding this soon after the client's last datagram gives the server no time to answer it (a few round trips at 15 ms). */
+const STRANDED_MS = 250;
 
 const many = (n: number, size: number, prefix = 'f'): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${String(i).padStart(4, '0')}`, size]));
 
@@ -104,6 +114,10 @@ export const CELLS: readonly Cell[] = [
     client: 'transfer',
     server: 'transfer',
     chain: true,
+    // The client's datagrams 2–7 are dropped, so the server, at its 3× limit, waits for the 8th. When gtlsclient
+    // reads the server's first flight in one go it answers it with one datagram, and its 8th is then its sixth PTO
+    // probe, about 15 s in: past its default 10 s handshake timeout (a loaded machine makes that likelier).
+    gtlsclientFlags: ['--handshake-timeout=60s'],
     timeoutMs: 60_000,
     check: (r, role) => {
       const a = r.stats.flows[0]!.amplification;
@@ -125,6 +139,18 @@ export const CELLS: readonly Cell[] = [
       client: 'transfer',
       server: 'transfer',
       timeoutMs: 90_000,
+      // A rebinding right after the client acknowledged all it got, with nothing more on its way to it (the server's
+      // next packets lost in the queue, or not sent yet), leaves a client that sends nothing unprompted — gtlsclient,
+      // ours — silent for good, and the server's packets go to the binding that is gone: no server can learn the new
+      // one (ns-3 drops them the same way). Seen in about 1 in 10 runs on a loaded machine. Only a rebinding within
+      // STRANDED_MS of the client's last datagram counts: later, a server that answers at once has given the
+      // client something to acknowledge, and such a run fails. (quic-transport does not answer at once yet: after a
+      // port-only rebinding its PATH_CHALLENGE waits behind a congestion window full of packets lost to the old
+      // binding until its PTO fires.)
+      inconclusive: (r) => {
+        const f = r.stats.flows.find((x) => x.strandedDrops > 0 && (x.strandedAfterMs ?? Infinity) < STRANDED_MS);
+        return f ? `a rebinding ${f.strandedAfterMs!.toFixed(0)} ms after the client's last datagram stranded it: ${f.strandedDrops} server datagram(s) went to the old binding, and the client sent nothing more` : undefined;
+      },
       check: (r) => expect(r.stats.rebinds).toBeGreaterThanOrEqual(1),
     }),
   ),
@@ -164,8 +190,11 @@ export interface MatrixFixture {
   readonly chain: string;
 }
 
-/** Runs one cell in one role; throws (vitest) on a failed check, keeping the evidence. */
-export async function runCell(fx: MatrixFixture, cell: Cell, role: Role, seed: number): Promise<CellResult> {
+/**
+ * Runs one cell in one role; throws (vitest) on a failed check, keeping the evidence. With
+ * `allowInconclusive`, a failed run that the cell calls inconclusive returns with the reason instead.
+ */
+export async function runCell(fx: MatrixFixture, cell: Cell, role: Role, seed: number, options: { allowInconclusive?: boolean } = {}): Promise<CellResult> {
   const tag = `${cell.name}-${role.startsWith('our client ↔ our') ? 'ours-ours' : role.startsWith('our client') ? 'our-client' : 'our-server'}`;
   const dir = join(fx.dir, tag);
   rmSync(dir, { recursive: true, force: true });
@@ -238,6 +267,11 @@ export async function runCell(fx: MatrixFixture, cell: Cell, role: Role, seed: n
   const extra = readdirSync(dl).filter((n) => !(n in cell.files));
   if (extra.length) notes.push(`unexpected downloads: ${extra.slice(0, 5).join(', ')}`);
   const result: CellResult = { ok: ok && !missing.length && !extra.length, stats: stats!, seconds: (performance.now() - t0) / 1000, notes, dir };
+  const inconclusive = !result.ok && stats && options.allowInconclusive ? cell.inconclusive?.(result) : undefined;
+  if (inconclusive) {
+    keep(tag, dir, stats, peerOutput(), [...notes, `inconclusive: ${inconclusive}`]);
+    return { ...result, inconclusive };
+  }
   try {
     expect(stats, 'relay counters').toBeDefined();
     expect(result.notes, `${tag}: ${notes.join('; ')}`).toEqual([]);

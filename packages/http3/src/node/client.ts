@@ -2,7 +2,7 @@
  * @module node/client
  * The fetch client over `QuicEndpoint`: one local UDP socket, one pooled
  * HTTP/3 connection per origin (`Http3Pool`), session tickets kept per origin
- * so a new connection resumes (and, with `earlyData`, sends safe requests as 0-RTT),
+ * so a new connection resumes (and sends safe requests as 0-RTT unless `earlyData: false`),
  * and certificate trust as quic-transport takes it (`trustAnchors`,
  * `verifier`, `verifyPeer`) — by default the Mozilla roots Node ships
  * (`tls.rootCertificates`) with the URL's host as the server name.
@@ -26,11 +26,11 @@ export interface ClientOptions extends PoolOptions {
   /** `'none'` (development only) or a function of the DER chain and server name. */
   readonly verifyPeer?: ClientTlsSettings['verifyPeer'];
   /**
-   * Send safe requests as 0-RTT early data when resuming with a held
-   * session ticket (tickets are always used to resume). Off by default for
-   * now: quic-transport's client stalls a resumed handshake once the server
-   * acknowledges its 0-RTT packets — it takes that ACK for handshake
-   * confirmation and drops its Handshake keys before sending Finished.
+   * Send safe requests (GET, HEAD, OPTIONS) as 0-RTT early data when
+   * resuming with a held session ticket whose server allows it (RFC 9114
+   * §3.3, RFC 9001 §4.6; default true). Tickets are always used to resume;
+   * `false` keeps every request until the handshake completes (early data
+   * can be replayed by an attacker, RFC 8446 §8).
    */
   readonly earlyData?: boolean;
   /** QUIC transport settings for every connection. */
@@ -78,7 +78,8 @@ export class Http3Client {
 
   /** The local QUIC endpoint (bound on first use). */
   endpoint(): Promise<QuicEndpoint> {
-    this.#endpoint ??= QuicEndpoint.bind({ address: '0.0.0.0', port: 0, ...this.#options.endpoint, ...(this.#options.transport ? { transport: this.#options.transport } : {}) });
+    // unref: the pool's idle connections do not keep the process alive (requests in progress do).
+    this.#endpoint ??= QuicEndpoint.bind({ address: '0.0.0.0', port: 0, ...this.#options.endpoint, ...(this.#options.transport ? { transport: this.#options.transport } : {}) }).then((ep) => ep.unref());
     return this.#endpoint;
   }
 
@@ -99,7 +100,7 @@ export class Http3Client {
     const address = isIP(host) ? host : await (this.#options.resolve ?? defaultResolve)(host);
     const port = origin.port === '' ? 443 : Number(origin.port);
     const ticket = this.#tickets.get(origin.origin);
-    const early = ticket !== undefined && this.#options.earlyData === true;
+    const early = ticket !== undefined && this.#options.earlyData !== false;
     this.#trust ??= trustSettings(this.#options);
     const quic = endpoint.connect(
       { address, port },
@@ -126,7 +127,7 @@ let shared: Http3Client | undefined;
 /**
  * `fetch` over HTTP/3 with a shared default client (Node's Mozilla roots;
  * `createClient` for other trust). Its UDP socket keeps the process alive
- * until `closeDefaultClient()`.
+ * only while requests are in progress; `closeDefaultClient()` closes it.
  */
 export function fetch(input: RequestInfo | URL, init?: Http3RequestInit): Promise<Http3Response> {
   shared ??= new Http3Client();

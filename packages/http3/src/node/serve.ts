@@ -104,8 +104,7 @@ export async function serve(options: ServeOptions, handler: (request: Request, i
       const info = {
         quic,
         get remoteAddress() {
-          const path = quic.core.path;
-          return { address: path.address, port: path.port };
+          return quic.remoteAddress;
         },
       };
       const conn = Http3Connection.server(quic, handler as Http3Handler, { ...options, info });

@@ -153,3 +153,6 @@ export const nobleProvider: CryptoProvider = {
     return (sample) => unsafe.encryptBlock(xk, sample.slice(0, 16));
   },
 };
+
+/** The `#default-provider` target outside Node (package.json `imports`). */
+export const defaultProvider: CryptoProvider = nobleProvider;

@@ -10,7 +10,7 @@
  * address other than the current path is forgotten, and a forgotten address
  * starts again from nothing (what it received is gone with what it sent).
  */
-import type { Path } from './connection.js';
+import type { Path } from './types.js';
 
 /** RFC 9000 §8.1: at most three times the bytes received. */
 export const AMPLIFICATION_FACTOR = 3;

@@ -6,6 +6,8 @@
  * issued to us (the pool we pick a Destination Connection ID from, its
  * limit — CONNECTION_ID_LIMIT_ERROR — and Retire Prior To).
  */
+import { equalBytes, equalConstantTime, FrameType, toHex } from '@tsquic/quic-wire';
+import type { ConnectionOptions, TransportSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 
 export interface IssuedCid {
@@ -14,12 +16,8 @@ export interface IssuedCid {
   resetToken: Uint8Array;
 }
 
-const hex = (b: Uint8Array): string => {
-  let s = '';
-  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
-  return s;
-};
-export const cidKey = hex;
+/** A connection ID as a map key. */
+export const cidKey = toHex;
 
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();
@@ -66,11 +64,11 @@ export class LocalCids {
   /** RETIRE_CONNECTION_ID from the peer (§19.16). `usedCid` is the DCID of the packet that carried it. */
   retire(seq: number, usedCid: Uint8Array): void {
     // §19.16: a zero-length connection ID cannot be retired.
-    if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', 0x19);
-    if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, 0x19);
+    if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', FrameType.RETIRE_CONNECTION_ID);
+    if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, FrameType.RETIRE_CONNECTION_ID);
     const c = this.active.get(seq);
     if (!c) return;
-    if (hex(c.cid) === hex(usedCid)) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID retires the CID it was sent to', 0x19);
+    if (equalBytes(c.cid, usedCid)) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID retires the CID it was sent to', FrameType.RETIRE_CONNECTION_ID);
     this.active.delete(seq);
     this.pending.delete(seq);
     this.onChange(null, c.cid);
@@ -124,11 +122,11 @@ export class RemoteCids {
   /** NEW_CONNECTION_ID (§19.15). */
   add(seq: number, retirePriorTo: number, cid: Uint8Array, resetToken: Uint8Array): void {
     // §19.15: a peer we send zero-length connection IDs to cannot be given new ones.
-    if (this.current.cid.length === 0) throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_CONNECTION_ID to an endpoint using zero-length connection IDs', 0x18);
+    if (this.current.cid.length === 0) throw new TransportError(E.PROTOCOL_VIOLATION, 'NEW_CONNECTION_ID to an endpoint using zero-length connection IDs', FrameType.NEW_CONNECTION_ID);
     const known = this.cids.get(seq);
     if (known) {
       // §19.15: the same sequence number with different content is a PROTOCOL_VIOLATION.
-      if (hex(known.cid) !== hex(cid)) throw new TransportError(E.PROTOCOL_VIOLATION, `NEW_CONNECTION_ID ${seq} changed`, 0x18);
+      if (!equalBytes(known.cid, cid)) throw new TransportError(E.PROTOCOL_VIOLATION, `NEW_CONNECTION_ID ${seq} changed`, FrameType.NEW_CONNECTION_ID);
       return;
     }
     if (seq < this.retirePriorTo) {
@@ -143,7 +141,7 @@ export class RemoteCids {
       if (this.current.seq < retirePriorTo) this.current = [...this.cids.values()].sort((a, b) => a.seq - b.seq)[0]!;
     }
     // §5.1.1: more than our active_connection_id_limit is a CONNECTION_ID_LIMIT_ERROR.
-    if (this.cids.size > this.limit) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `peer issued ${this.cids.size} CIDs, limit ${this.limit}`, 0x18);
+    if (this.cids.size > this.limit) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `peer issued ${this.cids.size} CIDs, limit ${this.limit}`, FrameType.NEW_CONNECTION_ID);
   }
 
   /** Forget a CID of the pool and retire it. */
@@ -163,7 +161,7 @@ export class RemoteCids {
     this.retiring.add(seq);
     this.toRetire.add(seq);
     const max = Math.max(8, 2 * this.limit);
-    if (this.retiring.size > max) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `more than ${max} connection IDs awaiting retirement`, 0x18);
+    if (this.retiring.size > max) throw new TransportError(E.CONNECTION_ID_LIMIT_ERROR, `more than ${max} connection IDs awaiting retirement`, FrameType.NEW_CONNECTION_ID);
   }
 
   /** The peer acknowledged our RETIRE_CONNECTION_ID for `seq`. */
@@ -178,6 +176,12 @@ export class RemoteCids {
     return out;
   }
 
+  /** Does `token` (the last 16 bytes of a datagram) match a stateless reset token the peer gave us (§10.3.1)? Compared in constant time. */
+  isResetToken(token: Uint8Array): boolean {
+    for (const c of this.cids.values()) if (c.resetToken && equalConstantTime(c.resetToken, token)) return true;
+    return false;
+  }
+
   /** Switch to an unused CID (migration, §9.5), or to sequence `seq`; returns false when none is spare. */
   rotate(seq?: number): boolean {
     const next = [...this.cids.values()].find((c) => c.seq !== this.current.seq && (seq === undefined || c.seq === seq));
@@ -190,4 +194,26 @@ export class RemoteCids {
   get count(): number {
     return this.cids.size;
   }
+}
+
+/**
+ * A new connection's IDs (RFC 9000 §5.1, §7.2): a client makes up the
+ * server's first Destination Connection ID (at least 8 bytes) and issues its
+ * own first SCID; a server takes the client's IDs from its first Initial and
+ * issues its SCID, and the connection ID for preferred_address (sequence 1,
+ * §5.1.1) when it offers one.
+ */
+export function connectionIds(opts: ConnectionOptions, s: TransportSettings, random: (n: number) => Uint8Array) {
+  const local = new LocalCids(opts.newCid ?? (() => ({ cid: random(s.connectionIdLength), resetToken: random(16) })), opts.onCidChange ?? (() => {}));
+  const srv = opts.server;
+  if (!srv) {
+    const originalDcid = random(Math.max(8, s.connectionIdLength));
+    const first = local.issue(false);
+    if (!first) throw new RangeError(`no free connection ID of length ${s.connectionIdLength} (zero-length IDs allow one connection per endpoint)`);
+    return { local, remote: new RemoteCids(originalDcid, s.activeConnectionIdLimit, opts.onResetTokenChange), originalDcid, initialScid: first.cid, preferredCid: undefined };
+  }
+  const initialScid = local.issue(false, { cid: srv.localCid, resetToken: srv.resetToken })!.cid;
+  // None when the endpoint's connection ID space is full.
+  const preferredCid = s.preferredAddress ? (local.issue(false) ?? undefined) : undefined;
+  return { local, remote: new RemoteCids(srv.clientScid, s.activeConnectionIdLimit, opts.onResetTokenChange), originalDcid: srv.originalDcid, initialScid, preferredCid };
 }

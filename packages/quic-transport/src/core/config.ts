@@ -5,8 +5,10 @@
  * takes instead of touching the outside world (randomness, key log, qlog).
  */
 import { QuicVersion, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import type { CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
+import type { AntiReplay, CipherSuite, GroupName, HandshakeCrypto, PeerVerifier, SessionTicket } from '@tsquic/tls13-handshake';
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
+import type { DatagramBuffers } from './datagram-buffers.js';
+import type { Path } from './types.js';
 
 export interface TransportSettings {
   /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
@@ -125,8 +127,15 @@ export interface ClientTlsSettings {
 }
 
 export interface ServerTlsSettings {
+  /** The certificate chain (leaf first, DER) and its PKCS#8 private key, unless `certificateFor` picks one. */
   certificateChain: Uint8Array[];
   privateKey: Uint8Array;
+  /**
+   * Pick the chain and key per connection from the client's server name
+   * (SNI) and the protocol chosen (ALPN), e.g. one certificate per host
+   * name; undefined falls back to `certificateChain`/`privateKey`.
+   */
+  certificateFor?: (hello: { serverName: string | undefined; alpn: string }) => { certificateChain: Uint8Array[]; privateKey: Uint8Array } | undefined;
   /** ALPN protocols in our order of preference; a client offering none of them fails (alert 120). */
   alpn: string[];
   cipherSuites?: CipherSuite[];
@@ -135,8 +144,8 @@ export interface ServerTlsSettings {
   ticketKey?: Uint8Array;
   /** Accept 0-RTT from resuming clients (needs `ticketKey`); replays are refused by a single-use ticket register. */
   earlyData?: boolean;
-  /** Replay guard shared by all connections of an endpoint (the endpoint supplies one). */
-  antiReplay?: { firstUse(ticketId: Uint8Array, nowMs: number): boolean };
+  /** 0-RTT replay guard shared by all connections of an endpoint (the endpoint supplies one: tls13-handshake's StrikeRegister). */
+  antiReplay?: AntiReplay;
   crypto?: HandshakeCrypto;
 }
 
@@ -181,4 +190,38 @@ export function randomBytes(n: number): Uint8Array {
   const b = new Uint8Array(n);
   globalThis.crypto.getRandomValues(b);
   return b;
+}
+
+/** How a connection is made (the endpoint fills in the wiring). */
+export interface ConnectionOptions {
+  side: 'client' | 'server';
+  path: Path;
+  transport?: Partial<TransportSettings>;
+  tls: ClientTlsSettings | ServerTlsSettings;
+  hooks?: ConnectionHooks;
+  /** Where datagrams are built (an endpoint shares one among its connections). */
+  buffers?: DatagramBuffers;
+  version?: QuicVersion;
+  /** Server: from the client's first Initial (and its token). */
+  server?: {
+    originalDcid: Uint8Array;
+    clientScid: Uint8Array;
+    localCid: Uint8Array;
+    resetToken: Uint8Array;
+    /** The SCID of our Retry, when the client came back with its token (RFC 9000 §7.3). */
+    retrySourceCid?: Uint8Array;
+    /** A valid Retry or NEW_TOKEN token proved the client's address (§8.1). */
+    addressValidated?: boolean;
+    /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
+    newToken?: () => Uint8Array;
+  };
+  /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
+  token?: Uint8Array;
+  /** Endpoint-provided CID factory (issued CIDs must route to this connection); null when the endpoint's CID space is full. */
+  newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
+  onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+  /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
+  onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
+  /** The application acted on the connection (it may have output or a new deadline): the endpoint polls it again. */
+  onWake?: () => void;
 }

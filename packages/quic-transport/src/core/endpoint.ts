@@ -11,29 +11,18 @@
  * own connections in one lookup, and collects every connection's output and
  * timers. No sockets, no clock.
  */
-import { EARLY_DATA_AGE_WINDOW_MS } from '@tsquic/tls13-handshake';
-import {
-  encodeStatelessReset,
-  encodeVersionNegotiation,
-  isSupportedVersion,
-  MIN_STATELESS_RESET_LENGTH,
-  parsePacketHeader,
-  QuicVersion,
-  QuicWireError,
-  statelessResetTokenOf,
-  TransportErrorCode,
-  type LongHeader,
-} from '@tsquic/quic-wire';
+import { EARLY_DATA_AGE_WINDOW_MS, StrikeRegister, type AntiReplay } from '@tsquic/tls13-handshake';
+import { encodeStatelessReset, encodeVersionNegotiation, isSupportedVersion, MIN_STATELESS_RESET_LENGTH, parsePacketHeader, QuicVersion, QuicWireError, statelessResetTokenOf, TransportErrorCode, type LongHeader } from '@tsquic/quic-wire';
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import { defaultCrypto } from '@tsquic/tls13-handshake';
 import { cidKey } from './cid.js';
+import { DeadlineQueue } from './deadlines.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TOKEN_LIFETIMES, TokenSealer } from './token.js';
-import { ReplayRegister, type ReplayStore } from './replay.js';
-import { initialClose, RateLimit, ResetTokenTable, retryPacket } from './stateless.js';
-import { initialCarriesCrypto } from './receiver.js';
+import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, retryPacket } from './stateless.js';
 import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
-import { Connection, type ConnectionOptions, type Path, type Transmit } from './connection.js';
+import { Connection, type ConnectionOptions } from './connection.js';
+import type { ConnEvent, Path, Transmit } from './types.js';
 import { DatagramBuffers } from './datagram-buffers.js';
 
 export interface EndpointOptions {
@@ -77,20 +66,24 @@ export interface EndpointOptions {
   newTokenLifetimeMs?: number;
   /**
    * Single use of NEW_TOKEN tokens (RFC 9000 §8.1.4): a register of the
-   * tokens accepted within their lifetime. Default: 100,000 tokens; when it
-   * is full, tokens are not honoured (the client is validated as if it had
-   * none). Give one store to every endpoint that shares `tokenKey`.
+   * tokens accepted within their lifetime (tls13-handshake's
+   * `StrikeRegister`, the same register as 0-RTT anti-replay). Default:
+   * 100,000 tokens; when it is full, tokens are not honoured (the client is
+   * validated as if it had none). Give one register (over one shared
+   * `ReplayStore`) to every endpoint that shares `tokenKey`.
    */
-  tokenReplay?: ReplayStore;
+  tokenReplay?: AntiReplay;
   /**
    * 0-RTT anti-replay (RFC 8446 §8, RFC 9001 §9.2): each ticket's early data
    * is accepted once. Default: a register of 100,000 tickets, each
    * remembered for 20 s (twice the 10 s ticket-age tolerance, after which a
    * replayed ClientHello fails the age check anyway); when it is full, 0-RTT
    * is rejected (the handshake goes on in 1-RTT), never accepted twice. Give
-   * one store to every endpoint that shares a `ticketKey` (a server farm).
+   * one register to every endpoint that shares a `ticketKey` (a server farm:
+   * `new StrikeRegister({ store })` over a shared `ReplayStore`, e.g.
+   * `SharedReplayStore` for worker threads).
    */
-  antiReplay?: ReplayStore;
+  antiReplay?: AntiReplay;
 }
 
 /** Default of `maxConnections`. */
@@ -117,17 +110,25 @@ export class Endpoint {
   private readonly resetKey: Uint8Array;
   private readonly random: (n: number) => Uint8Array;
   private readonly provider: CryptoProvider;
-  private rr: Connection[] = [];
-  private rrNext = 0;
+  /** Each connection's next deadline: the earliest is read at once, whatever the number of connections. */
+  private readonly deadlines = new DeadlineQueue<Connection>();
+  /** Connections that may have a datagram to send, in round-robin order (one that sends goes to the back). */
+  private readonly sendable = new Set<Connection>();
+  /** Connections that may have events for the application. */
+  private readonly eventful = new Set<Connection>();
+  /** Connections whose deadline (or state) may have changed since it was last read. */
+  private readonly dirty = new Set<Connection>();
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
   readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0, invalidTokens: 0 };
 
   /** Seals and opens Retry and NEW_TOKEN tokens. */
   readonly tokens: TokenSealer;
   /** NEW_TOKEN tokens already used (RFC 9000 §8.1.4). */
-  private readonly tokenReplay: ReplayStore;
+  private readonly tokenReplay: AntiReplay;
   /** RFC 8446 §8: 0-RTT anti-replay, one register for every connection of this endpoint. */
-  private readonly antiReplay: ReplayStore;
+  private readonly antiReplay: AntiReplay;
+  /** How long a NEW_TOKEN token is honoured. */
+  private readonly newTokenLifetime: number;
   /** Peers' stateless reset tokens → their connection (RFC 9000 §10.3.1). */
   private readonly resetTokens: ResetTokenTable<Connection>;
   /** Stateless resets and INVALID_TOKEN closes: anyone can ask for them, so they are rate-limited. */
@@ -141,8 +142,9 @@ export class Endpoint {
     this.resetKey = opts.statelessResetKey ?? this.random(32);
     const lifetimes = { ...TOKEN_LIFETIMES, ...(opts.newTokenLifetimeMs ? { 'new-token': opts.newTokenLifetimeMs } : {}) };
     this.tokens = new TokenSealer(this.provider.aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random, lifetimes);
-    this.tokenReplay = opts.tokenReplay ?? new ReplayRegister({ windowMs: lifetimes['new-token'] });
-    this.antiReplay = opts.antiReplay ?? new ReplayRegister({ windowMs: ANTI_REPLAY_WINDOW_MS });
+    this.newTokenLifetime = lifetimes['new-token'];
+    this.tokenReplay = opts.tokenReplay ?? new StrikeRegister({ windowMs: this.newTokenLifetime });
+    this.antiReplay = opts.antiReplay ?? new StrikeRegister({ windowMs: EARLY_DATA_AGE_WINDOW_MS });
     this.resetTokens = new ResetTokenTable(this.provider.headerProtection('aes-256', this.random(32)));
     this.statelessLimit = new RateLimit(opts.statelessResetRate ?? DEFAULT_STATELESS_RESET_RATE);
   }
@@ -187,13 +189,14 @@ export class Endpoint {
    * tokens are known to this endpoint (changes made while it is being
    * constructed are applied once it exists).
    */
-  private attach(make: (wiring: Pick<ConnectionOptions, 'newCid' | 'onCidChange' | 'onResetTokenChange' | 'buffers'>) => Connection): Connection {
+  private attach(make: (wiring: Pick<ConnectionOptions, 'newCid' | 'onCidChange' | 'onResetTokenChange' | 'buffers' | 'onWake'>) => Connection): Connection {
     let conn: Connection | undefined;
     const early: Array<() => void> = [];
     const later = (f: () => void) => (conn ? f() : early.push(f));
     conn = make({
       buffers: this.buffers,
       newCid: this.newCid,
+      onWake: () => later(() => this.touch(conn!)),
       onCidChange: (added, removed) =>
         later(() => {
           if (added) this.routes.set(cidKey(added), conn!);
@@ -205,9 +208,9 @@ export class Endpoint {
           if (removed) this.resetTokens.remove(removed, conn!);
         }),
     });
-    for (const f of early) f();
     this.connections.add(conn);
-    this.rr.push(conn);
+    for (const f of early) f();
+    this.touch(conn);
     return conn;
   }
 
@@ -245,7 +248,7 @@ export class Endpoint {
     const conn = this.routes.get(cidKey(dcid));
     if (conn) {
       conn.handleDatagram(now, data, path, ecn);
-      if (conn.state !== 'handshake') this.handshaking.delete(conn);
+      this.touch(conn);
       return { kind: 'routed', conn };
     }
     if (header.form === 'short') {
@@ -254,6 +257,7 @@ export class Endpoint {
       const owner = token && this.resetTokens.ownerOf(token);
       if (owner) {
         owner.onStatelessReset();
+        this.touch(owner);
         return { kind: 'routed', conn: owner };
       }
       return this.statelessReset(data, dcid, path, now);
@@ -311,7 +315,7 @@ export class Endpoint {
     this.handshaking.add(accepted);
     this.counters.accepted++;
     accepted.handleDatagram(now, data, path, ecn);
-    if (accepted.state !== 'handshake') this.handshaking.delete(accepted);
+    this.touch(accepted);
     return { kind: 'new', conn: accepted };
   }
 
@@ -343,7 +347,9 @@ export class Endpoint {
     const t = this.tokens.inspect(header.token, this.tokenTime(now), path.address, path.port);
     if (!t.ok) return t.kind === 'retry' ? 'invalid-retry-token' : none;
     if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: header.dcid.slice() };
-    return this.tokenReplay.firstUse(t.content.id, this.tokenTime(now)) ? { ...none, validated: true } : none;
+    // Remembered for the rest of the token's life: a replay is refused as long as the token itself would pass.
+    const at = this.tokenTime(now);
+    return this.tokenReplay.firstUse(t.content.id, at, t.content.issuedAt + this.newTokenLifetime) ? { ...none, validated: true } : none;
   }
 
   /** Is address validation by Retry wanted for a new Initial now? */
@@ -389,19 +395,40 @@ export class Endpoint {
     return { kind: 'drop', reason };
   }
 
-  /** The next datagram to send (endpoint responses first, then connections round-robin), or null. */
+  /** `conn` had input or an application call: it may have output, events and a new deadline. */
+  private touch(conn: Connection): void {
+    if (!this.connections.has(conn)) return;
+    this.sendable.add(conn);
+    this.eventful.add(conn);
+    this.dirty.add(conn);
+  }
+
+  /**
+   * The next datagram to send (endpoint responses first, then the
+   * connections that had input or an application call since they last had
+   * nothing to send, round-robin), or null.
+   */
   pollTransmit(now: number): Transmit | null {
     const out = this.outbox.shift();
     if (out) return out;
-    // Round-robin by index: rotating the array would cost O(connections) per connection polled.
-    const n = this.rr.length;
-    for (let i = 0; i < n; i++) {
-      const idx = (this.rrNext + i) % n;
-      const t = this.rr[idx]!.pollTransmit(now);
+    for (const c of this.sendable) {
+      const t = c.pollTransmit(now);
+      this.sendable.delete(c);
+      this.dirty.add(c); // sending (or the pacer saying not yet) moves its timers
       if (t) {
-        this.rrNext = (idx + 1) % n;
+        this.sendable.add(c); // to the back: the others go first
         return t;
       }
+    }
+    return null;
+  }
+
+  /** The next event of any connection that had input since its events were last drained, or null. */
+  pollEvent(): { conn: Connection; event: ConnEvent } | null {
+    for (const conn of this.eventful) {
+      const event = conn.pollEvent();
+      if (event) return { conn, event };
+      this.eventful.delete(conn);
     }
     return null;
   }
@@ -415,48 +442,57 @@ export class Endpoint {
     this.buffers.recycle(datagram);
   }
 
+  /** The earliest deadline of any connection (absolute ms), or null. */
   pollTimeout(): number | null {
-    let t = Infinity;
-    for (const c of this.connections) {
-      const d = c.pollTimeout();
-      if (d !== null && d < t) t = d;
-    }
-    return t === Infinity ? null : t;
+    this.collect();
+    return this.deadlines.peek();
   }
 
-  /** Run every due timer, then forget closed connections. */
+  /** Run the timers of the connections that are due (only those). */
   handleTimeout(now: number): void {
-    for (const c of this.connections) {
-      const d = c.pollTimeout();
-      if (d !== null && d <= now) c.handleTimeout(now);
+    this.collect();
+    const due: Connection[] = [];
+    for (let c = this.deadlines.popDue(now); c; c = this.deadlines.popDue(now)) due.push(c);
+    for (const c of due) {
+      c.handleTimeout(now);
+      this.touch(c);
     }
     this.collect();
   }
 
-  /** Drop closed connections, their routes and their peers' reset tokens. */
+  /**
+   * Read again the deadline and state of every connection touched since the
+   * last call: closed ones are forgotten with their routes and their peers'
+   * reset tokens; established ones stop answering to the client's original
+   * DCID and leave the handshake count.
+   */
   collect(): void {
-    for (const c of this.handshaking) if (c.state !== 'handshake') this.handshaking.delete(c);
-    let closed = false;
-    for (const c of this.connections) {
-      if (c.state === 'established') {
-        const od = this.originalDcids.get(c);
-        if (od && c.handshakeInfo) {
-          // After the handshake the client never uses the original DCID again.
-          this.originalDcids.delete(c);
-          if (this.routes.get(od) === c) this.routes.delete(od);
-        }
+    for (const c of this.dirty) {
+      this.dirty.delete(c);
+      if (c.state !== 'handshake') this.handshaking.delete(c);
+      if (c.isClosed) {
+        this.forget(c);
+        continue;
       }
-      if (!c.isClosed) continue;
-      closed = true;
-      this.connections.delete(c);
-      for (const cid of c.localConnectionIds) if (this.routes.get(cidKey(cid)) === c) this.routes.delete(cidKey(cid));
       const od = this.originalDcids.get(c);
-      if (od && this.routes.get(od) === c) this.routes.delete(od);
-      this.originalDcids.delete(c);
-      for (const t of c.peerResetTokens) this.resetTokens.remove(t, c);
+      if (od && c.state === 'established' && c.handshakeInfo) {
+        // After the handshake the client never uses the original DCID again.
+        this.originalDcids.delete(c);
+        if (this.routes.get(od) === c) this.routes.delete(od);
+      }
+      this.deadlines.set(c, c.pollTimeout());
     }
-    if (!closed) return;
-    this.rr = this.rr.filter((x) => !x.isClosed);
-    this.rrNext = this.rr.length ? this.rrNext % this.rr.length : 0;
+  }
+
+  private forget(c: Connection): void {
+    this.connections.delete(c);
+    this.deadlines.delete(c);
+    this.sendable.delete(c);
+    this.handshaking.delete(c);
+    for (const cid of c.localConnectionIds) if (this.routes.get(cidKey(cid)) === c) this.routes.delete(cidKey(cid));
+    const od = this.originalDcids.get(c);
+    if (od && this.routes.get(od) === c) this.routes.delete(od);
+    this.originalDcids.delete(c);
+    for (const t of c.peerResetTokens) this.resetTokens.remove(t, c);
   }
 }

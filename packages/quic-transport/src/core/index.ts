@@ -4,9 +4,11 @@
  */
 export { RangeSet } from './range-set.js';
 export { TransportError, TransportErrorCode } from './errors.js';
-export { Connection, type CloseInfo, type ConnEvent, type ConnState, type ConnStats, type ConnectionOptions, type HandshakeInfo, type Path, type Transmit } from './connection.js';
+export { Connection, type ConnectionOptions } from './connection.js';
+export type { CloseInfo, ConnEvent, ConnState, ConnStats, HandshakeInfo, Path, Transmit } from './types.js';
 export { ANTI_REPLAY_WINDOW_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_HANDSHAKES, DEFAULT_STATELESS_RESET_RATE, Endpoint, type DatagramResult, type EndpointOptions } from './endpoint.js';
-export { ReplayRegister, type ReplayRegisterOptions, type ReplayStore } from './replay.js';
+// 0-RTT anti-replay and single-use NEW_TOKEN tokens: the handshake package's registers (one implementation).
+export { MemoryReplayStore, SharedReplayStore, StrikeRegister, type AntiReplay, type ReplayStore, type StrikeRegisterOptions } from '@tsquic/tls13-handshake';
 export { EcnValidator, type EcnCodepoint, type EcnState } from './ecn.js';
 export { defaultTransportSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './streams/streams.js';

@@ -1,128 +1,224 @@
 /**
  * @module core/path
- * Path validation and connection migration (RFC 9000 §8.2, §9): the server
- * following a peer whose address changed (NAT rebinding or active
- * migration), the client moving to a new local socket or to the server's
- * preferred address (§9.6), PATH_CHALLENGE / PATH_RESPONSE, the validation
- * timeout and the fall-back to the last validated path, and the per-path
- * state that starts afresh (congestion control, RTT, ECN).
+ * A connection's network paths (RFC 9000 §8, §9): the current path and the
+ * one we migrated away from, address validation and the anti-amplification
+ * limit per address (§8.1, §9.3; core/amplification.ts keeps the accounts),
+ * path validation with PATH_CHALLENGE / PATH_RESPONSE (§8.2) and its
+ * timeout with the fall-back to the last validated path (§9.3.2), the
+ * server following a peer whose address changed (§9.3), the client moving
+ * to a new socket (§9.2) or to the server's preferred address (§9.6), and
+ * the per-path state that starts afresh on a new path: ECN validation
+ * (§13.4.2) here, congestion control and RTT (§9.4) through the host.
  */
-import { Cubic } from './congestion/cubic.js';
-import { NewReno } from './congestion/new-reno.js';
-import { equal, type Connection, type Path } from './connection.js';
+import { equalBytes } from '@tsquic/quic-wire';
+import { AmplificationLimit } from './amplification.js';
 import { EcnValidator } from './ecn.js';
+import { samePath, type Path } from './types.js';
 
-/**
- * Client: the local address changed (the shell rebound its socket): a new
- * connection ID and path validation (§9.2, §9.5). False when migration is not
- * allowed (the server set disable_active_migration, or no spare connection
- * ID) or the handshake is not confirmed.
- */
-export function migrateClient(c: Connection, now: number): boolean {
-  if (c.side !== 'client' || !c.handshakeConfirmed || c.peerParams?.disableActiveMigration) return false;
-  if (!c.remoteCids.rotate()) return false;
-  startValidation(c, c.path, now);
-  // §9.4: the new path's congestion state starts afresh.
-  resetPathState(c);
-  return true;
+/** What path state needs from its connection. */
+export interface PathHost {
+  random(n: number): Uint8Array;
+  /** Move to an unused peer connection ID (§9.5), or to sequence `seq`; false when none is spare. */
+  rotateCid(seq?: number): boolean;
+  /** §9.4: a new path starts with fresh congestion control and RTT estimate. */
+  resetCongestion(): void;
+  /** The current PTO (ms). */
+  pto(): number;
+  qlog(now: number, name: string, data: Record<string, unknown>): void;
 }
 
-/** Both ends of two paths are the same. */
-export function samePath(a: Path, b: Path): boolean {
-  return a.address === b.address && a.port === b.port && a.local === b.local;
+interface Challenge {
+  data: Uint8Array;
+  path: Path;
+  startedAt: number;
+  sentAt: number;
+  /** A PATH_CHALLENGE frame is owed. */
+  pending: boolean;
 }
 
-/**
- * Server, §9.3: the peer's address changed (a non-probing packet with the
- * highest packet number), or it moved to our preferred address (§9.6.3).
- */
-export function onPeerMigrated(c: Connection, path: Path, now: number): void {
-  const onlyPort = path.address === c.path.address && path.local === c.path.local;
-  c.previousPath = c.path;
-  c.path = path;
-  // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
-  c.remoteCids.rotate();
-  // §9.3: until the path is validated, the 3x amplification limit applies to it again; its account
-  // already holds what arrived from there (this datagram included), and only that.
-  c.peerAddressValidated = false;
-  // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
-  if (!onlyPort) resetPathState(c);
-  startValidation(c, path, now);
-  c.qlog(now, 'connectivity:path_updated', { peer_address: `${path.address}:${path.port}`, only_port: onlyPort, ...(path.local !== undefined ? { local: path.local } : {}) });
-}
+/** PATH_RESPONSEs owed at once, at most (a flood keeps only the latest). */
+const MAX_RESPONSES = 4;
 
-/**
- * Client, §9.6.1: once the handshake is confirmed, move to the server's
- * preferred address with its connection ID (sequence 1) and validate it; if
- * validation fails we fall back to the original address (§9.6.2 allows either
- * order; we switch, then probe).
- */
-export function usePreferredAddress(c: Connection, now: number): void {
-  const to = c.peerPreferred;
-  c.peerPreferred = undefined;
-  if (c.side !== 'client' || !to || !c.settings.usePreferredAddress) return;
-  if (!c.remoteCids.rotate(1)) return;
-  c.previousPath = c.path;
-  c.path = to;
-  resetPathState(c);
-  startValidation(c, to, now);
-  c.qlog(now, 'connectivity:path_updated', { peer_address: `${to.address}:${to.port}`, preferred_address: true });
-}
+const describe = (p: Path): string => `${p.address}:${p.port}`;
 
-/** A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
-export function onPathResponse(c: Connection, data: Uint8Array, now: number): void {
-  const ch = c.pathChallenge;
-  if (!ch || !equal(ch.data, data)) return;
-  c.pathChallenge = undefined;
-  c.previousPath = undefined;
-  if (samePath(ch.path, c.path)) c.peerAddressValidated = true;
-  c.amplification.forget(ch.path);
-  c.qlog(now, 'connectivity:path_validated', { peer_address: `${ch.path.address}:${ch.path.port}` });
-}
+export class PathState {
+  current: Path;
+  /** The path we migrated away from, to fall back to if the new one does not validate (§9.3.2). */
+  previous: Path | undefined;
+  /** The peer's address on the current path is validated (§8.1): no amplification limit. */
+  validated: boolean;
+  /** Bytes received from and sent to each address not (yet) validated (§8, §9.3). */
+  readonly amplification = new AmplificationLimit();
+  /** Our outstanding PATH_CHALLENGE (§8.2.1). */
+  challenge: Challenge | undefined;
+  /** PATH_RESPONSEs owed, each on the path its challenge came from (§8.2.2). */
+  readonly responses: Array<{ data: Uint8Array; path: Path }> = [];
+  /** ECN marking and validation on the current path (§13.4.2). */
+  ecn: EcnValidator;
+  /** Client: the server's preferred address (§9.6), until used. */
+  preferred: Path | undefined;
 
-/** A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
-export function onPathChallenge(c: Connection, data: Uint8Array, path: Path): void {
-  c.pathResponses.push({ data: data.slice(), path });
-  if (c.pathResponses.length > 4) c.pathResponses.shift();
-}
+  constructor(
+    path: Path,
+    validated: boolean,
+    private readonly ecnEnabled: boolean,
+    /** kInitialRtt of a new path (§8.2.4). */
+    private readonly initialRttMs: number,
+    private readonly host: PathHost,
+  ) {
+    this.current = path;
+    this.validated = validated;
+    this.ecn = new EcnValidator(ecnEnabled);
+  }
 
-/** §8.2.4: resend the PATH_CHALLENGE each PTO; give up after the validation timeout (§9.3.2: back to the old path). */
-export function onPathTimeout(c: Connection, now: number): void {
-  const ch = c.pathChallenge;
-  if (!ch) return;
-  if (now >= ch.startedAt + validationTimeout(c)) {
-    c.pathChallenge = undefined;
-    c.qlog(now, 'connectivity:path_validation_failed', { peer_address: `${ch.path.address}:${ch.path.port}` });
-    if (c.previousPath) {
-      c.path = c.previousPath;
-      c.previousPath = undefined;
-      c.peerAddressValidated = true;
-    }
-  } else if (!ch.pending && now >= ch.sentAt + c.recovery.ptoDuration()) ch.pending = true;
-}
+  /**
+   * A datagram of `bytes` arrived from `from` (§8, §9.3): counted toward that
+   * address's allowance while it is unvalidated. False when it must be
+   * dropped: §9, a server takes nothing from another address before the
+   * handshake is confirmed (a spoofed datagram must not buy bytes toward the
+   * client's address).
+   */
+  onDatagram(from: Path, bytes: number, acceptOtherPaths: boolean): boolean {
+    const onPath = samePath(from, this.current);
+    if (!onPath && !acceptOtherPaths) return false;
+    if (!onPath || !this.validated) this.amplification.onReceived(from, bytes, this.current);
+    return true;
+  }
 
-/** When onPathTimeout next has something to do (Infinity: nothing outstanding). */
-export function pathDeadline(c: Connection): number {
-  const ch = c.pathChallenge;
-  if (!ch) return Infinity;
-  return Math.min(ch.startedAt + validationTimeout(c), ch.pending ? Infinity : ch.sentAt + c.recovery.ptoDuration());
-}
+  /** Bytes we may still send on the current path (§8.1: 3x what arrived while unvalidated). */
+  allowance(): number {
+    return this.validated ? Infinity : this.amplification.allowance(this.current);
+  }
 
-/**
- * §8.2.4: three times the larger of the current PTO and the PTO a new path
- * starts with (kInitialRtt: srtt = initial, rttvar = initial / 2).
- */
-function validationTimeout(c: Connection): number {
-  return 3 * Math.max(c.recovery.ptoDuration(), 3 * c.settings.initialRttMs);
-}
+  /** A datagram of `bytes` left for `to`: counted while that address is unvalidated. */
+  onSent(to: Path, bytes: number): void {
+    if (!this.validated || !samePath(to, this.current)) this.amplification.onSent(to, bytes);
+  }
 
-function startValidation(c: Connection, path: Path, now: number): void {
-  c.pathChallenge = { data: c.random(8), path, startedAt: now, sentAt: now, pending: true };
-}
+  /** The address is validated by other means (a Handshake packet from it, §8.1; a token). */
+  validate(): void {
+    this.validated = true;
+    this.amplification.forget(this.current);
+  }
 
-/** A new path starts with fresh congestion control, RTT estimate and ECN validation (§9.4, §13.4.2). */
-function resetPathState(c: Connection): void {
-  const s = c.settings;
-  c.ecn = new EcnValidator(s.ecn);
-  c.recovery.resetForNewPath(s.congestionControl === 'newreno' ? new NewReno(c.maxDatagramSize) : new Cubic(c.maxDatagramSize), s.initialRttMs);
+  /** Client, §9.2: our local address changed (the host rotated to a new connection ID): validate the path afresh. */
+  rebind(now: number): void {
+    this.startValidation(this.current, now);
+    this.resetState();
+  }
+
+  /**
+   * Server, §9.3: the peer's address changed (a non-probing packet with the
+   * highest packet number), or it moved to our preferred address (§9.6.3).
+   */
+  peerMigrated(path: Path, now: number): void {
+    const onlyPort = path.address === this.current.address && path.local === this.current.local;
+    this.previous = this.current;
+    this.current = path;
+    // §9.5: a new path gets a new connection ID when the peer gave us a spare one.
+    this.host.rotateCid();
+    // §9.3: until the path is validated the 3x limit applies to it again; its account already
+    // holds what arrived from there (this datagram included), and only that.
+    this.validated = false;
+    // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
+    if (!onlyPort) this.resetState();
+    this.startValidation(path, now);
+    this.host.qlog(now, 'connectivity:path_updated', { peer_address: describe(path), only_port: onlyPort, ...(path.local !== undefined ? { local: path.local } : {}) });
+  }
+
+  /**
+   * Client, §9.6.1: once the handshake is confirmed, move to the server's
+   * preferred address with its connection ID (sequence 1) and validate it; if
+   * validation fails we fall back to the original address (§9.6.2 allows
+   * either order; we switch, then probe).
+   */
+  usePreferred(now: number): void {
+    const to = this.preferred;
+    this.preferred = undefined;
+    if (!to || !this.host.rotateCid(1)) return;
+    this.previous = this.current;
+    this.current = to;
+    this.resetState();
+    this.startValidation(to, now);
+    this.host.qlog(now, 'connectivity:path_updated', { peer_address: describe(to), preferred_address: true });
+  }
+
+  /** A PATH_RESPONSE arrived: the path is validated when it echoes our challenge (§8.2.3). */
+  onResponse(data: Uint8Array, now: number): void {
+    const ch = this.challenge;
+    if (!ch || !equalBytes(ch.data, data)) return;
+    this.challenge = undefined;
+    this.previous = undefined;
+    if (samePath(ch.path, this.current)) this.validated = true;
+    this.amplification.forget(ch.path);
+    this.host.qlog(now, 'connectivity:path_validated', { peer_address: describe(ch.path) });
+  }
+
+  /** A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
+  onChallenge(data: Uint8Array, from: Path): void {
+    this.responses.push({ data: data.slice(), path: from });
+    if (this.responses.length > MAX_RESPONSES) this.responses.shift();
+  }
+
+  /** The next PATH_RESPONSE owed on another path than the current one (it goes alone, §8.2.2). */
+  takeOffPathResponse(): { data: Uint8Array; path: Path } | undefined {
+    const i = this.responses.findIndex((r) => !samePath(r.path, this.current));
+    return i < 0 ? undefined : this.responses.splice(i, 1)[0];
+  }
+
+  /** The next PATH_RESPONSE owed on the current path (it rides with other frames). */
+  takeOnPathResponse(): Uint8Array | undefined {
+    const i = this.responses.findIndex((r) => samePath(r.path, this.current));
+    return i < 0 ? undefined : this.responses.splice(i, 1)[0]!.data;
+  }
+
+  hasOnPathResponse(): boolean {
+    return this.responses.some((r) => samePath(r.path, this.current));
+  }
+
+  /** Our PATH_CHALLENGE to put in a packet on the current path now, if one is owed. */
+  takeChallenge(now: number): Uint8Array | undefined {
+    const ch = this.challenge;
+    if (!ch?.pending || ch.path !== this.current) return undefined;
+    ch.pending = false;
+    ch.sentAt = now;
+    return ch.data;
+  }
+
+  /** §8.2.4: resend the PATH_CHALLENGE each PTO; give up after the validation timeout (§9.3.2: back to the old path). */
+  onTimeout(now: number): void {
+    const ch = this.challenge;
+    if (!ch) return;
+    if (now >= ch.startedAt + this.validationTimeout()) {
+      this.challenge = undefined;
+      this.host.qlog(now, 'connectivity:path_validation_failed', { peer_address: describe(ch.path) });
+      if (this.previous) {
+        this.current = this.previous;
+        this.previous = undefined;
+        this.validated = true;
+      }
+    } else if (!ch.pending && now >= ch.sentAt + this.host.pto()) ch.pending = true;
+  }
+
+  /** When `onTimeout` next has something to do (Infinity: nothing outstanding). */
+  deadline(): number {
+    const ch = this.challenge;
+    if (!ch) return Infinity;
+    return Math.min(ch.startedAt + this.validationTimeout(), ch.pending ? Infinity : ch.sentAt + this.host.pto());
+  }
+
+  /** §8.2.4: three times the larger of the current PTO and the PTO a new path starts with (srtt = kInitialRtt, rttvar = kInitialRtt / 2). */
+  private validationTimeout(): number {
+    return 3 * Math.max(this.host.pto(), 3 * this.initialRttMs);
+  }
+
+  private startValidation(path: Path, now: number): void {
+    this.challenge = { data: this.host.random(8), path, startedAt: now, sentAt: now, pending: true };
+  }
+
+  /** A new path starts with fresh congestion control, RTT estimate and ECN validation (§9.4, §13.4.2). */
+  private resetState(): void {
+    this.ecn = new EcnValidator(this.ecnEnabled);
+    this.host.resetCongestion();
+  }
 }

@@ -1,34 +1,24 @@
 /**
  * @module core/sender
- * Building datagrams (RFC 9000 §12.2, §13, §14; RFC 9001 §5; RFC 9002 §7):
- * coalesce Initial, Handshake and 1-RTT packets into one datagram, fill
- * each with frames in priority order (ACK, HANDSHAKE_DONE, CRYPTO,
- * connection-ID and control frames, STREAM data, PING for probes), pad
- * client Initials to 1200 bytes, respect the anti-amplification limit,
- * congestion window and pacer, seal in place and apply header protection,
- * and hand each packet to loss recovery.
+ * Building datagrams (RFC 9000 §12.2, §13, §14; RFC 9002 §7): coalesce
+ * Initial, Handshake and 1-RTT packets into one datagram, fill each with
+ * frames in priority order (ACK, HANDSHAKE_DONE, CRYPTO, connection-ID and
+ * control frames, DATAGRAM, STREAM data, PING for probes), pad client
+ * Initials to 1200 bytes, respect the anti-amplification limit, congestion
+ * window and pacer, and hand each packet to loss recovery. Every packet —
+ * also PMTU probes, PATH_RESPONSEs to other paths and CONNECTION_CLOSE — is
+ * made by the packet builder (core/packet-builder.ts).
  */
-import type { DirectionalKeys, KeyPhase } from '@tsquic/quic-crypto-keys';
-import {
-  encodeFrame,
-  frameSize,
-  packetNumberLength,
-  patchLength,
-  truncatePacketNumber,
-  varintLength,
-  writeLongHeader,
-  writeShortHeader,
-  writeStreamFrameHeader,
-  Writer,
-  type Frame,
-} from '@tsquic/quic-wire';
-import type { Connection, SentFrame } from './connection.js';
+import { encodeFrame, frameSize, varintLength, writeStreamFrameHeader, type Frame, type Writer } from '@tsquic/quic-wire';
+import type { Connection } from './connection.js';
+import type { CloseFrame } from './lifecycle.js';
+import { PacketBuilder, type PacketHeaderSpec } from './packet-builder.js';
 import type { LossDetection, SpaceId } from './recovery/loss-detection.js';
 import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
-import { samePath } from './path.js';
 import { HAND_OFF } from './datagram-buffers.js';
+import type { Path, SentFrame } from './types.js';
+import type { WriteKeys } from './crypto-state.js';
 
-const TAG = 16;
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes; smaller ones are discarded. */
 export const MIN_INITIAL_DATAGRAM = 1200;
 /**
@@ -39,22 +29,21 @@ export const MIN_INITIAL_DATAGRAM = 1200;
 export const ELICIT_AFTER_ACK_ONLY = 24;
 /** Smallest room worth starting a packet in. */
 const MIN_PACKET = 64;
+const SPACES: readonly SpaceId[] = [0, 1, 2];
+const QLOG_TYPE = { initial: 'initial', handshake: 'handshake', '0rtt': '0RTT', '1rtt': '1RTT' } as const;
 
-interface Budget {
-  /** Ack-eliciting frames may go (congestion window, pacing, probes). */
-  eliciting: boolean;
+/** The header of the next packet of `space` on the current path. */
+function header(c: Connection, space: SpaceId, k: WriteKeys, largestAcked = c.recovery.largestAcked(space)): PacketHeaderSpec {
+  const h: PacketHeaderSpec = { kind: k.kind, version: c.crypto.version, dcid: c.remoteCids.current.cid, scid: c.hs.initialScid, pn: c.spaces[space].nextPn, largestAcked, keyPhase: k.keyPhase };
+  if (space === 0 && c.side === 'client' && c.hs.token) h.token = c.hs.token;
+  return h;
 }
 
 /** The next datagram to send, or null when there is nothing (or no allowance) to send. */
 export function buildDatagram(c: Connection, now: number): Uint8Array | null {
-  if (c.state === 'closing') return c.closeSendPending ? buildClose(c, now) : null;
-  let max = c.maxDatagramSize;
-  if (!c.peerAddressValidated) {
-    // RFC 9000 §8.1, §9.3: before validation we send at most 3x what we received from that address.
-    const allowance = c.amplification.allowance(c.path);
-    if (allowance < MIN_PACKET) return null;
-    max = Math.min(max, allowance);
-  }
+  // RFC 9000 §8.1, §9.3: before validation we send at most 3x what we received from that address.
+  const max = Math.min(c.maxDatagramSize, c.paths.allowance());
+  if (max < MIN_PACKET) return null;
   const r = c.recovery;
   const probing = c.spaces.some((s) => s.probes > 0);
   let eliciting = probing || r.bytesInFlight < r.cc.window;
@@ -66,29 +55,26 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
       eliciting = false;
     }
   }
-  const budget: Budget = { eliciting };
-  maybeUpdateKeys(c, now);
+  // RFC 9001 §6: a periodic key update, and one before the AEAD's confidentiality limit (§6.6).
+  if (c.crypto.keyUpdateDue(c.settings.keyUpdateInterval)) c.keyUpdate(now);
   // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the window allows it.
-  if (eliciting && c.handshakeConfirmed && c.oneRtt && c.peerAddressValidated) {
+  if (eliciting && c.hs.confirmed && c.crypto.oneRtt && c.paths.validated) {
     const size = c.pmtu.probeSize(now);
     if (size > c.maxDatagramSize && r.bytesInFlight + size <= r.cc.window) return buildProbe(c, now, size);
   }
-  const want = ([0, 1, 2] as SpaceId[]).filter((s) => wantsToSend(c, s, budget, now));
+  const want = SPACES.filter((s) => wantsToSend(c, s, eliciting, now));
   if (want.length === 0) return null;
   // Padding: a client pads every datagram with an Initial; a server those with ack-eliciting Initials.
   const initialEliciting = want.includes(0) && (c.spaces[0].cryptoSend.hasPending() || c.spaces[0].probes > 0);
   const pad = want.includes(0) && (c.side === 'client' || initialEliciting);
-  if (pad && max < MIN_INITIAL_DATAGRAM) {
-    if (c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
-  }
+  if (pad && max < MIN_INITIAL_DATAGRAM && c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
   const buf = c.buffers.get(max);
   let off = 0;
   let sentHandshake = false;
   for (let i = 0; i < want.length; i++) {
     const s = want[i]!;
-    const isLast = i === want.length - 1;
-    const padTo = pad && isLast ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
-    const end = buildPacket(c, s, buf, off, max - off, now, budget, padTo);
+    const padTo = pad && i === want.length - 1 ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
+    const end = buildPacket(c, s, buf, off, max - off, now, eliciting, padTo);
     if (end > off) {
       off = end;
       if (s === 1) sentHandshake = true;
@@ -103,49 +89,36 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   return buf.subarray(0, off);
 }
 
-function writeKeysFor(c: Connection, s: SpaceId): DirectionalKeys | KeyPhase | undefined {
-  if (c.spaces[s].discarded) return undefined;
-  if (s === 2) return c.oneRtt ?? (c.side === 'client' ? c.zeroRtt : undefined);
-  return c.spaces[s].write;
-}
-
-/** The client sends application data in 0-RTT packets until it has 1-RTT keys (RFC 9001 §4.6.1). */
-function zeroRttMode(c: Connection, s: SpaceId): boolean {
-  return s === 2 && !c.oneRtt && c.side === 'client' && c.zeroRtt !== undefined;
-}
-
-function wantsToSend(c: Connection, s: SpaceId, b: Budget, now: number): boolean {
-  if (!writeKeysFor(c, s)) return false;
+function wantsToSend(c: Connection, s: SpaceId, eliciting: boolean, now: number): boolean {
   const sp = c.spaces[s];
-  if (sp.ack.ackDue(now) || (sp.ack.hasNewAck && b.eliciting)) return true;
+  if (sp.discarded || !c.crypto.hasWriteKeys(s)) return false;
+  if (sp.ack.ackDue(now) || (sp.ack.hasNewAck && eliciting)) return true;
   if (sp.probes > 0) return true;
-  if (!b.eliciting) return false;
+  if (!eliciting) return false;
   if (sp.cryptoSend.hasPending()) return true;
   if (s !== 2) return false;
-  if (c.handshakeDonePending) return true;
-  if (!c.handshakeInfo && c.side === 'client' && !zeroRttMode(c, s)) return false; // no 1-RTT data before the handshake completes
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagramQueue.length > 0 || c.pathChallenge?.pending === true || c.pathResponses.length > 0 || (c.newTokenPending !== undefined && c.handshakeConfirmed) || c.streams.hasControl || c.streams.hasStreamData;
+  if (c.pending.handshakeDone) return true;
+  if (!c.hs.info && c.side === 'client' && !c.crypto.sendsZeroRtt) return false; // no 1-RTT data before the handshake completes
+  return (
+    c.localCids.pending.size > 0 ||
+    c.remoteCids.toRetire.size > 0 ||
+    c.datagrams.items.length > 0 ||
+    c.paths.challenge?.pending === true ||
+    c.paths.hasOnPathResponse() ||
+    (c.pending.newToken !== undefined && c.hs.confirmed) ||
+    c.streams.hasControl ||
+    c.streams.hasStreamData
+  );
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
-function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, room: number, now: number, b: Budget, padTo: number): number {
+function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, room: number, now: number, eliciting: boolean, padTo: number): number {
   const sp = c.spaces[s];
-  const keys = writeKeysFor(c, s)!;
-  const pn = sp.nextPn;
-  const largestAcked = c.recovery.largestAcked(s);
-  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
-  const w = new Writer(buf, start, start + room - TAG);
-  let pnOffset: number;
-  let lengthInfo: ReturnType<typeof writeLongHeader> | undefined;
-  const dcid = c.remoteCids.current.cid;
-  const early = zeroRttMode(c, s);
-  if (s < 2 || early) {
-    lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : s === 1 ? 'handshake' : '0rtt', version: c.version, dcid, scid: c.initialScid, ...(s === 0 && c.side === 'client' && c.token ? { token: c.token } : {}), pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
-    pnOffset = lengthInfo.pnOffset;
-  } else {
-    pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: (keys as KeyPhase).keyPhaseBit === 1 });
-  }
-  const payloadStart = w.pos;
+  const k = c.crypto.writeKeys(s)!;
+  const early = k.kind === '0rtt';
+  const b = PacketBuilder.start(buf, start, room, header(c, s, k), k.keys);
+  if (!b) return start;
+  const w = b.w;
   const frames: SentFrame[] = [];
   let ackEliciting = false;
 
@@ -164,11 +137,11 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     }
   }
 
-  if (b.eliciting || sp.probes > 0) {
-    if (s === 2 && !early && c.handshakeDonePending && w.remaining >= 1) {
+  if (eliciting || sp.probes > 0) {
+    if (s === 2 && !early && c.pending.handshakeDone && w.remaining >= 1) {
       encodeFrame(w, { type: 'handshake_done' });
       frames.push({ k: 'handshake_done' });
-      c.handshakeDonePending = false;
+      c.pending.handshakeDone = false;
       ackEliciting = true;
     }
     // CRYPTO, retransmissions first (the send buffer orders them).
@@ -182,7 +155,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       frames.push({ k: 'crypto', space: s, offset: e.offset, len: e.data.length });
       ackEliciting = true;
     }
-    if (s === 2 && (c.handshakeInfo || c.side === 'server' || early)) {
+    if (s === 2 && (c.hs.info || c.side === 'server' || early)) {
       ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
     }
     // A probe must elicit an ACK (RFC 9002 §6.2.4); so must, now and then, a run of ACK-only packets, or a peer
@@ -196,54 +169,49 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   }
   if (frames.length === 0) return start;
 
-  // Padding: the header-protection sample needs pn + payload >= 4 bytes (RFC 9001 §5.4.2), Initials need 1200-byte datagrams.
-  let padding = Math.max(0, 4 - pnLength - (w.pos - payloadStart));
-  if (padTo > 0) padding = Math.max(padding, padTo - TAG - w.pos);
-  padding = Math.min(padding, w.remaining);
-  if (padding > 0) w.zeros(padding);
-  const payloadEnd = w.pos;
-  if (lengthInfo) patchLength(buf, lengthInfo, payloadEnd - pnOffset + TAG);
-  const end = protect(keys, s === 2 && !early, pn, buf, start, pnOffset, payloadStart, payloadEnd);
+  const { end, padding } = b.finish(padTo);
+  const pn = b.pn;
   sp.nextPn++;
   const size = end - start;
   const inFlight = ackEliciting || padding > 0;
   sp.ackOnlyRun = ackEliciting ? 0 : sp.ackOnlyRun + 1;
-  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: s === 2 && !early ? (keys as KeyPhase).writeGeneration : 0, zeroRtt: early } });
-  if (c.sendingMarked) c.ecn.onMarkedSent(s);
-  if (s === 2 && !early) {
-    c.packetsThisKeyPhase++;
+  c.recovery.onPacketSent(s, { pn, timeSent: now, size, ackEliciting, inFlight, ecn: c.sendingMarked, data: { frames, gen: k.gen, zeroRtt: early } });
+  if (c.sendingMarked) c.paths.ecn.onMarkedSent(s);
+  if (k.kind === '1rtt') {
+    c.crypto.packetsThisKeyPhase++;
     maybeSkipPacketNumber(sp, c.recovery as LossDetection<unknown>, c.random);
   }
   c.stats.packetsSent++;
   if (ackEliciting) {
     if (sp.probes > 0) sp.probes--;
-    c.onAckElicitingSent(now);
+    c.idle.onAckElicitingSent(now);
     c.pacer.onSent(size);
   }
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
-  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: s === 0 ? 'initial' : s === 1 ? 'handshake' : early ? '0RTT' : '1RTT', packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: QLOG_TYPE[k.kind], packet_number: pn }, raw: { length: size }, frames: frames.map((f) => ({ frame_type: f.k })) });
   return end;
 }
 
-/** Seal the payload in place, then apply header protection (RFC 9001 §5.3, §5.4); returns the packet's end. */
-function protect(keys: DirectionalKeys | KeyPhase, oneRtt: boolean, pn: number, buf: Uint8Array, start: number, pnOffset: number, payloadStart: number, payloadEnd: number): number {
-  const packetKey = oneRtt ? (keys as KeyPhase).writeKey : (keys as DirectionalKeys).packet;
-  packetKey.sealInPlace(pn, buf, start, payloadStart, payloadEnd);
-  const end = payloadEnd + TAG;
-  (oneRtt ? (keys as KeyPhase).writeHeader : (keys as DirectionalKeys).header).protect(buf.subarray(start, end), pnOffset - start);
-  return end;
-}
-
-/**
- * RFC 9001 §6: a periodic key update once the handshake is confirmed, and in
- * any case before the confidentiality limit of the AEAD (§6.6) is reached.
- */
-function maybeUpdateKeys(c: Connection, now: number): void {
-  const k = c.oneRtt;
-  if (!k || !c.handshakeConfirmed || !k.canInitiate) return;
-  const interval = c.settings.keyUpdateInterval;
-  const limit = k.writeKey.confidentialityLimit * 0.75;
-  if ((interval > 0 && c.packetsThisKeyPhase >= interval) || c.packetsThisKeyPhase >= limit) c.keyUpdate(now);
+/** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4, RFC 8899). */
+function buildProbe(c: Connection, now: number, size: number): Uint8Array {
+  const sp = c.spaces[2];
+  const k = c.crypto.writeKeys(2)!;
+  // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
+  const buf = size < HAND_OFF ? new Uint8Array(size) : c.buffers.get(size);
+  c.buffers.release(buf);
+  const b = PacketBuilder.start(buf, 0, size, header(c, 2, k), k.keys)!;
+  encodeFrame(b.w, { type: 'ping' });
+  b.finish(size);
+  const pn = b.pn;
+  sp.nextPn++;
+  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, ecn: c.sendingMarked, data: { frames: [{ k: 'pmtu', size }], gen: k.gen } });
+  // The probe's datagram carries the connection's ECN mark like any other: count it (RFC 9000 §13.4.2.2).
+  if (c.sendingMarked) c.paths.ecn.onMarkedSent(2);
+  c.pmtu.onProbeSent(size);
+  c.stats.packetsSent++;
+  c.idle.onAckElicitingSent(now);
+  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
+  return buf.subarray(0, size);
 }
 
 /**
@@ -256,129 +224,61 @@ function maybeUpdateKeys(c: Connection, now: number): void {
  * of the address it goes to, not in the current path's bytes in flight.
  * Null when none can be sent.
  */
-export function buildPathResponse(c: Connection): { path: Connection['path']; data: Uint8Array } | null {
-  const keys = c.oneRtt;
-  if (!keys) return null;
-  for (let i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path)); i >= 0; i = c.pathResponses.findIndex((x) => !samePath(x.path, c.path))) {
-    const r = c.pathResponses.splice(i, 1)[0]!;
-    const sp = c.spaces[2];
-    const dcid = c.remoteCids.current.cid;
-    const pn = sp.nextPn;
-    const largestAcked = c.recovery.largestAcked(2);
-    const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
-    const size = Math.min(MIN_INITIAL_DATAGRAM, c.amplification.allowance(r.path));
-    // Header, the 9-byte frame, the tag: anything less cannot go (the header-protection sample fits then too).
-    if (size < 1 + dcid.length + pnLength + 9 + TAG) continue;
-    const buf = new Uint8Array(size);
-    const w = new Writer(buf, 0, size - TAG);
-    const pnOffset = writeShortHeader(w, { dcid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
-    const payloadStart = w.pos;
-    encodeFrame(w, { type: 'path_response', data: r.data });
-    w.zeros(w.remaining);
-    const end = protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
-    sp.nextPn++;
-    c.recovery.onUntrackedSent(2, pn);
+export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array } | null {
+  const k = c.crypto.writeKeys(2);
+  if (k?.kind !== '1rtt') return null;
+  for (let r = c.paths.takeOffPathResponse(); r; r = c.paths.takeOffPathResponse()) {
+    const size = Math.min(MIN_INITIAL_DATAGRAM, c.paths.amplification.allowance(r.path));
+    const buf = new Uint8Array(Math.max(0, size));
+    const b = PacketBuilder.start(buf, 0, size, header(c, 2, k), k.keys);
+    // Header, the 9-byte frame, the tag: anything less cannot go.
+    if (!b || b.w.remaining < 9) continue;
+    encodeFrame(b.w, { type: 'path_response', data: r.data });
+    const { end } = b.finish(size);
+    c.spaces[2].nextPn++;
+    c.recovery.onUntrackedSent(2, b.pn);
     c.stats.packetsSent++;
+    c.stats.bytesSent += end;
+    c.paths.onSent(r.path, end);
     return { path: r.path, data: buf.subarray(0, end) };
   }
   return null;
 }
 
-/** A 1-RTT packet of exactly `size` bytes: PING and PADDING (RFC 9000 §14.4). */
-function buildProbe(c: Connection, now: number, size: number): Uint8Array {
-  const sp = c.spaces[2];
-  const keys = c.oneRtt!;
-  // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
-  const buf = size < HAND_OFF ? new Uint8Array(size) : c.buffers.get(size);
-  c.buffers.release(buf);
-  const pn = sp.nextPn;
-  const largestAcked = c.recovery.largestAcked(2);
-  const pnLength = packetNumberLength(pn, largestAcked < 0 ? undefined : largestAcked);
-  const w = new Writer(buf, 0, size - TAG);
-  const pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: keys.keyPhaseBit === 1 });
-  const payloadStart = w.pos;
-  encodeFrame(w, { type: 'ping' });
-  w.zeros(w.remaining);
-  protect(keys, true, pn, buf, 0, pnOffset, payloadStart, w.pos);
-  sp.nextPn++;
-  c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, ecn: c.sendingMarked, data: { frames: [{ k: 'pmtu', size }], gen: keys.writeGeneration } });
-  // The probe's datagram carries the connection's ECN mark like any other: count it (RFC 9000 §13.4.2.2).
-  if (c.sendingMarked) c.ecn.onMarkedSent(2);
-  c.pmtu.onProbeSent(size);
-  c.stats.packetsSent++;
-  c.onAckElicitingSent(now);
-  // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
-  if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
-  return buf.subarray(0, size);
-}
-
-/** 1-RTT frames after ACK/CRYPTO: connection IDs, stream control, stream data. Returns true when any was written. */
+/** 1-RTT frames after ACK/CRYPTO: connection IDs, path validation, tokens, stream control, datagrams, stream data. Returns true when any was written. */
 function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
   let wrote = false;
+  const put = (f: Frame, rec: SentFrame): boolean => {
+    if (frameSize(f) > w.remaining) return false;
+    encodeFrame(w, f);
+    frames.push(rec);
+    wrote = true;
+    return true;
+  };
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
+    if (issued && !put({ type: 'new_connection_id', sequence: seq, retirePriorTo: 0, connectionId: issued.cid, statelessResetToken: issued.resetToken }, { k: 'new_connection_id', seq })) break;
     c.localCids.pending.delete(seq);
-    if (!issued) continue;
-    const f: Frame = { type: 'new_connection_id', sequence: seq, retirePriorTo: 0, connectionId: issued.cid, statelessResetToken: issued.resetToken };
-    if (frameSize(f) > w.remaining) {
-      c.localCids.pending.add(seq);
-      break;
-    }
-    encodeFrame(w, f);
-    frames.push({ k: 'new_connection_id', seq });
-    wrote = true;
   }
   // Path validation (RFC 9000 §8.2): our challenge, and responses owed on the current path.
-  const ch = c.pathChallenge;
-  if (ch?.pending && ch.path === c.path && w.remaining >= 9) {
-    encodeFrame(w, { type: 'path_challenge', data: ch.data });
-    frames.push({ k: 'path' });
-    ch.pending = false;
-    ch.sentAt = now;
-    wrote = true;
+  if (w.remaining >= 9) {
+    const challenge = c.paths.takeChallenge(now);
+    if (challenge) put({ type: 'path_challenge', data: challenge }, { k: 'path' });
   }
-  for (let i = 0; i < c.pathResponses.length && w.remaining >= 9; ) {
-    // Responses for other paths go in their own datagram (buildPathResponse).
-    const r = c.pathResponses[i]!;
-    if (!samePath(r.path, c.path)) {
-      i++;
-      continue;
-    }
-    encodeFrame(w, { type: 'path_response', data: r.data });
-    frames.push({ k: 'path' });
-    c.pathResponses.splice(i, 1);
-    wrote = true;
+  while (w.remaining >= 9) {
+    const data = c.paths.takeOnPathResponse();
+    if (!data) break;
+    put({ type: 'path_response', data }, { k: 'path' });
   }
-  if (c.newTokenPending && c.handshakeConfirmed) {
-    const f: Frame = { type: 'new_token', token: c.newTokenPending };
-    if (frameSize(f) <= w.remaining) {
-      encodeFrame(w, f);
-      frames.push({ k: 'new_token', token: c.newTokenPending });
-      c.newTokenPending = undefined;
-      wrote = true;
-    }
-  }
+  const token = c.pending.newToken;
+  if (token && c.hs.confirmed && put({ type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
   for (const seq of c.remoteCids.toRetire) {
-    if (w.remaining < 9) break;
+    if (!put({ type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);
-    encodeFrame(w, { type: 'retire_connection_id', sequence: seq });
-    frames.push({ k: 'retire_connection_id', seq });
-    wrote = true;
   }
-  for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) {
-    encodeFrame(w, ctl.frame);
-    frames.push(ctl.rec);
-    wrote = true;
-  }
+  for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(ctl.frame, ctl.rec);
   // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
-  while (c.datagramQueue.length > 0) {
-    const f: Frame = { type: 'datagram', data: c.datagramQueue[0]! };
-    if (frameSize(f) > w.remaining) break;
-    c.datagramQueue.shift();
-    encodeFrame(w, f);
-    frames.push({ k: 'datagram' });
-    wrote = true;
-  }
+  while (c.datagrams.items.length > 0 && put({ type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();
   while (w.remaining > 24) {
     const chunk = c.streams.pollStream(w.remaining);
     if (!chunk) break;
@@ -394,44 +294,25 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
  * The closing state (RFC 9000 §10.2.1): CONNECTION_CLOSE in every space we
  * have keys for (the peer may not have 1-RTT keys yet, §10.2.3).
  */
-function buildClose(c: Connection, now: number): Uint8Array | null {
-  c.closeSendPending = false;
-  const cf = c.closeFrame!;
-  let max = c.maxDatagramSize;
-  if (!c.peerAddressValidated) max = Math.min(max, c.amplification.allowance(c.path));
+export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
+  const max = Math.min(c.maxDatagramSize, c.paths.allowance());
   if (max < MIN_PACKET) return null;
   const buf = new Uint8Array(max);
   let off = 0;
-  for (const s of [0, 1, 2] as SpaceId[]) {
-    const keys = writeKeysFor(c, s);
-    if (!keys || max - off < MIN_PACKET) continue;
+  for (const s of SPACES) {
+    const k = c.crypto.writeKeys(s);
+    if (!k || c.spaces[s].discarded || max - off < MIN_PACKET) continue;
     // In Initial/Handshake an application close travels as APPLICATION_ERROR (§10.2.3).
     const frame: Frame =
       cf.application && s === 2
         ? { type: 'connection_close', application: true, errorCode: cf.code, reason: cf.reason }
         : { type: 'connection_close', application: false, errorCode: cf.application ? 0x0cn : cf.code, frameType: cf.application ? 0 : cf.frameType, reason: s === 2 ? cf.reason : '' };
-    const sp = c.spaces[s];
-    const pn = sp.nextPn;
-    const pnLength = packetNumberLength(pn, undefined);
-    const w = new Writer(buf, off, max - TAG);
-    let pnOffset: number;
-    let lengthInfo: ReturnType<typeof writeLongHeader> | undefined;
-    if (s < 2) {
-      lengthInfo = writeLongHeader(w, { type: s === 0 ? 'initial' : 'handshake', version: c.version, dcid: c.remoteCids.current.cid, scid: c.initialScid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength) });
-      pnOffset = lengthInfo.pnOffset;
-    } else pnOffset = writeShortHeader(w, { dcid: c.remoteCids.current.cid, pnLength, truncatedPn: truncatePacketNumber(pn, pnLength), keyPhase: (keys as KeyPhase).keyPhaseBit === 1 });
-    const payloadStart = w.pos;
-    if (frameSize(frame) > w.remaining) break;
-    encodeFrame(w, frame);
-    const minPad = Math.max(0, 4 - pnLength - (w.pos - payloadStart));
-    if (c.side === 'client' && s === 0) w.zeros(Math.max(minPad, Math.min(w.remaining, MIN_INITIAL_DATAGRAM - TAG - w.pos)));
-    else if (minPad > 0) w.zeros(minPad);
-    if (lengthInfo) patchLength(buf, lengthInfo, w.pos - pnOffset + TAG);
-    const end = protect(keys, s === 2, pn, buf, off, pnOffset, payloadStart, w.pos);
-    sp.nextPn++;
-    off = end;
+    const b = PacketBuilder.start(buf, off, max - off, header(c, s, k, -1), k.keys);
+    if (!b || frameSize(frame) > b.w.remaining) break;
+    encodeFrame(b.w, frame);
+    off = b.finish(c.side === 'client' && s === 0 ? MIN_INITIAL_DATAGRAM : 0).end;
+    c.spaces[s].nextPn++;
     c.stats.packetsSent++;
   }
-  void now;
   return off > 0 ? buf.subarray(0, off) : null;
 }

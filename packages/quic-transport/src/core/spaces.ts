@@ -1,10 +1,9 @@
 /**
  * @module core/spaces
- * One packet number space (RFC 9000 §12.3): its keys, next packet number,
+ * One packet number space (RFC 9000 §12.3): its next packet number,
  * received-packet tracking, and its CRYPTO stream in each direction
- * (RFC 9000 §7.5, RFC 9001 §4.1.3).
+ * (RFC 9000 §7.5, RFC 9001 §4.1.3). Its keys are in core/crypto-state.ts.
  */
-import type { DirectionalKeys } from '@tsquic/quic-crypto-keys';
 import type { Level } from '@tsquic/tls13-handshake';
 import { AckTracker } from './recovery/ack-tracker.js';
 import type { SpaceId } from './recovery/loss-detection.js';
@@ -15,9 +14,6 @@ export const LEVEL_OF: Record<SpaceId, Level> = { 0: 'initial', 1: 'handshake', 
 export const SPACE_NAME: Record<SpaceId, string> = { 0: 'initial', 1: 'handshake', 2: '1RTT' };
 
 export class PacketSpace {
-  /** Initial and Handshake keys; the application space uses the connection's KeyPhase. */
-  read: DirectionalKeys | undefined;
-  write: DirectionalKeys | undefined;
   nextPn = 0;
   /** The packet number to leave unused next (RFC 9000 §21.4), -1 until chosen. */
   skipAt = -1;
@@ -30,14 +26,15 @@ export class PacketSpace {
   probes = 0;
   discarded = false;
 
-  constructor(readonly id: SpaceId, ackThreshold: number) {
+  constructor(
+    readonly id: SpaceId,
+    ackThreshold: number,
+  ) {
     this.ack = new AckTracker(id !== 2, ackThreshold);
   }
 
   discard(): void {
     this.discarded = true;
-    this.read = undefined;
-    this.write = undefined;
     this.cryptoSend.discard();
     this.cryptoRecv.discard();
     this.probes = 0;

@@ -11,8 +11,9 @@
  * through timing (§10.3.1).
  */
 import { initialKeys, retryIntegrityTag, type CryptoProvider, type HeaderMask, type QuicVersion } from '@tsquic/quic-crypto-keys';
-import { encodeFrame, encodeRetry, patchLength, writeLongHeader, Writer, type TransportErrorCode } from '@tsquic/quic-wire';
+import { decodeFrames, encodeFrame, encodeRetry, QuicWireError, type LongHeader, type TransportErrorCode } from '@tsquic/quic-wire';
 import { cidKey } from './cid.js';
+import { PacketBuilder } from './packet-builder.js';
 
 /**
  * A token bucket: `perSecond` responses, in bursts of at most as many
@@ -82,14 +83,32 @@ export function retryPacket(provider: CryptoProvider, p: { version: QuicVersion;
 export function initialClose(provider: CryptoProvider, p: { version: QuicVersion; clientDcid: Uint8Array; clientScid: Uint8Array; scid: Uint8Array; code: TransportErrorCode; reason: string }): Uint8Array {
   const keys = initialKeys(provider, p.version, p.clientDcid, 'server').write;
   const buf = new Uint8Array(128 + p.clientScid.length + p.scid.length);
-  const w = new Writer(buf, 0, buf.length - 16);
-  const h = writeLongHeader(w, { type: 'initial', version: p.version, dcid: p.clientScid, scid: p.scid, pnLength: 1, truncatedPn: 0 });
-  const payloadStart = w.pos;
-  encodeFrame(w, { type: 'connection_close', application: false, errorCode: BigInt(p.code), frameType: 0, reason: p.reason.slice(0, 64) });
-  const payloadEnd = w.pos;
-  patchLength(buf, h, payloadEnd - h.pnOffset + 16);
-  keys.packet.sealInPlace(0, buf, 0, payloadStart, payloadEnd);
-  const end = payloadEnd + 16;
-  keys.header.protect(buf.subarray(0, end), h.pnOffset);
-  return buf.slice(0, end);
+  const b = PacketBuilder.start(buf, 0, buf.length, { kind: 'initial', version: p.version, dcid: p.clientScid, scid: p.scid, pn: 0, largestAcked: -1, pnLength: 1 }, keys)!;
+  encodeFrame(b.w, { type: 'connection_close', application: false, errorCode: BigInt(p.code), frameType: 0, reason: p.reason.slice(0, 64) });
+  return buf.slice(0, b.finish().end);
+}
+
+/**
+ * Server, before any state is committed to a new connection: does the first
+ * Initial packet of `datagram` open with the Initial keys of its DCID
+ * (RFC 9001 §5.2) and carry CRYPTO data (the ClientHello, RFC 9000 §17.2.2)?
+ * Anyone can make Initial keys, but random bytes do not authenticate; this
+ * costs a key derivation and one AEAD open, not a connection. The datagram
+ * is left untouched (the connection opens it again).
+ */
+export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Array, h: LongHeader): boolean {
+  const keys = initialKeys(provider, h.version, h.dcid, 'server').read;
+  const packet = datagram.slice(h.start, h.end);
+  const pnOffset = h.pnOffset - h.start;
+  const r = keys.header.unprotect(packet, pnOffset);
+  if (!r) return false;
+  const headerEnd = pnOffset + r.pnLength;
+  const payload = keys.packet.open(r.truncatedPn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
+  if (!payload || packet[0]! & 0x0c) return false;
+  try {
+    return decodeFrames(payload, 'initial').some((f) => f.type === 'crypto');
+  } catch (e) {
+    if (QuicWireError.isInstance(e)) return false;
+    throw e;
+  }
 }

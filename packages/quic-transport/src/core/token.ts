@@ -20,7 +20,7 @@ export interface TokenContent {
   issuedAt: number;
   /** Retry tokens: the client's first Destination Connection ID. */
   originalDcid: Uint8Array;
-  /** The token's nonce: unique per token, what a replay register remembers. */
+  /** The token's first 16 bytes (its nonce and the start of its sealed content): unique per token, what a replay register remembers. */
   id: Uint8Array;
 }
 
@@ -82,7 +82,7 @@ export class TokenSealer {
     const issuedAt = new DataView(plain.buffer, plain.byteOffset).getFloat64(1);
     if (dec.decode(plain.subarray(11 + odcidLength)) !== this.binding(kind, address, port)) return { ok: false, kind, reason: 'another address' };
     if (!(now - issuedAt >= -1000 && now - issuedAt <= this.lifetimes[kind])) return { ok: false, kind, reason: 'expired' };
-    return { ok: true, content: { kind, issuedAt, originalDcid: plain.slice(10, 10 + odcidLength), id: token.slice(0, NONCE) } };
+    return { ok: true, content: { kind, issuedAt, originalDcid: plain.slice(10, 10 + odcidLength), id: token.slice(0, 16) } };
   }
 
   /** The token's content when it is ours, for this address, and fresh; otherwise null. */

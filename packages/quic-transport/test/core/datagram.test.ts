@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { TransportErrorCode as E, type ConnEvent } from '../../src/core/index.js';
 import { Collector } from '../sim/apps.js';
+import { forge } from '../sim/forge.js';
 import { pair, SERVER_PATH } from '../sim/network.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
@@ -50,8 +51,8 @@ describe('DATAGRAM (RFC 9221)', () => {
 
   it('a DATAGRAM frame we did not allow closes with PROTOCOL_VIOLATION', () => {
     const p = connected(0, 1200);
-    // Force one past our own limit check, as a misbehaving peer would.
-    p.s.datagramQueue.push(new Uint8Array(10));
+    // A misbehaving peer sends one anyway.
+    p.client.handleDatagram(p.net.now, forge(p.s, 2, [{ type: 'datagram', data: new Uint8Array(10) }]), SERVER_PATH);
     p.net.runUntil(() => (p.cc.pump(p.net.now), p.cc.closed() !== undefined), 2000);
     const closed = p.cc.closed();
     expect(closed?.type === 'closed' && closed.info.code).toBe(BigInt(E.PROTOCOL_VIOLATION));

@@ -11,7 +11,8 @@
  */
 import { coalescedPackets, type Frame } from '@tsquic/quic-wire';
 import { describe, expect, it, vi } from 'vitest';
-import { Connection, Endpoint, ReplayRegister, TransportErrorCode as E, type ConnEvent, type Path, type Transmit } from '../../src/core/index.js';
+import { RemoteCids } from '../../src/core/cid.js';
+import { Connection, Endpoint, StrikeRegister, TransportErrorCode as E, type ConnEvent, type Path, type Transmit } from '../../src/core/index.js';
 import { BulkSender, Collector } from '../sim/apps.js';
 import { forge } from '../sim/forge.js';
 import { carriesData, clientInitial, established, freshClientConnects, Harness, healthy, inject, midHandshake, serverClose, TLS } from '../sim/hostile.js';
@@ -85,7 +86,7 @@ describe('amplification toward spoofed addresses (RFC 9000 §8, §8.2.2, §9.3)'
     expect(h.sentTo.get(attacker.address) ?? 0).toBe(0);
   });
 
-  it('Initials in datagrams under 1,200 bytes are discarded, not only a connection\'s first one (§14.1)', () => {
+  it("Initials in datagrams under 1,200 bytes are discarded, not only a connection's first one (§14.1)", () => {
     const server = new Endpoint({ server: { tls: serverTls() } });
     const h = new Harness(server);
     const ep = new Endpoint();
@@ -144,7 +145,7 @@ describe('off-path garbage (RFC 9000 §10.3)', () => {
     /** Connections consulted for 100 unroutable datagrams, with `n` connections established. */
     const consulted = (n: number): number => {
       const { server, net } = serverWith(n);
-      const spy = vi.spyOn(Connection.prototype, 'isStatelessReset');
+      const spy = vi.spyOn(RemoteCids.prototype, 'isResetToken');
       const rnd = prng(n);
       for (let i = 0; i < 100; i++) server.handleDatagram(net.now, junk(rnd), spoofed(i));
       const calls = spy.mock.calls.length;
@@ -218,11 +219,13 @@ describe('Initials that create nothing (RFC 9000 §7.2, §8.1, §21.1.1)', () =>
   });
 });
 
-
 describe('state a peer can make us hold (RFC 9000 §13.2.4, §5.1.2, §2.2)', () => {
   it('a peer that never acknowledges: 10,000 PINGs leave a bounded number of packets tracked, and the server asks for ACKs now and then', () => {
     let pings = 0;
-    const server = new Endpoint({ server: { tls: serverTls() }, hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.frames as Array<{ frame_type: string }>).some((f) => f.frame_type === 'ping') && pings++) } });
+    const server = new Endpoint({
+      server: { tls: serverTls() },
+      hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.frames as Array<{ frame_type: string }>).some((f) => f.frame_type === 'ping') && pings++) },
+    });
     const client = new Endpoint();
     const net = new Network(client, server);
     const c = client.connect(0, SERVER_PATH, TLS);
@@ -293,7 +296,12 @@ describe('state a peer can make us hold (RFC 9000 §13.2.4, §5.1.2, §2.2)', ()
       return splice.apply(this, [start, ...rest] as Parameters<typeof splice>);
     });
     try {
-      for (let i = 0; i < offsets.length; i += 100) inject(p, 2, offsets.slice(i, i + 100).map((offset) => ({ type: 'stream', streamId: 0, offset, data: Uint8Array.of(7), fin: false })));
+      for (let i = 0; i < offsets.length; i += 100)
+        inject(
+          p,
+          2,
+          offsets.slice(i, i + 100).map((offset) => ({ type: 'stream', streamId: 0, offset, data: Uint8Array.of(7), fin: false })),
+        );
     } finally {
       spy.mockRestore();
     }
@@ -331,7 +339,7 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
     const p = midHandshake();
     const first = forge(p.c, 1, [{ type: 'ping' }]);
     // Sent to the original DCID (which also routes to this connection), carrying a frame not allowed in Handshake packets.
-    const second = forge(p.c, 1, [{ type: 'stream', streamId: 0, offset: 0, data: Uint8Array.of(1), fin: false }], { dcid: p.c.originalDcid });
+    const second = forge(p.c, 1, [{ type: 'stream', streamId: 0, offset: 0, data: Uint8Array.of(1), fin: false }], { dcid: p.originalDcid! });
     const d = new Uint8Array(first.length + second.length);
     d.set(first);
     d.set(second, first.length);
@@ -363,7 +371,7 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
       p.cc.reading = true;
       p.net.runUntil(() => (p.cc.pump(p.net.now), p.cc.finished.has(id)), 5000);
       p.net.runUntil(() => false, 100);
-      expect(p.s.ecn.marking).toBe(true);
+      expect(p.s.getStats().ecn).toMatch(/testing|capable/);
       // From here the attacker's client sees the server's packets, but its own ACKs are replaced by forged ones.
       p.net.filter = (from, d) => (from === 'client' ? null : d);
       /** The server sends one more (marked) packet; the client's view of everything received. */
@@ -375,12 +383,12 @@ describe('a peer breaking smaller rules (RFC 9000 §5.1, §10.2.1, §12.2, §13.
       };
       const a = oneMore();
       inject(p, 2, [{ type: 'ack', largest: a.largest, ackDelay: 0, ranges: a.ranges, ecn: a.ecn! }]);
-      expect(p.s.ecn.marking).toBe(true); // honest counts pass
+      expect(p.s.getStats().ecn).toMatch(/testing|capable/); // honest counts pass
       const b = oneMore();
       const fewer = { ...a.ecn!, ect0: a.ecn!.ect0 - 1 };
       if (raise) inject(p, 2, [{ type: 'ack', largest: b.largest, ackDelay: 0, ranges: b.ranges, ecn: fewer }]);
       else inject(p, 2, [{ type: 'ack', largest: a.largest, ackDelay: 0, ranges: a.ranges, ecn: fewer }]);
-      return p.s.ecn.marking;
+      return p.s.getStats().ecn !== 'failed';
     };
     expect(run(true)).toBe(false);
     expect(run(false)).toBe(true);
@@ -399,7 +407,7 @@ describe('address validation tokens (RFC 9000 §8.1.2–§8.1.4)', () => {
     return e.token;
   }
 
-  it('a NEW_TOKEN token replayed in 50 Initials from the victim\'s address validates one connection; the others get a Retry', () => {
+  it("a NEW_TOKEN token replayed in 50 Initials from the victim's address validates one connection; the others get a Retry", () => {
     const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
     const token = newToken(server);
     const retries = server.counters.retries;
@@ -423,7 +431,7 @@ describe('address validation tokens (RFC 9000 §8.1.2–§8.1.4)', () => {
     expect(server.counters.retries).toBe(1);
   });
 
-  it('a Retry token that does not check out (the client\'s port changed) ends the attempt at once with INVALID_TOKEN', () => {
+  it("a Retry token that does not check out (the client's port changed) ends the attempt at once with INVALID_TOKEN", () => {
     const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
     const client = new Endpoint();
     const net = new Network(client, server);
@@ -443,7 +451,7 @@ describe('0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1, RFC 8446 §8)', () => {
   const body = (n: number) => new Uint8Array(n).fill(0x5a);
 
   it('the anti-replay register fails closed: when it cannot remember another ticket, 0-RTT is rejected (1-RTT carries the data), never accepted twice', () => {
-    const env = ticketed(true, { antiReplay: new ReplayRegister({ capacity: 1, windowMs: 20_000 }) });
+    const env = ticketed(true, { antiReplay: new StrikeRegister({ maxEntries: 1 }) });
     const t1 = firstTicket(env);
     const t2 = firstTicket(env);
     const resume = (ticket: typeof t1) => {

@@ -94,7 +94,18 @@ describe('packet-number skipping (RFC 9000 §21.4)', () => {
     const skipped = [...Array(sp.nextPn).keys()].find((pn) => !used.has(pn))!;
     expect(skipped).toBeGreaterThan(0);
     // Honest: the ranges on both sides of the gap.
-    const r = ld.onAckReceived(2, { largest: skipped + 1, ackDelay: 0, ranges: [[skipped + 1, skipped + 1], [0, skipped - 1]] }, 2000);
+    const r = ld.onAckReceived(
+      2,
+      {
+        largest: skipped + 1,
+        ackDelay: 0,
+        ranges: [
+          [skipped + 1, skipped + 1],
+          [0, skipped - 1],
+        ],
+      },
+      2000,
+    );
     expect(r.acked.length).toBe(skipped + 1);
     expect(() => ld.onAckReceived(2, { largest: skipped + 2, ackDelay: 0, ranges: [[0, skipped + 2]] }, 2001)).toThrow(/skipped/);
   });

@@ -1,13 +1,12 @@
 /** Connection migration and NAT rebinding (RFC 9000 §9) over the simulated network. */
 import { describe, expect, it } from 'vitest';
 import { download as transferDownload } from '../sim/transfer.js';
-import { pair, SERVER_PATH } from '../sim/network.js';
-import { onPathChallenge } from '../../src/core/path.js';
+import { named, pair } from '../sim/network.js';
+import { established, inject } from '../sim/hostile.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
-const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) =>
-  transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep });
+const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) => transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep, qlog: true });
 
 describe('migration', () => {
   it('NAT rebinding mid-transfer: the server follows the new port, validates it, the download completes byte-identical', () => {
@@ -21,24 +20,35 @@ describe('migration', () => {
     expect(rebound).toBe(true);
     expect(r.done).toBe(true);
     expect(r.ok).toBe(true);
-    expect(r.s.path).toEqual({ address: '10.0.0.1', port: 6000 });
-    expect(r.s.pathChallenge).toBeUndefined(); // validated
-    expect(r.s.peerAddressValidated).toBe(true);
+    expect(r.s.remoteAddress).toEqual({ address: '10.0.0.1', port: 6000 });
+    // The server validated the new path (RFC 9000 §8.2): the client echoed its challenge.
+    expect(named(r.env.qlog.server, 'connectivity:path_validated').map((e) => e.data.peer_address)).toEqual(['10.0.0.1:6000']);
   });
 
   it('an address change resets congestion state and uses a new connection ID toward the client', () => {
     let rebound = false;
-    let cidBefore = '';
+    const dcids = { before: new Set<string>(), after: new Set<string>() };
+    let cwndBefore = 0;
+    let cwndAfter = Infinity;
     const r = download(4 << 20, (got, env) => {
       const s = [...env.server.connections][0];
+      if (rebound && s) cwndAfter = Math.min(cwndAfter, s.getStats().cwnd);
+      if (!rebound && s) env.net.filter ??= (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.before.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
       if (!rebound && got > 1 << 20 && s) {
         rebound = true;
-        cidBefore = Buffer.from(s.remoteCids.current.cid).toString('hex');
+        cwndBefore = s.getStats().cwnd;
         env.net.clientPath = { address: '10.0.0.9', port: 7000 };
+        // The Destination Connection ID of the server's short-header packets (8 bytes after the first byte).
+        env.net.filter = (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
       }
     });
     expect(r.done && r.ok).toBe(true);
-    expect(Buffer.from(r.s.remoteCids.current.cid).toString('hex')).not.toBe(cidBefore);
+    // A new congestion controller: the initial window again, min(10, max(2, 14720 / size)) datagrams (RFC 9002 §7.2).
+    const size = r.s.getStats().maxDatagramSize;
+    expect(cwndAfter).toBeLessThanOrEqual(Math.min(10 * size, Math.max(2 * size, 14720)));
+    expect(cwndBefore).toBeGreaterThan(10 * cwndAfter);
+    expect(named(r.env.qlog.server, 'connectivity:path_updated')[0]!.data).toMatchObject({ peer_address: '10.0.0.9:7000', only_port: false });
+    expect([...dcids.after].some((d) => !dcids.before.has(d))).toBe(true);
   });
 
   it('client-initiated migration: a new connection ID and path validation; refused when the server disables it', () => {
@@ -52,7 +62,7 @@ describe('migration', () => {
     });
     expect(migrated).toBe(true);
     expect(r.done && r.ok).toBe(true);
-    expect(r.c.pathChallenge).toBeUndefined();
+    expect(named(r.env.qlog.client, 'connectivity:path_validated')).toHaveLength(1);
 
     let refused: boolean | undefined;
     const r2 = download(
@@ -67,11 +77,12 @@ describe('migration', () => {
   });
 
   it('a PATH_CHALLENGE flood gets bounded responses', () => {
-    const env = pair();
-    const c = env.client.connect(0, SERVER_PATH, TLS);
-    env.net.runUntil(() => c.handshakeInfo !== undefined, 5000);
-    const s = [...env.server.connections][0]!;
-    for (let i = 0; i < 1000; i++) onPathChallenge(s, Uint8Array.of(i & 0xff, 1, 2, 3, 4, 5, 6, 7), { address: '10.6.6.6', port: i });
-    expect(s.pathResponses.length).toBeLessThanOrEqual(4);
+    const env = established();
+    // 1,000 probing packets from as many spoofed ports, before the server sends anything: it owes at most 4 answers.
+    for (let i = 0; i < 1000; i++) inject(env, 2, [{ type: 'path_challenge', data: Uint8Array.of(i & 0xff, 1, 2, 3, 4, 5, 6, 7) }], 1200, { address: '10.6.6.6', port: 10_000 + i });
+    let responses = 0;
+    for (let t = env.server.pollTransmit(env.net.now); t; t = env.server.pollTransmit(env.net.now)) if (t.path.address === '10.6.6.6') responses++;
+    expect(responses).toBeGreaterThan(0);
+    expect(responses).toBeLessThanOrEqual(4);
   });
 });

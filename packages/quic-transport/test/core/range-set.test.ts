@@ -27,7 +27,10 @@ describe('RangeSet', () => {
     const r = new RangeSet();
     r.add(0, 100);
     r.remove(40, 60);
-    expect([...r.ranges()]).toEqual([[0, 40], [60, 100]]);
+    expect([...r.ranges()]).toEqual([
+      [0, 40],
+      [60, 100],
+    ]);
     r.removeBelow(50);
     expect([...r.ranges()]).toEqual([[60, 100]]);
     expect([...r.rangesDescending()]).toEqual([[60, 100]]);
@@ -43,7 +46,10 @@ describe('RangeSet', () => {
     expect(r.covers(8, 21)).toBe(false);
     expect(r.contiguousEnd(0)).toBe(10);
     expect(r.contiguousEnd(10)).toBe(10);
-    expect([...r.gaps(0, 40)]).toEqual([[10, 20], [30, 40]]);
+    expect([...r.gaps(0, 40)]).toEqual([
+      [10, 20],
+      [30, 40],
+    ]);
     expect([...r.gaps(5, 25)]).toEqual([[10, 20]]);
   });
 

@@ -42,7 +42,18 @@ describe('loss detection (RFC 9002 §6)', () => {
   it('packet threshold: 3 later packets acknowledged → lost', () => {
     const l = ld();
     for (let pn = 0; pn < 5; pn++) l.onPacketSent(2, pkt(pn, 100));
-    const r = l.onAckReceived(2, { largest: 4, ackDelay: 0, ranges: [[4, 4], [1, 2]] }, 150); // rtt 50: nothing is old enough for the time threshold
+    const r = l.onAckReceived(
+      2,
+      {
+        largest: 4,
+        ackDelay: 0,
+        ranges: [
+          [4, 4],
+          [1, 2],
+        ],
+      },
+      150,
+    ); // rtt 50: nothing is old enough for the time threshold
     expect(r.acked.map((p) => p.pn).sort()).toEqual([1, 2, 4]);
     expect(r.lost.map((p) => p.pn)).toEqual([0]); // 0: 4 >= 0 + 3; 3: not yet
     expect(l.bytesInFlight).toBe(MSS);
@@ -276,7 +287,11 @@ describe('ACK tracker (RFC 9000 §13.2)', () => {
     t.onPacketReceived(3, true, 1, 25);
     expect(t.wantsImmediate).toBe(true);
     t.onPacketReceived(5, false, 1, 25);
-    expect(t.build(1, 0)!.ranges).toEqual([[5, 5], [3, 3], [0, 0]]);
+    expect(t.build(1, 0)!.ranges).toEqual([
+      [5, 5],
+      [3, 3],
+      [0, 0],
+    ]);
     expect(t.isDuplicate(3)).toBe(true);
     expect(t.isDuplicate(4)).toBe(false);
   });

@@ -1,6 +1,6 @@
 /** Resumption and 0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1) over the simulated network. */
 import { describe, expect, it } from 'vitest';
-import { Endpoint, type Connection } from '../../src/core/index.js';
+import { defaultStreamSettings, Endpoint, type Connection } from '../../src/core/index.js';
 import { Collector } from '../sim/apps.js';
 import { SERVER_PATH } from '../sim/network.js';
 import { firstTicket, ticketed } from '../sim/tickets.js';
@@ -114,5 +114,24 @@ describe('resumption and 0-RTT', () => {
     const col = [...seen.values()].find((x) => x.finished.has(id))!;
     expect(col.bytes(id).equals(body)).toBe(true);
     expect(c.handshakeInfo).toMatchObject({ resumed: true, earlyData: 'rejected' });
+  });
+
+  it('RFC 9000 §7.4.1: a server whose limits fell below those in its ticket rejects 0-RTT (the ticket still resumes); equal limits accept it', () => {
+    const limits = (connWindow: number) => ({ streams: { ...defaultStreamSettings, connWindow, maxStreamsBidi: 50 } });
+    const resume = (before: number, after: number) => {
+      const env = ticketed(true, {}, limits(before));
+      const ticket = firstTicket(env);
+      // The same server (same ticket key) restarted with other limits.
+      env.server.opts.server!.transport = limits(after);
+      const c = env.client.connect(env.net.now, SERVER_PATH, { ...TLS, sessionTicket: ticket, earlyData: true });
+      const id = c.openStream('bidi')!;
+      c.write(id, new TextEncoder().encode('GET /'), true);
+      const seen = new Map<Connection, Collector>();
+      env.net.runUntil(() => c.handshakeInfo !== undefined && serverRequests(env.server, seen, env.net.now).includes('GET /'), 5000);
+      return c.handshakeInfo;
+    };
+    expect(resume(1 << 20, 1 << 20)).toMatchObject({ resumed: true, earlyData: 'accepted' });
+    expect(resume(1 << 20, 1 << 21)).toMatchObject({ resumed: true, earlyData: 'accepted' });
+    expect(resume(1 << 20, 1 << 19)).toMatchObject({ resumed: true, earlyData: 'rejected' });
   });
 });

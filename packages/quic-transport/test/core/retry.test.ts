@@ -33,12 +33,17 @@ describe('Retry and NEW_TOKEN', () => {
   });
 
   it('after a Retry the packet numbers are not reset (RFC 9000 §17.2.5.3)', () => {
-    const env = setup('always');
-    const c = env.client.connect(0, SERVER_PATH, TLS);
-    env.net.runUntil(() => c.retrySourceCid !== undefined, 1000);
-    // The first Initial used packet number 0; the one carrying the token (already sent in this step) used 1, not 0 again.
-    expect(c.spaces[0].nextPn).toBe(2);
-    expect(env.net.runUntil(confirmed(c), 5000)).toBe(true);
+    const sent: number[] = [];
+    const server = new Endpoint({ server: { tls: serverTls() }, retry: 'always' });
+    const client = new Endpoint({
+      hooks: { qlog: (_t, name, data) => void (name === 'transport:packet_sent' && (data.header as { packet_type: string }).packet_type === 'initial' && sent.push((data.header as { packet_number: number }).packet_number)) },
+    });
+    const net = new Network(client, server, { latencyMs: 10 });
+    const c = client.connect(0, SERVER_PATH, TLS);
+    expect(net.runUntil(confirmed(c), 5000)).toBe(true);
+    expect(server.counters.retries).toBe(1);
+    // The first Initial used packet number 0; the one carrying the token used 1, not 0 again.
+    expect(sent.slice(0, 2)).toEqual([0, 1]);
   });
 
   it('a Retry with a bad integrity tag, or a second Retry, is ignored', () => {

@@ -128,7 +128,6 @@ describe('Streams: limits and state rules', () => {
     expect(s.open('uni')).toBe(14);
   });
 
-
   it('streams held back by connection credit alone send again when MAX_DATA raises it (RFC 9000 §4.1)', () => {
     const s = new Streams('client', defaultStreamSettings);
     s.setPeerLimits({ ...PEER, initialMaxData: 1000 });
@@ -151,7 +150,10 @@ describe('Streams: limits and state rules', () => {
   it('peer streams: implicit opening of lower ones, STREAM_LIMIT_ERROR beyond our limit', () => {
     const s = mk('client');
     s.onStreamFrame(5, 0, bytes(3), false); // server bidi index 1 opens index 0 too
-    expect([s.pollEvent(), s.pollEvent()]).toEqual([{ type: 'stream-incoming', id: 1 }, { type: 'stream-incoming', id: 5 }]);
+    expect([s.pollEvent(), s.pollEvent()]).toEqual([
+      { type: 'stream-incoming', id: 1 },
+      { type: 'stream-incoming', id: 5 },
+    ]);
     expect(codeOf(() => s.onStreamFrame(9, 0, bytes(1), false))).toBe(E.STREAM_LIMIT_ERROR);
   });
 
@@ -191,7 +193,10 @@ describe('Streams: limits and state rules', () => {
     expect(s.pollEvent()).toEqual({ type: 'stop-sending', id, code: 77n });
     expect(s.pollControl(100)!.frame).toMatchObject({ type: 'reset_stream', streamId: id, errorCode: 77n });
     s.onResetStream(1, 9n, 5);
-    expect([s.pollEvent(), s.pollEvent()]).toEqual([{ type: 'stream-incoming', id: 1 }, { type: 'stream-reset', id: 1, code: 9n }]);
+    expect([s.pollEvent(), s.pollEvent()]).toEqual([
+      { type: 'stream-incoming', id: 1 },
+      { type: 'stream-reset', id: 1, code: 9n },
+    ]);
   });
 });
 
@@ -203,7 +208,14 @@ describe('Streams end to end through a lossy loop', () => {
     const settings = { ...defaultStreamSettings, connWindow: 64 * 1024, streamWindowBidiLocal: 32 * 1024, streamWindowBidiRemote: 32 * 1024, streamWindowUni: 32 * 1024 };
     const a = new Streams('client', settings);
     const b = new Streams('server', settings);
-    const tp = { initialMaxData: settings.connWindow, initialMaxStreamDataBidiLocal: settings.streamWindowBidiLocal, initialMaxStreamDataBidiRemote: settings.streamWindowBidiRemote, initialMaxStreamDataUni: settings.streamWindowUni, initialMaxStreamsBidi: 100, initialMaxStreamsUni: 100 };
+    const tp = {
+      initialMaxData: settings.connWindow,
+      initialMaxStreamDataBidiLocal: settings.streamWindowBidiLocal,
+      initialMaxStreamDataBidiRemote: settings.streamWindowBidiRemote,
+      initialMaxStreamDataUni: settings.streamWindowUni,
+      initialMaxStreamsBidi: 100,
+      initialMaxStreamsUni: 100,
+    };
     a.setPeerLimits(tp);
     b.setPeerLimits(tp);
     const SIZE = 1_500_000;
@@ -250,13 +262,26 @@ describe('Streams end to end through a lossy loop', () => {
           }
           const fr = f as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
           switch ((f as { type: string }).type) {
-            case 'stream': p.to.onStreamFrame(fr.id, fr.offset, fr.data, fr.fin); break;
-            case 'max_data': p.to.onMaxData(fr.maximum); break;
-            case 'max_stream_data': p.to.onMaxStreamData(fr.streamId, fr.maximum); break;
-            case 'max_streams': p.to.onMaxStreams(fr.bidi, fr.maximum); break;
-            case 'reset_stream': p.to.onResetStream(fr.streamId, fr.errorCode, fr.finalSize); break;
-            case 'stop_sending': p.to.onStopSending(fr.streamId, fr.errorCode); break;
-            default: break;
+            case 'stream':
+              p.to.onStreamFrame(fr.id, fr.offset, fr.data, fr.fin);
+              break;
+            case 'max_data':
+              p.to.onMaxData(fr.maximum);
+              break;
+            case 'max_stream_data':
+              p.to.onMaxStreamData(fr.streamId, fr.maximum);
+              break;
+            case 'max_streams':
+              p.to.onMaxStreams(fr.bidi, fr.maximum);
+              break;
+            case 'reset_stream':
+              p.to.onResetStream(fr.streamId, fr.errorCode, fr.finalSize);
+              break;
+            case 'stop_sending':
+              p.to.onStopSending(fr.streamId, fr.errorCode);
+              break;
+            default:
+              break;
           }
           p.from.onAcked(rec);
         }

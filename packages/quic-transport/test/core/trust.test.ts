@@ -25,7 +25,10 @@ function handshake(tls: Partial<ClientTlsSettings>, leaf = 'leaf'): string {
   return c.handshakeInfo ? 'ok' : closed?.type === 'closed' ? `0x${closed.info.code.toString(16)} ${closed.info.reason}` : 'stuck';
 }
 
-const spkiPin = (der: Uint8Array) => createHash('sha256').update(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+const spkiPin = (der: Uint8Array) =>
+  createHash('sha256')
+    .update(new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
 
 describe('client trust policies', () => {
   it('trustAnchors (a CA file): a chain to the anchor with the right name is accepted', () => {

@@ -10,34 +10,49 @@ import { expect } from 'vitest';
 import { Endpoint, type Connection, type Path } from '../../src/core/index.js';
 import type { Frame } from '@tsquic/quic-wire';
 import { Collector } from './apps.js';
-import { forge } from './forge.js';
+import { forge, forgeRaw as forgeBytes } from './forge.js';
 import { CLIENT_PATH, Network, pair, SERVER_PATH } from './network.js';
 
 export const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 export const STREAMS = { connWindow: 64 * 1024, streamWindowBidiRemote: 16 * 1024, maxStreamsBidi: 4 };
 
-export type Env = ReturnType<typeof pair> & { c: Connection; s: Connection; sc: Collector; cc: Collector };
+export type Env = ReturnType<typeof pair> & { c: Connection; s: Connection; sc: Collector; cc: Collector; /** The client's first Destination Connection ID (RFC 9000 §7.2). */ originalDcid?: Uint8Array };
+
+/** The Destination Connection ID of the client's first datagram (a long header: its length at byte 5). */
+function recordOriginalDcid(p: ReturnType<typeof pair>): () => Uint8Array {
+  let dcid: Uint8Array | undefined;
+  const before = p.net.filter;
+  p.net.filter = (from, d, i) => {
+    if (from === 'client' && !dcid) dcid = d.slice(6, 6 + d[5]!);
+    return before ? before(from, d, i) : d;
+  };
+  return () => dcid!;
+}
 
 export function established(serverTransport: Record<string, unknown> = {}, clientTransport: Record<string, unknown> = {}): Env {
   const p = pair({}, { serverTransport: { streams: STREAMS, ...serverTransport }, transport: clientTransport });
+  const originalDcid = recordOriginalDcid(p);
   const c = p.client.connect(0, SERVER_PATH, TLS);
   const cc = new Collector(c);
   p.net.runUntil(() => (cc.pump(p.net.now), cc.events.some((e) => e.type === 'handshake-confirmed')), 5000);
+  p.net.filter = undefined;
   const s = [...p.server.connections][0]!;
   expect(s.state).toBe('established');
-  return { ...p, c, s, sc: new Collector(s, false), cc };
+  return { ...p, c, s, sc: new Collector(s, false), cc, originalDcid: originalDcid() };
 }
 
 /** Run a handshake only until the client holds Handshake write keys (its Finished not yet delivered). */
 export function midHandshake(): Env {
   const p = pair();
   const c = p.client.connect(0, SERVER_PATH, TLS);
-  p.net.filter = (from, d) => (from === 'client' && c.spaces[1].write ? null : d);
-  p.net.runUntil(() => c.spaces[1].write !== undefined, 5000);
+  const hasHandshakeKeys = () => c.crypto.hasWriteKeys(1);
+  p.net.filter = (from, d) => (from === 'client' && hasHandshakeKeys() ? null : d);
+  const originalDcid = recordOriginalDcid(p);
+  p.net.runUntil(hasHandshakeKeys, 5000);
   p.net.filter = undefined;
   const s = [...p.server.connections][0]!;
   expect(s.state).toBe('handshake');
-  return { ...p, c, s, sc: new Collector(s, false), cc: new Collector(c) };
+  return { ...p, c, s, sc: new Collector(s, false), cc: new Collector(c), originalDcid: originalDcid() };
 }
 
 /** Hand a forged datagram to the server, as if it came from the client (or from `from`). */
@@ -80,19 +95,7 @@ export function expectClose(p: Env, code: number): void {
 
 /** A 1-RTT packet whose payload is `payload` verbatim (sealed with the client's keys, not checked). */
 export function forgeRaw(p: Env, payload: Uint8Array): Uint8Array {
-  const c = p.c;
-  const k = c.oneRtt!;
-  const pn = c.spaces[2].nextPn++;
-  const dcid = c.remoteCids.current.cid;
-  const head = 1 + dcid.length + 4;
-  const buf = new Uint8Array(head + Math.max(4, payload.length) + 16);
-  buf[0] = 0x40 | (k.keyPhaseBit << 2) | 3;
-  buf.set(dcid, 1);
-  new DataView(buf.buffer).setUint32(1 + dcid.length, pn >>> 0);
-  buf.set(payload, head);
-  k.writeKey.sealInPlace(pn, buf, 0, head, buf.length - 16);
-  k.writeHeader.protect(buf, 1 + dcid.length);
-  return buf;
+  return forgeBytes(p.c, payload);
 }
 
 /** One client Initial (a real one, from a throwaway client endpoint). */

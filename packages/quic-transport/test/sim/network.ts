@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Endpoint, type EcnCodepoint, type Path } from '../../src/core/index.js';
+import { seededCrypto } from './deterministic.js';
 
 export const fixture = (n: string): Uint8Array => new Uint8Array(readFileSync(fileURLToPath(new URL(`../fixtures/${n}`, import.meta.url))));
 export const serverTls = (alpn = ['test']) => ({ certificateChain: [fixture('server-cert.der')], privateKey: fixture('server-key.der'), alpn });
@@ -86,8 +87,12 @@ export class Network {
   /** Datagrams that arrived with each ECN codepoint, per receiver. */
   readonly ecnDelivered = { client: { ect0: 0, ect1: 0, ce: 0, none: 0 }, server: { ect0: 0, ect1: 0, ce: 0, none: 0 } };
 
+  /** Datagrams each side sent marked ECT(0) (before the path did anything to the marks). */
+  readonly ecnMarked = { client: 0, server: 0 };
+
   private send(from: 'client' | 'server', data: Uint8Array, ecn?: EcnCodepoint, local?: string): void {
     const index = this.sent[from]++;
+    if (ecn) this.ecnMarked[from]++;
     this.bytes[from] += data.length;
     const d = this.filter ? this.filter(from, data, index) : data;
     if (!d) return;
@@ -106,7 +111,10 @@ export class Network {
 
   /** Move all output of both endpoints onto the wire. */
   flush(): void {
-    for (const [name, ep] of [['client', this.client], ['server', this.server]] as const) {
+    for (const [name, ep] of [
+      ['client', this.client],
+      ['server', this.server],
+    ] as const) {
       for (let t = ep.pollTransmit(this.now); t; t = ep.pollTransmit(this.now)) {
         let local: string | undefined;
         if (name === 'client') {
@@ -168,9 +176,43 @@ export class Network {
   }
 }
 
-export function pair(link: LinkOptions = {}, opts: { transport?: Record<string, unknown>; serverTransport?: Record<string, unknown>; alpn?: string[] } = {}) {
-  const server = new Endpoint({ server: { tls: serverTls(opts.alpn), transport: opts.serverTransport } });
-  const client = new Endpoint({ transport: opts.transport });
-  const net = new Network(client, server, link);
-  return { net, client, server };
+export interface QlogRecord {
+  time: number;
+  name: string;
+  data: Record<string, unknown>;
 }
+
+export interface PairOptions {
+  transport?: Record<string, unknown>;
+  serverTransport?: Record<string, unknown>;
+  alpn?: string[];
+  /** Record both sides' qlog events (every connection of each endpoint) in `qlog`. */
+  qlog?: boolean;
+  /** Every random byte of both endpoints and the server's TLS from this seed (the client's TLS: pass `clientTls(seed)`). */
+  randomSeed?: number;
+}
+
+export function pair(link: LinkOptions = {}, opts: PairOptions = {}) {
+  const qlog = { client: [] as QlogRecord[], server: [] as QlogRecord[] };
+  const hooks = (side: 'client' | 'server') => ({
+    ...(opts.qlog ? { qlog: (time: number, name: string, data: Record<string, unknown>) => void qlog[side].push({ time, name, data }) } : {}),
+    ...(opts.randomSeed !== undefined ? { random: seededRandom(opts.randomSeed * 2 + (side === 'client' ? 0 : 1)) } : {}),
+  });
+  const tls = opts.randomSeed !== undefined ? { ...serverTls(opts.alpn), groups: ['x25519' as const], crypto: seededCrypto(opts.randomSeed * 2 + 1) } : serverTls(opts.alpn);
+  const server = new Endpoint({ server: { tls, transport: opts.serverTransport }, hooks: hooks('server') });
+  const client = new Endpoint({ transport: opts.transport, hooks: hooks('client') });
+  const net = new Network(client, server, link);
+  return { net, client, server, qlog };
+}
+
+/** Client TLS settings whose every random byte comes from `seed` (with `pair({ randomSeed: seed })`). */
+export const seededClientTls = (seed: number) => ({ serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const, groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 2) });
+
+/** Random bytes from a seed (xorshift32): the same seed, the same bytes. */
+export function seededRandom(seed: number): (n: number) => Uint8Array {
+  const next = prng(seed);
+  return (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256));
+}
+
+/** The qlog records named `name`. */
+export const named = (records: QlogRecord[], name: string): QlogRecord[] => records.filter((r) => r.name === name);

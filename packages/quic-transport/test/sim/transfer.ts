@@ -23,7 +23,6 @@ export function transfer(size: number, link: LinkOptions, opts: { transport?: Re
   return { done, net, c, s: [...server.connections][0]!, src, got: sender && sc ? sc.bytes(sender.id) : Buffer.alloc(0) };
 }
 
-
 type Env = ReturnType<typeof pair>;
 
 /**
@@ -35,9 +34,9 @@ type Env = ReturnType<typeof pair>;
 export function download(
   size: number,
   link: LinkOptions = {},
-  opts: { transport?: Record<string, unknown>; serverTransport?: Record<string, unknown>; before?: (env: Env) => void; onStep?: (got: number, env: Env) => void; maxMs?: number } = {},
+  opts: { transport?: Record<string, unknown>; serverTransport?: Record<string, unknown>; before?: (env: Env) => void; onStep?: (got: number, env: Env) => void; maxMs?: number; qlog?: boolean } = {},
 ) {
-  const env = pair(link, { transport: opts.transport, serverTransport: opts.serverTransport });
+  const env = pair(link, { transport: opts.transport, serverTransport: opts.serverTransport, qlog: opts.qlog });
   opts.before?.(env);
   const c = env.client.connect(0, SERVER_PATH, TLS);
   const cc = new Collector(c);

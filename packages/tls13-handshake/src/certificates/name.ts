@@ -7,6 +7,7 @@
  * suffix such as `*.com`; no Common Name fallback, as in RFC 9525), and the
  * dNSName / iPAddress name constraints of RFC 5280 §4.2.1.10.
  */
+import { equalBytes } from '../codec.js';
 import type { Subtree } from './x509.js';
 
 /** A parsed reference identity. */
@@ -80,10 +81,6 @@ export function referenceName(serverName: string): ReferenceName {
 export function canonicalDns(name: string): string {
   const lower = name.toLowerCase();
   return lower.endsWith('.') ? lower.slice(0, -1) : lower;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** RFC 6125 §6.4: one presented DNS-ID against the reference host name. */

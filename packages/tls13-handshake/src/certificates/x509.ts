@@ -10,6 +10,7 @@
  * that does not parse is the peer's fault: bad_certificate (RFC 8446 §6.2).
  */
 import { AlertDescription, fail } from '../alert.js';
+import { equalBytes } from '../codec.js';
 import { children, readTlv, spkiKeyInfo, type KeyInfo, type Tlv } from '../crypto/der.js';
 import type { HashAlg, SignatureAlgorithm } from '../crypto/provider.js';
 import { canonicalDns } from './name.js';
@@ -406,12 +407,6 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
     ...(ext.nameConstraints && { nameConstraints: ext.nameConstraints }),
     unhandledCritical: ext.unhandledCritical,
   };
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**

@@ -6,6 +6,7 @@
  * and RSA (RFC 8017 Appendix A.1). Malformed input returns null, never throws
  * for peer data.
  */
+import { toHex } from '../codec.js';
 
 export interface Tlv {
   tag: number;
@@ -52,7 +53,6 @@ const OID = {
   rsassaPss: '2a864886f70d01010a',
 } as const;
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** The NIST curves of ECDSA keys. */
 export type Curve = 'P-256' | 'P-384';
@@ -63,18 +63,18 @@ export type PublicKeyInfo =
 export type PrivateKeyInfo = { kind: 'ec'; curve: Curve; d: Uint8Array } | { kind: 'ed25519'; seed: Uint8Array } | { kind: 'rsa' };
 
 function bigintOf(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${hex(bytes)}`);
+  return bytes.length === 0 ? 0n : BigInt(`0x${toHex(bytes)}`);
 }
 
 /** AlgorithmIdentifier → key kind and curve. */
 function algorithm(b: Uint8Array, alg: Tlv): { kind: 'ec'; curve: Curve } | { kind: 'ed25519' } | { kind: 'rsa' } | null {
   const parts = children(b, alg);
   if (!parts || parts.length === 0 || parts[0]!.tag !== 0x06) return null;
-  const oid = hex(b.subarray(parts[0]!.content, parts[0]!.end));
+  const oid = toHex(b.subarray(parts[0]!.content, parts[0]!.end));
   if (oid === OID.ed25519) return { kind: 'ed25519' };
   if (oid === OID.rsaEncryption || oid === OID.rsassaPss) return { kind: 'rsa' };
   if (oid !== OID.ecPublicKey || parts.length < 2 || parts[1]!.tag !== 0x06) return null;
-  const curve = hex(b.subarray(parts[1]!.content, parts[1]!.end));
+  const curve = toHex(b.subarray(parts[1]!.content, parts[1]!.end));
   if (curve === OID.p256) return { kind: 'ec', curve: 'P-256' };
   if (curve === OID.p384) return { kind: 'ec', curve: 'P-384' };
   return null;

@@ -5,7 +5,7 @@
  * HelloRetryRequest is a ServerHello with the special random (§4.1.3).
  */
 import { AlertDescription, fail } from '../alert.js';
-import { Reader, Writer } from '../codec.js';
+import { equalBytes, Reader, Writer } from '../codec.js';
 import { decodeExtensions, encodeExtensions, type Extensions } from '../extensions/extensions.js';
 
 /** RFC 8446 §4: HandshakeType. */
@@ -48,10 +48,6 @@ export type HandshakeMessage =
   | ClientHello | ServerHello | NewSessionTicket | EndOfEarlyData | EncryptedExtensions
   | Certificate | CertificateRequest | CertificateVerify | Finished | KeyUpdate;
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 type BodyDecoder = (r: Reader, hashLen: number) => HandshakeMessage;
 
 const DECODE: Partial<Record<number, BodyDecoder>> = {
@@ -76,7 +72,7 @@ const DECODE: Partial<Record<number, BodyDecoder>> = {
     if (sessionId.length > 32) fail(AlertDescription.illegal_parameter, 'legacy_session_id longer than 32');
     const cipherSuite = r.u16();
     if (r.u8() !== 0) fail(AlertDescription.illegal_parameter, 'compression method other than null');
-    const isHrr = equal(random, HRR_RANDOM);
+    const isHrr = equalBytes(random, HRR_RANDOM);
     const ext = r.remaining === 0 ? { order: [] } : decodeExtensions(r, isHrr ? 'HRR' : 'SH');
     return { type: 2, legacyVersion, random, sessionId, cipherSuite, ext, isHrr };
   },

@@ -6,12 +6,10 @@
  * package's createClient/createServer in the plain 'tls' profile) fits.
  */
 
-/** An encryption level, as the Handshake names it. */
-export type Level = 'initial' | 'early' | 'handshake' | 'application';
-/** Read or write key. */
-export type Direction = 'read' | 'write';
-/** A TLS 1.3 cipher suite number. */
-export type CipherSuite = 0x1301 | 0x1302 | 0x1303;
+import type { CipherSuite } from '../key-schedule.js';
+import type { Direction, Level } from '../events.js';
+
+export type { CipherSuite, Direction, Level };
 
 /** The events the record layer acts on; every other event is passed through to its user. */
 export type PortEvent =

@@ -72,7 +72,8 @@ export class Cubic implements CongestionController {
       const t = (now - this.epochStart + smoothedRtt) / 1000;
       const target = Math.min(Math.max(this.cubicWindow(t), cwnd), 1.5 * cwnd); // §4.4: target in [cwnd, 1.5 cwnd]
       let next: number;
-      if (this.cubicWindow((now - this.epochStart) / 1000) < this.wEst) next = this.wEst; // Reno-friendly region
+      if (this.cubicWindow((now - this.epochStart) / 1000) < this.wEst)
+        next = this.wEst; // Reno-friendly region
       else next = cwnd + ((target - cwnd) / cwnd) * (p.size / this.mss); // §4.4, §4.5: (target - cwnd) / cwnd per acknowledged segment
       this.window = Math.max(this.window, next * this.mss);
     }

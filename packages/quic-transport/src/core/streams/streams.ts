@@ -65,6 +65,8 @@ export type StreamEvent =
   | { type: 'stream-incoming'; id: number }
   | { type: 'stream-readable'; id: number }
   | { type: 'stream-writable'; id: number }
+  /** The peer acknowledged all the data we sent on the stream and its FIN (RFC 9000 §3.1 Data Recvd). */
+  | { type: 'stream-acked'; id: number }
   | { type: 'stream-reset'; id: number; code: bigint }
   | { type: 'stop-sending'; id: number; code: bigint }
   | { type: 'stream-closed'; id: number };
@@ -551,8 +553,9 @@ export class Streams {
           h.blockedByBudget = false;
           this.events.push({ type: 'stream-writable', id: rec.id });
         }
-        if (h.buf.allAcked) {
+        if (h.buf.allAcked && h.state !== 'data-recvd') {
           h.state = 'data-recvd';
+          this.events.push({ type: 'stream-acked', id: rec.id });
           this.maybeClose(s!);
         }
         return;

@@ -1,10 +1,14 @@
 /**
- * @module node/stream
+ * @module streams/stream
  * QUIC streams as Web Streams (INTERFACES.md "Web Streams shell"): the
  * readable pulls from the core only when the application reads, so
  * MAX_STREAM_DATA credit follows the reader (back-pressure to the peer); the
  * writable's `write()` resolves only once the core accepted every byte, so
- * the writer's `ready` tracks the send buffer (back-pressure to the app).
+ * the writer's `ready` tracks the send buffer (back-pressure to the app);
+ * its `close()` sends the FIN and resolves once the peer has acknowledged
+ * all the data and the FIN (the Data Recvd state, RFC 9000 §3.1) — or the
+ * connection was closed cleanly meanwhile — so a server may close its
+ * connection right after its last response.
  * `writable.abort(e)` sends RESET_STREAM(e.code), `readable.cancel(e)`
  * STOP_SENDING(e.code); a peer's reset or stop errors the matching side with
  * a QuicStreamError carrying its code.
@@ -106,6 +110,8 @@ export class SendSide {
   private controller!: WritableStreamDefaultController;
   private waiting: (() => void) | undefined;
   private error: Error | undefined;
+  private acked = false;
+  private closing: { resolve: () => void; reject: (e: Error) => void } | undefined;
 
   constructor(
     private readonly host: StreamHost,
@@ -121,6 +127,7 @@ export class SendSide {
           if (this.error) throw this.error;
           this.host.finish(this.id);
           this.host.kick();
+          return this.acked ? undefined : new Promise<void>((resolve, reject) => (this.closing = { resolve, reject }));
         },
         abort: (reason) => {
           this.error = new QuicStreamError(codeOf(reason));
@@ -151,19 +158,32 @@ export class SendSide {
     w?.();
   }
 
+  /** The peer acknowledged everything written, FIN included. */
+  onAcked(): void {
+    this.acked = true;
+    this.closing?.resolve();
+  }
+
   /** The peer sent STOP_SENDING (the core already answered with RESET_STREAM). */
   onStopSending(code: bigint): void {
     this.fail(new QuicStreamError(code, `stream ${this.id} stopped by the peer with code ${code}`));
   }
 
-  fail(e: Error): void {
-    if (this.error) return;
+  /**
+   * The stream cannot go on (stopped, or its connection ended). A close()
+   * waiting for the acknowledgement resolves when the connection closed
+   * cleanly (`closeOk`: the application ended it), and rejects otherwise.
+   */
+  fail(e: Error, closeOk = false): void {
+    if (this.error || this.acked) return;
     this.error = e;
+    if (closeOk && this.closing) return this.closing.resolve();
     try {
       this.controller.error(e);
     } catch {
       // already closed
     }
+    this.closing?.reject(e);
     this.onWritable();
   }
 }

@@ -1,10 +1,11 @@
 /**
- * @module node/connection
+ * @module streams/connection
  * A QUIC connection with the WebTransport shape (`ready`, `closed`,
  * `createBidirectionalStream`, `incomingBidirectionalStreams`, ...), a thin
- * wrapper over the sans-IO core `Connection` driven by a QuicEndpoint.
+ * wrapper over the sans-IO core `Connection` driven by an endpoint shell
+ * (streams/endpoint.ts). No Node API.
  */
-import type { CloseInfo, Connection, ConnEvent, ConnStats, HandshakeInfo } from '../core/index.js';
+import type { CloseInfo, Connection, ConnEvent, ConnStats, HandshakeInfo, Path } from '../core/index.js';
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 import type { TransportParameters } from '@tsquic/quic-wire';
 import { QuicConnectionError } from './errors.js';
@@ -15,10 +16,16 @@ export interface CloseOptions {
   reason?: string;
 }
 
-/** The endpoint side a connection needs: a clock and a way to run the output loop. */
+/** The endpoint side a connection needs: a clock, a way to run the output loop, and its sockets. */
 export interface Driver {
   now(): number;
   kick(): void;
+  /** This connection has stream opens waiting for the peer's MAX_STREAMS: call `service()` after input. */
+  waiting(c: QuicConnection): void;
+  /** Our address on `path` (the socket its packets leave through). */
+  localAddress(path: Path): { address: string; port: number };
+  /** Whether the connection has work in progress (its handshake, an open bidirectional stream): an unref'd endpoint keeps the process alive for it. */
+  busy(c: QuicConnection, busy: boolean): void;
 }
 
 interface ShellStream {
@@ -61,6 +68,8 @@ export class QuicConnection {
   private readonly openWaiters: Array<{ dir: 'bidi' | 'uni'; resolve: (id: number) => void; reject: (e: Error) => void }> = [];
   private ended: Error | undefined;
   private readonly host: StreamHost;
+  /** Bidirectional streams open in this shell (requests in progress, for `Driver.busy`). */
+  private bidiOpen = 0;
 
   constructor(
     /** The sans-IO connection underneath (for stats and advanced use). */
@@ -72,6 +81,11 @@ export class QuicConnection {
     // Nobody may be listening: avoid unhandled rejections, callers still see them when they await.
     this.ready.catch(() => {});
     this.closed.catch(() => {});
+    driver.busy(this, true); // the handshake
+    void this.ready.then(
+      () => this.updateBusy(),
+      () => undefined,
+    );
     const core_ = core;
     this.host = {
       read: (id, max) => core_.read(id, max, driver.now()),
@@ -135,6 +149,26 @@ export class QuicConnection {
     return this.core.handshakeInfo;
   }
 
+  /** The peer's address and port (they change when the peer migrates, RFC 9000 §9). */
+  get remoteAddress(): { address: string; port: number } {
+    const p = this.core.remoteAddress;
+    return { address: p.address, port: p.port };
+  }
+
+  /** Our address and port for this connection (the socket its packets leave through). */
+  get localAddress(): { address: string; port: number } {
+    return this.driver.localAddress(this.core.remoteAddress);
+  }
+
+  /**
+   * The application protocol (ALPN). A server knows it as soon as it has
+   * chosen it — before the handshake completes, so 0-RTT streams can be
+   * routed by it; a client once the handshake completes.
+   */
+  get protocol(): string | undefined {
+    return this.core.alpn;
+  }
+
   get stats(): ConnStats {
     return this.core.getStats();
   }
@@ -162,13 +196,19 @@ export class QuicConnection {
     const id = this.core.openStream(dir);
     if (id !== null) return Promise.resolve(id);
     this.driver.kick(); // send STREAMS_BLOCKED
+    this.driver.waiting(this);
     return new Promise((resolve, reject) => this.openWaiters.push({ dir, resolve, reject }));
+  }
+
+  private updateBusy(): void {
+    this.driver.busy(this, !this.ended && (this.bidiOpen > 0 || this.core.handshakeInfo === undefined));
   }
 
   private wrapBidi(id: number): QuicBidirectionalStream {
     const recv = new RecvSide(this.host, id);
     const send = new SendSide(this.host, id);
     this.streams.set(id, { recv, send });
+    if (this.bidiOpen++ === 0) this.updateBusy();
     const host = this.host;
     return {
       id,
@@ -205,13 +245,13 @@ export class QuicConnection {
         this.resolveReady(e.info);
         return;
       case 'handshake-confirmed':
+      case 'alpn':
         return;
       case 'stream-incoming': {
         if ((e.id & 2) === 0) {
           void this.incomingBidirectionalStreams;
           this.bidiIn!.enqueue(this.wrapBidi(e.id));
-        }
-        else {
+        } else {
           const recv = new RecvSide(this.host, e.id);
           this.streams.set(e.id, { recv });
           void this.incomingUnidirectionalStreams;
@@ -225,6 +265,9 @@ export class QuicConnection {
       case 'stream-writable':
         this.streams.get(e.id)?.send?.onWritable();
         return;
+      case 'stream-acked':
+        this.streams.get(e.id)?.send?.onAcked();
+        return;
       case 'stream-reset':
         this.streams.get(e.id)?.recv?.onReset(e.code);
         return;
@@ -232,7 +275,7 @@ export class QuicConnection {
         this.streams.get(e.id)?.send?.onStopSending(e.code);
         return;
       case 'stream-closed':
-        this.streams.delete(e.id);
+        if (this.streams.delete(e.id) && (e.id & 2) === 0 && --this.bidiOpen === 0) this.updateBusy();
         return;
       case 'session-ticket':
         this.onSessionTicket?.(e.ticket);
@@ -250,9 +293,9 @@ export class QuicConnection {
     }
   }
 
-  /** @internal Retry stream opens that waited for MAX_STREAMS. */
-  service(): void {
-    for (let i = 0; i < this.openWaiters.length; ) {
+  /** @internal Retry stream opens that waited for MAX_STREAMS; true while some still wait. */
+  service(): boolean {
+    for (let i = 0; i < this.openWaiters.length;) {
       const w = this.openWaiters[i]!;
       const id = this.core.openStream(w.dir);
       if (id === null) {
@@ -262,6 +305,7 @@ export class QuicConnection {
       this.openWaiters.splice(i, 1);
       w.resolve(id);
     }
+    return this.openWaiters.length > 0;
   }
 
   private onClosed(info: CloseInfo): void {
@@ -270,11 +314,14 @@ export class QuicConnection {
     this.ended = err;
     this.endState = { clean, err };
     this.rejectReady(err);
-    for (const s of this.streams.values()) {
-      s.recv?.fail(err);
-      s.send?.fail(err);
+    for (const [id, s] of this.streams) {
+      // After a clean close, a stream whose data all arrived (its FIN included) is still read to the end.
+      if (!(clean && this.core.receivedAll(id))) s.recv?.fail(err);
+      s.send?.fail(err, clean);
     }
     this.streams.clear();
+    this.bidiOpen = 0;
+    this.driver.busy(this, false);
     for (const w of this.openWaiters.splice(0)) w.reject(err);
     for (const c of [this.bidiIn, this.uniIn, this.datagramIn] as Array<ReadableStreamDefaultController<unknown> | undefined>) {
       if (!c) continue;

@@ -1,0 +1,362 @@
+/**
+ * @module streams/endpoint
+ * A QUIC endpoint over any datagram socket (streams/socket.ts): the thin
+ * shell around the sans-IO core Endpoint (DESIGN.md). Datagrams in go to the
+ * core with the clock's `now`; after each batch of inputs the output loop
+ * runs once — due timers, datagrams out, events to the WebTransport-shaped
+ * connections — and one timer is armed at the core's next deadline. Its
+ * cost per batch follows the connections that had input, never the number
+ * of connections held. No Node API: `node:dgram` is one socket
+ * (node/endpoint.ts), an in-memory pair or another runtime's UDP another.
+ */
+import { QuicVersion } from '@tsquic/quic-wire';
+import type { AntiReplay } from '@tsquic/tls13-handshake';
+import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ConnEvent, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
+import { QuicConnection } from './connection.js';
+import type { DatagramSocket, SocketAddress } from './socket.js';
+
+/** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
+const RECYCLE_FROM = 8 * 1024;
+
+export interface EndpointShellOptions {
+  /** Defaults for every connection of this endpoint. */
+  transport?: Partial<TransportSettings>;
+  /**
+   * Server address validation with Retry (RFC 9000 §8.1): 'auto' (default: once half of
+   * `maxHandshakes` are in flight), 'always', 'never', or once `handshakes` are in flight.
+   */
+  retry?: 'auto' | 'always' | 'never' | { handshakes: number };
+  /** Most connections at once (more Initials are dropped); default 10,000. */
+  maxConnections?: number;
+  /** Most server handshakes in flight at once (more Initials are dropped); default 1,000. */
+  maxHandshakes?: number;
+  /** Stateless resets (and INVALID_TOKEN closes) per second at most; default 100. */
+  statelessResetRate?: number;
+  /**
+   * 0-RTT anti-replay register (default: tls13-handshake's StrikeRegister, 100,000 tickets,
+   * rejecting 0-RTT when full). Give every endpoint of a server farm sharing a `ticketKey` the same one.
+   */
+  antiReplay?: AntiReplay;
+  /** Hooks for every connection (key log, randomness, crypto provider). */
+  hooks?: ConnectionHooks;
+  /** Hooks per connection (a qlog file each). */
+  hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
+  /** The clock (ms): default `performance.now()`. */
+  now?: () => number;
+  /** Run `f` soon, once per batch of inputs: default `setImmediate` where it exists, else `setTimeout(f, 0)`. */
+  schedule?: (f: () => void) => void;
+}
+
+export interface ListenOptions {
+  tls: ServerTlsSettings;
+  transport?: Partial<TransportSettings>;
+  /**
+   * Called for each accepted connection (instead of queueing it on `incoming`). It may be async:
+   * a handler that throws or rejects closes that connection (application code 0, its message as
+   * the reason); the endpoint serves on.
+   */
+  onConnection?: (c: QuicConnection) => void | Promise<unknown>;
+}
+
+export interface ConnectOptions extends ClientTlsSettings {
+  transport?: Partial<TransportSettings>;
+  version?: QuicVersion;
+  /** A token from this server's NEW_TOKEN frame (see `onNewToken`): skips address validation. */
+  token?: Uint8Array;
+}
+
+const defaultSchedule = (f: () => void): void => {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (g.setImmediate) g.setImmediate(f);
+  else setTimeout(f, 0);
+};
+
+type Timer = ReturnType<typeof setTimeout>;
+const unrefTimer = (t: Timer): void => void (t as { unref?(): void }).unref?.();
+
+export class QuicSocketEndpoint {
+  readonly core: Endpoint;
+  /** Connections accepted by `listen()`, in arrival order (when `listen` was given no `onConnection`). */
+  readonly incoming: ReadableStream<QuicConnection>;
+  /** Datagrams the socket failed to send (ENOBUFS and the like). */
+  sendErrors = 0;
+  private incomingCtl!: ReadableStreamDefaultController<QuicConnection>;
+  private readonly shells = new Map<Connection, QuicConnection>();
+  /** Connections with stream opens waiting for the peer's MAX_STREAMS. */
+  private readonly waitingOpens = new Set<QuicConnection>();
+  /** Sockets by the `Path.local` tag of the paths they serve (undefined: the main socket). */
+  private readonly sockets = new Map<string | undefined, DatagramSocket>();
+  private timer: Timer | undefined;
+  private timerAt = Infinity;
+  private scheduled = false;
+  private closing = false;
+  /** The sockets are closed: nothing more is sent or run. */
+  private finished = false;
+  /** `unref()` was not called (or `ref()` undid it). */
+  private referenced = true;
+  /** Connections with work in progress (a handshake, an open bidirectional stream). */
+  private readonly busy = new Set<QuicConnection>();
+  /** Whether the sockets and timer now hold the process. */
+  private holding = true;
+  private onConnection: ListenOptions['onConnection'];
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
+  private readonly clock: () => number;
+  private readonly schedule: (f: () => void) => void;
+
+  constructor(
+    socket: DatagramSocket,
+    private readonly options: EndpointShellOptions = {},
+  ) {
+    this.clock = options.now ?? (() => performance.now());
+    this.schedule = options.schedule ?? defaultSchedule;
+    this.core = new Endpoint({
+      transport: options.transport,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+      ...(options.maxHandshakes ? { maxHandshakes: options.maxHandshakes } : {}),
+      ...(options.statelessResetRate ? { statelessResetRate: options.statelessResetRate } : {}),
+      ...(options.antiReplay ? { antiReplay: options.antiReplay } : {}),
+      hooks: { wallClock: Date.now, ...options.hooks },
+      ...(options.hooksFor ? { hooksFor: options.hooksFor } : {}),
+    });
+    this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });
+    this.closedPromise = new Promise((r) => (this.resolveClosed = r));
+    this.useSocket(socket);
+  }
+
+  /** Receive on `socket`; paths tagged `local` send through it (a server's preferred address, RFC 9000 §9.6). */
+  protected useSocket(socket: DatagramSocket, local?: string): void {
+    const old = this.sockets.get(local);
+    this.sockets.set(local, socket);
+    socket.onDatagram((data, from) => this.onDatagram(data, from, local));
+    if (!this.holding) socket.unref?.();
+    old?.close();
+  }
+
+  /** The main socket's bound address and port. */
+  get address(): SocketAddress {
+    return this.sockets.get(undefined)!.localAddress;
+  }
+
+  /** Accept connections (server role). */
+  listen(opts: ListenOptions): void {
+    this.core.opts.server = { tls: opts.tls, transport: { ...this.options.transport, ...opts.transport } };
+    this.onConnection = opts.onConnection;
+  }
+
+  /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
+  connect(target: string | SocketAddress, opts: ConnectOptions): QuicConnection {
+    const t = typeof target === 'string' ? parseTarget(target) : target;
+    const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, opts, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
+    const shell = this.shellFor(core);
+    this.kick();
+    return shell;
+  }
+
+  /**
+   * Let the process exit while this endpoint is idle (a pooled client): its
+   * sockets and timer hold the process only while a connection is being set
+   * up or has an open bidirectional stream (a request in progress), as
+   * Node's own sockets do once unref'd by an HTTP agent.
+   */
+  unref(): this {
+    this.referenced = false;
+    this.updateHold();
+    return this;
+  }
+
+  /** Undo `unref()`: the endpoint holds the process until closed. */
+  ref(): this {
+    this.referenced = true;
+    this.updateHold();
+    return this;
+  }
+
+  private updateHold(): void {
+    const hold = this.referenced || this.busy.size > 0;
+    if (hold === this.holding) return;
+    this.holding = hold;
+    for (const s of this.sockets.values()) (hold ? s.ref : s.unref)?.call(s);
+    if (this.timer) (this.timer as { ref?(): void; unref?(): void })[hold ? 'ref' : 'unref']?.();
+  }
+
+  private shellFor(core: Connection): QuicConnection {
+    let s = this.shells.get(core);
+    if (!s) {
+      s = new QuicConnection(core, {
+        now: this.clock,
+        kick: () => this.kick(),
+        waiting: (c) => void this.waitingOpens.add(c),
+        busy: (c, busy) => {
+          if (busy) this.busy.add(c);
+          else this.busy.delete(c);
+          this.updateHold();
+        },
+        localAddress: (path) => (this.sockets.get(path.local) ?? this.sockets.get(undefined)!).localAddress,
+      });
+      this.shells.set(core, s);
+    }
+    return s;
+  }
+
+  private onDatagram(data: Uint8Array, from: SocketAddress, local?: string): void {
+    if (this.finished) return;
+    const r = this.core.handleDatagram(this.clock(), data, local ? { address: from.address, port: from.port, local } : { address: from.address, port: from.port });
+    if (r.kind === 'new' && !this.closing) {
+      const shell = this.shellFor(r.conn);
+      // With an onConnection handler nobody reads `incoming`: queueing there too would keep every
+      // connection ever accepted alive (found by the soak test).
+      if (this.onConnection) this.accepted(this.onConnection, shell);
+      else this.incomingCtl.enqueue(shell);
+    }
+    this.kick();
+  }
+
+  /** Hand an accepted connection to the application; its failure closes that connection only. */
+  private accepted(handler: NonNullable<ListenOptions['onConnection']>, c: QuicConnection): void {
+    const fail = (e: unknown): void => void c.close({ closeCode: 0n, reason: `onConnection failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 200) });
+    try {
+      const r = handler(c);
+      if (r instanceof Promise) r.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  /** Run the output loop soon (once per batch of inputs). */
+  kick(): void {
+    if (this.scheduled || this.finished) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      this.service();
+    });
+  }
+
+  /** Due timers, datagrams out, events to the connections, then the next timer. */
+  private service(): void {
+    if (this.finished) return;
+    const now = this.clock();
+    if (now >= this.timerAt) this.timerAt = Infinity;
+    this.core.handleTimeout(now);
+    this.flush(now);
+    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.dispatch(e.conn, e.event);
+    for (const s of this.waitingOpens) if (!s.service()) this.waitingOpens.delete(s);
+    // Events may have queued more output (a read freeing credit): flush again.
+    this.flush(now);
+    this.arm(now);
+    if (this.closing && this.core.connections.size === 0) this.finishClose();
+  }
+
+  private dispatch(core: Connection, e: ConnEvent): void {
+    const shell = this.shellFor(core);
+    shell.dispatch(e);
+    if (e.type === 'closed') {
+      this.shells.delete(core);
+      this.waitingOpens.delete(shell);
+    }
+  }
+
+  private flush(now: number): void {
+    for (let t = this.core.pollTransmit(now); t; t = this.core.pollTransmit(now)) this.send(t.data, t.path);
+  }
+
+  /** Send a datagram; a large one's buffer goes back to the core for reuse once the socket is done with it. */
+  private send(data: Uint8Array, to: SocketAddress & { local?: string }): void {
+    if (this.finished) return;
+    const socket = this.sockets.get(to.local) ?? this.sockets.get(undefined)!;
+    const core = this.core;
+    try {
+      if (data.length < RECYCLE_FROM) socket.send(data, to, this.onSent);
+      else
+        socket.send(data, to, (err) => {
+          if (err) this.sendErrors++;
+          core.recycle(data);
+        });
+    } catch {
+      this.sendErrors++;
+    }
+  }
+
+  /** One send callback for every small datagram (not a closure each). */
+  private readonly onSent = (err?: Error | null): void => {
+    if (err) this.sendErrors++;
+  };
+
+  private arm(now: number): void {
+    const deadline = this.core.pollTimeout();
+    if (deadline === null) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      return;
+    }
+    if (this.timer && deadline >= this.timerAt - 0.5 && this.timerAt !== Infinity) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.service();
+      },
+      Math.max(0, deadline - now),
+    );
+    if (!this.holding) unrefTimer(this.timer);
+  }
+
+  /**
+   * Close every connection (CONNECTION_CLOSE, then draining) and, after at
+   * most `timeoutMs` (default 1 s), the sockets. Safe at any moment: the
+   * CONNECTION_CLOSE datagrams go to the socket before this returns, and
+   * nothing is sent once the sockets are closed.
+   */
+  async close(opts: { closeCode?: bigint; reason?: string; timeoutMs?: number } = {}): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      try {
+        this.incomingCtl.close();
+      } catch {
+        // already closed
+      }
+      for (const shell of this.shells.values()) void shell.close({ closeCode: opts.closeCode ?? 0n, reason: opts.reason ?? '' });
+      this.service();
+      // Draining takes three PTOs; do not hold the process for long.
+      const t = setTimeout(() => this.finishClose(), opts.timeoutMs ?? 1000);
+      if (!this.holding) unrefTimer(t);
+      void this.closedPromise.then(() => clearTimeout(t));
+    }
+    return this.closedPromise;
+  }
+
+  /** Resolves once the endpoint is closed. */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  private finishClose(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const s of this.sockets.values()) {
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.resolveClosed();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** 'host:port' or '[v6]:port'. */
+export function parseTarget(s: string): SocketAddress {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  if (!m) throw new TypeError(`target must be host:port or [v6]:port, got ${s}`);
+  return { address: m[1]!, port: Number(m[2]) };
+}

@@ -1,0 +1,12 @@
+/** Child process of shell.test.ts: an endpoint that is unref'd (or not), idle or connecting to nobody. */
+import { QuicEndpoint, QuicConnectionError } from '../../src/index.js';
+
+const mode = process.argv[2];
+const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
+if (mode !== 'ref') ep.unref();
+console.log('bound');
+if (mode === 'unref-connecting') {
+  // Nobody listens on port 9 (discard): the handshake runs until its timeout.
+  const c = ep.connect({ address: '127.0.0.1', port: 9 }, { alpn: ['x'], verifyPeer: 'none', transport: { handshakeTimeoutMs: 1000 } });
+  c.ready.catch((e: unknown) => console.log(QuicConnectionError.isInstance(e) ? e.info.kind : String(e)));
+}
