@@ -19,7 +19,11 @@ afterEach(async () => {
 
 /** A self-signed certificate for localhost, as `openssl req` writes it: DER certificate, PEM and DER keys. */
 const dir = mkdtempSync(join(tmpdir(), 'quic-first-hour-'));
-execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', 'key.pem', '-outform', 'DER', '-out', 'cert.der'], { cwd: dir, stdio: 'ignore' });
+execFileSync(
+  'openssl',
+  ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', 'key.pem', '-outform', 'DER', '-out', 'cert.der'],
+  { cwd: dir, stdio: 'ignore' },
+);
 execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', 'key.pem', '-outform', 'DER', '-out', 'key.der'], { cwd: dir, stdio: 'ignore' });
 const cert = new Uint8Array(readFileSync(join(dir, 'cert.der')));
 const keyDer = new Uint8Array(readFileSync(join(dir, 'key.der')));
