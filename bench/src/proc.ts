@@ -95,8 +95,14 @@ export class Peer {
     return m as Extract<PeerMessage, { type: T }>;
   }
 
+  /**
+   * Send a command if the child still listens. A child that is exiting can close its end of the
+   * IPC channel between the `connected` check and the write: the write then fails with EPIPE,
+   * which is harmless here (`stop` kills a child that does not exit), so it is passed to a
+   * callback instead of surfacing as an uncaught exception.
+   */
   send(m: ParentMessage): void {
-    if (this.proc.connected) this.proc.send(m);
+    if (this.proc.connected) this.proc.send(m, (err) => void err);
   }
 
   /** Ask it to exit; kill it if it has not within `graceMs`. */

@@ -112,7 +112,13 @@ export class Connection {
     const version = opts.version ?? V.V1;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
     this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid);
-    const host = { random: this.random, rotateCid: (seq?: number) => this.remoteCids.rotate(seq), resetCongestion: () => this.resetCongestion(), pto: () => this.recovery.ptoDuration(), qlog: this.qlog.bind(this) };
+    const host = {
+      random: this.random,
+      rotateCid: (seq?: number) => this.remoteCids.rotate(seq),
+      newPath: (fresh: boolean) => this.recovery.newPath(fresh ? { cc: this.newCongestionController(), initialRtt: s.initialRttMs } : undefined),
+      pto: () => this.recovery.ptoDuration(),
+      qlog: this.qlog.bind(this),
+    };
     this.paths = new PathState(opts.path, this.side === 'client' || srv?.addressValidated === true, s.ecn, s.initialRttMs, host);
     const params = localParameters(s, version, initialScid, srv && { ...srv, preferredCid });
     this.hs = new HandshakeState(this.side, opts.tls, params, originalDcid, initialScid, this.hooks, this.random);
@@ -291,11 +297,6 @@ export class Connection {
   onKeysRotated(now: number): void {
     this.crypto.onRotated();
     this.timers.set('keyDiscard', now + 3 * this.recovery.ptoDuration());
-  }
-
-  /** @internal §9.4: a new path starts with fresh congestion control and RTT estimate. */
-  resetCongestion(): void {
-    this.recovery.resetForNewPath(this.newCongestionController(), this.settings.initialRttMs);
   }
 
   // ---- application ----

@@ -20,8 +20,12 @@ export interface PathHost {
   random(n: number): Uint8Array;
   /** Move to an unused peer connection ID (§9.5), or to sequence `seq`; false when none is spare. */
   rotateCid(seq?: number): boolean;
-  /** §9.4: a new path starts with fresh congestion control and RTT estimate. */
-  resetCongestion(): void;
+  /**
+   * §9.4: packets go to another path from now on; what was sent before no
+   * longer counts in its congestion control and RTT estimate. `fresh`: the
+   * path starts with a new congestion controller and RTT estimate too.
+   */
+  newPath(fresh: boolean): void;
   /** The current PTO (ms). */
   pto(): number;
   qlog(now: number, name: string, data: Record<string, unknown>): void;
@@ -121,7 +125,8 @@ export class PathState {
     // holds what arrived from there (this datagram included), and only that.
     this.validated = false;
     // §9.4: a port-only change (NAT rebinding) may keep the congestion state; a new address resets it.
-    if (!onlyPort) this.resetState();
+    if (onlyPort) this.host.newPath(false);
+    else this.resetState();
     this.startValidation(path, now);
     this.host.qlog(now, 'connectivity:path_updated', { peer_address: describe(path), only_port: onlyPort, ...(path.local !== undefined ? { local: path.local } : {}) });
   }
@@ -172,8 +177,9 @@ export class PathState {
     return i < 0 ? undefined : this.responses.splice(i, 1)[0]!.data;
   }
 
-  hasOnPathResponse(): boolean {
-    return this.responses.some((r) => samePath(r.path, this.current));
+  /** A PATH_CHALLENGE or PATH_RESPONSE is owed on the current path. */
+  owesOnPath(): boolean {
+    return (this.challenge?.pending === true && this.challenge.path === this.current) || (this.responses.length > 0 && this.responses.some((r) => samePath(r.path, this.current)));
   }
 
   /** Our PATH_CHALLENGE to put in a packet on the current path now, if one is owed. */
@@ -196,6 +202,7 @@ export class PathState {
         this.current = this.previous;
         this.previous = undefined;
         this.validated = true;
+        this.host.newPath(false);
       }
     } else if (!ch.pending && now >= ch.sentAt + this.host.pto()) ch.pending = true;
   }
@@ -219,6 +226,6 @@ export class PathState {
   /** A new path starts with fresh congestion control, RTT estimate and ECN validation (§9.4, §13.4.2). */
   private resetState(): void {
     this.ecn = new EcnValidator(this.ecnEnabled);
-    this.host.resetCongestion();
+    this.host.newPath(true);
   }
 }

@@ -32,6 +32,14 @@ const MIN_PACKET = 64;
 const SPACES: readonly SpaceId[] = [0, 1, 2];
 const QLOG_TYPE = { initial: 'initial', handshake: 'handshake', '0rtt': '0RTT', '1rtt': '1RTT' } as const;
 
+/**
+ * What a datagram may carry now: every frame; or, with the congestion window
+ * full or the pacer waiting, PATH_CHALLENGE / PATH_RESPONSE owed on the
+ * current path — probing frames do not wait behind data (RFC 9000 §9.4: "a
+ * sender can make exceptions for probe packets") — and ACKs; or ACKs alone.
+ */
+type Allowed = 'all' | 'path' | 'ack';
+
 /** The header of the next packet of `space` on the current path. */
 function header(c: Connection, space: SpaceId, k: WriteKeys, largestAcked = c.recovery.largestAcked(space)): PacketHeaderSpec {
   const h: PacketHeaderSpec = { kind: k.kind, version: c.crypto.version, dcid: c.remoteCids.current.cid, scid: c.hs.initialScid, pn: c.spaces[space].nextPn, largestAcked, keyPhase: k.keyPhase };
@@ -62,7 +70,8 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
     const size = c.pmtu.probeSize(now);
     if (size > c.maxDatagramSize && r.bytesInFlight + size <= r.cc.window) return buildProbe(c, now, size);
   }
-  const want = SPACES.filter((s) => wantsToSend(c, s, eliciting, now));
+  const allowed: Allowed = eliciting ? 'all' : c.crypto.oneRtt && c.paths.owesOnPath() ? 'path' : 'ack';
+  const want = SPACES.filter((s) => wantsToSend(c, s, allowed, now));
   if (want.length === 0) return null;
   // Padding: a client pads every datagram with an Initial; a server those with ack-eliciting Initials.
   const initialEliciting = want.includes(0) && (c.spaces[0].cryptoSend.hasPending() || c.spaces[0].probes > 0);
@@ -74,7 +83,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   for (let i = 0; i < want.length; i++) {
     const s = want[i]!;
     const padTo = pad && i === want.length - 1 ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
-    const end = buildPacket(c, s, buf, off, max - off, now, eliciting, padTo);
+    const end = buildPacket(c, s, buf, off, max - off, now, allowed, padTo);
     if (end > off) {
       off = end;
       if (s === 1) sentHandshake = true;
@@ -89,30 +98,21 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   return buf.subarray(0, off);
 }
 
-function wantsToSend(c: Connection, s: SpaceId, eliciting: boolean, now: number): boolean {
+function wantsToSend(c: Connection, s: SpaceId, allowed: Allowed, now: number): boolean {
   const sp = c.spaces[s];
   if (sp.discarded || !c.crypto.hasWriteKeys(s)) return false;
-  if (sp.ack.ackDue(now) || (sp.ack.hasNewAck && eliciting)) return true;
+  if (sp.ack.ackDue(now) || (sp.ack.hasNewAck && allowed !== 'ack')) return true;
   if (sp.probes > 0) return true;
-  if (!eliciting) return false;
+  if (allowed !== 'all') return allowed === 'path' && s === 2;
   if (sp.cryptoSend.hasPending()) return true;
   if (s !== 2) return false;
   if (c.pending.handshakeDone) return true;
   if (!c.hs.info && c.side === 'client' && !c.crypto.sendsZeroRtt) return false; // no 1-RTT data before the handshake completes
-  return (
-    c.localCids.pending.size > 0 ||
-    c.remoteCids.toRetire.size > 0 ||
-    c.datagrams.items.length > 0 ||
-    c.paths.challenge?.pending === true ||
-    c.paths.hasOnPathResponse() ||
-    (c.pending.newToken !== undefined && c.hs.confirmed) ||
-    c.streams.hasControl ||
-    c.streams.hasStreamData
-  );
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagrams.items.length > 0 || c.paths.owesOnPath() || (c.pending.newToken !== undefined && c.hs.confirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
-function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, room: number, now: number, eliciting: boolean, padTo: number): number {
+function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, room: number, now: number, allowed: Allowed, padTo: number): number {
   const sp = c.spaces[s];
   const k = c.crypto.writeKeys(s)!;
   const early = k.kind === '0rtt';
@@ -137,7 +137,9 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     }
   }
 
-  if (eliciting || sp.probes > 0) {
+  // RFC 9000 §8.2.1, §8.2.2: a datagram with a PATH_CHALLENGE or PATH_RESPONSE is expanded to 1200 bytes (within the 3x limit: the room).
+  const pathFrames = s === 2 && c.paths.owesOnPath();
+  if (allowed === 'all' || sp.probes > 0) {
     if (s === 2 && !early && c.pending.handshakeDone && w.remaining >= 1) {
       encodeFrame(w, { type: 'handshake_done' });
       frames.push({ k: 'handshake_done' });
@@ -166,8 +168,9 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       frames.push({ k: 'ping' });
       ackEliciting = true;
     }
-  }
+  } else if (allowed === 'path' && s === 2) ackEliciting = writePathFrames(c, w, frames, now);
   if (frames.length === 0) return start;
+  if (pathFrames && frames.some((f) => f.k === 'path')) padTo = Math.max(padTo, start + Math.min(MIN_INITIAL_DATAGRAM, room));
 
   const { end, padding } = b.finish(padTo);
   const pn = b.pn;
@@ -260,16 +263,7 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     if (issued && !put({ type: 'new_connection_id', sequence: seq, retirePriorTo: 0, connectionId: issued.cid, statelessResetToken: issued.resetToken }, { k: 'new_connection_id', seq })) break;
     c.localCids.pending.delete(seq);
   }
-  // Path validation (RFC 9000 §8.2): our challenge, and responses owed on the current path.
-  if (w.remaining >= 9) {
-    const challenge = c.paths.takeChallenge(now);
-    if (challenge) put({ type: 'path_challenge', data: challenge }, { k: 'path' });
-  }
-  while (w.remaining >= 9) {
-    const data = c.paths.takeOnPathResponse();
-    if (!data) break;
-    put({ type: 'path_response', data }, { k: 'path' });
-  }
+  wrote = writePathFrames(c, w, frames, now) || wrote;
   const token = c.pending.newToken;
   if (token && c.hs.confirmed && put({ type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
   for (const seq of c.remoteCids.toRetire) {
@@ -285,6 +279,27 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     writeStreamFrameHeader(w, chunk.id, chunk.offset, chunk.data.length, chunk.fin);
     w.bytes(chunk.data);
     frames.push({ k: 'stream', id: chunk.id, offset: chunk.offset, len: chunk.data.length, fin: chunk.fin });
+    wrote = true;
+  }
+  return wrote;
+}
+
+/** Path validation (RFC 9000 §8.2): our PATH_CHALLENGE, and PATH_RESPONSEs owed on the current path. Returns true when any was written. */
+function writePathFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
+  let wrote = false;
+  if (w.remaining >= 9) {
+    const data = c.paths.takeChallenge(now);
+    if (data) {
+      encodeFrame(w, { type: 'path_challenge', data });
+      frames.push({ k: 'path' });
+      wrote = true;
+    }
+  }
+  while (w.remaining >= 9) {
+    const data = c.paths.takeOnPathResponse();
+    if (!data) break;
+    encodeFrame(w, { type: 'path_response', data });
+    frames.push({ k: 'path' });
     wrote = true;
   }
   return wrote;

@@ -10,6 +10,8 @@ export class Collector {
   readonly data = new Map<number, Uint8Array[]>();
   readonly finished = new Set<number>();
   readonly events: ConnEvent[] = [];
+  /** Bytes read so far per stream (without joining them). */
+  readonly received = new Map<number, number>();
 
   /** `reading: false` models a stalled application that never reads (flow control then bites). */
   constructor(
@@ -30,7 +32,10 @@ export class Collector {
     const s = this.conn.streams.get(id);
     if (!s?.recv) return;
     for (let r = this.conn.read(id, 1 << 20, now); r; r = this.finished.has(id) ? null : this.conn.read(id, 1 << 20, now)) {
-      if (r.data.length) (this.data.get(id) ?? this.data.set(id, []).get(id)!).push(r.data);
+      if (r.data.length) {
+        (this.data.get(id) ?? this.data.set(id, []).get(id)!).push(r.data);
+        this.received.set(id, (this.received.get(id) ?? 0) + r.data.length);
+      }
       if (r.fin) this.finished.add(id);
     }
   }

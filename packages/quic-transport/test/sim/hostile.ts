@@ -29,8 +29,8 @@ function recordOriginalDcid(p: ReturnType<typeof pair>): () => Uint8Array {
   return () => dcid!;
 }
 
-export function established(serverTransport: Record<string, unknown> = {}, clientTransport: Record<string, unknown> = {}): Env {
-  const p = pair({}, { serverTransport: { streams: STREAMS, ...serverTransport }, transport: clientTransport });
+export function established(serverTransport: Record<string, unknown> = {}, clientTransport: Record<string, unknown> = {}, opts: { qlog?: boolean } = {}): Env {
+  const p = pair({}, { serverTransport: { streams: STREAMS, ...serverTransport }, transport: clientTransport, ...opts });
   const originalDcid = recordOriginalDcid(p);
   const c = p.client.connect(0, SERVER_PATH, TLS);
   const cc = new Collector(c);

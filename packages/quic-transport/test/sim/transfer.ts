@@ -52,7 +52,7 @@ export function download(
     const s = [...env.server.connections][0];
     if (s && !sender) for (let e = s.pollEvent(); e; e = s.pollEvent()) if (e.type === 'stream-incoming') sender = new BulkSender(s, e.id, src);
     sender?.pump();
-    opts.onStep?.(id >= 0 ? cc.bytes(id).length : 0, env);
+    opts.onStep?.(id >= 0 ? (cc.received.get(id) ?? 0) : 0, env);
     return id >= 0 && cc.finished.has(id);
   }, opts.maxMs ?? 60_000);
   return { env, c, s: [...env.server.connections][0]!, done, ok: done && cc.bytes(id).equals(src) };

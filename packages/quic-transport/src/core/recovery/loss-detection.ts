@@ -91,7 +91,15 @@ export class LossDetection<T> {
   private readonly discarded = [false, false, false];
   maxAckDelay: number;
   ptoCount = 0;
+  /** Bytes in flight on the current path: what the congestion window limits (RFC 9002 §2, RFC 9000 §9.4). */
   bytesInFlight = 0;
+  /**
+   * RFC 9000 §9.4: application-space packets numbered below this were sent
+   * on an earlier path; they stay tracked for loss detection and
+   * retransmission but "MUST NOT contribute to congestion control or RTT
+   * estimation for the new path".
+   */
+  private pathFirstPn = 0;
   handshakeConfirmed = false;
   /** Client: the server validated our address (a Handshake packet was acknowledged, or 1-RTT) — RFC 9002 §6.2.2.1. */
   peerCompletedAddressValidation: boolean;
@@ -200,7 +208,7 @@ export class LossDetection<T> {
       if (pn !== undefined) throw new TransportError(TransportErrorCode.PROTOCOL_VIOLATION, `ACK of skipped packet ${pn}`, 0x02);
     }
     const acked = newlyAcked(s.sent, ack.ranges);
-    const largestNewlyAcked = acked.length > 0 && acked.some((p) => p.pn === ack.largest);
+    const largestNewlyAcked = acked.length > 0 && acked.some((p) => p.pn === ack.largest) && this.onPath(space, ack.largest);
     if (ack.largest > s.largestAcked) s.largestAcked = ack.largest;
     if (acked.length === 0) return { acked, lost: [], rttUpdated: false };
     let rttUpdated = false;
@@ -213,10 +221,10 @@ export class LossDetection<T> {
     }
     for (const p of acked) this.remove(s, p);
     const lost = this.detectLost(space, now);
-    this.onPacketsLost(lost, now);
+    this.onPacketsLost(space, lost, now);
     // RFC 9002 A.7: reset pto_count unless the client is unsure the server validated its address.
     if (this.peerCompletedAddressValidation) this.ptoCount = 0;
-    const inFlightAcked = acked.filter((p) => p.inFlight);
+    const inFlightAcked = acked.filter((p) => p.inFlight && this.onPath(space, p.pn));
     if (inFlightAcked.length > 0) this.cc.onPacketsAcked(now, inFlightAcked, this.rtt.smoothedRtt, appLimited);
     return { acked, lost, rttUpdated };
   }
@@ -227,11 +235,16 @@ export class LossDetection<T> {
     this.cc.onCongestionEvent(now, sentTime);
   }
 
+  /** Packet `pn` of `space` was sent on the current path (§9.4). */
+  private onPath(space: SpaceId, pn: number): boolean {
+    return space !== 2 || pn >= this.pathFirstPn;
+  }
+
   private remove(s: Space<T>, p: SentPacket<T>): void {
     s.sent.delete(p.pn);
     if (isAckOnly(p)) s.ackOnlyTracked--;
     if (p.inFlight) {
-      this.bytesInFlight -= p.size;
+      if (s !== this.spaces[2] || p.pn >= this.pathFirstPn) this.bytesInFlight -= p.size;
       if (p.ackEliciting) s.ackElicitingInFlight--;
     }
   }
@@ -255,16 +268,16 @@ export class LossDetection<T> {
     return lost;
   }
 
-  /** RFC 9002 A.10 OnPacketsLost + §7.6 persistent congestion. */
-  private onPacketsLost(lost: SentPacket<T>[], now: number): void {
+  /** RFC 9002 A.10 OnPacketsLost + §7.6 persistent congestion; packets of an earlier path say nothing about this one (RFC 9000 §9.4). */
+  private onPacketsLost(space: SpaceId, lost: SentPacket<T>[], now: number): void {
     if (lost.length === 0) return;
     this.packetsLost += lost.length;
     let newest = -Infinity;
-    for (const p of lost) if (p.inFlight && !p.probe && p.timeSent > newest) newest = p.timeSent;
+    for (const p of lost) if (p.inFlight && !p.probe && p.timeSent > newest && this.onPath(space, p.pn)) newest = p.timeSent;
     if (newest === -Infinity) return;
     if (!this.cc.inRecovery(newest)) this.congestionEvents++;
     this.cc.onCongestionEvent(now, newest);
-    if (this.inPersistentCongestion(lost)) {
+    if (this.inPersistentCongestion(lost.filter((p) => this.onPath(space, p.pn)))) {
       this.persistentCongestionEvents++;
       this.rtt.resetMinRtt();
       this.cc.onPersistentCongestion();
@@ -331,7 +344,7 @@ export class LossDetection<T> {
     const loss = this.earliestLossTime();
     if (loss.time !== Infinity) {
       const lost = this.detectLost(loss.space, now);
-      this.onPacketsLost(lost, now);
+      this.onPacketsLost(loss.space, lost, now);
       return { lost, probe: null };
     }
     let probe: SpaceId;
@@ -361,12 +374,20 @@ export class LossDetection<T> {
   }
 
   /**
-   * RFC 9000 §9.4: a new path starts with fresh congestion state and RTT
-   * estimate (packets in flight stay tracked for loss detection).
+   * RFC 9000 §9.4: packets go to a new path from now on. Those sent so far
+   * stay tracked for loss detection and retransmission, but no longer count
+   * in the bytes in flight, nor toward congestion control or RTT estimation.
+   * `fresh` is the new path's congestion controller and initial RTT; without
+   * it (a NAT rebinding: only the peer's port changed) the current state is
+   * kept, as §9.4 allows.
    */
-  resetForNewPath(cc: CongestionController, initialRtt: number): void {
-    this.cc = cc;
-    const rtt = new RttEstimator(initialRtt);
+  newPath(fresh?: { cc: CongestionController; initialRtt: number }): void {
+    const s = this.spaces[2];
+    for (const p of s.sent.values()) if (p.inFlight && p.pn >= this.pathFirstPn) this.bytesInFlight -= p.size;
+    this.pathFirstPn = s.largestSent + 1;
+    if (!fresh) return;
+    this.cc = fresh.cc;
+    const rtt = new RttEstimator(fresh.initialRtt);
     Object.assign(this.rtt, { latestRtt: rtt.latestRtt, minRtt: rtt.minRtt, smoothedRtt: rtt.smoothedRtt, rttvar: rtt.rttvar, hasSample: false });
     this.ptoCount = 0;
   }
