@@ -10,7 +10,7 @@
  * §4.1.2), alerts as CRYPTO_ERROR (§4.8). One handler per event type.
  */
 import { encodeTransportParameters, toHex, type TransportParameters } from '@tsquic/quic-wire';
-import { aeadTicketer, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
+import { aeadTicketer, cipherSuiteName, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
 import type { ClientTlsSettings, ConnectionHooks, ServerTlsSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import type { SpaceId } from './recovery/loss-detection.js';
@@ -134,7 +134,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
     onTls(c, c.hs.tls.resume(ok ? { ok: true } : { ok: false, alert: 42 }), now);
   },
   complete: (c, e, now) => {
-    c.hs.info = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: c.crypto.version };
+    c.hs.info = { alpn: e.alpn, cipherSuite: e.cipherSuite, cipherSuiteName: cipherSuiteName(e.cipherSuite), resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: c.crypto.version };
     if (c.lifecycle.state === 'handshake') c.lifecycle = { state: 'established' };
     c.emit({ type: 'handshake-complete', info: c.hs.info });
     if (c.side === 'server') {

@@ -36,6 +36,8 @@ export interface Transmit {
 export interface HandshakeInfo {
   alpn: string | undefined;
   cipherSuite: CipherSuite;
+  /** The suite's IANA name, e.g. `TLS_AES_128_GCM_SHA256`. */
+  cipherSuiteName: string;
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';

@@ -141,6 +141,8 @@ export class QuicSocketEndpoint {
 
   /** Accept connections (server role). */
   listen(opts: ListenOptions): void {
+    // RFC 9001 §8.1: QUIC always negotiates an application protocol; a server offering none fails every handshake.
+    if (!Array.isArray(opts.tls?.alpn) || opts.tls.alpn.length === 0) throw new TypeError('listen: tls.alpn must name at least one application protocol (RFC 9001 §8.1)');
     this.core.opts.server = { tls: opts.tls, transport: { ...this.options.transport, ...opts.transport } };
     this.onConnection = opts.onConnection;
   }
@@ -148,7 +150,9 @@ export class QuicSocketEndpoint {
   /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
   connect(target: string | SocketAddress, opts: ConnectOptions): QuicConnection {
     const t = typeof target === 'string' ? parseTarget(target) : target;
-    const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, opts, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
+    // As node:tls: the host of 'host:port' is the name the certificate must carry unless serverName says otherwise.
+    const o = typeof target === 'string' && opts.serverName === undefined ? { ...opts, serverName: t.address } : opts;
+    const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, o, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
     const shell = this.shellFor(core);
     this.kick();
     return shell;
