@@ -9,4 +9,4 @@
 export * from './core/index.js';
 export * from './streams/index.js';
 export { QuicEndpoint, type BindOptions } from './node/endpoint.js';
-export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustCertificate, type PeerVerifier } from './trust.js';
+export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustCertificate, trustExactly, trustOnFirstUse, type PeerVerifier, type VerifyContext, type VerifyVerdict } from './trust.js';

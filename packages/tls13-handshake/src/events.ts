@@ -103,14 +103,17 @@ export interface ClientConfig extends CommonConfig {
   resume?: SessionTicket;
   /** Offer 0-RTT with `resume` when the ticket allows it: `keys(early, write)` follows the ClientHello. */
   enableEarlyData?: boolean;
-  /** Client certificate, sent when the server asks (RFC 8446 §4.4.2). */
+  /** Client certificate, sent when the server asks (RFC 8446 §4.4.2): DER or PEM, leaf first. */
   certificateChain?: Uint8Array[];
+  /** Its PKCS#8 key, DER or PEM (`PRIVATE KEY`); one that cannot sign is a TypeError from `createClient`. */
   privateKey?: Uint8Array;
 }
 
 /** A server: its certificate (or one per connection in `accept`), tickets, 0-RTT policy and client certificates. */
 export interface ServerConfig extends CommonConfig {
+  /** Our certificate chain, leaf first: DER certificates, or the PEM file's bytes (its CERTIFICATE blocks). */
   certificateChain?: Uint8Array[];
+  /** Its PKCS#8 key, DER or PEM (`PRIVATE KEY`); one that cannot sign is a TypeError from `createServer`. */
   privateKey?: Uint8Array;
   /** Ask for a client certificate (RFC 8446 §4.3.2); 'require' fails an empty one with certificate_required(116). */
   requestClientCertificate?: boolean | 'require';
@@ -134,7 +137,7 @@ export interface ServerConfig extends CommonConfig {
 
 /** What a server answers a ClientHello with in `accept()`: certificate, key and ALPN (each defaulting to the config's). */
 export interface ServerChoice {
-  /** The chain and key for this connection (SNI-based); default: the ServerConfig's. */
+  /** The chain and key for this connection (SNI-based; DER or PEM); default: the ServerConfig's. */
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
   /**

@@ -67,4 +67,5 @@ export {
   type VerifyContext,
   type VerifyVerdict,
 } from './certificates/verifiers.js';
+export { certificateChainFrom, isPem, pemBlocks, privateKeyFrom, type PemBlock } from './pem.js';
 export { CertificateCache, parseCertificate, type ParsedCertificate, type Subtree } from './certificates/x509.js';

@@ -103,19 +103,25 @@ export interface ClientTlsSettings {
   cipherSuites?: CipherSuite[];
   groups?: GroupName[];
   /**
-   * How the server's certificate is checked — give exactly one:
-   * - `trustAnchors`: DER CA certificates (a CA file): RFC 5280 path
-   *   validation, validity, serverAuth, and `serverName` against the SANs
-   *   (failures close with the precise alert: unknown_ca, certificate_expired…);
-   * - `verifier`: a tls13-handshake `PeerVerifier` such as
-   *   `pinSpkiSha256([...])` or `allOf(chainVerifier(...), pinSpkiSha256(...))`;
-   * - `verifyPeer`: 'none' (development only), or a function given the DER
-   *   chain (leaf first) and the server name, returning true to accept
-   *   (`trustCertificate(der)`: trust on first use of one certificate file).
+   * How the server's certificate is judged (docs/vocabulary.md: the same words in every package):
+   * - `'chain'`, the default when `trustAnchors` is given: RFC 5280 path validation to `trustAnchors`,
+   *   validity, serverAuth, and `serverName` against the SANs (failures close with the precise alert:
+   *   unknown_ca, certificate_expired…);
+   * - a `PeerVerifier`: `trustExactly(der)` (the development server's one certificate),
+   *   `pinSpkiSha256([...])`, `allOf(chainVerifier(...), pinSpkiSha256(...))`;
+   * - `'none'`: no check of the chain (development only; must be explicit).
+   */
+  verify?: 'chain' | 'none' | PeerVerifier;
+  /** DER CA certificates to build a path to (a CA file); implies `verify: 'chain'`. */
+  trustAnchors?: Uint8Array[];
+  /** @deprecated The same as `verify: verifier`. */
+  verifier?: PeerVerifier;
+  /**
+   * @deprecated `verify: 'none'`, or a `PeerVerifier` as `verify` (`trustExactly(der)` for
+   * `trustCertificate(der)`). A function here is given the DER chain (leaf first) and the server name
+   * and returns true to accept.
    */
   verifyPeer?: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
-  trustAnchors?: Uint8Array[];
-  verifier?: PeerVerifier;
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
   /**

@@ -46,7 +46,11 @@ export interface HandshakeInfo {
 }
 
 export interface CloseInfo {
-  /** Transport error code (RFC 9000 §20.1) or the application's code. */
+  /**
+   * The code of the CONNECTION_CLOSE (`kind: 'close'`): a transport error code (RFC 9000 §20.1) or
+   * the application's. The other kinds end without one and carry NO_ERROR (0): read `kind` first —
+   * a handshake that timed out is `kind: 'handshake-timeout'`, not a clean close.
+   */
   code: bigint;
   reason: string;
   /** An application close (CONNECTION_CLOSE 0x1d) rather than a transport error. */

@@ -10,7 +10,7 @@
  * (node/endpoint.ts), an in-memory pair or another runtime's UDP another.
  */
 import { QuicVersion } from '@tsquic/quic-wire';
-import type { AntiReplay } from '@tsquic/tls13-handshake';
+import { certificateChainFrom, defaultCrypto, privateKeyFrom, type AntiReplay } from '@tsquic/tls13-handshake';
 import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ConnEvent, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
 import { QuicConnection } from './connection.js';
 import type { DatagramSocket, SocketAddress } from './socket.js';
@@ -63,6 +63,30 @@ export interface ConnectOptions extends ClientTlsSettings {
   version?: QuicVersion;
   /** A token from this server's NEW_TOKEN frame (see `onNewToken`): skips address validation. */
   token?: Uint8Array;
+}
+
+/** RFC 9001 §8.1: QUIC always negotiates an application protocol; without one every handshake fails. */
+function requireAlpn(what: string, alpn: unknown): void {
+  if (!Array.isArray(alpn) || alpn.length === 0) throw new TypeError(`${what} must name at least one application protocol, e.g. ['h3'] (RFC 9001 §8.1)`);
+}
+
+/**
+ * The server's settings checked before the first client comes (a key that cannot sign failed every
+ * handshake, seen by clients as a bare close code): ALPN present, certificates and key as DER or PEM,
+ * the key one the TLS crypto provider can sign with.
+ */
+function serverIdentity(tls: ServerTlsSettings): ServerTlsSettings {
+  if (tls === undefined || tls === null) throw new TypeError('listen: tls (certificateChain, privateKey, alpn) is required');
+  requireAlpn('listen: tls.alpn', tls.alpn);
+  if (!Array.isArray(tls.certificateChain) || tls.certificateChain.length === 0) throw new TypeError('listen: tls.certificateChain must hold the certificate (DER or PEM), leaf first');
+  const certificateChain = certificateChainFrom(tls.certificateChain);
+  const privateKey = privateKeyFrom(tls.privateKey);
+  try {
+    (tls.crypto ?? defaultCrypto()).signer(privateKey);
+  } catch (e) {
+    throw new TypeError(`listen: tls.privateKey cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return { ...tls, certificateChain, privateKey };
 }
 
 const defaultSchedule = (f: () => void): void => {
@@ -141,9 +165,7 @@ export class QuicSocketEndpoint {
 
   /** Accept connections (server role). */
   listen(opts: ListenOptions): void {
-    // RFC 9001 §8.1: QUIC always negotiates an application protocol; a server offering none fails every handshake.
-    if (!Array.isArray(opts.tls?.alpn) || opts.tls.alpn.length === 0) throw new TypeError('listen: tls.alpn must name at least one application protocol (RFC 9001 §8.1)');
-    this.core.opts.server = { tls: opts.tls, transport: { ...this.options.transport, ...opts.transport } };
+    this.core.opts.server = { tls: serverIdentity(opts.tls), transport: { ...this.options.transport, ...opts.transport } };
     this.onConnection = opts.onConnection;
   }
 
@@ -152,6 +174,7 @@ export class QuicSocketEndpoint {
     const t = typeof target === 'string' ? parseTarget(target) : target;
     // As node:tls: the host of 'host:port' is the name the certificate must carry unless serverName says otherwise.
     const o = typeof target === 'string' && opts.serverName === undefined ? { ...opts, serverName: t.address } : opts;
+    requireAlpn('connect: alpn', opts.alpn);
     const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, o, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
     const shell = this.shellFor(core);
     this.kick();
