@@ -1,10 +1,11 @@
 /**
- * @module quic-transport
  * QUIC connections and streams (RFC 9000, 9001, 9002): the sans-IO core
  * (also at `@tsquic/quic-transport/core`, browser-safe), the endpoint shell
  * over any datagram socket with WebTransport-shaped connections and Web
  * Streams (also at `@tsquic/quic-transport/streams`, no Node API), and the
  * `node:dgram` endpoint.
+ *
+ * @module @tsquic/quic-transport
  */
 export * from './core/index.js';
 export * from './streams/index.js';

@@ -10,6 +10,7 @@ import { defaultStreamSettings, type StreamSettings } from './streams/streams.js
 import type { DatagramBuffers } from './datagram-buffers.js';
 import type { Path } from './types.js';
 
+/** A connection's transport settings (`defaultTransportSettings` shows the defaults). */
 export interface TransportSettings {
   /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
   idleTimeoutMs: number;
@@ -71,6 +72,7 @@ export interface TransportSettings {
   usePreferredAddress: boolean;
 }
 
+/** The transport settings a connection gets when it is given none. */
 export const defaultTransportSettings: TransportSettings = {
   idleTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
@@ -97,6 +99,7 @@ export const defaultTransportSettings: TransportSettings = {
   usePreferredAddress: true,
 };
 
+/** A client's TLS settings: server name, ALPN, how the server's certificate is judged (docs/vocabulary.md), resumption and 0-RTT. */
 export interface ClientTlsSettings {
   serverName?: string;
   alpn: string[];
@@ -132,6 +135,7 @@ export interface ClientTlsSettings {
   crypto?: HandshakeCrypto;
 }
 
+/** A server's TLS settings: its certificate and key (DER; the shells also take PEM), ALPN, tickets and 0-RTT. */
 export interface ServerTlsSettings {
   /** The certificate chain (leaf first, DER) and its PKCS#8 private key, unless `certificateFor` picks one. */
   certificateChain: Uint8Array[];
@@ -155,6 +159,7 @@ export interface ServerTlsSettings {
   crypto?: HandshakeCrypto;
 }
 
+/** What the sans-IO core takes from the outside instead of reaching for it: randomness, calendar time, packet crypto, key log, qlog. */
 export interface ConnectionHooks {
   /** Randomness for connection IDs and tokens (crypto.getRandomValues by default). */
   random?: (n: number) => Uint8Array;
@@ -205,7 +210,7 @@ export interface ConnectionOptions {
   transport?: Partial<TransportSettings>;
   tls: ClientTlsSettings | ServerTlsSettings;
   hooks?: ConnectionHooks;
-  /** Where datagrams are built (an endpoint shares one among its connections). */
+  /** @internal Where datagrams are built (an endpoint shares one among its connections). */
   buffers?: DatagramBuffers;
   version?: QuicVersion;
   /** Server: from the client's first Initial (and its token). */
@@ -225,6 +230,7 @@ export interface ConnectionOptions {
   token?: Uint8Array;
   /** Endpoint-provided CID factory (issued CIDs must route to this connection); null when the endpoint's CID space is full. */
   newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
+  /** A connection ID we issued became routable or stopped being (the endpoint routes on them). */
   onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
   /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
   onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;

@@ -26,6 +26,7 @@ export function samePath(a: Path, b: Path): boolean {
   return a.address === b.address && a.port === b.port && a.local === b.local;
 }
 
+/** A datagram to send: its bytes, where to, and its ECN marking. */
 export interface Transmit {
   path: Path;
   data: Uint8Array;
@@ -33,6 +34,7 @@ export interface Transmit {
   ecn?: 'ect0';
 }
 
+/** What the handshake settled, reported by `handshake-complete` and the shells' `ready`. */
 export interface HandshakeInfo {
   alpn: string | undefined;
   cipherSuite: CipherSuite;
@@ -45,6 +47,7 @@ export interface HandshakeInfo {
   version: QuicVersion;
 }
 
+/** How a connection ended (the `closed` event, `QuicConnectionError.info`). */
 export interface CloseInfo {
   /**
    * The code of the CONNECTION_CLOSE (`kind: 'close'`): a transport error code (RFC 9000 §20.1) or
@@ -61,6 +64,7 @@ export interface CloseInfo {
   kind: 'close' | 'idle' | 'handshake-timeout' | 'stateless-reset' | 'version-negotiation';
 }
 
+/** What a connection reports through `pollEvent()`. */
 export type ConnEvent =
   /** Server: the application protocol is chosen (before the handshake completes: 0-RTT streams can be routed by it). */
   | { type: 'alpn'; alpn: string; serverName: string | undefined }
@@ -72,8 +76,10 @@ export type ConnEvent =
   | { type: 'datagram'; data: Uint8Array }
   | { type: 'closed'; info: CloseInfo };
 
+/** Where a connection is in its life (RFC 9000 §10: closing and draining before closed). */
 export type ConnState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
+/** A connection's counters and recovery state (`getStats()`, the shells' `stats`). */
 export interface ConnStats {
   packetsSent: number;
   packetsReceived: number;

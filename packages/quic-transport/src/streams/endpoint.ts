@@ -18,6 +18,7 @@ import type { DatagramSocket, SocketAddress } from './socket.js';
 /** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
 const RECYCLE_FROM = 8 * 1024;
 
+/** The settings of a QuicSocketEndpoint (and, without the clock and scheduler, of `QuicEndpoint.bind`). */
 export interface EndpointShellOptions {
   /** Defaults for every connection of this endpoint. */
   transport?: Partial<TransportSettings>;
@@ -47,6 +48,7 @@ export interface EndpointShellOptions {
   schedule?: (f: () => void) => void;
 }
 
+/** How a server accepts connections: its TLS identity and ALPN, transport settings, the connection handler. */
 export interface ListenOptions {
   tls: ServerTlsSettings;
   transport?: Partial<TransportSettings>;
@@ -58,6 +60,7 @@ export interface ListenOptions {
   onConnection?: (c: QuicConnection) => void | Promise<unknown>;
 }
 
+/** A client connection's settings: TLS (`serverName`, `alpn`, `trustAnchors`/`verify`, resumption), transport, version, an address-validation token. */
 export interface ConnectOptions extends ClientTlsSettings {
   transport?: Partial<TransportSettings>;
   version?: QuicVersion;
@@ -98,6 +101,7 @@ const defaultSchedule = (f: () => void): void => {
 type Timer = ReturnType<typeof setTimeout>;
 const unrefTimer = (t: Timer): void => void (t as { unref?(): void }).unref?.();
 
+/** A QUIC endpoint over any DatagramSocket: `listen()` to serve, `connect()` to dial, `close()` to end every connection; QuicEndpoint is this over `node:dgram`. */
 export class QuicSocketEndpoint {
   readonly core: Endpoint;
   /** Connections accepted by `listen()`, in arrival order (when `listen` was given no `onConnection`). */
@@ -376,6 +380,7 @@ export class QuicSocketEndpoint {
     this.resolveClosed();
   }
 
+  /** `await using` support: closes the endpoint. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -32,6 +32,7 @@ export class QuicStreamError extends Error {
   ) {
     super(message);
   }
+  /** Whether `x` is a QuicStreamError, also one from another copy of this package. */
   static isInstance(x: unknown): x is QuicStreamError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[STREAM] === true;
   }
@@ -46,6 +47,7 @@ export class QuicConnectionError extends Error {
     super(`${info.remote ? 'peer closed' : 'closed'}: ${info.kind === 'close' ? describeCloseCode(info.code, info.application) : info.kind}${info.reason ? ` (${info.reason})` : ''}`);
     this.code = info.code;
   }
+  /** Whether `x` is a QuicConnectionError, also one from another copy of this package. */
   static isInstance(x: unknown): x is QuicConnectionError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CONN] === true;
   }
