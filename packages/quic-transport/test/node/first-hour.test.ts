@@ -81,7 +81,12 @@ describe('issue 21: the host names the server, as node:tls does', () => {
     server.listen({ tls: { certificateChain: [cert], privateKey: keyDer, alpn: ['a'] } });
     const client = await bind();
     const conn = client.connect(`localhost:${server.address.port}`, { alpn: ['a'], trustAnchors: [cert] });
-    await expect(conn.ready).resolves.toMatchObject({ alpn: 'a' }); // today: "verify: 'chain' needs serverName"
+    await expect(conn.ready).resolves.toMatchObject({ alpn: 'a' }); // before: "verify: 'chain' needs serverName"
+  });
+
+  it('an { address, port } target has no host name: the TypeError names the options of this package', async () => {
+    const client = await bind();
+    expect(() => client.connect({ address: '127.0.0.1', port: 1 }, { alpn: ['a'], trustAnchors: [cert] })).toThrow(/verify: 'chain' needs serverName/);
   });
 });
 
@@ -93,7 +98,7 @@ describe('issue 21: close codes decoded on both sides', () => {
     const conn = client.connect(server.address, { serverName: 'localhost', alpn: ['b'], verifyPeer: 'none' });
     const err = await closeError(conn.ready);
     expect(err.code).toBe(0x178n);
-    expect(err.message).toMatch(/CRYPTO_ERROR.*120.*no_application_protocol/); // today: "peer closed: close code 0x178"
+    expect(err.message).toMatch(/CRYPTO_ERROR.*120.*no_application_protocol/); // before: "peer closed: close code 0x178"
   });
 
   it('a handshake that times out says so, with the timeout and the option that sets it', async () => {
