@@ -5,7 +5,6 @@
  */
 import { nobleCrypto, defaultCrypto, type CipherSuite, type GroupName, type HandshakeCrypto } from '@tsquic/tls13-handshake';
 import { nodeCrypto } from '@tsquic/tls13-handshake/node';
-import { SUITE_NAMES } from './alerts.js';
 
 const SUITES: Record<string, CipherSuite> = {
   TLS_AES_128_GCM_SHA256: 0x1301,
@@ -42,10 +41,6 @@ export function parseGroups(list: string): GroupName[] {
     if (!v) throw new Error(`unknown group ${g} (x25519, P-256, P-384, X25519MLKEM768)`);
     return v;
   });
-}
-
-export function suiteName(s: number): string {
-  return SUITE_NAMES[s] ?? `0x${s.toString(16)}`;
 }
 
 /** 'node' | 'noble' | undefined (the runtime default). */

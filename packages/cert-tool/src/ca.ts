@@ -50,6 +50,7 @@ export interface CertificateAuthority {
   readonly chain?: readonly Uint8Array[];
 }
 
+/** What `createCa` takes: a root by default, an intermediate when `issuer` is given. */
 export interface CaOptions extends ValidityOptions, SubjectKeyOptions {
   /** basicConstraints pathLenConstraint: how many intermediates may follow (default: no limit). */
   pathLength?: number;

@@ -10,6 +10,7 @@ import { fail } from './errors.js';
 import { readPrivateKey } from './key.js';
 import { decodePem, encodePem, looksLikePem, PemLabel, pemText } from './pem.js';
 
+/** A file encoding: DER bytes or PEM text. */
 export type Format = 'der' | 'pem';
 
 /**

@@ -14,6 +14,7 @@ import { fail } from './errors.js';
 import { readPrivateKey, spkiKeyType } from './key.js';
 import { base64Encode, decodePemAll, looksLikePem, PemLabel, pemText } from './pem.js';
 
+/** How a SHA-256 fingerprint is written: base64 (HPKP and Chromium pins) or hex. */
 export type FingerprintEncoding = 'base64' | 'hex';
 
 function encode(digest: Uint8Array, encoding: FingerprintEncoding): string {

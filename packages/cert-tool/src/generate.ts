@@ -14,19 +14,19 @@ import {
   basicConstraints,
   buildName,
   extKeyUsage,
-  KEY_PURPOSE,
   keyIdentifier,
   keyUsage,
-  type KeyUsage,
   randomSerialNumber,
   signCertificate,
   subjectAltName,
   subjectKeyIdentifier,
 } from './x509.js';
+import { KEY_PURPOSE, type KeyUsage } from './oids.js';
 
 /** Which TLS role a leaf certificate is for (extKeyUsage serverAuth, clientAuth, or both). */
 export type Purpose = 'server' | 'client' | 'both';
 
+/** When a certificate is valid (RFC 5280 §4.1.2.5). */
 export interface ValidityOptions {
   /** Start of validity (default: now minus 5 minutes, for clock skew). */
   notBefore?: Date;
@@ -38,6 +38,7 @@ export interface ValidityOptions {
   now?: Date;
 }
 
+/** The certificate's subject name, serial number and key. */
 export interface SubjectKeyOptions {
   /** Subject common name (default: the first DNS SAN, else the first SAN; for a CA "cert-tool CA <key id>"). */
   commonName?: string;
@@ -51,6 +52,7 @@ export interface SubjectKeyOptions {
   serialNumber?: Uint8Array;
 }
 
+/** Everything `generateSelfSigned` and `issueCertificate` take: names, purpose, validity, subject and key. */
 export interface CertificateOptions extends ValidityOptions, SubjectKeyOptions {
   /** DNS names and IP addresses (default `['localhost', '127.0.0.1', '::1']`); `DNS:`/`IP:` prefixes force a type. */
   sans?: readonly string[];

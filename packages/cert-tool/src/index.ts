@@ -1,9 +1,10 @@
 /**
- * @module @tsquic/cert-tool
  * X.509 certificates for TLS and QUIC development: self-signed certificates,
  * a tiny CA, DER/PEM, SPKI fingerprints and certificate inspection. Runs in any
  * JS runtime with `globalThis.crypto` (RSA needs `crypto.subtle`); the file
  * helpers live in `@tsquic/cert-tool/node`.
+ *
+ * @module @tsquic/cert-tool
  */
 export { CertToolError, CertToolErrorCode } from './errors.js';
 export { generateKeyPair, readPrivateKey, KEY_TYPES, type KeyAlgorithm, type KeyPair, type KeyType } from './key.js';
@@ -40,4 +41,4 @@ export {
 } from './webtransport.js';
 export { parseSan, parseSans, DEFAULT_SANS, type SubjectAltName } from './san.js';
 export { encodePem, decodePem, decodePemAll, PemLabel, type PemBlock } from './pem.js';
-export type { KeyUsage } from './x509.js';
+export { KEY_USAGE_BITS, type KeyUsage } from './oids.js';

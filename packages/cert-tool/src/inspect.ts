@@ -15,8 +15,9 @@ import { CertToolError, fail } from './errors.js';
 import { certificateSha256, spkiSha256 } from './fingerprint.js';
 import { type KeyAlgorithm, OID, spkiKeyType } from './key.js';
 import { formatIp } from './san.js';
-import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './x509.js';
+import { EXT, KEY_PURPOSE, KEY_USAGE_BITS, type KeyUsage, NAME_ATTRIBUTES } from './oids.js';
 
+/** What `inspectCertificate` reads from a certificate: names, validity, key, usages and fingerprints. */
 export interface CertificateInfo {
   /** X.509 version: 1, 2 or 3 (RFC 5280 §4.1.2.1). */
   readonly version: number;

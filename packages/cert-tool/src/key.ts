@@ -17,6 +17,7 @@ import { decodePem, looksLikePem, PemLabel, pemText } from './pem.js';
 
 /** The key types this package generates. */
 export type KeyType = 'p256' | 'p384' | 'ed25519' | 'rsa2048';
+/** The key types this package generates, default first. */
 export const KEY_TYPES: readonly KeyType[] = ['p256', 'p384', 'ed25519', 'rsa2048'];
 /** A key type as read back from a key or certificate (RSA keys of any size from other tools). */
 export type KeyAlgorithm = 'p256' | 'p384' | 'ed25519' | `rsa${number}`;

@@ -8,6 +8,7 @@
  */
 import { fail } from './errors.js';
 
+/** The PEM labels this package reads and writes (RFC 7468). */
 export const PemLabel = {
   CERTIFICATE: 'CERTIFICATE',
   PRIVATE_KEY: 'PRIVATE KEY',
@@ -17,6 +18,7 @@ export const PemLabel = {
   ENCRYPTED_PRIVATE_KEY: 'ENCRYPTED PRIVATE KEY',
 } as const;
 
+/** One PEM block: its label and the DER bytes it carries. */
 export interface PemBlock {
   readonly label: string;
   readonly der: Uint8Array;

@@ -8,6 +8,7 @@
  */
 import { fail } from './errors.js';
 
+/** A subjectAltName entry (RFC 5280 §4.2.1.6): a DNS name, or an IP address with its 4 or 16 bytes. */
 export type SubjectAltName =
   | { readonly type: 'dns'; readonly value: string }
   | { readonly type: 'ip'; readonly value: string; readonly bytes: Uint8Array };

@@ -11,48 +11,8 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { certificateDer } from './der.js';
 import { type KeyPair, signatureAlgorithmOf, signWithKey, spkiKeyBits } from './key.js';
+import { EXT, KEY_USAGE_BITS, type KeyUsage } from './oids.js';
 import type { SubjectAltName } from './san.js';
-
-export const EXT = {
-  subjectKeyIdentifier: '2.5.29.14',
-  keyUsage: '2.5.29.15',
-  subjectAltName: '2.5.29.17',
-  basicConstraints: '2.5.29.19',
-  authorityKeyIdentifier: '2.5.29.35',
-  extKeyUsage: '2.5.29.37',
-} as const;
-
-/** RFC 5280 §4.2.1.12 key purposes. */
-export const KEY_PURPOSE = {
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-  clientAuth: '1.3.6.1.5.5.7.3.2',
-} as const;
-
-/** RFC 5280 §4.2.1.3 KeyUsage bit names, in bit order. */
-export const KEY_USAGE_BITS = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
-export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
-
-/** RFC 5280 §4.1.2.4 attribute types this package writes and names when reading. */
-export const NAME_ATTRIBUTES: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '0.9.2342.19200300.100.1.25': 'DC',
-  '1.2.840.113549.1.9.1': 'emailAddress',
-};
 
 /** §4.1.2.4 Name: an RDNSequence with one attribute per RDN (CN, then O when given), UTF8String values. */
 export function buildName(commonName: string, organization?: string): Uint8Array {

@@ -14,8 +14,8 @@ const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   dependencies: Record<string, string>;
 };
 
-/** Every module specifier reachable from `entry` through relative imports, and the files visited. */
-function graph(entry: string): { files: string[]; external: string[] } {
+/** Every module specifier reachable from `entry` through relative imports, and the files visited (`.ts` sources or `.d.ts` declarations). */
+function graph(entry: string, ext: '.ts' | '.d.ts' = '.ts'): { files: string[]; external: string[] } {
   const files = new Set<string>();
   const external = new Set<string>();
   const visit = (file: string): void => {
@@ -24,7 +24,7 @@ function graph(entry: string): { files: string[]; external: string[] } {
     const code = readFileSync(file, 'utf8');
     for (const m of code.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)) {
       const spec = m[1] ?? m[2]!;
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')));
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, ext)));
       else external.add(spec);
     }
   };
@@ -51,5 +51,13 @@ describe('package shape', () => {
     }
     expect(Object.keys(PKG.exports)).toEqual(['.', './node', './package.json']);
     expect(PKG.sideEffects).toBe(false);
+  });
+
+  it('the published declarations do not expose pkijs or asn1js (a skipLibCheck: false project without DOM types would get their errors)', () => {
+    for (const [key, value] of Object.entries(PKG.exports)) {
+      if (typeof value === 'string') continue;
+      const { external } = graph(fileURLToPath(new URL(`../${value.types}`, import.meta.url)), '.d.ts');
+      expect({ key, external: external.filter((s) => /^(pkijs|asn1js)/.test(s)) }).toEqual({ key, external: [] });
+    }
   });
 });

@@ -154,3 +154,16 @@ describe.each(TYPES)('$type', ({ type, sig, opensslKey }) => {
     expect(r).toMatchObject({ ok: true, authorized: true });
   });
 });
+
+describe('root → intermediate → leaf', () => {
+  it("Node's X509Certificate verifies each link", async () => {
+    const root = await createCa({ commonName: 'Test Root', pathLength: 1 });
+    const intermediate = await createCa({ commonName: 'Test Intermediate', keyType: 'p384', issuer: root, pathLength: 0 });
+    const leaf = await issueCertificate(intermediate, { sans: ['chain.test', '127.0.0.1'], keyType: 'ed25519' });
+    const [r, i, l] = [root, intermediate, leaf].map((c) => new X509Certificate(c.certificate));
+    expect(i!.verify(r!.publicKey)).toBe(true);
+    expect(l!.verify(i!.publicKey)).toBe(true);
+    expect(l!.verify(r!.publicKey)).toBe(false);
+    expect(l!.checkIssued(i!)).toBe(true);
+  });
+});

@@ -12,7 +12,9 @@ import { unsafe } from '@noble/ciphers/aes.js';
 /** A 16-byte block cipher with its key prepared; both methods return a new block. */
 export interface BlockCipher {
   readonly blockSize: 16;
+  /** Encrypts one 16-byte block (AES-ECB, no padding). */
   encryptBlock(block: Uint8Array): Uint8Array;
+  /** Decrypts one 16-byte block. */
   decryptBlock(block: Uint8Array): Uint8Array;
 }
 

@@ -8,6 +8,7 @@
 import type { CryptoProvider, HeaderMask } from './provider.js';
 import { suiteParams } from './suites.js';
 
+/** A prepared header-protection key (RFC 9001 §5.4): masks the first byte and the packet number in place. */
 export interface HeaderKey {
   readonly sampleLength: 16;
   /**
@@ -57,6 +58,7 @@ class MaskHeaderKey implements HeaderKey {
   }
 }
 
+/** The header-protection key of `suite` for `hpKey`, through `provider`. */
 export function headerKey(provider: CryptoProvider, suite: number, hpKey: Uint8Array): HeaderKey {
   return new MaskHeaderKey(provider.headerProtection(suiteParams(suite).hp, hpKey));
 }

@@ -10,6 +10,7 @@
 import { extract, expand } from '@noble/hashes/hkdf.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 
+/** The hashes of the QUIC cipher suites. */
 export type HashName = 'sha256' | 'sha384';
 const HASH = { sha256, sha384 } as const;
 const enc = new TextEncoder();
@@ -50,6 +51,7 @@ export function hashLength(hash: HashName): number {
   return HASH[hash].outputLen;
 }
 
+/** HKDF-Extract (RFC 5869 §2.2). */
 export function hkdfExtract(hash: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
   // RFC 5869 §2.2: PRK = HMAC-Hash(salt, IKM); an empty salt is HashLen zeros.
   if (nodeCrypto) return hmac(nodeCrypto, hash, salt.length ? salt : new Uint8Array(HASH[hash].outputLen), ikm);

@@ -1,16 +1,17 @@
 /**
- * @module quic-crypto-keys
  * QUIC packet protection (RFC 9001 §5, §6; RFC 9369 §3.3): Initial secrets,
  * packet and header protection keys, key update, the Retry integrity tag,
  * the AES block cipher of QUIC-LB connection IDs, and the crypto provider
  * seam (`nobleProvider` here, `nodeProvider` from `@tsquic/quic-crypto-keys/node`).
+ *
+ * @module @tsquic/quic-crypto-keys
  */
 import { defaultProvider as best } from '#default-provider';
 import type { CryptoProvider } from './provider.js';
 
 export type { Aead, CryptoProvider, HeaderMask } from './provider.js';
 export { nobleProvider } from './provider/noble.js';
-export { CipherSuite, QuicVersion, suiteParams, versionConstants, type AeadAlgorithm, type HeaderProtectionAlgorithm, type SuiteParams } from './suites.js';
+export { CipherSuite, QuicVersion, suiteParams, versionConstants, type AeadAlgorithm, type HeaderProtectionAlgorithm, type SuiteParams, type VersionConstants } from './suites.js';
 export { hkdfExpandLabel, hkdfExtract, type HashName } from './hkdf.js';
 export { packetKey, type PacketKey } from './packet-protection.js';
 export { headerKey, sampleOffset, type HeaderKey } from './header-protection.js';

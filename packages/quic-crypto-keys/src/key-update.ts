@@ -27,8 +27,10 @@ export function nextSecret(version: number, suite: number, secret: Uint8Array): 
   return hkdfExpandLabel(p.hash, secret, versionConstants(version).kuLabel, EMPTY, secret.length);
 }
 
+/** Which 1-RTT read key opened a packet: the current one, the next (the peer updated) or the previous (a late packet). */
 export type ReadGeneration = 'current' | 'next' | 'previous';
 
+/** The 1-RTT keys across key updates (RFC 9001 §6): current keys, the next read key precomputed, the previous one kept for late packets. */
 export class KeyPhase {
   /** Header protection keys (fixed for the life of the connection). */
   readonly readHeader: HeaderKey;

@@ -11,11 +11,13 @@ import { packetKey, type PacketKey } from './packet-protection.js';
 import type { CryptoProvider } from './provider.js';
 import { CipherSuite, suiteParams, versionConstants } from './suites.js';
 
+/** Packet and header-protection keys for one direction at one encryption level. */
 export interface DirectionalKeys {
   packet: PacketKey;
   header: HeaderKey;
 }
 
+/** The raw key, IV and header-protection key derived from a traffic secret (RFC 9001 §5.1). */
 export interface KeyMaterial {
   key: Uint8Array;
   iv: Uint8Array;

@@ -9,6 +9,7 @@
 import type { Aead, CryptoProvider } from './provider.js';
 import { suiteParams, type SuiteParams } from './suites.js';
 
+/** A prepared AEAD packet key (RFC 9001 §5.3): nonce from IV and packet number, header as associated data. */
 export interface PacketKey {
   readonly tagLength: 16;
   /** RFC 9001 §6.6: packets this key may seal before a key update is required. */

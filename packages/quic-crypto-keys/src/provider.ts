@@ -23,10 +23,13 @@ export interface Aead {
 /** RFC 9001 §5.4: 16 bytes of ciphertext sample in, at least 5 bytes of mask out. */
 export type HeaderMask = (sample: Uint8Array) => Uint8Array;
 
+/** The per-packet primitives, synchronous and prepared once per key: the seam between packet protection and a crypto library. */
 export interface CryptoProvider {
   /** 'noble' (any runtime) or 'node' (node:crypto). */
   readonly name: string;
+  /** An AEAD for `key` (16 or 32 bytes by `alg`); `RangeError` for a wrong key length. */
   aead(alg: AeadAlgorithm, key: Uint8Array): Aead;
+  /** The header-protection mask function for `hpKey` (RFC 9001 §5.4.3 AES-ECB, §5.4.4 ChaCha20). */
   headerProtection(alg: HeaderProtectionAlgorithm, hpKey: Uint8Array): HeaderMask;
 }
 

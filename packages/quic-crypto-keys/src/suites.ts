@@ -6,16 +6,21 @@
  */
 import type { HashName } from './hkdf.js';
 
+/** The TLS 1.3 cipher suites QUIC uses (RFC 9001 §5.3), by their IANA names. */
 export const CipherSuite = {
   TLS_AES_128_GCM_SHA256: 0x1301,
   TLS_AES_256_GCM_SHA384: 0x1302,
   TLS_CHACHA20_POLY1305_SHA256: 0x1303,
 } as const;
+/** One of the `CipherSuite` numbers. */
 export type CipherSuite = (typeof CipherSuite)[keyof typeof CipherSuite];
 
+/** The packet-protection AEADs of RFC 9001 §5.3. */
 export type AeadAlgorithm = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+/** The header-protection ciphers of RFC 9001 §5.4. */
 export type HeaderProtectionAlgorithm = 'aes-128' | 'aes-256' | 'chacha20';
 
+/** What a cipher suite means for QUIC: hash, AEAD, header protection, key length and RFC 9001 §6.6 limits. */
 export interface SuiteParams {
   hash: HashName;
   aead: AeadAlgorithm;
@@ -33,15 +38,19 @@ const SUITES: Record<CipherSuite, SuiteParams> = {
   0x1303: { hash: 'sha256', aead: 'chacha20-poly1305', hp: 'chacha20', keyLength: 32, confidentialityLimit: Infinity, integrityLimit: 2 ** 36 },
 };
 
+/** The parameters of `suite`; `RangeError` for a suite QUIC does not use. */
 export function suiteParams(suite: number): SuiteParams {
   const p = SUITES[suite as CipherSuite];
   if (!p) throw new RangeError(`unsupported cipher suite 0x${suite.toString(16)}`);
   return p;
 }
 
+/** The QUIC versions whose keys this package derives: v1 (RFC 9001) and v2 (RFC 9369). */
 export const QuicVersion = { V1: 0x00000001, V2: 0x6b3343cf } as const;
+/** One of the `QuicVersion` numbers. */
 export type QuicVersion = (typeof QuicVersion)[keyof typeof QuicVersion];
 
+/** A QUIC version's key-derivation constants: initial salt, HKDF labels, Retry integrity key and nonce. */
 export interface VersionConstants {
   initialSalt: Uint8Array;
   keyLabel: string;
@@ -77,6 +86,7 @@ const VERSIONS: Record<QuicVersion, VersionConstants> = {
   },
 };
 
+/** Initial salt, HKDF labels and Retry key of `version` (RFC 9001 §5.2, §5.8; RFC 9369 §3.3); `RangeError` for another version. */
 export function versionConstants(version: number): VersionConstants {
   const v = VERSIONS[version as QuicVersion];
   if (!v) throw new RangeError(`unsupported QUIC version 0x${version.toString(16)}`);

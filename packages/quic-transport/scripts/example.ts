@@ -1,9 +1,9 @@
-// The README example: an echo server and a client on 127.0.0.1, one bidirectional stream.
-import { readFileSync } from 'node:fs';
-import { QuicEndpoint, trustCertificate } from '@tsquic/quic-transport';
+// The README example: an echo server and a client on 127.0.0.1, one bidirectional stream (test/node/example.test.ts keeps the two the same).
+import { generateSelfSigned } from '@tsquic/cert-tool';
+import { QuicEndpoint, trustExactly } from '@tsquic/quic-transport';
 
-const cert = new Uint8Array(readFileSync(new URL('../test/fixtures/server-cert.der', import.meta.url)));
-const key = new Uint8Array(readFileSync(new URL('../test/fixtures/server-key.der', import.meta.url)));
+// A development certificate for localhost: a DER certificate and its PKCS#8 DER key (PEM files work too).
+const { certificate: cert, privateKey: key } = await generateSelfSigned({ sans: ['localhost'] });
 
 const server = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
 server.listen({
@@ -14,9 +14,10 @@ server.listen({
 });
 
 const client = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
-const conn = client.connect(server.address, { serverName: 'core-server.test', alpn: ['echo'], verifyPeer: trustCertificate(cert) });
+// 'localhost:port': the certificate must name localhost (as node:tls does); it must be exactly `cert`.
+const conn = client.connect(`localhost:${server.address.port}`, { alpn: ['echo'], verify: trustExactly(cert) });
 const info = await conn.ready;
-console.log('connected:', info.alpn, `cipher 0x${info.cipherSuite.toString(16)}`);
+console.log('connected:', info.alpn, info.cipherSuiteName);
 
 const stream = await conn.createBidirectionalStream();
 const writer = stream.writable.getWriter();

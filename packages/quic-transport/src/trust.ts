@@ -1,14 +1,16 @@
 /**
  * @module trust
- * Certificate trust policies for clients, as `verifyPeer` functions:
- * trust-on-first-use of exactly one certificate (the development server's
- * self-signed one), compared byte for byte. For a CA file pass
- * `trustAnchors`; for key pinning, a `verifier` — the policies below are
- * re-exported from tls13-handshake for that.
+ * Certificate trust policies for clients, given as `verify` (docs/vocabulary.md): tls13-handshake's
+ * `PeerVerifier`s, re-exported — exactly one certificate (`trustExactly`, the development server's
+ * self-signed one, compared byte for byte), key pins, path validation, their conjunction. For a CA
+ * file pass `trustAnchors`.
  */
-export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, type PeerVerifier } from '@tsquic/tls13-handshake';
+export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustExactly, trustOnFirstUse, type PeerVerifier, type VerifyContext, type VerifyVerdict } from '@tsquic/tls13-handshake';
 
-/** Accept only a server whose leaf certificate is exactly `der`. */
+/**
+ * Accept only a server whose leaf certificate is exactly `der`, as a `verifyPeer` function.
+ * @deprecated `verify: trustExactly(der)`.
+ */
 export function trustCertificate(der: Uint8Array): (chain: Uint8Array[]) => boolean {
   const want = der.slice();
   return (chain) => {

@@ -17,7 +17,7 @@ describe('the published package', () => {
     for (const entry of ['.', './core', './streams']) {
       const e = manifest.exports[entry] as Record<string, string>;
       expect(Object.keys(e)[0]).toBe('types');
-      expect(e.import).toMatch(/^\.\/dist\/.*\.js$/);
+      expect(e.default).toMatch(/^\.\/dist\/.*\.js$/); // `default`, not `import`: require(esm) resolves it too
     }
   });
 

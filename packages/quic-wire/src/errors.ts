@@ -50,6 +50,7 @@ export class QuicWireError extends Error {
     super(`${transportErrorName(code)}: ${message}`);
   }
 
+  /** True for a `QuicWireError` from any copy of this package (a `Symbol.for` mark, so duplicate installs agree). */
   static isInstance(x: unknown): x is QuicWireError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
   }

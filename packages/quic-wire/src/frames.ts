@@ -16,12 +16,14 @@ import type { Writer } from './writer.js';
 /** An inclusive packet number range [smallest, largest]; ACK frames list them largest first. */
 export type AckRange = [smallest: number, largest: number];
 
+/** The ECN counts of an ACK_ECN frame (RFC 9000 §19.3.2). */
 export interface EcnCounts {
   ect0: number;
   ect1: number;
   ce: number;
 }
 
+/** Every frame of RFC 9000 §19 and DATAGRAM (RFC 9221 §4), tagged by `type`; error codes are bigints, the other integers numbers. */
 export type Frame =
   | { type: 'padding'; length: number }
   | { type: 'ping' }
@@ -46,6 +48,7 @@ export type Frame =
   | { type: 'handshake_done' }
   | { type: 'datagram'; data: Uint8Array };
 
+/** The member of `Frame` with the given `type`. */
 export type FrameOf<T extends Frame['type']> = Extract<Frame, { type: T }>;
 
 /** Encoding options: the last frame of a packet may omit STREAM/DATAGRAM Length (RFC 9000 §19.8, RFC 9221 §4). */

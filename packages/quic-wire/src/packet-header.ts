@@ -23,8 +23,10 @@ export const MAX_CID_LENGTH = 20;
 export const RETRY_INTEGRITY_TAG_LENGTH = 16;
 /** RFC 9000 §10.3: a stateless reset token is 16 bytes; a reset datagram is at least 21. */
 export const STATELESS_RESET_TOKEN_LENGTH = 16;
+/** RFC 9000 §10.3: a datagram shorter than 21 bytes cannot be a stateless reset. */
 export const MIN_STATELESS_RESET_LENGTH = 21;
 
+/** An Initial, 0-RTT or Handshake packet header (RFC 9000 §17.2), parsed up to its protected packet number. */
 export interface LongHeader {
   form: 'long';
   type: 'initial' | '0rtt' | 'handshake';
@@ -43,6 +45,7 @@ export interface LongHeader {
   end: number;
 }
 
+/** A 1-RTT packet header (RFC 9000 §17.3), parsed up to its protected packet number. */
 export interface ShortHeader {
   form: 'short';
   firstByte: number;
@@ -53,6 +56,7 @@ export interface ShortHeader {
   end: number;
 }
 
+/** A Retry packet (RFC 9000 §17.2.5): token and integrity tag, checked with quic-crypto-keys. */
 export interface RetryHeader {
   form: 'retry';
   version: QuicVersion;
@@ -65,6 +69,7 @@ export interface RetryHeader {
   end: number;
 }
 
+/** A Version Negotiation packet (RFC 9000 §17.2.1) and the versions it lists. */
 export interface VersionNegotiationHeader {
   form: 'version-negotiation';
   dcid: Uint8Array;
@@ -84,6 +89,7 @@ export interface UnsupportedVersionHeader {
   end: number;
 }
 
+/** What `parsePacketHeader` returns, told apart by `form`. */
 export type PacketHeader = LongHeader | ShortHeader | RetryHeader | VersionNegotiationHeader | UnsupportedVersionHeader;
 
 function drop(message: string): never {
@@ -170,6 +176,7 @@ export interface HeaderOffsets {
   pnOffset: number;
 }
 
+/** What `writeLongHeader` writes: type, version, connection IDs, token and packet number. */
 export interface LongHeaderFields {
   type: 'initial' | '0rtt' | 'handshake';
   version: QuicVersion;
@@ -220,6 +227,7 @@ export function patchLength(buf: Uint8Array, offsets: HeaderOffsets, length: num
   }
 }
 
+/** What `writeShortHeader` writes: destination connection ID, key phase and packet number. */
 export interface ShortHeaderFields {
   dcid: Uint8Array;
   pnLength: 1 | 2 | 3 | 4;

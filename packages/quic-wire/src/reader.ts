@@ -9,6 +9,7 @@
 import { QuicWireError, TransportErrorCode } from './errors.js';
 import { VARINT_SATURATED } from './varint.js';
 
+/** A bounds-checked read cursor over `buf[start, end)`; every read throws `QuicWireError` (with `errorCode`) instead of running past `end`. */
 export class Reader {
   pos: number;
   readonly end: number;
@@ -34,19 +35,23 @@ export class Reader {
     return this.pos >= this.end;
   }
 
+  /** Throws `QuicWireError(code, message)` carrying the frame type being decoded. */
   fail(message: string, code = this.errorCode): never {
     throw new QuicWireError(code, message, this.frameType);
   }
 
+  /** Throws unless `n` more bytes remain. */
   need(n: number): void {
     if (this.end - this.pos < n) this.fail(`truncated: need ${n} byte(s), have ${this.end - this.pos}`);
   }
 
+  /** One byte. */
   u8(): number {
     this.need(1);
     return this.buf[this.pos++]!;
   }
 
+  /** A big-endian 16-bit integer. */
   u16(): number {
     this.need(2);
     const b = this.buf;
@@ -55,6 +60,7 @@ export class Reader {
     return (b[p]! << 8) | b[p + 1]!;
   }
 
+  /** A big-endian 32-bit unsigned integer. */
   u32(): number {
     this.need(4);
     const b = this.buf;

@@ -14,6 +14,7 @@ import { VARINT_SATURATED, varintLength, varintLengthBig } from './varint.js';
 const VARINT_SATURATED_BIG = BigInt(VARINT_SATURATED);
 import { Writer } from './writer.js';
 
+/** The preferred_address transport parameter (RFC 9000 §18.2): all-zero addresses mean none. */
 export interface PreferredAddress {
   ipv4Address: Uint8Array; // 4 bytes (all zero: none)
   ipv4Port: number;
@@ -23,6 +24,7 @@ export interface PreferredAddress {
   statelessResetToken: Uint8Array; // 16 bytes
 }
 
+/** The version_information transport parameter (RFC 9368 §3). */
 export interface VersionInformation {
   chosenVersion: number;
   availableVersions: number[];
@@ -71,6 +73,7 @@ export const transportParameterDefaults = {
   maxDatagramFrameSize: 0,
 } as const;
 
+/** Transport parameter ids (RFC 9000 §18.2, RFC 9221 §3, RFC 9368 §3) by their RFC names. */
 export const TransportParameterId = {
   original_destination_connection_id: 0x00,
   max_idle_timeout: 0x01,

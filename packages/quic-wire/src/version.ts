@@ -4,18 +4,22 @@
  * long-header packet type bits (RFC 9000 §17.2, RFC 9369 §3.2).
  */
 
+/** The QUIC versions this package encodes and decodes: v1 (RFC 9000) and v2 (RFC 9369). */
 export const QuicVersion = {
   V1: 0x00000001,
   V2: 0x6b3343cf,
 } as const;
+/** One of the `QuicVersion` numbers. */
 export type QuicVersion = (typeof QuicVersion)[keyof typeof QuicVersion];
 
+/** Long-header packet types (RFC 9000 §17.2); their type bits differ between v1 and v2. */
 export type LongPacketType = 'initial' | '0rtt' | 'handshake' | 'retry';
 
 const V1_TYPES: readonly LongPacketType[] = ['initial', '0rtt', 'handshake', 'retry'];
 // RFC 9369 §3.2: Initial 0b01, 0-RTT 0b10, Handshake 0b11, Retry 0b00.
 const V2_TYPES: readonly LongPacketType[] = ['retry', 'initial', '0rtt', 'handshake'];
 
+/** True for QUIC v1 and v2, the versions this package parses beyond the RFC 8999 invariants. */
 export function isSupportedVersion(version: number): version is QuicVersion {
   return version === QuicVersion.V1 || version === QuicVersion.V2;
 }

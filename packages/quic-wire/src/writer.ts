@@ -7,6 +7,7 @@
  */
 import { varintLength, writeVarint, writeVarintBig } from './varint.js';
 
+/** A write cursor into a preallocated `buf[start, end)`; writing past `end` is a `RangeError` (size writes first). */
 export class Writer {
   pos: number;
 
@@ -31,17 +32,20 @@ export class Writer {
     if (this.end - this.pos < n) throw new RangeError(`writer overflow: ${n} byte(s) into ${this.end - this.pos}`);
   }
 
+  /** One byte. */
   u8(v: number): void {
     this.room(1);
     this.buf[this.pos++] = v;
   }
 
+  /** A big-endian 16-bit integer. */
   u16(v: number): void {
     this.room(2);
     this.buf[this.pos++] = v >>> 8;
     this.buf[this.pos++] = v & 0xff;
   }
 
+  /** A big-endian 32-bit integer. */
   u32(v: number): void {
     this.room(4);
     const b = this.buf;
@@ -56,10 +60,12 @@ export class Writer {
     this.pos = writeVarint(this.buf.subarray(0, this.end), this.pos, v, len ?? varintLength(v));
   }
 
+  /** A minimal RFC 9000 §16 varint from a bigint (every value up to 2^62 − 1, exactly). */
   varintBig(v: bigint): void {
     this.pos = writeVarintBig(this.buf.subarray(0, this.end), this.pos, v);
   }
 
+  /** The bytes of `v`, copied in. */
   bytes(v: Uint8Array): void {
     this.room(v.length);
     this.buf.set(v, this.pos);

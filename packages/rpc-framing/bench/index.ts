@@ -7,7 +7,7 @@
  *   pnpm --filter @tsquic/rpc-framing bench            (BENCH_SECONDS=3 by default)
  */
 import { generateSelfSigned } from '@tsquic/cert-tool';
-import { QuicEndpoint, trustCertificate } from '@tsquic/quic-transport';
+import { QuicEndpoint, trustExactly } from '@tsquic/quic-transport';
 import { RpcClient, RpcServer, createMemorySessionPair, type RpcSession } from '../src/index.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
@@ -56,7 +56,7 @@ async function overQuic(): Promise<Row[]> {
   const serverEp = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
   serverEp.listen({ tls: { certificateChain: [certificate], privateKey, alpn: ['bench'] }, onConnection: (c) => void server.serve(c, null) });
   const clientEp = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
-  const conn = clientEp.connect(serverEp.address, { serverName: 'localhost', alpn: ['bench'], verifyPeer: trustCertificate(certificate) });
+  const conn = clientEp.connect(serverEp.address, { serverName: 'localhost', alpn: ['bench'], verify: trustExactly(certificate) });
   await conn.ready;
   const client = new RpcClient(conn as RpcSession, { maxConcurrentCalls: 256 });
   const rows: Row[] = [];

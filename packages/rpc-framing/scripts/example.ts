@@ -1,6 +1,6 @@
 import { StringValueSchema, UInt32ValueSchema } from '@bufbuild/protobuf/wkt';
 import { generateSelfSigned } from '@tsquic/cert-tool';
-import { QuicEndpoint, trustCertificate } from '@tsquic/quic-transport';
+import { QuicEndpoint, trustExactly } from '@tsquic/quic-transport';
 import { RpcClient, RpcError, RpcServer, createClient, defineService, registerService } from '@tsquic/rpc-framing';
 
 // A service: method ids and message schemas (here protobuf's well-known wrappers).
@@ -30,7 +30,7 @@ serverEndpoint.listen({
 
 // The client: one QUIC connection, one stream per call.
 const clientEndpoint = await QuicEndpoint.bind({ address: '127.0.0.1', port: 0 });
-const conn = clientEndpoint.connect(serverEndpoint.address, { serverName: 'localhost', alpn: ['demo'], verifyPeer: trustCertificate(certificate) });
+const conn = clientEndpoint.connect(serverEndpoint.address, { serverName: 'localhost', alpn: ['demo'], verify: trustExactly(certificate) });
 await conn.ready;
 const rpc = new RpcClient(conn);
 const greeterClient = createClient(greeter, rpc);

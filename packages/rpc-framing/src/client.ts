@@ -18,6 +18,7 @@ import { Subscription } from './subscription.js';
 /** Incoming push streams whose header frame has not arrived yet, at most. */
 export const MAX_PENDING_PUSH_HEADERS = 64;
 
+/** Limits and clock of an `RpcClient`. */
 export interface RpcClientOptions {
   /** Largest frame body sent or accepted, in bytes. Default 4 MiB. */
   readonly maxFrameSize?: number;
@@ -31,6 +32,7 @@ export interface RpcClientOptions {
   readonly clock?: Clock;
 }
 
+/** The client over one session: `call()` opens a stream per call, `subscribe()` a server-streaming call, `pushes()` the server-initiated push streams. */
 export class RpcClient {
   /** Settles when the session's incoming push streams end (the session closed). */
   readonly closed: Promise<void>;

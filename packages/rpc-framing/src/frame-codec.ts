@@ -25,6 +25,7 @@ export class FrameError extends Error {
     super(message);
   }
 
+  /** `instanceof` that survives duplicate installs of this package. */
   static isInstance(x: unknown): x is FrameError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
   }
@@ -53,6 +54,7 @@ export class FrameDecoder {
     return this.total;
   }
 
+  /** Adds received bytes; complete frames are then taken out in order. */
   push(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.chunks.push(chunk);

@@ -25,26 +25,32 @@ export class MalformedFrameError extends Error {
   override readonly name = 'MalformedFrameError';
 }
 
+/** A length-prefixed RequestFrame (the first frame on a call stream). */
 export function encodeRequestFrame(init: MessageInitShape<typeof RequestFrameSchema>): Uint8Array {
   return encodeFrame(toBinary(RequestFrameSchema, create(RequestFrameSchema, init)));
 }
 
+/** A length-prefixed ResponseFrame. */
 export function encodeResponseFrame(init: MessageInitShape<typeof ResponseFrameSchema>): Uint8Array {
   return encodeFrame(toBinary(ResponseFrameSchema, create(ResponseFrameSchema, init)));
 }
 
+/** A length-prefixed PushFrame. */
 export function encodePushFrame(init: MessageInitShape<typeof PushFrameSchema>): Uint8Array {
   return encodeFrame(toBinary(PushFrameSchema, create(PushFrameSchema, init)));
 }
 
+/** A RequestFrame from a frame body; `MalformedFrameError` when it does not parse. */
 export function decodeRequestFrame(body: Uint8Array): RequestFrame {
   return parse(() => fromBinary(RequestFrameSchema, body, READ), 'RequestFrame');
 }
 
+/** A ResponseFrame from a frame body; `MalformedFrameError` when it does not parse. */
 export function decodeResponseFrame(body: Uint8Array): ResponseFrame {
   return parse(() => fromBinary(ResponseFrameSchema, body, READ), 'ResponseFrame');
 }
 
+/** A PushFrame from a frame body; `MalformedFrameError` when it does not parse. */
 export function decodePushFrame(body: Uint8Array): PushFrame {
   return parse(() => fromBinary(PushFrameSchema, body, READ), 'PushFrame');
 }

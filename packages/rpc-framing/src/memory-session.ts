@@ -13,6 +13,7 @@ import type { CloseInfo, DuplexLike, RpcSession } from './session.js';
 import { Pipe, type PipeOptions } from './memory-stream.js';
 import { SessionClosedError, toCode } from './stream-error.js';
 
+/** Knobs of an in-memory session pair: the per-stream flow-control window. */
 export interface MemorySessionOptions {
   /** Unread bytes a receiver buffers per stream before the writer waits (flow-control window). Default 65536. */
   readonly streamWindow?: number;

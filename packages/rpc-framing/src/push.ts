@@ -103,6 +103,7 @@ export class PushChannel {
 export class PushStream implements AsyncIterable<PushEvent> {
   private done = false;
 
+  /** @internal Made by the client or server, not by applications. */
   constructor(
     /** The call that opened it, or 0n for a push the server opened on its own. */
     readonly requestId: bigint,
@@ -162,6 +163,7 @@ export class PushStream implements AsyncIterable<PushEvent> {
     this.stop(code);
   }
 
+  /** The pushed events, in order, until the server ends the stream; an error status throws `RpcError`. */
   async *[Symbol.asyncIterator](): AsyncIterator<PushEvent> {
     try {
       for (;;) {

@@ -15,6 +15,7 @@ import { serveStream, type CallContext, type CallRegistry, type RawHandler, type
 import type { RpcSession } from './session.js';
 import { RpcError, StatusCode } from './status.js';
 
+/** Limits, clock and error hook of an `RpcServer`. */
 export interface RpcServerOptions {
   /** Largest frame body accepted or sent, in bytes. Default 4 MiB. */
   readonly maxFrameSize?: number;
@@ -29,6 +30,7 @@ export interface RpcServerOptions {
   readonly onError?: (error: unknown, ctx: CallContext<unknown> | null) => void;
 }
 
+/** The server: method handlers by id, serving every session given to `serve()` (one stream per call, pushes on unidirectional streams). */
 export class RpcServer<P = unknown> {
   private readonly handlers = new Map<number, RawHandler<P>>();
   private readonly connections = new Set<ServerConnection<P>>();
@@ -101,6 +103,7 @@ export class ServerConnection<P = unknown> {
   private readonly live = new Set<{ stop(e: RpcError): void }>();
   private awaitingStream = false;
 
+  /** @internal Made by the client or server, not by applications. */
   constructor(
     readonly session: RpcSession,
     readonly peer: P,
@@ -145,6 +148,7 @@ export class ServerConnection<P = unknown> {
     return PushChannel.open(w, 0n, this.config.maxFrameSize);
   }
 
+  /** Closes this session (CONNECTION_CLOSE with `closeCode`, default 0, and `reason`). */
   close(info?: { closeCode?: number | bigint; reason?: string }): void {
     this.session.close?.(info);
   }

@@ -16,6 +16,7 @@ import type { CallContext } from './server-call.js';
 import type { RpcServer } from './server.js';
 import { RpcError, StatusCode } from './status.js';
 
+/** A method answers once (`unary`) or with a stream of events (`server_streaming`). */
 export type MethodKind = 'unary' | 'server_streaming';
 
 /** One method: its id on the wire, its kind and its message schemas. */
@@ -26,8 +27,10 @@ export interface MethodDef<I extends DescMessage = DescMessage, O extends DescMe
   readonly output: O;
 }
 
+/** The methods of a service by name. */
 export type MethodDefs = Record<string, MethodDef>;
 
+/** A service's protobuf type name and its methods by name (id, kind, message schemas). */
 export interface ServiceDef<M extends MethodDefs = MethodDefs> {
   readonly typeName: string;
   readonly methods: M;
@@ -41,7 +44,8 @@ export interface MethodSpec<I extends DescMessage = DescMessage, O extends DescM
   readonly output: O;
 }
 
-type Normalize<M extends Record<string, MethodSpec>> = {
+/** The method definitions `defineService` makes of its specs (the method kind defaulted to unary). */
+export type Normalize<M extends Record<string, MethodSpec>> = {
   [K in keyof M]: M[K] extends MethodSpec<infer I, infer O, infer Kind>
     ? MethodDef<I, O, M[K] extends { kind: MethodKind } ? Kind : 'unary'>
     : never;
@@ -62,7 +66,8 @@ export function defineService<const M extends Record<string, MethodSpec>>(typeNa
   return { typeName, methods: out as Normalize<M> };
 }
 
-type KindOf<K> = K extends 'server_streaming' ? 'server_streaming' : 'unary';
+/** A spec's `methodKind`, `unary` when absent. */
+export type KindOf<K> = K extends 'server_streaming' ? 'server_streaming' : 'unary';
 
 /** The definition for a protobuf-es generated service, with the method ids given per method. */
 export type ServiceDefOf<S extends GenServiceMethods> = ServiceDef<{
@@ -91,11 +96,13 @@ export function serviceFromDesc<S extends GenServiceMethods>(desc: GenService<S>
 export interface TypedSubscription<T> extends AsyncIterable<T> {
   /** Resolves when the server accepted the subscription; rejects with its `RpcError`. */
   readonly response: Promise<void>;
+  /** Stops the subscription (STOP_SENDING CANCELLED); iteration ends. */
   cancel(): void;
 }
 
 /** Options of a typed call: `CallOptions` plus a hook for the response metadata. */
 export interface TypedCallOptions extends CallOptions {
+  /** Called with the response's metadata before the result resolves. */
   readonly onResponseMetadata?: (metadata: Readonly<Record<string, string>>) => void;
 }
 
@@ -150,6 +157,7 @@ function subscribeStub(client: RpcClient, m: MethodDef) {
 export interface EventSender<O extends DescMessage> {
   /** Aborted when the client cancels, the session ends or the deadline passes. */
   readonly signal: AbortSignal;
+  /** Sends one event; waits while the client reads slowly (flow control). */
   send(event: MessageInitShape<O>): Promise<void>;
   /** Ends the stream of events (FIN). */
   close(): Promise<void>;
@@ -159,6 +167,7 @@ export interface EventSender<O extends DescMessage> {
 
 /** The context of a server-streaming handler: `openEvents()` opens the call's push stream. */
 export interface StreamingCallContext<O extends DescMessage, P = unknown> extends CallContext<P> {
+  /** Opens the call's push stream (once); events then go out with `send()`. */
   openEvents(): Promise<EventSender<O>>;
 }
 

@@ -43,6 +43,7 @@ export class SessionClosedError extends Error {
     this.closeCode = toCode(closeCode);
   }
 
+  /** `instanceof` that survives duplicate installs of this package. */
   static isInstance(x: unknown): x is SessionClosedError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[SESSION_MARK] === true;
   }

@@ -21,6 +21,7 @@ export class Subscription implements AsyncIterable<PushEvent> {
   private finished = false;
   private wake: (() => void) | null = null;
 
+  /** @internal Made by the client or server, not by applications. */
   constructor(
     private readonly call: ClientCall,
     private readonly onEnd: () => void,
@@ -83,6 +84,7 @@ export class Subscription implements AsyncIterable<PushEvent> {
     }
   }
 
+  /** The pushed events, in order, until the server ends the stream; an error status throws `RpcError`. */
   async *[Symbol.asyncIterator](): AsyncIterator<PushEvent> {
     try {
       for (;;) {

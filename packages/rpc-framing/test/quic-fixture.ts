@@ -6,7 +6,7 @@
  * rpc-framing's `streamErrorCode()`.
  */
 import { generateSelfSigned } from '@tsquic/cert-tool';
-import { QuicEndpoint, defaultStreamSettings, trustCertificate, type QuicConnection } from '@tsquic/quic-transport';
+import { QuicEndpoint, defaultStreamSettings, trustExactly, type QuicConnection } from '@tsquic/quic-transport';
 import { RpcClient, createClient, type RpcClientOptions, type RpcServerOptions, type RpcSession, type ServerConnection } from '../src/index.js';
 import { Echo, testServer } from './helpers.js';
 
@@ -51,7 +51,7 @@ export async function quicFixture(opts: { client?: RpcClientOptions; server?: Rp
       );
     },
   });
-  const conn = clientEp.connect(serverEp.address, { serverName: 'localhost', alpn: [ALPN], verifyPeer: trustCertificate(cert) });
+  const conn = clientEp.connect(serverEp.address, { serverName: 'localhost', alpn: [ALPN], verify: trustExactly(cert) });
   await conn.ready;
   const client = new RpcClient(quicSession(conn), opts.client);
   return {

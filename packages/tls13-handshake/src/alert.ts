@@ -36,6 +36,13 @@ export const AlertDescription = {
 } as const;
 export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescription];
 
+const ALERT_NAMES = new Map<number, string>(Object.entries(AlertDescription).map(([name, code]) => [code, name]));
+
+/** The RFC 8446 §6 name of an AlertDescription (`bad_certificate` for 42), or `alert_<n>` for one it does not define. */
+export function alertName(description: number): string {
+  return ALERT_NAMES.get(description) ?? `alert_${description}`;
+}
+
 const MARK = Symbol.for('@tsquic/tls13-handshake/TlsAlertError');
 
 /** RFC 9000 §20.1 PROTOCOL_VIOLATION: the QUIC-level error RFC 9001 §4.6.1 and §8.4 name for some TLS faults. */
@@ -56,6 +63,7 @@ export class TlsAlertError extends Error {
     super(reason);
     this.name = 'TlsAlertError';
   }
+  /** True for a TlsAlertError from any copy of this package. */
   static isInstance(x: unknown): x is TlsAlertError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[MARK] === true;
   }

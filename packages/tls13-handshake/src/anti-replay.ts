@@ -34,6 +34,7 @@ export interface AntiReplay {
  * Keys are 16 bytes.
  */
 export interface ReplayStore {
+  /** Records `key` until `untilMs`: `new` the first time, `seen` after, `full` when no slot is free. */
   insert(key: Uint8Array, nowMs: number, untilMs: number): 'new' | 'seen' | 'full';
 }
 
@@ -61,6 +62,7 @@ export class MemoryReplayStore implements ReplayStore {
     return this.until.size;
   }
 
+  /** Records `key` until `untilMs`: `new` the first time, `seen` after, `full` when no slot is free. */
   insert(key: Uint8Array, nowMs: number, untilMs: number): 'new' | 'seen' | 'full' {
     this.expire(nowMs);
     const k = keyString(key);
@@ -94,7 +96,7 @@ const PROBES = 32;
 
 /**
  * A ReplayStore in a SharedArrayBuffer: one table for every worker thread of
- * a server (DESIGN.md: one endpoint per worker — a replayed ClientHello may
+ * a server (one QUIC endpoint per worker — a replayed ClientHello may
  * reach any of them). Open addressing over `capacity` slots of a 16-byte key
  * and an expiry, behind a spin lock (Atomics); a slot whose expiry has passed
  * is free. Make the buffer once with `SharedReplayStore.allocate(capacity)`,
@@ -106,6 +108,7 @@ export class SharedReplayStore implements ReplayStore {
   private readonly keys: Int32Array;
   private readonly lock: Int32Array;
 
+  /** A shared buffer for `capacity` entries, to hand to every worker. */
   static allocate(capacity = 100_000): SharedArrayBuffer {
     if (!Number.isSafeInteger(capacity) || capacity < PROBES) throw new RangeError(`capacity must be an integer of at least ${PROBES}`);
     const buffer = new SharedArrayBuffer(capacity * 8 + capacity * 16 + 8);
@@ -122,6 +125,7 @@ export class SharedReplayStore implements ReplayStore {
     this.lock = new Int32Array(buffer, capacity * 24, 1);
   }
 
+  /** Records `key` until `untilMs`: `new` the first time, `seen` after, `full` when no slot is free. */
   insert(key: Uint8Array, nowMs: number, untilMs: number): 'new' | 'seen' | 'full' {
     if (key.length !== 16) throw new RangeError('SharedReplayStore keys are 16 bytes');
     const v = new DataView(key.buffer, key.byteOffset, 16);
@@ -149,6 +153,7 @@ export class SharedReplayStore implements ReplayStore {
   }
 }
 
+/** The freshness window and the store of a StrikeRegister. */
 export interface StrikeRegisterOptions {
   /** The freshness window (RFC 8446 §8.3) in ms; default EARLY_DATA_AGE_WINDOW_MS (10 s). */
   windowMs?: number;

@@ -7,6 +7,7 @@ import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './ale
 import { ipAddressBytes } from './certificates/name.js';
 import { concat, equalBytes } from './codec.js';
 import { verifyScheme } from './crypto/schemes.js';
+import { certificateChainFrom, privateKeyFrom } from './pem.js';
 import type { HandshakeCrypto, KeyShareClient, NamedGroup } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, ServerChoice, SessionTicket } from './events.js';
 import { KeylogLabel } from './events.js';
@@ -59,7 +60,7 @@ export class ClientHandshake extends Machine {
     super(ccfg, crypto, 'client');
     if (this.quic && ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
     // A client key the provider cannot use is a configuration error: TypeError now, not an alert later.
-    if (ccfg.certificateChain?.length && ccfg.privateKey) this.crypto.signer(ccfg.privateKey);
+    if (ccfg.certificateChain?.length && ccfg.privateKey) this.crypto.signer(privateKeyFrom(ccfg.privateKey));
     else if (ccfg.certificateChain?.length || ccfg.privateKey) throw new TypeError('certificateChain and privateKey go together');
   }
 
@@ -387,8 +388,8 @@ export class ClientHandshake extends Machine {
    * the server accepts for our key (§4.4.2.3 "the client MUST send a Certificate message containing no certificates").
    */
   private clientCertificateFlight(req: { context: Uint8Array; schemes: number[] }): Uint8Array[] {
-    const chain = this.ccfg.certificateChain ?? [];
-    const signer = chain.length > 0 && this.ccfg.privateKey ? this.crypto.signer(this.ccfg.privateKey) : undefined;
+    const chain = certificateChainFrom(this.ccfg.certificateChain ?? []);
+    const signer = chain.length > 0 && this.ccfg.privateKey ? this.crypto.signer(privateKeyFrom(this.ccfg.privateKey)) : undefined;
     const scheme = signer?.schemes.find((x) => req.schemes.includes(x));
     const entries = scheme === undefined ? [] : chain.map((c) => ({ cert: c, ext: {} }));
     const certRaw = encodeHandshake({ type: 11, context: req.context, entries });

@@ -1,6 +1,6 @@
 /**
  * @module events
- * The handshake boundary (DESIGN.md, INTERFACES.md "tls13-handshake"): the
+ * The handshake boundary (the package README, "API"): the
  * events a Handshake returns, its configs and the serialisable SessionTicket.
  */
 import type { AntiReplay } from './anti-replay.js';
@@ -9,10 +9,14 @@ import type { ChainLimits, TrustStore } from './certificates/chain.js';
 import type { PeerVerifier } from './certificates/verifiers.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import type { CipherSuite } from './key-schedule.js';
+import type { Ticketer } from './ticket.js';
 
+/** An encryption level (RFC 8446 §7, RFC 9001 §4): where handshake bytes are read and written. */
 export type Level = 'initial' | 'early' | 'handshake' | 'application';
+/** Which traffic key: the one we read with or the one we write with. */
 export type Direction = 'read' | 'write';
 
+/** A client session ticket (RFC 8446 §4.6.1): plain, serialisable data to store and pass back as `resume`. */
 export interface SessionTicket {
   serverName: string;
   alpn: string;
@@ -26,6 +30,7 @@ export interface SessionTicket {
   appData?: Uint8Array;
 }
 
+/** What a Handshake returns, in order: data to send, keys to install, suspensions, completion or the terminal alert. */
 export type HandshakeEvent =
   | { type: 'handshake-data'; level: Level; bytes: Uint8Array }
   | { type: 'keys'; level: Exclude<Level, 'initial'>; direction: Direction; cipherSuite: CipherSuite; secret: Uint8Array }
@@ -54,16 +59,20 @@ export type HandshakeEvent =
    */
   | { type: 'alert'; description: number; sent: boolean; quicError?: number; /** Why we sent it (ours only; never on the wire). */ reason?: string };
 
+/** The key-exchange groups (RFC 8446 §4.2.7), by name; `x25519mlkem768` is the opt-in hybrid. */
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'x25519mlkem768';
 
+/** What both sides configure: profile, ALPN, suites, groups, crypto provider, limits and key log. */
 export interface CommonConfig {
   profile: { kind: 'quic'; transportParams: Uint8Array } | { kind: 'tls' };
   alpn: string[];
   cipherSuites?: CipherSuite[];
   groups?: GroupName[];
+  /** Random bytes (default: the provider's); injectable for the RFC 8448 vectors. */
   random?: (n: number) => Uint8Array;
   maxHandshakeBufferBytes?: number;
   crypto?: HandshakeCrypto;
+  /** Receives NSS key log lines (SSLKEYLOGFILE format) as secrets are derived. */
   keylog?: (line: string) => void;
   /**
    * Bounds on the peer's certificate chain and on the work of verifying it
@@ -82,6 +91,7 @@ export interface CommonConfig {
  */
 export type VerifyMode = 'chain' | 'none' | 'event' | PeerVerifier;
 
+/** A client: server name, how the server certificate is verified (`trustAnchors`, `verify`), resumption and 0-RTT. */
 export interface ClientConfig extends CommonConfig {
   /** The server's host name (sent as SNI) or IP address (not sent; checked against iPAddress SANs). */
   serverName?: string;
@@ -93,13 +103,17 @@ export interface ClientConfig extends CommonConfig {
   resume?: SessionTicket;
   /** Offer 0-RTT with `resume` when the ticket allows it: `keys(early, write)` follows the ClientHello. */
   enableEarlyData?: boolean;
-  /** Client certificate, sent when the server asks (RFC 8446 §4.4.2). */
+  /** Client certificate, sent when the server asks (RFC 8446 §4.4.2): DER or PEM, leaf first. */
   certificateChain?: Uint8Array[];
+  /** Its PKCS#8 key, DER or PEM (`PRIVATE KEY`); one that cannot sign is a TypeError from `createClient`. */
   privateKey?: Uint8Array;
 }
 
+/** A server: its certificate (or one per connection in `accept`), tickets, 0-RTT policy and client certificates. */
 export interface ServerConfig extends CommonConfig {
+  /** Our certificate chain, leaf first: DER certificates, or the PEM file's bytes (its CERTIFICATE blocks). */
   certificateChain?: Uint8Array[];
+  /** Its PKCS#8 key, DER or PEM (`PRIVATE KEY`); one that cannot sign is a TypeError from `createServer`. */
   privateKey?: Uint8Array;
   /** Ask for a client certificate (RFC 8446 §4.3.2); 'require' fails an empty one with certificate_required(116). */
   requestClientCertificate?: boolean | 'require';
@@ -108,7 +122,7 @@ export interface ServerConfig extends CommonConfig {
   /** How to check client certificates; required when `requestClientCertificate` is set without `trustAnchors`. */
   verify?: VerifyMode;
   /** Seals/opens tickets; without it, `ticketKey` (32 bytes, AES-256-GCM) enables the default ticketer; with neither, no tickets. */
-  ticketer?: { seal(state: Uint8Array, nowMs: number): Uint8Array; open(t: Uint8Array, nowMs: number): Uint8Array | null };
+  ticketer?: Ticketer;
   ticketKey?: Uint8Array;
   /** Ticket lifetime in seconds (RFC 8446 §4.6.1: at most 7 days). Default 7200. */
   ticketLifetimeS?: number;
@@ -121,8 +135,9 @@ export interface ServerConfig extends CommonConfig {
   antiReplay?: AntiReplay;
 }
 
+/** What a server answers a ClientHello with in `accept()`: certificate, key and ALPN (each defaulting to the config's). */
 export interface ServerChoice {
-  /** The chain and key for this connection (SNI-based); default: the ServerConfig's. */
+  /** The chain and key for this connection (SNI-based; DER or PEM); default: the ServerConfig's. */
   certificateChain?: Uint8Array[];
   privateKey?: Uint8Array;
   /**
@@ -135,6 +150,7 @@ export interface ServerChoice {
   earlyData?: boolean;
 }
 
+/** One TLS 1.3 handshake, sans-IO: bytes in per level, events out; suspends for `accept` and `resume`. */
 export interface Handshake {
   readonly side: 'client' | 'server';
   readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
@@ -145,11 +161,17 @@ export interface Handshake {
    * (RFC 8446 §4.6.3). `TlsConnection` / `RecordLayer` do it in `write()`.
    */
   readonly keyUpdateRequested: boolean;
+  /** Client: the ClientHello (and 0-RTT keys when resuming with early data). Server: nothing yet. */
   start(nowMs: number): HandshakeEvent[];
+  /** The peer's handshake bytes at `level`, in any fragmentation; a peer fault is an `alert` event, never a throw. */
   receive(level: Level, bytes: Uint8Array, nowMs: number): HandshakeEvent[];
+  /** Server, after a 'client-hello' event: continue with this certificate and ALPN. */
   accept(choice: ServerChoice): HandshakeEvent[];
+  /** After a 'verify-peer' event: accept the peer's chain, or fail with the given alert. */
   resume(verdict: { ok: true } | { ok: false; alert: number }): HandshakeEvent[];
+  /** RFC 8446 §7.5 exporter, after completion. */
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array;
+  /** Plain profile: a KeyUpdate message and new write keys (RFC 8446 §4.6.3); throws in the QUIC profile. */
   keyUpdate(requestPeer: boolean): HandshakeEvent[];
 }
 

@@ -1,7 +1,9 @@
 /**
- * @module tls13-handshake
  * A sans-IO TLS 1.3 client and server (RFC 8446) for QUIC (RFC 9001) and any
- * other transport: bytes in per level, events out (DESIGN.md "The handshake boundary").
+ * other transport: bytes in per level, events out. The README shows it between a client and a server
+ * in one process, over QUIC and over TCP (`@tsquic/tls13-handshake/record`).
+ *
+ * @module @tsquic/tls13-handshake
  */
 import { ClientHandshake } from './client.js';
 import { defaultCrypto } from './crypto/default.js';
@@ -35,8 +37,8 @@ export type {
   VerifyMode,
 } from './events.js';
 export { keylogLine, KeylogLabel } from './events.js';
-export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError } from './alert.js';
-export { CipherSuite, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys } from './key-schedule.js';
+export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError, alertName } from './alert.js';
+export { CipherSuite, cipherSuiteName, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys, type SuiteParams } from './key-schedule.js';
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
 export { verifyScheme } from './crypto/schemes.js';
@@ -53,7 +55,7 @@ export {
 export { nobleCrypto } from './crypto/noble.js';
 export { defaultCrypto } from './crypto/default.js';
 export { checkChainSize, DEFAULT_CHAIN_LIMITS, TrustStore, verifyChain, type ChainLimits, type ChainOptions } from './certificates/chain.js';
-export { RSA_KEY_BOUNDS } from './crypto/der.js';
+export { RSA_KEY_BOUNDS, type Curve, type KeyInfo } from './crypto/der.js';
 export {
   allOf,
   chainVerifier,
@@ -65,4 +67,5 @@ export {
   type VerifyContext,
   type VerifyVerdict,
 } from './certificates/verifiers.js';
-export { parseCertificate, type ParsedCertificate } from './certificates/x509.js';
+export { certificateChainFrom, isPem, pemBlocks, privateKeyFrom, type PemBlock } from './pem.js';
+export { CertificateCache, parseCertificate, type ParsedCertificate, type Subtree } from './certificates/x509.js';

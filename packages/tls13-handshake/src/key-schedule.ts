@@ -16,6 +16,14 @@ export const CipherSuite = {
   TLS_CHACHA20_POLY1305_SHA256: 0x1303,
 } as const;
 
+const SUITE_NAMES = new Map<number, string>(Object.entries(CipherSuite).map(([name, code]) => [code, name]));
+
+/** The IANA name of a cipher suite (`TLS_AES_128_GCM_SHA256` for 0x1301), or `0x…` in hex for one TLS 1.3 does not define. */
+export function cipherSuiteName(suite: number): string {
+  return SUITE_NAMES.get(suite) ?? `0x${suite.toString(16).padStart(4, '0')}`;
+}
+
+/** What a cipher suite is made of: its hash, AEAD and key length. */
 export interface SuiteParams {
   hash: 'sha256' | 'sha384';
   hashLen: 32 | 48;
@@ -34,6 +42,7 @@ export function isCipherSuite(x: number): x is CipherSuite {
   return x === 0x1301 || x === 0x1302 || x === 0x1303;
 }
 
+/** Hash, AEAD and key length of a TLS 1.3 suite (RFC 8446 §B.4); `RangeError` for another. */
 export function suiteParams(suite: CipherSuite): SuiteParams {
   return SUITES[suite];
 }

@@ -9,6 +9,7 @@ import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './ale
 import { EARLY_DATA_AGE_WINDOW_MS } from './anti-replay.js';
 import { concat, equalBytes } from './codec.js';
 import { verifyScheme } from './crypto/schemes.js';
+import { certificateChainFrom, privateKeyFrom } from './pem.js';
 import { checkSolicited } from './extensions/extensions.js';
 import type { HandshakeCrypto, NamedGroup, Signer } from './crypto/provider.js';
 import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
@@ -81,6 +82,8 @@ export class ServerHandshake extends Machine {
 
   constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
     super(scfg, crypto, 'server');
+    // A key that cannot sign fails here, not in every handshake (PEM is read as PEM: pem.ts).
+    if (scfg.privateKey) this.crypto.signer(privateKeyFrom(scfg.privateKey));
     this.ticketer = scfg.ticketer ?? (scfg.ticketKey ? aeadTicketer(this.crypto, scfg.ticketKey) : undefined);
     if (scfg.maxEarlyData !== undefined && (!Number.isInteger(scfg.maxEarlyData) || scfg.maxEarlyData < 0 || scfg.maxEarlyData > 0xffffffff)) {
       throw new RangeError('maxEarlyData must be a uint32');
@@ -216,7 +219,7 @@ export class ServerHandshake extends Machine {
     const chain = choice.certificateChain ?? this.scfg.certificateChain;
     const key = choice.privateKey ?? this.scfg.privateKey;
     if (!chain || chain.length === 0 || !key) throw new TypeError('a full handshake needs certificateChain and privateKey (in the ServerChoice or the ServerConfig)');
-    return { chain, signer: this.crypto.signer(key) };
+    return { chain: certificateChainFrom(chain), signer: this.crypto.signer(privateKeyFrom(key)) };
   }
 
   private sendFlight(n: Negotiated, choice: ServerChoice, auth: { chain: Uint8Array[]; signer: Signer } | undefined): State {

@@ -9,8 +9,11 @@ import { equalBytes, Reader, Writer } from './codec.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import { isCipherSuite, type CipherSuite } from './key-schedule.js';
 
+/** Seals resumption state into tickets and opens them (RFC 8446 §4.6.1); `aeadTicketer` is the stock one. */
 export interface Ticketer {
+  /** A ticket carrying `state`, opaque to the client. */
   seal(state: Uint8Array, nowMs: number): Uint8Array;
+  /** The state in `ticket`, or null when it is not ours, tampered with or expired. */
   open(ticket: Uint8Array, nowMs: number): Uint8Array | null;
 }
 

@@ -7,9 +7,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { alertName } from '../alerts.js';
 import { tlsGet, TlsRecordError } from '../client.js';
-import { parseGroups, parseSuites, provider, suiteName } from '../names.js';
+import { parseGroups, parseSuites, provider } from '../names.js';
 import { readCertificates, readPrivateKey } from '../pem.js';
 import { loadTicket, saveTicket } from '../session-file.js';
 
@@ -76,7 +75,7 @@ async function main(): Promise<number> {
     if (session && r.tickets.length > 0) saveTicket(session, r.tickets[r.tickets.length - 1]!);
     if (o.verbose) {
       process.stderr.write(
-        `tls-get: TLSv1.3 ${suiteName(r.info.cipherSuite)}, alpn ${r.info.alpn ?? '-'}, resumed ${r.info.resumed}, ` +
+        `tls-get: TLSv1.3 ${r.info.cipherSuiteName}, alpn ${r.info.alpn ?? '-'}, resumed ${r.info.resumed}, ` +
           `hello-retry ${r.helloRetry}, tickets ${r.tickets.length}, HTTP ${r.response.status}\n`,
       );
     }
@@ -84,7 +83,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (e) {
     if (TlsRecordError.isInstance(e)) {
-      process.stderr.write(`tls-get: TLS alert ${alertName(e.alert)} (${e.alert}) ${e.sent ? 'sent' : 'received from the server'}: ${e.message}\n`);
+      process.stderr.write(`tls-get: TLS alert ${e.alertName} (${e.alert}) ${e.sent ? 'sent' : 'received from the server'}${e.reason ? `: ${e.reason}` : ''}\n`);
       return 1;
     }
     process.stderr.write(`tls-get: ${e instanceof Error ? e.message : String(e)}\n`);

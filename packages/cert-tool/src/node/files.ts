@@ -17,6 +17,7 @@ import { type CertificateOptions, generateSelfSigned } from '../generate.js';
 import { inspectCertificate } from '../inspect.js';
 import { readPrivateKey } from '../key.js';
 
+/** How the file helpers write: the format, and whether an existing file may be replaced. */
 export interface WriteOptions {
   /** 'der' or 'pem' (default: by extension, `.pem` → PEM, otherwise DER). */
   format?: Format;
@@ -122,11 +123,13 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** What `generateIfMissing` takes: the certificate options, and the file format. */
 export interface GenerateIfMissingOptions extends CertificateOptions {
   /** File format for both files (default: by each file's extension, `.pem` → PEM, else DER). */
   format?: Format;
 }
 
+/** The certificate and key `generateIfMissing` created or read back. */
 export interface LoadedCertificate {
   /** The certificate, DER. */
   readonly certificate: Uint8Array;

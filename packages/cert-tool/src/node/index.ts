@@ -1,7 +1,8 @@
 /**
- * @module @tsquic/cert-tool/node
  * Node file helpers: read and write certificates and PKCS#8 keys as DER or PEM
  * files, and `generateIfMissing` for a server's first start.
+ *
+ * @module @tsquic/cert-tool/node
  */
 export {
   formatForPath,

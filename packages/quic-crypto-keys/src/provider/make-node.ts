@@ -17,14 +17,18 @@ import { checkKey, checkNonce, type Aead, type CryptoProvider, type HeaderMask }
 import type { AeadAlgorithm, HeaderProtectionAlgorithm } from '../suites.js';
 import { nobleProvider } from './noble.js';
 
-type Crypto = Pick<typeof NodeCrypto, 'createCipheriv' | 'createDecipheriv' | 'createSecretKey'>;
+type Crypto = Pick<typeof NodeCrypto, 'createCipheriv' | 'createDecipheriv' | 'createSecretKey' | 'getCiphers'>;
 
 const TAG = 16;
 
 export function makeNodeProvider(c: Crypto): CryptoProvider {
+  // Runtimes that implement node:crypto without every AEAD (Bun has no chacha20-poly1305) get
+  // noble's for the ones missing, so each suite of RFC 9001 §5.3 works wherever the provider loads.
+  const available = new Set(c.getCiphers());
   return {
     name: 'node',
     aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
+      if (!available.has(alg)) return nobleProvider.aead(alg, key);
       checkKey(alg, key);
       const k = c.createSecretKey(key);
       const opts = { authTagLength: TAG } as const;

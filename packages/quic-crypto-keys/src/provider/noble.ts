@@ -131,6 +131,7 @@ class NobleChacha implements Aead {
 
 const ZERO5 = new Uint8Array(5);
 
+/** The provider on @noble/ciphers: any JavaScript runtime, no Node API; AES key expansion and GHASH tables computed once per key. */
 export const nobleProvider: CryptoProvider = {
   name: 'noble',
   aead(alg: AeadAlgorithm, key: Uint8Array): Aead {

@@ -10,6 +10,7 @@ import { defaultStreamSettings, type StreamSettings } from './streams/streams.js
 import type { DatagramBuffers } from './datagram-buffers.js';
 import type { Path } from './types.js';
 
+/** A connection's transport settings (`defaultTransportSettings` shows the defaults). */
 export interface TransportSettings {
   /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
   idleTimeoutMs: number;
@@ -71,6 +72,7 @@ export interface TransportSettings {
   usePreferredAddress: boolean;
 }
 
+/** The transport settings a connection gets when it is given none. */
 export const defaultTransportSettings: TransportSettings = {
   idleTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
@@ -97,25 +99,32 @@ export const defaultTransportSettings: TransportSettings = {
   usePreferredAddress: true,
 };
 
+/** A client's TLS settings: server name, ALPN, how the server's certificate is judged (docs/vocabulary.md), resumption and 0-RTT. */
 export interface ClientTlsSettings {
   serverName?: string;
   alpn: string[];
   cipherSuites?: CipherSuite[];
   groups?: GroupName[];
   /**
-   * How the server's certificate is checked — give exactly one:
-   * - `trustAnchors`: DER CA certificates (a CA file): RFC 5280 path
-   *   validation, validity, serverAuth, and `serverName` against the SANs
-   *   (failures close with the precise alert: unknown_ca, certificate_expired…);
-   * - `verifier`: a tls13-handshake `PeerVerifier` such as
-   *   `pinSpkiSha256([...])` or `allOf(chainVerifier(...), pinSpkiSha256(...))`;
-   * - `verifyPeer`: 'none' (development only), or a function given the DER
-   *   chain (leaf first) and the server name, returning true to accept
-   *   (`trustCertificate(der)`: trust on first use of one certificate file).
+   * How the server's certificate is judged (docs/vocabulary.md: the same words in every package):
+   * - `'chain'`, the default when `trustAnchors` is given: RFC 5280 path validation to `trustAnchors`,
+   *   validity, serverAuth, and `serverName` against the SANs (failures close with the precise alert:
+   *   unknown_ca, certificate_expired…);
+   * - a `PeerVerifier`: `trustExactly(der)` (the development server's one certificate),
+   *   `pinSpkiSha256([...])`, `allOf(chainVerifier(...), pinSpkiSha256(...))`;
+   * - `'none'`: no check of the chain (development only; must be explicit).
+   */
+  verify?: 'chain' | 'none' | PeerVerifier;
+  /** DER CA certificates to build a path to (a CA file); implies `verify: 'chain'`. */
+  trustAnchors?: Uint8Array[];
+  /** @deprecated The same as `verify: verifier`. */
+  verifier?: PeerVerifier;
+  /**
+   * @deprecated `verify: 'none'`, or a `PeerVerifier` as `verify` (`trustExactly(der)` for
+   * `trustCertificate(der)`). A function here is given the DER chain (leaf first) and the server name
+   * and returns true to accept.
    */
   verifyPeer?: 'none' | ((chain: Uint8Array[], serverName: string | undefined) => boolean);
-  trustAnchors?: Uint8Array[];
-  verifier?: PeerVerifier;
   /** A ticket from an earlier connection, offered for resumption. */
   sessionTicket?: SessionTicket;
   /**
@@ -126,6 +135,7 @@ export interface ClientTlsSettings {
   crypto?: HandshakeCrypto;
 }
 
+/** A server's TLS settings: its certificate and key (DER; the shells also take PEM), ALPN, tickets and 0-RTT. */
 export interface ServerTlsSettings {
   /** The certificate chain (leaf first, DER) and its PKCS#8 private key, unless `certificateFor` picks one. */
   certificateChain: Uint8Array[];
@@ -149,6 +159,7 @@ export interface ServerTlsSettings {
   crypto?: HandshakeCrypto;
 }
 
+/** What the sans-IO core takes from the outside instead of reaching for it: randomness, calendar time, packet crypto, key log, qlog. */
 export interface ConnectionHooks {
   /** Randomness for connection IDs and tokens (crypto.getRandomValues by default). */
   random?: (n: number) => Uint8Array;
@@ -199,7 +210,7 @@ export interface ConnectionOptions {
   transport?: Partial<TransportSettings>;
   tls: ClientTlsSettings | ServerTlsSettings;
   hooks?: ConnectionHooks;
-  /** Where datagrams are built (an endpoint shares one among its connections). */
+  /** @internal Where datagrams are built (an endpoint shares one among its connections). */
   buffers?: DatagramBuffers;
   version?: QuicVersion;
   /** Server: from the client's first Initial (and its token). */
@@ -219,6 +230,7 @@ export interface ConnectionOptions {
   token?: Uint8Array;
   /** Endpoint-provided CID factory (issued CIDs must route to this connection); null when the endpoint's CID space is full. */
   newCid?: () => { cid: Uint8Array; resetToken: Uint8Array } | null;
+  /** A connection ID we issued became routable or stopped being (the endpoint routes on them). */
   onCidChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;
   /** A stateless reset token from the peer became valid or stopped being (the endpoint recognises resets by it, RFC 9000 §10.3.1). */
   onResetTokenChange?: (added: Uint8Array | null, removed: Uint8Array | null) => void;

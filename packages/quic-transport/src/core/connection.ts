@@ -49,6 +49,7 @@ import type { CloseInfo, ConnEvent, ConnState, ConnStats, HandshakeInfo, Path, S
 export type { CloseInfo, ConnEvent, ConnState, ConnStats, HandshakeInfo, Path, Transmit } from './types.js';
 export type { ConnectionOptions } from './config.js';
 
+/** One QUIC connection, sans-IO (RFC 9000, 9001, 9002): datagrams in with `receive`, datagrams out with `pollTransmit`, events out with `pollEvent`, `now` passed to every call. An `Endpoint` makes and routes them; the shells drive them. */
 export class Connection {
   readonly side: 'client' | 'server';
   readonly settings: TransportSettings;
@@ -177,6 +178,7 @@ export class Connection {
     return this.hs.confirmed;
   }
 
+  /** Counters and the recovery state (RTT, congestion window, bytes in flight) at this moment. */
   getStats(): ConnStats {
     const r = this.recovery;
     return {
@@ -319,10 +321,12 @@ export class Connection {
     return this.act(() => this.streams.write(id, data, fin));
   }
 
+  /** End the sending side of stream `id` (a FIN after the data written so far). */
   finish(id: number): void {
     this.act(() => this.streams.finish(id));
   }
 
+  /** Up to `max` contiguous bytes of stream `id` (`fin` once the end was read), or null when none are ready; reading returns flow-control credit to the peer. */
   read(id: number, max = Infinity, now = 0): { data: Uint8Array; fin: boolean } | null {
     const r = this.streams.read(id, max, now);
     this.drainStreamEvents();
@@ -330,11 +334,13 @@ export class Connection {
     return r;
   }
 
+  /** Abandon sending on stream `id` with RESET_STREAM carrying the application `code` (RFC 9000 §19.4). */
   resetStream(id: number, code: bigint): void {
     this.streams.reset(id, code);
     this.wake();
   }
 
+  /** Ask the peer to stop sending on stream `id` with STOP_SENDING carrying the application `code` (RFC 9000 §19.5). */
   stopSending(id: number, code: bigint): void {
     this.streams.stopSending(id, code);
     this.wake();
@@ -445,6 +451,7 @@ export class Connection {
     return this.timers.next();
   }
 
+  /** The next event (handshake, streams, tickets, datagrams, close), or null when there is none. */
   pollEvent(): ConnEvent | null {
     this.drainStreamEvents();
     for (let e = this.events.shift(); e; e = this.events.shift()) {

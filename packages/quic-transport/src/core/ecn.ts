@@ -22,8 +22,10 @@ export type EcnCodepoint = 'ect0' | 'ect1' | 'ce';
 /** RFC 9000 §A.4: mark the first ten packets, then wait for their acknowledgements. */
 const TESTING_PACKETS = 10;
 
+/** ECN validation's state (RFC 9000 §13.4.2, §A.4). */
 export type EcnState = 'testing' | 'unknown' | 'capable' | 'failed';
 
+/** Validates a path's ECN (RFC 9000 §13.4.2): marks the first packets ECT(0), checks the peer's ACK_ECN counts, and gives up on a path that loses or bleaches the marks. */
 export class EcnValidator {
   state: EcnState;
   private testSent = 0;

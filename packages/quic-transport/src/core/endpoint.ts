@@ -25,6 +25,7 @@ import { Connection, type ConnectionOptions } from './connection.js';
 import type { ConnEvent, Path, Transmit } from './types.js';
 import { DatagramBuffers } from './datagram-buffers.js';
 
+/** An endpoint's settings: the server role, defaults for every connection, limits, hooks. */
 export interface EndpointOptions {
   /** Accept connections with these TLS settings (server role). */
   server?: { tls: ServerTlsSettings; transport?: Partial<TransportSettings> };
@@ -95,11 +96,13 @@ export const DEFAULT_STATELESS_RESET_RATE = 100;
 /** The default 0-RTT anti-replay window: a replay is refused this long after the first use (then the ticket age gives it away). */
 export const ANTI_REPLAY_WINDOW_MS = 2 * EARLY_DATA_AGE_WINDOW_MS;
 
+/** What `Endpoint.receive` did with a datagram: routed to a connection, made a new one, answered statelessly (Version Negotiation, Retry, stateless reset), or dropped and why. */
 export type DatagramResult = { kind: 'routed'; conn: Connection } | { kind: 'new'; conn: Connection } | { kind: 'drop'; reason: string } | { kind: 'responded' };
 
 /** What a client's token says about its address (RFC 9000 §8.1.2–§8.1.4). */
 type Validation = { validated: boolean; originalDcid: Uint8Array; retrySource?: Uint8Array } | 'invalid-retry-token';
 
+/** The sans-IO endpoint: routes datagrams to connections by connection ID, accepts new ones (Retry, limits), answers statelessly, and yields every connection's datagrams and events. */
 export class Endpoint {
   /** The work area all of this endpoint's datagrams are built in. */
   private readonly buffers = new DatagramBuffers();
@@ -121,7 +124,7 @@ export class Endpoint {
   /** Stateless resets sent, Version Negotiation packets sent, datagrams dropped. */
   readonly counters = { statelessResets: 0, versionNegotiations: 0, dropped: 0, accepted: 0, retries: 0, invalidTokens: 0 };
 
-  /** Seals and opens Retry and NEW_TOKEN tokens. */
+  /** @internal Seals and opens Retry and NEW_TOKEN tokens. */
   readonly tokens: TokenSealer;
   /** NEW_TOKEN tokens already used (RFC 9000 §8.1.4). */
   private readonly tokenReplay: AntiReplay;

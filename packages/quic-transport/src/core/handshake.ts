@@ -10,7 +10,7 @@
  * §4.1.2), alerts as CRYPTO_ERROR (§4.8). One handler per event type.
  */
 import { encodeTransportParameters, toHex, type TransportParameters } from '@tsquic/quic-wire';
-import { aeadTicketer, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
+import { aeadTicketer, cipherSuiteName, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
 import type { ClientTlsSettings, ConnectionHooks, ServerTlsSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import type { SpaceId } from './recovery/loss-detection.js';
@@ -134,7 +134,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
     onTls(c, c.hs.tls.resume(ok ? { ok: true } : { ok: false, alert: 42 }), now);
   },
   complete: (c, e, now) => {
-    c.hs.info = { alpn: e.alpn, cipherSuite: e.cipherSuite, resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: c.crypto.version };
+    c.hs.info = { alpn: e.alpn, cipherSuite: e.cipherSuite, cipherSuiteName: cipherSuiteName(e.cipherSuite), resumed: e.resumed, peerCertificates: e.peerCertificates, earlyData: e.earlyData, version: c.crypto.version };
     if (c.lifecycle.state === 'handshake') c.lifecycle = { state: 'established' };
     c.emit({ type: 'handshake-complete', info: c.hs.info });
     if (c.side === 'server') {
@@ -195,11 +195,18 @@ function safeVerify(f: (chain: Uint8Array[], name: string | undefined) => boolea
   }
 }
 
-/** The TLS client's certificate policy from exactly one of trustAnchors, verifier, verifyPeer (TypeError otherwise). */
+/**
+ * The TLS client's certificate policy (docs/vocabulary.md): `verify` with `trustAnchors`, or one of the
+ * deprecated `verifier` / `verifyPeer` (TypeError for a mix, or for no policy at all).
+ */
 function clientVerification(t: ClientTlsSettings): { verify: 'chain'; trustAnchors: Uint8Array[] } | { verify: 'none' | 'event' | PeerVerifier } {
-  const given = [t.trustAnchors, t.verifier, t.verifyPeer].filter((x) => x !== undefined).length;
-  if (given !== 1) throw new TypeError('give exactly one of trustAnchors, verifier or verifyPeer (verifyPeer: "none" to skip the check)');
-  if (t.trustAnchors) return { verify: 'chain', trustAnchors: t.trustAnchors };
-  if (t.verifier) return { verify: t.verifier };
-  return { verify: t.verifyPeer === 'none' ? 'none' : 'event' };
+  const given = [t.verify, t.verifier, t.verifyPeer].filter((x) => x !== undefined).length;
+  if (given > 1) throw new TypeError('connect: give verify alone (verifier and verifyPeer are its deprecated spellings)');
+  const verify = t.verify ?? t.verifier ?? (t.verifyPeer === undefined ? undefined : t.verifyPeer === 'none' ? 'none' : 'event');
+  if (verify === undefined || verify === 'chain') {
+    if (t.trustAnchors) return { verify: 'chain', trustAnchors: t.trustAnchors };
+    throw new TypeError("connect: say how to check the server's certificate: trustAnchors (CA certificates), verify: a PeerVerifier such as trustExactly(cert), or verify: 'none' (development only)");
+  }
+  if (t.trustAnchors) throw new TypeError(`connect: trustAnchors are only used by verify: 'chain' (give chainVerifier({ trustAnchors }) inside allOf(...) to combine them with a policy)`);
+  return { verify };
 }

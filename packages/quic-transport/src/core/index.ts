@@ -1,6 +1,7 @@
 /**
- * @module core
  * The sans-IO QUIC core: no sockets, no clocks; `now` comes in with every call.
+ *
+ * @module @tsquic/quic-transport/core
  */
 export { RangeSet } from './range-set.js';
 export { TransportError, TransportErrorCode } from './errors.js';
@@ -12,7 +13,9 @@ export { MemoryReplayStore, SharedReplayStore, StrikeRegister, type AntiReplay, 
 export { EcnValidator, type EcnCodepoint, type EcnState } from './ecn.js';
 export { defaultTransportSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './streams/streams.js';
-export { LossDetection } from './recovery/loss-detection.js';
+export { LossDetection, type AckInfo, type AckResult, type LossDetectionOptions, type SentPacket, type SpaceId } from './recovery/loss-detection.js';
+export type { RttEstimator } from './recovery/rtt.js';
+export type { AckedPacket, CongestionController } from './congestion/controller.js';
 export { Cubic } from './congestion/cubic.js';
 export { NewReno } from './congestion/new-reno.js';
 export { QuicVersion } from '@tsquic/quic-crypto-keys';

@@ -33,6 +33,7 @@ export const QUIC_LB_UNROUTABLE = 0b111;
 /** §5.3: QUIC v1 connection IDs are at most 20 bytes, one of them the first octet. */
 const MAX_PLAINTEXT = 19;
 
+/** One QUIC-LB configuration (draft-ietf-quic-load-balancers §3, §5): how server IDs are encoded into connection IDs. */
 export interface QuicLbConfig {
   /** Config rotation codepoint, 0–6 (§3.1); 7 is reserved for unroutable CIDs (§3.2). */
   readonly configId: number;
@@ -48,6 +49,7 @@ export interface QuicLbConfig {
   readonly cipher?: BlockCipher;
 }
 
+/** How a configuration encodes (§5.4): in plaintext, one AES pass (server ID + nonce = 16 bytes) or the four-pass Feistel network. */
 export type QuicLbMode = 'plaintext' | 'single-pass' | 'four-pass';
 
 /** What a connection ID decodes to under its configuration (§5.5). */

@@ -19,6 +19,7 @@ interface Block {
   ends: number[];
 }
 
+/** A set of non-negative integers kept as sorted, disjoint ranges (received packet numbers, ACK ranges, stream offsets). */
 export class RangeSet {
   private blocks: Block[] = [];
   private count = 0;
@@ -98,6 +99,7 @@ export class RangeSet {
     return this.blocks[this.cb]!.ends[this.ci]!;
   }
 
+  /** Whether `x` is in the set. */
   has(x: number): boolean {
     return this.seek(x + 1) && this.curStart <= x;
   }
@@ -279,6 +281,7 @@ export class RangeSet {
     if (cursor < to) yield [cursor, to];
   }
 
+  /** Remove every range. */
   clear(): void {
     this.blocks = [];
     this.count = 0;

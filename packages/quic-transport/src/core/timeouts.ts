@@ -17,7 +17,8 @@ import type { Timer } from './timers.js';
 /** What each timer does when it expires (core/timers.ts names them). */
 const ON_TIMER: Record<Timer, (c: Connection, now: number) => void> = {
   close: (c) => end(c),
-  handshake: (c) => terminate(c, { code: BigInt(E.NO_ERROR), reason: 'handshake timeout', application: false, remote: false, kind: 'handshake-timeout' }),
+  // No CONNECTION_CLOSE goes out and none came in: the kind says what happened, the code stays NO_ERROR (types.ts CloseInfo).
+  handshake: (c) => terminate(c, { code: BigInt(E.NO_ERROR), reason: `handshake not complete within transport.handshakeTimeoutMs = ${c.settings.handshakeTimeoutMs} ms`, application: false, remote: false, kind: 'handshake-timeout' }),
   idle: (c) => terminate(c, { code: BigInt(E.NO_ERROR), reason: 'idle timeout', application: false, remote: false, kind: 'idle' }),
   pathValidation: (c, now) => c.paths.onTimeout(now),
   keyDiscard: (c) => c.crypto.oneRtt?.discardPreviousReadKey(),

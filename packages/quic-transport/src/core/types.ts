@@ -26,6 +26,7 @@ export function samePath(a: Path, b: Path): boolean {
   return a.address === b.address && a.port === b.port && a.local === b.local;
 }
 
+/** A datagram to send: its bytes, where to, and its ECN marking. */
 export interface Transmit {
   path: Path;
   data: Uint8Array;
@@ -33,9 +34,12 @@ export interface Transmit {
   ecn?: 'ect0';
 }
 
+/** What the handshake settled, reported by `handshake-complete` and the shells' `ready`. */
 export interface HandshakeInfo {
   alpn: string | undefined;
   cipherSuite: CipherSuite;
+  /** The suite's IANA name, e.g. `TLS_AES_128_GCM_SHA256`. */
+  cipherSuiteName: string;
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';
@@ -43,8 +47,13 @@ export interface HandshakeInfo {
   version: QuicVersion;
 }
 
+/** How a connection ended (the `closed` event, `QuicConnectionError.info`). */
 export interface CloseInfo {
-  /** Transport error code (RFC 9000 §20.1) or the application's code. */
+  /**
+   * The code of the CONNECTION_CLOSE (`kind: 'close'`): a transport error code (RFC 9000 §20.1) or
+   * the application's. The other kinds end without one and carry NO_ERROR (0): read `kind` first —
+   * a handshake that timed out is `kind: 'handshake-timeout'`, not a clean close.
+   */
   code: bigint;
   reason: string;
   /** An application close (CONNECTION_CLOSE 0x1d) rather than a transport error. */
@@ -55,6 +64,7 @@ export interface CloseInfo {
   kind: 'close' | 'idle' | 'handshake-timeout' | 'stateless-reset' | 'version-negotiation';
 }
 
+/** What a connection reports through `pollEvent()`. */
 export type ConnEvent =
   /** Server: the application protocol is chosen (before the handshake completes: 0-RTT streams can be routed by it). */
   | { type: 'alpn'; alpn: string; serverName: string | undefined }
@@ -66,8 +76,10 @@ export type ConnEvent =
   | { type: 'datagram'; data: Uint8Array }
   | { type: 'closed'; info: CloseInfo };
 
+/** Where a connection is in its life (RFC 9000 §10: closing and draining before closed). */
 export type ConnState = 'handshake' | 'established' | 'closing' | 'draining' | 'closed';
 
+/** A connection's counters and recovery state (`getStats()`, the shells' `stats`). */
 export interface ConnStats {
   packetsSent: number;
   packetsReceived: number;

@@ -17,6 +17,7 @@ import type { DatagramSocket, SocketAddress } from '../streams/socket.js';
 
 export type { ConnectOptions, ListenOptions } from '../streams/endpoint.js';
 
+/** How to bind a QuicEndpoint: the UDP address and socket options, plus every EndpointShellOptions setting. */
 export interface BindOptions extends Omit<EndpointShellOptions, 'hooksFor' | 'now' | 'schedule'> {
   /** Local address; '::' listens on IPv6 and IPv4 (dual-stack). Default '127.0.0.1'. */
   address?: string;
@@ -75,6 +76,7 @@ class NodeDatagramSocket implements DatagramSocket {
   }
 }
 
+/** A QUIC endpoint on one `node:dgram` socket: `QuicEndpoint.bind(options)`, then `listen()` and/or `connect()`. */
 export class QuicEndpoint extends QuicSocketEndpoint {
   private qlogCount = 0;
   private main: NodeDatagramSocket;

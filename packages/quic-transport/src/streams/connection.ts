@@ -11,6 +11,7 @@ import type { TransportParameters } from '@tsquic/quic-wire';
 import { QuicConnectionError } from './errors.js';
 import { RecvSide, SendSide, type QuicBidirectionalStream, type StreamHost } from './stream.js';
 
+/** How to close a connection: the application error code (default 0) and a reason the peer sees. */
 export interface CloseOptions {
   closeCode?: bigint | number;
   reason?: string;
@@ -18,7 +19,9 @@ export interface CloseOptions {
 
 /** The endpoint side a connection needs: a clock, a way to run the output loop, and its sockets. */
 export interface Driver {
+  /** The endpoint's clock (ms). */
   now(): number;
+  /** Run the output loop soon (there is something to send). */
   kick(): void;
   /** This connection has stream opens waiting for the peer's MAX_STREAMS: call `service()` after input. */
   waiting(c: QuicConnection): void;
@@ -40,6 +43,7 @@ export interface QuicDatagrams {
   readonly maxDatagramSize: number;
 }
 
+/** A QUIC connection with the WebTransport shape: `ready`, `closed`, streams and datagrams as Web Streams, `close()`. */
 export class QuicConnection {
   /** Resolves once the handshake completes (rejects if the connection ends first). */
   readonly ready: Promise<HandshakeInfo>;

@@ -10,7 +10,7 @@
  * (node/endpoint.ts), an in-memory pair or another runtime's UDP another.
  */
 import { QuicVersion } from '@tsquic/quic-wire';
-import type { AntiReplay } from '@tsquic/tls13-handshake';
+import { certificateChainFrom, defaultCrypto, privateKeyFrom, type AntiReplay } from '@tsquic/tls13-handshake';
 import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks, type ConnEvent, type ServerTlsSettings, type TransportSettings } from '../core/index.js';
 import { QuicConnection } from './connection.js';
 import type { DatagramSocket, SocketAddress } from './socket.js';
@@ -18,6 +18,7 @@ import type { DatagramSocket, SocketAddress } from './socket.js';
 /** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
 const RECYCLE_FROM = 8 * 1024;
 
+/** The settings of a QuicSocketEndpoint (and, without the clock and scheduler, of `QuicEndpoint.bind`). */
 export interface EndpointShellOptions {
   /** Defaults for every connection of this endpoint. */
   transport?: Partial<TransportSettings>;
@@ -47,6 +48,7 @@ export interface EndpointShellOptions {
   schedule?: (f: () => void) => void;
 }
 
+/** How a server accepts connections: its TLS identity and ALPN, transport settings, the connection handler. */
 export interface ListenOptions {
   tls: ServerTlsSettings;
   transport?: Partial<TransportSettings>;
@@ -58,11 +60,36 @@ export interface ListenOptions {
   onConnection?: (c: QuicConnection) => void | Promise<unknown>;
 }
 
+/** A client connection's settings: TLS (`serverName`, `alpn`, `trustAnchors`/`verify`, resumption), transport, version, an address-validation token. */
 export interface ConnectOptions extends ClientTlsSettings {
   transport?: Partial<TransportSettings>;
   version?: QuicVersion;
   /** A token from this server's NEW_TOKEN frame (see `onNewToken`): skips address validation. */
   token?: Uint8Array;
+}
+
+/** RFC 9001 §8.1: QUIC always negotiates an application protocol; without one every handshake fails. */
+function requireAlpn(what: string, alpn: unknown): void {
+  if (!Array.isArray(alpn) || alpn.length === 0) throw new TypeError(`${what} must name at least one application protocol, e.g. ['h3'] (RFC 9001 §8.1)`);
+}
+
+/**
+ * The server's settings checked before the first client comes (a key that cannot sign failed every
+ * handshake, seen by clients as a bare close code): ALPN present, certificates and key as DER or PEM,
+ * the key one the TLS crypto provider can sign with.
+ */
+function serverIdentity(tls: ServerTlsSettings): ServerTlsSettings {
+  if (tls === undefined || tls === null) throw new TypeError('listen: tls (certificateChain, privateKey, alpn) is required');
+  requireAlpn('listen: tls.alpn', tls.alpn);
+  if (!Array.isArray(tls.certificateChain) || tls.certificateChain.length === 0) throw new TypeError('listen: tls.certificateChain must hold the certificate (DER or PEM), leaf first');
+  const certificateChain = certificateChainFrom(tls.certificateChain);
+  const privateKey = privateKeyFrom(tls.privateKey);
+  try {
+    (tls.crypto ?? defaultCrypto()).signer(privateKey);
+  } catch (e) {
+    throw new TypeError(`listen: tls.privateKey cannot sign: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return { ...tls, certificateChain, privateKey };
 }
 
 const defaultSchedule = (f: () => void): void => {
@@ -74,6 +101,7 @@ const defaultSchedule = (f: () => void): void => {
 type Timer = ReturnType<typeof setTimeout>;
 const unrefTimer = (t: Timer): void => void (t as { unref?(): void }).unref?.();
 
+/** A QUIC endpoint over any DatagramSocket: `listen()` to serve, `connect()` to dial, `close()` to end every connection; QuicEndpoint is this over `node:dgram`. */
 export class QuicSocketEndpoint {
   readonly core: Endpoint;
   /** Connections accepted by `listen()`, in arrival order (when `listen` was given no `onConnection`). */
@@ -141,14 +169,17 @@ export class QuicSocketEndpoint {
 
   /** Accept connections (server role). */
   listen(opts: ListenOptions): void {
-    this.core.opts.server = { tls: opts.tls, transport: { ...this.options.transport, ...opts.transport } };
+    this.core.opts.server = { tls: serverIdentity(opts.tls), transport: { ...this.options.transport, ...opts.transport } };
     this.onConnection = opts.onConnection;
   }
 
   /** Start a connection; `await conn.ready` for the handshake. `target` is 'host:port', '[v6]:port' or an object. */
   connect(target: string | SocketAddress, opts: ConnectOptions): QuicConnection {
     const t = typeof target === 'string' ? parseTarget(target) : target;
-    const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, opts, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
+    // As node:tls: the host of 'host:port' is the name the certificate must carry unless serverName says otherwise.
+    const o = typeof target === 'string' && opts.serverName === undefined ? { ...opts, serverName: t.address } : opts;
+    requireAlpn('connect: alpn', opts.alpn);
+    const core = this.core.connect(this.clock(), { address: t.address, port: t.port }, o, { ...this.options.transport, ...opts.transport }, opts.version, opts.token);
     const shell = this.shellFor(core);
     this.kick();
     return shell;
@@ -349,6 +380,7 @@ export class QuicSocketEndpoint {
     this.resolveClosed();
   }
 
+  /** `await using` support: closes the endpoint. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -4,7 +4,20 @@
  * STOP_SENDING) carries the application code; a connection ended by an
  * error carries the transport or application code (RFC 9000 §20).
  */
+import { transportErrorName } from '@tsquic/quic-wire';
+import { alertName } from '@tsquic/tls13-handshake';
 import type { CloseInfo } from '../core/index.js';
+
+/**
+ * A close code as people read it, on either side (RFC 9000 §20.1; RFC 9001 §4.8: CRYPTO_ERROR is
+ * 0x100 + the TLS alert): `CRYPTO_ERROR (0x178): TLS alert 120 no_application_protocol`.
+ */
+export function describeCloseCode(code: bigint, application: boolean): string {
+  if (application) return `application error code ${code}`;
+  const c = Number(code);
+  if (c >= 0x100 && c <= 0x1ff) return `CRYPTO_ERROR (0x${c.toString(16)}): TLS alert ${c - 0x100} ${alertName(c - 0x100)}`;
+  return `${transportErrorName(c)} (0x${c.toString(16)})`;
+}
 
 const STREAM = Symbol.for('@tsquic/quic-transport/QuicStreamError');
 const CONN = Symbol.for('@tsquic/quic-transport/QuicConnectionError');
@@ -19,6 +32,7 @@ export class QuicStreamError extends Error {
   ) {
     super(message);
   }
+  /** Whether `x` is a QuicStreamError, also one from another copy of this package. */
   static isInstance(x: unknown): x is QuicStreamError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[STREAM] === true;
   }
@@ -30,9 +44,10 @@ export class QuicConnectionError extends Error {
   override readonly name = 'QuicConnectionError';
   readonly code: bigint;
   constructor(readonly info: CloseInfo) {
-    super(`${info.remote ? 'peer closed' : 'closed'}: ${info.kind}${info.kind === 'close' ? ` code 0x${info.code.toString(16)}` : ''}${info.reason ? ` (${info.reason})` : ''}`);
+    super(`${info.remote ? 'peer closed' : 'closed'}: ${info.kind === 'close' ? describeCloseCode(info.code, info.application) : info.kind}${info.reason ? ` (${info.reason})` : ''}`);
     this.code = info.code;
   }
+  /** Whether `x` is a QuicConnectionError, also one from another copy of this package. */
   static isInstance(x: unknown): x is QuicConnectionError {
     return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[CONN] === true;
   }

@@ -13,6 +13,7 @@ export interface SocketAddress {
   port: number;
 }
 
+/** What the endpoint needs of a UDP socket: send, receive, close, and optionally unref/ref (node:dgram, an in-memory pair, another runtime's UDP). */
 export interface DatagramSocket {
   /** Where this socket is bound. */
   readonly localAddress: SocketAddress;
@@ -28,5 +29,6 @@ export interface DatagramSocket {
   close(): void;
   /** Let the process exit while the socket is open (Node: `socket.unref()`), and undo it. */
   unref?(): void;
+  /** Undo `unref()`: keep the process alive while the socket is open. */
   ref?(): void;
 }

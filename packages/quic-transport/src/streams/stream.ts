@@ -26,6 +26,7 @@ export interface StreamHost {
   kick(): void;
 }
 
+/** A bidirectional stream: its id, a readable and a writable Web Stream. */
 export interface QuicBidirectionalStream {
   readonly id: number;
   readonly readable: ReadableStream<Uint8Array>;

@@ -46,8 +46,14 @@ describe('client trust policies', () => {
     expect(handshake({ verifier: pinSpkiSha256([spkiPin(ROOT_B)]) })).toMatch(/^0x12a /);
   });
 
-  it('exactly one policy: none, or two at once, is a TypeError at connect', () => {
-    expect(() => handshake({})).toThrow(TypeError);
-    expect(() => handshake({ trustAnchors: [ROOT_A], verifyPeer: 'none' })).toThrow(/exactly one/);
+  it('one policy: none, or two at once, is a TypeError at connect', () => {
+    expect(() => handshake({})).toThrow(/say how to check the server's certificate/);
+    expect(() => handshake({ trustAnchors: [ROOT_A], verifyPeer: 'none' })).toThrow(/trustAnchors are only used by verify: 'chain'/);
+    expect(() => handshake({ verify: 'none', verifier: pinSpkiSha256([spkiPin(ROOT_B)]) })).toThrow(/give verify alone/);
+  });
+
+  it("verify: 'chain' with trustAnchors is what trustAnchors alone means", () => {
+    expect(handshake({ trustAnchors: [ROOT_A], verify: 'chain' })).toBe('ok');
+    expect(() => handshake({ verify: 'chain' })).toThrow(/trustAnchors/);
   });
 });

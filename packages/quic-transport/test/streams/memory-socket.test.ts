@@ -99,7 +99,7 @@ describe('the Web Streams shell over an in-memory socket pair', () => {
 
   it('the ./streams and ./core subpaths import nothing from node:* (the built modules, followed through their imports)', () => {
     const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-    const exports = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).exports as Record<string, { import: string }>;
+    const exports = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8')).exports as Record<string, { default: string }>;
     for (const entry of ['./streams', './core']) {
       const seen = new Set<string>();
       const visit = (file: string): void => {
@@ -112,7 +112,7 @@ describe('the Web Streams shell over an in-memory socket pair', () => {
           if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
         }
       };
-      visit(join(pkg, exports[entry]!.import));
+      visit(join(pkg, exports[entry]!.default));
       expect(seen.size).toBeGreaterThan(5);
     }
     // ...and the Node entry is where node:dgram lives.

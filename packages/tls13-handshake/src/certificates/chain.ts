@@ -116,6 +116,7 @@ export class TrustStore {
 }
 
 
+/** What `verifyChain` checks against: anchors, time, the expected name and purpose, limits and crypto. */
 export interface ChainOptions {
   trustAnchors: TrustStore;
   /** The validation time (ms since the epoch): the Handshake's `nowMs`, never a hidden clock. */

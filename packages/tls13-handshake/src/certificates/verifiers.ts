@@ -13,6 +13,7 @@ import type { HandshakeCrypto } from '../crypto/provider.js';
 import { certificateSpki } from '../x509-spki.js';
 import { chainLimits, TrustStore, verifyChain, type ChainLimits } from './chain.js';
 
+/** A verifier's answer: accept, or fail with an alert and why. */
 export type VerifyVerdict = { ok: true } | { ok: false; alert: number; reason?: string };
 
 /** What a verifier knows besides the chain. */

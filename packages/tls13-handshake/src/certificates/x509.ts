@@ -58,6 +58,7 @@ const SIGNATURE_OID: Record<string, SignatureAlgorithm> = {
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
 const MGF1 = '1.2.840.113549.1.1.8';
 
+/** A name-constraints subtree (RFC 5280 §4.2.1.10): a DNS name or an IP range. */
 export interface Subtree {
   kind: 'dns' | 'ip';
   /** dNSName constraint (lower case, no trailing dot), or the IP address ‖ mask bytes. */
@@ -416,6 +417,7 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
 export class CertificateCache {
   private readonly map = new Map<string, ParsedCertificate>();
   constructor(private readonly max = 256) {}
+  /** The parsed certificate, from the cache when this DER was parsed before. */
   get(der: Uint8Array): ParsedCertificate {
     const key = binaryString(der);
     const hit = this.map.get(key);

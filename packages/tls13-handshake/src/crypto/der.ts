@@ -54,6 +54,7 @@ const OID = {
 } as const;
 
 
+/** The NIST curves of ECDSA keys. */
 export type Curve = 'P-256' | 'P-384';
 export type PublicKeyInfo =
   | { kind: 'ec'; curve: Curve; point: Uint8Array }

@@ -103,6 +103,7 @@ function nobleAead(alg: AeadAlg, key: Uint8Array): Aead {
   };
 }
 
+/** The HandshakeCrypto on @noble/*: any JavaScript runtime, no Node API (RSA verification only). */
 export const nobleCrypto: HandshakeCrypto = {
   name: 'noble',
   groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],

@@ -31,6 +31,7 @@ export const SignatureScheme = {
 } as const;
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 
+/** The hashes TLS 1.3 suites and signatures use. */
 export type HashAlg = 'sha256' | 'sha384' | 'sha512';
 
 /**
@@ -46,6 +47,7 @@ export type SignatureAlgorithm =
   | { kind: 'rsa-pkcs1'; hash: HashAlg }
   /** MGF1 with the same hash; TLS 1.3 uses saltLength = hash length. */
   | { kind: 'rsa-pss'; hash: HashAlg; saltLength: number };
+/** The AEADs of the TLS 1.3 cipher suites. */
 export type AeadAlg = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
 /** An AEAD prepared once per key (AES key expansion / KeyObject cached). */
@@ -74,17 +76,25 @@ export interface KeyShareServerResult {
 export interface Signer {
   /** Schemes this key can produce in TLS 1.3 CertificateVerify, in preference order. */
   readonly schemes: readonly SignatureScheme[];
+  /** Signs `data` with the private key under `scheme` (RFC 8446 §4.2.3). */
   sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array;
 }
 
+/** All cryptography a handshake and the record layer use, synchronous: randomness, hashes, HMAC, AEAD, key exchange, signatures. */
 export interface HandshakeCrypto {
   readonly name: string;                     // 'noble' | 'node'
   readonly groups: readonly NamedGroup[];    // groups this provider can do
+  /** `n` cryptographically random bytes. */
   randomBytes(n: number): Uint8Array;
+  /** The digest of `data`. */
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;
+  /** HMAC of `data` under `key` (RFC 2104). */
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** An AEAD prepared for `key`. */
   aead(alg: AeadAlg, key: Uint8Array): Aead;
+  /** Client: a fresh key share for `group` and the function that completes it with the server's share. */
   keyShare(group: NamedGroup): KeyShareClient;
+  /** Server: our share and the shared secret for the client's share, or null when the share is invalid. */
   respondKeyShare(group: NamedGroup, clientShare: Uint8Array): KeyShareServerResult | null;
   /** Throws TypeError for a key it cannot parse or use (a configuration error, not a peer fault). */
   signer(pkcs8: Uint8Array): Signer;

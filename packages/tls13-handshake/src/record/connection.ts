@@ -3,14 +3,17 @@
  * TLS 1.3 over any byte stream given as a Web Streams duplex
  * `{ readable, writable }` (a TCP socket via Duplex.toWeb, a WebSocket
  * wrapper, an in-memory pair): a thin async shell around the sans-IO
- * RecordLayer. `connectTls` / `acceptTls` resolve once the handshake is
- * complete (RFC 8446 §4) with a connection whose `readable`/`writable` carry
- * application data (§5), `keyUpdate()` (§4.6.3) and `close()` (§6.1).
+ * RecordLayer. `TlsConnection.open(duplex, handshake, { crypto })` resolves
+ * once the handshake is complete (RFC 8446 §4) with a connection whose
+ * `readable`/`writable` carry application data (§5), `keyUpdate()` (§4.6.3)
+ * and `close()` (§6.1). The package README shows a client and a server over
+ * `node:net` (through `Duplex.toWeb(socket)`).
  */
 import type { HandshakeCrypto } from '../crypto/provider.js';
 import { RecordAlert } from './content-type.js';
 import { TlsRecordError, TlsTruncatedError } from './errors.js';
 import type { CipherSuite, HandshakeEventLike, HandshakePort, PortEvent } from './handshake-port.js';
+import { cipherSuiteName } from '../key-schedule.js';
 import { RecordLayer, type RecordLayerOutput } from './record-layer.js';
 
 /** A bidirectional byte stream, as WebTransport's bidirectional streams are. */
@@ -23,6 +26,8 @@ export interface DuplexStream {
 export interface HandshakeInfo {
   alpn?: string;
   cipherSuite: CipherSuite;
+  /** The suite's IANA name, e.g. `TLS_AES_128_GCM_SHA256` (RFC 8446 §B.4). */
+  cipherSuiteName: string;
   resumed: boolean;
   peerCertificates: Uint8Array[];
   earlyData: 'accepted' | 'rejected' | 'not-offered';
@@ -35,8 +40,10 @@ export interface ClientHelloInfo {
   cipherSuites: number[];
 }
 
+/** A `verifyPeer` answer: accept the chain, or fail with an alert. */
 export type VerifyVerdict = { ok: true } | { ok: false; alert: number };
 
+/** Clock, record sizes, padding, KeyUpdate policy, ticket and verification hooks, half-close of a TlsConnection. */
 export interface TlsConnectionOptions {
   /** Wall clock for ticket ages (the shell's only clock). Default Date.now. */
   now?: () => number;
@@ -50,15 +57,28 @@ export interface TlsConnectionOptions {
   onSessionTicket?: (ticket: SessionTicketLike) => void;
   /** With `verify: 'event'`: decide on the peer's certificate chain. */
   verifyPeer?: (chain: Uint8Array[], serverName?: string) => VerifyVerdict | Promise<VerifyVerdict>;
+  /**
+   * What the peer's close_notify does to our write side. `true` (the default): nothing — RFC 8446
+   * §6.1 lets each side close its write direction alone, so a peer that sent its request and
+   * close_notify still gets the response; `readable` ends, and `closed` settles once we close too
+   * (`close()` or `writable.close()`). `false`: answer with our own close_notify and end the
+   * transport at once, as node:tls does (its `allowHalfOpen` defaults to false), so `closed`
+   * settles without a `close()` call.
+   */
+  allowHalfOpen?: boolean;
 }
 
 /** A server's certificate/ALPN choice per ClientHello (SNI-based virtual hosting). */
 export type ServerChooser<C = unknown> = (hello: ClientHelloInfo) => C | Promise<C>;
 
+/** What `TlsConnection.open` takes: the record crypto (normally the Handshake's), the server chooser and the connection options. */
 export interface TlsOpenOptions<C = unknown> extends TlsConnectionOptions {
   /** The provider for the record AEADs (normally the Handshake's own). */
   crypto: HandshakeCrypto;
-  /** Server: answers the Handshake's 'client-hello' event (passed to accept()). */
+  /**
+   * Server: answers the Handshake's 'client-hello' event (passed to accept()), e.g. a certificate
+   * per server name. Default: `{}`, the certificate and ALPN of the server's config.
+   */
   choose?: ServerChooser<C>;
 }
 
@@ -69,6 +89,7 @@ interface ClientHelloEvent { type: 'client-hello'; serverName?: string; alpn?: s
 interface VerifyPeerEvent { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
 interface TicketEvent { type: 'session-ticket'; ticket: SessionTicketLike }
 
+/** TLS 1.3 over a Web Streams duplex: `TlsConnection.open(duplex, handshake, { crypto })`, then `readable` / `writable` for application data. */
 export class TlsConnection {
   /** Decrypted application data; ends at the peer's close_notify, errors on an alert or truncation. */
   readonly readable: ReadableStream<Uint8Array>;
@@ -76,7 +97,10 @@ export class TlsConnection {
   readonly writable: WritableStream<Uint8Array>;
   /** Session tickets received so far (client). */
   readonly sessionTickets: SessionTicketLike[] = [];
-  /** Settles when both directions are finished; rejects with the TlsRecordError that ended the connection. */
+  /**
+   * Settles when both directions are finished (the peer's close_notify received and ours sent, see
+   * `allowHalfOpen`); rejects with the TlsRecordError that ended the connection.
+   */
   readonly closed: Promise<void>;
 
   private readonly layer: RecordLayer<HandshakeEventLike, unknown>;
@@ -132,6 +156,12 @@ export class TlsConnection {
    * over `duplex`; resolves once it is complete, rejects with TlsRecordError.
    */
   static open<C>(duplex: DuplexStream, handshake: HandshakePort<HandshakeEventLike, C>, options: TlsOpenOptions<C>): Promise<TlsConnection> {
+    if (typeof duplex?.readable?.getReader !== 'function' || typeof duplex?.writable?.getWriter !== 'function') {
+      throw new TypeError(
+        'TlsConnection.open needs a Web Streams duplex { readable: ReadableStream, writable: WritableStream }; ' +
+          'for a node:net socket pass Duplex.toWeb(socket) (Duplex is exported by node:stream)',
+      );
+    }
     const layer = new RecordLayer<HandshakeEventLike, unknown>(handshake as HandshakePort<HandshakeEventLike, unknown>, {
       crypto: options.crypto,
       ...(options.maxFragment !== undefined && { maxFragment: options.maxFragment }),
@@ -228,6 +258,7 @@ export class TlsConnection {
         this.info = {
           ...(ev.alpn !== undefined && { alpn: ev.alpn }),
           cipherSuite: ev.cipherSuite,
+          cipherSuiteName: cipherSuiteName(ev.cipherSuite),
           resumed: ev.resumed,
           peerCertificates: ev.peerCertificates,
           earlyData: ev.earlyData ?? 'not-offered',
@@ -243,8 +274,8 @@ export class TlsConnection {
         };
         void Promise.resolve()
           .then(() => {
-            if (!choose) throw new TypeError('no server chooser');
-            return choose(hello);
+            // No chooser: the certificate and ALPN of the server's own config.
+            return choose ? choose(hello) : ({} as unknown);
           })
           .then(
             (choice) => this.send(this.layer.accept(choice)),
@@ -270,9 +301,11 @@ export class TlsConnection {
         return;
       case 'close-notify':
         this.finishRead();
+        // RFC 8446 §6.1: answer with our own close_notify unless the application keeps writing.
+        if (this.options.allowHalfOpen === false) void this.closeWrite().catch(() => {});
         return;
       case 'alert':
-        this.onFailure(new TlsRecordError(ev.description, ev.sent));
+        this.onFailure(new TlsRecordError(ev.description, ev.sent, ev.reason));
         return;
       default:
         return;
@@ -281,8 +314,9 @@ export class TlsConnection {
 
   /** A local (caller-side) failure during the handshake: send the alert and fail. */
   private abortLocal(alert: number, cause: unknown): void {
-    const err = new TlsRecordError(alert, true, cause instanceof Error ? cause.message : String(cause));
-    const out = this.layer.abort(alert);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const err = new TlsRecordError(alert, true, reason);
+    const out = this.layer.abort(alert, reason);
     this.onFailure(err);
     void this.send(out).catch(() => {});
   }

@@ -1,7 +1,7 @@
 /**
  * @module record/handshake-port
- * The part of the sans-IO Handshake (the package's contract 4, DESIGN.md "The
- * handshake boundary") that the record layer drives, as structural types:
+ * The part of the sans-IO Handshake (the package README, "API") that the
+ * record layer drives, as structural types:
  * bytes in per level, events out. Any Handshake with this shape (the
  * package's createClient/createServer in the plain 'tls' profile) fits.
  */
@@ -24,7 +24,7 @@ export type PortEvent =
       peerCertificates: Uint8Array[];
       earlyData?: 'accepted' | 'rejected' | 'not-offered';
     }
-  | { type: 'alert'; description: number; sent: boolean };
+  | { type: 'alert'; description: number; sent: boolean; /** Why we sent it (ours only). */ reason?: string };
 
 /** Any other event of the Handshake (client-hello, verify-peer, session-ticket, …). */
 export interface OtherEvent {
@@ -32,17 +32,25 @@ export interface OtherEvent {
   [k: string]: unknown;
 }
 
+/** Any event a Handshake returns: the ones the record layer consumes and the rest. */
 export type HandshakeEventLike = PortEvent | OtherEvent;
 
+/** The part of a Handshake the record layer drives (structural, so `createClient`/`createServer` results fit). */
 export interface HandshakePort<E extends { type: string } = HandshakeEventLike, C = unknown> {
   readonly side: 'client' | 'server';
   readonly state: 'idle' | 'running' | 'suspended' | 'complete' | 'failed';
   /** The peer asked for a KeyUpdate not sent yet (RFC 8446 §4.6.3): sent before the next application data. */
   readonly keyUpdateRequested?: boolean;
+  /** See `Handshake.start`. */
   start(nowMs: number): E[];
+  /** See `Handshake.receive`. */
   receive(level: Level, bytes: Uint8Array, nowMs: number): E[];
+  /** See `Handshake.accept`. */
   accept(choice: C): E[];
+  /** See `Handshake.resume`. */
   resume(verdict: { ok: true } | { ok: false; alert: number }): E[];
+  /** See `Handshake.exportKeyingMaterial`. */
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array;
+  /** See `Handshake.keyUpdate`. */
   keyUpdate(requestPeer: boolean): E[];
 }

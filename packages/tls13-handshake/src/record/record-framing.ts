@@ -90,6 +90,7 @@ export class RecordReader {
 /** RFC 8446 §5.4: how many zero bytes to add to a protected record of `contentType` carrying `length` bytes. */
 export type PaddingPolicy = (contentType: number, length: number) => number;
 
+/** Frames content into TLSPlaintext / TLSCiphertext records (RFC 8446 §5.1, §5.2), fragmenting at the limit and padding as the policy says. */
 export class RecordWriter {
   private protection: RecordProtection | null = null;
   /** Maximum content bytes per record (RFC 8446 §5.1: at most 2^14). */

@@ -27,8 +27,8 @@ import { RecordSuites, recordTrafficKeys } from './traffic-keys.js';
  */
 export type RecordLayerEvent<E extends { type: string } = HandshakeEventLike> =
   | Exclude<E, { type: 'handshake-data' | 'keys' | 'alert' }>
-  /** Terminal: an alert we sent (sent: true) or the peer's error alert (sent: false). */
-  | { type: 'alert'; description: number; sent: boolean }
+  /** Terminal: an alert we sent (sent: true, with why) or the peer's error alert (sent: false). */
+  | { type: 'alert'; description: number; sent: boolean; reason?: string }
   /** The peer sent close_notify: end of its data (RFC 8446 §6.1). */
   | { type: 'close-notify' }
   /** A traffic key changed after the handshake (KeyUpdate, RFC 8446 §4.6.3). */
@@ -43,6 +43,7 @@ export interface RecordLayerOutput<E extends { type: string } = HandshakeEventLi
   events: RecordLayerEvent<E>[];
 }
 
+/** Crypto provider, fragment size, padding and KeyUpdate policy of a RecordLayer. */
 export interface RecordLayerOptions {
   /** The provider for the record AEADs (the Handshake's own, normally). */
   crypto: HandshakeCrypto;
@@ -60,6 +61,7 @@ export interface RecordLayerOptions {
   maxSkippedEarlyData?: number;
 }
 
+/** Where a RecordLayer is: handshaking, open, closed (close_notify sent) or failed. */
 export type RecordLayerState = 'handshaking' | 'open' | 'closed' | 'failed';
 
 interface ReadState {
@@ -250,9 +252,9 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
   }
 
   /** End the connection with an error alert of ours (e.g. internal_error when a server chooser failed). */
-  abort(description: number): RecordLayerOutput<E> {
+  abort(description: number, reason?: string): RecordLayerOutput<E> {
     const out = emptyOutput<E>();
-    this.fail(description, true, out);
+    this.fail(description, true, out, reason);
     return out;
   }
 
@@ -264,16 +266,16 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
       fn();
     } catch (e) {
       if (!TlsRecordError.isInstance(e)) throw e;
-      this.fail(e.alert, e.sent, out);
+      this.fail(e.alert, e.sent, out, e.reason);
     }
   }
 
-  private fail(description: number, sent: boolean, out: RecordLayerOutput<E>): void {
+  private fail(description: number, sent: boolean, out: RecordLayerOutput<E>, reason?: string): void {
     if (this._state === 'failed') return;
     if (sent && !this.localClosed) this.sendAlert(description, out);
     this._state = 'failed';
     this.localClosed = true;
-    out.events.push({ type: 'alert', description, sent });
+    out.events.push({ type: 'alert', description, sent, ...(reason !== undefined && { reason }) });
   }
 
   private sendAlert(description: number, out: RecordLayerOutput<E>): void {
@@ -437,7 +439,7 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
           break;
         }
         case 'alert':
-          this.fail(ev.description, ev.sent, out);
+          this.fail(ev.description, ev.sent, out, ev.reason);
           break;
         case 'complete':
           this._state = 'open';

@@ -5,13 +5,25 @@
  * ECDSA signatures verify, tampering fails, malformed peer input is refused
  * without an exception.
  */
+import * as nodeCryptoModule from 'node:crypto';
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nobleCrypto, NamedGroup, SignatureScheme, defaultCrypto, type HandshakeCrypto } from '../../src/index.js';
+import { makeNodeCrypto } from '../../src/crypto/make-node.js';
 import { nodeCrypto } from '../../src/crypto/node.js';
 import { verifyScheme } from '../../src/crypto/schemes.js';
 
-const P: HandshakeCrypto[] = [nobleCrypto, nodeCrypto];
+/** node:crypto as Node 24 behaves: a private OKP JWK whose `x` does not match `d` is refused. */
+const strictJwk = makeNodeCrypto({
+  ...nodeCryptoModule,
+  createPrivateKey: ((key: { key?: { kty?: string; x?: string }; format?: string }) => {
+    if (key.format === 'jwk' && key.key?.kty === 'OKP' && key.key.x === '') throw new TypeError('Invalid JWK OKP key');
+    return nodeCryptoModule.createPrivateKey(key as never);
+  }) as typeof nodeCryptoModule.createPrivateKey,
+});
+Object.defineProperty(strictJwk, 'name', { value: 'node (strict JWK, as Node 24)' });
+
+const P: HandshakeCrypto[] = [nobleCrypto, nodeCrypto, strictJwk];
 const der = (k: KeyObject, type: 'spki' | 'pkcs8') => new Uint8Array(k.export({ format: 'der', type } as never) as Buffer);
 
 const KEYS = {

@@ -53,7 +53,7 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
       TlsConnection.open(a, client(), { crypto: testCrypto, onSessionTicket: (t) => tickets.push(t) }),
       TlsConnection.open(b, server(), { crypto: testCrypto }),
     ]);
-    expect(c.handshakeInfo).toEqual({ alpn: 'h2', cipherSuite: suite, resumed: false, peerCertificates: [hex('3000')], earlyData: 'not-offered' });
+    expect(c.handshakeInfo).toEqual({ alpn: 'h2', cipherSuite: suite, cipherSuiteName: 'TLS_AES_128_GCM_SHA256', resumed: false, peerCertificates: [hex('3000')], earlyData: 'not-offered' });
     expect(s.alpn).toBe('h2');
     const cw = c.writable.getWriter();
     await cw.write(hex('0102'));
@@ -147,7 +147,7 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
     const writer = w.writable.getWriter();
     await writer.write(hex(CH.record));
     const err = await sp.then(() => null, (e: unknown) => e);
-    expect(TlsRecordError.isInstance(err) && [err.alert, err.sent, err.message]).toEqual([80, true, 'sent alert 80: no certificate for that name']);
+    expect(TlsRecordError.isInstance(err) && [err.alert, err.sent, err.message]).toEqual([80, true, 'sent internal_error (80): no certificate for that name']);
     const { value } = await a.readable.getReader().read();
     expect(toHex(value!)).toBe('15030300020250');
   });

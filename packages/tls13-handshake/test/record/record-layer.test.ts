@@ -119,7 +119,7 @@ function openServer(extra: object = {}) {
 }
 
 function failsWith(o: RecordLayerOutput, alert: number) {
-  expect(o.events.at(-1)).toEqual({ type: 'alert', description: alert, sent: true });
+  expect(o.events.at(-1)).toEqual({ type: 'alert', description: alert, sent: true, reason: expect.any(String) }); // our alerts say why
   expect(o.send.length).toBeGreaterThan(0); // the alert record went out
 }
 

@@ -5,11 +5,13 @@
  * flight. NewReno (§7, Appendix B) and CUBIC (RFC 9438) implement it.
  */
 
+/** A newly acknowledged packet as congestion control sees it: when it was sent and its size. */
 export interface AckedPacket {
   timeSent: number;
   size: number;
 }
 
+/** A congestion controller (RFC 9002 §7): the window, grown on acknowledgements, shrunk on loss and ECN-CE. */
 export interface CongestionController {
   readonly name: 'newreno' | 'cubic';
   /** Congestion window in bytes. */
@@ -17,6 +19,7 @@ export interface CongestionController {
   readonly ssthresh: number;
   /** True while in a recovery period (RFC 9002 §7.3.2). */
   inRecovery(timeSent: number): boolean;
+  /** A packet of `bytes` went out at `now`. */
   onPacketSent(now: number, bytes: number): void;
   /** Packets newly acknowledged; `appLimited` stops growth when the window was not the limit (§7.8). */
   onPacketsAcked(now: number, packets: readonly AckedPacket[], smoothedRtt: number, appLimited: boolean): void;

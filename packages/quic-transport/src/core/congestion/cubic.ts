@@ -16,6 +16,7 @@ export const BETA = 0.7;
 /** RFC 9438 §4.3: alpha_cubic = 3 * (1 - β) / (1 + β). */
 export const ALPHA = (3 * (1 - BETA)) / (1 + BETA);
 
+/** CUBIC congestion control (RFC 9438) over QUIC's recovery (RFC 9002 §7): the default. */
 export class Cubic implements CongestionController {
   readonly name = 'cubic' as const;
   window: number;
@@ -39,6 +40,7 @@ export class Cubic implements CongestionController {
     return timeSent <= this.recoveryStart;
   }
 
+  /** Nothing to do per packet sent (the window counts bytes in flight elsewhere). */
   onPacketSent(): void {}
 
   /** RFC 9438 §4.2: W_cubic(t) in segments, t in seconds. */

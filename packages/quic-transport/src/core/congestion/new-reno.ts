@@ -7,6 +7,7 @@ import { initialWindow, minimumWindow, type AckedPacket, type CongestionControll
 
 export const kLossReductionFactor = 0.5;
 
+/** NewReno congestion control as RFC 9002 §7 specifies it. */
 export class NewReno implements CongestionController {
   readonly name = 'newreno' as const;
   window: number;
@@ -22,6 +23,7 @@ export class NewReno implements CongestionController {
     return timeSent <= this.recoveryStart;
   }
 
+  /** Nothing to do per packet sent (the window counts bytes in flight elsewhere). */
   onPacketSent(): void {}
 
   onPacketsAcked(_now: number, packets: readonly AckedPacket[], _srtt: number, appLimited: boolean): void {

@@ -12,6 +12,7 @@ import type { CongestionController } from '../congestion/controller.js';
 import { kGranularity, RttEstimator } from './rtt.js';
 import { SkippedPns } from './pn-skip.js';
 
+/** A packet number space (RFC 9000 §12.3): 0 Initial, 1 Handshake, 2 application data. */
 export type SpaceId = 0 | 1 | 2; // initial, handshake, application
 export const SPACES: readonly SpaceId[] = [0, 1, 2];
 
@@ -29,6 +30,7 @@ export const kPacketThreshold = 3;
 export const kTimeThreshold = 9 / 8;
 export const kPersistentCongestionThreshold = 3;
 
+/** A packet in flight as loss detection tracks it (RFC 9002 A.1.1); `T` is what the sender needs to retransmit its frames. */
 export interface SentPacket<T> {
   pn: number;
   timeSent: number;
@@ -50,6 +52,7 @@ export interface AckInfo {
   ranges: ReadonlyArray<readonly [number, number]>;
 }
 
+/** What an ACK did: the packets it acknowledged, the packets it declared lost, and the RTT sample. */
 export interface AckResult<T> {
   acked: SentPacket<T>[];
   lost: SentPacket<T>[];
@@ -76,6 +79,7 @@ class Space<T> {
 
 const isAckOnly = (p: { ackEliciting: boolean; inFlight: boolean }): boolean => !p.ackEliciting && !p.inFlight;
 
+/** Loss detection's settings: its congestion controller, the initial RTT, the peer's max_ack_delay, the role. */
 export interface LossDetectionOptions {
   cc: CongestionController;
   initialRtt?: number;
@@ -84,6 +88,7 @@ export interface LossDetectionOptions {
   isServer: boolean;
 }
 
+/** Loss detection (RFC 9002 §6, Appendix A): sent packets per packet number space, ACK processing, RTT samples, the loss timer and probe timeouts. */
 export class LossDetection<T> {
   readonly rtt: RttEstimator;
   cc: CongestionController;
@@ -121,6 +126,7 @@ export class LossDetection<T> {
 
   private readonly isServer: boolean;
 
+  /** The largest packet number the peer acknowledged in `space` (-1: none yet). */
   largestAcked(space: SpaceId): number {
     return this.spaces[space].largestAcked;
   }
@@ -153,6 +159,7 @@ export class LossDetection<T> {
     if (pn > s.largestSent) s.largestSent = pn;
   }
 
+  /** Record a packet sent in `space` (RFC 9002 A.5). */
   onPacketSent(space: SpaceId, p: SentPacket<T>): void {
     const s = this.spaces[space];
     s.sent.set(p.pn, p);
@@ -369,6 +376,7 @@ export class LossDetection<T> {
     return removed;
   }
 
+  /** Whether `space`'s keys were discarded (nothing in it is tracked any more). */
   isDiscarded(space: SpaceId): boolean {
     return this.discarded[space]!;
   }

@@ -11,6 +11,7 @@ export const kInitialRtt = 333;
 /** RFC 9002 §6.1.2: timer granularity. */
 export const kGranularity = 1;
 
+/** The RTT estimate (RFC 9002 §5): latest, minimum, smoothed RTT and its variation. */
 export class RttEstimator {
   latestRtt = 0;
   minRtt = 0;

@@ -16,6 +16,7 @@ import { RecvWindow, SendCredit } from './flow-control.js';
 import type { FragmentBudget } from './recv-buffer.js';
 import { initiator, isUni, RecvHalf, SendHalf, Stream, streamId, streamIndex } from './stream.js';
 
+/** Stream limits and flow-control windows (RFC 9000 §4). */
 export interface StreamSettings {
   /** Our limits, advertised in transport parameters. */
   maxStreamsBidi: number;
@@ -39,6 +40,7 @@ export interface StreamSettings {
   maxReassemblyFragments?: number;
 }
 
+/** The stream settings a connection gets when it is given none. */
 export const defaultStreamSettings: StreamSettings = {
   maxStreamsBidi: 100,
   maxStreamsUni: 100,
@@ -61,6 +63,7 @@ export interface PeerStreamLimits {
   initialMaxStreamsUni: number;
 }
 
+/** What the streams report: a stream opened by the peer, readable or writable again, reset or stopped by the peer. */
 export type StreamEvent =
   | { type: 'stream-incoming'; id: number }
   | { type: 'stream-readable'; id: number }
