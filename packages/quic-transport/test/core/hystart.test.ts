@@ -59,6 +59,11 @@ describe('HyStart++ (RFC 9406)', () => {
     const paced = new HyStart(MSS, true);
     paced.onPacketSent(0);
     expect(paced.onAck(20 * MSS, 0, 30)).toBe(20 * MSS);
+    // In CSS: min(acked, L) / CSS_GROWTH_DIVISOR.
+    round(unpaced, 40, 20, 40);
+    expect(unpaced.phase).toBe('css');
+    unpaced.onPacketSent(80);
+    expect(unpaced.onAck(20 * MSS, 80, 40)).toBe((UNPACED_GROWTH_LIMIT * MSS) / CSS_GROWTH_DIVISOR);
   });
 
   for (const [name, make] of [

@@ -84,7 +84,7 @@ export class HyStart {
       this.phase = 'slow-start';
       return Math.min(acked, limit);
     }
-    return Math.min(acked / CSS_GROWTH_DIVISOR, limit);
+    return Math.min(acked, limit) / CSS_GROWTH_DIVISOR;
   }
 
   /** A loss or ECN-CE (anything that ends slow start): HyStart++ is over for this connection. */
