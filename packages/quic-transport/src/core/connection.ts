@@ -132,7 +132,9 @@ export class Connection {
   }
 
   private newCongestionController() {
-    return this.settings.congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize) : new Cubic(this.maxDatagramSize);
+    // HyStart++ limits an unpaced sender's growth per ACK (RFC 9406 §4.3: L).
+    const { congestionControl, pacing } = this.settings;
+    return congestionControl === 'newreno' ? new NewReno(this.maxDatagramSize, pacing) : new Cubic(this.maxDatagramSize, pacing);
   }
 
   // ---- getters ----

@@ -16,6 +16,7 @@ import { PacketBuilder, type PacketHeaderSpec } from './packet-builder.js';
 import type { LossDetection, SpaceId } from './recovery/loss-detection.js';
 import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
 import { HAND_OFF } from './datagram-buffers.js';
+import { ETHERNET } from './pmtud.js';
 import type { Path, SentFrame } from './types.js';
 import type { WriteKeys } from './crypto-state.js';
 
@@ -65,10 +66,17 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   }
   // RFC 9001 §6: a periodic key update, and one before the AEAD's confidentiality limit (§6.6).
   if (c.crypto.keyUpdateDue(c.settings.keyUpdateInterval)) c.keyUpdate(now);
-  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the window allows it.
+  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed. It takes room in the congestion
+  // window (RFC 9000 §14.4). After slow start new data waits until the probe fits, or a sender that keeps
+  // the window full would never find room for a probe larger than what one ACK frees. In slow start a
+  // probe only takes the room pacing leaves, and one beyond Ethernet's size at most an eighth of the
+  // window: a lost jumbo probe holds its bytes for a round trip, and the gap it leaves drains the
+  // bottleneck's queue between rounds, hiding the RTT growth HyStart++ watches for (RFC 9406 §4.2).
   if (eliciting && c.hs.confirmed && c.crypto.oneRtt && c.paths.validated) {
-    const size = c.pmtu.probeSize(now);
-    if (size > c.maxDatagramSize && r.bytesInFlight + size <= r.cc.window) return buildProbe(c, now, size);
+    const size = c.pmtu.probeSize(now, r.cc.window);
+    const slowStart = r.cc.slowStartPhase !== 'done';
+    if (size > 0 && r.bytesInFlight + size <= r.cc.window && (!slowStart || size <= ETHERNET || size <= r.cc.window / 8)) return buildProbe(c, now, size);
+    if (size > 0 && !slowStart) eliciting = false;
   }
   const allowed: Allowed = eliciting ? 'all' : c.crypto.oneRtt && c.paths.owesOnPath() ? 'path' : 'ack';
   const want = SPACES.filter((s) => wantsToSend(c, s, allowed, now));

@@ -85,6 +85,7 @@ export interface ConnStats {
   packetsReceived: number;
   bytesSent: number;
   bytesReceived: number;
+  /** Packets declared lost (RFC 9002 §6.1), PMTU probes (RFC 8899) not counted. */
   packetsLost: number;
   packetsDropped: number;
   smoothedRtt: number;

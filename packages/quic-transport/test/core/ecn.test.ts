@@ -86,8 +86,8 @@ describe('ECN validation (RFC 9000 §13.4.2)', () => {
   });
 });
 
-/** A 2 MB download over a path with the given ECN behaviour; both sides have ECN on. */
-const download = (link: LinkOptions) => transferDownload(2 << 20, { latencyMs: 10, seed: 7, ...link }, { transport: { ecn: true }, serverTransport: { ecn: true } });
+/** A 2 MB download over an Ethernet path (~1,452-byte datagrams) with the given ECN behaviour; both sides have ECN on. */
+const download = (link: LinkOptions) => transferDownload(2 << 20, { latencyMs: 10, seed: 7, mtu: 1500, ...link }, { transport: { ecn: true }, serverTransport: { ecn: true } });
 
 describe('ECN over simulated paths', () => {
   it('a path that passes marks: both sides validate it, datagrams arrive ECT(0), ACKs carry counts', () => {

@@ -1,12 +1,13 @@
 /** Connection migration and NAT rebinding (RFC 9000 §9) over the simulated network. */
 import { describe, expect, it } from 'vitest';
 import { download as transferDownload } from '../sim/transfer.js';
-import { named, pair } from '../sim/network.js';
+import { named, pair, type LinkOptions } from '../sim/network.js';
 import { established, inject } from '../sim/hostile.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
-const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}) => transferDownload(size, { latencyMs: 5, seed: 21 }, { ...opts, onStep, qlog: true });
+const download = (size: number, onStep: (got: number, env: ReturnType<typeof pair>) => void, opts: { serverTransport?: Record<string, unknown> } = {}, link: LinkOptions = {}) =>
+  transferDownload(size, { latencyMs: 5, seed: 21, ...link }, { ...opts, onStep, qlog: true });
 
 describe('migration', () => {
   it('NAT rebinding mid-transfer: the server follows the new port, validates it, the download completes byte-identical', () => {
@@ -41,7 +42,7 @@ describe('migration', () => {
         // The Destination Connection ID of the server's short-header packets (8 bytes after the first byte).
         env.net.filter = (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
       }
-    });
+    }, {}, { mtu: 1500 }); // an Ethernet path: an initial window of 10 datagrams, not 2 of 64 KB
     expect(r.done && r.ok).toBe(true);
     // A new congestion controller: the initial window again, min(10, max(2, 14720 / size)) datagrams (RFC 9002 §7.2).
     const size = r.s.getStats().maxDatagramSize;

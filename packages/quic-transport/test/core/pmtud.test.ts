@@ -1,28 +1,71 @@
 import { describe, expect, it } from 'vitest';
-import { PmtuDiscovery } from '../../src/core/pmtud.js';
+import { ETHERNET, JUMBO, MAX_PROBES, PmtuDiscovery } from '../../src/core/pmtud.js';
 import { transfer } from '../sim/transfer.js';
 
 describe('DPLPMTUD (RFC 8899)', () => {
-  it('the search: ceiling first, then bisection after MAX_PROBES losses per size', () => {
+  /** Lose `size` MAX_PROBES times. */
+  const fail = (p: PmtuDiscovery, size: number): void => {
+    for (let i = 0; i < MAX_PROBES; i++) {
+      expect(p.probeSize(0)).toBe(size);
+      p.onProbeSent(size);
+      p.onProbeLost(size, 0);
+    }
+  };
+
+  it('the search climbs the common sizes, smallest first: Ethernet, jumbo, then the ceiling', () => {
     const p = new PmtuDiscovery(1200, 65527);
+    expect(p.probeSize(0)).toBe(ETHERNET);
+    p.onProbeSent(ETHERNET);
+    expect(p.probeSize(0)).toBe(0); // one probe at a time
+    expect(p.onProbeAcked(ETHERNET)).toBe(ETHERNET);
+    expect(p.probeSize(0)).toBe(JUMBO);
+    p.onProbeSent(JUMBO);
+    p.onProbeAcked(JUMBO);
     expect(p.probeSize(0)).toBe(65527);
     p.onProbeSent(65527);
-    expect(p.probeSize(0)).toBe(0); // one probe at a time
-    p.onProbeLost(65527, 0); // the optimistic try gives up at once
-    expect(p.probeSize(0)).toBe(1452); // then the common Ethernet size
-    p.onProbeSent(1452);
-    p.onProbeAcked(1452);
-    const mid = p.probeSize(0);
-    expect(mid).toBe(Math.floor((1452 + 65526 + 1) / 2));
-    for (let i = 0; i < 3; i++) {
-      p.onProbeSent(mid);
-      p.onProbeLost(mid, 0);
+    p.onProbeAcked(65527);
+    expect(p.current).toBe(65527);
+    expect(p.settled).toBe(true);
+  });
+
+  it('a 1,500-byte path: the first size lost MAX_PROBES times ends the climb (no bisection, no larger size), and after PMTU_RAISE_TIMER it climbs again', () => {
+    const p = new PmtuDiscovery(1200, 65527);
+    p.onProbeSent(ETHERNET);
+    p.onProbeAcked(ETHERNET);
+    p.onProbeSent(JUMBO);
+    p.onProbeLost(JUMBO, 0);
+    for (let i = 1; i < MAX_PROBES; i++) {
+      expect(p.probeSize(0)).toBe(JUMBO); // fewer than MAX_PROBES losses are not enough
+      p.onProbeSent(JUMBO);
+      p.onProbeLost(JUMBO, 0);
     }
-    const next = p.probeSize(0);
-    expect(next).toBeLessThan(mid);
-    p.onProbeSent(next);
-    expect(p.onProbeAcked(next)).toBe(next);
-    expect(p.current).toBe(next);
+    expect(p.settled).toBe(true);
+    expect(p.probeSize(1000)).toBe(0);
+    expect(p.current).toBe(ETHERNET);
+    expect(p.probeSize(600_001)).toBe(JUMBO); // RFC 8899 §5.1.1
+  });
+
+  it('a path narrower than Ethernet (a tunnel) is bisected between the base size and 1,452', () => {
+    const p = new PmtuDiscovery(1200, 65527);
+    fail(p, ETHERNET);
+    const mid = p.probeSize(0);
+    expect(mid).toBe(Math.floor((1200 + ETHERNET - 1 + 1) / 2));
+    p.onProbeSent(mid);
+    expect(p.onProbeAcked(mid)).toBe(mid);
+    expect(p.probeSize(0)).toBeGreaterThan(mid);
+    expect(p.probeSize(0)).toBeLessThan(ETHERNET);
+  });
+
+  it('the peer’s max_udp_payload_size caps the ladder; no probe is larger than the congestion window', () => {
+    const p = new PmtuDiscovery(1200, 65527);
+    p.limit(1400);
+    expect(p.probeSize(0)).toBe(1400);
+    expect(p.probeSize(0, 1399)).toBe(0);
+    const q = new PmtuDiscovery(1200, 65527);
+    q.limit(4000);
+    q.onProbeSent(ETHERNET);
+    q.onProbeAcked(ETHERNET);
+    expect(q.probeSize(0)).toBe(4000);
   });
 
   it('on a 1500-byte path the datagram size reaches 1452 at once, then settles below 1500; the transfer completes', () => {

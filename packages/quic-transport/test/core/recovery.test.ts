@@ -221,6 +221,23 @@ describe('congestion control', () => {
     expect(cc.window / MSS).toBeCloseTo(70 + 40 * ((3 * (1 - BETA)) / (1 + BETA)), 0);
   });
 
+  it('CUBIC Reno-friendly region: α_cubic becomes 1 once W_est reaches the window of the last congestion event (RFC 9438 §4.3)', () => {
+    const cc = new Cubic(MSS);
+    cc.onPacketsAcked(0, [{ timeSent: 0, size: 100 * MSS - 12000 }], 5, false);
+    cc.onCongestionEvent(1000, 999); // cwnd_prior 100, cwnd 70
+    let now = 1001;
+    const ackWindow = (): number => {
+      const before = cc.window / MSS;
+      now += 5;
+      cc.onPacketsAcked(now, [{ timeSent: now - 5, size: cc.window }], 5, false);
+      return cc.window / MSS - before;
+    };
+    const alpha = (3 * (1 - BETA)) / (1 + BETA);
+    expect(ackWindow()).toBeCloseTo(alpha, 1); // below cwnd_prior: α_cubic ≈ 0.53 segments per window
+    while (cc.window < 100 * MSS) ackWindow();
+    expect(ackWindow()).toBeCloseTo(1, 1); // at cwnd_prior: Reno's one segment per window
+  });
+
   it('CUBIC fast convergence lowers W_max when a loss comes below the previous W_max', () => {
     const cc = new Cubic(MSS);
     cc.onPacketsAcked(0, [{ timeSent: 0, size: 100 * MSS - 12000 }], 50, false);

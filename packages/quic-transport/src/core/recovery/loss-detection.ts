@@ -232,7 +232,7 @@ export class LossDetection<T> {
     // RFC 9002 A.7: reset pto_count unless the client is unsure the server validated its address.
     if (this.peerCompletedAddressValidation) this.ptoCount = 0;
     const inFlightAcked = acked.filter((p) => p.inFlight && this.onPath(space, p.pn));
-    if (inFlightAcked.length > 0) this.cc.onPacketsAcked(now, inFlightAcked, this.rtt.smoothedRtt, appLimited);
+    if (inFlightAcked.length > 0) this.cc.onPacketsAcked(now, inFlightAcked, this.rtt.smoothedRtt, appLimited, rttUpdated ? this.rtt.latestRtt : undefined);
     return { acked, lost, rttUpdated };
   }
 
@@ -278,9 +278,12 @@ export class LossDetection<T> {
   /** RFC 9002 A.10 OnPacketsLost + §7.6 persistent congestion; packets of an earlier path say nothing about this one (RFC 9000 §9.4). */
   private onPacketsLost(space: SpaceId, lost: SentPacket<T>[], now: number): void {
     if (lost.length === 0) return;
-    this.packetsLost += lost.length;
     let newest = -Infinity;
-    for (const p of lost) if (p.inFlight && !p.probe && p.timeSent > newest && this.onPath(space, p.pn)) newest = p.timeSent;
+    for (const p of lost) {
+      if (p.probe) continue; // a PMTU probe larger than the path: not a lost packet of the connection's (RFC 8899 §4.5)
+      this.packetsLost++;
+      if (p.inFlight && p.timeSent > newest && this.onPath(space, p.pn)) newest = p.timeSent;
+    }
     if (newest === -Infinity) return;
     if (!this.cc.inRecovery(newest)) this.congestionEvents++;
     this.cc.onCongestionEvent(now, newest);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { bottleneck } from '../sim/bottleneck.js';
+
+/**
+ * Issue 20's network goals, in virtual time through the relay's path model
+ * (10 Mbit/s, 15 ms one way, a 25-packet drop-tail queue, a 1,500-byte MTU).
+ * Before DPLPMTUD could probe past a full window and before HyStart++, this
+ * model gave 1,200-byte datagrams, 91 queue drops and 9.35 Mbit/s for 10 MB,
+ * and a 27 % share beside the TCP CUBIC flow.
+ */
+describe('network goals (issue 20) on the runner’s link', () => {
+  it('goodput, 10 MB: datagrams grow to 1,452 bytes through the 1,500-byte path, the queue overflows less, ≥ 9.4 Mbit/s', () => {
+    const r = bottleneck({ bytes: 10e6 });
+    expect(r.stats.maxDatagramSize).toBe(1452);
+    expect(r.avgSize).toBeGreaterThan(1400);
+    expect(r.queueDrops).toBeLessThan(60);
+    // The wire's ceiling: 1,452-byte datagrams carry ~1,417 bytes of stream data in 1,480 bytes of IPv4 + UDP, 9.57 Mbit/s.
+    expect(r.mbps).toBeGreaterThanOrEqual(9.4);
+  });
+
+  it('crosstraffic: beside a TCP CUBIC bulk flow our share is 40–60 %', () => {
+    const r = bottleneck({ bytes: 10e6, cross: true });
+    expect(r.share).toBeGreaterThanOrEqual(0.4);
+    expect(r.share).toBeLessThanOrEqual(0.6);
+  });
+});
