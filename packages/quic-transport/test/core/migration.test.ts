@@ -31,18 +31,23 @@ describe('migration', () => {
     const dcids = { before: new Set<string>(), after: new Set<string>() };
     let cwndBefore = 0;
     let cwndAfter = Infinity;
-    const r = download(4 << 20, (got, env) => {
-      const s = [...env.server.connections][0];
-      if (rebound && s) cwndAfter = Math.min(cwndAfter, s.getStats().cwnd);
-      if (!rebound && s) env.net.filter ??= (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.before.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
-      if (!rebound && got > 1 << 20 && s) {
-        rebound = true;
-        cwndBefore = s.getStats().cwnd;
-        env.net.clientPath = { address: '10.0.0.9', port: 7000 };
-        // The Destination Connection ID of the server's short-header packets (8 bytes after the first byte).
-        env.net.filter = (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
-      }
-    }, {}, { mtu: 1500 }); // an Ethernet path: an initial window of 10 datagrams, not 2 of 64 KB
+    const r = download(
+      4 << 20,
+      (got, env) => {
+        const s = [...env.server.connections][0];
+        if (rebound && s) cwndAfter = Math.min(cwndAfter, s.getStats().cwnd);
+        if (!rebound && s) env.net.filter ??= (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.before.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
+        if (!rebound && got > 1 << 20 && s) {
+          rebound = true;
+          cwndBefore = s.getStats().cwnd;
+          env.net.clientPath = { address: '10.0.0.9', port: 7000 };
+          // The Destination Connection ID of the server's short-header packets (8 bytes after the first byte).
+          env.net.filter = (from, d) => (from === 'server' && (d[0]! & 0x80) === 0 ? dcids.after.add(Buffer.from(d.subarray(1, 9)).toString('hex')) : 0, d);
+        }
+      },
+      {},
+      { mtu: 1500 },
+    ); // an Ethernet path: an initial window of 10 datagrams, not 2 of 64 KB
     expect(r.done && r.ok).toBe(true);
     // A new congestion controller: the initial window again, min(10, max(2, 14720 / size)) datagrams (RFC 9002 §7.2).
     const size = r.s.getStats().maxDatagramSize;
