@@ -79,7 +79,10 @@ for (const t of targets) {
     killSignal: 'SIGKILL',
     maxBuffer: 64 << 20,
   });
-  const line = child.stdout?.toString().split('\n').find((l) => l.startsWith('FUZZRESULT '));
+  const line = child.stdout
+    ?.toString()
+    .split('\n')
+    .find((l) => l.startsWith('FUZZRESULT '));
   if (!line) {
     hung++;
     console.log(`${t.name.padEnd(34)} ${child.error || child.signal ? `HUNG (killed after ${seconds + 60} s)` : `exited ${child.status} without a result`}`);

@@ -30,15 +30,62 @@ const data = (s: string) => encodeFrame(FrameType.DATA, text(s));
 const grease = reservedCodePoint(0.25);
 
 // frames: byte 0 = receiver (bit 0: server) | control (bit 1) | cut << 2
-const settings = encodeFrame(FrameType.SETTINGS, encodeSettings([[0x01n, 4096n], [0x07n, 16n], [0x06n, 65536n], [0x08n, 1n], [0x33n, 1n], [grease, 7n]]));
+const settings = encodeFrame(
+  FrameType.SETTINGS,
+  encodeSettings([
+    [0x01n, 4096n],
+    [0x07n, 16n],
+    [0x06n, 65536n],
+    [0x08n, 1n],
+    [0x33n, 1n],
+    [grease, 7n],
+  ]),
+);
 add('http3-frames', cat([0b0011], settings, encodeFrame(grease, new Uint8Array(0)), encodeFrame(FrameType.GOAWAY, encodeIdPayload(8))));
 add('http3-frames', cat([0b0010 | (2 << 2)], settings, encodeFrame(FrameType.GOAWAY, encodeIdPayload(4)), encodeFrame(FrameType.GOAWAY, encodeIdPayload(0))));
 add('http3-frames', cat([0b0011 | (3 << 2)], settings, encodeFrame(FrameType.MAX_PUSH_ID, encodeIdPayload(3))));
-const get: Array<[string, string]> = [[':method', 'GET'], [':scheme', 'https'], [':authority', 'localhost:443'], [':path', '/index.html'], ['user-agent', 'tsquic'], ['accept', '*/*']];
+const get: Array<[string, string]> = [
+  [':method', 'GET'],
+  [':scheme', 'https'],
+  [':authority', 'localhost:443'],
+  [':path', '/index.html'],
+  ['user-agent', 'tsquic'],
+  ['accept', '*/*'],
+];
 add('http3-frames', cat([0b0001], headers(get)));
 add('http3-frames', cat([0b0001 | (1 << 2)], headers([[':method', 'POST'], ...get.slice(1), ['content-length', '5']]), encodeFrame(0x21, text('x')), data('hel'), data('lo'), headers([['x-checksum', 'abc']])));
-add('http3-frames', cat([0b0001], headers([[':method', 'CONNECT'], [':protocol', 'webtransport'], [':scheme', 'https'], [':authority', 'a:443'], [':path', '/wt'], ['origin', 'https://a']]), data('\u0000')));
-add('http3-frames', cat([0b0000 | (2 << 2)], headers([[':status', '103'], ['link', '</a.css>; rel=preload']]), headers([[':status', '200'], ['content-length', '5'], ['content-type', 'text/plain']]), data('hello'), headers([['x-trailer', '1']])));
+add(
+  'http3-frames',
+  cat(
+    [0b0001],
+    headers([
+      [':method', 'CONNECT'],
+      [':protocol', 'webtransport'],
+      [':scheme', 'https'],
+      [':authority', 'a:443'],
+      [':path', '/wt'],
+      ['origin', 'https://a'],
+    ]),
+    data('\u0000'),
+  ),
+);
+add(
+  'http3-frames',
+  cat(
+    [0b0000 | (2 << 2)],
+    headers([
+      [':status', '103'],
+      ['link', '</a.css>; rel=preload'],
+    ]),
+    headers([
+      [':status', '200'],
+      ['content-length', '5'],
+      ['content-type', 'text/plain'],
+    ]),
+    data('hello'),
+    headers([['x-trailer', '1']]),
+  ),
+);
 add('http3-frames', cat([0b0000], headers([[':status', '204']])));
 // A section with dynamic references (Required Insert Count above 0): blocks in the target's fresh decoder.
 const dynamic = new QpackEncoder({ maxTableCapacity: 4096, maxBlockedStreams: 4, indexing: 'eager' });
@@ -50,7 +97,18 @@ add('http3-capsules', cat([0x01 | (2 << 6)], encodeCapsule(grease, new Uint8Arra
 add('http3-capsules', cat([0x00], encodeHttpDatagram(4n, text('payload'))), cat([0x00], encodeHttpDatagram(400n * 4n, new Uint8Array(0))));
 
 // alt-svc: header values
-add('http3-alt-svc', text(altSvc({ port: 443 })), text(altSvc([{ port: 8443, maxAge: 86400 }, { host: 'alt.example', port: 443, persist: true }])), text('h3-29=":443"; ma=3600, h3="[::1]:8443"'), text('clear'));
+add(
+  'http3-alt-svc',
+  text(altSvc({ port: 443 })),
+  text(
+    altSvc([
+      { port: 8443, maxAge: 86400 },
+      { host: 'alt.example', port: 443, persist: true },
+    ]),
+  ),
+  text('h3-29=":443"; ma=3600, h3="[::1]:8443"'),
+  text('clear'),
+);
 
 for (const [name, files] of out) {
   const dir = fileURLToPath(new URL(`./corpus/${name}/`, import.meta.url));

@@ -42,11 +42,36 @@ const frameBytes = (frames: wire.Frame[]) => {
   return w.buf;
 };
 for (const f of SAMPLE_FRAMES) add('quic-wire-frames', cat([3], frameBytes([f])));
-add('quic-wire-frames', cat([0], frameBytes([{ type: 'ack', largest: 0, ackDelay: 0, ranges: [[0, 0]] }, { type: 'crypto', offset: 0, data: new Uint8Array(40).fill(1) }, { type: 'padding', length: 20 }])));
+add(
+  'quic-wire-frames',
+  cat(
+    [0],
+    frameBytes([
+      { type: 'ack', largest: 0, ackDelay: 0, ranges: [[0, 0]] },
+      { type: 'crypto', offset: 0, data: new Uint8Array(40).fill(1) },
+      { type: 'padding', length: 20 },
+    ]),
+  ),
+);
 
 // Transport parameters as both our sides send them.
-const tpClient = wire.encodeTransportParameters({ initialMaxData: 1 << 20, initialMaxStreamDataBidiLocal: 1 << 18, initialMaxStreamsBidi: 100, maxIdleTimeout: 30000, activeConnectionIdLimit: 4, initialSourceConnectionId: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), maxDatagramFrameSize: 1200 });
-const tpServer = wire.encodeTransportParameters({ originalDestinationConnectionId: new Uint8Array(8).fill(9), statelessResetToken: new Uint8Array(16).fill(3), initialMaxData: 1 << 20, initialSourceConnectionId: new Uint8Array(8).fill(4), preferredAddress: { ipv4Address: Uint8Array.of(127, 0, 0, 1), ipv4Port: 443, ipv6Address: new Uint8Array(16), ipv6Port: 443, connectionId: new Uint8Array(8).fill(5), statelessResetToken: new Uint8Array(16).fill(6) }, versionInformation: { chosenVersion: 1, availableVersions: [1, 0x6b3343cf] } });
+const tpClient = wire.encodeTransportParameters({
+  initialMaxData: 1 << 20,
+  initialMaxStreamDataBidiLocal: 1 << 18,
+  initialMaxStreamsBidi: 100,
+  maxIdleTimeout: 30000,
+  activeConnectionIdLimit: 4,
+  initialSourceConnectionId: Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8),
+  maxDatagramFrameSize: 1200,
+});
+const tpServer = wire.encodeTransportParameters({
+  originalDestinationConnectionId: new Uint8Array(8).fill(9),
+  statelessResetToken: new Uint8Array(16).fill(3),
+  initialMaxData: 1 << 20,
+  initialSourceConnectionId: new Uint8Array(8).fill(4),
+  preferredAddress: { ipv4Address: Uint8Array.of(127, 0, 0, 1), ipv4Port: 443, ipv6Address: new Uint8Array(16), ipv6Port: 443, connectionId: new Uint8Array(8).fill(5), statelessResetToken: new Uint8Array(16).fill(6) },
+  versionInformation: { chosenVersion: 1, availableVersions: [1, 0x6b3343cf] },
+});
 add('quic-wire-tp', cat([0], tpClient), cat([1], tpServer));
 
 // A whole simulated QUIC handshake plus one stream round trip: every datagram, both directions.

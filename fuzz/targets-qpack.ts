@@ -9,13 +9,7 @@
  * to the same lines, reference counts never negative.
  * Seeds: fuzz/corpus/http3-qpack-* (written by fuzz/seed-qpack.ts).
  */
-import {
-  type FieldLine,
-  FieldSectionTooLargeError,
-  QpackDecoder,
-  QpackEncoder,
-  QpackError,
-} from '../packages/http3/src/qpack/index.js';
+import { type FieldLine, FieldSectionTooLargeError, QpackDecoder, QpackEncoder, QpackError } from '../packages/http3/src/qpack/index.js';
 import type { Target } from './engine.js';
 
 /** A bug signal from inside a target. */
@@ -65,9 +59,14 @@ const encoderStream: Omit<Target, 'seeds'> = {
     if (d.length === 0) return;
     const capacity = CAPACITIES[d[0]! & 3]!;
     const dec = new QpackDecoder({ maxTableCapacity: capacity, maxBlockedStreams: 2 });
-    feed(d[0]! >> 2, d.subarray(1), (b) => {
-      for (const u of dec.receiveEncoderStream(b)) if ('fields' in u) roundTrip(u.fields);
-    }, () => dec.takeDecoderStreamData());
+    feed(
+      d[0]! >> 2,
+      d.subarray(1),
+      (b) => {
+        for (const u of dec.receiveEncoderStream(b)) if ('fields' in u) roundTrip(u.fields);
+      },
+      () => dec.takeDecoderStreamData(),
+    );
     const t = dec.table;
     if (t.size > capacity || t.size > t.capacity) throw new Violation(`table of ${t.size} octets with capacity ${t.capacity} (maximum ${capacity})`);
     if (t.size !== t.entries.reduce((n, e) => n + e.name.length + e.value.length + 32, 0)) throw new Violation('table size is not the sum of its entries');
@@ -113,8 +112,22 @@ const decoderStream: Omit<Target, 'seeds'> = {
   run(d) {
     if (d.length === 0) return;
     const enc = new QpackEncoder({ maxTableCapacity: 220, maxBlockedStreams: 3, indexing: 'eager', huffman: 'never' });
-    for (const [id, v] of [[0n, 'a'], [4n, 'b'], [8n, 'c'], [0n, 'a']] as const) enc.encodeFieldSection(id, [{ name: 'x-k', value: v }, { name: 'x-shared', value: '1' }]);
-    feed(d[0]!, d.subarray(1), (b) => enc.receiveDecoderStream(b), () => enc.encodeFieldSection(12n, [{ name: 'x-shared', value: '1' }]));
+    for (const [id, v] of [
+      [0n, 'a'],
+      [4n, 'b'],
+      [8n, 'c'],
+      [0n, 'a'],
+    ] as const)
+      enc.encodeFieldSection(id, [
+        { name: 'x-k', value: v },
+        { name: 'x-shared', value: '1' },
+      ]);
+    feed(
+      d[0]!,
+      d.subarray(1),
+      (b) => enc.receiveDecoderStream(b),
+      () => enc.encodeFieldSection(12n, [{ name: 'x-shared', value: '1' }]),
+    );
     const t = enc.table;
     if (t.entries.some((e) => e.refs < 0)) throw new Violation('negative reference count');
     if (t.knownReceivedCount > t.insertCount) throw new Violation('Known Received Count past the insertions');

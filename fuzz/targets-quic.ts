@@ -123,7 +123,7 @@ function frames(payload: Uint8Array): Uint8Array | null {
  * - other: the rest of the input is one 1-RTT payload from the attacker's address
  */
 function play(a: Arena, d: Uint8Array): void {
-  for (let i = 0; i < d.length; ) {
+  for (let i = 0; i < d.length;) {
     const op = d[i++]!;
     const param = op & 0x0f;
     switch (op >> 4) {

@@ -33,7 +33,7 @@ function encodeChain(chain: Uint8Array[]): Uint8Array {
 }
 function decodeChain(d: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let off = 0; off + 2 <= d.length && out.length < 16; ) {
+  for (let off = 0; off + 2 <= d.length && out.length < 16;) {
     const n = (d[off]! << 8) | d[off + 1]!;
     out.push(d.subarray(off + 2, Math.min(d.length, off + 2 + n)));
     off += 2 + n;
@@ -48,12 +48,26 @@ const chainTarget: Target = {
   name: 'tls13-handshake/chain',
   cover: ['/packages/tls13-handshake/src/certificates/', '/packages/tls13-handshake/src/crypto/der.ts'],
   seeds: () => {
-    const names = readdirSync(hostileDir).filter((f) => f.endsWith('.der') && !f.endsWith('.key.der')).map((f) => f.slice(0, -4));
-    const group = (prefix: string) => names.filter((n) => n.startsWith(prefix)).sort().reverse().map((n) => der(hostileDir, n));
+    const names = readdirSync(hostileDir)
+      .filter((f) => f.endsWith('.der') && !f.endsWith('.key.der'))
+      .map((f) => f.slice(0, -4));
+    const group = (prefix: string) =>
+      names
+        .filter((n) => n.startsWith(prefix))
+        .sort()
+        .reverse()
+        .map((n) => der(hostileDir, n));
     const pki = (...n: string[]) => n.map((x) => der(pkiDir, x));
     return [
-      group('loop'), group('maze'), group('nc'), group('wild'), [der(hostileDir, 'weak-inter-leaf'), der(hostileDir, 'weak-inter')],
-      pki('leaf', 'inter'), pki('leaf-nc-ok', 'inter-nc'), pki('leaf-too-deep', 'inter-deep', 'inter'), pki('leaf-by-rsa-pss'),
+      group('loop'),
+      group('maze'),
+      group('nc'),
+      group('wild'),
+      [der(hostileDir, 'weak-inter-leaf'), der(hostileDir, 'weak-inter')],
+      pki('leaf', 'inter'),
+      pki('leaf-nc-ok', 'inter-nc'),
+      pki('leaf-too-deep', 'inter-deep', 'inter'),
+      pki('leaf-by-rsa-pss'),
     ].map((chain, i) => Uint8Array.from([i, ...encodeChain(chain)]));
   },
   // byte 0: reference name and purpose; then the chain as [u16 length ‖ DER]…, verified against two anchors
@@ -111,7 +125,7 @@ const recordsOpen: Target = {
   name: 'tls13-handshake/records-open',
   cover: ['/packages/tls13-handshake/src/record/', '/packages/tls13-handshake/src/machine.ts'],
   seeds: () => {
-    const item = (type: number, body: number[]) => [body.length + 1 >> 8, (body.length + 1) & 0xff, ...body, type];
+    const item = (type: number, body: number[]) => [(body.length + 1) >> 8, (body.length + 1) & 0xff, ...body, type];
     const ku = (v: number) => [24, 0, 0, 1, v];
     return [
       [0, ...item(23, [104, 105])],
@@ -133,7 +147,7 @@ const recordsOpen: Target = {
     const victim = from === 'client' ? p.server : p.client;
     const seal = forger(peer.appWriteSecrets[peer.appWriteSecrets.length - 1]!, peer.suite!);
     const t0 = performance.now();
-    for (let off = 1; off + 2 <= d.length && victim.layer.state !== 'failed'; ) {
+    for (let off = 1; off + 2 <= d.length && victim.layer.state !== 'failed';) {
       const n = (d[off]! << 8) | d[off + 1]!;
       const inner = d.subarray(off + 2, Math.min(d.length, off + 2 + n));
       off += 2 + n;

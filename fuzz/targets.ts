@@ -278,7 +278,8 @@ const transportEndpoint: Target = {
     ep.handleDatagram(epUses, d, { address: '192.0.2.1', port: 1000 + (d[d.length - 1] ?? 0) });
     for (let t = ep.pollTransmit(epUses); t; t = ep.pollTransmit(epUses));
     if (epUses % 64 === 0) ep.handleTimeout(epUses * 1000);
-    for (const c of ep.connections) for (let e = c.pollEvent(); e; e = c.pollEvent()) if (e.type === 'closed' && !e.info.remote && !e.info.application && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`INTERNAL_ERROR: ${e.info.reason}`);
+    for (const c of ep.connections)
+      for (let e = c.pollEvent(); e; e = c.pollEvent()) if (e.type === 'closed' && !e.info.remote && !e.info.application && e.info.code === BigInt(TransportErrorCode.INTERNAL_ERROR)) throw new Violation(`INTERNAL_ERROR: ${e.info.reason}`);
   },
   expected: () => false,
   maxLength: 1500,

@@ -120,7 +120,15 @@ const quicTransport: QuicTransport = {
     for (const a of o.addresses) {
       const offer = o.preferredAddresses?.find((p) => p.host.includes(':') === a.host.includes(':'));
       const pa = offer ? { preferredAddress: { address: offer.host, port: offer.port } } : {};
-      const ep = await QuicEndpoint.bind({ address: a.host, port: a.port, ipv6Only: a.host.includes(':'), ...pa, ...(o.features.includes('retry') ? { retry: 'always' as const } : {}), ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}), ...(o.keylog ? { keylog: o.keylog } : {}) });
+      const ep = await QuicEndpoint.bind({
+        address: a.host,
+        port: a.port,
+        ipv6Only: a.host.includes(':'),
+        ...pa,
+        ...(o.features.includes('retry') ? { retry: 'always' as const } : {}),
+        ...(o.qlogDir ? { qlogDir: o.qlogDir } : {}),
+        ...(o.keylog ? { keylog: o.keylog } : {}),
+      });
       ep.listen({
         tls: {
           certificateChain: chain,
@@ -208,7 +216,7 @@ function caVerifier(caPem: string): (chain: Uint8Array[], serverName: string | u
 
 function pemBlocks(pem: string, label: string): Uint8Array[] {
   const re = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`, 'g');
-  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64")));
+  return [...pem.matchAll(re)].map((m) => new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64')));
 }
 
 function isIp(host: string): boolean {

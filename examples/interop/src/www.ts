@@ -11,10 +11,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** Where a request path leads. */
 export type Resolution =
-  | { readonly kind: 'file'; readonly path: string; readonly size: number }
-  | { readonly kind: 'not-found' }
-  | { readonly kind: 'forbidden'; readonly reason: string }
-  | { readonly kind: 'bad-request'; readonly reason: string };
+  { readonly kind: 'file'; readonly path: string; readonly size: number } | { readonly kind: 'not-found' } | { readonly kind: 'forbidden'; readonly reason: string } | { readonly kind: 'bad-request'; readonly reason: string };
 
 /** Largest request path we look at. */
 export const MAX_PATH_LENGTH = 4096;

@@ -20,9 +20,7 @@ describe('environment (DESIGN.md interop contract)', () => {
 
   it('reads a server environment with defaults and overrides', () => {
     expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'handshake' })).toMatchObject({ role: 'server', port: 443, www: '/www', certs: '/certs' });
-    expect(
-      parseEnvironment({ ROLE: 'server', TESTCASE: 'x', PORT: '4433', WWW: '/srv', CERTS: '/c', SSLKEYLOGFILE: '/k.log', QLOGDIR: '/q' }),
-    ).toMatchObject({ port: 4433, www: '/srv', certs: '/c', sslKeyLogFile: '/k.log', qlogDir: '/q' });
+    expect(parseEnvironment({ ROLE: 'server', TESTCASE: 'x', PORT: '4433', WWW: '/srv', CERTS: '/c', SSLKEYLOGFILE: '/k.log', QLOGDIR: '/q' })).toMatchObject({ port: 4433, www: '/srv', certs: '/c', sslKeyLogFile: '/k.log', qlogDir: '/q' });
   });
 
   it.each([
@@ -134,15 +132,9 @@ describe('plans', () => {
   });
 
   it('plans a client and a server', () => {
-    const client = planClient(
-      { role: 'client', testCase: 'chacha20', requests: [a], downloads: '/dl', certs: '/certs', sslKeyLogFile: '/k', qlogDir: undefined },
-      lookupTestCase('chacha20')!,
-    );
+    const client = planClient({ role: 'client', testCase: 'chacha20', requests: [a], downloads: '/dl', certs: '/certs', sslKeyLogFile: '/k', qlogDir: undefined }, lookupTestCase('chacha20')!);
     expect(client).toMatchObject({ alpn: 'hq-interop', cipherSuites: [0x1303], caFile: '/certs/ca.pem', keylogFile: '/k', downloads: '/dl' });
-    const server = planServer(
-      { role: 'server', testCase: 'http3', port: 443, www: '/www', certs: '/certs', sslKeyLogFile: undefined, qlogDir: '/q', preferredAddresses: [] },
-      lookupTestCase('http3')!,
-    );
+    const server = planServer({ role: 'server', testCase: 'http3', port: 443, www: '/www', certs: '/certs', sslKeyLogFile: undefined, qlogDir: '/q', preferredAddresses: [] }, lookupTestCase('http3')!);
     expect(server).toMatchObject({
       alpn: 'h3',
       addresses: [
@@ -177,11 +169,7 @@ describe('the endpoint end to end over in-memory sessions', () => {
     const stop = new AbortController();
     const server = runEndpoint({ ROLE: 'server', TESTCASE: serverCase, WWW: fx.www, CERTS: certs, PORT: '443', SSLKEYLOGFILE: join(fx.dir, 'keys.log') }, transport, { log, signal: stop.signal });
     await transport.listening;
-    const status = await runEndpoint(
-      { ROLE: 'client', TESTCASE: testCase, REQUESTS: requests, DOWNLOADS: fx.downloads, CERTS: certs, SSLKEYLOGFILE: join(fx.dir, 'keys.log') },
-      transport,
-      { log },
-    );
+    const status = await runEndpoint({ ROLE: 'client', TESTCASE: testCase, REQUESTS: requests, DOWNLOADS: fx.downloads, CERTS: certs, SSLKEYLOGFILE: join(fx.dir, 'keys.log') }, transport, { log });
     stop.abort();
     expect(await server).toBe(0);
     expect(transport.closedListeners).toBe(1);

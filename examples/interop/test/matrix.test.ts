@@ -53,14 +53,20 @@ describe(`the interop runner's matrix through the relay (${FULL ? 'the runner’
     for (const role of roles) {
       const known = KNOWN_FAILURES[`${cell.name} / ${role}`];
       const s = seed++;
-      it.skipIf(known !== undefined && !process.env.MATRIX_ALL)(`${cell.name}: ${role}${cell.oursOnly ? ` (${cell.oursOnly})` : ''}`, async () => {
-        let r = await runCell(fx, cell, role, s, { allowInconclusive: true });
-        if (r.inconclusive) {
-          console.log(`${cell.name} / ${role}: inconclusive (${r.inconclusive}); run again`);
-          r = await runCell(fx, cell, role, s + 1000);
-        }
-        console.log(`${cell.name} / ${role}: ${r.seconds.toFixed(1)} s; to server ${r.stats.toServer.forwarded}/${r.stats.toServer.received} datagrams, to client ${r.stats.toClient.forwarded}/${r.stats.toClient.received}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`);
-      }, cell.timeoutMs * 2 + 30_000);
+      it.skipIf(known !== undefined && !process.env.MATRIX_ALL)(
+        `${cell.name}: ${role}${cell.oursOnly ? ` (${cell.oursOnly})` : ''}`,
+        async () => {
+          let r = await runCell(fx, cell, role, s, { allowInconclusive: true });
+          if (r.inconclusive) {
+            console.log(`${cell.name} / ${role}: inconclusive (${r.inconclusive}); run again`);
+            r = await runCell(fx, cell, role, s + 1000);
+          }
+          console.log(
+            `${cell.name} / ${role}: ${r.seconds.toFixed(1)} s; to server ${r.stats.toServer.forwarded}/${r.stats.toServer.received} datagrams, to client ${r.stats.toClient.forwarded}/${r.stats.toClient.received}${r.notes.length ? `; ${r.notes.join('; ')}` : ''}`,
+          );
+        },
+        cell.timeoutMs * 2 + 30_000,
+      );
     }
   }
 });

@@ -39,7 +39,29 @@ function freeUdpPort(): Promise<number> {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'interop-ngtcp2-'));
   for (const d of ['www', 'certs', 'dl']) mkdirSync(join(dir, d));
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'certs/priv.key'), '-out', join(dir, 'certs/cert.pem'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'certs/priv.key'),
+      '-out',
+      join(dir, 'certs/cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   writeFileSync(join(dir, 'www/f10m'), randomBytes(10_000_000));
   writeFileSync(join(dir, 'www/small'), randomBytes(3000));
@@ -77,7 +99,9 @@ function same(a: string, b: string): boolean {
 /** gtlsserver serving `www` over HTTP/3 on `port`. */
 /** Every qlog record our endpoint wrote into `dir`, as one string. */
 function qlogText(dir: string): string {
-  return readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+  return readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('');
 }
 
 /** Wait (up to 10 s, for a loaded machine) until a UDP socket is bound to 127.0.0.1:port (/proc/net/udp lists it). */
@@ -112,10 +136,24 @@ async function ourServer(port: number, testCase = 'http3', keylog?: string, alpn
   const ac = new AbortController();
   let ready!: () => void;
   const listening = new Promise<void>((r) => (ready = r));
-  const done = runEndpoint({ ROLE: 'server', TESTCASE: testCase, WWW: join(dir, 'www'), CERTS: join(dir, 'certs'), PORT: String(port), ...(keylog ? { SSLKEYLOGFILE: keylog } : {}), ...(alpn ? { INTEROP_ALPN: alpn } : {}), ...(qlogDir ? { QLOGDIR: qlogDir } : {}), ...extraEnv }, createQuicTransport(), {
-    log: (l) => (l.startsWith('serving') ? ready() : undefined),
-    signal: ac.signal,
-  });
+  const done = runEndpoint(
+    {
+      ROLE: 'server',
+      TESTCASE: testCase,
+      WWW: join(dir, 'www'),
+      CERTS: join(dir, 'certs'),
+      PORT: String(port),
+      ...(keylog ? { SSLKEYLOGFILE: keylog } : {}),
+      ...(alpn ? { INTEROP_ALPN: alpn } : {}),
+      ...(qlogDir ? { QLOGDIR: qlogDir } : {}),
+      ...extraEnv,
+    },
+    createQuicTransport(),
+    {
+      log: (l) => (l.startsWith('serving') ? ready() : undefined),
+      signal: ac.signal,
+    },
+  );
   await Promise.race([listening, done]);
   return {
     stop: () => {
@@ -232,7 +270,11 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     const port = await freeUdpPort();
     const srv = await ourServer(port);
     mkdirSync(join(dir, `ng-dl-${port}`), { recursive: true });
-    const { code, out } = await run('gtlsclient', ['-q', '-v', '0x1a2a3a4a', '--preferred-versions', 'v1', '--exit-on-all-streams-close', '--download', join(dir, `ng-dl-${port}`), '127.0.0.1', String(port), `https://localhost:${port}/f10m`], 40_000);
+    const { code, out } = await run(
+      'gtlsclient',
+      ['-q', '-v', '0x1a2a3a4a', '--preferred-versions', 'v1', '--exit-on-all-streams-close', '--download', join(dir, `ng-dl-${port}`), '127.0.0.1', String(port), `https://localhost:${port}/f10m`],
+      40_000,
+    );
     await srv.stop();
     expect(out).toContain('ERR_RECV_VERSION_NEGOTIATION'); // the first attempt ended on our VN
     expect(code).toBe(0);
@@ -375,7 +417,12 @@ describe('interop with ngtcp2 (gtlsserver / gtlsclient)', () => {
     await stopCapture(tshark);
     expect([status, code]).toEqual([0, 0]);
     const r = spawnSync('tshark', ['-r', cap, '-o', `tls.keylog_file:${keys}`, '-Y', 'quic.short', '-T', 'fields', '-e', 'udp.srcport', '-e', 'quic.key_phase'], { encoding: 'utf8' });
-    const phase1 = new Set(r.stdout.split('\n').filter((l) => /\t1\b/.test(l)).map((l) => Number(l.split('\t')[0])));
+    const phase1 = new Set(
+      r.stdout
+        .split('\n')
+        .filter((l) => /\t1\b/.test(l))
+        .map((l) => Number(l.split('\t')[0])),
+    );
     // Key phase 1 sent by both ends of both connections.
     expect(phase1.has(port)).toBe(true);
     expect(phase1.has(port2)).toBe(true);

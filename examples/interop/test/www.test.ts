@@ -29,12 +29,9 @@ describe('request paths', () => {
     expect(splitRequestPath(path)).toEqual(segments);
   });
 
-  it.each(['/../secret.txt', '/sub/../../secret.txt', '/%2e%2e/secret.txt', '/./a.bin', '/a%2fb', '/a%5cb', '/a%00', '/%zz', 'a.bin', '/', ''])(
-    '%j is refused',
-    (path) => {
-      expect(typeof splitRequestPath(path)).toBe('string');
-    },
-  );
+  it.each(['/../secret.txt', '/sub/../../secret.txt', '/%2e%2e/secret.txt', '/./a.bin', '/a%2fb', '/a%5cb', '/a%00', '/%zz', 'a.bin', '/', ''])('%j is refused', (path) => {
+    expect(typeof splitRequestPath(path)).toBe('string');
+  });
 });
 
 describe('document root', () => {

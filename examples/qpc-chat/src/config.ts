@@ -40,7 +40,10 @@ export interface ServerFlags {
 }
 
 export function serverConfig(flags: ServerFlags, env: Env): ServerConfig {
-  const envOrigins = env['QPC_WEB_ORIGINS']?.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const envOrigins = env['QPC_WEB_ORIGINS']
+    ?.split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
   return {
     listen: flags.listen ?? env['QPC_LISTEN'] ?? '0.0.0.0:5001',
     tlsCert: flags.tlsCert ?? env['QPC_TLS_CERT'] ?? 'data/server-cert.der',

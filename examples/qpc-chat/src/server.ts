@@ -116,14 +116,17 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
   // A long-running server re-issues its 14-day certificate in time, and pages learn the new hash.
   const renewal = web
     ? setInterval(() => {
-        void loadCertificate(config.tlsCert, config.tlsKey, SANS, true).then(async (next) => {
-          if (next.origin !== 'renewed') return;
-          cert = next;
-          certLog(cert);
-          listenWith(cert);
-          webInfo = infoOf(cert);
-          await writeWebTransportInfo(infoPath, webInfo);
-        }, (e: unknown) => log(`could not renew the certificate: ${(e as Error).message}`));
+        void loadCertificate(config.tlsCert, config.tlsKey, SANS, true).then(
+          async (next) => {
+            if (next.origin !== 'renewed') return;
+            cert = next;
+            certLog(cert);
+            listenWith(cert);
+            webInfo = infoOf(cert);
+            await writeWebTransportInfo(infoPath, webInfo);
+          },
+          (e: unknown) => log(`could not renew the certificate: ${(e as Error).message}`),
+        );
       }, RENEW_CHECK_MS)
     : undefined;
   renewal?.unref();

@@ -118,15 +118,7 @@ function parseLine(line: string, path: string, lineNo: number): StoredMessage {
     throw new Error(`${path}:${lineNo}: not a JSON line`);
   }
   const m = v as Partial<StoredMessage> | null;
-  if (
-    m === null ||
-    typeof m !== 'object' ||
-    !Number.isSafeInteger(m.id) ||
-    typeof m.room !== 'string' ||
-    typeof m.nick !== 'string' ||
-    typeof m.text !== 'string' ||
-    typeof m.sentAtMs !== 'number'
-  ) {
+  if (m === null || typeof m !== 'object' || !Number.isSafeInteger(m.id) || typeof m.room !== 'string' || typeof m.nick !== 'string' || typeof m.text !== 'string' || typeof m.sentAtMs !== 'number') {
     throw new Error(`${path}:${lineNo}: not a stored message`);
   }
   return { id: m.id!, room: m.room, nick: m.nick, text: m.text, sentAtMs: m.sentAtMs };

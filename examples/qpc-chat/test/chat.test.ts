@@ -85,11 +85,7 @@ describe('qpc chat over loopback QUIC', () => {
     let slowDone = false;
     const slow = c.chat.send({ room: 'slow', text: 'stuck behind a slow disk' }).then((r) => ((slowDone = true), r));
     const t0 = Date.now();
-    await Promise.all([
-      ...Array.from({ length: 30 }, (_, i) => c.chat.send({ room: 'lobby', text: `fast ${i}` })),
-      c.chat.history({ room: 'lobby' }),
-      c.chat.members({ room: 'lobby' }),
-    ]);
+    await Promise.all([...Array.from({ length: 30 }, (_, i) => c.chat.send({ room: 'lobby', text: `fast ${i}` })), c.chat.history({ room: 'lobby' }), c.chat.members({ room: 'lobby' })]);
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(slowDone).toBe(false);
     release();

@@ -11,7 +11,14 @@ describe('configuration', () => {
   test('environment over defaults, flags over environment', () => {
     const env = { QPC_LISTEN: '[::]:6000', QPC_TLS_CERT: 'e-c', QPC_TLS_KEY: 'e-k', QPC_DATA_DIR: 'e-d', QPC_CA_CERT: 'e-ca', QPC_SERVER_NAME: 'e-name', QPC_SERVER: 'e:1', QPC_WEB_ORIGINS: 'http://a:1, http://b:2', QPC_WEBTRANSPORT: '0' };
     expect(serverConfig({}, env)).toEqual({ listen: '[::]:6000', tlsCert: 'e-c', tlsKey: 'e-k', dataDir: 'e-d', webTransport: false, webOrigins: ['http://a:1', 'http://b:2'] });
-    expect(serverConfig({ listen: 'f:2', tlsCert: 'f-c', tlsKey: 'f-k', dataDir: 'f-d', webOrigins: ['http://f:3'] }, env)).toEqual({ listen: 'f:2', tlsCert: 'f-c', tlsKey: 'f-k', dataDir: 'f-d', webTransport: false, webOrigins: ['http://f:3'] });
+    expect(serverConfig({ listen: 'f:2', tlsCert: 'f-c', tlsKey: 'f-k', dataDir: 'f-d', webOrigins: ['http://f:3'] }, env)).toEqual({
+      listen: 'f:2',
+      tlsCert: 'f-c',
+      tlsKey: 'f-k',
+      dataDir: 'f-d',
+      webTransport: false,
+      webOrigins: ['http://f:3'],
+    });
     expect(serverConfig({ noWebTransport: true }, {}).webTransport).toBe(false);
     expect(clientConfig({}, env)).toEqual({ caCert: 'e-ca', serverName: 'e-name', server: 'e:1', dataDir: 'e-d' });
     expect(clientConfig({ caCert: 'f-ca', serverName: 'f-name', server: 'f:3', dataDir: 'f-d' }, env)).toEqual({ caCert: 'f-ca', serverName: 'f-name', server: 'f:3', dataDir: 'f-d' });

@@ -139,7 +139,15 @@ describe('a returning client', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(relay.dropped).toBeGreaterThan(0);
     expect(srv!.store.messageCount).toBe(0);
-    expect(await Promise.race([sent.then(() => 'sent', () => 'failed'), Promise.resolve('pending')])).toBe('pending');
+    expect(
+      await Promise.race([
+        sent.then(
+          () => 'sent',
+          () => 'failed',
+        ),
+        Promise.resolve('pending'),
+      ]),
+    ).toBe('pending');
 
     // The same first flight with the handshake allowed to complete posts exactly once.
     const direct = await env.relay();

@@ -14,12 +14,7 @@ describe('MessageStore', () => {
     await Promise.all(['a', 'b', 'c'].map((t, i) => store.append(i === 1 ? 'r2' : 'r1', 'ann', t, 1000 + i)));
     await store.close();
     const lines = (await readFile(join(dir, LOG_FILE), 'utf8')).split('\n');
-    expect(lines).toEqual([
-      '{"id":1,"room":"r1","nick":"ann","text":"a","sentAtMs":1000}',
-      '{"id":2,"room":"r2","nick":"ann","text":"b","sentAtMs":1001}',
-      '{"id":3,"room":"r1","nick":"ann","text":"c","sentAtMs":1002}',
-      '',
-    ]);
+    expect(lines).toEqual(['{"id":1,"room":"r1","nick":"ann","text":"a","sentAtMs":1000}', '{"id":2,"room":"r2","nick":"ann","text":"b","sentAtMs":1001}', '{"id":3,"room":"r1","nick":"ann","text":"c","sentAtMs":1002}', '']);
     const again = await MessageStore.open(dir);
     expect(again.store.messageCount).toBe(3);
     expect(again.store.roomNames).toEqual(['r1', 'r2']);
@@ -37,9 +32,7 @@ describe('MessageStore', () => {
     expect(store.messageCount).toBe(1);
     await store.append('r', 'a', 'next', 2);
     await store.close();
-    expect(await readFile(join(dir, LOG_FILE), 'utf8')).toBe(
-      '{"id":1,"room":"r","nick":"a","text":"kept","sentAtMs":1}\n{"id":2,"room":"r","nick":"a","text":"next","sentAtMs":2}\n',
-    );
+    expect(await readFile(join(dir, LOG_FILE), 'utf8')).toBe('{"id":1,"room":"r","nick":"a","text":"kept","sentAtMs":1}\n{"id":2,"room":"r","nick":"a","text":"next","sentAtMs":2}\n');
   });
 
   test('a damaged line inside the log is refused, not skipped', async () => {

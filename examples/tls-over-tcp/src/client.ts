@@ -5,16 +5,7 @@
  * from `./record` for records over the socket (RFC 8446 §5), HTTP/1.1 on top.
  */
 import { rootCertificates } from 'node:tls';
-import {
-  createClient,
-  TrustStore,
-  type CipherSuite,
-  type GroupName,
-  type HandshakeCrypto,
-  type HandshakeEvent,
-  type SessionTicket,
-  type VerifyMode,
-} from '@tsquic/tls13-handshake';
+import { createClient, TrustStore, type CipherSuite, type GroupName, type HandshakeCrypto, type HandshakeEvent, type SessionTicket, type VerifyMode } from '@tsquic/tls13-handshake';
 import { TlsConnection, TlsRecordError, TlsTruncatedError, type HandshakeInfo } from '@tsquic/tls13-handshake/record';
 import { getRequest, parseResponse, type HttpResponse } from './http.js';
 import { dial, socketDuplex } from './node-stream.js';
@@ -55,7 +46,10 @@ export interface GetResult {
 let nodeRoots: TrustStore | undefined;
 /** Node's bundled Mozilla roots as a TrustStore (parsed once; anchors pkijs cannot read are skipped). */
 export function systemTrustStore(): TrustStore {
-  nodeRoots ??= new TrustStore(rootCertificates.flatMap((pem) => pemBlocks(pem, 'CERTIFICATE')), { ignoreInvalid: true });
+  nodeRoots ??= new TrustStore(
+    rootCertificates.flatMap((pem) => pemBlocks(pem, 'CERTIFICATE')),
+    { ignoreInvalid: true },
+  );
   return nodeRoots;
 }
 

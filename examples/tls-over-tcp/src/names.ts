@@ -27,20 +27,26 @@ const GROUPS: Record<string, GroupName> = {
 
 /** "TLS_AES_128_GCM_SHA256,0x1303" → [0x1301, 0x1303]; throws on an unknown name. */
 export function parseSuites(list: string): CipherSuite[] {
-  return list.split(/[,:]/).filter(Boolean).map((s) => {
-    const v = SUITES[s] ?? SUITES[s.toUpperCase()];
-    if (v === undefined) throw new Error(`unknown cipher suite ${s} (one of ${Object.keys(SUITES).slice(0, 3).join(', ')})`);
-    return v;
-  });
+  return list
+    .split(/[,:]/)
+    .filter(Boolean)
+    .map((s) => {
+      const v = SUITES[s] ?? SUITES[s.toUpperCase()];
+      if (v === undefined) throw new Error(`unknown cipher suite ${s} (one of ${Object.keys(SUITES).slice(0, 3).join(', ')})`);
+      return v;
+    });
 }
 
 /** "x25519,P-256" → ['x25519', 'secp256r1']; throws on an unknown name. */
 export function parseGroups(list: string): GroupName[] {
-  return list.split(/[,:]/).filter(Boolean).map((g) => {
-    const v = GROUPS[g.toLowerCase()];
-    if (!v) throw new Error(`unknown group ${g} (x25519, P-256, P-384, X25519MLKEM768)`);
-    return v;
-  });
+  return list
+    .split(/[,:]/)
+    .filter(Boolean)
+    .map((g) => {
+      const v = GROUPS[g.toLowerCase()];
+      if (!v) throw new Error(`unknown group ${g} (x25519, P-256, P-384, X25519MLKEM768)`);
+      return v;
+    });
 }
 
 /** 'node' | 'noble' | undefined (the runtime default). */

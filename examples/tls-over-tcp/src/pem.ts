@@ -32,8 +32,6 @@ export function readCertificates(file: string): Uint8Array[] {
 /** A private key from PEM or DER (PKCS#8, SEC1 or PKCS#1), returned as PKCS#8 DER. */
 export function readPrivateKey(file: string): Uint8Array {
   const bytes = readFileSync(file);
-  const key = isPem(bytes)
-    ? createPrivateKey({ key: bytes.toString('latin1'), format: 'pem' })
-    : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
+  const key = isPem(bytes) ? createPrivateKey({ key: bytes.toString('latin1'), format: 'pem' }) : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
   return new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }));
 }

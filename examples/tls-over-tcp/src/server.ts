@@ -42,13 +42,7 @@ export interface HttpsServer {
 }
 
 function describe(info: HandshakeInfo, helloRetry: boolean): string {
-  return [
-    `cipher 0x${info.cipherSuite.toString(16)}`,
-    `alpn ${info.alpn ?? '-'}`,
-    `resumed ${info.resumed}`,
-    `hello-retry ${helloRetry}`,
-    `client-certificates ${info.peerCertificates.length}`,
-  ].join(', ');
+  return [`cipher 0x${info.cipherSuite.toString(16)}`, `alpn ${info.alpn ?? '-'}`, `resumed ${info.resumed}`, `hello-retry ${helloRetry}`, `client-certificates ${info.peerCertificates.length}`].join(', ');
 }
 
 export async function serveHttps(o: ServeOptions): Promise<HttpsServer> {

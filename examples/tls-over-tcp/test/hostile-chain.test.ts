@@ -48,10 +48,11 @@ const roundTrip = async (): Promise<number> => {
 describe.runIf(hasCommand('openssl'))('tls-serve --client-ca ← openssl s_client with a hostile chain (issue 15, finding 1)', () => {
   it('the hostile handshake fails with unknown_ca, and honest round trips go on meanwhile', async () => {
     const alone = [await roundTrip(), await roundTrip(), await roundTrip()];
-    const attacker = opensslClient(srv.port, [
-      '-servername', 'localhost', '-CAfile', join(certs, 'ca.pem'),
-      '-cert', join(hostile, 'loop-leaf.pem'), '-key', join(hostile, 'loop-leaf.key'), '-cert_chain', join(hostile, 'loop-cas.pem'), '-ign_eof',
-    ], 'GET / HTTP/1.1\r\n\r\n');
+    const attacker = opensslClient(
+      srv.port,
+      ['-servername', 'localhost', '-CAfile', join(certs, 'ca.pem'), '-cert', join(hostile, 'loop-leaf.pem'), '-key', join(hostile, 'loop-leaf.key'), '-cert_chain', join(hostile, 'loop-cas.pem'), '-ign_eof'],
+      'GET / HTTP/1.1\r\n\r\n',
+    );
     let attackerDone = false;
     void attacker.exited.then(() => (attackerDone = true));
     const during: number[] = [];

@@ -49,7 +49,10 @@ describe('tls-get → openssl s_server -tls1_3 -www', () => {
     }
   }
 
-  for (const [group, openssl] of [['x25519', 'X25519'], ['P-256', 'P-256']] as const) {
+  for (const [group, openssl] of [
+    ['x25519', 'X25519'],
+    ['P-256', 'P-256'],
+  ] as const) {
     it(`group ${group} only`, async () => {
       const srv = await opensslServer(certs, ['-groups', openssl]);
       try {
@@ -136,9 +139,8 @@ describe("tls-get → Node's https server (OpenSSL inside Node)", () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
-    server = httpsServer(
-      { cert: readFileSync(join(certs, 'server.pem')), key: readFileSync(join(certs, 'server.key')), minVersion: 'TLSv1.3', ALPNProtocols: ['h2', 'http/1.1'] },
-      (req, res) => res.end(`node https: ${req.method} ${req.url} over ${(req.socket as import('node:tls').TLSSocket).getCipher().name}`),
+    server = httpsServer({ cert: readFileSync(join(certs, 'server.pem')), key: readFileSync(join(certs, 'server.key')), minVersion: 'TLSv1.3', ALPNProtocols: ['h2', 'http/1.1'] }, (req, res) =>
+      res.end(`node https: ${req.method} ${req.url} over ${(req.socket as import('node:tls').TLSSocket).getCipher().name}`),
     );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');

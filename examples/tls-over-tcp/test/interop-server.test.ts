@@ -71,7 +71,10 @@ for (const provider of ['node', 'noble'] as const) {
       });
     }
 
-    for (const [group, nodeCurve] of [['x25519', 'X25519'], ['P-256', 'P-256']] as const) {
+    for (const [group, nodeCurve] of [
+      ['x25519', 'X25519'],
+      ['P-256', 'P-256'],
+    ] as const) {
       it(`Node tls.connect, group ${group}`, async () => {
         const r = await nodeGet(srv.port, certs, { ecdhCurve: nodeCurve });
         expect(r.body).toBe(BODY);
@@ -120,7 +123,11 @@ for (const provider of ['node', 'noble'] as const) {
       socket.end('GET / HTTP/1.1\r\n\r\n');
       socket.resume();
       await once(socket, 'close');
-      const ours = new Set(readFileSync(join(work, `serve-${provider}.keys`), 'utf8').trim().split('\n'));
+      const ours = new Set(
+        readFileSync(join(work, `serve-${provider}.keys`), 'utf8')
+          .trim()
+          .split('\n'),
+      );
       expect(theirs.length).toBe(5);
       for (const l of theirs) expect(ours.has(l), l.split(' ')[0]).toBe(true);
     });

@@ -7,18 +7,7 @@
  * ServerHello / the last ClientHello, after Finished, on each KeyUpdate).
  */
 import { createHmac } from 'node:crypto';
-import {
-  RecordLayer,
-  RecordProtection,
-  RecordSuites,
-  recordTrafficKeys,
-  type AeadAlg,
-  type CipherSuite,
-  type HandshakeCrypto,
-  type HandshakeEventLike,
-  type HandshakePort,
-  type Level,
-} from '@tsquic/tls13-handshake/record';
+import { RecordLayer, RecordProtection, RecordSuites, recordTrafficKeys, type AeadAlg, type CipherSuite, type HandshakeCrypto, type HandshakeEventLike, type HandshakePort, type Level } from '@tsquic/tls13-handshake/record';
 import { nodeAeadCrypto } from './node-aead.js';
 
 /** NSS key log lines → label → secret (for one client random). */

@@ -60,10 +60,12 @@ export function startProc(cmd: string, args: string[], opts: { stdin?: string } 
     for (const w of waiters.splice(0)) w();
   });
   proc.stdin.on('error', () => {});
-  const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => {
-    for (const w of waiters.splice(0)) w();
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('close', (code) => {
+      for (const w of waiters.splice(0)) w();
+      resolve(code);
+    }),
+  );
   if (opts.stdin !== undefined) proc.stdin.end(opts.stdin);
   let done = false;
   void exited.then(() => (done = true));
@@ -103,10 +105,7 @@ export function startProc(cmd: string, args: string[], opts: { stdin?: string } 
 /** `openssl s_server -tls1_3` on a free port; resolves once it accepts. */
 export async function opensslServer(certs: string, extra: string[] = [], www = true): Promise<Proc & { port: number }> {
   const port = await freePort();
-  const p = startProc('openssl', [
-    's_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-cert', join(certs, 'server.pem'), '-key', join(certs, 'server.key'),
-    ...(www ? ['-www'] : []), ...extra,
-  ]);
+  const p = startProc('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-cert', join(certs, 'server.pem'), '-key', join(certs, 'server.key'), ...(www ? ['-www'] : []), ...extra]);
   await p.waitFor(/ACCEPT/);
   return Object.assign(p, { port });
 }

@@ -60,46 +60,47 @@ const types = (m: Array<{ type: number; level: string }>) => m.map((x) => `${x.t
 
 describe("RecordLayer decrypts Node's TLS 1.3 (OpenSSL inside Node) with key-log secrets", () => {
   for (const [suite, code] of SUITES) {
-    it(suite, async () => {
-      let keylog = '';
-      const server = tlsServer(
-        { cert: readFileSync(join(certs, 'server.pem')), key: readFileSync(join(certs, 'server.key')), minVersion: 'TLSv1.3', ciphers: suite },
-        (s) => {
+    it(
+      suite,
+      async () => {
+        let keylog = '';
+        const server = tlsServer({ cert: readFileSync(join(certs, 'server.pem')), key: readFileSync(join(certs, 'server.key')), minVersion: 'TLSv1.3', ciphers: suite }, (s) => {
           s.once('data', () => s.end('pong from node server'));
-        },
-      );
-      server.on('keylog', (line: Buffer) => (keylog += line.toString()));
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const r = await relay((server.address() as AddressInfo).port);
-      try {
-        const c = tlsConnect({ host: '127.0.0.1', port: r.port, servername: 'localhost', ca: readFileSync(join(certs, 'ca.pem')), ciphers: suite });
-        await once(c, 'secureConnect');
-        c.write('ping from node client');
-        c.resume();
-        await once(c, 'end');
-        c.end();
-        await r.finished;
-        const keys = parseKeylog(keylog);
-        const fromServer = replay('server', r.s2c(), code, keys);
-        expect(types(fromServer.messages).slice(0, 5)).toEqual(['2@initial', '8@handshake', '11@handshake', '15@handshake', '20@handshake']);
-        expect(types(fromServer.messages).slice(5)).toEqual(['4@application', '4@application']);
-        expect(text(fromServer.appData)).toBe('pong from node server');
-        expect(fromServer.events).toEqual(['complete', 'close-notify']);
-        const fromClient = replay('client', r.c2s(), code, keys);
-        expect(types(fromClient.messages)).toEqual(['1@initial', '20@handshake']);
-        expect(text(fromClient.appData)).toBe('ping from node client');
-        expect(fromClient.events).toContain('complete');
-        // Our RecordProtection re-seals every protected record of both peers byte for byte.
-        for (const o of [fromServer, fromClient]) {
-          expect(o.resealed.total).toBeGreaterThan(1);
-          expect(o.resealed.identical).toBe(o.resealed.total);
+        });
+        server.on('keylog', (line: Buffer) => (keylog += line.toString()));
+        server.listen(0, '127.0.0.1');
+        await once(server, 'listening');
+        const r = await relay((server.address() as AddressInfo).port);
+        try {
+          const c = tlsConnect({ host: '127.0.0.1', port: r.port, servername: 'localhost', ca: readFileSync(join(certs, 'ca.pem')), ciphers: suite });
+          await once(c, 'secureConnect');
+          c.write('ping from node client');
+          c.resume();
+          await once(c, 'end');
+          c.end();
+          await r.finished;
+          const keys = parseKeylog(keylog);
+          const fromServer = replay('server', r.s2c(), code, keys);
+          expect(types(fromServer.messages).slice(0, 5)).toEqual(['2@initial', '8@handshake', '11@handshake', '15@handshake', '20@handshake']);
+          expect(types(fromServer.messages).slice(5)).toEqual(['4@application', '4@application']);
+          expect(text(fromServer.appData)).toBe('pong from node server');
+          expect(fromServer.events).toEqual(['complete', 'close-notify']);
+          const fromClient = replay('client', r.c2s(), code, keys);
+          expect(types(fromClient.messages)).toEqual(['1@initial', '20@handshake']);
+          expect(text(fromClient.appData)).toBe('ping from node client');
+          expect(fromClient.events).toContain('complete');
+          // Our RecordProtection re-seals every protected record of both peers byte for byte.
+          for (const o of [fromServer, fromClient]) {
+            expect(o.resealed.total).toBeGreaterThan(1);
+            expect(o.resealed.identical).toBe(o.resealed.total);
+          }
+        } finally {
+          await r.close();
+          await new Promise<void>((res) => server.close(() => res()));
         }
-      } finally {
-        await r.close();
-        await new Promise<void>((res) => server.close(() => res()));
-      }
-    }, 8000);
+      },
+      8000,
+    );
   }
 });
 

@@ -11,11 +11,7 @@ const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 
 const rows: BundleSize[] = await bundleSizes();
 rows.push(
-  await bundleSize(
-    'a TLS client over records (`createClient`, `TlsConnection`)',
-    '@tsquic/tls13-handshake',
-    "export { createClient } from '@tsquic/tls13-handshake'; export { TlsConnection } from '@tsquic/tls13-handshake/record';",
-  ),
+  await bundleSize('a TLS client over records (`createClient`, `TlsConnection`)', '@tsquic/tls13-handshake', "export { createClient } from '@tsquic/tls13-handshake'; export { TlsConnection } from '@tsquic/tls13-handshake/record';"),
 );
 
 console.log('| bundle | minified | minified + gzip |\n|---|---:|---:|');

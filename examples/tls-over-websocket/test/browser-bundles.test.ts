@@ -47,8 +47,7 @@ function browserRealm(): Context {
   return ctx;
 }
 
-const pkiFixture = (name: string): number[] =>
-  Array.from(readFileSync(fileURLToPath(new URL(`../../../packages/tls13-handshake/test/fixtures/pki/${name}.der`, import.meta.url))));
+const pkiFixture = (name: string): number[] => Array.from(readFileSync(fileURLToPath(new URL(`../../../packages/tls13-handshake/test/fixtures/pki/${name}.der`, import.meta.url))));
 
 describe('browser bundles (esbuild, platform browser)', () => {
   it.each(BROWSER_ENTRIES.map((e) => [e.specifier, e] as const))('%s: no Node built-in, no polyfill, only its own dependency tree', async (_s, entry) => {

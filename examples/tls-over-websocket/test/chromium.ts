@@ -12,15 +12,7 @@ import { chromium, type BrowserContext } from 'playwright-core';
 export const CHROMIUM = process.env.TSQUIC_CHROMIUM ?? '/usr/bin/chromium';
 
 /** The switches the issue fixes; playwright-core adds its own (--remote-debugging-pipe, --user-data-dir, …). */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface RunningChromium {
   /** The persistent context of the fresh profile (one browser, one profile). */

@@ -158,7 +158,10 @@ describe('TLS 1.3 in the page, over the WebSocket relay', () => {
     expect(tape).toContain('localhost');
     expect(tape).not.toContain(body);
     // Not a line of the status page either (each long enough not to occur by chance).
-    const lines = body.split('\n').map((l) => l.trim()).filter((l) => l.length >= 16);
+    const lines = body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.length >= 16);
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.filter((l) => tape.includes(l))).toEqual([]);
     expect(tape).not.toContain(sessionId);

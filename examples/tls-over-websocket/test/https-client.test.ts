@@ -39,7 +39,10 @@ async function behindRelay(handle: (s: TLSSocket) => void, opts: { cert?: string
   const server = createTlsServer({ cert: opts.cert ?? pki.server.cert, key: opts.key ?? pki.server.key, minVersion: 'TLSv1.3', ...(opts.ciphers && { ciphers: opts.ciphers }) }, handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const proxy = await startProxy({ target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port } });
-  cleanups.push(() => new Promise((r) => server.close(r)), () => proxy.close());
+  cleanups.push(
+    () => new Promise((r) => server.close(r)),
+    () => proxy.close(),
+  );
   return proxy;
 }
 
@@ -74,11 +77,7 @@ describe.each<[string, HandshakeCrypto]>([
   ['nobleCrypto', nobleCrypto],
   ['nodeCrypto', nodeCrypto],
 ])('httpsGet over the relay (%s)', (_name, crypto) => {
-  it.each([
-    ['TLS_AES_128_GCM_SHA256'],
-    ['TLS_AES_256_GCM_SHA384'],
-    ['TLS_CHACHA20_POLY1305_SHA256'],
-  ])('node:https restricted to %s: status, body, suite, subject, path and Host', async (suite) => {
+  it.each([['TLS_AES_128_GCM_SHA256'], ['TLS_AES_256_GCM_SHA384'], ['TLS_CHACHA20_POLY1305_SHA256']])('node:https restricted to %s: status, body, suite, subject, path and Host', async (suite) => {
     const seen: Array<{ url?: string; host?: string }> = [];
     const server = createHttpsServer({ cert: pki.server.cert, key: pki.server.key, minVersion: 'TLSv1.3', ciphers: suite }, (req, res) => {
       seen.push({ url: req.url, host: req.headers.host });
@@ -211,7 +210,10 @@ describe('httpsGet failures, as the page reports them', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const proxy = await startProxy({ target: { host: '127.0.0.1', port: (server.address() as AddressInfo).port } });
-    cleanups.push(() => new Promise((r) => server.close(r)), () => proxy.close());
+    cleanups.push(
+      () => new Promise((r) => server.close(r)),
+      () => proxy.close(),
+    );
     const e = await failure(get(proxy));
     expect([e.kind, e.alert, e.message]).toEqual(['tls', 10, 'TLS alert unexpected_message (10) sent to the server']);
   });

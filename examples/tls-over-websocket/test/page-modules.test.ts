@@ -15,9 +15,7 @@ const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 describe('http1', () => {
   it('encodes one GET with Host and Connection: close (RFC 9112 §3, §9.6)', () => {
-    expect(dec(encodeGet('localhost', '/a?b=c'))).toBe(
-      'GET /a?b=c HTTP/1.1\r\nHost: localhost\r\nUser-Agent: tsquic-tls-over-websocket\r\nAccept: */*\r\nConnection: close\r\n\r\n',
-    );
+    expect(dec(encodeGet('localhost', '/a?b=c'))).toBe('GET /a?b=c HTTP/1.1\r\nHost: localhost\r\nUser-Agent: tsquic-tls-over-websocket\r\nAccept: */*\r\nConnection: close\r\n\r\n');
   });
 
   it.each([

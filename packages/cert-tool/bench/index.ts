@@ -39,7 +39,29 @@ console.log(`spkiSha256 (certificate): ${fmt(await rateOf(() => spkiSha256(leaf)
 const dir = mkdtempSync(join(tmpdir(), 'cert-tool-bench-'));
 try {
   const openssl = (): void => {
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1', '-days', '365'], { stdio: 'ignore' });
+    const r = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.pem'),
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+        '-days',
+        '365',
+      ],
+      { stdio: 'ignore' },
+    );
     if (r.status !== 0) throw new Error('openssl failed');
   };
   if (spawnSync('openssl', ['version']).status === 0) console.log(`openssl req -x509 (P-256, one process each): ${fmt(await rateOf(openssl))}/s`);

@@ -9,33 +9,11 @@
 import { readCertificates } from './certificate.js';
 import { bytesEqual, certificateDer, toHex } from './der.js';
 import { fail } from './errors.js';
-import {
-  type CertificateOptions,
-  commonNameOf,
-  type IssuedCertificate,
-  isSelfIssued,
-  leafUsages,
-  serialOf,
-  type SubjectKeyOptions,
-  subjectKeyOf,
-  validityOf,
-  type ValidityOptions,
-} from './generate.js';
+import { type CertificateOptions, commonNameOf, type IssuedCertificate, isSelfIssued, leafUsages, serialOf, type SubjectKeyOptions, subjectKeyOf, validityOf, type ValidityOptions } from './generate.js';
 import { inspectCertificate } from './inspect.js';
 import { type KeyPair, readPrivateKey } from './key.js';
 import { DEFAULT_SANS, parseSans } from './san.js';
-import {
-  authorityKeyIdentifier,
-  basicConstraints,
-  buildName,
-  extKeyUsage,
-  keyIdentifier,
-  keyUsage,
-  signCertificate,
-  subjectAltName,
-  subjectKeyIdentifier,
-  type TbsFields,
-} from './x509.js';
+import { authorityKeyIdentifier, basicConstraints, buildName, extKeyUsage, keyIdentifier, keyUsage, signCertificate, subjectAltName, subjectKeyIdentifier, type TbsFields } from './x509.js';
 
 /** A CA that can issue: its certificate and key, and optionally the chain it belongs to. */
 export interface CertificateAuthority {
@@ -129,17 +107,9 @@ export async function issueCertificate(ca: CertificateAuthority, options: Certif
       notBefore,
       notAfter,
       publicKey: key.publicKey,
-      extensions: [
-        basicConstraints(false),
-        keyUsage(usages),
-        extKeyUsage(purposes),
-        subjectAltName(sans),
-        subjectKeyIdentifier(keyIdentifier(key.publicKey)),
-        authorityKeyIdentifier(issuer.keyId),
-      ],
+      extensions: [basicConstraints(false), keyUsage(usages), extKeyUsage(purposes), subjectAltName(sans), subjectKeyIdentifier(keyIdentifier(key.publicKey)), authorityKeyIdentifier(issuer.keyId)],
     },
     issuer.key,
   );
   return { certificate, privateKey: key.privateKey, keyType: key.type, chain: [certificate, ...issuer.chainTail] };
 }
-

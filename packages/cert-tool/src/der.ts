@@ -57,7 +57,7 @@ export function readTlv(b: Uint8Array, off: number, limit: number, what = 'DER')
 /** The children of a constructed element. */
 export function childrenOf(b: Uint8Array, t: Tlv, what = 'DER'): Tlv[] {
   const out: Tlv[] = [];
-  for (let p = t.content; p < t.end; ) {
+  for (let p = t.content; p < t.end;) {
     const c = readTlv(b, p, t.end, what);
     out.push(c);
     p = c.end;

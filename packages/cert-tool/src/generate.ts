@@ -10,17 +10,7 @@
 import { certificateDer } from './der.js';
 import { generateKeyPair, KEY_TYPES, type KeyAlgorithm, type KeyPair, type KeyType, readPrivateKey } from './key.js';
 import { DEFAULT_SANS, parseSans, type SubjectAltName } from './san.js';
-import {
-  basicConstraints,
-  buildName,
-  extKeyUsage,
-  keyIdentifier,
-  keyUsage,
-  randomSerialNumber,
-  signCertificate,
-  subjectAltName,
-  subjectKeyIdentifier,
-} from './x509.js';
+import { basicConstraints, buildName, extKeyUsage, keyIdentifier, keyUsage, randomSerialNumber, signCertificate, subjectAltName, subjectKeyIdentifier } from './x509.js';
 import { KEY_PURPOSE, type KeyUsage } from './oids.js';
 
 /** Which TLS role a leaf certificate is for (extKeyUsage serverAuth, clientAuth, or both). */

@@ -8,25 +8,9 @@
  */
 export { CertToolError, CertToolErrorCode } from './errors.js';
 export { generateKeyPair, readPrivateKey, KEY_TYPES, type KeyAlgorithm, type KeyPair, type KeyType } from './key.js';
-export {
-  generateSelfSigned,
-  type CertificateOptions,
-  type IssuedCertificate,
-  type Purpose,
-  type SubjectKeyOptions,
-  type ValidityOptions,
-} from './generate.js';
+export { generateSelfSigned, type CertificateOptions, type IssuedCertificate, type Purpose, type SubjectKeyOptions, type ValidityOptions } from './generate.js';
 export { createCa, issueCertificate, type CaOptions, type CertificateAuthority } from './ca.js';
-export {
-  readCertificate,
-  readCertificates,
-  certificatesToPem,
-  privateKeyToPem,
-  publicKeyToPem,
-  encodeCertificates,
-  encodePrivateKey,
-  type Format,
-} from './certificate.js';
+export { readCertificate, readCertificates, certificatesToPem, privateKeyToPem, publicKeyToPem, encodeCertificates, encodePrivateKey, type Format } from './certificate.js';
 export { inspectCertificate, type CertificateInfo } from './inspect.js';
 export { spkiSha256, certificateSha256, publicKeyOf, type FingerprintEncoding } from './fingerprint.js';
 export {

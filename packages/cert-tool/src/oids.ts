@@ -22,17 +22,7 @@ export const KEY_PURPOSE = {
 } as const;
 
 /** RFC 5280 §4.2.1.3 KeyUsage bit names, in bit order. */
-export const KEY_USAGE_BITS = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
+export const KEY_USAGE_BITS = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'] as const;
 /** An RFC 5280 §4.2.1.3 KeyUsage bit name. */
 export type KeyUsage = (typeof KEY_USAGE_BITS)[number];
 

@@ -9,9 +9,7 @@
 import { fail } from './errors.js';
 
 /** A subjectAltName entry (RFC 5280 §4.2.1.6): a DNS name, or an IP address with its 4 or 16 bytes. */
-export type SubjectAltName =
-  | { readonly type: 'dns'; readonly value: string }
-  | { readonly type: 'ip'; readonly value: string; readonly bytes: Uint8Array };
+export type SubjectAltName = { readonly type: 'dns'; readonly value: string } | { readonly type: 'ip'; readonly value: string; readonly bytes: Uint8Array };
 
 /** The SANs a development certificate gets when none are given. */
 export const DEFAULT_SANS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
@@ -84,7 +82,7 @@ export function formatIPv6(b: Uint8Array): string {
   for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
   let bestAt = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

@@ -63,9 +63,7 @@ export function extKeyUsage(purposes: readonly string[]): pkijs.Extension {
 
 /** §4.2.1.6: dNSName [2] IA5String, iPAddress [7] OCTET STRING; not critical (the subject is never empty). */
 export function subjectAltName(sans: readonly SubjectAltName[]): pkijs.Extension {
-  const altNames = sans.map((s) =>
-    s.type === 'dns' ? new pkijs.GeneralName({ type: 2, value: s.value }) : new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: s.bytes }) }),
-  );
+  const altNames = sans.map((s) => (s.type === 'dns' ? new pkijs.GeneralName({ type: 2, value: s.value }) : new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: s.bytes }) })));
   return extension(EXT.subjectAltName, false, new pkijs.AltName({ altNames }));
 }
 
@@ -100,8 +98,7 @@ const fromDer = (b: Uint8Array): asn1js.AsnType => asn1js.fromBER(b).result;
 /** Assemble the TBSCertificate, sign it with `signer` and return the certificate DER. */
 export async function signCertificate(tbs: TbsFields, signer: KeyPair): Promise<Uint8Array> {
   const alg = signatureAlgorithmOf(signer.type);
-  const algorithm = (): pkijs.AlgorithmIdentifier =>
-    new pkijs.AlgorithmIdentifier(alg.nullParams ? { algorithmId: alg.oid, algorithmParams: new asn1js.Null() } : { algorithmId: alg.oid });
+  const algorithm = (): pkijs.AlgorithmIdentifier => new pkijs.AlgorithmIdentifier(alg.nullParams ? { algorithmId: alg.oid, algorithmParams: new asn1js.Null() } : { algorithmId: alg.oid });
   const cert = new pkijs.Certificate({
     version: 2, // v3
     serialNumber: new asn1js.Integer({ valueHex: tbs.serialNumber }),

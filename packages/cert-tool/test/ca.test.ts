@@ -6,20 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  certificatesToPem,
-  createCa,
-  generateSelfSigned,
-  inspectCertificate,
-  issueCertificate,
-  type IssuedCertificate,
-  privateKeyToPem,
-} from '../src/index.js';
+import { certificatesToPem, createCa, generateSelfSigned, inspectCertificate, issueCertificate, type IssuedCertificate, privateKeyToPem } from '../src/index.js';
 import { codeOf, HAVE_OPENSSL, openssl, tempDir, tlsHandshake } from './helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
 
 describe('root → intermediate → leaf', () => {
   let root: IssuedCertificate;
@@ -113,8 +104,23 @@ describe.runIf(HAVE_OPENSSL)('issuing from a CA that OpenSSL made', () => {
     const caKey = tmp.file('ossl-ca-key.pem');
     const caCert = tmp.file('ossl-ca.pem');
     const r = openssl([
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caCert, '-days', '5', '-subj', '/O=OpenSSL Made/CN=OSSL CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      '5',
+      '-subj',
+      '/O=OpenSSL Made/CN=OSSL CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
     expect(r.status).toBe(0);
     const leaf = await issueCertificate({ certificate: readFileSync(caCert, 'utf8'), privateKey: readFileSync(caKey, 'utf8') }, { sans: ['o.test'] });

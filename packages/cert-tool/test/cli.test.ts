@@ -115,7 +115,6 @@ describe('usage errors, in-process run()', () => {
   });
 });
 
-
 describe('generate', () => {
   let out: Result;
   beforeAll(async () => {
@@ -204,15 +203,19 @@ describe('ca create / ca issue', () => {
     expect(statSync(at('ca-key.pem')).mode & 0o777).toBe(0o600);
   });
 
-  it.runIf(HAVE_OPENSSL)('ca issue: the leaf verifies with openssl against the CA; a leaf of another CA does not', async () => {
-    const r = await cli(['ca', 'issue', '--ca', 'ca-cert.pem', '--ca-key', 'ca-key.pem', '--san', 'svc.test', '--format', 'pem', '--out', 'svc'], dir);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\nissuer: +CN=CLI Root\nSANs: +DNS:svc\.test\n/);
-    expect(openssl(['verify', '-CAfile', at('ca-cert.pem'), at('svc-cert.pem')]).status).toBe(0);
-    expect((await cli(['ca', 'create', '--format', 'pem', '--out', 'other'], dir)).code).toBe(0);
-    expect((await cli(['ca', 'issue', '--ca', 'other-cert.pem', '--ca-key', 'other-key.pem', '--format', 'pem', '--out', 'stranger'], dir)).code).toBe(0);
-    expect(openssl(['verify', '-CAfile', at('ca-cert.pem'), at('stranger-cert.pem')]).status).not.toBe(0);
-  }, 20_000);
+  it.runIf(HAVE_OPENSSL)(
+    'ca issue: the leaf verifies with openssl against the CA; a leaf of another CA does not',
+    async () => {
+      const r = await cli(['ca', 'issue', '--ca', 'ca-cert.pem', '--ca-key', 'ca-key.pem', '--san', 'svc.test', '--format', 'pem', '--out', 'svc'], dir);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/\nissuer: +CN=CLI Root\nSANs: +DNS:svc\.test\n/);
+      expect(openssl(['verify', '-CAfile', at('ca-cert.pem'), at('svc-cert.pem')]).status).toBe(0);
+      expect((await cli(['ca', 'create', '--format', 'pem', '--out', 'other'], dir)).code).toBe(0);
+      expect((await cli(['ca', 'issue', '--ca', 'other-cert.pem', '--ca-key', 'other-key.pem', '--format', 'pem', '--out', 'stranger'], dir)).code).toBe(0);
+      expect(openssl(['verify', '-CAfile', at('ca-cert.pem'), at('stranger-cert.pem')]).status).not.toBe(0);
+    },
+    20_000,
+  );
 
   it('an intermediate CA with --ca, then a leaf with --chain-out: the chain file is leaf + intermediate', async () => {
     const c = await cli(['ca', 'create', '--ca', 'ca-cert.pem', '--ca-key', 'ca-key.pem', '--cn', 'CLI Intermediate', '--format', 'pem', '--out', 'int'], dir);
@@ -259,8 +262,30 @@ describe.concurrent('inspect and fingerprint', () => {
     const r = await cli(['inspect', 'server-cert.der'], dir);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const info = inspectCertificate(new Uint8Array(readFileSync(at('server-cert.der'))));
-    const labels = r.stdout.trimEnd().split('\n').map((l) => l.split(':')[0]);
-    expect(labels).toEqual(['subject', 'issuer', 'version', 'serial', 'not before', 'not after', 'key type', 'signature', 'CA', 'key usage', 'ext key usage', 'SANs', 'self-issued', 'subject key id', 'authority key id', 'spki sha256', 'cert sha256', 'webtransport']);
+    const labels = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(':')[0]);
+    expect(labels).toEqual([
+      'subject',
+      'issuer',
+      'version',
+      'serial',
+      'not before',
+      'not after',
+      'key type',
+      'signature',
+      'CA',
+      'key usage',
+      'ext key usage',
+      'SANs',
+      'self-issued',
+      'subject key id',
+      'authority key id',
+      'spki sha256',
+      'cert sha256',
+      'webtransport',
+    ]);
     expect(r.stdout).toContain('version:          3\n');
     expect(r.stdout).toContain('webtransport:     not usable with serverCertificateHashes (valid for 365.0 days, more than 14)\n');
     expect(r.stdout).toContain(`serial:           ${info.serialNumber}\n`);
@@ -283,7 +308,10 @@ describe.concurrent('inspect and fingerprint', () => {
   });
 
   it('inspect errors: a key file (MALFORMED_PEM naming the label), random bytes (MALFORMED_DER), a missing file (UNREADABLE)', async () => {
-    writeFileSync(at('random.bin'), Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255));
+    writeFileSync(
+      at('random.bin'),
+      Uint8Array.from({ length: 64 }, (_, i) => (i * 37 + 11) & 255),
+    );
     writeFileSync(at('truncated.der'), readFileSync(at('server-cert.der')).subarray(0, 200));
     const [key, random, missing, truncated] = await Promise.all(['ca-key.pem', 'random.bin', 'nope.der', 'truncated.der'].map((f) => cli(['inspect', f], dir)));
     failure(key!, 1, /^cert-tool: MALFORMED_PEM: ca-key\.pem: expected a PEM block labelled "CERTIFICATE", found PRIVATE KEY\n$/);
@@ -310,7 +338,10 @@ describe.concurrent('inspect and fingerprint', () => {
     const pub = openssl(['x509', '-in', at('ca-cert.pem'), '-noout', '-pubkey']).out;
     const der = openssl(['pkey', '-pubin', '-in', tmp.file('ca-pub.pem', pub), '-outform', 'DER', '-out', at('ca-pub.der')]);
     expect(der.status).toBe(0);
-    const want = (await import('node:crypto')).createHash('sha256').update(readFileSync(at('ca-pub.der'))).digest('base64');
+    const want = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(readFileSync(at('ca-pub.der')))
+      .digest('base64');
     expect((await cli(['fingerprint', 'ca-cert.pem'], dir)).stdout).toBe(`${want}\n`);
     expect((await cli(['fingerprint', 'ca-pub.der'], dir)).stdout).toBe(`${want}\n`);
   });

@@ -5,17 +5,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CertToolError,
-  certificateSha256,
-  generateSelfSigned,
-  inspectCertificate,
-  publicKeyOf,
-  publicKeyToPem,
-  readCertificate,
-  readPrivateKey,
-  spkiSha256,
-} from '../src/index.js';
+import { CertToolError, certificateSha256, generateSelfSigned, inspectCertificate, publicKeyOf, publicKeyToPem, readCertificate, readPrivateKey, spkiSha256 } from '../src/index.js';
 import { HAVE_OPENSSL, openssl, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -35,10 +25,29 @@ describe.runIf(HAVE_OPENSSL)('certificates made by openssl req -x509', () => {
     const key = tmp.file('o-key.pem');
     const cert = tmp.file('o-cert.pem');
     const r = openssl([
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', key, '-out', cert, '-days', '30',
-      '-subj', '/C=DE/O=Example, Inc./CN=openssl.test', '-set_serial', '0x01020304',
-      '-addext', 'subjectAltName=DNS:openssl.test,DNS:*.openssl.test,IP:10.1.2.3,IP:2001:db8::1',
-      '-addext', 'keyUsage=critical,digitalSignature', '-addext', 'extendedKeyUsage=serverAuth,clientAuth',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-384',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '30',
+      '-subj',
+      '/C=DE/O=Example, Inc./CN=openssl.test',
+      '-set_serial',
+      '0x01020304',
+      '-addext',
+      'subjectAltName=DNS:openssl.test,DNS:*.openssl.test,IP:10.1.2.3,IP:2001:db8::1',
+      '-addext',
+      'keyUsage=critical,digitalSignature',
+      '-addext',
+      'extendedKeyUsage=serverAuth,clientAuth',
     ]);
     expect(r.status).toBe(0);
     certPem = readFileSync(cert, 'utf8');

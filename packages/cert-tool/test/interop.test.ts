@@ -5,18 +5,7 @@
  */
 import { X509Certificate, createHash, createPrivateKey } from 'node:crypto';
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import {
-  certificatesToPem,
-  createCa,
-  generateKeyPair,
-  generateSelfSigned,
-  inspectCertificate,
-  issueCertificate,
-  type IssuedCertificate,
-  type KeyType,
-  privateKeyToPem,
-  spkiSha256,
-} from '../src/index.js';
+import { certificatesToPem, createCa, generateKeyPair, generateSelfSigned, inspectCertificate, issueCertificate, type IssuedCertificate, type KeyType, privateKeyToPem, spkiSha256 } from '../src/index.js';
 import { HAVE_OPENSSL, openssl, tempDir, tlsHandshake } from './helpers.js';
 
 const TYPES: { type: KeyType; sig: string; opensslKey: RegExp }[] = [

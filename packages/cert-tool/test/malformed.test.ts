@@ -4,19 +4,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  CertToolError,
-  certificatesToPem,
-  createCa,
-  generateKeyPair,
-  inspectCertificate,
-  issueCertificate,
-  privateKeyToPem,
-  publicKeyOf,
-  readCertificate,
-  readPrivateKey,
-  spkiSha256,
-} from '../src/index.js';
+import { CertToolError, certificatesToPem, createCa, generateKeyPair, inspectCertificate, issueCertificate, privateKeyToPem, publicKeyOf, readCertificate, readPrivateKey, spkiSha256 } from '../src/index.js';
 import { checkDer } from '../src/der.js';
 import { HAVE_OPENSSL, openssl, tempDir } from './helpers.js';
 

@@ -10,16 +10,7 @@ import { createClient, createServer, type HandshakeCrypto, type HandshakeEvent, 
 import { nodeCrypto } from '@tsquic/tls13-handshake/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCa, generateSelfSigned, inspectCertificate, type KeyType, spkiSha256 } from '../src/index.js';
-import {
-  formatForPath,
-  generateIfMissing,
-  readCertificateAuthority,
-  readCertificateChainFile,
-  readCertificateFile,
-  readPrivateKeyFile,
-  writeCertificateFile,
-  writePrivateKeyFile,
-} from '../src/node/index.js';
+import { formatForPath, generateIfMissing, readCertificateAuthority, readCertificateChainFile, readCertificateFile, readPrivateKeyFile, writeCertificateFile, writePrivateKeyFile } from '../src/node/index.js';
 import { codeOf, tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -27,7 +18,6 @@ beforeEach(() => {
   tmp = tempDir();
 });
 afterEach(() => tmp.cleanup());
-
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 

@@ -161,7 +161,11 @@ describe('the CLI', () => {
   });
 
   it('refuses options outside the profile (usage errors) and certificates browsers would refuse', async () => {
-    for (const args of [['--days', '15'], ['--key-type', 'rsa2048'], ['--purpose', 'client']]) {
+    for (const args of [
+      ['--days', '15'],
+      ['--key-type', 'rsa2048'],
+      ['--purpose', 'client'],
+    ]) {
       const r = io();
       expect(await run(['generate', '--webtransport', ...args, '--out', 'never'], r.io)).toBe(2);
       expect(r.err.join('')).toMatch(/^cert-tool: --/);
@@ -170,8 +174,6 @@ describe('the CLI', () => {
     expect(await run(['generate', '--out', 'cli-plain'], plain.io)).toBe(0);
     const r = io();
     expect(await run(['fingerprint', '--webtransport', 'cli-plain-cert.der'], r.io)).toBe(1);
-    expect(r.err.join('')).toBe(
-      "cert-tool: NOT_WEBTRANSPORT: cli-plain-cert.der: browsers refuse it for serverCertificateHashes: valid for 365.0 days, more than 14 (make one with 'cert-tool generate --webtransport')\n",
-    );
+    expect(r.err.join('')).toBe("cert-tool: NOT_WEBTRANSPORT: cli-plain-cert.der: browsers refuse it for serverCertificateHashes: valid for 365.0 days, more than 14 (make one with 'cert-tool generate --webtransport')\n");
   });
 });

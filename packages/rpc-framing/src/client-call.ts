@@ -152,7 +152,10 @@ export class ClientCall {
   private async openStream(): Promise<DuplexLike> {
     const opening = this.env.session.createBidirectionalStream();
     // A stream that arrives after the call was cancelled is reset at once.
-    opening.then((s) => (this.settled ? abortStream(s, this.error?.code ?? StatusCode.CANCELLED) : undefined), () => undefined);
+    opening.then(
+      (s) => (this.settled ? abortStream(s, this.error?.code ?? StatusCode.CANCELLED) : undefined),
+      () => undefined,
+    );
     let stream: DuplexLike;
     try {
       stream = await this.until(opening);

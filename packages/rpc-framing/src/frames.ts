@@ -6,14 +6,7 @@
  */
 
 import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
-import {
-  PushFrameSchema,
-  RequestFrameSchema,
-  ResponseFrameSchema,
-  type PushFrame,
-  type RequestFrame,
-  type ResponseFrame,
-} from './gen/tsquic/rpc/v1/frames_pb.js';
+import { PushFrameSchema, RequestFrameSchema, ResponseFrameSchema, type PushFrame, type RequestFrame, type ResponseFrame } from './gen/tsquic/rpc/v1/frames_pb.js';
 import { FrameDecoder, encodeFrame } from './frame-codec.js';
 
 export { PushFrameSchema, RequestFrameSchema, ResponseFrameSchema, type PushFrame, type RequestFrame, type ResponseFrame };

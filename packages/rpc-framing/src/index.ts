@@ -54,9 +54,4 @@ export {
   type StreamingCallContext,
   type EventSender,
 } from './service.js';
-export {
-  createMemorySessionPair,
-  type MemorySession,
-  type MemorySessionOptions,
-  type MemoryBidirectionalStream,
-} from './memory-session.js';
+export { createMemorySessionPair, type MemorySession, type MemorySessionOptions, type MemoryBidirectionalStream } from './memory-session.js';

@@ -187,9 +187,7 @@ export class PushStream implements AsyncIterable<PushEvent> {
 export function errorFromRead(e: unknown): RpcError {
   if (RpcError.isInstance(e)) return e;
   if (FrameError.isInstance(e)) {
-    return e.kind === 'too-large'
-      ? new RpcError(StatusCode.RESOURCE_EXHAUSTED, e.message, {}, { cause: e })
-      : new RpcError(StatusCode.INTERNAL, e.message, {}, { cause: e });
+    return e.kind === 'too-large' ? new RpcError(StatusCode.RESOURCE_EXHAUSTED, e.message, {}, { cause: e }) : new RpcError(StatusCode.INTERNAL, e.message, {}, { cause: e });
   }
   if (e instanceof MalformedFrameError) return new RpcError(StatusCode.INTERNAL, e.message, {}, { cause: e });
   return errorFromStream(e, 'the server reset the stream');

@@ -75,7 +75,10 @@ export class RpcServer<P = unknown> {
       onError: this.onError,
     });
     this.connections.add(conn);
-    conn.closed.then(() => this.connections.delete(conn), () => this.connections.delete(conn));
+    conn.closed.then(
+      () => this.connections.delete(conn),
+      () => this.connections.delete(conn),
+    );
     return conn;
   }
 

@@ -46,9 +46,7 @@ export interface MethodSpec<I extends DescMessage = DescMessage, O extends DescM
 
 /** The method definitions `defineService` makes of its specs (the method kind defaulted to unary). */
 export type Normalize<M extends Record<string, MethodSpec>> = {
-  [K in keyof M]: M[K] extends MethodSpec<infer I, infer O, infer Kind>
-    ? MethodDef<I, O, M[K] extends { kind: MethodKind } ? Kind : 'unary'>
-    : never;
+  [K in keyof M]: M[K] extends MethodSpec<infer I, infer O, infer Kind> ? MethodDef<I, O, M[K] extends { kind: MethodKind } ? Kind : 'unary'> : never;
 };
 
 /** Defines a service by hand: `defineService('pkg.Echo', { echo: { id: 1, input: A, output: B } })`. */

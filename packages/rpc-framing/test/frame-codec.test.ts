@@ -37,7 +37,12 @@ describe('frame codec', () => {
   test('decodes a frame delivered one byte at a time', () => {
     const body = new Uint8Array(70).fill(7);
     const wire = encodeFrame(body);
-    expect(decodeInPieces(wire, Array.from({ length: wire.length }, (_, i) => i))).toEqual([body]);
+    expect(
+      decodeInPieces(
+        wire,
+        Array.from({ length: wire.length }, (_, i) => i),
+      ),
+    ).toEqual([body]);
   });
 
   test('decodes many frames from one chunk, as views', () => {
@@ -54,15 +59,11 @@ describe('frame codec', () => {
 
   test('property: any frames, any split points, same frames back', () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
-        fc.array(fc.nat(), { maxLength: 30 }),
-        (bodies, rawCuts) => {
-          const wire = concat(bodies.map(encodeFrame));
-          const cuts = [...new Set(rawCuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-          expect(decodeInPieces(wire, cuts)).toEqual(bodies);
-        },
-      ),
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (bodies, rawCuts) => {
+        const wire = concat(bodies.map(encodeFrame));
+        const cuts = [...new Set(rawCuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+        expect(decodeInPieces(wire, cuts)).toEqual(bodies);
+      }),
       { numRuns: 300 },
     );
   });

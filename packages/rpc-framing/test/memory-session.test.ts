@@ -26,12 +26,7 @@ async function first<T>(s: ReadableStream<T>): Promise<T> {
 describe('memory session model', () => {
   test('stream ids follow RFC 9000 §2.1', async () => {
     const [c, s] = createMemorySessionPair();
-    const ids = [
-      (await c.createBidirectionalStream()).id,
-      (await c.createBidirectionalStream()).id,
-      (await s.createBidirectionalStream()).id,
-      (await s.createBidirectionalStream()).id,
-    ];
+    const ids = [(await c.createBidirectionalStream()).id, (await c.createBidirectionalStream()).id, (await s.createBidirectionalStream()).id, (await s.createBidirectionalStream()).id];
     expect(ids).toEqual([0n, 4n, 1n, 5n]);
   });
 

@@ -1,18 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  RpcClient,
-  RpcError,
-  StatusCode,
-  createMemorySessionPair,
-  encodeFrame,
-  encodePushFrame,
-  createClient,
-  defineService,
-  registerService,
-  type EventSender,
-  type PushChannel,
-  type RpcSession,
-} from '../src/index.js';
+import { RpcClient, RpcError, StatusCode, createMemorySessionPair, encodeFrame, encodePushFrame, createClient, defineService, registerService, type EventSender, type PushChannel, type RpcSession } from '../src/index.js';
 import { EchoRequestSchema, TickSchema } from './gen/tsquic/rpc/test/v1/echo_pb.js';
 import { fixture, rpcError, sleep, unhex, until, type Fixture } from './helpers.js';
 

@@ -4,15 +4,7 @@
  * resets carrying status codes as application error codes.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  FrameDecoder,
-  RpcError,
-  StatusCode,
-  decodeResponseFrame,
-  encodeFrame,
-  encodeRequestFrame,
-  type PushEvent,
-} from '../src/index.js';
+import { FrameDecoder, RpcError, StatusCode, decodeResponseFrame, encodeFrame, encodeRequestFrame, type PushEvent } from '../src/index.js';
 import { RAW, rpcError, sleep, unhex, until } from './helpers.js';
 import { quicFixture, type QuicFixture } from './quic-fixture.js';
 

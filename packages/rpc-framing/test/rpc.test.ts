@@ -1,18 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  RpcClient,
-  RpcError,
-  STATUS_NAMES,
-  StatusCode,
-  StreamError,
-  createMemorySessionPair,
-  decodeResponseFrame,
-  encodeFrame,
-  encodeRequestFrame,
-  encodeResponseFrame,
-  FrameDecoder,
-  type DuplexLike,
-} from '../src/index.js';
+import { RpcClient, RpcError, STATUS_NAMES, StatusCode, StreamError, createMemorySessionPair, decodeResponseFrame, encodeFrame, encodeRequestFrame, encodeResponseFrame, FrameDecoder, type DuplexLike } from '../src/index.js';
 import { RAW, fixture, rpcError, sleep, unhex, until, type Fixture } from './helpers.js';
 
 let f: Fixture;
@@ -285,11 +272,14 @@ describe('a misbehaving server, seen from the client', () => {
 
   test('a response above the client limit: RESOURCE_EXHAUSTED and STOP_SENDING(8)', async () => {
     let serverWriterClosed: Promise<void> | undefined;
-    const { client, close } = await against(async (s) => {
-      const w = s.writable.getWriter();
-      serverWriterClosed = w.closed;
-      await w.write(encodeResponseFrame({ payload: new Uint8Array(1000) }));
-    }, { maxFrameSize: 100 });
+    const { client, close } = await against(
+      async (s) => {
+        const w = s.writable.getWriter();
+        serverWriterClosed = w.closed;
+        await w.write(encodeResponseFrame({ payload: new Uint8Array(1000) }));
+      },
+      { maxFrameSize: 100 },
+    );
     expect((await rpcError(client.call(1, new Uint8Array(0)))).code).toBe(StatusCode.RESOURCE_EXHAUSTED);
     await expect(serverWriterClosed).rejects.toMatchObject({ code: 8n });
     close();

@@ -3,16 +3,7 @@
  * encodes to exactly these bytes, and these bytes decode to that frame.
  */
 import { describe, expect, test } from 'vitest';
-import {
-  FrameDecoder,
-  StatusCode,
-  decodePushFrame,
-  decodeRequestFrame,
-  decodeResponseFrame,
-  encodePushFrame,
-  encodeRequestFrame,
-  encodeResponseFrame,
-} from '../src/index.js';
+import { FrameDecoder, StatusCode, decodePushFrame, decodeRequestFrame, decodeResponseFrame, encodePushFrame, encodeRequestFrame, encodeResponseFrame } from '../src/index.js';
 import { hex, unhex } from './helpers.js';
 
 const world = unhex('0a05776f726c64'); // google.protobuf.StringValue { value: "world" }

@@ -14,17 +14,7 @@ import { KeylogLabel } from './events.js';
 import { checkSolicited, type Extensions } from './extensions/extensions.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type HandshakeSecret, type CipherSuite } from './key-schedule.js';
 import { obfuscateAge } from './ticket.js';
-import {
-  ADVERTISED_SCHEMES,
-  certificateVerifyContent,
-  DEFAULT_GROUPS,
-  DEFAULT_SUITES,
-  GROUP_CODES,
-  Machine,
-  TLS13,
-  VERIFY_SCHEMES,
-  type State,
-} from './machine.js';
+import { ADVERTISED_SCHEMES, certificateVerifyContent, DEFAULT_GROUPS, DEFAULT_SUITES, GROUP_CODES, Machine, TLS13, VERIFY_SCHEMES, type State } from './machine.js';
 import { decodeHandshake, DOWNGRADE_TLS11, DOWNGRADE_TLS12, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from './messages/handshake.js';
 import type { RawMessage } from './messages/reassembler.js';
 import { certificateSpki } from './x509-spki.js';
@@ -56,7 +46,10 @@ export class ClientHandshake extends Machine {
   /** Extension codes of the ClientHello we sent: what a response may carry (RFC 8446 §4.2). */
   private sent: ReadonlySet<number> = new Set();
 
-  constructor(private readonly ccfg: ClientConfig, crypto: HandshakeCrypto) {
+  constructor(
+    private readonly ccfg: ClientConfig,
+    crypto: HandshakeCrypto,
+  ) {
     super(ccfg, crypto, 'client');
     if (this.quic && ccfg.alpn.length === 0) throw new TypeError('QUIC requires at least one ALPN protocol (RFC 9001 §8.1)');
     // A client key the provider cannot use is a configuration error: TypeError now, not an alert later.
@@ -439,4 +432,3 @@ export class ClientHandshake extends Machine {
     return st;
   }
 }
-

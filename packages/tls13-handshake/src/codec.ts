@@ -83,7 +83,9 @@ export class Writer {
     return this.u8(v >> 8).u8(v);
   }
   u24(v: number): this {
-    return this.u8(v >> 16).u8(v >> 8).u8(v);
+    return this.u8(v >> 16)
+      .u8(v >> 8)
+      .u8(v);
   }
   u32(v: number): this {
     return this.u16(Math.floor(v / 0x10000)).u16(v & 0xffff);

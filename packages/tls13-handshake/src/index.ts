@@ -23,19 +23,7 @@ export function createServer(cfg: ServerConfig): Handshake {
   return new ServerHandshake(cfg, cfg.crypto ?? defaultCrypto());
 }
 
-export type {
-  ClientConfig,
-  CommonConfig,
-  Direction,
-  GroupName,
-  Handshake,
-  HandshakeEvent,
-  Level,
-  ServerChoice,
-  ServerConfig,
-  SessionTicket,
-  VerifyMode,
-} from './events.js';
+export type { ClientConfig, CommonConfig, Direction, GroupName, Handshake, HandshakeEvent, Level, ServerChoice, ServerConfig, SessionTicket, VerifyMode } from './events.js';
 export { keylogLine, KeylogLabel } from './events.js';
 export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError, alertName } from './alert.js';
 export { CipherSuite, cipherSuiteName, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys, type SuiteParams } from './key-schedule.js';
@@ -43,29 +31,11 @@ export { NamedGroup, SignatureScheme } from './crypto/provider.js';
 export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
 export { verifyScheme } from './crypto/schemes.js';
 export { aeadTicketer, type Ticketer } from './ticket.js';
-export {
-  EARLY_DATA_AGE_WINDOW_MS,
-  MemoryReplayStore,
-  SharedReplayStore,
-  StrikeRegister,
-  type AntiReplay,
-  type ReplayStore,
-  type StrikeRegisterOptions,
-} from './anti-replay.js';
+export { EARLY_DATA_AGE_WINDOW_MS, MemoryReplayStore, SharedReplayStore, StrikeRegister, type AntiReplay, type ReplayStore, type StrikeRegisterOptions } from './anti-replay.js';
 export { nobleCrypto } from './crypto/noble.js';
 export { defaultCrypto } from './crypto/default.js';
 export { checkChainSize, DEFAULT_CHAIN_LIMITS, TrustStore, verifyChain, type ChainLimits, type ChainOptions } from './certificates/chain.js';
 export { RSA_KEY_BOUNDS, type Curve, type KeyInfo } from './crypto/der.js';
-export {
-  allOf,
-  chainVerifier,
-  pinSpkiSha256,
-  spkiSha256,
-  trustExactly,
-  trustOnFirstUse,
-  type PeerVerifier,
-  type VerifyContext,
-  type VerifyVerdict,
-} from './certificates/verifiers.js';
+export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustExactly, trustOnFirstUse, type PeerVerifier, type VerifyContext, type VerifyVerdict } from './certificates/verifiers.js';
 export { certificateChainFrom, isPem, pemBlocks, privateKeyFrom, type PemBlock } from './pem.js';
 export { CertificateCache, parseCertificate, type ParsedCertificate, type Subtree } from './certificates/x509.js';

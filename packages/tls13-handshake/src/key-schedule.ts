@@ -92,14 +92,7 @@ export function hkdfExpand(c: HandshakeCrypto, hash: HashAlg, prk: Uint8Array, i
 }
 
 /** RFC 8446 §7.1: HKDF-Expand-Label(Secret, Label, Context, Length) with the "tls13 " prefix. */
-export function hkdfExpandLabel(
-  c: HandshakeCrypto,
-  hash: HashAlg,
-  secret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Uint8Array {
+export function hkdfExpandLabel(c: HandshakeCrypto, hash: HashAlg, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   const full = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   // RFC 8446 §7.1: opaque label<7..255>, opaque context<0..255>.
   if (full.length > 255 || context.length > 255) throw new RangeError('HkdfLabel: label or context too long');
@@ -155,14 +148,7 @@ export function resumptionPsk(c: HandshakeCrypto, suite: CipherSuite, resumption
  * RFC 8446 §7.5: TLS-Exporter(label, context_value, key_length) =
  * HKDF-Expand-Label(Derive-Secret(Secret, label, ""), "exporter", Hash(context_value), key_length).
  */
-export function exportKeyingMaterial(
-  c: HandshakeCrypto,
-  suite: CipherSuite,
-  exporterSecret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Uint8Array {
+export function exportKeyingMaterial(c: HandshakeCrypto, suite: CipherSuite, exporterSecret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   const p = SUITES[suite];
   const derived = deriveSecret(c, p.hash, exporterSecret, label, EMPTY_HASH[p.hash]);
   return hkdfExpandLabel(c, p.hash, derived, 'exporter', c.hash(p.hash, context), length);

@@ -94,7 +94,11 @@ function checkCommonConfig(cfg: ClientConfig | ServerConfig, crypto: HandshakeCr
   if (suites && (suites.length === 0 || suites.some((x) => !isCipherSuite(x)))) throw new TypeError('cipherSuites must be a non-empty list of 0x1301, 0x1302, 0x1303');
   const groups = cfg.groups;
   if (groups && (groups.length === 0 || groups.some((g) => !(g in GROUP_CODES) || !crypto.groups.includes(GROUP_CODES[g])))) {
-    throw new TypeError(`groups must be a non-empty list of ${Object.keys(GROUP_CODES).filter((g) => crypto.groups.includes(GROUP_CODES[g as GroupName])).join(', ')}`);
+    throw new TypeError(
+      `groups must be a non-empty list of ${Object.keys(GROUP_CODES)
+        .filter((g) => crypto.groups.includes(GROUP_CODES[g as GroupName]))
+        .join(', ')}`,
+    );
   }
 }
 
@@ -127,7 +131,11 @@ export abstract class Machine {
   /** The state to continue with after a `verify-peer` suspension. */
   private pendingResume: State | undefined;
 
-  constructor(protected readonly cfg: ClientConfig | ServerConfig, crypto: HandshakeCrypto, side: 'client' | 'server') {
+  constructor(
+    protected readonly cfg: ClientConfig | ServerConfig,
+    crypto: HandshakeCrypto,
+    side: 'client' | 'server',
+  ) {
     this.crypto = cfg.crypto ?? crypto;
     checkCommonConfig(cfg, this.crypto);
     this.chainLimits = chainLimits(cfg.chainLimits);

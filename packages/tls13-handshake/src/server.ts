@@ -16,16 +16,7 @@ import type { HandshakeEvent, ServerChoice, ServerConfig } from './events.js';
 import { KeylogLabel } from './events.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
 import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer, type TicketState } from './ticket.js';
-import {
-  certificateVerifyContent,
-  DEFAULT_GROUPS,
-  DEFAULT_SUITES,
-  GROUP_CODES,
-  Machine,
-  TLS13,
-  VERIFY_SCHEMES,
-  type State,
-} from './machine.js';
+import { certificateVerifyContent, DEFAULT_GROUPS, DEFAULT_SUITES, GROUP_CODES, Machine, TLS13, VERIFY_SCHEMES, type State } from './machine.js';
 import { encodeHandshake, HRR_RANDOM, type ClientHello, type HandshakeMessage } from './messages/handshake.js';
 import { certificateSpki } from './x509-spki.js';
 
@@ -37,7 +28,6 @@ function expect<T extends HandshakeMessage['type']>(m: HandshakeMessage, type: T
 }
 
 const SERVER_HELLO_ORDER = [0x29, 0x33, 0x2b];
-
 
 interface Negotiated {
   ch: ClientHello;
@@ -80,7 +70,10 @@ export class ServerHandshake extends Machine {
     return st;
   }
 
-  constructor(private readonly scfg: ServerConfig, crypto: HandshakeCrypto) {
+  constructor(
+    private readonly scfg: ServerConfig,
+    crypto: HandshakeCrypto,
+  ) {
     super(scfg, crypto, 'server');
     // A key that cannot sign fails here, not in every handshake (PEM is read as PEM: pem.ts).
     if (scfg.privateKey) this.crypto.signer(privateKeyFrom(scfg.privateKey));

@@ -50,8 +50,18 @@ export class SessionRegistry {
     this.#maxSessions = limits.maxSessions ?? 16;
     this.#maxHeld = limits.maxBufferedStreams ?? 16;
     host.onUnidirectionalStream(WEBTRANSPORT_UNI_STREAM_TYPE, (readable) => void this.#unidirectional(readable));
-    host.onBidirectionalStream(WEBTRANSPORT_BIDI_SIGNAL, (stream) =>
-      void readSessionId(stream.readable).then((after) => after && this.#route(after, (s) => s.incomingBidirectional(stream, after), (code) => stream.abort(code, 'rejected'))),
+    host.onBidirectionalStream(
+      WEBTRANSPORT_BIDI_SIGNAL,
+      (stream) =>
+        void readSessionId(stream.readable).then(
+          (after) =>
+            after &&
+            this.#route(
+              after,
+              (s) => s.incomingBidirectional(stream, after),
+              (code) => stream.abort(code, 'rejected'),
+            ),
+        ),
     );
     // §4.6: GOAWAY asks every session to wind down.
     host.onGoaway(() => {
@@ -85,7 +95,7 @@ export class SessionRegistry {
     this.#reserved.delete(sessionId);
     if (this.#closed) return;
     this.#sessions.set(sessionId, session);
-    for (let i = 0; i < this.#held.length; ) {
+    for (let i = 0; i < this.#held.length;) {
       const h = this.#held[i]!;
       if (h.sessionId !== sessionId) i++;
       else {
@@ -103,7 +113,7 @@ export class SessionRegistry {
     this.#sessions.delete(sessionId);
     this.#ended.add(sessionId);
     if (this.#ended.size > ENDED_MEMORY) this.#ended.delete(this.#ended.values().next().value!);
-    for (let i = 0; i < this.#held.length; ) {
+    for (let i = 0; i < this.#held.length;) {
       const h = this.#held[i]!;
       if (h.sessionId !== sessionId) i++;
       else {
@@ -116,7 +126,11 @@ export class SessionRegistry {
   async #unidirectional(readable: ReadableStream<Uint8Array>): Promise<void> {
     const after = await readSessionId(readable);
     if (!after) return; // ended or reset before its session ID: nothing to do
-    this.#route(after, (s) => s.incomingUnidirectional(after), (code) => void after.reader.cancel(codeReason(code, 'rejected')).catch(() => undefined));
+    this.#route(
+      after,
+      (s) => s.incomingUnidirectional(after),
+      (code) => void after.reader.cancel(codeReason(code, 'rejected')).catch(() => undefined),
+    );
   }
 
   #route(after: AfterSessionId, deliver: (s: WebTransportSession) => void, reject: (code: bigint) => void): void {

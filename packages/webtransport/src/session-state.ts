@@ -99,7 +99,11 @@ export class SessionState {
     if (this.#phase === 'connecting') {
       // Not established yet: cancel the request (RFC 9114 §4.1.1).
       this.#phase = 'failed';
-      return [{ type: 'abort-connect-stream', code: H3ErrorCode.H3_REQUEST_CANCELLED }, { type: 'terminate-streams', code: SESSION_GONE_CODE }, { type: 'failed', message: 'the session was closed before it was established' }];
+      return [
+        { type: 'abort-connect-stream', code: H3ErrorCode.H3_REQUEST_CANCELLED },
+        { type: 'terminate-streams', code: SESSION_GONE_CODE },
+        { type: 'failed', message: 'the session was closed before it was established' },
+      ];
     }
     if (this.#phase !== 'connected') return [];
     this.#phase = 'closed';
@@ -157,10 +161,6 @@ export class SessionState {
   #fail(message: string, abortStream: boolean): SessionAction[] {
     if (this.#phase === 'closed' || this.#phase === 'failed') return [];
     this.#phase = 'failed';
-    return [
-      ...(abortStream ? [{ type: 'abort-connect-stream', code: H3ErrorCode.H3_REQUEST_CANCELLED } as const] : []),
-      { type: 'terminate-streams', code: SESSION_GONE_CODE },
-      { type: 'failed', message },
-    ];
+    return [...(abortStream ? [{ type: 'abort-connect-stream', code: H3ErrorCode.H3_REQUEST_CANCELLED } as const] : []), { type: 'terminate-streams', code: SESSION_GONE_CODE }, { type: 'failed', message }];
   }
 }

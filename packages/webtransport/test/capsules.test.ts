@@ -28,7 +28,12 @@ describe('CLOSE_WEBTRANSPORT_SESSION (draft-ietf-webtrans-http3 §5)', () => {
   });
 
   it('round-trips codes across 32 bits and any text', () => {
-    for (const [closeCode, reason] of [[0, ''], [1, 'a'], [0xffffffff, 'ünïcødé ✓ 🎉'], [4242, 'x'.repeat(1024)]] as const) {
+    for (const [closeCode, reason] of [
+      [0, ''],
+      [1, 'a'],
+      [0xffffffff, 'ünïcødé ✓ 🎉'],
+      [4242, 'x'.repeat(1024)],
+    ] as const) {
       expect(decodeCloseSession(encodeCloseSession({ closeCode, reason }))).toEqual({ closeCode, reason });
     }
   });

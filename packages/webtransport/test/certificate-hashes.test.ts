@@ -17,7 +17,16 @@ describe('serverCertificateHashes (Node client)', () => {
     const now = new Date('2026-12-01T00:00:00Z');
     const c = await generateWebTransportCertificate({ now });
     expect(certificateHashRefusal(c.certificate, [{ algorithm: 'SHA-256', value: c.hash.value }], now.getTime())).toBeUndefined();
-    expect(certificateHashRefusal(c.certificate, [{ algorithm: 'sha-512', value: new Uint8Array(64) }, { algorithm: 'sha-256', value: c.hash.value.buffer.slice(0) as ArrayBuffer }], now.getTime())).toBeUndefined();
+    expect(
+      certificateHashRefusal(
+        c.certificate,
+        [
+          { algorithm: 'sha-512', value: new Uint8Array(64) },
+          { algorithm: 'sha-256', value: c.hash.value.buffer.slice(0) as ArrayBuffer },
+        ],
+        now.getTime(),
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses what Chromium refuses: another hash, more than 14 days, an RSA key, outside the validity period', async () => {

@@ -70,7 +70,7 @@ function inPage<T>(fn: (args: { base: string; hash: string }) => Promise<T>): Pr
 }
 
 describe('Chromium 156, no flags, serverCertificateHashes only', () => {
-  it('echoes on streams of both kinds and on datagrams, and takes the server\'s streams', async () => {
+  it("echoes on streams of both kinds and on datagrams, and takes the server's streams", async () => {
     const result = await inPage(async ({ base, hash }) => {
       const value = new Uint8Array(hash.match(/../g)!.map((h) => parseInt(h, 16)));
       const text = async (r: ReadableStream<Uint8Array>): Promise<string> => {
@@ -140,7 +140,7 @@ describe('Chromium 156, no flags, serverCertificateHashes only', () => {
     console.log(`Chromium: 10 MB each way through an echo stream in ${result.ms.toFixed(0)} ms (loopback, shared machine)`);
   });
 
-  it('sees the close code and reason the server chose; the server sees the page\'s', async () => {
+  it("sees the close code and reason the server chose; the server sees the page's", async () => {
     const serverCloses = () =>
       inPage(async ({ base, hash }) => {
         const value = new Uint8Array(hash.match(/../g)!.map((h) => parseInt(h, 16)));

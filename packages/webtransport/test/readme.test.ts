@@ -25,9 +25,7 @@ test('the README example is scripts/example.ts', () => {
 
 test('the README example runs over QUIC loopback and prints the README output', async () => {
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/example.ts'], { cwd: root, timeout: 30_000 }, (err, out, errOut) =>
-      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out),
-    );
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/example.ts'], { cwd: root, timeout: 30_000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
   });
   expect(stdout).toBe(exampleBlocks().output);
 }, 40_000);

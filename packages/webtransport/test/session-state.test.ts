@@ -40,11 +40,7 @@ describe('SessionState', () => {
 
   it("the peer's close capsule: we end our side too, the streams go, closed with its code and reason", () => {
     const s = established();
-    expect(s.handle(close(7, 'done'))).toEqual([
-      { type: 'finish-connect-stream' },
-      { type: 'terminate-streams', code: SESSION_GONE_CODE },
-      { type: 'closed', info: { closeCode: 7, reason: 'done' } },
-    ]);
+    expect(s.handle(close(7, 'done'))).toEqual([{ type: 'finish-connect-stream' }, { type: 'terminate-streams', code: SESSION_GONE_CODE }, { type: 'closed', info: { closeCode: 7, reason: 'done' } }]);
     // §5: then its FIN is expected, and any more data on the CONNECT stream is H3_MESSAGE_ERROR.
     expect(s.handle({ type: 'connect-stream-end' })).toEqual([]);
     expect(s.handle(drain)).toEqual([{ type: 'abort-connect-stream', code: H3ErrorCode.H3_MESSAGE_ERROR }]);

@@ -74,10 +74,7 @@ export const RULES: readonly Rule[] = [
   { says: 'publishes publicly (publishConfig.access public)', holds: (p) => (p.manifest.publishConfig as { access?: string } | undefined)?.access === 'public' },
   {
     says: 'ships README.md, LICENSE (the root licence, unchanged) and CHANGELOG.md (once changesets writes it)',
-    holds: (p) =>
-      ['README.md', 'LICENSE', 'CHANGELOG.md'].every((f) => p.manifest.files?.includes(f)) &&
-      existsSync(join(p.dir, 'LICENSE')) &&
-      readFileSync(join(p.dir, 'LICENSE'), 'utf8') === readFileSync(join(ROOT, 'LICENSE'), 'utf8'),
+    holds: (p) => ['README.md', 'LICENSE', 'CHANGELOG.md'].every((f) => p.manifest.files?.includes(f)) && existsSync(join(p.dir, 'LICENSE')) && readFileSync(join(p.dir, 'LICENSE'), 'utf8') === readFileSync(join(ROOT, 'LICENSE'), 'utf8'),
     fix: (m, p) => {
       m.files = [...new Set([...(m.files ?? ['dist']), 'README.md', 'LICENSE', 'CHANGELOG.md'])];
       writeFileSync(join(p.dir, 'LICENSE'), readFileSync(join(ROOT, 'LICENSE')));

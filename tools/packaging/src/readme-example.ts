@@ -54,9 +54,7 @@ export function installedPackages(line: string): string[] {
 /** The package names the code imports (bare specifiers, `node:` built-ins excluded), without subpaths. */
 export function importedPackages(code: string): string[] {
   const specs = [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
-  const names = specs
-    .filter((s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('node:'))
-    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
+  const names = specs.filter((s) => !s.startsWith('.') && !s.startsWith('/') && !s.startsWith('node:')).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));
   return [...new Set(names)].sort();
 }
 

@@ -93,7 +93,11 @@ export interface SuiteResult {
 
 /** vitest's summary line ("Tests  2 failed | 40 passed (42)"), colours removed. */
 export function countTests(output: string): { passed: number; failed: number; skipped: number } {
-  const line = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n').find((l) => /^\s*Tests\s+.*\(\d+\)\s*$/.test(l)) ?? '';
+  const line =
+    output
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => /^\s*Tests\s+.*\(\d+\)\s*$/.test(l)) ?? '';
   const count = (what: string): number => Number(new RegExp(`(\\d+) ${what}`).exec(line)?.[1] ?? 0);
   return { passed: count('passed'), failed: count('failed'), skipped: count('skipped') + count('todo') };
 }

@@ -41,13 +41,7 @@ const NPM_FLAGS = ['--no-audit', '--no-fund', '--no-update-notifier', '--logleve
  * A new npm project in `dir` with `names` installed: `@tsquic` packages (and their `@tsquic`
  * dependencies) from the tarballs, anything else (`extra`) from the registry.
  */
-export async function installProject(
-  dir: string,
-  names: readonly string[],
-  extra: readonly string[],
-  packages: readonly WorkspacePackage[],
-  tarballs: ReadonlyMap<string, string>,
-): Promise<void> {
+export async function installProject(dir: string, names: readonly string[], extra: readonly string[], packages: readonly WorkspacePackage[], tarballs: ReadonlyMap<string, string>): Promise<void> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'first-hour', private: true, type: 'module' }, null, 2)}\n`);
   const local = new Set(names.flatMap((n) => [n, ...workspaceDependencies(n, packages)]));

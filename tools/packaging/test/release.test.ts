@@ -55,5 +55,9 @@ it('pnpm publish -r --dry-run would publish exactly the published packages', asy
   const r = await publishDryRun();
   expect({ code: r.code, stderr: r.stderr.split('\n').filter((l) => /^npm (ERR|error)|ERR_PNPM/.test(l)) }).toEqual({ code: 0, stderr: [] });
   const announced = [...(r.stdout + r.stderr).matchAll(/^\+ (@tsquic\/[\w-]+)@/gm)].map((m) => m[1]!).sort();
-  expect(announced).toEqual(publishedPackages().map((p) => p.manifest.name).sort());
+  expect(announced).toEqual(
+    publishedPackages()
+      .map((p) => p.manifest.name)
+      .sort(),
+  );
 }, 300_000);

@@ -100,17 +100,31 @@ async function main(argv: string[]): Promise<void> {
   try {
     relay = await Relay.start({
       ...parsed.options,
-      ...(parsed.log ? { onPacket: (e) => print({ event: 'packet', direction: e.direction, flow: e.flow, time: +e.time.toFixed(3), size: e.size, fate: e.decision.kind === 'drop' ? `drop:${e.decision.reason}` : e.decision.corruptedAt !== undefined ? 'corrupt' : 'deliver', at: +(e.decision.at - (performance.now() - e.time)).toFixed(3) }) } : {}),
+      ...(parsed.log
+        ? {
+            onPacket: (e) =>
+              print({
+                event: 'packet',
+                direction: e.direction,
+                flow: e.flow,
+                time: +e.time.toFixed(3),
+                size: e.size,
+                fate: e.decision.kind === 'drop' ? `drop:${e.decision.reason}` : e.decision.corruptedAt !== undefined ? 'corrupt' : 'deliver',
+                at: +(e.decision.at - (performance.now() - e.time)).toFixed(3),
+              }),
+          }
+        : {}),
     });
   } catch (e) {
     process.stderr.write(`relay: ${(e as Error).message}\n`);
     process.exit(2);
   }
   print({ event: 'ready', address: relay.address, scenario: relay.scenario });
-  const stop = (): void => void relay.stop().then((stats) => {
-    print({ event: 'stats', stats });
-    process.exit(0);
-  });
+  const stop = (): void =>
+    void relay.stop().then((stats) => {
+      print({ event: 'stats', stats });
+      process.exit(0);
+    });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

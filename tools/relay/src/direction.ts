@@ -14,9 +14,7 @@ import { Link, type LinkOptions } from './link.js';
 /** Why a datagram did not arrive. */
 export type DropReason = 'mtu' | 'queue' | 'drop-rate' | 'droplist' | 'blackhole' | 'nat';
 
-export type Decision =
-  | { readonly kind: 'drop'; readonly reason: DropReason; readonly at: number }
-  | { readonly kind: 'deliver'; readonly at: number; readonly data: Uint8Array; readonly corruptedAt?: number };
+export type Decision = { readonly kind: 'drop'; readonly reason: DropReason; readonly at: number } | { readonly kind: 'deliver'; readonly at: number; readonly data: Uint8Array; readonly corruptedAt?: number };
 
 export interface DirectionCounters {
   /** Datagrams and bytes (UDP payload) that reached the relay. */

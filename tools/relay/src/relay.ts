@@ -274,7 +274,21 @@ export class Relay {
       socket.close();
       return undefined;
     }
-    const flow: Flow = { id: this.flows.size + 1, client, socket, retired: [], meter: new AmplificationMeter(), toServer: { datagrams: 0, bytes: 0 }, toClient: { datagrams: 0, bytes: 0 }, initials: { fromClient: 0, fromServer: 0 }, lastClientSocket: undefined, lastClientAt: 0, retiredAt: new Map(), strandedDrops: 0, strandedAfterMs: undefined };
+    const flow: Flow = {
+      id: this.flows.size + 1,
+      client,
+      socket,
+      retired: [],
+      meter: new AmplificationMeter(),
+      toServer: { datagrams: 0, bytes: 0 },
+      toClient: { datagrams: 0, bytes: 0 },
+      initials: { fromClient: 0, fromServer: 0 },
+      lastClientSocket: undefined,
+      lastClientAt: 0,
+      retiredAt: new Map(),
+      strandedDrops: 0,
+      strandedAfterMs: undefined,
+    };
     this.flows.set(text(client), flow);
     this.listenOn(flow, socket);
     return flow;

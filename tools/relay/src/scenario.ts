@@ -87,11 +87,13 @@ function number(name: string, text: string): number {
 }
 
 function packetList(name: string, text: string): number[] {
-  return text === '' ? [] : text.split(',').map((t) => {
-    const n = Number(t);
-    if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name}: ${JSON.stringify(t)} is not a packet number (1-based)`);
-    return n;
-  });
+  return text === ''
+    ? []
+    : text.split(',').map((t) => {
+        const n = Number(t);
+        if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name}: ${JSON.stringify(t)} is not a packet number (1-based)`);
+        return n;
+      });
 }
 
 /**
@@ -114,7 +116,12 @@ export function parseScenario(line: string): Scenario {
   const opts = new Map<string, string>();
   for (const w of words.slice(1)) {
     const m = /^--([a-z_-]+)(?:=(.*))?$/.exec(w);
-    if (!m || !(m[1]! in allowed)) throw new RangeError(`${name}: unknown option ${w} (allowed: ${Object.keys(allowed).map((k) => `--${k}`).join(' ')})`);
+    if (!m || !(m[1]! in allowed))
+      throw new RangeError(
+        `${name}: unknown option ${w} (allowed: ${Object.keys(allowed)
+          .map((k) => `--${k}`)
+          .join(' ')})`,
+      );
     if (allowed[m[1]!] !== 'flag' && m[2] === undefined) throw new RangeError(`${name}: --${m[1]} needs a value`);
     opts.set(m[1]!, m[2] ?? 'true');
   }

@@ -167,9 +167,7 @@ describe('error models', () => {
 describe('determinism', () => {
   const scenario = parseScenario('handshakecorruption');
   const decisions = (seed: number | string): string[] => {
-    const d = new Direction({ bandwidth: 10e6, delayMs: 15, queue: 25, mtu: 1500, overhead: 28, epoch: 0 }, [
-      corruptRate(30, 3, new Rng(seed, 'to-server')),
-    ]);
+    const d = new Direction({ bandwidth: 10e6, delayMs: 15, queue: 25, mtu: 1500, overhead: 28, epoch: 0 }, [corruptRate(30, 3, new Rng(seed, 'to-server'))]);
     const out: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const r: Decision = d.process(i * 2, new Uint8Array(1200).fill(i & 0xff));
@@ -205,7 +203,7 @@ describe('determinism', () => {
 /** A long-header packet: type bits, version, DCID/SCID of 8 bytes, token (Initial), then Length and `payload` bytes. */
 function longPacket(typeBits: number, version: number, payload: number, token = 0): number[] {
   const v = [(version >>> 24) & 0xff, (version >>> 16) & 0xff, (version >>> 8) & 0xff, version & 0xff];
-  const tokenPart = typeBits === 0 && version === 1 || typeBits === 1 && version === 0x6b3343cf ? [token, ...new Array(token).fill(7)] : [];
+  const tokenPart = (typeBits === 0 && version === 1) || (typeBits === 1 && version === 0x6b3343cf) ? [token, ...new Array(token).fill(7)] : [];
   return [0xc0 | (typeBits << 4), ...v, 8, ...new Array(8).fill(1), 8, ...new Array(8).fill(2), ...tokenPart, 0x40 | (payload >> 8), payload & 0xff, ...new Array(payload).fill(9)];
 }
 

@@ -222,7 +222,10 @@ describe('relay: impairments over sockets', () => {
         await until(() => server.arrivals.some((a) => seqOf(a.data) === seq), 2000);
         current = server.arrivals.find((a) => seqOf(a.data) === seq)!.from;
         server.socket.send(numbered(seq + 1000, 50), current.port, current.address);
-        const answered = await until(() => replies.includes(seq + 1000), 1000).then(() => true, () => false);
+        const answered = await until(() => replies.includes(seq + 1000), 1000).then(
+          () => true,
+          () => false,
+        );
         if (answered) break;
         expect(relay.stats().rebinds, `reply ${seq + 1000} lost without a rebind`).toBeGreaterThan(rebinds);
         expect(++lostToRebinds).toBeLessThan(5);
@@ -352,7 +355,10 @@ describe('relay: cross traffic, fork and CLI', () => {
     const ok = await run(['--target', `127.0.0.1:${server.port}`, '--seed', '5', 'handshakeloss'], 10_000, (o) => (ready = o));
     expect(ok.code).toBe(0);
     expect(ready?.event).toBe('ready');
-    const lines = ok.out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; stats?: { scenario: { name: string } } });
+    const lines = ok.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; stats?: { scenario: { name: string } } });
     expect(lines.at(-1)?.event).toBe('stats');
     expect(lines.at(-1)?.stats?.scenario.name).toBe('drop-rate');
   }, 20_000);

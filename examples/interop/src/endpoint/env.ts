@@ -101,7 +101,10 @@ export function parseEnvironment(env: Env): EndpointConfig {
   }
   if (role === 'server') {
     const pa = optional(env, 'INTEROP_PREFERRED_ADDRESS');
-    const preferredAddresses = (pa ?? '').split(',').filter((a) => a.trim() !== '').map((a) => parseHostPort(a.trim()));
+    const preferredAddresses = (pa ?? '')
+      .split(',')
+      .filter((a) => a.trim() !== '')
+      .map((a) => parseHostPort(a.trim()));
     if (new Set(preferredAddresses.map((a) => a.host.includes(':'))).size < preferredAddresses.length) throw new EnvironmentError(`INTEROP_PREFERRED_ADDRESS ${pa}: at most one address per family`);
     return { ...common, role, port: parsePort(env.PORT), www: optional(env, 'WWW') ?? '/www', preferredAddresses };
   }

@@ -35,16 +35,7 @@ export type ConnectionGrouping = 'single' | 'per-url' | 'first-then-rest';
  * means (for example 'resumption': later connections of the run resume
  * with the ticket of an earlier one).
  */
-export type TransportFeature =
-  | 'retry'
-  | 'resumption'
-  | 'zero-rtt'
-  | 'key-update'
-  | 'v2'
-  | 'ecn'
-  | 'connection-migration'
-  | 'preferred-address'
-  | 'small-flow-control-windows';
+export type TransportFeature = 'retry' | 'resumption' | 'zero-rtt' | 'key-update' | 'v2' | 'ecn' | 'connection-migration' | 'preferred-address' | 'small-flow-control-windows';
 
 export interface TestCase {
   readonly alpn: Alpn;

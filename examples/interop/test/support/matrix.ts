@@ -86,12 +86,42 @@ const everyHandshake = (r: CellResult, role: Role): void => {
   }
 };
 export const CELLS: readonly Cell[] = [
-  { name: 'handshakeloss', scenario: RUNNER_SCENARIOS.handshakeloss!, files: many(HANDSHAKES, 1 * KiB, 'hl'), client: 'multiconnect', server: 'multiconnect', ngtcp2Runs: 'per-file', gtlsserverFlags: ['--handshake-timeout=60s'], gtlsclientFlags: ['--handshake-timeout=60s'], timeoutMs: FULL ? 300_000 : 120_000, check: everyHandshake },
-  { name: 'handshakecorruption', scenario: RUNNER_SCENARIOS.handshakecorruption!, files: many(HANDSHAKES, 1 * KiB, 'hc'), client: 'multiconnect', server: 'multiconnect', ngtcp2Runs: 'per-file', gtlsserverFlags: ['--handshake-timeout=60s'], gtlsclientFlags: ['--handshake-timeout=60s'], timeoutMs: FULL ? 300_000 : 120_000, check: everyHandshake },
+  {
+    name: 'handshakeloss',
+    scenario: RUNNER_SCENARIOS.handshakeloss!,
+    files: many(HANDSHAKES, 1 * KiB, 'hl'),
+    client: 'multiconnect',
+    server: 'multiconnect',
+    ngtcp2Runs: 'per-file',
+    gtlsserverFlags: ['--handshake-timeout=60s'],
+    gtlsclientFlags: ['--handshake-timeout=60s'],
+    timeoutMs: FULL ? 300_000 : 120_000,
+    check: everyHandshake,
+  },
+  {
+    name: 'handshakecorruption',
+    scenario: RUNNER_SCENARIOS.handshakecorruption!,
+    files: many(HANDSHAKES, 1 * KiB, 'hc'),
+    client: 'multiconnect',
+    server: 'multiconnect',
+    ngtcp2Runs: 'per-file',
+    gtlsserverFlags: ['--handshake-timeout=60s'],
+    gtlsclientFlags: ['--handshake-timeout=60s'],
+    timeoutMs: FULL ? 300_000 : 120_000,
+    check: everyHandshake,
+  },
   { name: 'transferloss', scenario: RUNNER_SCENARIOS.transferloss!, files: { tl: 2 * MiB }, client: 'transfer', server: 'transfer', timeoutMs: 60_000 },
   { name: 'transfercorruption', scenario: RUNNER_SCENARIOS.transfercorruption!, files: { tc: 2 * MiB }, client: 'transfer', server: 'transfer', timeoutMs: 60_000 },
   // CI: one 2 s black-out after 1 s, during a 3 MiB download (the runner: after 5 s, during 10 MiB).
-  { name: 'blackhole', scenario: FULL ? RUNNER_SCENARIOS.blackhole! : 'blackhole --delay=15ms --bandwidth=10Mbps --queue=25 --on=1s --off=2s', files: { bh: FULL ? 10 * MiB : 3 * MiB }, client: 'transfer', server: 'transfer', timeoutMs: 90_000, check: (r) => expect(r.stats.toClient.dropped.blackhole + r.stats.toServer.dropped.blackhole).toBeGreaterThan(0) },
+  {
+    name: 'blackhole',
+    scenario: FULL ? RUNNER_SCENARIOS.blackhole! : 'blackhole --delay=15ms --bandwidth=10Mbps --queue=25 --on=1s --off=2s',
+    files: { bh: FULL ? 10 * MiB : 3 * MiB },
+    client: 'transfer',
+    server: 'transfer',
+    timeoutMs: 90_000,
+    check: (r) => expect(r.stats.toClient.dropped.blackhole + r.stats.toServer.dropped.blackhole).toBeGreaterThan(0),
+  },
   {
     name: 'longrtt',
     scenario: RUNNER_SCENARIOS.longrtt!,
@@ -130,35 +160,51 @@ export const CELLS: readonly Cell[] = [
     },
   },
   { name: 'multiplexing', scenario: simple, files: many(1999, 32, 'm'), client: 'transfer', server: 'transfer', timeoutMs: 120_000 },
-  ...(['rebind-port', 'rebind-addr'] as const).map(
-    (name): Cell => ({
-      name,
-      // CI: rebinding after 0.5 s and every second during 3 MiB (the runner: after 1 s and every 5 s during 10 MiB).
-      scenario: FULL ? RUNNER_SCENARIOS[name]! : `rebind --delay=15ms --bandwidth=10Mbps --queue=25 --first-rebind=500ms --rebind-freq=1s${name === 'rebind-addr' ? ' --rebind-addr' : ''}`,
-      files: { [name]: FULL ? 10 * MiB : 3 * MiB },
-      client: 'transfer',
-      server: 'transfer',
-      timeoutMs: 90_000,
-      // A rebinding right after the client acknowledged all it got, with nothing more on its way to it (the server's
-      // next packets lost in the queue, or not sent yet), leaves a client that sends nothing unprompted — gtlsclient,
-      // ours — silent for good, and the server's packets go to the binding that is gone: no server can learn the new
-      // one (ns-3 drops them the same way). Seen in about 1 in 10 runs on a loaded machine. Only a rebinding within
-      // STRANDED_MS of the client's last datagram counts: later, a server that answers at once has given the
-      // client something to acknowledge, and such a run fails. (quic-transport does not answer at once yet: after a
-      // port-only rebinding its PATH_CHALLENGE waits behind a congestion window full of packets lost to the old
-      // binding until its PTO fires.)
-      inconclusive: (r) => {
-        const f = r.stats.flows.find((x) => x.strandedDrops > 0 && (x.strandedAfterMs ?? Infinity) < STRANDED_MS);
-        return f ? `a rebinding ${f.strandedAfterMs!.toFixed(0)} ms after the client's last datagram stranded it: ${f.strandedDrops} server datagram(s) went to the old binding, and the client sent nothing more` : undefined;
-      },
-      check: (r) => expect(r.stats.rebinds).toBeGreaterThanOrEqual(1),
-    }),
-  ),
+  ...(['rebind-port', 'rebind-addr'] as const).map((name): Cell => ({
+    name,
+    // CI: rebinding after 0.5 s and every second during 3 MiB (the runner: after 1 s and every 5 s during 10 MiB).
+    scenario: FULL ? RUNNER_SCENARIOS[name]! : `rebind --delay=15ms --bandwidth=10Mbps --queue=25 --first-rebind=500ms --rebind-freq=1s${name === 'rebind-addr' ? ' --rebind-addr' : ''}`,
+    files: { [name]: FULL ? 10 * MiB : 3 * MiB },
+    client: 'transfer',
+    server: 'transfer',
+    timeoutMs: 90_000,
+    // A rebinding right after the client acknowledged all it got, with nothing more on its way to it (the server's
+    // next packets lost in the queue, or not sent yet), leaves a client that sends nothing unprompted — gtlsclient,
+    // ours — silent for good, and the server's packets go to the binding that is gone: no server can learn the new
+    // one (ns-3 drops them the same way). Seen in about 1 in 10 runs on a loaded machine. Only a rebinding within
+    // STRANDED_MS of the client's last datagram counts: later, a server that answers at once has given the
+    // client something to acknowledge, and such a run fails. (quic-transport does not answer at once yet: after a
+    // port-only rebinding its PATH_CHALLENGE waits behind a congestion window full of packets lost to the old
+    // binding until its PTO fires.)
+    inconclusive: (r) => {
+      const f = r.stats.flows.find((x) => x.strandedDrops > 0 && (x.strandedAfterMs ?? Infinity) < STRANDED_MS);
+      return f ? `a rebinding ${f.strandedAfterMs!.toFixed(0)} ms after the client's last datagram stranded it: ${f.strandedDrops} server datagram(s) went to the old binding, and the client sent nothing more` : undefined;
+    },
+    check: (r) => expect(r.stats.rebinds).toBeGreaterThanOrEqual(1),
+  })),
   { name: 'ipv6', scenario: simple, files: { v6a: 5 * KiB, v6b: 10 * KiB }, client: 'transfer', server: 'transfer', ipv6: true, timeoutMs: 30_000 },
-  { name: 'chacha20', scenario: simple, files: { cc: 3 * MiB }, client: 'chacha20', server: 'chacha20', gtlsserverFlags: ['--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305'], gtlsclientFlags: ['--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305'], timeoutMs: 60_000 },
+  {
+    name: 'chacha20',
+    scenario: simple,
+    files: { cc: 3 * MiB },
+    client: 'chacha20',
+    server: 'chacha20',
+    gtlsserverFlags: ['--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305'],
+    gtlsclientFlags: ['--ciphers=NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+CHACHA20-POLY1305'],
+    timeoutMs: 60_000,
+  },
   { name: 'retry', scenario: simple, files: { rt: 10 * KiB }, client: 'retry', server: 'retry', gtlsserverFlags: ['-V'], timeoutMs: 30_000 },
   { name: 'resumption', scenario: simple, files: { r1: 5 * KiB, r2: 10 * KiB }, client: 'resumption', server: 'resumption', ngtcp2Runs: 'resume', timeoutMs: 30_000, check: (r) => expect(r.stats.flows.length).toBe(2) },
-  { name: 'zerortt', scenario: simple, files: { z0: 1 * KiB, ...Object.fromEntries(Array.from({ length: FULL ? 40 : 8 }, (_, i) => [longName(i), 32])) }, client: 'zerortt', server: 'zerortt', ngtcp2Runs: 'zerortt', timeoutMs: 30_000, check: (r) => expect(r.stats.flows.length).toBe(2) },
+  {
+    name: 'zerortt',
+    scenario: simple,
+    files: { z0: 1 * KiB, ...Object.fromEntries(Array.from({ length: FULL ? 40 : 8 }, (_, i) => [longName(i), 32])) },
+    client: 'zerortt',
+    server: 'zerortt',
+    ngtcp2Runs: 'zerortt',
+    timeoutMs: 30_000,
+    check: (r) => expect(r.stats.flows.length).toBe(2),
+  },
   { name: 'keyupdate', scenario: simple, files: { ku: 3 * MiB }, client: 'keyupdate', server: 'transfer', gtlsclientFlags: ['--key-update=100ms'], timeoutMs: 60_000 },
   { name: 'v2', scenario: simple, files: { v2: 1 * KiB }, client: 'v2', server: 'v2', oursOnly: 'Debian’s ngtcp2 0.12 knows only the v2 draft, not RFC 9369', timeoutMs: 30_000 },
   { name: 'http3', scenario: simple, files: { h5: 5 * KiB, h10: 10 * KiB, h500: 500 * KiB }, client: 'http3', server: 'http3', timeoutMs: 30_000 },
@@ -221,7 +267,9 @@ export async function runCell(fx: MatrixFixture, cell: Cell, role: Role, seed: n
     const urls = names.map((n) => `https://${authority}/${n}`);
     if (role === 'our client ↔ gtlsserver' || role === 'our client ↔ our server') {
       if (role === 'our client ↔ gtlsserver') {
-        const srv = start('gtlsserver', ['-q', '--qlog-dir', qlog, ...(cell.gtlsserverFlags ?? []), '-d', fx.www, host, String(port), join(certs, 'priv.key'), join(certs, 'cert.pem')], cell.timeoutMs + 10_000, { SSLKEYLOGFILE: join(dir, 'ngtcp2-keys.log') });
+        const srv = start('gtlsserver', ['-q', '--qlog-dir', qlog, ...(cell.gtlsserverFlags ?? []), '-d', fx.www, host, String(port), join(certs, 'priv.key'), join(certs, 'cert.pem')], cell.timeoutMs + 10_000, {
+          SSLKEYLOGFILE: join(dir, 'ngtcp2-keys.log'),
+        });
         stopPeer = async () => (srv.child.kill('SIGTERM'), await srv.exited);
         peerOutput = srv.output;
         await udpBound(port, cell.ipv6);
@@ -249,7 +297,9 @@ export async function runCell(fx: MatrixFixture, cell: Cell, role: Role, seed: n
             : [{ urls, flags: [] }];
       ok = true;
       for (const run of runs) {
-        const c = start('gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', dl, '--qlog-dir', qlog, ...(cell.gtlsclientFlags ?? []), ...run.flags, host, String(relay.address.port), ...run.urls], cell.timeoutMs, { SSLKEYLOGFILE: join(dir, 'ngtcp2-keys.log') });
+        const c = start('gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', dl, '--qlog-dir', qlog, ...(cell.gtlsclientFlags ?? []), ...run.flags, host, String(relay.address.port), ...run.urls], cell.timeoutMs, {
+          SSLKEYLOGFILE: join(dir, 'ngtcp2-keys.log'),
+        });
         const code = await c.exited;
         outputs.push(c.output());
         if (code !== 0) {

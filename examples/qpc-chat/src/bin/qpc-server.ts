@@ -44,10 +44,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const config = serverConfig(
-    { listen: values.listen, tlsCert: values['tls-cert'], tlsKey: values['tls-key'], dataDir: values['data-dir'], noWebTransport: values['no-webtransport'], webOrigins: values['web-origin'] },
-    process.env,
-  );
+  const config = serverConfig({ listen: values.listen, tlsCert: values['tls-cert'], tlsKey: values['tls-key'], dataDir: values['data-dir'], noWebTransport: values['no-webtransport'], webOrigins: values['web-origin'] }, process.env);
   const log = (line: string): void => void process.stdout.write(`qpc-server: ${line}\n`);
   let server;
   try {

@@ -126,7 +126,10 @@ async function watch(c: ChatConnection, nick: string, room: string, count: numbe
   const stop = (): void => sub.cancel();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  void sub.response.then(() => process.stderr.write(`qpc: watching ${room} as ${nick}\n`), () => undefined);
+  void sub.response.then(
+    () => process.stderr.write(`qpc: watching ${room} as ${nick}\n`),
+    () => undefined,
+  );
   let seen = 0;
   try {
     for await (const m of sub) {

@@ -74,10 +74,7 @@ async function main(): Promise<number> {
     });
     if (session && r.tickets.length > 0) saveTicket(session, r.tickets[r.tickets.length - 1]!);
     if (o.verbose) {
-      process.stderr.write(
-        `tls-get: TLSv1.3 ${r.info.cipherSuiteName}, alpn ${r.info.alpn ?? '-'}, resumed ${r.info.resumed}, ` +
-          `hello-retry ${r.helloRetry}, tickets ${r.tickets.length}, HTTP ${r.response.status}\n`,
-      );
+      process.stderr.write(`tls-get: TLSv1.3 ${r.info.cipherSuiteName}, alpn ${r.info.alpn ?? '-'}, resumed ${r.info.resumed}, ` + `hello-retry ${r.helloRetry}, tickets ${r.tickets.length}, HTTP ${r.response.status}\n`);
     }
     process.stdout.write(r.response.body);
     return 0;

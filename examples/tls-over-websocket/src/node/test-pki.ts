@@ -37,13 +37,7 @@ export interface TestPki {
   remove(): void;
 }
 
-const LEAF_EXTENSIONS = [
-  'basicConstraints=critical,CA:FALSE',
-  'keyUsage=critical,digitalSignature',
-  'extendedKeyUsage=serverAuth',
-  'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  'authorityKeyIdentifier=keyid',
-];
+const LEAF_EXTENSIONS = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth', 'subjectAltName=DNS:localhost,IP:127.0.0.1', 'authorityKeyIdentifier=keyid'];
 const ROOT_EXTENSIONS = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign', 'subjectKeyIdentifier=hash'];
 
 /** Generate the PKI into a fresh temporary directory (about a second; RSA key generation dominates). */
@@ -55,12 +49,29 @@ export function makeTestPki(): TestPki {
   const make = (name: string, subject: string, keyAlg: string[], extensions: string[], issuer?: KeyPair): KeyPair => {
     const certFile = join(dir, `${name}.pem`);
     const keyFile = join(dir, `${name}.key`);
-    execFileSync('openssl', [
-      'req', '-config', cnf, '-x509', '-new', ...keyAlg, '-nodes', '-keyout', keyFile, '-out', certFile,
-      '-subj', subject, '-days', '30',
-      ...(issuer ? ['-CA', issuer.certFile, '-CAkey', issuer.keyFile] : []),
-      ...extensions.flatMap((e) => ['-addext', e]),
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-config',
+        cnf,
+        '-x509',
+        '-new',
+        ...keyAlg,
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-subj',
+        subject,
+        '-days',
+        '30',
+        ...(issuer ? ['-CA', issuer.certFile, '-CAkey', issuer.keyFile] : []),
+        ...extensions.flatMap((e) => ['-addext', e]),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     return { certFile, keyFile, cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
@@ -77,7 +88,13 @@ export function makeTestPki(): TestPki {
     serverRsa: make('server-rsa', '/O=tsquic/OU=openssl s_server/CN=localhost', ['-newkey', 'rsa:2048'], LEAF_EXTENSIONS, ca),
     untrusted: make('untrusted', '/O=impostor/CN=localhost', ec, LEAF_EXTENSIONS, otherCa),
     viaIntermediate: { ...viaIntermediate, certFile: chainFile, cert: viaIntermediate.cert + intermediate.cert },
-    clientAuthOnly: make('client-auth-only', '/O=tsquic/CN=localhost', ec, LEAF_EXTENSIONS.map((e) => e.replace('serverAuth', 'clientAuth')), ca),
+    clientAuthOnly: make(
+      'client-auth-only',
+      '/O=tsquic/CN=localhost',
+      ec,
+      LEAF_EXTENSIONS.map((e) => e.replace('serverAuth', 'clientAuth')),
+      ca,
+    ),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

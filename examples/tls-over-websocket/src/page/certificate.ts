@@ -23,7 +23,10 @@ const SHORT_NAMES: Record<string, string> = {
 
 /** RFC 4514 §2.4: escape `,+"\<>;` and a leading `#`/space or trailing space. */
 function escapeValue(v: string): string {
-  return v.replace(/[,+"\\<>;]/g, (c) => `\\${c}`).replace(/^[# ]/, (c) => `\\${c}`).replace(/ $/, '\\ ');
+  return v
+    .replace(/[,+"\\<>;]/g, (c) => `\\${c}`)
+    .replace(/^[# ]/, (c) => `\\${c}`)
+    .replace(/ $/, '\\ ');
 }
 
 /** The subject of a DER certificate as an RFC 4514 string, e.g. `CN=localhost, O=tsquic`. */

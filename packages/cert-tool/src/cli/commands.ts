@@ -14,13 +14,7 @@ import { generateSelfSigned, type IssuedCertificate, type Purpose } from '../gen
 import { inspectCertificate } from '../inspect.js';
 import { KEY_TYPES, type KeyType } from '../key.js';
 import { generateWebTransportCertificate, serverCertificateHashesSnippet, WEBTRANSPORT_MAX_VALIDITY_DAYS, webTransportCertificateProblems } from '../webtransport.js';
-import {
-  formatForPath,
-  pathExists,
-  readCertificateAuthority,
-  writeCertificateFile,
-  writePrivateKeyFile,
-} from '../node/files.js';
+import { formatForPath, pathExists, readCertificateAuthority, writeCertificateFile, writePrivateKeyFile } from '../node/files.js';
 import { describe, isoSeconds, sanList, table, toJson } from './render.js';
 import { type Io, UsageError, type Values } from './io.js';
 
@@ -185,7 +179,14 @@ export async function inspect(v: Values, files: string[], io: Io): Promise<void>
   const found: { file: string; certs: Uint8Array[] }[] = [];
   for (const file of files) found.push({ file, certs: await perFile(file, io, readCertificates) });
   const all = found.flatMap(({ file, certs }) => certs.map((c, i) => ({ file, info: inspectCertificate(c), label: certs.length > 1 ? `${file} [${i + 1}/${certs.length}]` : file })));
-  if (v.json) return io.stdout(`${JSON.stringify(all.map((x) => toJson(x.info, x.file)), null, 2)}\n`);
+  if (v.json)
+    return io.stdout(
+      `${JSON.stringify(
+        all.map((x) => toJson(x.info, x.file)),
+        null,
+        2,
+      )}\n`,
+    );
   io.stdout(all.map((x) => (all.length > 1 ? `== ${x.label}\n` : '') + describe(x.info)).join('\n'));
 }
 

@@ -115,7 +115,6 @@ export class TrustStore {
   }
 }
 
-
 /** What `verifyChain` checks against: anchors, time, the expected name and purpose, limits and crypto. */
 export interface ChainOptions {
   trustAnchors: TrustStore;

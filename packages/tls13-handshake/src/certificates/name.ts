@@ -157,12 +157,7 @@ function excludedBy(kind: 'dns' | 'ip', value: string | Uint8Array, t: Subtree):
  * it can stand for. `compare` is called once per name–subtree comparison
  * (the path builder's work budget).
  */
-export function satisfiesNameConstraints(
-  nc: { permitted: Subtree[]; excluded: Subtree[] },
-  dnsNames: readonly string[],
-  ipAddresses: readonly Uint8Array[],
-  compare: () => void = () => {},
-): boolean {
+export function satisfiesNameConstraints(nc: { permitted: Subtree[]; excluded: Subtree[] }, dnsNames: readonly string[], ipAddresses: readonly Uint8Array[], compare: () => void = () => {}): boolean {
   const names: Array<['dns' | 'ip', string | Uint8Array]> = [...dnsNames.map((d) => ['dns', canonicalDns(d)] as ['dns', string]), ...ipAddresses.map((a) => ['ip', a] as ['ip', Uint8Array])];
   for (const [kind, value] of names) {
     let constrained = false;

@@ -120,10 +120,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Trust exactly this one (DER) end-entity certificate, nothing else (no validity or name check, as with SSH host keys). */
 export function trustExactly(certificate: Uint8Array): PeerVerifier {
   const want = certificate.slice();
-  return (chain) =>
-    chain[0] !== undefined && sameBytes(chain[0], want)
-      ? { ok: true }
-      : { ok: false, alert: AlertDescription.bad_certificate, reason: 'not the trusted certificate' };
+  return (chain) => (chain[0] !== undefined && sameBytes(chain[0], want) ? { ok: true } : { ok: false, alert: AlertDescription.bad_certificate, reason: 'not the trusted certificate' });
 }
 
 /**

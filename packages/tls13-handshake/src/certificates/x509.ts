@@ -162,7 +162,7 @@ const utf16be = (b: Uint8Array): string => {
 };
 const utf32be = (b: Uint8Array): string => {
   let s = '';
-  for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint(((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0 & 0x10ffff);
+  for (let i = 0; i + 3 < b.length; i += 4) s += String.fromCodePoint((((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0) & 0x10ffff);
   return s;
 };
 /** X.520 DirectoryString and the other string types names use, by universal tag. */

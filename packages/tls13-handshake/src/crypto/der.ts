@@ -35,7 +35,7 @@ export function readTlv(b: Uint8Array, off: number, limit: number): Tlv | null {
 /** The children of a constructed TLV; null when any is malformed. */
 export function children(b: Uint8Array, t: Tlv): Tlv[] | null {
   const out: Tlv[] = [];
-  for (let p = t.content; p < t.end; ) {
+  for (let p = t.content; p < t.end;) {
     const c = readTlv(b, p, t.end);
     if (!c) return null;
     out.push(c);
@@ -53,13 +53,9 @@ const OID = {
   rsassaPss: '2a864886f70d01010a',
 } as const;
 
-
 /** The NIST curves of ECDSA keys. */
 export type Curve = 'P-256' | 'P-384';
-export type PublicKeyInfo =
-  | { kind: 'ec'; curve: Curve; point: Uint8Array }
-  | { kind: 'ed25519'; key: Uint8Array }
-  | { kind: 'rsa'; n: bigint; e: bigint; modulusBytes: number };
+export type PublicKeyInfo = { kind: 'ec'; curve: Curve; point: Uint8Array } | { kind: 'ed25519'; key: Uint8Array } | { kind: 'rsa'; n: bigint; e: bigint; modulusBytes: number };
 export type PrivateKeyInfo = { kind: 'ec'; curve: Curve; d: Uint8Array } | { kind: 'ed25519'; seed: Uint8Array } | { kind: 'rsa' };
 
 function bigintOf(bytes: Uint8Array): bigint {

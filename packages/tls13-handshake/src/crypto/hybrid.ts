@@ -54,4 +54,3 @@ function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(b, a.length);
   return out;
 }
-

@@ -237,8 +237,9 @@ export function makeNodeCrypto(c: Crypto, o: { x25519Pool?: number } = {}): Hand
               if (alg.curve && CURVE_NAME[key.asymmetricKeyDetails?.namedCurve ?? ''] !== alg.curve) return false;
               return c.verify(alg.hash, data, { key, dsaEncoding: 'der' }, signature);
             case 'rsa-pss':
-              return (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && rsaLengthOk(key, signature) &&
-                c.verify(alg.hash, data, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, signature);
+              return (
+                (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') && rsaLengthOk(key, signature) && c.verify(alg.hash, data, { key, padding: c.constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength }, signature)
+              );
             case 'rsa-pkcs1':
               return key.asymmetricKeyType === 'rsa' && rsaLengthOk(key, signature) && c.verify(alg.hash, data, key, signature);
           }

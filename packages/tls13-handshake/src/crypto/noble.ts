@@ -22,7 +22,6 @@ import { isAllZero, safe } from './schemes.js';
 const HASH = { sha256, sha384, sha512 } as const;
 const CURVE = { 'P-256': p256, 'P-384': p384 } as const;
 
-
 function weierstrass(curve: Curve): Dh {
   const c = CURVE[curve];
   const len = curve === 'P-256' ? 65 : 97;
@@ -129,7 +128,6 @@ export const nobleCrypto: HandshakeCrypto = {
   signer: nobleSigner,
   verifySignature: nobleVerify,
 };
-
 
 /** The `#default-crypto` target outside Node (package.json `imports`). */
 export const defaultProvider: HandshakeCrypto = nobleCrypto;

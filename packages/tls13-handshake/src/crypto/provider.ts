@@ -25,7 +25,7 @@ export const SignatureScheme = {
   rsa_pss_rsae_sha256: 0x0804,
   rsa_pss_rsae_sha384: 0x0805,
   rsa_pss_rsae_sha512: 0x0806,
-  rsa_pkcs1_sha256: 0x0401,   // certificate signatures only (RFC 8446 §4.2.3)
+  rsa_pkcs1_sha256: 0x0401, // certificate signatures only (RFC 8446 §4.2.3)
   rsa_pkcs1_sha384: 0x0501,
   rsa_pkcs1_sha512: 0x0601,
 } as const;
@@ -61,14 +61,14 @@ export interface Aead {
 /** Client side of a key exchange: our key share, completed by the server's share. */
 export interface KeyShareClient {
   readonly group: NamedGroup;
-  readonly publicKey: Uint8Array;            // key_exchange bytes for the ClientHello
+  readonly publicKey: Uint8Array; // key_exchange bytes for the ClientHello
   /** Shared secret from the server's key_exchange; null when the peer's share is invalid (→ illegal_parameter). */
   complete(serverShare: Uint8Array): Uint8Array | null;
 }
 
 /** Server side: answer a client share (for ECDH: keygen + derive; for ML-KEM: encapsulate). Null when invalid. */
 export interface KeyShareServerResult {
-  readonly publicKey: Uint8Array;            // key_exchange bytes for the ServerHello
+  readonly publicKey: Uint8Array; // key_exchange bytes for the ServerHello
   readonly sharedSecret: Uint8Array;
 }
 
@@ -82,8 +82,8 @@ export interface Signer {
 
 /** All cryptography a handshake and the record layer use, synchronous: randomness, hashes, HMAC, AEAD, key exchange, signatures. */
 export interface HandshakeCrypto {
-  readonly name: string;                     // 'noble' | 'node'
-  readonly groups: readonly NamedGroup[];    // groups this provider can do
+  readonly name: string; // 'noble' | 'node'
+  readonly groups: readonly NamedGroup[]; // groups this provider can do
   /** `n` cryptographically random bytes. */
   randomBytes(n: number): Uint8Array;
   /** The digest of `data`. */

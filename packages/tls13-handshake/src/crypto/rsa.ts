@@ -81,7 +81,7 @@ export function verifyPss(hash: Hash, n: bigint, e: bigint, modulusBytes: number
   const maskedDb = em.subarray(0, dbLen);
   const h = em.subarray(dbLen, dbLen + hLen);
   const topBits = 8 * emLen - emBits;
-  if (maskedDb[0]! & (0xff << (8 - topBits) & 0xff)) return false;
+  if (maskedDb[0]! & ((0xff << (8 - topBits)) & 0xff)) return false;
   const db = mgf1(hash, h, dbLen);
   for (let i = 0; i < dbLen; i++) db[i] = db[i]! ^ maskedDb[i]!;
   db[0] = db[0]! & (0xff >>> topBits);

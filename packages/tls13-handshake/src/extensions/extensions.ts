@@ -31,9 +31,7 @@ export const ExtensionType = {
 } as const satisfies Record<string, { code: number; in: readonly ExtContext[] }>;
 
 export type ExtensionName = keyof typeof ExtensionType;
-const BY_CODE = new Map<number, ExtensionName>(
-  (Object.keys(ExtensionType) as ExtensionName[]).map((n) => [ExtensionType[n].code, n]),
-);
+const BY_CODE = new Map<number, ExtensionName>((Object.keys(ExtensionType) as ExtensionName[]).map((n) => [ExtensionType[n].code, n]));
 
 export interface KeyShareEntry {
   group: number;
@@ -50,21 +48,21 @@ export interface OfferedPsks {
 
 /** Every extension we understand, decoded. Absent field = extension absent. */
 export interface Extensions {
-  serverName?: string;                 // CH: host_name; EE: empty acknowledgement → ''
+  serverName?: string; // CH: host_name; EE: empty acknowledgement → ''
   alpn?: string[];
-  supportedVersions?: number[];        // CH
-  selectedVersion?: number;            // SH / HRR
+  supportedVersions?: number[]; // CH
+  selectedVersion?: number; // SH / HRR
   supportedGroups?: number[];
   signatureAlgorithms?: number[];
   signatureAlgorithmsCert?: number[];
-  keyShares?: KeyShareEntry[];         // CH
-  keyShare?: KeyShareEntry;            // SH
-  selectedGroup?: number;              // HRR
+  keyShares?: KeyShareEntry[]; // CH
+  keyShare?: KeyShareEntry; // SH
+  selectedGroup?: number; // HRR
   pskModes?: number[];
-  preSharedKey?: OfferedPsks;          // CH
-  selectedIdentity?: number;           // SH
-  earlyData?: boolean;                 // CH / EE: empty
-  maxEarlyDataSize?: number;           // NST
+  preSharedKey?: OfferedPsks; // CH
+  selectedIdentity?: number; // SH
+  earlyData?: boolean; // CH / EE: empty
+  maxEarlyDataSize?: number; // NST
   cookie?: Uint8Array;
   quicTransportParams?: Uint8Array;
   statusRequest?: boolean;

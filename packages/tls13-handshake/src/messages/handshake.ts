@@ -24,29 +24,72 @@ export const HandshakeType = {
 } as const;
 
 /** RFC 8446 §4.1.3: SHA-256("HelloRetryRequest"). */
-export const HRR_RANDOM = Uint8Array.from(
-  [0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-   0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c],
-);
+export const HRR_RANDOM = Uint8Array.from([0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c]);
 /** RFC 8446 §4.1.3: downgrade sentinels in the last 8 bytes of ServerHello.random. */
 export const DOWNGRADE_TLS12 = Uint8Array.from([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01]);
 export const DOWNGRADE_TLS11 = Uint8Array.from([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]);
 
-export interface ClientHello { type: 1; random: Uint8Array; sessionId: Uint8Array; cipherSuites: number[]; ext: Extensions; legacyVersion: number }
-export interface ServerHello { type: 2; random: Uint8Array; sessionId: Uint8Array; cipherSuite: number; ext: Extensions; isHrr: boolean; legacyVersion: number }
-export interface NewSessionTicket { type: 4; lifetime: number; ageAdd: number; nonce: Uint8Array; ticket: Uint8Array; ext: Extensions }
-export interface EndOfEarlyData { type: 5 }
-export interface EncryptedExtensions { type: 8; ext: Extensions }
-export interface CertificateEntry { cert: Uint8Array; ext: Extensions }
-export interface Certificate { type: 11; context: Uint8Array; entries: CertificateEntry[] }
-export interface CertificateRequest { type: 13; context: Uint8Array; ext: Extensions }
-export interface CertificateVerify { type: 15; scheme: number; signature: Uint8Array }
-export interface Finished { type: 20; verifyData: Uint8Array }
-export interface KeyUpdate { type: 24; requestUpdate: boolean }
+export interface ClientHello {
+  type: 1;
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  cipherSuites: number[];
+  ext: Extensions;
+  legacyVersion: number;
+}
+export interface ServerHello {
+  type: 2;
+  random: Uint8Array;
+  sessionId: Uint8Array;
+  cipherSuite: number;
+  ext: Extensions;
+  isHrr: boolean;
+  legacyVersion: number;
+}
+export interface NewSessionTicket {
+  type: 4;
+  lifetime: number;
+  ageAdd: number;
+  nonce: Uint8Array;
+  ticket: Uint8Array;
+  ext: Extensions;
+}
+export interface EndOfEarlyData {
+  type: 5;
+}
+export interface EncryptedExtensions {
+  type: 8;
+  ext: Extensions;
+}
+export interface CertificateEntry {
+  cert: Uint8Array;
+  ext: Extensions;
+}
+export interface Certificate {
+  type: 11;
+  context: Uint8Array;
+  entries: CertificateEntry[];
+}
+export interface CertificateRequest {
+  type: 13;
+  context: Uint8Array;
+  ext: Extensions;
+}
+export interface CertificateVerify {
+  type: 15;
+  scheme: number;
+  signature: Uint8Array;
+}
+export interface Finished {
+  type: 20;
+  verifyData: Uint8Array;
+}
+export interface KeyUpdate {
+  type: 24;
+  requestUpdate: boolean;
+}
 
-export type HandshakeMessage =
-  | ClientHello | ServerHello | NewSessionTicket | EndOfEarlyData | EncryptedExtensions
-  | Certificate | CertificateRequest | CertificateVerify | Finished | KeyUpdate;
+export type HandshakeMessage = ClientHello | ServerHello | NewSessionTicket | EndOfEarlyData | EncryptedExtensions | Certificate | CertificateRequest | CertificateVerify | Finished | KeyUpdate;
 
 type BodyDecoder = (r: Reader, hashLen: number) => HandshakeMessage;
 

@@ -85,9 +85,21 @@ export interface TlsOpenOptions<C = unknown> extends TlsConnectionOptions {
 /** A session ticket as the Handshake reports it (opaque to the record layer). */
 export type SessionTicketLike = Record<string, unknown>;
 
-interface ClientHelloEvent { type: 'client-hello'; serverName?: string; alpn?: string[]; cipherSuites?: number[] }
-interface VerifyPeerEvent { type: 'verify-peer'; chain: Uint8Array[]; serverName?: string }
-interface TicketEvent { type: 'session-ticket'; ticket: SessionTicketLike }
+interface ClientHelloEvent {
+  type: 'client-hello';
+  serverName?: string;
+  alpn?: string[];
+  cipherSuites?: number[];
+}
+interface VerifyPeerEvent {
+  type: 'verify-peer';
+  chain: Uint8Array[];
+  serverName?: string;
+}
+interface TicketEvent {
+  type: 'session-ticket';
+  ticket: SessionTicketLike;
+}
 
 /** TLS 1.3 over a Web Streams duplex: `TlsConnection.open(duplex, handshake, { crypto })`, then `readable` / `writable` for application data. */
 export class TlsConnection {
@@ -157,10 +169,7 @@ export class TlsConnection {
    */
   static open<C>(duplex: DuplexStream, handshake: HandshakePort<HandshakeEventLike, C>, options: TlsOpenOptions<C>): Promise<TlsConnection> {
     if (typeof duplex?.readable?.getReader !== 'function' || typeof duplex?.writable?.getWriter !== 'function') {
-      throw new TypeError(
-        'TlsConnection.open needs a Web Streams duplex { readable: ReadableStream, writable: WritableStream }; ' +
-          'for a node:net socket pass Duplex.toWeb(socket) (Duplex is exported by node:stream)',
-      );
+      throw new TypeError('TlsConnection.open needs a Web Streams duplex { readable: ReadableStream, writable: WritableStream }; ' + 'for a node:net socket pass Duplex.toWeb(socket) (Duplex is exported by node:stream)');
     }
     const layer = new RecordLayer<HandshakeEventLike, unknown>(handshake as HandshakePort<HandshakeEventLike, unknown>, {
       crypto: options.crypto,

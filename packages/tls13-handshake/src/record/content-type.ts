@@ -32,9 +32,7 @@ export type RecordAlert = (typeof RecordAlert)[keyof typeof RecordAlert];
 
 /** RFC 8446 §6: the two closure alerts; every other alert is an error alert (sent at level fatal). */
 export function alertLevelFor(description: number): AlertLevel {
-  return description === RecordAlert.close_notify || description === RecordAlert.user_canceled
-    ? AlertLevel.warning
-    : AlertLevel.fatal;
+  return description === RecordAlert.close_notify || description === RecordAlert.user_canceled ? AlertLevel.warning : AlertLevel.fatal;
 }
 
 /** RFC 8446 §5.1 / §5.2 size limits. */

@@ -13,21 +13,5 @@ export type { CipherSuite, Direction, HandshakeEventLike, HandshakePort, Level, 
 export { RecordProtection, recordNonce, recordHeader, type OpenedRecord } from './record-protection.js';
 export { RecordReader, RecordWriter, type PaddingPolicy, type WireRecord } from './record-framing.js';
 export { RecordSuites, recordTrafficKeys } from './traffic-keys.js';
-export {
-  RecordLayer,
-  type RecordLayerEvent,
-  type RecordLayerOptions,
-  type RecordLayerOutput,
-  type RecordLayerState,
-} from './record-layer.js';
-export {
-  TlsConnection,
-  type ClientHelloInfo,
-  type DuplexStream,
-  type HandshakeInfo,
-  type ServerChooser,
-  type SessionTicketLike,
-  type TlsConnectionOptions,
-  type TlsOpenOptions,
-  type VerifyVerdict,
-} from './connection.js';
+export { RecordLayer, type RecordLayerEvent, type RecordLayerOptions, type RecordLayerOutput, type RecordLayerState } from './record-layer.js';
+export { TlsConnection, type ClientHelloInfo, type DuplexStream, type HandshakeInfo, type ServerChooser, type SessionTicketLike, type TlsConnectionOptions, type TlsOpenOptions, type VerifyVerdict } from './connection.js';

@@ -20,12 +20,7 @@ export interface WireRecord {
   readonly body: Uint8Array;
 }
 
-const KNOWN_TYPES: ReadonlySet<number> = new Set([
-  ContentType.change_cipher_spec,
-  ContentType.alert,
-  ContentType.handshake,
-  ContentType.application_data,
-]);
+const KNOWN_TYPES: ReadonlySet<number> = new Set([ContentType.change_cipher_spec, ContentType.alert, ContentType.handshake, ContentType.application_data]);
 
 /** Splits a byte stream into records; never buffers more than one maximal record plus the unread input. */
 export class RecordReader {

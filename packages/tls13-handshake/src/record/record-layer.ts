@@ -345,12 +345,17 @@ export class RecordLayer<E extends { type: string } = HandshakeEventLike, C = un
    */
   private handleChangeCipherSpec(body: Uint8Array): void {
     const problem =
-      body.length !== 1 || body[0] !== 1 ? 'a change_cipher_spec other than the single byte 0x01'
-      : this.ccsSeen ? 'a second change_cipher_spec'
-      : this.read.level === 'application' ? "change_cipher_spec after the peer's Finished"
-      : this.hs.side === 'server' && !this.messageReceived ? 'change_cipher_spec before the ClientHello'
-      : !this.boundary.atBoundary ? 'change_cipher_spec between the fragments of a handshake message'
-      : undefined;
+      body.length !== 1 || body[0] !== 1
+        ? 'a change_cipher_spec other than the single byte 0x01'
+        : this.ccsSeen
+          ? 'a second change_cipher_spec'
+          : this.read.level === 'application'
+            ? "change_cipher_spec after the peer's Finished"
+            : this.hs.side === 'server' && !this.messageReceived
+              ? 'change_cipher_spec before the ClientHello'
+              : !this.boundary.atBoundary
+                ? 'change_cipher_spec between the fragments of a handshake message'
+                : undefined;
     if (problem) throw new TlsRecordError(RecordAlert.unexpected_message, true, problem);
     this.ccsSeen = true;
   }

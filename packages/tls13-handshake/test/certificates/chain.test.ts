@@ -110,7 +110,10 @@ describe('verifyChain', () => {
     const c = parseCertificate(pki('leaf'));
     expect(c.version).toBe(3);
     expect(c.dnsNames).toEqual(['server.test', '*.wild.test']);
-    expect(c.ipAddresses.map((a) => Array.from(a))).toEqual([[127, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]]);
+    expect(c.ipAddresses.map((a) => Array.from(a))).toEqual([
+      [127, 0, 0, 1],
+      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    ]);
     expect(c.extKeyUsage).toEqual(['1.3.6.1.5.5.7.3.1']);
     expect(c.basicConstraints).toEqual({ ca: false });
     expect(parseCertificate(pki('inter')).basicConstraints).toEqual({ ca: true, pathLen: 0 });

@@ -92,8 +92,24 @@ const NAME_CONSTRAINTS: [number, string | undefined][] = [
 
 function signOptions(r: () => number, issuerKey: KeyName): string[] {
   if (issuerKey === 'ed25519') return [];
-  const digest = pick(r, [[70, '-sha256'], [12, '-sha384'], [8, '-sha512'], [4, '-sha1']] as [number, string][]);
-  if (isRsa(issuerKey) && r() < 0.25) return [digest === '-sha1' ? '-sha256' : digest, '-sigopt', 'rsa_padding_mode:pss', '-sigopt', `rsa_pss_saltlen:${pick(r, [[1, '-1'], [1, '20'], [1, '32']] as [number, string][])}`];
+  const digest = pick(r, [
+    [70, '-sha256'],
+    [12, '-sha384'],
+    [8, '-sha512'],
+    [4, '-sha1'],
+  ] as [number, string][]);
+  if (isRsa(issuerKey) && r() < 0.25)
+    return [
+      digest === '-sha1' ? '-sha256' : digest,
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sigopt',
+      `rsa_pss_saltlen:${pick(r, [
+        [1, '-1'],
+        [1, '20'],
+        [1, '32'],
+      ] as [number, string][])}`,
+    ];
   return [digest];
 }
 
@@ -101,56 +117,155 @@ function signOptions(r: () => number, issuerKey: KeyName): string[] {
 export function pkiSpec(seed: number, n: number): PkiSpec {
   const r = prng(seed * 1_000_003 + n);
   // A key other than the issuer's (OpenSSL omits the authority key identifier of a certificate signed by its own key).
-  const key = (weights: [number, KeyName][], not?: KeyName) => pick(r, weights.filter(([, k]) => k !== not));
+  const key = (weights: [number, KeyName][], not?: KeyName) =>
+    pick(
+      r,
+      weights.filter(([, k]) => k !== not),
+    );
   const root: CertSpec = {
     id: `${n}-root`,
-    key: key([[30, 'p256a'], [15, 'p384'], [15, 'ed25519'], [30, 'rsa2048a'], [5, 'rsa1024'], [5, 'p256b']]),
+    key: key([
+      [30, 'p256a'],
+      [15, 'p384'],
+      [15, 'ed25519'],
+      [30, 'rsa2048a'],
+      [5, 'rsa1024'],
+      [5, 'p256b'],
+    ]),
     cn: `diff root ${n}`,
-    days: pick(r, [[92, 3650], [8, 30]]),
+    days: pick(r, [
+      [92, 3650],
+      [8, 30],
+    ]),
     ext: [
       'basicConstraints=critical,CA:TRUE' + (r() < 0.08 ? ',pathlen:0' : ''),
       'keyUsage=critical,keyCertSign,cRLSign',
-      ...(r() < 0.1 ? [pick(r, NAME_CONSTRAINTS.filter((x): x is [number, string] => x[1] !== undefined))] : []),
+      ...(r() < 0.1
+        ? [
+            pick(
+              r,
+              NAME_CONSTRAINTS.filter((x): x is [number, string] => x[1] !== undefined),
+            ),
+          ]
+        : []),
     ],
     sign: [],
   };
   root.sign = signOptions(r, root.key);
   const intermediates: CertSpec[] = [];
-  const count = pick(r, [[30, 0], [50, 1], [20, 2]]);
+  const count = pick(r, [
+    [30, 0],
+    [50, 1],
+    [20, 2],
+  ]);
   let issuer = root;
   for (let i = 0; i < count; i++) {
     const ext = [
-      pick(r, [[78, 'basicConstraints=critical,CA:TRUE'], [10, 'basicConstraints=critical,CA:TRUE,pathlen:0'], [6, 'basicConstraints=critical,CA:FALSE'], [6, '']]),
-      pick(r, [[80, 'keyUsage=critical,keyCertSign,cRLSign'], [10, ''], [10, 'keyUsage=critical,digitalSignature']]),
-      pick(r, [[70, ''], [15, 'extendedKeyUsage=serverAuth'], [10, 'extendedKeyUsage=clientAuth'], [5, 'extendedKeyUsage=anyExtendedKeyUsage']]),
+      pick(r, [
+        [78, 'basicConstraints=critical,CA:TRUE'],
+        [10, 'basicConstraints=critical,CA:TRUE,pathlen:0'],
+        [6, 'basicConstraints=critical,CA:FALSE'],
+        [6, ''],
+      ]),
+      pick(r, [
+        [80, 'keyUsage=critical,keyCertSign,cRLSign'],
+        [10, ''],
+        [10, 'keyUsage=critical,digitalSignature'],
+      ]),
+      pick(r, [
+        [70, ''],
+        [15, 'extendedKeyUsage=serverAuth'],
+        [10, 'extendedKeyUsage=clientAuth'],
+        [5, 'extendedKeyUsage=anyExtendedKeyUsage'],
+      ]),
       pick(r, NAME_CONSTRAINTS) ?? '',
     ].filter(Boolean);
-    const ca: CertSpec = { id: `${n}-inter${i}`, key: key([[60, 'p256b'], [15, 'rsa2048b'], [10, 'p384'], [10, 'ed25519'], [5, 'rsa1024'], [20, 'p256a']], issuer.key), cn: `diff inter ${n}.${i}`, issuer, days: pick(r, [[90, 1825], [10, 30]]), ext, sign: signOptions(r, issuer.key) };
+    const ca: CertSpec = {
+      id: `${n}-inter${i}`,
+      key: key(
+        [
+          [60, 'p256b'],
+          [15, 'rsa2048b'],
+          [10, 'p384'],
+          [10, 'ed25519'],
+          [5, 'rsa1024'],
+          [20, 'p256a'],
+        ],
+        issuer.key,
+      ),
+      cn: `diff inter ${n}.${i}`,
+      issuer,
+      days: pick(r, [
+        [90, 1825],
+        [10, 30],
+      ]),
+      ext,
+      sign: signOptions(r, issuer.key),
+    };
     intermediates.push(ca);
     issuer = ca;
   }
   const sans = pick(r, SANS);
   const host = r() < 0.6 && sans.length > 0 ? sans[0]!.replace(/^(DNS|IP):/, '').replace(/^\*|^w\*/, 'www') : HOSTS[Math.floor(r() * HOSTS.length)]!;
   const leafExt = [
-    pick(r, [[70, 'basicConstraints=critical,CA:FALSE'], [25, ''], [5, 'basicConstraints=critical,CA:TRUE']]),
-    pick(r, [[60, 'keyUsage=critical,digitalSignature'], [25, ''], [10, 'keyUsage=critical,keyEncipherment'], [5, 'keyUsage=critical,keyCertSign']]),
-    pick(r, [[60, 'extendedKeyUsage=serverAuth'], [20, ''], [10, 'extendedKeyUsage=clientAuth'], [10, 'extendedKeyUsage=serverAuth,clientAuth']]),
+    pick(r, [
+      [70, 'basicConstraints=critical,CA:FALSE'],
+      [25, ''],
+      [5, 'basicConstraints=critical,CA:TRUE'],
+    ]),
+    pick(r, [
+      [60, 'keyUsage=critical,digitalSignature'],
+      [25, ''],
+      [10, 'keyUsage=critical,keyEncipherment'],
+      [5, 'keyUsage=critical,keyCertSign'],
+    ]),
+    pick(r, [
+      [60, 'extendedKeyUsage=serverAuth'],
+      [20, ''],
+      [10, 'extendedKeyUsage=clientAuth'],
+      [10, 'extendedKeyUsage=serverAuth,clientAuth'],
+    ]),
     sans.length > 0 ? `subjectAltName=${sans.join(',')}` : '',
     r() < 0.03 ? '1.3.6.1.4.1.55555.7=critical,DER:05:00' : '',
   ].filter(Boolean);
   const leaf: CertSpec = {
     id: `${n}-leaf`,
-    key: key([[55, 'p256c'], [20, 'rsa2048b'], [10, 'ed25519'], [10, 'p384'], [5, 'rsa1024']], issuer.key),
+    key: key(
+      [
+        [55, 'p256c'],
+        [20, 'rsa2048b'],
+        [10, 'ed25519'],
+        [10, 'p384'],
+        [5, 'rsa1024'],
+      ],
+      issuer.key,
+    ),
     cn: sans.length === 0 ? host : `diff leaf ${n}`,
     issuer,
-    days: pick(r, [[90, 365], [10, 2]]),
+    days: pick(r, [
+      [90, 365],
+      [10, 2],
+    ]),
     ext: leafExt,
     sign: signOptions(r, issuer.key),
   };
   const sent = [...intermediates];
   if (r() < 0.5) sent.reverse();
   if (r() < 0.15) sent.splice(Math.floor(r() * (sent.length + 1)), 0, { ...root, id: `${n}-extra`, cn: `unrelated ${n}`, issuer: undefined });
-  return { n, root, intermediates, leaf, sent, host, atDays: pick(r, [[80, 1], [8, 60], [7, 400], [5, -1]]) };
+  return {
+    n,
+    root,
+    intermediates,
+    leaf,
+    sent,
+    host,
+    atDays: pick(r, [
+      [80, 1],
+      [8, 60],
+      [7, 400],
+      [5, -1],
+    ]),
+  };
 }
 
 /** Hand-written PKIs for the differences the random ones reach only now and then. */

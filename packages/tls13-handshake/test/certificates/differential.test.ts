@@ -65,9 +65,11 @@ const KNOWN: { name: string; matches: (o: Outcome) => boolean }[] = [
 /** Run `n` jobs at most `width` at a time. */
 async function pool<T>(items: T[], width: number, job: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await job(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await job(items[next++]!);
+    }),
+  );
 }
 
 const der = (dir: string, id: string) => {
@@ -80,8 +82,25 @@ async function judge(dir: string, spec: PkiSpec, madeAt: number): Promise<Outcom
   const sent = spec.sent.map((c) => c.id);
   if (sent.length > 0) writeFileSync(join(dir, `${spec.n}-untrusted.pem`), sent.map((id) => readFileSync(join(dir, `${id}.pem`), 'utf8')).join(''));
   const ip = ipAddressBytes(spec.host) !== null;
-  const r = await openssl(['verify', '-x509_strict', '-auth_level', '2', '-purpose', 'sslserver', '-attime', String(at), ip ? '-verify_ip' : '-verify_hostname', spec.host,
-    '-CAfile', `${spec.root.id}.pem`, ...(sent.length > 0 ? ['-untrusted', `${spec.n}-untrusted.pem`] : []), `${spec.leaf.id}.pem`], dir);
+  const r = await openssl(
+    [
+      'verify',
+      '-x509_strict',
+      '-auth_level',
+      '2',
+      '-purpose',
+      'sslserver',
+      '-attime',
+      String(at),
+      ip ? '-verify_ip' : '-verify_hostname',
+      spec.host,
+      '-CAfile',
+      `${spec.root.id}.pem`,
+      ...(sent.length > 0 ? ['-untrusted', `${spec.n}-untrusted.pem`] : []),
+      `${spec.leaf.id}.pem`,
+    ],
+    dir,
+  );
   const theirs = { ok: r.code === 0 && /: OK\s*$/.test(r.out), why: r.out.split('\n').find((l) => /^error \d+/.test(l)) ?? r.out.trim() };
   let ours: Verdict;
   try {
@@ -113,10 +132,15 @@ describe.runIf(haveOpenssl)('differential: verifyChain against openssl verify', 
       for (const d of differences) {
         const k = KNOWN.find((x) => x.matches(d));
         if (k) explained.set(k.name, (explained.get(k.name) ?? 0) + 1);
-        else unexplained.push(`PKI ${d.spec.n} (${d.spec.host}, +${d.spec.atDays} d): ours ${d.ours.ok ? 'accept' : `refuse (${d.ours.why})`}, openssl ${d.openssl.ok ? 'accept' : `refuse (${d.openssl.why})`}\n    ${JSON.stringify({ root: d.spec.root.ext, inter: d.spec.intermediates.map((c) => c.ext), leaf: d.spec.leaf.ext, cn: d.spec.leaf.cn, keys: [d.spec.root.key, ...d.spec.intermediates.map((c) => c.key), d.spec.leaf.key], sign: [...d.spec.intermediates.map((c) => c.sign), d.spec.leaf.sign] })}`);
+        else
+          unexplained.push(
+            `PKI ${d.spec.n} (${d.spec.host}, +${d.spec.atDays} d): ours ${d.ours.ok ? 'accept' : `refuse (${d.ours.why})`}, openssl ${d.openssl.ok ? 'accept' : `refuse (${d.openssl.why})`}\n    ${JSON.stringify({ root: d.spec.root.ext, inter: d.spec.intermediates.map((c) => c.ext), leaf: d.spec.leaf.ext, cn: d.spec.leaf.cn, keys: [d.spec.root.key, ...d.spec.intermediates.map((c) => c.key), d.spec.leaf.key], sign: [...d.spec.intermediates.map((c) => c.sign), d.spec.leaf.sign] })}`,
+          );
       }
       const accepted = outcomes.filter((o) => o.openssl.ok).length;
-      console.log(`differential: ${outcomes.length} PKIs, ${outcomes.length - differences.length} agreements (${accepted} accepted by OpenSSL), ${differences.length} listed differences${[...explained].map(([k, v]) => `\n  ${v} × ${k}`).join('')}`);
+      console.log(
+        `differential: ${outcomes.length} PKIs, ${outcomes.length - differences.length} agreements (${accepted} accepted by OpenSSL), ${differences.length} listed differences${[...explained].map(([k, v]) => `\n  ${v} × ${k}`).join('')}`,
+      );
       expect(unexplained, unexplained.join('\n')).toEqual([]);
       expect(outcomes.length).toBe(specs.length);
       expect(accepted).toBeGreaterThan(COUNT / 8); // both verdicts are well represented

@@ -5,20 +5,7 @@
  * that are refused. Runs once per crypto provider.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  AlertDescription as A,
-  allOf,
-  chainVerifier,
-  createClient,
-  createServer,
-  pinSpkiSha256,
-  spkiSha256,
-  trustExactly,
-  trustOnFirstUse,
-  type ClientConfig,
-  type ServerChoice,
-  type ServerConfig,
-} from '../../src/index.js';
+import { AlertDescription as A, allOf, chainVerifier, createClient, createServer, pinSpkiSha256, spkiSha256, trustExactly, trustOnFirstUse, type ClientConfig, type ServerChoice, type ServerConfig } from '../../src/index.js';
 import { nodeCrypto } from '../../src/crypto/node.js';
 import { ofType, runPair } from '../core/pair.js';
 import { testProvider as crypto } from '../core/test-crypto.js';
@@ -29,11 +16,7 @@ const serverChain = { certificateChain: [pki('leaf'), pki('inter')], privateKey:
 const tls = { kind: 'tls' as const };
 
 function connect(client: Partial<ClientConfig>, server: Partial<ServerConfig> = {}, choice: Partial<ServerChoice> = serverChain, nowMs = NOW) {
-  return runPair(
-    { profile: tls, alpn: ['h2'], crypto, trustAnchors: anchors, serverName: 'server.test', ...client } as ClientConfig,
-    { profile: tls, alpn: ['h2'], crypto, ...server } as ServerConfig,
-    { choose: () => choice, nowMs },
-  );
+  return runPair({ profile: tls, alpn: ['h2'], crypto, trustAnchors: anchors, serverName: 'server.test', ...client } as ClientConfig, { profile: tls, alpn: ['h2'], crypto, ...server } as ServerConfig, { choose: () => choice, nowMs });
 }
 const clientAlert = (r: ReturnType<typeof runPair>) => ofType(r.clientEvents, 'alert')[0]?.description;
 const serverAlert = (r: ReturnType<typeof runPair>) => ofType(r.serverEvents, 'alert')[0]?.description;

@@ -56,7 +56,10 @@ describe('IP literals', () => {
 
 describe('RFC 5280 §4.2.1.10 name constraints', () => {
   const nc = {
-    permitted: [{ kind: 'dns' as const, value: 'example.com' }, { kind: 'ip' as const, value: Uint8Array.of(10, 0, 0, 0, 255, 0, 0, 0) }],
+    permitted: [
+      { kind: 'dns' as const, value: 'example.com' },
+      { kind: 'ip' as const, value: Uint8Array.of(10, 0, 0, 0, 255, 0, 0, 0) },
+    ],
     excluded: [{ kind: 'dns' as const, value: 'bad.example.com' }],
   };
   const ROWS: [dns: string[], ips: number[][], ok: boolean][] = [
@@ -72,7 +75,13 @@ describe('RFC 5280 §4.2.1.10 name constraints', () => {
   ];
   for (const [dns, ips, ok] of ROWS) {
     it(`${dns.join(',')} ${ips.map((i) => i.join('.')).join(',')} → ${ok}`, () => {
-      expect(satisfiesNameConstraints(nc, dns, ips.map((i) => Uint8Array.from(i)))).toBe(ok);
+      expect(
+        satisfiesNameConstraints(
+          nc,
+          dns,
+          ips.map((i) => Uint8Array.from(i)),
+        ),
+      ).toBe(ok);
     });
   }
   // A wildcard DNS-ID stands for every name one label left of its base: excluded as soon as one of them is.

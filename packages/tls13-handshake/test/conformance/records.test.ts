@@ -22,10 +22,11 @@ const onRecord = (from: Side, nth: number, f: (r: Uint8Array) => Uint8Array[]) =
   return p;
 };
 /** The ClientHello record cut into fragments of 100 bytes with `between` after the first. */
-const splitHello = (between: Uint8Array) => onRecord('client', 0, (r) => {
-  const frags = new RecordWriter(100).encode(ContentType.handshake, r.subarray(5));
-  return [frags[0]!, between, ...frags.slice(1)];
-});
+const splitHello = (between: Uint8Array) =>
+  onRecord('client', 0, (r) => {
+    const frags = new RecordWriter(100).encode(ContentType.handshake, r.subarray(5));
+    return [frags[0]!, between, ...frags.slice(1)];
+  });
 /** An open connection (no tickets: both application keys at sequence 0), then `records(p)` from `from`. */
 const afterOpen = (from: Side, records: (p: LayerPair) => Uint8Array[]) => () => {
   const p = layerPair();
@@ -62,7 +63,12 @@ const ROWS: Row[] = [
   { rule: '8446 §5.4 a TLSInnerPlaintext longer than 2^14 + 1 → record_overflow', by: c, run: afterOpen(c, (p) => [p.forgeInner(c, Uint8Array.from([...new Uint8Array(16384), 23, 0]))]), alert: A.record_overflow },
   { rule: '8446 §5.1 a zero-length handshake record → unexpected_message', by: c, run: afterOpen(c, (p) => [p.forge(c, ContentType.handshake, new Uint8Array(0))]), alert: A.unexpected_message },
   { rule: '8446 §6 an alert record of three bytes → decode_error', by: c, run: afterOpen(c, (p) => [p.forge(c, ContentType.alert, Uint8Array.of(2, 40, 0))]), alert: A.decode_error },
-  { rule: '8446 §5.1 two KeyUpdates in one record (a key change ends its record) → unexpected_message', by: c, run: afterOpen(c, (p) => [p.forge(c, ContentType.handshake, Uint8Array.from([...keyUpdate(0), ...keyUpdate(0)]))]), alert: A.unexpected_message },
+  {
+    rule: '8446 §5.1 two KeyUpdates in one record (a key change ends its record) → unexpected_message',
+    by: c,
+    run: afterOpen(c, (p) => [p.forge(c, ContentType.handshake, Uint8Array.from([...keyUpdate(0), ...keyUpdate(0)]))]),
+    alert: A.unexpected_message,
+  },
   { rule: '8446 §5.1 a KeyUpdate followed by part of another message → unexpected_message', by: c, run: afterOpen(c, (p) => [p.forge(c, ContentType.handshake, Uint8Array.from([...keyUpdate(1), 24, 0]))]), alert: A.unexpected_message },
   {
     rule: '8446 §4.6.3 more than 32 KeyUpdates without application data → unexpected_message (OpenSSL bounds them the same way)',
@@ -79,7 +85,12 @@ const ROWS: Row[] = [
   {
     rule: '8446 §4.2.10 after a HelloRetryRequest, more early data than the server skips → unexpected_message',
     by: c,
-    run: () => resume0Rtt(earlyDataTicket(1 << 20), Array.from({ length: 5 }, () => new Uint8Array(16384)), { groups: ['secp256r1'], maxEarlyData: 1 << 20 }),
+    run: () =>
+      resume0Rtt(
+        earlyDataTicket(1 << 20),
+        Array.from({ length: 5 }, () => new Uint8Array(16384)),
+        { groups: ['secp256r1'], maxEarlyData: 1 << 20 },
+      ),
     alert: A.unexpected_message,
   },
 ];

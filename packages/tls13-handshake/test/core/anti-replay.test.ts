@@ -22,8 +22,7 @@ function freshTicket(nowMs: number): SessionTicket {
   return ofType(r.clientEvents, 'session-ticket')[0]!.ticket;
 }
 /** One 0-RTT attempt with `t` at `nowMs`: the server's verdict. */
-const attempt = (t: SessionTicket, register: StrikeRegister, nowMs: number) =>
-  ofType(runPair({ ...c0, resume: t, enableEarlyData: true }, { ...s0, antiReplay: register }, { nowMs }).serverEvents, 'complete')[0]!.earlyData;
+const attempt = (t: SessionTicket, register: StrikeRegister, nowMs: number) => ofType(runPair({ ...c0, resume: t, enableEarlyData: true }, { ...s0, antiReplay: register }, { nowMs }).serverEvents, 'complete')[0]!.earlyData;
 
 describe('finding 5: the register fails closed', () => {
   it('a full register refuses new 0-RTT, and a replay stays refused inside the window (before: evicted, then accepted again)', () => {

@@ -24,12 +24,30 @@ describe('0-RTT', () => {
     expect(ticket.maxEarlyData).toBe(16384);
     const r = resume({ kind: 'tls' }, ticket, { antiReplay: new StrikeRegister(10) });
     expect(r.clientEvents.map(label)).toEqual([
-      'data:initial', 'keys:early:write', 'keys:handshake:read', 'early-data:accepted',
-      'data:early', 'keys:handshake:write', 'data:handshake', 'keys:application:write', 'keys:application:read', 'complete', 'session-ticket',
+      'data:initial',
+      'keys:early:write',
+      'keys:handshake:read',
+      'early-data:accepted',
+      'data:early',
+      'keys:handshake:write',
+      'data:handshake',
+      'keys:application:write',
+      'keys:application:read',
+      'complete',
+      'session-ticket',
     ]);
     expect(r.serverEvents.map(label)).toEqual([
-      'client-hello', 'data:initial', 'keys:handshake:write', 'keys:early:read', 'early-data:accepted', 'data:handshake',
-      'keys:application:write', 'keys:handshake:read', 'keys:application:read', 'complete', 'data:application',
+      'client-hello',
+      'data:initial',
+      'keys:handshake:write',
+      'keys:early:read',
+      'early-data:accepted',
+      'data:handshake',
+      'keys:application:write',
+      'keys:handshake:read',
+      'keys:application:read',
+      'complete',
+      'data:application',
     ]);
     const ce = ofType(r.clientEvents, 'keys').find((k) => k.level === 'early')!;
     const se = ofType(r.serverEvents, 'keys').find((k) => k.level === 'early')!;
@@ -62,7 +80,11 @@ describe('0-RTT', () => {
   it('without an anti-replay guard, or with choice.earlyData false, 0-RTT is rejected', () => {
     const ticket = ticketFor({ kind: 'tls' }, 16384);
     expect(ofType(resume({ kind: 'tls' }, ticket, {}).serverEvents, 'complete')[0]!.earlyData).toBe('rejected');
-    const r = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', resume: ticket, enableEarlyData: true }, { profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey, maxEarlyData: 1, antiReplay: new StrikeRegister() }, { choose: () => ({ earlyData: false }) });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', resume: ticket, enableEarlyData: true },
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey, maxEarlyData: 1, antiReplay: new StrikeRegister() },
+      { choose: () => ({ earlyData: false }) },
+    );
     expect(ofType(r.clientEvents, 'complete')[0]!.earlyData).toBe('rejected');
   });
 

@@ -39,8 +39,7 @@ describe('random bytes to receive() at each state and level never throw', () => 
               expect(h.state).toBe('failed');
               // internal_error would mean a bug (a non-TlsAlertError exception) was caught by the guard
               expect((alert as { description: number }).description).not.toBe(80);
-            }
-            else expect(h.state).not.toBe('failed');
+            } else expect(h.state).not.toBe('failed');
           }),
           { numRuns: RUNS },
         );

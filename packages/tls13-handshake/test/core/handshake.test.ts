@@ -25,10 +25,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
   for (const suite of [0x1301, 0x1302, 0x1303] as CipherSuite[]) {
     for (const group of ['x25519', 'secp256r1', 'secp384r1', 'x25519mlkem768'] as GroupName[]) {
       it(`suite 0x${suite.toString(16)} × ${group}, plain profile`, () => {
-        const r = runPair(
-          { profile: { kind: 'tls' }, alpn: ['h2'], crypto, cipherSuites: [suite], groups: [group], verify: 'none', serverName: 'core-server.test' },
-          { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: [group] },
-        );
+        const r = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, cipherSuites: [suite], groups: [group], verify: 'none', serverName: 'core-server.test' }, { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: [group] });
         expect(r.client.state).toBe('complete');
         expect(r.server.state).toBe('complete');
         const cc = ofType(r.clientEvents, 'complete')[0]!;
@@ -70,10 +67,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
   });
 
   it('HelloRetryRequest when the client’s share does not match the server’s groups', () => {
-    const r = runPair(
-      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['x25519', 'secp256r1'], verify: 'none' },
-      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['secp256r1'] },
-    );
+    const r = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['x25519', 'secp256r1'], verify: 'none' }, { profile: { kind: 'tls' }, alpn: ['h2'], crypto, groups: ['secp256r1'] });
     expect(r.client.state).toBe('complete');
     expect(ofType(r.clientEvents, 'handshake-data').filter((e) => e.level === 'initial')).toHaveLength(2);
     secretsMatch(r);
@@ -105,10 +99,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
 
   it('client certificates: requested, presented and verified; or an empty Certificate', () => {
     const ccfg = { profile: { kind: 'tls' as const }, alpn: [], crypto, verify: 'none' as const };
-    const withCert = runPair(
-      { ...ccfg, certificateChain: [fixture('core-client-cert.der')], privateKey: fixture('core-client-key.der') },
-      { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' },
-    );
+    const withCert = runPair({ ...ccfg, certificateChain: [fixture('core-client-cert.der')], privateKey: fixture('core-client-key.der') }, { profile: { kind: 'tls' }, alpn: [], crypto, requestClientCertificate: true, verify: 'none' });
     expect(withCert.server.state).toBe('complete');
     expect(hex(ofType(withCert.serverEvents, 'complete')[0]!.peerCertificates[0]!)).toBe(hex(fixture('core-client-cert.der')));
     secretsMatch(withCert);
@@ -129,9 +120,7 @@ describe('full 1-RTT handshake, in-process pair', () => {
     const lines: string[] = [];
     const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', keylog: (l) => lines.push(l) }, { profile: { kind: 'tls' }, alpn: [], crypto });
     expect(r.client.state).toBe('complete');
-    expect(lines.map((l) => l.split(' ')[0])).toEqual([
-      'CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'EXPORTER_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0',
-    ]);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'EXPORTER_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0']);
     const cw = ofType(r.clientEvents, 'keys').find((k) => k.level === 'application' && k.direction === 'write')!;
     expect(lines[3]!.split(' ')[2]).toBe(hex(cw.secret));
   });
@@ -169,7 +158,7 @@ describe('any fragmentation', () => {
           const out: HandshakeEvent[] = [];
           for (const e of evs) {
             if (e.type !== 'handshake-data') continue;
-            for (let off = 0; off < e.bytes.length; ) {
+            for (let off = 0; off < e.bytes.length;) {
               const n = sizes[k++ % sizes.length]!;
               out.push(...to.receive(e.level, e.bytes.subarray(off, off + n), 0));
               off += n;
@@ -189,16 +178,20 @@ describe('any fragmentation', () => {
 
 describe('negative: peer faults end in an alert event', () => {
   it('a ServerHello with a cipher suite the client did not offer → illegal_parameter(47)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', cipherSuites: [0x1301] }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => {
-        if (from !== 'server' || e.level !== 'initial') return e.bytes;
-        const b = e.bytes.slice();
-        const at = 4 + 2 + 32 + 1 + b[4 + 2 + 32]!; // after legacy_session_id_echo
-        b[at] = 0x13;
-        b[at + 1] = 0x04; // TLS_AES_128_CCM_SHA256: not offered, not implemented
-        return b;
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none', cipherSuites: [0x1301] },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => {
+          if (from !== 'server' || e.level !== 'initial') return e.bytes;
+          const b = e.bytes.slice();
+          const at = 4 + 2 + 32 + 1 + b[4 + 2 + 32]!; // after legacy_session_id_echo
+          b[at] = 0x13;
+          b[at + 1] = 0x04; // TLS_AES_128_CCM_SHA256: not offered, not implemented
+          return b;
+        },
       },
-    });
+    );
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(47);
   });
   const flip = (b: Uint8Array, i: number) => {
@@ -207,56 +200,84 @@ describe('negative: peer faults end in an alert event', () => {
     return c;
   };
   it('corrupted server Finished → decrypt_error(51)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
-    });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
+      },
+    );
     expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 51, sent: true, reason: 'server Finished does not verify' });
   });
   it('corrupted client Finished → decrypt_error(51) at the server', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => (from === 'client' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
-    });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => (from === 'client' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 1) : e.bytes),
+      },
+    );
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(51);
     expect(r.server.state).toBe('failed');
   });
   it('wrong CertificateVerify signature → decrypt_error(51)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      // the CertificateVerify signature ends 36 bytes before the end (Finished is 4 + 32 bytes)
-      tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 40) : e.bytes),
-    });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        // the CertificateVerify signature ends 36 bytes before the end (Finished is 4 + 32 bytes)
+        tamper: (from, e) => (from === 'server' && e.level === 'handshake' ? flip(e.bytes, e.bytes.length - 40) : e.bytes),
+      },
+    );
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(51);
   });
   it('a ServerHello selecting TLS 1.2 → protocol_version(70)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => {
-        if (from !== 'server' || e.level !== 'initial') return e.bytes;
-        const h = Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304');
-        return Uint8Array.from(Buffer.from(h, 'hex'));
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => {
+          if (from !== 'server' || e.level !== 'initial') return e.bytes;
+          const h = Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304');
+          return Uint8Array.from(Buffer.from(h, 'hex'));
+        },
       },
-    });
+    );
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(70);
   });
   it('a ServerHello whose supported_versions selects 0x0303 → illegal_parameter(47) (RFC 8446 §4.2.1; issue 15 finding 8)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => (from === 'server' && e.level === 'initial' ? Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', '002b00020303'), 'hex')) : e.bytes),
-    });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => (from === 'server' && e.level === 'initial' ? Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', '002b00020303'), 'hex')) : e.bytes),
+      },
+    );
     expect(ofType(r.clientEvents, 'alert')[0]).toEqual({ type: 'alert', description: 47, sent: true, reason: 'server selected version 0x0303 in supported_versions' });
   });
   it('a TLS 1.2 ServerHello carrying the downgrade sentinel → illegal_parameter(47)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => {
-        if (from !== 'server' || e.level !== 'initial') return e.bytes;
-        const b = Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304'), 'hex'));
-        b.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 6 + 24);
-        return b;
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => {
+          if (from !== 'server' || e.level !== 'initial') return e.bytes;
+          const b = Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b00020304', 'fafa00020304'), 'hex'));
+          b.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 6 + 24);
+          return b;
+        },
       },
-    });
+    );
     expect(ofType(r.clientEvents, 'alert')[0]!.description).toBe(47);
   });
   it('a ClientHello without TLS 1.3 in supported_versions → protocol_version(70)', () => {
-    const r = runPair({ profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' }, { profile: { kind: 'tls' }, alpn: [], crypto }, {
-      tamper: (from, e) => Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b0003020304', '002b0003020303'), 'hex')),
-    });
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: [], crypto, verify: 'none' },
+      { profile: { kind: 'tls' }, alpn: [], crypto },
+      {
+        tamper: (from, e) => Uint8Array.from(Buffer.from(Buffer.from(e.bytes).toString('hex').replace('002b0003020304', '002b0003020303'), 'hex')),
+      },
+    );
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(70);
   });
   it('caller mistakes in a config are TypeErrors at creation, not alerts later', () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import {
-  EMPTY_HASH,
-  EarlySecret,
-  exportKeyingMaterial,
-  finishedVerifyData,
-  hkdfExpandLabel,
-  nextTrafficSecret,
-  resumptionPsk,
-  suiteParams,
-  trafficKeys,
-} from '../../src/key-schedule.js';
+import { EMPTY_HASH, EarlySecret, exportKeyingMaterial, finishedVerifyData, hkdfExpandLabel, nextTrafficSecret, resumptionPsk, suiteParams, trafficKeys } from '../../src/key-schedule.js';
 import { hex, section, vec } from './rfc8448.js';
 import { hashOnlyCrypto as c } from './test-crypto.js';
 

@@ -81,7 +81,17 @@ describe('handshake messages: RFC 8448 round trips', () => {
       const body = exts.flat();
       return Uint8Array.from([body.length >> 8, body.length & 0xff, ...body]);
     };
-    expect(alertOf(() => decodeHandshake(8, ee([[0, 0x10, 0, 5, 0, 3, 2, 0x68, 0x32], [0, 0x10, 0, 5, 0, 3, 2, 0x68, 0x32]])))).toBe(47);
+    expect(
+      alertOf(() =>
+        decodeHandshake(
+          8,
+          ee([
+            [0, 0x10, 0, 5, 0, 3, 2, 0x68, 0x32],
+            [0, 0x10, 0, 5, 0, 3, 2, 0x68, 0x32],
+          ]),
+        ),
+      ),
+    ).toBe(47);
     const m = decodeHandshake(8, ee([[0xfa, 0xfa, 0, 1, 9]]));
     expect(m.type === 8 && m.ext.unknown?.[0]?.type).toBe(0xfafa);
     // a recognised extension in the wrong message (key_share in EE) → illegal_parameter
@@ -100,11 +110,7 @@ describe('handshake messages: RFC 8448 round trips', () => {
 
 describe('Reassembler', () => {
   it('accepts any fragmentation and several messages per push', () => {
-    const msgs = [
-      vec(3, 'server', 'construct a EncryptedExtensions', 'EncryptedExtensions'),
-      vec(3, 'server', 'construct a Certificate handshake', 'Certificate'),
-      vec(3, 'server', 'construct a Finished', 'Finished'),
-    ];
+    const msgs = [vec(3, 'server', 'construct a EncryptedExtensions', 'EncryptedExtensions'), vec(3, 'server', 'construct a Certificate handshake', 'Certificate'), vec(3, 'server', 'construct a Finished', 'Finished')];
     const all = Uint8Array.from(msgs.flatMap((m) => [...m]));
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: all.length }), { maxLength: 8 }), (cuts) => {

@@ -22,7 +22,12 @@ export interface PairResult {
 export function runPair(
   ccfg: ClientConfig,
   scfg: ServerConfig,
-  opts: { choose?: (e: Extract<HandshakeEvent, { type: 'client-hello' }>) => Partial<ServerChoice>; tamper?: (from: 'client' | 'server', e: Extract<HandshakeEvent, { type: 'handshake-data' }>) => Uint8Array; onVerify?: () => { ok: true } | { ok: false; alert: number }; nowMs?: number } = {},
+  opts: {
+    choose?: (e: Extract<HandshakeEvent, { type: 'client-hello' }>) => Partial<ServerChoice>;
+    tamper?: (from: 'client' | 'server', e: Extract<HandshakeEvent, { type: 'handshake-data' }>) => Uint8Array;
+    onVerify?: () => { ok: true } | { ok: false; alert: number };
+    nowMs?: number;
+  } = {},
 ): PairResult {
   const client = createClient(ccfg);
   const server = createServer(scfg);
@@ -57,5 +62,4 @@ export function runPair(
   return { client, server, clientEvents, serverEvents };
 }
 
-export const ofType = <T extends HandshakeEvent['type']>(evs: HandshakeEvent[], t: T) =>
-  evs.filter((e): e is Extract<HandshakeEvent, { type: T }> => e.type === t);
+export const ofType = <T extends HandshakeEvent['type']>(evs: HandshakeEvent[], t: T) => evs.filter((e): e is Extract<HandshakeEvent, { type: T }> => e.type === t);

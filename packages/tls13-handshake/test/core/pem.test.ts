@@ -37,11 +37,7 @@ describe('PEM in, DER out (RFC 7468)', () => {
 describe('createServer takes the files openssl wrote', () => {
   const tls = { kind: 'tls' as const };
   it('a PEM chain and key in the choice complete a handshake; the client sees the DER certificate', () => {
-    const { clientEvents, server } = runPair(
-      { profile: tls, alpn: ['a'], verify: 'none', serverName: 'localhost' },
-      { profile: tls, alpn: ['a'] },
-      { choose: () => ({ certificateChain: [certPem], privateKey: keyPem }) },
-    );
+    const { clientEvents, server } = runPair({ profile: tls, alpn: ['a'], verify: 'none', serverName: 'localhost' }, { profile: tls, alpn: ['a'] }, { choose: () => ({ certificateChain: [certPem], privateKey: keyPem }) });
     expect(server.state).toBe('complete');
     expect(ofType(clientEvents, 'complete')[0]?.peerCertificates).toEqual([certDer]);
   });

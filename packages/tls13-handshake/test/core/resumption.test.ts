@@ -49,14 +49,18 @@ describe('resumption with a NewSessionTicket (PSK with (EC)DHE)', () => {
 
   it('a corrupted binder → decrypt_error(51)', () => {
     const ticket = firstTicket({ kind: 'tls' });
-    const r = runPair({ profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', serverName: 's', resume: ticket }, { profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey }, {
-      tamper: (from, e) => {
-        if (from !== 'client' || e.level !== 'initial') return e.bytes;
-        const c = e.bytes.slice();
-        c[c.length - 1]! ^= 1;
-        return c;
+    const r = runPair(
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, verify: 'none', serverName: 's', resume: ticket },
+      { profile: { kind: 'tls' }, alpn: ['h2'], crypto, ticketKey },
+      {
+        tamper: (from, e) => {
+          if (from !== 'client' || e.level !== 'initial') return e.bytes;
+          const c = e.bytes.slice();
+          c[c.length - 1]! ^= 1;
+          return c;
+        },
       },
-    });
+    );
     expect(ofType(r.serverEvents, 'alert')[0]!.description).toBe(51);
   });
 

@@ -14,10 +14,7 @@ export interface Step {
   fields: Map<string, Uint8Array>;
 }
 
-const CANDIDATES = [
-  fileURLToPath(new URL('../fixtures/rfc8448.txt', import.meta.url)),
-  '/work/shared/specs/rfc8448.txt',
-];
+const CANDIDATES = [fileURLToPath(new URL('../fixtures/rfc8448.txt', import.meta.url)), '/work/shared/specs/rfc8448.txt'];
 
 function load(): string {
   for (const p of CANDIDATES) if (existsSync(p)) return readFileSync(p, 'utf8');

@@ -86,9 +86,13 @@ describe('ClientHello rules at the server', () => {
     expect(alertAt(r.serverEvents)?.description).toBe(109);
   });
   it('early_data in the ClientHello that answers a HelloRetryRequest → illegal_parameter(47)', () => {
-    const r = runPair({ ...c0, groups: ['x25519', 'secp256r1'] }, { ...s0, groups: ['secp256r1'] }, {
-      tamper: tamper('client', 'initial', (m) => (m.type === 1 ? { ...m, ext: { ...m.ext, earlyData: true, order: [...(m.ext.order ?? []), 42] } } : m), 1),
-    });
+    const r = runPair(
+      { ...c0, groups: ['x25519', 'secp256r1'] },
+      { ...s0, groups: ['secp256r1'] },
+      {
+        tamper: tamper('client', 'initial', (m) => (m.type === 1 ? { ...m, ext: { ...m.ext, earlyData: true, order: [...(m.ext.order ?? []), 42] } } : m), 1),
+      },
+    );
     expect(alertAt(r.serverEvents)?.description).toBe(47);
   });
   it('quic_transport_parameters at a plain-TLS server → unsupported_extension(110) (RFC 9001 §8.2)', () => {
@@ -99,9 +103,13 @@ describe('ClientHello rules at the server', () => {
 
 describe('QUIC: faults RFC 9001 maps to PROTOCOL_VIOLATION', () => {
   it('a ClientHello with a legacy_session_id (§8.4)', () => {
-    const r = runPair({ ...c0, profile: quic, alpn: ['h3'] }, { ...s0, profile: quic, alpn: ['h3'] }, {
-      tamper: tamper('client', 'initial', (m) => (m.type === 1 ? { ...m, sessionId: new Uint8Array(32) } : m)),
-    });
+    const r = runPair(
+      { ...c0, profile: quic, alpn: ['h3'] },
+      { ...s0, profile: quic, alpn: ['h3'] },
+      {
+        tamper: tamper('client', 'initial', (m) => (m.type === 1 ? { ...m, sessionId: new Uint8Array(32) } : m)),
+      },
+    );
     expect(alertAt(r.serverEvents)).toEqual({ type: 'alert', description: 47, sent: true, quicError: QUIC_PROTOCOL_VIOLATION, reason: expect.any(String) });
   });
   it('a NewSessionTicket with max_early_data_size other than 0xffffffff (§4.6.1)', () => {

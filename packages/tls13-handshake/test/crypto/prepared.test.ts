@@ -30,7 +30,7 @@ describe('node provider randomness from a pool', () => {
     expect(total).toBeGreaterThan(4096 * 10);
   });
 
-  it('keeps no copy of what it handed out (the pool region is wiped), and a returned array is the caller\'s own', () => {
+  it("keeps no copy of what it handed out (the pool region is wiped), and a returned array is the caller's own", () => {
     const calls: Uint8Array[] = [];
     const fake = { ...nodeCrypto, randomFillSync: <T extends NodeJS.ArrayBufferView>(b: T): T => (calls.push(b as unknown as Uint8Array), (b as unknown as Uint8Array).fill(0xab), b) } as typeof nodeCrypto;
     const c = makeNodeCrypto(fake);

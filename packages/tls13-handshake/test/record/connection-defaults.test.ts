@@ -15,15 +15,21 @@ import { testProvider as crypto } from '../core/test-crypto.js';
 function pipePair(): [DuplexStream, DuplexStream] {
   const ab = new TransformStream<Uint8Array, Uint8Array>();
   const ba = new TransformStream<Uint8Array, Uint8Array>();
-  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
+  return [
+    { readable: ba.readable, writable: ab.writable },
+    { readable: ab.readable, writable: ba.writable },
+  ];
 }
 
-const client = (serverName = 'core-server.test') =>
-  createClient({ profile: { kind: 'tls' }, alpn: ['h2'], serverName, trustAnchors: [fixture('core-server-cert.der')], crypto });
+const client = (serverName = 'core-server.test') => createClient({ profile: { kind: 'tls' }, alpn: ['h2'], serverName, trustAnchors: [fixture('core-server-cert.der')], crypto });
 const server = () => createServer({ profile: { kind: 'tls' }, alpn: ['h2'], certificateChain: serverChain(), privateKey: serverKey(), crypto });
 
 /** Resolves with the value, or with what it rejected with. */
-const settled = <T>(p: Promise<T>): Promise<T | unknown> => p.then((v) => v, (e: unknown) => e);
+const settled = <T>(p: Promise<T>): Promise<T | unknown> =>
+  p.then(
+    (v) => v,
+    (e: unknown) => e,
+  );
 
 describe('TlsConnection defaults', () => {
   it('a server without `choose` answers with the certificate and ALPN of its config', async () => {

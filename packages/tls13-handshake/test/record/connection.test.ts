@@ -22,21 +22,41 @@ const ticket = { type: 'session-ticket', ticket: { serverName: 's', alpn: 'h2', 
 
 const server = () =>
   new ScriptedHandshake('server', [
-    { call: 'receive', level: 'initial', length: 196, events: [data('initial', SH.payload), keys('handshake', 'write', secret('§3 server handshake')), data('handshake', S_FLIGHT.payload), keys('application', 'write', secret('§3 server application')), keys('handshake', 'read', secret('§3 client handshake'))] },
+    {
+      call: 'receive',
+      level: 'initial',
+      length: 196,
+      events: [
+        data('initial', SH.payload),
+        keys('handshake', 'write', secret('§3 server handshake')),
+        data('handshake', S_FLIGHT.payload),
+        keys('application', 'write', secret('§3 server application')),
+        keys('handshake', 'read', secret('§3 client handshake')),
+      ],
+    },
     { call: 'receive', level: 'handshake', length: 36, events: [keys('application', 'read', secret('§3 client application')), complete, data('application', NST.payload)], state: 'complete' },
   ]);
 const client = () =>
   new ScriptedHandshake('client', [
     { call: 'start', events: [data('initial', CH.payload)] },
     { call: 'receive', level: 'initial', length: 90, events: [keys('handshake', 'write', secret('§3 client handshake')), keys('handshake', 'read', secret('§3 server handshake'))] },
-    { call: 'receive', level: 'handshake', length: 657, events: [data('handshake', C_FIN.payload), keys('application', 'write', secret('§3 client application')), keys('application', 'read', secret('§3 server application')), complete], state: 'complete' },
+    {
+      call: 'receive',
+      level: 'handshake',
+      length: 657,
+      events: [data('handshake', C_FIN.payload), keys('application', 'write', secret('§3 client application')), keys('application', 'read', secret('§3 server application')), complete],
+      state: 'complete',
+    },
     { call: 'receive', level: 'application', length: 205, events: [ticket], state: 'complete' },
   ]);
 
 function pipePair(): [DuplexStream, DuplexStream] {
   const ab = new TransformStream<Uint8Array, Uint8Array>();
   const ba = new TransformStream<Uint8Array, Uint8Array>();
-  return [{ readable: ba.readable, writable: ab.writable }, { readable: ab.readable, writable: ba.writable }];
+  return [
+    { readable: ba.readable, writable: ab.writable },
+    { readable: ab.readable, writable: ba.writable },
+  ];
 }
 
 async function readAll(r: ReadableStream<Uint8Array>): Promise<string> {
@@ -49,10 +69,7 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
   it('handshakes, exchanges data both ways, delivers the ticket and closes cleanly', async () => {
     const [a, b] = pipePair();
     const tickets: unknown[] = [];
-    const [c, s] = await Promise.all([
-      TlsConnection.open(a, client(), { crypto: testCrypto, onSessionTicket: (t) => tickets.push(t) }),
-      TlsConnection.open(b, server(), { crypto: testCrypto }),
-    ]);
+    const [c, s] = await Promise.all([TlsConnection.open(a, client(), { crypto: testCrypto, onSessionTicket: (t) => tickets.push(t) }), TlsConnection.open(b, server(), { crypto: testCrypto })]);
     expect(c.handshakeInfo).toEqual({ alpn: 'h2', cipherSuite: suite, cipherSuiteName: 'TLS_AES_128_GCM_SHA256', resumed: false, peerCertificates: [hex('3000')], earlyData: 'not-offered' });
     expect(s.alpn).toBe('h2');
     const cw = c.writable.getWriter();
@@ -72,10 +89,7 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
 
   it('EOF without close_notify errors the readable with TlsTruncatedError', async () => {
     const [a, b] = pipePair();
-    const [c, s] = await Promise.all([
-      TlsConnection.open(a, client(), { crypto: testCrypto }),
-      TlsConnection.open(b, server(), { crypto: testCrypto }),
-    ]);
+    const [c, s] = await Promise.all([TlsConnection.open(a, client(), { crypto: testCrypto }), TlsConnection.open(b, server(), { crypto: testCrypto })]);
     void s;
     // Close the raw transport from the server side without close_notify.
     const raw = (s as unknown as { transportWriter: WritableStreamDefaultWriter<Uint8Array> }).transportWriter;
@@ -100,7 +114,10 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
     void flip.readable.pipeTo(a.writable);
     const cp = TlsConnection.open(clientSide, client(), { crypto: testCrypto });
     const sp = TlsConnection.open(b, server(), { crypto: testCrypto });
-    const sErr = await sp.then(() => null, (e: unknown) => e);
+    const sErr = await sp.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(TlsRecordError.isInstance(sErr) && [sErr.alert, sErr.sent]).toEqual([20, true]);
     // The client completed its side; the server's alert reaches it.
     const c = await cp;
@@ -134,9 +151,7 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
 
   it('a chooser that throws fails the handshake with internal_error', async () => {
     const [a, b] = pipePair();
-    const hs = new ScriptedHandshake('server', [
-      { call: 'receive', level: 'initial', length: 196, state: 'suspended', events: [{ type: 'client-hello', alpn: [], cipherSuites: [] } as HandshakeEvent] },
-    ]);
+    const hs = new ScriptedHandshake('server', [{ call: 'receive', level: 'initial', length: 196, state: 'suspended', events: [{ type: 'client-hello', alpn: [], cipherSuites: [] } as HandshakeEvent] }]);
     const w = new TransformStream<Uint8Array, Uint8Array>();
     const sp = TlsConnection.open({ readable: w.readable, writable: b.writable }, hs, {
       crypto: testCrypto,
@@ -146,7 +161,10 @@ describe('TlsConnection over a Web Streams pair (RFC 8448 §3 handshake)', () =>
     });
     const writer = w.writable.getWriter();
     await writer.write(hex(CH.record));
-    const err = await sp.then(() => null, (e: unknown) => e);
+    const err = await sp.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(TlsRecordError.isInstance(err) && [err.alert, err.sent, err.message]).toEqual([80, true, 'sent internal_error (80): no certificate for that name']);
     const { value } = await a.readable.getReader().read();
     expect(toHex(value!)).toBe('15030300020250');

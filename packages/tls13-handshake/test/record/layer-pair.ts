@@ -47,7 +47,10 @@ export interface LayerPair {
 
 export function layerPair(ccfg: Partial<ClientConfig> = {}, scfg: Partial<ServerConfig> = {}, opts: { edit?: RecordEdit; choose?: Partial<ServerChoice>; nowMs?: number } = {}): LayerPair {
   const peer = (layer: RecordLayer<HandshakeEvent, ServerChoice>): Peer => ({ layer, events: [], appData: [], sent: [], appWriteSecrets: [], suite: undefined });
-  const watch = <H extends { keyUpdate(r: boolean): HandshakeEvent[]; receive(...a: never[]): HandshakeEvent[]; start(n: number): HandshakeEvent[]; accept(c: ServerChoice): HandshakeEvent[]; resume(v: never): HandshakeEvent[] }>(hs: H, p: () => Peer): H => {
+  const watch = <H extends { keyUpdate(r: boolean): HandshakeEvent[]; receive(...a: never[]): HandshakeEvent[]; start(n: number): HandshakeEvent[]; accept(c: ServerChoice): HandshakeEvent[]; resume(v: never): HandshakeEvent[] }>(
+    hs: H,
+    p: () => Peer,
+  ): H => {
     const note = (evs: HandshakeEvent[]) => {
       for (const e of evs) {
         if (e.type !== 'keys' || e.direction !== 'write' || e.level !== 'application') continue;
@@ -135,7 +138,10 @@ export function earlyDataTicket(maxEarlyData: number): SessionTicket {
 
 /** A client resuming with 0-RTT; `early` is written under the early keys before anything is delivered. */
 export function resume0Rtt(t: SessionTicket, early: Uint8Array[], server: { groups?: ('x25519' | 'secp256r1')[]; maxEarlyData?: number } = {}): LayerPair {
-  const p = layerPair({ resume: t, enableEarlyData: true, groups: ['x25519', 'secp256r1'] }, { ticketKey, maxEarlyData: server.maxEarlyData ?? t.maxEarlyData, antiReplay: new StrikeRegister(), ...(server.groups && { groups: server.groups }) });
+  const p = layerPair(
+    { resume: t, enableEarlyData: true, groups: ['x25519', 'secp256r1'] },
+    { ticketKey, maxEarlyData: server.maxEarlyData ?? t.maxEarlyData, antiReplay: new StrikeRegister(), ...(server.groups && { groups: server.groups }) },
+  );
   for (const d of early) p.queue('client', p.client.layer.write(d));
   p.pump();
   return p;

@@ -45,11 +45,7 @@ describe('RecordWriter: TLSCiphertext', () => {
     const alert = protectedRecords.find((v) => v.name === '§3 server close_notify alert')!;
     const w = new RecordWriter();
     w.setProtection(new RecordProtection(nobleAead('aes-128-gcm', hex(nst.key)), hex(nst.iv), 0x1301));
-    const out = [
-      ...w.encode(ContentType.handshake, hex(nst.payload)),
-      ...w.encode(ContentType.application_data, hex(app.payload)),
-      ...w.encode(ContentType.alert, hex(alert.payload)),
-    ];
+    const out = [...w.encode(ContentType.handshake, hex(nst.payload)), ...w.encode(ContentType.application_data, hex(app.payload)), ...w.encode(ContentType.alert, hex(alert.payload))];
     expect(out.map(toHex)).toEqual([nst.record, app.record, alert.record]);
   });
   it('an empty application data write gives one empty protected record', () => {
@@ -110,7 +106,7 @@ describe('RecordReader', () => {
     const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 700;
     const split = new RecordReader();
     const got2: WireRecord[] = [];
-    for (let off = 0; off < stream.length; ) {
+    for (let off = 0; off < stream.length;) {
       const n = 1 + rand();
       split.push(stream.subarray(off, off + n));
       off += n;

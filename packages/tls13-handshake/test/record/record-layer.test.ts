@@ -23,18 +23,23 @@ const C_APP = byName('§3 client application data');
 const C_ALERT = byName('§3 client close_notify');
 const suite = 0x1301 as const;
 
-const keys = (level: 'handshake' | 'application' | 'early', direction: 'read' | 'write', s: Uint8Array): HandshakeEvent =>
-  ({ type: 'keys', level, direction, cipherSuite: suite, secret: s }) as HandshakeEvent;
-const data = (level: 'initial' | 'handshake' | 'application' | 'early', bytes: string | Uint8Array): HandshakeEvent =>
-  ({ type: 'handshake-data', level, bytes: typeof bytes === 'string' ? hex(bytes) : bytes }) as HandshakeEvent;
+const keys = (level: 'handshake' | 'application' | 'early', direction: 'read' | 'write', s: Uint8Array): HandshakeEvent => ({ type: 'keys', level, direction, cipherSuite: suite, secret: s }) as HandshakeEvent;
+const data = (level: 'initial' | 'handshake' | 'application' | 'early', bytes: string | Uint8Array): HandshakeEvent => ({ type: 'handshake-data', level, bytes: typeof bytes === 'string' ? hex(bytes) : bytes }) as HandshakeEvent;
 const complete = { type: 'complete', alpn: undefined, cipherSuite: suite, resumed: false, peerCertificates: [], earlyData: 'not-offered' } as unknown as HandshakeEvent;
 
 function rfc8448Server(): ScriptedHandshake {
   return new ScriptedHandshake('server', [
     {
-      call: 'receive', level: 'initial', length: 196,
-      events: [data('initial', SH.payload), keys('handshake', 'write', secret('§3 server handshake')), data('handshake', S_FLIGHT.payload),
-        keys('application', 'write', secret('§3 server application')), keys('handshake', 'read', secret('§3 client handshake'))],
+      call: 'receive',
+      level: 'initial',
+      length: 196,
+      events: [
+        data('initial', SH.payload),
+        keys('handshake', 'write', secret('§3 server handshake')),
+        data('handshake', S_FLIGHT.payload),
+        keys('application', 'write', secret('§3 server application')),
+        keys('handshake', 'read', secret('§3 client handshake')),
+      ],
     },
     { call: 'receive', level: 'handshake', length: 36, events: [keys('application', 'read', secret('§3 client application')), complete, data('application', NST.payload)], state: 'complete' },
   ]);
@@ -45,9 +50,10 @@ function rfc8448Client(): ScriptedHandshake {
     { call: 'start', events: [data('initial', CH.payload)] },
     { call: 'receive', level: 'initial', length: 90, events: [keys('handshake', 'write', secret('§3 client handshake')), keys('handshake', 'read', secret('§3 server handshake'))] },
     {
-      call: 'receive', level: 'handshake', length: 657,
-      events: [data('handshake', C_FIN.payload), keys('application', 'write', secret('§3 client application')),
-        keys('application', 'read', secret('§3 server application')), complete],
+      call: 'receive',
+      level: 'handshake',
+      length: 657,
+      events: [data('handshake', C_FIN.payload), keys('application', 'write', secret('§3 client application')), keys('application', 'read', secret('§3 server application')), complete],
       state: 'complete',
     },
   ]);
@@ -173,9 +179,7 @@ describe('RecordLayer: RFC 8446 §5 rules', () => {
   });
 
   it('a handshake message spanning a key change is unexpected_message', () => {
-    const hs = new ScriptedHandshake('server', [
-      { call: 'receive', level: 'initial', length: 196, events: [keys('handshake', 'write', secret('§3 server handshake')), keys('handshake', 'read', secret('§3 client handshake'))] },
-    ]);
+    const hs = new ScriptedHandshake('server', [{ call: 'receive', level: 'initial', length: 196, events: [keys('handshake', 'write', secret('§3 server handshake')), keys('handshake', 'read', secret('§3 client handshake'))] }]);
     const layer = layerFor(hs);
     // ClientHello plus the first byte of another message in the same record.
     const rec = new RecordWriter().encode(ContentType.handshake, concat([hex(CH.payload), hex('14')]))[0]!;
@@ -295,9 +299,17 @@ describe('RecordLayer: suspension and fragmentation', () => {
   it('skips undecryptable 0-RTT records after the server rejects early data (RFC 8446 §4.2.10)', () => {
     const hs = new ScriptedHandshake('server', [
       {
-        call: 'receive', level: 'initial', length: 196,
-        events: [{ type: 'early-data', status: 'rejected' } as HandshakeEvent, data('initial', SH.payload), keys('handshake', 'write', secret('§3 server handshake')),
-          data('handshake', S_FLIGHT.payload), keys('application', 'write', secret('§3 server application')), keys('handshake', 'read', secret('§3 client handshake'))],
+        call: 'receive',
+        level: 'initial',
+        length: 196,
+        events: [
+          { type: 'early-data', status: 'rejected' } as HandshakeEvent,
+          data('initial', SH.payload),
+          keys('handshake', 'write', secret('§3 server handshake')),
+          data('handshake', S_FLIGHT.payload),
+          keys('application', 'write', secret('§3 server application')),
+          keys('handshake', 'read', secret('§3 client handshake')),
+        ],
       },
       { call: 'receive', level: 'handshake', length: 36, events: [complete], state: 'complete' },
     ]);
@@ -307,7 +319,12 @@ describe('RecordLayer: suspension and fragmentation', () => {
     expect(o.events.map((e) => e.type)).toEqual(['early-data', 'complete']);
     // Beyond the budget it is bad_record_mac.
     const hs2 = new ScriptedHandshake('server', [
-      { call: 'receive', level: 'initial', length: 196, events: [{ type: 'early-data', status: 'rejected' } as HandshakeEvent, keys('handshake', 'write', secret('§3 server handshake')), keys('handshake', 'read', secret('§3 client handshake'))] },
+      {
+        call: 'receive',
+        level: 'initial',
+        length: 196,
+        events: [{ type: 'early-data', status: 'rejected' } as HandshakeEvent, keys('handshake', 'write', secret('§3 server handshake')), keys('handshake', 'read', secret('§3 client handshake'))],
+      },
     ]);
     const layer2 = layerFor(hs2, { maxSkippedEarlyData: 30 });
     failsWith(layer2.receive(concat([hex(CH.record), early, early]), 0), RecordAlert.bad_record_mac);
@@ -347,4 +364,3 @@ describe('RecordLayer: hostile input (property)', () => {
     );
   });
 });
-

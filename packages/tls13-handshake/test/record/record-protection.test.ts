@@ -72,7 +72,13 @@ describe('TLSInnerPlaintext (RFC 8446 §5.4)', () => {
     const header = hex('1703030018');
     const sealed = aead.seal(recordNonce(iv, 0), header, inner);
     const r = new RecordProtection(aead, iv, 0x1301);
-    const err = (() => { try { r.open(header, sealed); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        r.open(header, sealed);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(TlsRecordError.isInstance(err) && err.alert).toBe(RecordAlert.unexpected_message);
   });
   it('a TLSInnerPlaintext over 2^14 + 1 bytes is record_overflow', () => {
@@ -97,7 +103,10 @@ describe('TLSInnerPlaintext (RFC 8446 §5.4)', () => {
     expect(() => r.open(rec.subarray(0, 5), rec.subarray(5))).toThrow(expect.objectContaining({ alert: RecordAlert.bad_record_mac }));
   });
   it('round-trips ChaCha20-Poly1305 and AES-256-GCM', () => {
-    for (const [alg, len] of [['chacha20-poly1305', 32], ['aes-256-gcm', 32]] as const) {
+    for (const [alg, len] of [
+      ['chacha20-poly1305', 32],
+      ['aes-256-gcm', 32],
+    ] as const) {
       const k = new Uint8Array(len).fill(7);
       const w = new RecordProtection(nobleAead(alg, k), iv, 0x1303);
       const r = new RecordProtection(nobleAead(alg, k), iv, 0x1303);

@@ -43,11 +43,7 @@ function ownClient(options: WebTransportOptions): Http3Client {
     extensions: [webTransportClient()],
     earlyData: false, // W3C/draft §3.2: a session request is never sent in 0-RTT
     transport: { ...options.transport, maxDatagramFrameSize: options.transport?.maxDatagramFrameSize ?? DATAGRAM_FRAME_SIZE },
-    ...(hashes.length > 0
-      ? { verifyPeer: (chain: Uint8Array[]) => chain.length > 0 && certificateHashRefusal(chain[0]!, hashes, Date.now()) === undefined }
-      : options.trustAnchors
-        ? { trustAnchors: options.trustAnchors }
-        : {}),
+    ...(hashes.length > 0 ? { verifyPeer: (chain: Uint8Array[]) => chain.length > 0 && certificateHashRefusal(chain[0]!, hashes, Date.now()) === undefined } : options.trustAnchors ? { trustAnchors: options.trustAnchors } : {}),
   };
   return createClient(client);
 }

@@ -34,10 +34,7 @@ export interface TestServer {
 /** A server whose `onSession` is the test's; plain HTTP/3 requests get 404. */
 export async function startServer(onSession: (request: WebTransportRequest) => void | Promise<void>, options: Omit<WebTransportServerOptions, 'onSession'> = {}): Promise<TestServer> {
   const cert = await testCertificate();
-  const server = await serve(
-    { hostname: '127.0.0.1', port: 0, cert: cert.certificate, key: cert.privateKey, extensions: [webTransportServer({ ...options, onSession })] },
-    () => new Response('not found', { status: 404 }),
-  );
+  const server = await serve({ hostname: '127.0.0.1', port: 0, cert: cert.certificate, key: cert.privateKey, extensions: [webTransportServer({ ...options, onSession })] }, () => new Response('not found', { status: 404 }));
   stops.push(() => server.close());
   const url = (path: string): string => `https://127.0.0.1:${server.addr.port}${path}`;
   return {
@@ -62,7 +59,11 @@ export function echo(session: WebTransportSession): void {
     for await (const b of session.incomingBidirectionalStreams) void b.readable.pipeTo(b.writable).catch(() => undefined);
   })().catch(() => undefined);
   void (async () => {
-    for await (const u of session.incomingUnidirectionalStreams) void session.createUnidirectionalStream().then((w) => u.pipeTo(w)).catch(() => undefined);
+    for await (const u of session.incomingUnidirectionalStreams)
+      void session
+        .createUnidirectionalStream()
+        .then((w) => u.pipeTo(w))
+        .catch(() => undefined);
   })().catch(() => undefined);
   void (async () => {
     const w = session.datagrams.writable.getWriter();

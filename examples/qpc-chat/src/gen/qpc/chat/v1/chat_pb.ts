@@ -6,22 +6,25 @@
 // @generated from file qpc/chat/v1/chat.proto (package qpc.chat.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Message } from "@bufbuild/protobuf";
+import type { GenFile, GenMessage, GenService } from '@bufbuild/protobuf/codegenv2';
+import { fileDesc, messageDesc, serviceDesc } from '@bufbuild/protobuf/codegenv2';
+import type { Message } from '@bufbuild/protobuf';
 
 /**
  * Describes the file qpc/chat/v1/chat.proto.
  */
-export const file_qpc_chat_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("ChZxcGMvY2hhdC92MS9jaGF0LnByb3RvEgtxcGMuY2hhdC52MSJXCgtDaGF0TWVzc2FnZRIKCgJpZBgBIAEoBBIMCgRyb29tGAIgASgJEgwKBG5pY2sYAyABKAkSDAoEdGV4dBgEIAEoCRISCgpzZW50X2F0X21zGAUgASgDIi4KD1JlZ2lzdGVyUmVxdWVzdBIMCgRuaWNrGAEgASgJEg0KBXRva2VuGAIgASgMIiAKEFJlZ2lzdGVyUmVzcG9uc2USDAoEbmljaxgBIAEoCSIbCgtKb2luUmVxdWVzdBIMCgRyb29tGAEgASgJIi0KDEpvaW5SZXNwb25zZRIMCgRyb29tGAEgASgJEg8KB21lbWJlcnMYAiADKAkiHAoMTGVhdmVSZXF1ZXN0EgwKBHJvb20YASABKAkiDwoNTGVhdmVSZXNwb25zZSIpCgtTZW5kUmVxdWVzdBIMCgRyb29tGAEgASgJEgwKBHRleHQYAiABKAkiOQoMU2VuZFJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5xcGMuY2hhdC52MS5DaGF0TWVzc2FnZSI/Cg5IaXN0b3J5UmVxdWVzdBIMCgRyb29tGAEgASgJEg0KBWxpbWl0GAIgASgNEhAKCGFmdGVyX2lkGAMgASgEIj0KD0hpc3RvcnlSZXNwb25zZRIqCghtZXNzYWdlcxgBIAMoCzIYLnFwYy5jaGF0LnYxLkNoYXRNZXNzYWdlIh4KDk1lbWJlcnNSZXF1ZXN0EgwKBHJvb20YASABKAkiIgoPTWVtYmVyc1Jlc3BvbnNlEg8KB21lbWJlcnMYASADKAkiHAoMV2F0Y2hSZXF1ZXN0EgwKBHJvb20YASABKAky3AMKC0NoYXRTZXJ2aWNlEkcKCFJlZ2lzdGVyEhwucXBjLmNoYXQudjEuUmVnaXN0ZXJSZXF1ZXN0Gh0ucXBjLmNoYXQudjEuUmVnaXN0ZXJSZXNwb25zZRI7CgRKb2luEhgucXBjLmNoYXQudjEuSm9pblJlcXVlc3QaGS5xcGMuY2hhdC52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xcGMuY2hhdC52MS5MZWF2ZVJlcXVlc3QaGi5xcGMuY2hhdC52MS5MZWF2ZVJlc3BvbnNlEjsKBFNlbmQSGC5xcGMuY2hhdC52MS5TZW5kUmVxdWVzdBoZLnFwYy5jaGF0LnYxLlNlbmRSZXNwb25zZRJECgdIaXN0b3J5EhsucXBjLmNoYXQudjEuSGlzdG9yeVJlcXVlc3QaHC5xcGMuY2hhdC52MS5IaXN0b3J5UmVzcG9uc2USRAoHTWVtYmVycxIbLnFwYy5jaGF0LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXBjLmNoYXQudjEuTWVtYmVyc1Jlc3BvbnNlEj4KBVdhdGNoEhkucXBjLmNoYXQudjEuV2F0Y2hSZXF1ZXN0GhgucXBjLmNoYXQudjEuQ2hhdE1lc3NhZ2UwAWIGcHJvdG8z");
+export const file_qpc_chat_v1_chat: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    'ChZxcGMvY2hhdC92MS9jaGF0LnByb3RvEgtxcGMuY2hhdC52MSJXCgtDaGF0TWVzc2FnZRIKCgJpZBgBIAEoBBIMCgRyb29tGAIgASgJEgwKBG5pY2sYAyABKAkSDAoEdGV4dBgEIAEoCRISCgpzZW50X2F0X21zGAUgASgDIi4KD1JlZ2lzdGVyUmVxdWVzdBIMCgRuaWNrGAEgASgJEg0KBXRva2VuGAIgASgMIiAKEFJlZ2lzdGVyUmVzcG9uc2USDAoEbmljaxgBIAEoCSIbCgtKb2luUmVxdWVzdBIMCgRyb29tGAEgASgJIi0KDEpvaW5SZXNwb25zZRIMCgRyb29tGAEgASgJEg8KB21lbWJlcnMYAiADKAkiHAoMTGVhdmVSZXF1ZXN0EgwKBHJvb20YASABKAkiDwoNTGVhdmVSZXNwb25zZSIpCgtTZW5kUmVxdWVzdBIMCgRyb29tGAEgASgJEgwKBHRleHQYAiABKAkiOQoMU2VuZFJlc3BvbnNlEikKB21lc3NhZ2UYASABKAsyGC5xcGMuY2hhdC52MS5DaGF0TWVzc2FnZSI/Cg5IaXN0b3J5UmVxdWVzdBIMCgRyb29tGAEgASgJEg0KBWxpbWl0GAIgASgNEhAKCGFmdGVyX2lkGAMgASgEIj0KD0hpc3RvcnlSZXNwb25zZRIqCghtZXNzYWdlcxgBIAMoCzIYLnFwYy5jaGF0LnYxLkNoYXRNZXNzYWdlIh4KDk1lbWJlcnNSZXF1ZXN0EgwKBHJvb20YASABKAkiIgoPTWVtYmVyc1Jlc3BvbnNlEg8KB21lbWJlcnMYASADKAkiHAoMV2F0Y2hSZXF1ZXN0EgwKBHJvb20YASABKAky3AMKC0NoYXRTZXJ2aWNlEkcKCFJlZ2lzdGVyEhwucXBjLmNoYXQudjEuUmVnaXN0ZXJSZXF1ZXN0Gh0ucXBjLmNoYXQudjEuUmVnaXN0ZXJSZXNwb25zZRI7CgRKb2luEhgucXBjLmNoYXQudjEuSm9pblJlcXVlc3QaGS5xcGMuY2hhdC52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xcGMuY2hhdC52MS5MZWF2ZVJlcXVlc3QaGi5xcGMuY2hhdC52MS5MZWF2ZVJlc3BvbnNlEjsKBFNlbmQSGC5xcGMuY2hhdC52MS5TZW5kUmVxdWVzdBoZLnFwYy5jaGF0LnYxLlNlbmRSZXNwb25zZRJECgdIaXN0b3J5EhsucXBjLmNoYXQudjEuSGlzdG9yeVJlcXVlc3QaHC5xcGMuY2hhdC52MS5IaXN0b3J5UmVzcG9uc2USRAoHTWVtYmVycxIbLnFwYy5jaGF0LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXBjLmNoYXQudjEuTWVtYmVyc1Jlc3BvbnNlEj4KBVdhdGNoEhkucXBjLmNoYXQudjEuV2F0Y2hSZXF1ZXN0GhgucXBjLmNoYXQudjEuQ2hhdE1lc3NhZ2UwAWIGcHJvdG8z',
+  );
 
 /**
  * One chat message, as stored and as pushed.
  *
  * @generated from message qpc.chat.v1.ChatMessage
  */
-export type ChatMessage = Message<"qpc.chat.v1.ChatMessage"> & {
+export type ChatMessage = Message<'qpc.chat.v1.ChatMessage'> & {
   /**
    * Assigned by the server, increasing across all rooms, never reused.
    *
@@ -56,13 +59,12 @@ export type ChatMessage = Message<"qpc.chat.v1.ChatMessage"> & {
  * Describes the message qpc.chat.v1.ChatMessage.
  * Use `create(ChatMessageSchema)` to create a new message.
  */
-export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 0);
+export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 0);
 
 /**
  * @generated from message qpc.chat.v1.RegisterRequest
  */
-export type RegisterRequest = Message<"qpc.chat.v1.RegisterRequest"> & {
+export type RegisterRequest = Message<'qpc.chat.v1.RegisterRequest'> & {
   /**
    * @generated from field: string nick = 1;
    */
@@ -83,13 +85,12 @@ export type RegisterRequest = Message<"qpc.chat.v1.RegisterRequest"> & {
  * Describes the message qpc.chat.v1.RegisterRequest.
  * Use `create(RegisterRequestSchema)` to create a new message.
  */
-export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 1);
+export const RegisterRequestSchema: GenMessage<RegisterRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 1);
 
 /**
  * @generated from message qpc.chat.v1.RegisterResponse
  */
-export type RegisterResponse = Message<"qpc.chat.v1.RegisterResponse"> & {
+export type RegisterResponse = Message<'qpc.chat.v1.RegisterResponse'> & {
   /**
    * @generated from field: string nick = 1;
    */
@@ -100,13 +101,12 @@ export type RegisterResponse = Message<"qpc.chat.v1.RegisterResponse"> & {
  * Describes the message qpc.chat.v1.RegisterResponse.
  * Use `create(RegisterResponseSchema)` to create a new message.
  */
-export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 2);
+export const RegisterResponseSchema: GenMessage<RegisterResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 2);
 
 /**
  * @generated from message qpc.chat.v1.JoinRequest
  */
-export type JoinRequest = Message<"qpc.chat.v1.JoinRequest"> & {
+export type JoinRequest = Message<'qpc.chat.v1.JoinRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -117,13 +117,12 @@ export type JoinRequest = Message<"qpc.chat.v1.JoinRequest"> & {
  * Describes the message qpc.chat.v1.JoinRequest.
  * Use `create(JoinRequestSchema)` to create a new message.
  */
-export const JoinRequestSchema: GenMessage<JoinRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 3);
+export const JoinRequestSchema: GenMessage<JoinRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 3);
 
 /**
  * @generated from message qpc.chat.v1.JoinResponse
  */
-export type JoinResponse = Message<"qpc.chat.v1.JoinResponse"> & {
+export type JoinResponse = Message<'qpc.chat.v1.JoinResponse'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -141,13 +140,12 @@ export type JoinResponse = Message<"qpc.chat.v1.JoinResponse"> & {
  * Describes the message qpc.chat.v1.JoinResponse.
  * Use `create(JoinResponseSchema)` to create a new message.
  */
-export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 4);
+export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 4);
 
 /**
  * @generated from message qpc.chat.v1.LeaveRequest
  */
-export type LeaveRequest = Message<"qpc.chat.v1.LeaveRequest"> & {
+export type LeaveRequest = Message<'qpc.chat.v1.LeaveRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -158,26 +156,23 @@ export type LeaveRequest = Message<"qpc.chat.v1.LeaveRequest"> & {
  * Describes the message qpc.chat.v1.LeaveRequest.
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
-export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 5);
+export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 5);
 
 /**
  * @generated from message qpc.chat.v1.LeaveResponse
  */
-export type LeaveResponse = Message<"qpc.chat.v1.LeaveResponse"> & {
-};
+export type LeaveResponse = Message<'qpc.chat.v1.LeaveResponse'> & {};
 
 /**
  * Describes the message qpc.chat.v1.LeaveResponse.
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
-export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 6);
+export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 6);
 
 /**
  * @generated from message qpc.chat.v1.SendRequest
  */
-export type SendRequest = Message<"qpc.chat.v1.SendRequest"> & {
+export type SendRequest = Message<'qpc.chat.v1.SendRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -193,13 +188,12 @@ export type SendRequest = Message<"qpc.chat.v1.SendRequest"> & {
  * Describes the message qpc.chat.v1.SendRequest.
  * Use `create(SendRequestSchema)` to create a new message.
  */
-export const SendRequestSchema: GenMessage<SendRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 7);
+export const SendRequestSchema: GenMessage<SendRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 7);
 
 /**
  * @generated from message qpc.chat.v1.SendResponse
  */
-export type SendResponse = Message<"qpc.chat.v1.SendResponse"> & {
+export type SendResponse = Message<'qpc.chat.v1.SendResponse'> & {
   /**
    * The message as stored (fsync'd) before the response.
    *
@@ -212,13 +206,12 @@ export type SendResponse = Message<"qpc.chat.v1.SendResponse"> & {
  * Describes the message qpc.chat.v1.SendResponse.
  * Use `create(SendResponseSchema)` to create a new message.
  */
-export const SendResponseSchema: GenMessage<SendResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 8);
+export const SendResponseSchema: GenMessage<SendResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 8);
 
 /**
  * @generated from message qpc.chat.v1.HistoryRequest
  */
-export type HistoryRequest = Message<"qpc.chat.v1.HistoryRequest"> & {
+export type HistoryRequest = Message<'qpc.chat.v1.HistoryRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -243,13 +236,12 @@ export type HistoryRequest = Message<"qpc.chat.v1.HistoryRequest"> & {
  * Describes the message qpc.chat.v1.HistoryRequest.
  * Use `create(HistoryRequestSchema)` to create a new message.
  */
-export const HistoryRequestSchema: GenMessage<HistoryRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 9);
+export const HistoryRequestSchema: GenMessage<HistoryRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 9);
 
 /**
  * @generated from message qpc.chat.v1.HistoryResponse
  */
-export type HistoryResponse = Message<"qpc.chat.v1.HistoryResponse"> & {
+export type HistoryResponse = Message<'qpc.chat.v1.HistoryResponse'> & {
   /**
    * @generated from field: repeated qpc.chat.v1.ChatMessage messages = 1;
    */
@@ -260,13 +252,12 @@ export type HistoryResponse = Message<"qpc.chat.v1.HistoryResponse"> & {
  * Describes the message qpc.chat.v1.HistoryResponse.
  * Use `create(HistoryResponseSchema)` to create a new message.
  */
-export const HistoryResponseSchema: GenMessage<HistoryResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 10);
+export const HistoryResponseSchema: GenMessage<HistoryResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 10);
 
 /**
  * @generated from message qpc.chat.v1.MembersRequest
  */
-export type MembersRequest = Message<"qpc.chat.v1.MembersRequest"> & {
+export type MembersRequest = Message<'qpc.chat.v1.MembersRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -277,13 +268,12 @@ export type MembersRequest = Message<"qpc.chat.v1.MembersRequest"> & {
  * Describes the message qpc.chat.v1.MembersRequest.
  * Use `create(MembersRequestSchema)` to create a new message.
  */
-export const MembersRequestSchema: GenMessage<MembersRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 11);
+export const MembersRequestSchema: GenMessage<MembersRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 11);
 
 /**
  * @generated from message qpc.chat.v1.MembersResponse
  */
-export type MembersResponse = Message<"qpc.chat.v1.MembersResponse"> & {
+export type MembersResponse = Message<'qpc.chat.v1.MembersResponse'> & {
   /**
    * @generated from field: repeated string members = 1;
    */
@@ -294,13 +284,12 @@ export type MembersResponse = Message<"qpc.chat.v1.MembersResponse"> & {
  * Describes the message qpc.chat.v1.MembersResponse.
  * Use `create(MembersResponseSchema)` to create a new message.
  */
-export const MembersResponseSchema: GenMessage<MembersResponse> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 12);
+export const MembersResponseSchema: GenMessage<MembersResponse> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 12);
 
 /**
  * @generated from message qpc.chat.v1.WatchRequest
  */
-export type WatchRequest = Message<"qpc.chat.v1.WatchRequest"> & {
+export type WatchRequest = Message<'qpc.chat.v1.WatchRequest'> & {
   /**
    * @generated from field: string room = 1;
    */
@@ -311,8 +300,7 @@ export type WatchRequest = Message<"qpc.chat.v1.WatchRequest"> & {
  * Describes the message qpc.chat.v1.WatchRequest.
  * Use `create(WatchRequestSchema)` to create a new message.
  */
-export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/
-  messageDesc(file_qpc_chat_v1_chat, 13);
+export const WatchRequestSchema: GenMessage<WatchRequest> = /*@__PURE__*/ messageDesc(file_qpc_chat_v1_chat, 13);
 
 /**
  * @generated from service qpc.chat.v1.ChatService
@@ -324,60 +312,58 @@ export const ChatService: GenService<{
    * @generated from rpc qpc.chat.v1.ChatService.Register
    */
   register: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof RegisterRequestSchema;
     output: typeof RegisterResponseSchema;
-  },
+  };
   /**
    * @generated from rpc qpc.chat.v1.ChatService.Join
    */
   join: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof JoinRequestSchema;
     output: typeof JoinResponseSchema;
-  },
+  };
   /**
    * @generated from rpc qpc.chat.v1.ChatService.Leave
    */
   leave: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof LeaveRequestSchema;
     output: typeof LeaveResponseSchema;
-  },
+  };
   /**
    * @generated from rpc qpc.chat.v1.ChatService.Send
    */
   send: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof SendRequestSchema;
     output: typeof SendResponseSchema;
-  },
+  };
   /**
    * @generated from rpc qpc.chat.v1.ChatService.History
    */
   history: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof HistoryRequestSchema;
     output: typeof HistoryResponseSchema;
-  },
+  };
   /**
    * @generated from rpc qpc.chat.v1.ChatService.Members
    */
   members: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof MembersRequestSchema;
     output: typeof MembersResponseSchema;
-  },
+  };
   /**
    * New messages of a room the caller joined, pushed on one unidirectional stream.
    *
    * @generated from rpc qpc.chat.v1.ChatService.Watch
    */
   watch: {
-    methodKind: "server_streaming";
+    methodKind: 'server_streaming';
     input: typeof WatchRequestSchema;
     output: typeof ChatMessageSchema;
-  },
-}> = /*@__PURE__*/
-  serviceDesc(file_qpc_chat_v1_chat, 0);
-
+  };
+}> = /*@__PURE__*/ serviceDesc(file_qpc_chat_v1_chat, 0);

@@ -7,15 +7,18 @@
 // @generated from file tsquic/rpc/v1/frames.proto (package tsquic.rpc.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Message } from "@bufbuild/protobuf";
+import type { GenEnum, GenFile, GenMessage } from '@bufbuild/protobuf/codegenv2';
+import { enumDesc, fileDesc, messageDesc } from '@bufbuild/protobuf/codegenv2';
+import type { Message } from '@bufbuild/protobuf';
 
 /**
  * Describes the file tsquic/rpc/v1/frames.proto.
  */
-export const file_tsquic_rpc_v1_frames: GenFile = /*@__PURE__*/
-  fileDesc("Chp0c3F1aWMvcnBjL3YxL2ZyYW1lcy5wcm90bxINdHNxdWljLnJwYy52MSLcAQoMUmVxdWVzdEZyYW1lEhEKCW1ldGhvZF9pZBgBIAEoDRISCgpyZXF1ZXN0X2lkGAIgASgEEjsKCG1ldGFkYXRhGAMgAygLMikudHNxdWljLnJwYy52MS5SZXF1ZXN0RnJhbWUuTWV0YWRhdGFFbnRyeRIPCgdwYXlsb2FkGAQgASgMEhcKCnRpbWVvdXRfbXMYBSABKA1IAIgBARovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDQoLX3RpbWVvdXRfbXMi2QEKDVJlc3BvbnNlRnJhbWUSKQoGc3RhdHVzGAEgASgOMhkudHNxdWljLnJwYy52MS5TdGF0dXNDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHcGF5bG9hZBgDIAEoDBI8CghtZXRhZGF0YRgEIAMoCzIqLnRzcXVpYy5ycGMudjEuUmVzcG9uc2VGcmFtZS5NZXRhZGF0YUVudHJ5EgwKBHB1c2gYBSABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKCVB1c2hGcmFtZRISCgpldmVudF90eXBlGAEgASgJEg8KB3BheWxvYWQYAiABKAwSEgoKcmVxdWVzdF9pZBgDIAEoBCq9AgoKU3RhdHVzQ29kZRIGCgJPSxAAEg0KCUNBTkNFTExFRBABEgsKB1VOS05PV04QAhIUChBJTlZBTElEX0FSR1VNRU5UEAMSFQoRREVBRExJTkVfRVhDRUVERUQQBBINCglOT1RfRk9VTkQQBRISCg5BTFJFQURZX0VYSVNUUxAGEhUKEVBFUk1JU1NJT05fREVOSUVEEAcSFgoSUkVTT1VSQ0VfRVhIQVVTVEVEEAgSFwoTRkFJTEVEX1BSRUNPTkRJVElPThAJEgsKB0FCT1JURUQQChIQCgxPVVRfT0ZfUkFOR0UQCxIRCg1VTklNUExFTUVOVEVEEAwSDAoISU5URVJOQUwQDRIPCgtVTkFWQUlMQUJMRRAOEg0KCURBVEFfTE9TUxAPEhMKD1VOQVVUSEVOVElDQVRFRBAQYgZwcm90bzM");
+export const file_tsquic_rpc_v1_frames: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    'Chp0c3F1aWMvcnBjL3YxL2ZyYW1lcy5wcm90bxINdHNxdWljLnJwYy52MSLcAQoMUmVxdWVzdEZyYW1lEhEKCW1ldGhvZF9pZBgBIAEoDRISCgpyZXF1ZXN0X2lkGAIgASgEEjsKCG1ldGFkYXRhGAMgAygLMikudHNxdWljLnJwYy52MS5SZXF1ZXN0RnJhbWUuTWV0YWRhdGFFbnRyeRIPCgdwYXlsb2FkGAQgASgMEhcKCnRpbWVvdXRfbXMYBSABKA1IAIgBARovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCDQoLX3RpbWVvdXRfbXMi2QEKDVJlc3BvbnNlRnJhbWUSKQoGc3RhdHVzGAEgASgOMhkudHNxdWljLnJwYy52MS5TdGF0dXNDb2RlEg8KB21lc3NhZ2UYAiABKAkSDwoHcGF5bG9hZBgDIAEoDBI8CghtZXRhZGF0YRgEIAMoCzIqLnRzcXVpYy5ycGMudjEuUmVzcG9uc2VGcmFtZS5NZXRhZGF0YUVudHJ5EgwKBHB1c2gYBSABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkQKCVB1c2hGcmFtZRISCgpldmVudF90eXBlGAEgASgJEg8KB3BheWxvYWQYAiABKAwSEgoKcmVxdWVzdF9pZBgDIAEoBCq9AgoKU3RhdHVzQ29kZRIGCgJPSxAAEg0KCUNBTkNFTExFRBABEgsKB1VOS05PV04QAhIUChBJTlZBTElEX0FSR1VNRU5UEAMSFQoRREVBRExJTkVfRVhDRUVERUQQBBINCglOT1RfRk9VTkQQBRISCg5BTFJFQURZX0VYSVNUUxAGEhUKEVBFUk1JU1NJT05fREVOSUVEEAcSFgoSUkVTT1VSQ0VfRVhIQVVTVEVEEAgSFwoTRkFJTEVEX1BSRUNPTkRJVElPThAJEgsKB0FCT1JURUQQChIQCgxPVVRfT0ZfUkFOR0UQCxIRCg1VTklNUExFTUVOVEVEEAwSDAoISU5URVJOQUwQDRIPCgtVTkFWQUlMQUJMRRAOEg0KCURBVEFfTE9TUxAPEhMKD1VOQVVUSEVOVElDQVRFRBAQYgZwcm90bzM',
+  );
 
 /**
  * Client -> server, the only frame on the client's half of a call stream
@@ -23,7 +26,7 @@ export const file_tsquic_rpc_v1_frames: GenFile = /*@__PURE__*/
  *
  * @generated from message tsquic.rpc.v1.RequestFrame
  */
-export type RequestFrame = Message<"tsquic.rpc.v1.RequestFrame"> & {
+export type RequestFrame = Message<'tsquic.rpc.v1.RequestFrame'> & {
   /**
    * Selects the handler (the service definition's method id).
    *
@@ -67,15 +70,14 @@ export type RequestFrame = Message<"tsquic.rpc.v1.RequestFrame"> & {
  * Describes the message tsquic.rpc.v1.RequestFrame.
  * Use `create(RequestFrameSchema)` to create a new message.
  */
-export const RequestFrameSchema: GenMessage<RequestFrame> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_v1_frames, 0);
+export const RequestFrameSchema: GenMessage<RequestFrame> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_v1_frames, 0);
 
 /**
  * Server -> client, the only frame on the server's half of a call stream.
  *
  * @generated from message tsquic.rpc.v1.ResponseFrame
  */
-export type ResponseFrame = Message<"tsquic.rpc.v1.ResponseFrame"> & {
+export type ResponseFrame = Message<'tsquic.rpc.v1.ResponseFrame'> & {
   /**
    * @generated from field: tsquic.rpc.v1.StatusCode status = 1;
    */
@@ -115,8 +117,7 @@ export type ResponseFrame = Message<"tsquic.rpc.v1.ResponseFrame"> & {
  * Describes the message tsquic.rpc.v1.ResponseFrame.
  * Use `create(ResponseFrameSchema)` to create a new message.
  */
-export const ResponseFrameSchema: GenMessage<ResponseFrame> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_v1_frames, 1);
+export const ResponseFrameSchema: GenMessage<ResponseFrame> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_v1_frames, 1);
 
 /**
  * Server -> client, the frames of a push stream (a server-initiated
@@ -124,7 +125,7 @@ export const ResponseFrameSchema: GenMessage<ResponseFrame> = /*@__PURE__*/
  *
  * @generated from message tsquic.rpc.v1.PushFrame
  */
-export type PushFrame = Message<"tsquic.rpc.v1.PushFrame"> & {
+export type PushFrame = Message<'tsquic.rpc.v1.PushFrame'> & {
   /**
    * The event's type, e.g. the protobuf type name of the payload.
    *
@@ -153,8 +154,7 @@ export type PushFrame = Message<"tsquic.rpc.v1.PushFrame"> & {
  * Describes the message tsquic.rpc.v1.PushFrame.
  * Use `create(PushFrameSchema)` to create a new message.
  */
-export const PushFrameSchema: GenMessage<PushFrame> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_v1_frames, 2);
+export const PushFrameSchema: GenMessage<PushFrame> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_v1_frames, 2);
 
 /**
  * gRPC-style status codes (the same numbers as grpc/status.proto's Code).
@@ -253,6 +253,4 @@ export enum StatusCode {
 /**
  * Describes the enum tsquic.rpc.v1.StatusCode.
  */
-export const StatusCodeSchema: GenEnum<StatusCode> = /*@__PURE__*/
-  enumDesc(file_tsquic_rpc_v1_frames, 0);
-
+export const StatusCodeSchema: GenEnum<StatusCode> = /*@__PURE__*/ enumDesc(file_tsquic_rpc_v1_frames, 0);

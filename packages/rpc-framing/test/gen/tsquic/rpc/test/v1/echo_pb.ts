@@ -4,20 +4,23 @@
 // @generated from file tsquic/rpc/test/v1/echo.proto (package tsquic.rpc.test.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Message } from "@bufbuild/protobuf";
+import type { GenFile, GenMessage, GenService } from '@bufbuild/protobuf/codegenv2';
+import { fileDesc, messageDesc, serviceDesc } from '@bufbuild/protobuf/codegenv2';
+import type { Message } from '@bufbuild/protobuf';
 
 /**
  * Describes the file tsquic/rpc/test/v1/echo.proto.
  */
-export const file_tsquic_rpc_test_v1_echo: GenFile = /*@__PURE__*/
-  fileDesc("Ch10c3F1aWMvcnBjL3Rlc3QvdjEvZWNoby5wcm90bxISdHNxdWljLnJwYy50ZXN0LnYxIjsKC0VjaG9SZXF1ZXN0EgwKBHRleHQYASABKAkSDAoEYmxvYhgCIAEoDBIQCghkZWxheV9tcxgDIAEoDSIqCgxFY2hvUmVzcG9uc2USDAoEdGV4dBgBIAEoCRIMCgRibG9iGAIgASgMIhkKDENvdW50UmVxdWVzdBIJCgFuGAEgASgNIhEKBFRpY2sSCQoBaRgBIAEoDTKfAQoLRWNob1NlcnZpY2USSQoERWNobxIfLnRzcXVpYy5ycGMudGVzdC52MS5FY2hvUmVxdWVzdBogLnRzcXVpYy5ycGMudGVzdC52MS5FY2hvUmVzcG9uc2USRQoFQ291bnQSIC50c3F1aWMucnBjLnRlc3QudjEuQ291bnRSZXF1ZXN0GhgudHNxdWljLnJwYy50ZXN0LnYxLlRpY2swAWIGcHJvdG8z");
+export const file_tsquic_rpc_test_v1_echo: GenFile =
+  /*@__PURE__*/
+  fileDesc(
+    'Ch10c3F1aWMvcnBjL3Rlc3QvdjEvZWNoby5wcm90bxISdHNxdWljLnJwYy50ZXN0LnYxIjsKC0VjaG9SZXF1ZXN0EgwKBHRleHQYASABKAkSDAoEYmxvYhgCIAEoDBIQCghkZWxheV9tcxgDIAEoDSIqCgxFY2hvUmVzcG9uc2USDAoEdGV4dBgBIAEoCRIMCgRibG9iGAIgASgMIhkKDENvdW50UmVxdWVzdBIJCgFuGAEgASgNIhEKBFRpY2sSCQoBaRgBIAEoDTKfAQoLRWNob1NlcnZpY2USSQoERWNobxIfLnRzcXVpYy5ycGMudGVzdC52MS5FY2hvUmVxdWVzdBogLnRzcXVpYy5ycGMudGVzdC52MS5FY2hvUmVzcG9uc2USRQoFQ291bnQSIC50c3F1aWMucnBjLnRlc3QudjEuQ291bnRSZXF1ZXN0GhgudHNxdWljLnJwYy50ZXN0LnYxLlRpY2swAWIGcHJvdG8z',
+  );
 
 /**
  * @generated from message tsquic.rpc.test.v1.EchoRequest
  */
-export type EchoRequest = Message<"tsquic.rpc.test.v1.EchoRequest"> & {
+export type EchoRequest = Message<'tsquic.rpc.test.v1.EchoRequest'> & {
   /**
    * @generated from field: string text = 1;
    */
@@ -40,13 +43,12 @@ export type EchoRequest = Message<"tsquic.rpc.test.v1.EchoRequest"> & {
  * Describes the message tsquic.rpc.test.v1.EchoRequest.
  * Use `create(EchoRequestSchema)` to create a new message.
  */
-export const EchoRequestSchema: GenMessage<EchoRequest> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_test_v1_echo, 0);
+export const EchoRequestSchema: GenMessage<EchoRequest> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_test_v1_echo, 0);
 
 /**
  * @generated from message tsquic.rpc.test.v1.EchoResponse
  */
-export type EchoResponse = Message<"tsquic.rpc.test.v1.EchoResponse"> & {
+export type EchoResponse = Message<'tsquic.rpc.test.v1.EchoResponse'> & {
   /**
    * @generated from field: string text = 1;
    */
@@ -62,13 +64,12 @@ export type EchoResponse = Message<"tsquic.rpc.test.v1.EchoResponse"> & {
  * Describes the message tsquic.rpc.test.v1.EchoResponse.
  * Use `create(EchoResponseSchema)` to create a new message.
  */
-export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_test_v1_echo, 1);
+export const EchoResponseSchema: GenMessage<EchoResponse> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_test_v1_echo, 1);
 
 /**
  * @generated from message tsquic.rpc.test.v1.CountRequest
  */
-export type CountRequest = Message<"tsquic.rpc.test.v1.CountRequest"> & {
+export type CountRequest = Message<'tsquic.rpc.test.v1.CountRequest'> & {
   /**
    * @generated from field: uint32 n = 1;
    */
@@ -79,13 +80,12 @@ export type CountRequest = Message<"tsquic.rpc.test.v1.CountRequest"> & {
  * Describes the message tsquic.rpc.test.v1.CountRequest.
  * Use `create(CountRequestSchema)` to create a new message.
  */
-export const CountRequestSchema: GenMessage<CountRequest> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_test_v1_echo, 2);
+export const CountRequestSchema: GenMessage<CountRequest> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_test_v1_echo, 2);
 
 /**
  * @generated from message tsquic.rpc.test.v1.Tick
  */
-export type Tick = Message<"tsquic.rpc.test.v1.Tick"> & {
+export type Tick = Message<'tsquic.rpc.test.v1.Tick'> & {
   /**
    * @generated from field: uint32 i = 1;
    */
@@ -96,8 +96,7 @@ export type Tick = Message<"tsquic.rpc.test.v1.Tick"> & {
  * Describes the message tsquic.rpc.test.v1.Tick.
  * Use `create(TickSchema)` to create a new message.
  */
-export const TickSchema: GenMessage<Tick> = /*@__PURE__*/
-  messageDesc(file_tsquic_rpc_test_v1_echo, 3);
+export const TickSchema: GenMessage<Tick> = /*@__PURE__*/ messageDesc(file_tsquic_rpc_test_v1_echo, 3);
 
 /**
  * @generated from service tsquic.rpc.test.v1.EchoService
@@ -107,18 +106,16 @@ export const EchoService: GenService<{
    * @generated from rpc tsquic.rpc.test.v1.EchoService.Echo
    */
   echo: {
-    methodKind: "unary";
+    methodKind: 'unary';
     input: typeof EchoRequestSchema;
     output: typeof EchoResponseSchema;
-  },
+  };
   /**
    * @generated from rpc tsquic.rpc.test.v1.EchoService.Count
    */
   count: {
-    methodKind: "server_streaming";
+    methodKind: 'server_streaming';
     input: typeof CountRequestSchema;
     output: typeof TickSchema;
-  },
-}> = /*@__PURE__*/
-  serviceDesc(file_tsquic_rpc_test_v1_echo, 0);
-
+  };
+}> = /*@__PURE__*/ serviceDesc(file_tsquic_rpc_test_v1_echo, 0);
