@@ -56,7 +56,10 @@ function measure(indexing: IndexingPolicy): { encodePerSecond: number; decodePer
 }
 
 console.log(`qpack: a browser sub-resource request, ${requests[0]!.length} lines, ${textOctets} octets as HTTP/1.1 text${SMOKE ? ' (smoke)' : ''}`);
-for (const [label, indexing] of [['static only', 'never'], ['dynamic table', 'repeated']] as const) {
+for (const [label, indexing] of [
+  ['static only', 'never'],
+  ['dynamic table', 'repeated'],
+] as const) {
   const r = measure(indexing);
   const k = (n: number) => `${(n / 1000).toFixed(0).padStart(5)}k/s`;
   console.log(`${label.padEnd(14)} encode ${k(r.encodePerSecond)}  decode ${k(r.decodePerSecond)}  ${r.sectionOctets.toFixed(1).padStart(6)} octets/section  +${r.streamOctets.toFixed(2)} encoder/decoder-stream octets/section`);

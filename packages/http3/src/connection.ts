@@ -691,11 +691,15 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     const datagrams = this.session.datagrams;
     if (!datagrams) return;
     try {
-      await forEach(datagrams.readable, (data) => {
-        const { streamId, payload } = decodeHttpDatagram(data);
-        // RFC 9297 §2.1: a datagram for a stream we do not know (yet, or any more) is dropped.
-        this.tunnels.get(streamId)?.deliverDatagram(payload);
-      }, true);
+      await forEach(
+        datagrams.readable,
+        (data) => {
+          const { streamId, payload } = decodeHttpDatagram(data);
+          // RFC 9297 §2.1: a datagram for a stream we do not know (yet, or any more) is dropped.
+          this.tunnels.get(streamId)?.deliverDatagram(payload);
+        },
+        true,
+      );
     } catch (e) {
       this.fail(e); // H3_DATAGRAM_ERROR (RFC 9297 §2.1)
     }

@@ -14,10 +14,7 @@ import { FrameDecoder, type FrameDisposition } from './frame-decoder.js';
 import { classifyFrame, decodeIdPayload, FrameType, type Role } from './frames.js';
 import { decodeSettings } from './settings.js';
 
-export type ControlEvent =
-  | { readonly kind: 'settings'; readonly settings: Map<bigint, bigint> }
-  | { readonly kind: 'goaway'; readonly id: bigint }
-  | { readonly kind: 'max-push-id'; readonly id: bigint };
+export type ControlEvent = { readonly kind: 'settings'; readonly settings: Map<bigint, bigint> } | { readonly kind: 'goaway'; readonly id: bigint } | { readonly kind: 'max-push-id'; readonly id: bigint };
 
 export interface ControlStreamLimits {
   /** Largest SETTINGS payload accepted (default 16 KiB); above it H3_EXCESSIVE_LOAD. */

@@ -15,18 +15,5 @@ export { StreamType } from './stream-types.js';
 export { CapsuleType, encodeCapsule } from './capsule.js';
 export { altSvc, parseAltSvc, type AltSvcEntry } from './alt-svc.js';
 export type { Http3Session, SessionBidirectionalStream, SessionDatagrams } from './session.js';
-export type {
-  Capsule,
-  CapsuleOptions,
-  ConnectInit,
-  ConnectRequest,
-  ConnectResponse,
-  Http3Extension,
-  Http3ExtensionHost,
-  Http3Stream,
-  Http3Tunnel,
-  HttpDatagrams,
-  PeerSettings,
-  SettingEntry,
-} from './extension.js';
+export type { Capsule, CapsuleOptions, ConnectInit, ConnectRequest, ConnectResponse, Http3Extension, Http3ExtensionHost, Http3Stream, Http3Tunnel, HttpDatagrams, PeerSettings, SettingEntry } from './extension.js';
 export * as qpack from './qpack/index.js';

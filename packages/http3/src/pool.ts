@@ -87,7 +87,13 @@ export class Http3Pool {
       url = new URL(location, url);
       current = toGet ? { ...current, method: 'GET', body: null } : current;
       if (request) {
-        current = { method: current.method ?? request.method, headers: current.headers ?? request.headers, body: toGet ? null : (current.body ?? null), signal: current.signal ?? request.signal, ...(current.trailers ? { trailers: current.trailers } : {}) };
+        current = {
+          method: current.method ?? request.method,
+          headers: current.headers ?? request.headers,
+          body: toGet ? null : (current.body ?? null),
+          signal: current.signal ?? request.signal,
+          ...(current.trailers ? { trailers: current.trailers } : {}),
+        };
         request = undefined;
       }
     }

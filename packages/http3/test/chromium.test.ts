@@ -53,7 +53,8 @@ describe.runIf(hasChromium())('Chromium over HTTP/3', () => {
       if (path === '/') return new Response(PAGE(sha(big)), { headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
       if (path === '/style.css') return new Response('img { width: 8px }', { headers: { 'content-type': 'text/css' } });
       if (path.startsWith('/js/')) return new Response(`(window.loaded ??= []).push(${JSON.stringify(path)});`, { headers: { 'content-type': 'text/javascript', 'cache-control': 'no-store' } });
-      if (path.startsWith('/img/')) return new Response(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#${path.length.toString(16).padStart(6, '0')}"/></svg>`, { headers: { 'content-type': 'image/svg+xml' } });
+      if (path.startsWith('/img/'))
+        return new Response(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#${path.length.toString(16).padStart(6, '0')}"/></svg>`, { headers: { 'content-type': 'image/svg+xml' } });
       if (path === '/big.bin') return new Response(big, { headers: { 'content-type': 'application/octet-stream' } });
       if (path === '/upload') {
         const body = new Uint8Array(await req.arrayBuffer());
@@ -79,7 +80,9 @@ describe.runIf(hasChromium())('Chromium over HTTP/3', () => {
       const stats = [...conns].map((c) => c.qpackStats.decoder);
       const inserts = stats.reduce((n, s) => n + s.inserts, 0);
       const refs = stats.reduce((n, s) => n + s.dynamicReferences, 0);
-      console.log(`Chromium over h3: ${requests.length} requests on ${conns.size} connection(s); Chromium's QPACK encoder made ${inserts} insertions, our decoder resolved ${refs} dynamic-table references (${stats.reduce((n, s) => n + s.blockedSections, 0)} blocked sections)`);
+      console.log(
+        `Chromium over h3: ${requests.length} requests on ${conns.size} connection(s); Chromium's QPACK encoder made ${inserts} insertions, our decoder resolved ${refs} dynamic-table references (${stats.reduce((n, s) => n + s.blockedSections, 0)} blocked sections)`,
+      );
       expect(inserts).toBeGreaterThan(0);
       expect(refs).toBeGreaterThan(0);
     } finally {

@@ -8,22 +8,7 @@ import { FrameType } from '../src/frames.js';
 import { withTrailers } from '../src/server.js';
 import { hex } from './support/hex.js';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
-import {
-  closeCode,
-  codeOf,
-  collect,
-  concat,
-  dataFrame,
-  frame,
-  headersFrame,
-  nextBidiStream,
-  openBidi,
-  openControl,
-  openUni,
-  rejection,
-  section,
-  varint,
-} from './support/raw-peer.js';
+import { closeCode, codeOf, collect, concat, dataFrame, frame, headersFrame, nextBidiStream, openBidi, openControl, openUni, rejection, section, varint } from './support/raw-peer.js';
 
 const sha = async (bytes: Uint8Array | ArrayBuffer): Promise<string> => createHash('sha256').update(new Uint8Array(bytes)).digest('hex');
 
@@ -171,7 +156,10 @@ describe('our client against a hand-driven server', () => {
     const { client } = await rawServer(
       concat(
         frame(0x21, hex('00')),
-        headersFrame([[':status', '103'], ['link', '</a>; rel=preload']]),
+        headersFrame([
+          [':status', '103'],
+          ['link', '</a>; rel=preload'],
+        ]),
         OK(5),
         dataFrame(hex('0102')),
         frame(0x1f * 5 + 0x21),

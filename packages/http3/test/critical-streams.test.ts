@@ -120,7 +120,10 @@ describe('blocked sections on one stream (RFC 9204 §2.2.1)', () => {
     const client = Http3Connection.client(c);
     // The peer's encoder inserts what both sections reference; its encoder stream comes after the sections.
     const peer = new QpackEncoder({ maxTableCapacity: 4096, maxBlockedStreams: 16, indexing: 'eager' });
-    const head = peer.encodeFieldSection(0n, [{ name: ':status', value: '200' }, { name: 'x-head', value: 'first section' }]);
+    const head = peer.encodeFieldSection(0n, [
+      { name: ':status', value: '200' },
+      { name: 'x-head', value: 'first section' },
+    ]);
     const trailers = peer.encodeFieldSection(0n, [{ name: 'x-trailer', value: 'second section' }]);
     const first = client.decodeSection(0n, head);
     const second = client.decodeSection(0n, trailers);

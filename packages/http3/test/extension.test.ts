@@ -271,7 +271,15 @@ describe('raw bytes of the tunnel on the wire', () => {
     await openControl(c);
     const stream = await c.createBidirectionalStream();
     const w = stream.writable.getWriter();
-    await w.write(headersFrame([[':method', 'CONNECT'], [':protocol', 'echo'], [':scheme', 'https'], [':authority', 'a'], [':path', '/']]));
+    await w.write(
+      headersFrame([
+        [':method', 'CONNECT'],
+        [':protocol', 'echo'],
+        [':scheme', 'https'],
+        [':authority', 'a'],
+        [':path', '/'],
+      ]),
+    );
     await until(() => tunnel);
     await w.write(concat(encodeFrame(FrameType.DATA, bytes('ab')), encodeFrame(0x21, bytes('zz')), encodeFrame(FrameType.DATA, bytes('cd'))));
     await w.close();

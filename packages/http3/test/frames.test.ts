@@ -94,7 +94,12 @@ describe('SETTINGS payload (RFC 9114 §7.2.4, RFC 9220 §3, RFC 9297 §2.1.1)', 
   });
 
   it('merges our settings with extensions\u2019 (a conflict or an HTTP/2 identifier is the caller\u2019s TypeError)', () => {
-    expect(mergeSettings([[1, 0]], [[[0x2b603742n, 1n]], [[0x2b603742n, 1n]]])).toEqual(new Map([[1n, 0n], [0x2b603742n, 1n]]));
+    expect(mergeSettings([[1, 0]], [[[0x2b603742n, 1n]], [[0x2b603742n, 1n]]])).toEqual(
+      new Map([
+        [1n, 0n],
+        [0x2b603742n, 1n],
+      ]),
+    );
     expect(() => mergeSettings([[1, 0]], [[[1, 5]]])).toThrow(TypeError);
     expect(() => mergeSettings([], [[[0x02, 1]]])).toThrow(TypeError);
   });
@@ -165,10 +170,7 @@ function decodeSplit(bytes: Uint8Array, cuts: number[], d: FrameDecoder): Array<
 }
 
 describe('the frame decoder (RFC 9114 §7.1, §9)', () => {
-  const frames = fc.array(
-    fc.record({ type: fc.oneof(fc.constantFrom(0, 1, 0x21, 0x40, 0x1f * 9 + 0x21), fc.integer({ min: 0x0e, max: 1 << 20 })), payload: fc.uint8Array({ maxLength: 70 }) }),
-    { maxLength: 8 },
-  );
+  const frames = fc.array(fc.record({ type: fc.oneof(fc.constantFrom(0, 1, 0x21, 0x40, 0x1f * 9 + 0x21), fc.integer({ min: 0x0e, max: 1 << 20 })), payload: fc.uint8Array({ maxLength: 70 }) }), { maxLength: 8 });
 
   it('yields the same frames for every fragmentation: DATA streamed, HEADERS buffered, others skipped', () => {
     fc.assert(

@@ -31,7 +31,12 @@ describe('GOAWAY accounting (RFC 9114 §5.2)', () => {
 describe('Alt-Svc (RFC 7838 §3)', () => {
   it('builds values', () => {
     expect(altSvc({ port: 443 })).toBe('h3=":443"');
-    expect(altSvc([{ port: 8443, maxAge: 86400 }, { host: 'alt.example', port: 443, persist: true }])).toBe('h3=":8443"; ma=86400, h3="alt.example:443"; persist=1');
+    expect(
+      altSvc([
+        { port: 8443, maxAge: 86400 },
+        { host: 'alt.example', port: 443, persist: true },
+      ]),
+    ).toBe('h3=":8443"; ma=86400, h3="alt.example:443"; persist=1');
     expect(altSvc({ protocol: 'w=x:y', host: '::1', port: 1 })).toBe('w%3Dx%3Ay="[::1]:1"');
     expect(altSvc([])).toBe('clear');
     expect(() => altSvc({ port: 0 })).toThrow(RangeError);
@@ -55,7 +60,10 @@ describe('Alt-Svc (RFC 7838 §3)', () => {
   });
 
   it('round-trips what it builds', () => {
-    const entries = [{ protocol: 'h3', host: 'a.example', port: 443, maxAge: 10 }, { protocol: 'h3', host: '', port: 8443, persist: true }];
+    const entries = [
+      { protocol: 'h3', host: 'a.example', port: 443, maxAge: 10 },
+      { protocol: 'h3', host: '', port: 8443, persist: true },
+    ];
     expect(parseAltSvc(altSvc(entries))).toEqual(entries);
   });
 });

@@ -43,7 +43,13 @@ async function raw(): Promise<QuicConnection> {
 /** The code the connection ended with (an application close resolves `closed`, a transport error rejects it). */
 async function closeCode(c: QuicConnection): Promise<number> {
   const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no close within 10 s')), 10_000));
-  const info = await Promise.race([c.closed.then((i) => i.code, (e: unknown) => (e as { code: bigint }).code), timeout]);
+  const info = await Promise.race([
+    c.closed.then(
+      (i) => i.code,
+      (e: unknown) => (e as { code: bigint }).code,
+    ),
+    timeout,
+  ]);
   return Number(info);
 }
 
@@ -117,12 +123,16 @@ type Row = [name: string, attack: (c: QuicConnection) => Promise<unknown>, code:
 
 /** One test per row: the attack, the close code our server sends, and a well-behaved client still served. */
 function closesEach(rows: Row[]): void {
-  it.each(rows)('%s closes that connection with its code; the server serves on', async (_, attack, code) => {
-    const c = await raw();
-    await attack(c).catch(() => undefined);
-    expect((await closeCode(c)).toString(16)).toBe(code.toString(16));
-    await serverStillServes();
-  }, 30_000);
+  it.each(rows)(
+    '%s closes that connection with its code; the server serves on',
+    async (_, attack, code) => {
+      const c = await raw();
+      await attack(c).catch(() => undefined);
+      expect((await closeCode(c)).toString(16)).toBe(code.toString(16));
+      await serverStillServes();
+    },
+    30_000,
+  );
 }
 
 const control = (more: Uint8Array = new Uint8Array(0), settings: Array<[number, number]> = []) => concat(varint(0), settingsFrame(settings), more);

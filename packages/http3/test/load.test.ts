@@ -94,7 +94,11 @@ describe('our client and server over QUIC', () => {
 
       // The reset may overtake the response HEADERS (RFC 9000 §3.2: a reset stream's data may be discarded): it fails the fetch or the body.
       const e = await h.client.fetch(h.url('/reset')).then(
-        (broken) => broken.arrayBuffer().then(() => undefined, (err: unknown) => err),
+        (broken) =>
+          broken.arrayBuffer().then(
+            () => undefined,
+            (err: unknown) => err,
+          ),
         (err: unknown) => err,
       );
       expect(Http3Error.isInstance(e) && [e.code, e.remote]).toEqual([H3ErrorCode.H3_INTERNAL_ERROR, true]);

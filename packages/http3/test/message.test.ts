@@ -48,8 +48,24 @@ describe('request heads (RFC 9114 §4.3.1, §4.4)', () => {
 
   it('accepts Host instead of :authority, OPTIONS *, and a classic CONNECT', () => {
     expect(parseRequestHead(F([...GET.filter(([n]) => n !== ':authority'), ['host', 'a.example']])).path).toBe('/file.bin');
-    expect(parseRequestHead(F([[':method', 'OPTIONS'], [':scheme', 'https'], [':authority', 'a'], [':path', '*']])).path).toBe('*');
-    expect(parseRequestHead(F([[':method', 'CONNECT'], [':authority', 'a.example:443']]))).toEqual({ method: 'CONNECT', authority: 'a.example:443', fields: [] });
+    expect(
+      parseRequestHead(
+        F([
+          [':method', 'OPTIONS'],
+          [':scheme', 'https'],
+          [':authority', 'a'],
+          [':path', '*'],
+        ]),
+      ).path,
+    ).toBe('*');
+    expect(
+      parseRequestHead(
+        F([
+          [':method', 'CONNECT'],
+          [':authority', 'a.example:443'],
+        ]),
+      ),
+    ).toEqual({ method: 'CONNECT', authority: 'a.example:443', fields: [] });
   });
 
   it.each<[string, Pair[]]>([
@@ -79,8 +95,23 @@ describe('request heads (RFC 9114 §4.3.1, §4.4)', () => {
     [':authority and Host differ', [...GET, ['host', 'other']]],
     ['two Host fields', [...GET.filter(([n]) => n !== ':authority'), ['host', 'a'], ['host', 'a']]],
     ['empty :authority', [...GET.slice(0, 2), [':authority', ''], [':path', '/']]],
-    ['userinfo in :authority', [[':method', 'GET'], [':scheme', 'https'], [':authority', 'u@h'], [':path', '/']]],
-    ['CONNECT with :path', [[':method', 'CONNECT'], [':authority', 'h:1'], [':path', '/']]],
+    [
+      'userinfo in :authority',
+      [
+        [':method', 'GET'],
+        [':scheme', 'https'],
+        [':authority', 'u@h'],
+        [':path', '/'],
+      ],
+    ],
+    [
+      'CONNECT with :path',
+      [
+        [':method', 'CONNECT'],
+        [':authority', 'h:1'],
+        [':path', '/'],
+      ],
+    ],
     ['CONNECT without :authority', [[':method', 'CONNECT']]],
   ])('refuses %s (H3_MESSAGE_ERROR)', (_, lines) => malformed(() => parseRequestHead(F(lines))));
 });
@@ -108,7 +139,14 @@ describe('extended CONNECT (RFC 9220 §3, RFC 8441 §4)', () => {
 
 describe('response heads and trailers (RFC 9114 §4.3.2, §4.1)', () => {
   it('parses :status and keeps regular fields', () => {
-    expect(parseResponseHead(F([[':status', '404'], ['content-length', '0']]))).toEqual({ status: 404, fields: F([['content-length', '0']]) });
+    expect(
+      parseResponseHead(
+        F([
+          [':status', '404'],
+          ['content-length', '0'],
+        ]),
+      ),
+    ).toEqual({ status: 404, fields: F([['content-length', '0']]) });
     expect(parseResponseHead(F([[':status', '103']])).status).toBe(103);
   });
 
@@ -117,8 +155,20 @@ describe('response heads and trailers (RFC 9114 §4.3.2, §4.1)', () => {
     ['a two-digit :status', [[':status', '20']]],
     ['a :status of 600', [[':status', '600']]],
     ['a :status of 101 (§4.5)', [[':status', '101']]],
-    ['a request pseudo-header', [[':status', '200'], [':path', '/']]],
-    ['two :status', [[':status', '200'], [':status', '200']]],
+    [
+      'a request pseudo-header',
+      [
+        [':status', '200'],
+        [':path', '/'],
+      ],
+    ],
+    [
+      'two :status',
+      [
+        [':status', '200'],
+        [':status', '200'],
+      ],
+    ],
   ])('refuses %s', (_, lines) => malformed(() => parseResponseHead(F(lines))));
 
   it('refuses pseudo-headers in trailers', () => {
@@ -131,12 +181,27 @@ describe('content-length (RFC 9110 §8.6, RFC 9114 §4.1.2)', () => {
   it('reads one value, or several identical ones', () => {
     expect(contentLengthOf([])).toBeUndefined();
     expect(contentLengthOf(F([['content-length', '42']]))).toBe(42);
-    expect(contentLengthOf(F([['content-length', '42, 42'], ['content-length', '42']]))).toBe(42);
+    expect(
+      contentLengthOf(
+        F([
+          ['content-length', '42, 42'],
+          ['content-length', '42'],
+        ]),
+      ),
+    ).toBe(42);
   });
 
   it.each(['-1', '4 2', '0x10', '', '1e3', '9999999999999999'])('refuses %j', (value) => malformed(() => contentLengthOf(F([['content-length', value]]))));
 
-  it('refuses conflicting values', () => malformed(() => contentLengthOf(F([['content-length', '1'], ['content-length', '2']]))));
+  it('refuses conflicting values', () =>
+    malformed(() =>
+      contentLengthOf(
+        F([
+          ['content-length', '1'],
+          ['content-length', '2'],
+        ]),
+      ),
+    ));
 });
 
 describe('field values (RFC 9114 §10.3)', () => {
@@ -152,7 +217,14 @@ describe('field values (RFC 9114 §10.3)', () => {
 
 describe('Fetch Headers and field lines', () => {
   it('joins cookie crumbs with "; " (RFC 9114 §4.2.1) and keeps other repeated fields as a list', () => {
-    const h = toHeaders(F([['cookie', 'a=1'], ['accept', 'x'], ['cookie', 'b=2'], ['accept', 'y']]));
+    const h = toHeaders(
+      F([
+        ['cookie', 'a=1'],
+        ['accept', 'x'],
+        ['cookie', 'b=2'],
+        ['accept', 'y'],
+      ]),
+    );
     expect(h.get('cookie')).toBe('a=1; b=2');
     expect(h.get('accept')).toBe('x, y');
   });
@@ -169,11 +241,24 @@ describe('Fetch Headers and field lines', () => {
       ['set-cookie', 'a=1'],
       ['set-cookie', 'b=2'],
     ]);
-    expect(fromHeaders(h)).toEqual(F([['x-ok', '1'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']]));
+    expect(fromHeaders(h)).toEqual(
+      F([
+        ['x-ok', '1'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ]),
+    );
     expect(fromHeaders({ te: 'trailers' })).toEqual(F([['te', 'trailers']]));
   });
 
   it('sizes a section as name + value + 32 per line (RFC 9114 §4.2.2)', () => {
-    expect(fieldSectionSize(F([['ab', 'cde'], ['x', '']]))).toBe(2 + 3 + 32 + 1 + 32);
+    expect(
+      fieldSectionSize(
+        F([
+          ['ab', 'cde'],
+          ['x', ''],
+        ]),
+      ),
+    ).toBe(2 + 3 + 32 + 1 + 32);
   });
 });

@@ -32,7 +32,29 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'http3-ngtcp2-'));
   for (const d of ['www', 'dl']) mkdirSync(join(dir, d));
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   writeFileSync(join(dir, 'www/f10m-a'), randomBytes(10_000_000));
   writeFileSync(join(dir, 'www/f10m-b'), randomBytes(10_000_000));
@@ -180,7 +202,9 @@ describe.runIf(hasNgtcp2)('ngtcp2 / nghttp3 interop', () => {
       expect(ourInserts).toBe(ours!.qpackStats.encoder.inserts);
       expect(sentOn(client.out, 0x6)).toBeGreaterThan(0); // gtlsclient's encoder wrote instructions after the type byte
       expect(ours!.qpackStats.decoder.inserts).toBeGreaterThan(0);
-      console.log(`gtlsclient: decoded ${ourInserts} insertions from our encoder stream; it inserted ${ours!.qpackStats.decoder.inserts} into ours (dynamic references: ours ${ours!.qpackStats.encoder.dynamicReferences}, theirs ${ours!.qpackStats.decoder.dynamicReferences})`);
+      console.log(
+        `gtlsclient: decoded ${ourInserts} insertions from our encoder stream; it inserted ${ours!.qpackStats.decoder.inserts} into ours (dynamic references: ours ${ours!.qpackStats.encoder.dynamicReferences}, theirs ${ours!.qpackStats.decoder.dynamicReferences})`,
+      );
     } finally {
       await server.close();
     }

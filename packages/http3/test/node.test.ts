@@ -80,10 +80,7 @@ describe('serve() and the pooled client', () => {
 
   it('resumes without early data with earlyData: false, and sends an unsafe request only after the handshake', async () => {
     const seen: boolean[] = [];
-    const h = await resumable(
-      (_req, info) => (seen.push(info.quic.handshakeInfo === undefined), new Response('ok')),
-      { server: { ticketKey: new Uint8Array(32).fill(9), earlyData: true }, client: { earlyData: false } },
-    );
+    const h = await resumable((_req, info) => (seen.push(info.quic.handshakeInfo === undefined), new Response('ok')), { server: { ticketKey: new Uint8Array(32).fill(9), earlyData: true }, client: { earlyData: false } });
     try {
       expect(await (await h.client.fetch(h.url('/again'))).text()).toBe('ok');
       expect(await handshakeOf(h)).toMatchObject({ resumed: true, earlyData: 'not-offered' });

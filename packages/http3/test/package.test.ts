@@ -92,7 +92,14 @@ describe('the README extension example', () => {
   });
 
   // Chromium 156's SETTINGS (packages/webtransport/CHROMIUM.md): no ENABLE_CONNECT_PROTOCOL (0x08).
-  const CHROMIUM_SETTINGS: Array<[number, number]> = [[0x01, 65536], [0x06, 16384], [0x07, 100], [0x33, 1], [0xffd277, 1], [0x2b603742, 1]];
+  const CHROMIUM_SETTINGS: Array<[number, number]> = [
+    [0x01, 65536],
+    [0x06, 16384],
+    [0x07, 100],
+    [0x33, 1],
+    [0xffd277, 1],
+    [0x2b603742, 1],
+  ];
   const session = async (settings: Array<[number, number]>): Promise<string | undefined> => {
     const [c, s] = memorySessionPair();
     const server = Http3Connection.server(s, () => new Response('not found', { status: 404 }), { extensions: [webtransport] });

@@ -67,7 +67,9 @@ describe('the pool', () => {
     let attempts = 0;
     const pool = new Http3Pool(async (origin) => {
       if (++attempts === 1) throw new Error('unreachable');
-      return connector(() => new Response('ok')).connect(origin).then((c) => ({ ...c, ready: Promise.resolve(), earlyData: false }));
+      return connector(() => new Response('ok'))
+        .connect(origin)
+        .then((c) => ({ ...c, ready: Promise.resolve(), earlyData: false }));
     });
     await expect(pool.fetch('https://a.test/')).rejects.toThrow('unreachable');
     expect(await (await pool.fetch('https://a.test/')).text()).toBe('ok');

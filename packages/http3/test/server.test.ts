@@ -9,26 +9,7 @@ import { withTrailers } from '../src/server.js';
 import { decodeSettings } from '../src/settings.js';
 import { hex } from './support/hex.js';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
-import {
-  closeCode,
-  codeOf,
-  collect,
-  concat,
-  dataFrame,
-  frame,
-  GET,
-  headersFrame,
-  nextUniStream,
-  openBidi,
-  openControl,
-  openUni,
-  parseResponse,
-  readAtLeast,
-  rejection,
-  section,
-  settingsFrame,
-  varint,
-} from './support/raw-peer.js';
+import { closeCode, codeOf, collect, concat, dataFrame, frame, GET, headersFrame, nextUniStream, openBidi, openControl, openUni, parseResponse, readAtLeast, rejection, section, settingsFrame, varint } from './support/raw-peer.js';
 
 const hello: Http3Handler = async (req) => {
   const path = new URL(req.url).pathname;
@@ -103,16 +84,13 @@ describe('requests', () => {
       trailers = await info.trailers;
       return new Response(body);
     });
-    await openControl(client, frame(0x21, hex('0102')), [[0x21, 1], [0x3344, 5]]);
+    await openControl(client, frame(0x21, hex('0102')), [
+      [0x21, 1],
+      [0x3344, 5],
+    ]);
     const unknown = await openUni(client, concat(varint(0x54), hex('00112233')), true);
     await openUni(client, new Uint8Array(0)); // closed before its type: tolerated
-    const request = concat(
-      frame(0x1f * 3 + 0x21, hex('ff')),
-      headersFrame([[':method', 'POST'], ...GET('/echo').slice(1), ['content-length', '3']]),
-      frame(0x40),
-      dataFrame(hex('616263')),
-      headersFrame([['x-trailer', 'yes']]),
-    );
+    const request = concat(frame(0x1f * 3 + 0x21, hex('ff')), headersFrame([[':method', 'POST'], ...GET('/echo').slice(1), ['content-length', '3']]), frame(0x40), dataFrame(hex('616263')), headersFrame([['x-trailer', 'yes']]));
     const r = await parseResponse((await openBidi(client, request)).readable);
     expect(r.sections[0]).toContainEqual([':status', '200']);
     expect(new TextDecoder().decode(r.data)).toBe('abc');
@@ -141,7 +119,10 @@ describe('requests', () => {
     const { client } = start(hello, { onError: (e) => errors.push(e) });
     expect((await parseResponse((await openBidi(client, headersFrame(GET('/throw')))).readable)).sections[0]).toContainEqual([':status', '500']);
     expect(String(errors[0])).toMatch(/handler bug/);
-    const connect = headersFrame([[':method', 'CONNECT'], [':authority', 'a.example:443']]);
+    const connect = headersFrame([
+      [':method', 'CONNECT'],
+      [':authority', 'a.example:443'],
+    ]);
     expect((await parseResponse((await openBidi(client, connect)).readable)).sections[0]).toContainEqual([':status', '501']);
     client.close();
   });

@@ -28,6 +28,6 @@ export function toCertificateChain(cert: string | Uint8Array | readonly Uint8Arr
 export function toPrivateKey(key: string | Uint8Array): Uint8Array {
   if (typeof key !== 'string') return key;
   const [der] = pemBlocks(key, /^PRIVATE KEY$/);
-  if (!der) throw new TypeError("key: no PEM PRIVATE KEY (PKCS #8) block");
+  if (!der) throw new TypeError('key: no PEM PRIVATE KEY (PKCS #8) block');
   return der;
 }

@@ -129,4 +129,3 @@ export function staticIndexOf(name: string, value: string): number | undefined {
 export function staticNameIndexOf(name: string): number | undefined {
   return BY_NAME.get(name)?.index;
 }
-

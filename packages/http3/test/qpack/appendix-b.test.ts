@@ -80,7 +80,12 @@ describe('RFC 9204 Appendix B: our decoder', () => {
     expect(dec.receiveEncoderStream(hex(B.b2Encoder))).toEqual([]);
     expect(decoderView(dec)).toEqual(withoutRefs(TABLES['B.2 inserts']!));
     expect(dec.table.capacity).toBe(220);
-    expect(dec.decodeFieldSection(4n, hex(B.b2Section4))).toEqual({ fields: [{ name: ':authority', value: 'www.example.com' }, { name: ':path', value: '/sample/path' }] });
+    expect(dec.decodeFieldSection(4n, hex(B.b2Section4))).toEqual({
+      fields: [
+        { name: ':authority', value: 'www.example.com' },
+        { name: ':path', value: '/sample/path' },
+      ],
+    });
     expect(toHex(dec.takeDecoderStreamData())).toBe(B.b2Decoder); // Section Acknowledgment covers both inserts
     expect(dec.table.knownReceivedCount).toBe(TABLES['B.2 ack']!.acknowledged);
 
@@ -113,7 +118,14 @@ describe('RFC 9204 Appendix B: our decoder', () => {
     expect(toHex(dec.takeDecoderStreamData())).toBe(`${B.b2Decoder}${B.b3Decoder}`);
     expect(dec.decodeFieldSection(8n, hex(B.b4Section8))).toEqual({ blocked: true });
     expect(dec.receiveEncoderStream(hex(B.b4Encoder))).toEqual([
-      { streamId: 8n, fields: [{ name: ':authority', value: 'www.example.com' }, { name: ':path', value: '/' }, { name: 'custom-key', value: 'custom-value' }] },
+      {
+        streamId: 8n,
+        fields: [
+          { name: ':authority', value: 'www.example.com' },
+          { name: ':path', value: '/' },
+          { name: 'custom-key', value: 'custom-value' },
+        ],
+      },
     ]);
     // Section Acknowledgment for stream 8 (Required Insert Count 4 covers the Duplicate: no Increment needed)
     expect(toHex(dec.takeDecoderStreamData())).toBe('88');
@@ -200,15 +212,30 @@ describe('RFC 9204 Appendix B: our encoder', () => {
       expect(dec.decodeFieldSection(streamId, section)).toEqual({ fields });
       enc.receiveDecoderStream(dec.takeDecoderStreamData());
     };
-    exchange(4n, [{ name: ':authority', value: 'www.example.com' }, { name: ':path', value: '/sample/path' }]);
+    exchange(4n, [
+      { name: ':authority', value: 'www.example.com' },
+      { name: ':path', value: '/sample/path' },
+    ]);
     enc.prime([{ name: 'custom-key', value: 'custom-value' }]);
     dec.receiveEncoderStream(enc.takeEncoderStreamData());
     enc.receiveDecoderStream(dec.takeDecoderStreamData());
-    exchange(8n, [{ name: ':authority', value: 'www.example.com' }, { name: ':path', value: '/' }, { name: 'custom-key', value: 'custom-value' }]);
+    exchange(8n, [
+      { name: ':authority', value: 'www.example.com' },
+      { name: ':path', value: '/' },
+      { name: 'custom-key', value: 'custom-value' },
+    ]);
     expect(enc.prime([{ name: 'custom-key', value: 'custom-value2' }])).toBe(1);
     const b5 = enc.takeEncoderStreamData();
     expect(toHex(b5)).toBe(`80${toHex(hex(B.b5Encoder)).slice(2)}`); // relative index 0 where the RFC, after its Duplicate, has 1
     dec.receiveEncoderStream(b5);
-    expect(decoderView(dec)).toEqual({ rows: [[0, ...AUTHORITY], [1, ...SAMPLE_PATH], [2, ...CUSTOM], [3, 'custom-key', 'custom-value2']], size: 215 });
+    expect(decoderView(dec)).toEqual({
+      rows: [
+        [0, ...AUTHORITY],
+        [1, ...SAMPLE_PATH],
+        [2, ...CUSTOM],
+        [3, 'custom-key', 'custom-value2'],
+      ],
+      size: 215,
+    });
   });
 });

@@ -275,7 +275,10 @@ const DECODER_ROWS: Row[] = [
 /** An encoder with capacity 220 (eager), after encoding one section on stream 0 that inserted and referenced a=1 and b=2. */
 function encoderWithSection(options: { maxBlockedStreams?: number } = {}): QpackEncoder {
   const e = new QpackEncoder({ maxTableCapacity: 220, maxBlockedStreams: options.maxBlockedStreams ?? 2, indexing: 'eager', huffman: 'never' });
-  e.encodeFieldSection(0n, [{ name: 'a', value: '1' }, { name: 'b', value: '2' }]);
+  e.encodeFieldSection(0n, [
+    { name: 'a', value: '1' },
+    { name: 'b', value: '2' },
+  ]);
   e.takeEncoderStreamData();
   return e;
 }

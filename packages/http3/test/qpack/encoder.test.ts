@@ -46,7 +46,11 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
 
   it('inserts by static name reference, by dynamic name reference, or with a literal name', () => {
     const e = new QpackEncoder({ ...SETTINGS, huffman: 'never', indexing: 'eager' });
-    e.encodeFieldSection(0n, [{ name: 'user-agent', value: 'u1' }, { name: 'x-id', value: '1' }, { name: 'x-id', value: '2' }]);
+    e.encodeFieldSection(0n, [
+      { name: 'user-agent', value: 'u1' },
+      { name: 'x-id', value: '1' },
+      { name: 'x-id', value: '2' },
+    ]);
     // Set Dynamic Table Capacity 4096; Insert With Name Reference static 95; Insert With Literal Name; Insert With Name Reference dynamic relative 0
     expect(toHex(e.takeEncoderStreamData())).toBe('3fe11f ff20 02 7531 44 782d6964 01 31 80 01 32'.replace(/ /g, ''));
   });
@@ -63,7 +67,11 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
   it('uses post-Base indices for entries inserted while encoding the section (Base = Insert Count at the start)', () => {
     const pair = new Pair(SETTINGS, { indexing: 'eager' });
     pair.exchange(0n, [{ name: 'x-a', value: '1' }]);
-    const s = pair.exchange(4n, [{ name: 'x-a', value: '1' }, { name: 'x-b', value: '2' }, { name: 'x-b', value: '3' }]);
+    const s = pair.exchange(4n, [
+      { name: 'x-a', value: '1' },
+      { name: 'x-b', value: '2' },
+      { name: 'x-b', value: '3' },
+    ]);
     expect(shape(s, 3)).toEqual({ requiredInsertCount: 3, base: 1, lines: ['indexed/dynamic', 'indexed/post-base', 'indexed/post-base'] });
   });
 
@@ -72,7 +80,10 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     const pair = new Pair({ maxTableCapacity: 200, maxBlockedStreams: 4 }, { indexing: 'eager', huffman: 'never' });
     pair.exchange(0n, [{ name: 'x-keep', value: '1' }]);
     expect(shape(pair.exchange(2n, [{ name: 'x-keep', value: '1' }]), 1, 200).lines).toEqual(['indexed/dynamic']); // referenced while it is not draining
-    pair.exchange(4n, [{ name: 'x-fill-1', value: '12345678901234567890' }, { name: 'x-fill-2', value: '12345678901234567890' }]);
+    pair.exchange(4n, [
+      { name: 'x-fill-1', value: '12345678901234567890' },
+      { name: 'x-fill-2', value: '12345678901234567890' },
+    ]);
     expect(pair.decoder.table.size).toBe(39 + 60 + 60);
     const section = pair.encoder.encodeFieldSection(8n, [{ name: 'x-keep', value: '1' }]);
     expect(toHex(pair.encoder.takeEncoderStreamData())).toBe('02'); // Duplicate, relative index 2: x-keep
@@ -100,14 +111,20 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     expect(never.encoder.stats.inserts).toBe(0);
     expect(never.octets.encoderStream).toBe(0);
     const big = new Pair({ maxTableCapacity: 400, maxBlockedStreams: 4 }, { indexing: 'eager' });
-    big.exchange(0n, [{ name: 'x-big', value: 'v'.repeat(400 * 0.75 - 32 - 5 + 1) }, { name: 'x-ok', value: 'v'.repeat(400 * 0.75 - 32 - 4) }]);
+    big.exchange(0n, [
+      { name: 'x-big', value: 'v'.repeat(400 * 0.75 - 32 - 5 + 1) },
+      { name: 'x-ok', value: 'v'.repeat(400 * 0.75 - 32 - 4) },
+    ]);
     expect(big.encoder.table.entries.map((e) => e.name)).toEqual(['x-ok']);
   });
 
   it('keeps its table within min(tableCapacityLimit, the peer maximum)', () => {
     const pair = new Pair(SETTINGS, { tableCapacityLimit: 300, indexing: 'eager' });
     for (let i = 0; i < 50; i++) {
-      pair.exchange(BigInt(4 * i), [{ name: `x-h${i % 7}`, value: `value-${i}` }, { name: 'x-same', value: 'same' }]);
+      pair.exchange(BigInt(4 * i), [
+        { name: `x-h${i % 7}`, value: `value-${i}` },
+        { name: 'x-same', value: 'same' },
+      ]);
       expect(pair.encoder.table.size).toBeLessThanOrEqual(300);
     }
     expect(pair.decoder.table.capacity).toBe(300);
@@ -132,7 +149,12 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
 
   it('refuses a field with a character above 0xff (RangeError) and changes nothing', () => {
     const e = new QpackEncoder({ ...SETTINGS, indexing: 'eager' });
-    expect(() => e.encodeFieldSection(0n, [{ name: 'x-a', value: '1' }, { name: 'x-b', value: '\u20ac' }])).toThrow(RangeError);
+    expect(() =>
+      e.encodeFieldSection(0n, [
+        { name: 'x-a', value: '1' },
+        { name: 'x-b', value: '\u20ac' },
+      ]),
+    ).toThrow(RangeError);
     expect(e.table.insertCount).toBe(0);
     expect(e.takeEncoderStreamData().length).toBe(0);
     expect(() => e.prime([{ name: '\u0100', value: '' }])).toThrow(RangeError);
@@ -149,7 +171,7 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     expect(toHex(w.take())).toBe('41780179');
   });
 
-  it('maxTableCapacity must be the peer\'s exact setting: a smaller one wraps the Required Insert Count where the peer does not', () => {
+  it("maxTableCapacity must be the peer's exact setting: a smaller one wraps the Required Insert Count where the peer does not", () => {
     // The trap API.md warns of: bounding our table through maxTableCapacity instead of tableCapacityLimit.
     const decoder = new QpackDecoder({ maxTableCapacity: 4096, maxBlockedStreams: 0 });
     const wrong = new QpackEncoder({ maxTableCapacity: 100, maxBlockedStreams: 0, indexing: 'eager' }); // MaxEntries 3: wraps at 6

@@ -216,7 +216,7 @@ describe('string literals (RFC 9204 §4.1.2)', () => {
     expect(e?.reason).toMatch(/bigger than the table/);
   });
 
-  it('keeps one character per octet; a wider character is the caller\'s mistake', () => {
+  it("keeps one character per octet; a wider character is the caller's mistake", () => {
     expect(stringToOctets('\u00ff\u0000a')).toEqual(Uint8Array.of(0xff, 0, 0x61));
     expect(() => stringToOctets('\u0100')).toThrow(RangeError);
   });

@@ -46,7 +46,7 @@ function prng(seed: number): (n: number) => number {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n);
+    return ((t ^ (t >>> 14)) >>> 0) % n;
   };
 }
 
@@ -168,13 +168,22 @@ function run(s: Scenario): void {
 
 describe('QPACK encoder/decoder pair: decode(encode(x)) = x over any interleaving (fast-check)', () => {
   it('random header lists, capacities, blocked-stream limits, delays, fragmentation and cancellations', () => {
-    fc.assert(fc.property(scenario, (s) => run(s)), { numRuns: 300 });
+    fc.assert(
+      fc.property(scenario, (s) => run(s)),
+      { numRuns: 300 },
+    );
   }, 120_000);
 
   it('a long connection with a tiny table wraps the Required Insert Count encoding many times', () => {
     fc.assert(
       fc.property(fc.integer({ min: 64, max: 200 }), fc.integer(), (capacity, seed) => {
-        const sections = Array.from({ length: 150 }, (_, i): [number, FieldLine[]] => [i % 10, [{ name: 'x-a', value: `${i % 13}` }, { name: 'x-b', value: `${i % 4}` }]]);
+        const sections = Array.from({ length: 150 }, (_, i): [number, FieldLine[]] => [
+          i % 10,
+          [
+            { name: 'x-a', value: `${i % 13}` },
+            { name: 'x-b', value: `${i % 4}` },
+          ],
+        ]);
         run({ decoderCapacity: capacity, encoderLimit: 4096, maxBlockedStreams: 3, indexing: 'eager', huffman: 'auto', sections, seed, cancelPercent: 0 });
       }),
       { numRuns: 30 },

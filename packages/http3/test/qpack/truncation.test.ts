@@ -21,7 +21,17 @@ function record(): { encoderStream: Uint8Array; sections: { id: bigint; bytes: U
   const chunks: Uint8Array[] = [];
   const feedback: Uint8Array[] = [];
   const sections = [];
-  const requests = [pageRequest('/'), subresourceRequest('/a.png'), subresourceRequest('/b.png'), subresourceRequest('/b.png'), [{ name: 'x-custom', value: 'v' }, { name: 'x-custom', value: 'v' }, { name: 'x-custom', value: 'w' }]];
+  const requests = [
+    pageRequest('/'),
+    subresourceRequest('/a.png'),
+    subresourceRequest('/b.png'),
+    subresourceRequest('/b.png'),
+    [
+      { name: 'x-custom', value: 'v' },
+      { name: 'x-custom', value: 'v' },
+      { name: 'x-custom', value: 'w' },
+    ],
+  ];
   requests.push(requests[4]!, requests[4]!);
   for (const [i, fields] of requests.entries()) {
     const id = BigInt(4 * i);

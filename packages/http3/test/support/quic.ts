@@ -24,10 +24,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startPair(
-  handler: (request: Request, info: ServeInfo) => Response | Promise<Response>,
-  options: { server?: Partial<ServeOptions>; client?: ClientOptions } = {},
-): Promise<Harness> {
+export async function startPair(handler: (request: Request, info: ServeInfo) => Response | Promise<Response>, options: { server?: Partial<ServeOptions>; client?: ClientOptions } = {}): Promise<Harness> {
   const { certificate, privateKey } = await testCertificate();
   const server = await serve({ hostname: '127.0.0.1', port: 0, cert: certificate, key: privateKey, ...options.server }, handler);
   const client = createClient({ verifyPeer: trustCertificate(certificate), ...options.client });

@@ -28,7 +28,10 @@ export const varint = encodeVarint;
 
 /** A static-only field section (RFC 9204 §4.5 with Required Insert Count 0). */
 export function section(pairs: readonly Pair[]): Uint8Array {
-  return new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0 }).encodeFieldSection(0n, pairs.map(([name, value]) => ({ name, value })));
+  return new QpackEncoder({ maxTableCapacity: 0, maxBlockedStreams: 0 }).encodeFieldSection(
+    0n,
+    pairs.map(([name, value]) => ({ name, value })),
+  );
 }
 
 /** Decodes a static-only (or literal) field section to pairs. */
