@@ -9,6 +9,7 @@ import type { AntiReplay, CipherSuite, GroupName, HandshakeCrypto, PeerVerifier,
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 import type { DatagramBuffers } from './datagram-buffers.js';
 import type { Path } from './types.js';
+import type { InitialKeys } from './crypto-state.js';
 
 export interface TransportSettings {
   /** Our max_idle_timeout (ms); the effective one is the smaller of both sides' (RFC 9000 §10.1). */
@@ -214,6 +215,8 @@ export interface ConnectionOptions {
     addressValidated?: boolean;
     /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
     newToken?: () => Uint8Array;
+    /** The Initial keys the endpoint derived to check the first Initial (RFC 9001 §5.2), so they are derived once. */
+    initialKeys?: InitialKeys;
   };
   /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
   token?: Uint8Array;

@@ -111,7 +111,7 @@ export class Connection {
     this.newTokenFactory = srv?.newToken;
     const version = opts.version ?? V.V1;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
-    this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid);
+    this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid, srv?.initialKeys);
     const host = {
       random: this.random,
       rotateCid: (seq?: number) => this.remoteCids.rotate(seq),

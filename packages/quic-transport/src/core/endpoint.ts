@@ -280,7 +280,8 @@ export class Endpoint {
     if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
     if (this.connections.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.drop('connection limit');
     // Nothing is kept for an Initial that does not open (anyone can send random bytes with an Initial header).
-    if (!initialCarriesCrypto(this.provider, data, header)) return this.drop('first Initial does not open or carries no CRYPTO data');
+    const initialKeys = initialCarriesCrypto(this.provider, data, header);
+    if (!initialKeys) return this.drop('first Initial does not open or carries no CRYPTO data');
     const v = this.validate(header, now, path);
     if (v === 'invalid-retry-token') return this.invalidToken(header, path, now);
     if (!v.validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
@@ -288,6 +289,7 @@ export class Endpoint {
     const local = this.newCid();
     if (!local) return this.drop('connection ID space exhausted');
     const server = this.opts.server;
+    const hooks = this.hooks('server');
     const accepted = this.attach(
       (wiring) =>
         new Connection(now, {
@@ -296,7 +298,7 @@ export class Endpoint {
           tls: { antiReplay: this.antiReplay, ...server.tls },
           version: header.version,
           transport: { ...server.transport, connectionIdLength: this.cidLength },
-          hooks: this.hooks('server'),
+          hooks,
           server: {
             originalDcid: v.originalDcid,
             clientScid: header.scid.slice(),
@@ -305,6 +307,8 @@ export class Endpoint {
             retrySourceCid: v.retrySource,
             addressValidated: v.validated,
             newToken: () => this.tokens.seal('new-token', this.tokenTime(now), path.address, path.port),
+            // Made with this endpoint's provider: handed over only when the connection uses the same one.
+            ...((hooks.packetCrypto ?? defaultProvider()) === this.provider ? { initialKeys } : {}),
           },
           ...wiring,
         }),

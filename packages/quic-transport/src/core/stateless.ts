@@ -11,6 +11,7 @@
  * through timing (§10.3.1).
  */
 import { initialKeys, retryIntegrityTag, type CryptoProvider, type HeaderMask, type QuicVersion } from '@tsquic/quic-crypto-keys';
+import type { InitialKeys } from './crypto-state.js';
 import { decodeFrames, encodeFrame, encodeRetry, QuicWireError, type LongHeader, type TransportErrorCode } from '@tsquic/quic-wire';
 import { cidKey } from './cid.js';
 import { PacketBuilder } from './packet-builder.js';
@@ -94,21 +95,24 @@ export function initialClose(provider: CryptoProvider, p: { version: QuicVersion
  * (RFC 9001 §5.2) and carry CRYPTO data (the ClientHello, RFC 9000 §17.2.2)?
  * Anyone can make Initial keys, but random bytes do not authenticate; this
  * costs a key derivation and one AEAD open, not a connection. The datagram
- * is left untouched (the connection opens it again).
+ * is left untouched (the connection opens it again). Returns the server's
+ * Initial keys when it does, so the connection made for it derives them
+ * no second time; null when it does not.
  */
-export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Array, h: LongHeader): boolean {
-  const keys = initialKeys(provider, h.version, h.dcid, 'server').read;
+export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Array, h: LongHeader): InitialKeys | null {
+  const both = initialKeys(provider, h.version, h.dcid, 'server');
+  const keys = both.read;
   const packet = datagram.slice(h.start, h.end);
   const pnOffset = h.pnOffset - h.start;
   const r = keys.header.unprotect(packet, pnOffset);
-  if (!r) return false;
+  if (!r) return null;
   const headerEnd = pnOffset + r.pnLength;
   const payload = keys.packet.open(r.truncatedPn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
-  if (!payload || packet[0]! & 0x0c) return false;
+  if (!payload || packet[0]! & 0x0c) return null;
   try {
-    return decodeFrames(payload, 'initial').some((f) => f.type === 'crypto');
+    return decodeFrames(payload, 'initial').some((f) => f.type === 'crypto') ? both : null;
   } catch (e) {
-    if (QuicWireError.isInstance(e)) return false;
+    if (QuicWireError.isInstance(e)) return null;
     throw e;
   }
 }

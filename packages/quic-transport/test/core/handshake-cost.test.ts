@@ -1,0 +1,38 @@
+import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { describe, expect, it } from 'vitest';
+import { Endpoint } from '../../src/core/index.js';
+import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+
+const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The default provider, recording every AEAD and header-protection key it is asked to prepare. */
+function countingProvider(): { provider: CryptoProvider; keys: string[] } {
+  const base = defaultProvider();
+  const keys: string[] = [];
+  const provider: CryptoProvider = {
+    name: base.name,
+    aead: (alg, key) => (keys.push(`aead ${alg} ${hex(key)}`), base.aead(alg, key)),
+    headerProtection: (alg, key) => (keys.push(`hp ${alg} ${hex(key)}`), base.headerProtection(alg, key)),
+  };
+  return { provider, keys };
+}
+
+function handshake(serverHooks: { packetCrypto: CryptoProvider }) {
+  const server = new Endpoint({ server: { tls: serverTls() }, hooks: serverHooks });
+  const client = new Endpoint({});
+  const net = new Network(client, server, {});
+  const c = client.connect(0, SERVER_PATH, TLS);
+  expect(net.runUntil(() => c.state === 'established' && [...server.connections][0]?.state === 'established', 5000)).toBe(true);
+  return { server, client, c };
+}
+
+describe('what a server handshake costs', () => {
+  it('derives each key once: the Initial keys of the check of the first Initial are the connection’s (RFC 9001 §5.2)', () => {
+    const { provider, keys } = countingProvider();
+    handshake({ packetCrypto: provider });
+    // Initial, Handshake and 1-RTT keys, both directions: an AEAD key and a header-protection key each.
+    expect(keys.filter((k) => k.startsWith('aead aes-128-gcm')).length).toBeGreaterThanOrEqual(6);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
