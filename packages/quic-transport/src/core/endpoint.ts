@@ -14,12 +14,11 @@
 import { EARLY_DATA_AGE_WINDOW_MS, StrikeRegister, type AntiReplay } from '@tsquic/tls13-handshake';
 import { encodeStatelessReset, encodeVersionNegotiation, isSupportedVersion, MIN_STATELESS_RESET_LENGTH, parsePacketHeader, QuicVersion, QuicWireError, statelessResetTokenOf, TransportErrorCode, type LongHeader } from '@tsquic/quic-wire';
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import { defaultCrypto } from '@tsquic/tls13-handshake';
 import { cidKey } from './cid.js';
 import { DeadlineQueue } from './deadlines.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TOKEN_LIFETIMES, TokenSealer } from './token.js';
-import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, retryPacket } from './stateless.js';
+import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, resetTokenFunction, retryPacket } from './stateless.js';
 import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { ConnEvent, Path, Transmit } from './types.js';
@@ -107,7 +106,8 @@ export class Endpoint {
   readonly connections = new Set<Connection>();
   private readonly outbox: Transmit[] = [];
   private readonly cidLength: number;
-  private readonly resetKey: Uint8Array;
+  /** RFC 9000 §10.3.2: the stateless reset token of a connection ID of ours. */
+  readonly resetTokenFor: (cid: Uint8Array) => Uint8Array;
   private readonly random: (n: number) => Uint8Array;
   private readonly provider: CryptoProvider;
   /** Each connection's next deadline: the earliest is read at once, whatever the number of connections. */
@@ -139,7 +139,7 @@ export class Endpoint {
     if (!(this.cidLength >= 0 && this.cidLength <= 20)) throw new RangeError(`connectionIdLength must be 0–20, got ${this.cidLength}`);
     this.random = opts.hooks?.random ?? pooledRandom();
     this.provider = opts.hooks?.packetCrypto ?? defaultProvider();
-    this.resetKey = opts.statelessResetKey ?? this.random(32);
+    this.resetTokenFor = resetTokenFunction(opts.statelessResetKey ?? this.random(32));
     const lifetimes = { ...TOKEN_LIFETIMES, ...(opts.newTokenLifetimeMs ? { 'new-token': opts.newTokenLifetimeMs } : {}) };
     this.tokens = new TokenSealer(this.provider.aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random, lifetimes);
     this.newTokenLifetime = lifetimes['new-token'];
@@ -147,11 +147,6 @@ export class Endpoint {
     this.antiReplay = opts.antiReplay ?? new StrikeRegister({ windowMs: EARLY_DATA_AGE_WINDOW_MS });
     this.resetTokens = new ResetTokenTable(this.provider.headerProtection('aes-256', this.random(32)));
     this.statelessLimit = new RateLimit(opts.statelessResetRate ?? DEFAULT_STATELESS_RESET_RATE);
-  }
-
-  /** RFC 9000 §10.3.2: the token is a function of a static key and the connection ID. */
-  resetTokenFor(cid: Uint8Array): Uint8Array {
-    return defaultCrypto().hmac('sha256', this.resetKey, cid).subarray(0, 16);
   }
 
   /**

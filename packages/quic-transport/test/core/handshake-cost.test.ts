@@ -1,6 +1,7 @@
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
 import { describe, expect, it } from 'vitest';
 import { Endpoint } from '../../src/core/index.js';
+import { resetTokenFunction } from '../../src/core/stateless.js';
 import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
@@ -34,5 +35,27 @@ describe('what a server handshake costs', () => {
     // Initial, Handshake and 1-RTT keys, both directions: an AEAD key and a header-protection key each.
     expect(keys.filter((k) => k.startsWith('aead aes-128-gcm')).length).toBeGreaterThanOrEqual(6);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('stateless reset tokens (RFC 9000 §10.3.2)', () => {
+  const key = new Uint8Array(32).fill(7);
+  const cid = (n: number, last = 0) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? last : i + 1));
+
+  it('are 16 bytes, a function of the key and the whole connection ID, whatever its length', () => {
+    const token = resetTokenFunction(key);
+    const again = resetTokenFunction(key.slice());
+    const seen = new Set<string>();
+    for (const n of [0, 1, 8, 15, 16, 17, 20]) {
+      for (const last of [0, 1]) {
+        const t = token(cid(n, last));
+        expect(t.length).toBe(16);
+        expect(again(cid(n, last))).toEqual(t);
+        seen.add(hex(t));
+      }
+    }
+    // Every length and every last byte (past the first AES block too) gives another token; so does another key.
+    expect(seen.size).toBe(13); // the empty ID has no last byte: 7 lengths × 2 − 1
+    expect(resetTokenFunction(new Uint8Array(32).fill(8))(cid(8))).not.toEqual(token(cid(8)));
   });
 });
