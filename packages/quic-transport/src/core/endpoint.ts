@@ -296,12 +296,12 @@ export class Endpoint {
           hooks,
           server: {
             originalDcid: v.originalDcid,
-            clientScid: header.scid.slice(),
+            clientScid: new Uint8Array(header.scid),
             localCid: local.cid,
             resetToken: local.resetToken,
             retrySourceCid: v.retrySource,
             addressValidated: v.validated,
-            newToken: () => this.tokens.seal('new-token', this.tokenTime(now), path.address, path.port),
+            newToken: this.newTokenFactory(now, path),
             // Made with this endpoint's provider: handed over only when the connection uses the same one.
             ...((hooks.packetCrypto ?? defaultProvider()) === this.provider ? { initialKeys } : {}),
           },
@@ -316,6 +316,16 @@ export class Endpoint {
     accepted.handleDatagram(now, data, path, ecn);
     this.touch(accepted);
     return { kind: 'new', conn: accepted };
+  }
+
+  /**
+   * Makes NEW_TOKEN tokens for a connection from `path` (RFC 9000 §8.1.3). A
+   * method of its own: a closure made in `accept` would keep all of its
+   * context alive for the connection's life, the first datagram included.
+   */
+  private newTokenFactory(now: number, path: Path): () => Uint8Array {
+    const { address, port } = path;
+    return () => this.tokens.seal('new-token', this.tokenTime(now), address, port);
   }
 
   private readonly originalDcids = new Map<Connection, string>();
@@ -341,11 +351,11 @@ export class Endpoint {
    * including a Retry).
    */
   private validate(header: LongHeader, now: number, path: Path): Validation {
-    const none = { validated: false, originalDcid: header.dcid.slice() };
+    const none = { validated: false, originalDcid: new Uint8Array(header.dcid) };
     if (header.token.length === 0) return none;
     const t = this.tokens.inspect(header.token, this.tokenTime(now), path.address, path.port);
     if (!t.ok) return t.kind === 'retry' ? 'invalid-retry-token' : none;
-    if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: header.dcid.slice() };
+    if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: new Uint8Array(header.dcid) };
     // Remembered for the rest of the token's life: a replay is refused as long as the token itself would pass.
     const at = this.tokenTime(now);
     return this.tokenReplay.firstUse(t.content.id, at, t.content.issuedAt + this.newTokenLifetime) ? { ...none, validated: true } : none;

@@ -25,7 +25,7 @@ function handshake(serverHooks: { packetCrypto: CryptoProvider }) {
   const net = new Network(client, server, {});
   const c = client.connect(0, SERVER_PATH, TLS);
   expect(net.runUntil(() => c.state === 'established' && [...server.connections][0]?.state === 'established', 5000)).toBe(true);
-  return { server, client, c };
+  return { net, server, client, c };
 }
 
 describe('what a server handshake costs', () => {
@@ -57,5 +57,16 @@ describe('stateless reset tokens (RFC 9000 §10.3.2)', () => {
     // Every length and every last byte (past the first AES block too) gives another token; so does another key.
     expect(seen.size).toBe(13); // the empty ID has no last byte: 7 lengths × 2 − 1
     expect(resetTokenFunction(new Uint8Array(32).fill(8))(cid(8))).not.toEqual(token(cid(8)));
+  });
+});
+
+describe('what a connection keeps of the packets it received', () => {
+  it('copies connection IDs and reset tokens out of the packet (node:crypto opens packets into Buffers, whose slice() is a view)', () => {
+    const { net, c } = handshake({ packetCrypto: defaultProvider() });
+    // The handshake's token and those of NEW_CONNECTION_ID frames.
+    expect(net.runUntil(() => c.peerResetTokens.length > 1, 2000)).toBe(true);
+    const tokens = c.peerResetTokens;
+    // A view would keep the whole decrypted payload alive for the connection's life.
+    for (const t of tokens) expect(t.buffer.byteLength).toBe(16);
   });
 });
