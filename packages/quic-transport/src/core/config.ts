@@ -193,6 +193,21 @@ export function randomBytes(n: number): Uint8Array {
   return b;
 }
 
+/** Settings objects made by `resolveSettings` (never mutated: connections may share one). */
+const resolved = new WeakSet<TransportSettings>();
+
+/**
+ * `transport` over the defaults. A resolved object comes back as it is, so
+ * an endpoint resolves its server settings once and every connection it
+ * accepts shares them (a few hundred bytes each otherwise).
+ */
+export function resolveSettings(transport: Partial<TransportSettings> | undefined): TransportSettings {
+  if (transport && resolved.has(transport as TransportSettings)) return transport as TransportSettings;
+  const s = { ...defaultTransportSettings, ...transport, streams: { ...defaultTransportSettings.streams, ...transport?.streams } };
+  resolved.add(s);
+  return s;
+}
+
 /** How a connection is made (the endpoint fills in the wiring). */
 export interface ConnectionOptions {
   side: 'client' | 'server';

@@ -22,7 +22,7 @@
 import { defaultProvider, type CryptoProvider, type QuicVersion } from '@tsquic/quic-crypto-keys';
 import { QuicVersion as V, toHex, type TransportParameters } from '@tsquic/quic-wire';
 import { connectionIds, type LocalCids, type RemoteCids } from './cid.js';
-import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ConnectionOptions, type TransportSettings } from './config.js';
+import { randomBytes, resolveSettings, type ClientTlsSettings, type ConnectionHooks, type ConnectionOptions, type TransportSettings } from './config.js';
 import { Cubic } from './congestion/cubic.js';
 import { NewReno } from './congestion/new-reno.js';
 import { Pacer } from './congestion/pacer.js';
@@ -89,7 +89,7 @@ export class Connection {
 
   constructor(now: number, opts: ConnectionOptions) {
     this.side = opts.side;
-    const s = (this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } });
+    const s = (this.settings = resolveSettings(opts.transport));
     this.hooks = opts.hooks ?? {};
     this.buffers = opts.buffers ?? new DatagramBuffers();
     this.random = this.hooks.random ?? randomBytes;

@@ -19,7 +19,7 @@ import { DeadlineQueue } from './deadlines.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TOKEN_LIFETIMES, TokenSealer } from './token.js';
 import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, resetTokenFunction, retryPacket } from './stateless.js';
-import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { defaultTransportSettings, pooledRandom, resolveSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { ConnEvent, Path, Transmit } from './types.js';
 import { DatagramBuffers } from './datagram-buffers.js';
@@ -292,7 +292,7 @@ export class Endpoint {
           path,
           tls: { antiReplay: this.antiReplay, ...server.tls },
           version: header.version,
-          transport: { ...server.transport, connectionIdLength: this.cidLength },
+          transport: this.serverSettingsFor(server),
           hooks,
           server: {
             originalDcid: v.originalDcid,
@@ -329,6 +329,13 @@ export class Endpoint {
   }
 
   private readonly originalDcids = new Map<Connection, string>();
+  /** The settings of every connection this server accepts, resolved once per `opts.server` (a shell may set it again). */
+  private serverSettings: [NonNullable<EndpointOptions['server']>, TransportSettings] | undefined;
+
+  private serverSettingsFor(server: NonNullable<EndpointOptions['server']>): TransportSettings {
+    if (this.serverSettings?.[0] !== server) this.serverSettings = [server, resolveSettings({ ...server.transport, connectionIdLength: this.cidLength })];
+    return this.serverSettings[1];
+  }
   /** Server connections still in their handshake (the maxHandshakes and Retry-under-load count). */
   private readonly handshaking = new Set<Connection>();
 
