@@ -329,12 +329,12 @@ export class Endpoint {
   }
 
   private readonly originalDcids = new Map<Connection, string>();
-  /** The settings of every connection this server accepts, resolved once per `opts.server` (a shell may set it again). */
-  private serverSettings: [NonNullable<EndpointOptions['server']>, TransportSettings] | undefined;
+  /** The settings of every connection this server accepts, resolved once per `opts.server.transport` object (it may be set again). */
+  private serverSettings: { from: Partial<TransportSettings> | undefined; settings: TransportSettings } | undefined;
 
   private serverSettingsFor(server: NonNullable<EndpointOptions['server']>): TransportSettings {
-    if (this.serverSettings?.[0] !== server) this.serverSettings = [server, resolveSettings({ ...server.transport, connectionIdLength: this.cidLength })];
-    return this.serverSettings[1];
+    if (!this.serverSettings || this.serverSettings.from !== server.transport) this.serverSettings = { from: server.transport, settings: resolveSettings({ ...server.transport, connectionIdLength: this.cidLength }) };
+    return this.serverSettings.settings;
   }
   /** Server connections still in their handshake (the maxHandshakes and Retry-under-load count). */
   private readonly handshaking = new Set<Connection>();
