@@ -21,6 +21,63 @@ type Crypto = Pick<typeof NodeCrypto, 'createCipheriv' | 'createDecipheriv' | 'c
 
 const TAG = 16;
 
+const OPTS = { authTagLength: TAG } as const;
+
+/**
+ * One AEAD key: an object whose methods live on the prototype (not four
+ * closures and a context per key: a connection holds three or four keys
+ * for its whole life, so their size is its heap).
+ */
+class NodeAead implements Aead {
+  private readonly key: NodeCrypto.KeyObject;
+
+  constructor(
+    private readonly c: Crypto,
+    private readonly alg: 'aes-128-gcm',
+    key: Uint8Array,
+  ) {
+    this.key = c.createSecretKey(key);
+  }
+
+  private cipher(nonce: Uint8Array, aad: Uint8Array): NodeCrypto.CipherGCM {
+    checkNonce(nonce);
+    const ci = this.c.createCipheriv(this.alg, this.key, nonce, OPTS);
+    if (aad.length) ci.setAAD(aad);
+    return ci;
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
+    const ci = this.cipher(nonce, aad);
+    const out = new Uint8Array(plaintext.length + TAG);
+    out.set(ci.update(plaintext));
+    ci.final();
+    out.set(ci.getAuthTag(), plaintext.length);
+    return out;
+  }
+
+  sealInPlace(nonce: Uint8Array, buf: Uint8Array, aadStart: number, ptStart: number, ptEnd: number): void {
+    const ci = this.cipher(nonce, buf.subarray(aadStart, ptStart));
+    buf.set(ci.update(buf.subarray(ptStart, ptEnd)), ptStart);
+    ci.final();
+    buf.set(ci.getAuthTag(), ptEnd);
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+    checkNonce(nonce);
+    if (sealed.length < TAG) return null;
+    const d = this.c.createDecipheriv(this.alg, this.key, nonce, OPTS);
+    if (aad.length) d.setAAD(aad);
+    d.setAuthTag(sealed.subarray(sealed.length - TAG));
+    const pt = d.update(sealed.subarray(0, sealed.length - TAG));
+    try {
+      d.final();
+    } catch {
+      return null; // authentication failure: Node reports it only by throwing
+    }
+    return pt;
+  }
+}
+
 export function makeNodeProvider(c: Crypto): CryptoProvider {
   // Runtimes that implement node:crypto without every AEAD (Bun has no chacha20-poly1305) get
   // noble's for the ones missing, so each suite of RFC 9001 §5.3 works wherever the provider loads.
@@ -30,44 +87,7 @@ export function makeNodeProvider(c: Crypto): CryptoProvider {
     aead(alg: AeadAlgorithm, key: Uint8Array): Aead {
       if (!available.has(alg)) return nobleProvider.aead(alg, key);
       checkKey(alg, key);
-      const k = c.createSecretKey(key);
-      const opts = { authTagLength: TAG } as const;
-      const cipher = (nonce: Uint8Array, aad: Uint8Array) => {
-        checkNonce(nonce);
-        const ci = c.createCipheriv(alg as 'aes-128-gcm', k, nonce, opts);
-        if (aad.length) ci.setAAD(aad);
-        return ci;
-      };
-      return {
-        seal(nonce, aad, plaintext) {
-          const ci = cipher(nonce, aad);
-          const out = new Uint8Array(plaintext.length + TAG);
-          out.set(ci.update(plaintext));
-          ci.final();
-          out.set(ci.getAuthTag(), plaintext.length);
-          return out;
-        },
-        sealInPlace(nonce, buf, aadStart, ptStart, ptEnd) {
-          const ci = cipher(nonce, buf.subarray(aadStart, ptStart));
-          buf.set(ci.update(buf.subarray(ptStart, ptEnd)), ptStart);
-          ci.final();
-          buf.set(ci.getAuthTag(), ptEnd);
-        },
-        open(nonce, aad, sealed) {
-          checkNonce(nonce);
-          if (sealed.length < TAG) return null;
-          const d = c.createDecipheriv(alg as 'aes-128-gcm', k, nonce, opts);
-          if (aad.length) d.setAAD(aad);
-          d.setAuthTag(sealed.subarray(sealed.length - TAG));
-          const pt = d.update(sealed.subarray(0, sealed.length - TAG));
-          try {
-            d.final();
-          } catch {
-            return null; // authentication failure: Node reports it only by throwing
-          }
-          return pt;
-        },
-      };
+      return new NodeAead(c, alg as 'aes-128-gcm', key);
     },
     headerProtection(alg: HeaderProtectionAlgorithm, hpKey: Uint8Array): HeaderMask {
       checkKey(alg, hpKey);

@@ -6,7 +6,7 @@
  * issued to us (the pool we pick a Destination Connection ID from, its
  * limit — CONNECTION_ID_LIMIT_ERROR — and Retire Prior To).
  */
-import { equalBytes, equalConstantTime, FrameType, toHex } from '@tsquic/quic-wire';
+import { equalBytes, equalConstantTime, FrameType } from '@tsquic/quic-wire';
 import type { ConnectionOptions, TransportSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 
@@ -16,8 +16,15 @@ export interface IssuedCid {
   resetToken: Uint8Array;
 }
 
-/** A connection ID as a map key. */
-export const cidKey = toHex;
+/**
+ * A connection ID (or any short byte string) as a map key: one character per
+ * byte, a flat string — hex built with `+=` left a rope of cons strings
+ * behind every key kept in a table (~1 KB per server connection) and made
+ * every lookup flatten one; this is also twice as fast per routed datagram.
+ */
+export function cidKey(cid: Uint8Array): string {
+  return String.fromCharCode.apply(null, cid as unknown as number[]);
+}
 
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();

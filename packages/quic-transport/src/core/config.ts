@@ -9,6 +9,7 @@ import type { AntiReplay, CipherSuite, GroupName, HandshakeCrypto, PeerVerifier,
 import { defaultStreamSettings, type StreamSettings } from './streams/streams.js';
 import type { DatagramBuffers } from './datagram-buffers.js';
 import type { Path } from './types.js';
+import type { InitialKeys } from './crypto-state.js';
 
 /** A connection's transport settings (`defaultTransportSettings` shows the defaults). */
 export interface TransportSettings {
@@ -203,6 +204,21 @@ export function randomBytes(n: number): Uint8Array {
   return b;
 }
 
+/** Settings objects made by `resolveSettings` (never mutated: connections may share one). */
+const resolved = new WeakSet<TransportSettings>();
+
+/**
+ * `transport` over the defaults. A resolved object comes back as it is, so
+ * an endpoint resolves its server settings once and every connection it
+ * accepts shares them (a few hundred bytes each otherwise).
+ */
+export function resolveSettings(transport: Partial<TransportSettings> | undefined): TransportSettings {
+  if (transport && resolved.has(transport as TransportSettings)) return transport as TransportSettings;
+  const s = { ...defaultTransportSettings, ...transport, streams: { ...defaultTransportSettings.streams, ...transport?.streams } };
+  resolved.add(s);
+  return s;
+}
+
 /** How a connection is made (the endpoint fills in the wiring). */
 export interface ConnectionOptions {
   side: 'client' | 'server';
@@ -225,6 +241,8 @@ export interface ConnectionOptions {
     addressValidated?: boolean;
     /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
     newToken?: () => Uint8Array;
+    /** The Initial keys the endpoint derived to check the first Initial (RFC 9001 §5.2), so they are derived once. */
+    initialKeys?: InitialKeys;
   };
   /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */
   token?: Uint8Array;

@@ -22,7 +22,7 @@
 import { defaultProvider, type CryptoProvider, type QuicVersion } from '@tsquic/quic-crypto-keys';
 import { QuicVersion as V, toHex, type TransportParameters } from '@tsquic/quic-wire';
 import { connectionIds, type LocalCids, type RemoteCids } from './cid.js';
-import { defaultTransportSettings, randomBytes, type ClientTlsSettings, type ConnectionHooks, type ConnectionOptions, type TransportSettings } from './config.js';
+import { randomBytes, resolveSettings, type ClientTlsSettings, type ConnectionHooks, type ConnectionOptions, type TransportSettings } from './config.js';
 import { Cubic } from './congestion/cubic.js';
 import { NewReno } from './congestion/new-reno.js';
 import { Pacer } from './congestion/pacer.js';
@@ -90,7 +90,7 @@ export class Connection {
 
   constructor(now: number, opts: ConnectionOptions) {
     this.side = opts.side;
-    const s = (this.settings = { ...defaultTransportSettings, ...opts.transport, streams: { ...defaultTransportSettings.streams, ...opts.transport?.streams } });
+    const s = (this.settings = resolveSettings(opts.transport));
     this.hooks = opts.hooks ?? {};
     this.buffers = opts.buffers ?? new DatagramBuffers();
     this.random = this.hooks.random ?? randomBytes;
@@ -112,7 +112,7 @@ export class Connection {
     this.newTokenFactory = srv?.newToken;
     const version = opts.version ?? V.V1;
     // After a Retry the client's Initial keys come from the DCID it uses now, the Retry's SCID (RFC 9001 §5.2).
-    this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid);
+    this.crypto = new CryptoState(this.provider, this.side, version, srv?.retrySourceCid ?? originalDcid, srv?.initialKeys);
     const host = {
       random: this.random,
       rotateCid: (seq?: number) => this.remoteCids.rotate(seq),

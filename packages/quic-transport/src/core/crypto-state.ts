@@ -25,6 +25,12 @@ export interface WriteKeys {
   gen: number;
 }
 
+/** Both directions' Initial keys (RFC 9001 §5.2). */
+export interface InitialKeys {
+  read: DirectionalKeys;
+  write: DirectionalKeys;
+}
+
 interface LevelKeys {
   read?: DirectionalKeys;
   write?: DirectionalKeys;
@@ -58,16 +64,18 @@ export class CryptoState {
     private readonly side: 'client' | 'server',
     version: QuicVersion,
     initialDcid: Uint8Array,
+    /** This side's Initial keys for `version` and `initialDcid` when already derived (the server's check of the first Initial). */
+    given?: InitialKeys,
   ) {
     this.version = version;
     this.originalVersion = version;
     this.initialDcid = initialDcid;
     this.levels = [{}, {}];
-    this.makeInitialKeys();
+    this.makeInitialKeys(given);
   }
 
-  private makeInitialKeys(): void {
-    const init = initialKeys(this.provider, this.version, this.initialDcid, this.side);
+  private makeInitialKeys(given?: InitialKeys): void {
+    const init = given ?? initialKeys(this.provider, this.version, this.initialDcid, this.side);
     this.levels[0].read = init.read;
     this.levels[0].write = init.write;
   }

@@ -14,13 +14,12 @@
 import { EARLY_DATA_AGE_WINDOW_MS, StrikeRegister, type AntiReplay } from '@tsquic/tls13-handshake';
 import { encodeStatelessReset, encodeVersionNegotiation, isSupportedVersion, MIN_STATELESS_RESET_LENGTH, parsePacketHeader, QuicVersion, QuicWireError, statelessResetTokenOf, TransportErrorCode, type LongHeader } from '@tsquic/quic-wire';
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import { defaultCrypto } from '@tsquic/tls13-handshake';
 import { cidKey } from './cid.js';
 import { DeadlineQueue } from './deadlines.js';
 import type { EcnCodepoint } from './ecn.js';
 import { TOKEN_LIFETIMES, TokenSealer } from './token.js';
-import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, retryPacket } from './stateless.js';
-import { defaultTransportSettings, pooledRandom, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
+import { initialCarriesCrypto, initialClose, RateLimit, ResetTokenTable, resetTokenFunction, retryPacket } from './stateless.js';
+import { defaultTransportSettings, pooledRandom, resolveSettings, type ClientTlsSettings, type ConnectionHooks, type ServerTlsSettings, type TransportSettings } from './config.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import type { ConnEvent, Path, Transmit } from './types.js';
 import { DatagramBuffers } from './datagram-buffers.js';
@@ -110,7 +109,8 @@ export class Endpoint {
   readonly connections = new Set<Connection>();
   private readonly outbox: Transmit[] = [];
   private readonly cidLength: number;
-  private readonly resetKey: Uint8Array;
+  /** RFC 9000 §10.3.2: the stateless reset token of a connection ID of ours. */
+  readonly resetTokenFor: (cid: Uint8Array) => Uint8Array;
   private readonly random: (n: number) => Uint8Array;
   private readonly provider: CryptoProvider;
   /** Each connection's next deadline: the earliest is read at once, whatever the number of connections. */
@@ -142,7 +142,7 @@ export class Endpoint {
     if (!(this.cidLength >= 0 && this.cidLength <= 20)) throw new RangeError(`connectionIdLength must be 0–20, got ${this.cidLength}`);
     this.random = opts.hooks?.random ?? pooledRandom();
     this.provider = opts.hooks?.packetCrypto ?? defaultProvider();
-    this.resetKey = opts.statelessResetKey ?? this.random(32);
+    this.resetTokenFor = resetTokenFunction(opts.statelessResetKey ?? this.random(32));
     const lifetimes = { ...TOKEN_LIFETIMES, ...(opts.newTokenLifetimeMs ? { 'new-token': opts.newTokenLifetimeMs } : {}) };
     this.tokens = new TokenSealer(this.provider.aead('aes-256-gcm', opts.tokenKey ?? this.random(32)), this.random, lifetimes);
     this.newTokenLifetime = lifetimes['new-token'];
@@ -150,11 +150,6 @@ export class Endpoint {
     this.antiReplay = opts.antiReplay ?? new StrikeRegister({ windowMs: EARLY_DATA_AGE_WINDOW_MS });
     this.resetTokens = new ResetTokenTable(this.provider.headerProtection('aes-256', this.random(32)));
     this.statelessLimit = new RateLimit(opts.statelessResetRate ?? DEFAULT_STATELESS_RESET_RATE);
-  }
-
-  /** RFC 9000 §10.3.2: the token is a function of a static key and the connection ID. */
-  resetTokenFor(cid: Uint8Array): Uint8Array {
-    return defaultCrypto().hmac('sha256', this.resetKey, cid).subarray(0, 16);
   }
 
   /**
@@ -283,7 +278,8 @@ export class Endpoint {
     if (!isSupportedVersion(header.version)) return this.drop('unsupported version');
     if (this.connections.size >= (this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.drop('connection limit');
     // Nothing is kept for an Initial that does not open (anyone can send random bytes with an Initial header).
-    if (!initialCarriesCrypto(this.provider, data, header)) return this.drop('first Initial does not open or carries no CRYPTO data');
+    const initialKeys = initialCarriesCrypto(this.provider, data, header);
+    if (!initialKeys) return this.drop('first Initial does not open or carries no CRYPTO data');
     const v = this.validate(header, now, path);
     if (v === 'invalid-retry-token') return this.invalidToken(header, path, now);
     if (!v.validated && this.retryWanted()) return this.sendRetry(header.version, header.scid, dcid, path, now);
@@ -291,6 +287,7 @@ export class Endpoint {
     const local = this.newCid();
     if (!local) return this.drop('connection ID space exhausted');
     const server = this.opts.server;
+    const hooks = this.hooks('server');
     const accepted = this.attach(
       (wiring) =>
         new Connection(now, {
@@ -298,16 +295,18 @@ export class Endpoint {
           path,
           tls: { antiReplay: this.antiReplay, ...server.tls },
           version: header.version,
-          transport: { ...server.transport, connectionIdLength: this.cidLength },
-          hooks: this.hooks('server'),
+          transport: this.serverSettingsFor(server),
+          hooks,
           server: {
             originalDcid: v.originalDcid,
-            clientScid: header.scid.slice(),
+            clientScid: new Uint8Array(header.scid),
             localCid: local.cid,
             resetToken: local.resetToken,
             retrySourceCid: v.retrySource,
             addressValidated: v.validated,
-            newToken: () => this.tokens.seal('new-token', this.tokenTime(now), path.address, path.port),
+            newToken: this.newTokenFactory(now, path),
+            // Made with this endpoint's provider: handed over only when the connection uses the same one.
+            ...((hooks.packetCrypto ?? defaultProvider()) === this.provider ? { initialKeys } : {}),
           },
           ...wiring,
         }),
@@ -322,7 +321,24 @@ export class Endpoint {
     return { kind: 'new', conn: accepted };
   }
 
+  /**
+   * Makes NEW_TOKEN tokens for a connection from `path` (RFC 9000 §8.1.3). A
+   * method of its own: a closure made in `accept` would keep all of its
+   * context alive for the connection's life, the first datagram included.
+   */
+  private newTokenFactory(now: number, path: Path): () => Uint8Array {
+    const { address, port } = path;
+    return () => this.tokens.seal('new-token', this.tokenTime(now), address, port);
+  }
+
   private readonly originalDcids = new Map<Connection, string>();
+  /** The settings of every connection this server accepts, resolved once per `opts.server.transport` object (it may be set again). */
+  private serverSettings: { from: Partial<TransportSettings> | undefined; settings: TransportSettings } | undefined;
+
+  private serverSettingsFor(server: NonNullable<EndpointOptions['server']>): TransportSettings {
+    if (!this.serverSettings || this.serverSettings.from !== server.transport) this.serverSettings = { from: server.transport, settings: resolveSettings({ ...server.transport, connectionIdLength: this.cidLength }) };
+    return this.serverSettings.settings;
+  }
   /** Server connections still in their handshake (the maxHandshakes and Retry-under-load count). */
   private readonly handshaking = new Set<Connection>();
 
@@ -345,11 +361,11 @@ export class Endpoint {
    * including a Retry).
    */
   private validate(header: LongHeader, now: number, path: Path): Validation {
-    const none = { validated: false, originalDcid: header.dcid.slice() };
+    const none = { validated: false, originalDcid: new Uint8Array(header.dcid) };
     if (header.token.length === 0) return none;
     const t = this.tokens.inspect(header.token, this.tokenTime(now), path.address, path.port);
     if (!t.ok) return t.kind === 'retry' ? 'invalid-retry-token' : none;
-    if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: header.dcid.slice() };
+    if (t.content.kind === 'retry') return { validated: true, originalDcid: t.content.originalDcid, retrySource: new Uint8Array(header.dcid) };
     // Remembered for the rest of the token's life: a replay is refused as long as the token itself would pass.
     const at = this.tokenTime(now);
     return this.tokenReplay.firstUse(t.content.id, at, t.content.issuedAt + this.newTokenLifetime) ? { ...none, validated: true } : none;

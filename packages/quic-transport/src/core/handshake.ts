@@ -47,7 +47,7 @@ export class HandshakeState {
 
   /** Keep a copy of an early 1-RTT packet (at most MAX_HELD, each at most one datagram). */
   holdEarly(packet: Uint8Array, path: Path): void {
-    if (this.held.length < MAX_HELD) this.held.push({ packet: packet.slice(), path });
+    if (this.held.length < MAX_HELD) this.held.push({ packet: new Uint8Array(packet), path });
   }
 
   constructor(
@@ -169,8 +169,8 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
  * numbers continue, §17.2.5.3).
  */
 export function followRetry(c: Connection, scid: Uint8Array, token: Uint8Array, now: number): void {
-  c.hs.retrySourceCid = scid.slice();
-  c.hs.token = token.slice();
+  c.hs.retrySourceCid = new Uint8Array(scid);
+  c.hs.token = new Uint8Array(token);
   c.remoteCids.replaceInitial(c.hs.retrySourceCid);
   c.crypto.rekeyInitial(c.hs.retrySourceCid);
   for (const space of [0, 2] as const) resend(c, space, () => true, now);

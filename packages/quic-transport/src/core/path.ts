@@ -161,7 +161,7 @@ export class PathState {
 
   /** A PATH_CHALLENGE: owe a PATH_RESPONSE on the path it came from (§8.2.2); a flood keeps only the latest few. */
   onChallenge(data: Uint8Array, from: Path): void {
-    this.responses.push({ data: data.slice(), path: from });
+    this.responses.push({ data: new Uint8Array(data), path: from });
     if (this.responses.length > MAX_RESPONSES) this.responses.shift();
   }
 

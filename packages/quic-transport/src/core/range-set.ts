@@ -198,9 +198,13 @@ export class RangeSet {
     const bl = this.blocks;
     const added = (s1 >= 0 ? 1 : 0) + (s2 >= 0 ? 1 : 0);
     if (bl.length === 0) {
-      bl.push({ starts: [], ends: [] });
-      b = b2 = i = i2 = 0;
-    } else if (b === bl.length) {
+      // The first ranges: arrays of their exact size (a push or splice into an empty array reserves
+      // 17 slots, ~300 bytes a set — most sets of an idle connection hold one range for good).
+      if (added > 0) this.blocks = [s2 >= 0 ? { starts: [s1, s2], ends: [e1, e2] } : { starts: [s1], ends: [e1] }];
+      this.count += added;
+      return;
+    }
+    if (b === bl.length) {
       // Past the end: append to the last block.
       b = b2 = bl.length - 1;
       i = i2 = bl[b]!.starts.length;

@@ -63,8 +63,8 @@ const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
   data_blocked: { code: FrameType.DATA_BLOCKED, handle: nothing },
   streams_blocked: { code: FrameType.STREAMS_BLOCKED_BIDI, handle: nothing },
   stream_data_blocked: { code: FrameType.STREAM_DATA_BLOCKED, handle: (c, f) => c.streams.onStreamDataBlocked(f.streamId) },
-  new_token: { code: FrameType.NEW_TOKEN, onlyFrom: 'server', handle: (c, f) => c.emit({ type: 'new-token', token: f.token.slice() }) },
-  new_connection_id: { code: FrameType.NEW_CONNECTION_ID, handle: (c, f) => c.remoteCids.add(f.sequence, f.retirePriorTo, f.connectionId.slice(), f.statelessResetToken.slice()) },
+  new_token: { code: FrameType.NEW_TOKEN, onlyFrom: 'server', handle: (c, f) => c.emit({ type: 'new-token', token: new Uint8Array(f.token) }) },
+  new_connection_id: { code: FrameType.NEW_CONNECTION_ID, handle: (c, f) => c.remoteCids.add(f.sequence, f.retirePriorTo, new Uint8Array(f.connectionId), new Uint8Array(f.statelessResetToken)) },
   retire_connection_id: { code: FrameType.RETIRE_CONNECTION_ID, handle: (c, f, p) => c.localCids.retire(f.sequence, dcidOf(c, p.bytes)) },
   path_challenge: { code: FrameType.PATH_CHALLENGE, handle: (c, f, p) => c.paths.onChallenge(f.data, p.path) },
   path_response: { code: FrameType.PATH_RESPONSE, handle: (c, f, p) => c.paths.onResponse(f.data, p.now) },
@@ -75,7 +75,7 @@ const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
     handle: (c, f) => {
       // RFC 9221 §3: a DATAGRAM we did not allow, or larger than we allowed, is a PROTOCOL_VIOLATION.
       if (1 + f.data.length > c.settings.maxDatagramFrameSize) throw new TransportError(E.PROTOCOL_VIOLATION, 'DATAGRAM frame not negotiated or too large', FrameType.DATAGRAM);
-      c.emit({ type: 'datagram', data: f.data.slice() });
+      c.emit({ type: 'datagram', data: new Uint8Array(f.data) });
     },
   },
 };
@@ -202,7 +202,7 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
   if (!finish(c, now, space, packet, pnOffset, r.pnLength, pn, keys.packet, 'current', path)) return false;
   if (c.side === 'client' && !c.hs.peerInitialScid) {
-    c.hs.peerInitialScid = lh.scid.slice();
+    c.hs.peerInitialScid = new Uint8Array(lh.scid);
     c.remoteCids.replaceInitial(c.hs.peerInitialScid);
   }
   // RFC 9001 §4.9.1: a server discards Initial keys once it processes a Handshake packet; receiving one also validates the address (§8.1).

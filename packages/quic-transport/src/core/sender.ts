@@ -54,7 +54,7 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   const max = Math.min(c.maxDatagramSize, c.paths.allowance());
   if (max < MIN_PACKET) return null;
   const r = c.recovery;
-  const probing = c.spaces.some((s) => s.probes > 0);
+  const probing = c.spaces[0].probes > 0 || c.spaces[1].probes > 0 || c.spaces[2].probes > 0;
   let eliciting = probing || r.bytesInFlight < r.cc.window;
   c.pacingDeadline = 0;
   if (eliciting && !probing && c.settings.pacing && r.rtt.hasSample) {
@@ -79,18 +79,26 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
     if (size > 0 && !slowStart) eliciting = false;
   }
   const allowed: Allowed = eliciting ? 'all' : c.crypto.oneRtt && c.paths.owesOnPath() ? 'path' : 'ack';
-  const want = SPACES.filter((s) => wantsToSend(c, s, allowed, now));
-  if (want.length === 0) return null;
+  // The spaces with something to send, as bits (no array per datagram), and the last of them.
+  let want = 0;
+  let last = -1;
+  for (const s of SPACES) {
+    if (wantsToSend(c, s, allowed, now)) {
+      want |= 1 << s;
+      last = s;
+    }
+  }
+  if (want === 0) return null;
   // Padding: a client pads every datagram with an Initial; a server those with ack-eliciting Initials.
-  const initialEliciting = want.includes(0) && (c.spaces[0].cryptoSend.hasPending() || c.spaces[0].probes > 0);
-  const pad = want.includes(0) && (c.side === 'client' || initialEliciting);
+  const initialEliciting = (want & 1) !== 0 && (c.spaces[0].cryptoSend.hasPending() || c.spaces[0].probes > 0);
+  const pad = (want & 1) !== 0 && (c.side === 'client' || initialEliciting);
   if (pad && max < MIN_INITIAL_DATAGRAM && c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
   const buf = c.buffers.get(max);
   let off = 0;
   let sentHandshake = false;
-  for (let i = 0; i < want.length; i++) {
-    const s = want[i]!;
-    const padTo = pad && i === want.length - 1 ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
+  for (const s of SPACES) {
+    if ((want & (1 << s)) === 0) continue;
+    const padTo = pad && s === last ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
     const end = buildPacket(c, s, buf, off, max - off, now, allowed, padTo);
     if (end > off) {
       off = end;

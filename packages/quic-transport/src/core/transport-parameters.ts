@@ -110,11 +110,11 @@ export function applyPeerParameters(c: Connection, bytes: Uint8Array, now: numbe
     if (hs.retrySourceCid ? !tp.retrySourceConnectionId || !equalBytes(tp.retrySourceConnectionId, hs.retrySourceCid) : tp.retrySourceConnectionId) {
       throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'retry_source_connection_id does not match');
     }
-    if (tp.statelessResetToken) c.remoteCids.setResetToken(0, tp.statelessResetToken);
+    if (tp.statelessResetToken) c.remoteCids.setResetToken(0, new Uint8Array(tp.statelessResetToken));
     // RFC 9000 §9.6: the preferred address comes with connection ID sequence 1; we move there once confirmed.
     const pa = tp.preferredAddress;
     if (pa) {
-      c.remoteCids.add(1, 0, pa.connectionId, pa.statelessResetToken);
+      c.remoteCids.add(1, 0, new Uint8Array(pa.connectionId), new Uint8Array(pa.statelessResetToken));
       c.paths.preferred = preferredPathFor(pa, c.paths.current);
     }
     // RFC 9368 §4: the server's Chosen Version is the version in use; a changed version must be confirmed by it.

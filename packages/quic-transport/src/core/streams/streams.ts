@@ -363,7 +363,7 @@ export class Streams {
       h.state = 'size-known';
     }
     // Small pieces are copied so they do not pin whole packet buffers in memory.
-    const added = h.buf.insert(offset, data.length < 512 && data.length > 0 ? data.slice() : data);
+    const added = h.buf.insert(offset, data.length < 512 && data.length > 0 ? new Uint8Array(data) : data);
     if (added < 0) throw new TransportError(E.PROTOCOL_VIOLATION, `stream ${id}: too many out-of-order fragments`, frameType);
     if (h.finalSize !== undefined && h.state === 'size-known' && h.buf.received.covers(0, h.finalSize)) h.state = 'data-recvd';
     if (!h.signaled && (h.buf.readable > 0 || (h.finalSize !== undefined && h.buf.readOffset === h.finalSize))) {

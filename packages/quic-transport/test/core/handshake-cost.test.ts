@@ -1,0 +1,72 @@
+import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
+import { describe, expect, it } from 'vitest';
+import { Endpoint } from '../../src/core/index.js';
+import { resetTokenFunction } from '../../src/core/stateless.js';
+import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+
+const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The default provider, recording every AEAD and header-protection key it is asked to prepare. */
+function countingProvider(): { provider: CryptoProvider; keys: string[] } {
+  const base = defaultProvider();
+  const keys: string[] = [];
+  const provider: CryptoProvider = {
+    name: base.name,
+    aead: (alg, key) => (keys.push(`aead ${alg} ${hex(key)}`), base.aead(alg, key)),
+    headerProtection: (alg, key) => (keys.push(`hp ${alg} ${hex(key)}`), base.headerProtection(alg, key)),
+  };
+  return { provider, keys };
+}
+
+function handshake(serverHooks: { packetCrypto: CryptoProvider }) {
+  const server = new Endpoint({ server: { tls: serverTls() }, hooks: serverHooks });
+  const client = new Endpoint({});
+  const net = new Network(client, server, {});
+  const c = client.connect(0, SERVER_PATH, TLS);
+  expect(net.runUntil(() => c.state === 'established' && [...server.connections][0]?.state === 'established', 5000)).toBe(true);
+  return { net, server, client, c };
+}
+
+describe('what a server handshake costs', () => {
+  it('derives each key once: the Initial keys of the check of the first Initial are the connection’s (RFC 9001 §5.2)', () => {
+    const { provider, keys } = countingProvider();
+    handshake({ packetCrypto: provider });
+    // Initial, Handshake and 1-RTT keys, both directions: an AEAD key and a header-protection key each.
+    expect(keys.filter((k) => k.startsWith('aead aes-128-gcm')).length).toBeGreaterThanOrEqual(6);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('stateless reset tokens (RFC 9000 §10.3.2)', () => {
+  const key = new Uint8Array(32).fill(7);
+  const cid = (n: number, last = 0) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? last : i + 1));
+
+  it('are 16 bytes, a function of the key and the whole connection ID, whatever its length', () => {
+    const token = resetTokenFunction(key);
+    const again = resetTokenFunction(key.slice());
+    const seen = new Set<string>();
+    for (const n of [0, 1, 8, 15, 16, 17, 20]) {
+      for (const last of [0, 1]) {
+        const t = token(cid(n, last));
+        expect(t.length).toBe(16);
+        expect(again(cid(n, last))).toEqual(t);
+        seen.add(hex(t));
+      }
+    }
+    // Every length and every last byte (past the first AES block too) gives another token; so does another key.
+    expect(seen.size).toBe(13); // the empty ID has no last byte: 7 lengths × 2 − 1
+    expect(resetTokenFunction(new Uint8Array(32).fill(8))(cid(8))).not.toEqual(token(cid(8)));
+  });
+});
+
+describe('what a connection keeps of the packets it received', () => {
+  it('copies connection IDs and reset tokens out of the packet (node:crypto opens packets into Buffers, whose slice() is a view)', () => {
+    const { net, c } = handshake({ packetCrypto: defaultProvider() });
+    // The handshake's token and those of NEW_CONNECTION_ID frames.
+    expect(net.runUntil(() => c.peerResetTokens.length > 1, 2000)).toBe(true);
+    const tokens = c.peerResetTokens;
+    // A view would keep the whole decrypted payload alive for the connection's life.
+    for (const t of tokens) expect(t.buffer.byteLength).toBe(16);
+  });
+});
