@@ -19,7 +19,11 @@ export function textTable(res: SuiteResult): string {
   const head = ['measurement', 'ours', 'anchor', 'anchor value', 'unit', 'ours/anchor', 'goal'];
   const body = res.rows.map((r) => [r.name, fmt(r.ours), r.anchorName, fmt(r.anchor), r.unit, ratio(r), goal(r)]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 1 || i === 3 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 1 || i === 3 || i === 5 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [`tsquic bench — ${machineLine(res)}`, line(head), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const b of body) out.push(line(b));
   for (const r of res.rows) if (r.note) out.push(`note (${r.id}): ${r.note}`);

@@ -147,7 +147,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     log(`handshakes, ${seconds} s each: both ends in one process, then each side in its own`);
     const hs = await inOneProcess('quic', certs, seconds);
     const tlsHs = await inOneProcess('tls', certs, seconds);
-    const sides = { quic: { full: await perSide('quic', 'full', certs, seconds), resumed: await perSide('quic', 'resumed', certs, seconds) }, tls: { full: await perSide('tls', 'full', certs, seconds), resumed: await perSide('tls', 'resumed', certs, seconds) } };
+    const sides = {
+      quic: { full: await perSide('quic', 'full', certs, seconds), resumed: await perSide('quic', 'resumed', certs, seconds) },
+      tls: { full: await perSide('tls', 'full', certs, seconds), resumed: await perSide('tls', 'resumed', certs, seconds) },
+    };
     rows.push(...handshakeRows(hs, tlsHs, sides, seconds));
 
     log('packet protection');
@@ -268,7 +271,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
           anchorName: 'goal',
           anchor: 50,
           note: variants,
-          method: { setup: "this process, node:crypto provider: the server's receive() of a client's Certificate, CertificateVerify and Finished built from the hostile PKIs", clock: `performance.now() around receive(), median of ${o.smoke ? 2 : 15}; the row is the worst variant` },
+          method: {
+            setup: "this process, node:crypto provider: the server's receive() of a client's Certificate, CertificateVerify and Finished built from the hostile PKIs",
+            clock: `performance.now() around receive(), median of ${o.smoke ? 2 : 15}; the row is the worst variant`,
+          },
         },
         1.0,
       ),
@@ -288,7 +294,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
           anchorName: '10 connections',
           anchor: few,
           note: 'independent of the number of connections: the ratio stays near 1',
-          method: { setup: 'a sans-IO server endpoint in this process holding the connections; 40-byte short-header datagrams of random bytes', clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median' },
+          method: {
+            setup: 'a sans-IO server endpoint in this process holding the connections; 40-byte short-header datagrams of random bytes',
+            clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median',
+          },
         },
         2.0,
       ),
@@ -308,7 +317,10 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
           anchorName: '10 connections',
           anchor: dFew,
           note: 'independent of the connections held',
-          method: { setup: 'a sans-IO server endpoint in this process holding idle connections; one datagram = handleDatagram + its ACK out + its events read + pollTimeout + handleTimeout', clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median' },
+          method: {
+            setup: 'a sans-IO server endpoint in this process holding idle connections; one datagram = handleDatagram + its ACK out + its events read + pollTimeout + handleTimeout',
+            clock: 'performance.now() over alternating slices of the two endpoints, µs per datagram, median',
+          },
         },
         1.5,
       ),

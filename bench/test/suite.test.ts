@@ -66,7 +66,11 @@ describe('benchmark suite, smoke mode', () => {
       // Every figure keeps its method; every transfer says its datagrams and where its data goes.
       expect(r.method.setup.length, r.id).toBeGreaterThan(10);
       expect(r.method.clock.length, r.id).toBeGreaterThan(10);
-      if (r.group === 'bulk') expect([r.method.datagrams, r.method.data].every((x) => x && x.length > 10), r.id).toBe(true);
+      if (r.group === 'bulk')
+        expect(
+          [r.method.datagrams, r.method.data].every((x) => x && x.length > 10),
+          r.id,
+        ).toBe(true);
     }
     // Like for like: the headline bulk rows set the same datagram size on both sides and time both alike.
     for (const r of res.rows.filter((x) => x.id.startsWith('bulk.1452.'))) expect(r.method.datagrams, r.id).toMatch(/1,452-byte UDP payloads, PMTU probing off, at both ends/);
@@ -116,7 +120,11 @@ describe('benchmark suite, smoke mode', () => {
     expect(md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| measurement')).length).toBe(res.rows.length);
     // Every row is named under exactly one method.
     const methods = md.split('\n').filter((l) => l.startsWith('- **'));
-    for (const r of res.rows) expect(methods.filter((l) => l.slice(4, l.indexOf('**:')).split(', ').includes(r.id)), r.id).toHaveLength(1);
+    for (const r of res.rows)
+      expect(
+        methods.filter((l) => l.slice(4, l.indexOf('**:')).split(', ').includes(r.id)),
+        r.id,
+      ).toHaveLength(1);
   });
 });
 

@@ -167,13 +167,25 @@ export function oursToGtlsclient(certs: Certs, o: BulkOptions): Promise<BulkFigu
 /** gtlsserver → ours (peers/h3 `get`: @tsquic/http3's fetch, body read and discarded), HTTP/3. */
 export function gtlsserverToOurs(www: string, certs: Certs, o: BulkOptions): Promise<BulkFigure> {
   return withGtlsserver(www, certs, o.datagrams, (port) =>
-    timeClient(nodeClient('h3', (what) => ['get', `https://127.0.0.1:${port}/${what === 'one' ? 'one' : 'big'}`, String(what === 'one' ? 1 : o.bytes)], transportFor(o.datagrams)), o.bytes, o.runs, true),
+    timeClient(
+      nodeClient('h3', (what) => ['get', `https://127.0.0.1:${port}/${what === 'one' ? 'one' : 'big'}`, String(what === 'one' ? 1 : o.bytes)], transportFor(o.datagrams)),
+      o.bytes,
+      o.runs,
+      true,
+    ),
   );
 }
 
 /** Node's TLS 1.3 over TCP (peers/tls), the same protocol as ours → ours; TCP's segments are loopback-sized. */
 export function nodeTls(certs: Certs, o: { bytes: number; runs: number }): Promise<BulkFigure> {
-  return withServer('tls', [certs.certPem, certs.keyPem], undefined, (port) => timeClient(nodeClient('tls', (what) => ['get', String(port), String(what === 'full' ? o.bytes : 1)]), o.bytes, o.runs, false));
+  return withServer('tls', [certs.certPem, certs.keyPem], undefined, (port) =>
+    timeClient(
+      nodeClient('tls', (what) => ['get', String(port), String(what === 'full' ? o.bytes : 1)]),
+      o.bytes,
+      o.runs,
+      false,
+    ),
+  );
 }
 
 /** Ours → ours inside the client's process (IPC, request to last byte): the CPU profile's run. */
@@ -209,10 +221,11 @@ const STARTUP_CLOCK = (runs: number): string =>
   `this process's performance.now(): each client process from spawn to exit, minus the median of its bare start-up (ours: node peers/ours.js noop, loading the same modules; gtlsclient --help): the handshake and teardown stay in; median of ${runs} each`;
 const INTERNET = '1,452-byte UDP payloads, PMTU probing off, at both ends (ours: maxDatagramSize 1452, pmtuDiscovery false; ngtcp2: --no-pmtud --max-udp-payload-size=1452)';
 const LOOPBACK = "each stack's loopback defaults: ours DPLPMTUD up to 64 KB datagrams; ngtcp2 0.12 PMTUD to 1,444 B (its probes stop at Ethernet sizes); TCP: loopback segments — NOT like for like";
-const FROM_MEMORY = 'servers send from memory (ours: a 256 KiB buffer; gtlsserver: the file, cached by a full fetch before the timed runs; Node TLS: a 256 KiB buffer); clients discard the body (ours count it; gtlsclient runs without --download)';
+const FROM_MEMORY =
+  'servers send from memory (ours: a 256 KiB buffer; gtlsserver: the file, cached by a full fetch before the timed runs; Node TLS: a 256 KiB buffer); clients discard the body (ours count it; gtlsclient runs without --download)';
 const OURS_SETUP = 'peers/ours: QuicEndpoint server and client (the public API), each in its own process; the benchmark protocol (ALPN tsquic-bench: an 8-byte request, that many bytes back on a bidirectional stream)';
 const NG_SETUP = 'gtlsserver → gtlsclient (ngtcp2 0.12, nghttp3 0.8, GnuTLS), each in its own process: HTTP/3 GET of a file';
-const H3_SETUP = "peers/h3: @tsquic/http3 in its own process (serve() or fetch())";
+const H3_SETUP = 'peers/h3: @tsquic/http3 in its own process (serve() or fetch())';
 
 const raw = (prefix: string, f: BulkFigure | null): Record<string, number[] | number> => {
   if (!f) return {};
@@ -249,7 +262,20 @@ export function bulkRows(r: BulkResults): Row[] {
   const same = { datagrams: INTERNET, data: FROM_MEMORY, clock };
   const v = (f: BulkFigure | null): number | null => f?.mbps ?? null;
   return [
-    row({ ...B, id: 'bulk.1452.ours-ours', name: `${r.mb}, 1 stream, 1,452-B datagrams: ours → ours`, ours: v(r.o1), anchorName: 'ngtcp2 → ngtcp2', anchor: v(r.n1), note: ngNote, method: { setup: `${OURS_SETUP}; anchor: ${NG_SETUP}`, ...same }, samples: { ...raw('ours', r.o1), ...raw('anchor', r.n1) } }, 0.7),
+    row(
+      {
+        ...B,
+        id: 'bulk.1452.ours-ours',
+        name: `${r.mb}, 1 stream, 1,452-B datagrams: ours → ours`,
+        ours: v(r.o1),
+        anchorName: 'ngtcp2 → ngtcp2',
+        anchor: v(r.n1),
+        note: ngNote,
+        method: { setup: `${OURS_SETUP}; anchor: ${NG_SETUP}`, ...same },
+        samples: { ...raw('ours', r.o1), ...raw('anchor', r.n1) },
+      },
+      0.7,
+    ),
     row({
       ...B,
       id: 'bulk.1452.ours-ours.with-handshake',
@@ -260,10 +286,65 @@ export function bulkRows(r: BulkResults): Row[] {
       note: r.noNg,
       method: { setup: `${OURS_SETUP}; anchor: ${NG_SETUP}`, datagrams: INTERNET, data: FROM_MEMORY, clock: STARTUP_CLOCK(r.runs) },
     }),
-    row({ ...B, id: 'bulk.1452.ours-gtlsclient', name: `${r.mb}, 1 stream, 1,452-B datagrams: ours → gtlsclient (h3)`, ours: v(r.os1), anchorName: 'ngtcp2 → ngtcp2', anchor: v(r.n1), note: r.noNg, method: { setup: `${H3_SETUP} serving /bytes/N → gtlsclient; anchor: ${NG_SETUP}`, ...same }, samples: raw('ours', r.os1) }, 0.7),
-    row({ ...B, id: 'bulk.1452.gtlsserver-ours', name: `${r.mb}, 1 stream, 1,452-B datagrams: gtlsserver → ours (h3)`, ours: v(r.oc1), anchorName: 'ngtcp2 → ngtcp2', anchor: v(r.n1), note: r.noNg, method: { setup: `gtlsserver → ${H3_SETUP} fetching the file; anchor: ${NG_SETUP}`, ...same }, samples: raw('ours', r.oc1) }, 0.6),
-    row({ ...B, id: 'bulk.1452.16streams.ours-ours', name: `${r.mb}, 16 streams, 1,452-B datagrams: ours → ours`, ours: v(r.o16), anchorName: 'ngtcp2 → ngtcp2', anchor: v(r.n16), note: r.noNg, method: { setup: `${OURS_SETUP}, 16 streams at once; anchor: ${NG_SETUP}, gtlsclient -n 16 fetching 16 files`, ...same }, samples: { ...raw('ours', r.o16), ...raw('anchor', r.n16) } }),
-    row({ ...B, id: 'bulk.loopback.ours-ours', name: `${r.mb}, 1 stream, loopback defaults (ours up to 64 KB datagrams, ngtcp2 1,444 B): ours → ours`, ours: v(r.oL), anchorName: 'ngtcp2 → ngtcp2', anchor: v(r.nL), note: r.noNg, method: { setup: `${OURS_SETUP}; anchor: ${NG_SETUP}`, datagrams: LOOPBACK, data: FROM_MEMORY, clock }, samples: { ...raw('ours', r.oL), ...raw('anchor', r.nL) } }),
-    row({ ...B, id: 'bulk.loopback.ours-ours.vs-tls', name: `${r.mb}, 1 stream, loopback defaults: ours → ours`, ours: v(r.oL), anchorName: 'Node TLS 1.3 / TCP', anchor: v(r.tL), method: { setup: `${OURS_SETUP}; anchor: peers/tls, Node's TLS 1.3 over TCP, the same protocol, each side in its own process`, datagrams: LOOPBACK, data: FROM_MEMORY, clock }, samples: raw('anchor', r.tL) }),
+    row(
+      {
+        ...B,
+        id: 'bulk.1452.ours-gtlsclient',
+        name: `${r.mb}, 1 stream, 1,452-B datagrams: ours → gtlsclient (h3)`,
+        ours: v(r.os1),
+        anchorName: 'ngtcp2 → ngtcp2',
+        anchor: v(r.n1),
+        note: r.noNg,
+        method: { setup: `${H3_SETUP} serving /bytes/N → gtlsclient; anchor: ${NG_SETUP}`, ...same },
+        samples: raw('ours', r.os1),
+      },
+      0.7,
+    ),
+    row(
+      {
+        ...B,
+        id: 'bulk.1452.gtlsserver-ours',
+        name: `${r.mb}, 1 stream, 1,452-B datagrams: gtlsserver → ours (h3)`,
+        ours: v(r.oc1),
+        anchorName: 'ngtcp2 → ngtcp2',
+        anchor: v(r.n1),
+        note: r.noNg,
+        method: { setup: `gtlsserver → ${H3_SETUP} fetching the file; anchor: ${NG_SETUP}`, ...same },
+        samples: raw('ours', r.oc1),
+      },
+      0.6,
+    ),
+    row({
+      ...B,
+      id: 'bulk.1452.16streams.ours-ours',
+      name: `${r.mb}, 16 streams, 1,452-B datagrams: ours → ours`,
+      ours: v(r.o16),
+      anchorName: 'ngtcp2 → ngtcp2',
+      anchor: v(r.n16),
+      note: r.noNg,
+      method: { setup: `${OURS_SETUP}, 16 streams at once; anchor: ${NG_SETUP}, gtlsclient -n 16 fetching 16 files`, ...same },
+      samples: { ...raw('ours', r.o16), ...raw('anchor', r.n16) },
+    }),
+    row({
+      ...B,
+      id: 'bulk.loopback.ours-ours',
+      name: `${r.mb}, 1 stream, loopback defaults (ours up to 64 KB datagrams, ngtcp2 1,444 B): ours → ours`,
+      ours: v(r.oL),
+      anchorName: 'ngtcp2 → ngtcp2',
+      anchor: v(r.nL),
+      note: r.noNg,
+      method: { setup: `${OURS_SETUP}; anchor: ${NG_SETUP}`, datagrams: LOOPBACK, data: FROM_MEMORY, clock },
+      samples: { ...raw('ours', r.oL), ...raw('anchor', r.nL) },
+    }),
+    row({
+      ...B,
+      id: 'bulk.loopback.ours-ours.vs-tls',
+      name: `${r.mb}, 1 stream, loopback defaults: ours → ours`,
+      ours: v(r.oL),
+      anchorName: 'Node TLS 1.3 / TCP',
+      anchor: v(r.tL),
+      method: { setup: `${OURS_SETUP}; anchor: peers/tls, Node's TLS 1.3 over TCP, the same protocol, each side in its own process`, datagrams: LOOPBACK, data: FROM_MEMORY, clock },
+      samples: raw('anchor', r.tL),
+    }),
   ];
 }

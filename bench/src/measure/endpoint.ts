@@ -84,7 +84,7 @@ export function idleMillisPerConnection(certs: Certs, connections: number[], min
       now = Math.max(now, next);
       p.client.handleTimeout(now);
       p.server.handleTimeout(now);
-      for (let moved = true; moved; ) {
+      for (let moved = true; moved;) {
         moved = false;
         for (let t = p.client.pollTransmit(now); t; t = p.client.pollTransmit(now)) (p.server.handleDatagram(now, t.data, CLIENT), (moved = true));
         for (let t = p.server.pollTransmit(now); t; t = p.server.pollTransmit(now)) (p.client.handleDatagram(now, t.data, SERVER), (moved = true));

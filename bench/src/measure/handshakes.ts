@@ -66,12 +66,13 @@ export async function perSide(kind: Kind, mode: Mode, certs: Certs, seconds: num
 }
 
 const ONE_PROCESS = (seconds: number): Method => ({
-  setup: "ours: QuicEndpoint server (ticket key) and client endpoint in this process over UDP loopback, connect → ready → close, x25519 + ECDSA P-256; anchor: Node's tls.createServer and tls.connect in this process over TCP loopback, connect → secureConnect → destroy",
+  setup:
+    "ours: QuicEndpoint server (ticket key) and client endpoint in this process over UDP loopback, connect → ready → close, x25519 + ECDSA P-256; anchor: Node's tls.createServer and tls.connect in this process over TCP loopback, connect → secureConnect → destroy",
   clock: `performance.now(): handshakes completed one after the other for ${seconds} s after one warm-up, per second of wall time; resumed: every connection offers the one ticket (session) fetched first`,
 });
 const TWO_PROCESSES = (seconds: number, side: 'server' | 'client'): Method => ({
   setup: 'the same servers and clients as the one-process rows, but server and client each in its own process (peers/hs)',
-  clock: `process.cpuUsage() of the ${side}'s process (all its threads) over ${seconds} s of sequential handshakes, as handshakes per CPU-second of that side${side === 'server' ? ' (its window also holds the client\'s two handshakes before the client starts its clock, counted in)' : ''}`,
+  clock: `process.cpuUsage() of the ${side}'s process (all its threads) over ${seconds} s of sequential handshakes, as handshakes per CPU-second of that side${side === 'server' ? " (its window also holds the client's two handshakes before the client starts its clock, counted in)" : ''}`,
 });
 
 /** The handshake rows: both ends in one process (goals 1.0), then each side's CPU apart. */

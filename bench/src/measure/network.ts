@@ -213,7 +213,8 @@ export async function measureNetwork(s: NetworkSetup, log: (l: string) => void):
 }
 
 /** The figures as the suite's rows (goals from issue 20). */
-const THROUGH_RELAY = 'through @tsquic/relay in its own process (a fresh relay per run); ours: the interop endpoint (examples/interop, hq-interop) server and client in the suite\'s process; ngtcp2: gtlsserver and gtlsclient (HTTP/3), each its own process';
+const THROUGH_RELAY =
+  "through @tsquic/relay in its own process (a fresh relay per run); ours: the interop endpoint (examples/interop, hq-interop) server and client in the suite's process; ngtcp2: gtlsserver and gtlsclient (HTTP/3), each its own process";
 /** Each stack's defaults: the runner's link is the bottleneck, not the datagram size (ours stays at 1,200 B there, ngtcp2 averages ~1,413). */
 const NET_DATAGRAMS = "each stack's defaults; the relay drops what exceeds a 1,500-byte IP MTU";
 const NET_DATA = 'servers send files from tmpfs; ours writes the download to tmpfs, gtlsclient too (--download)';
@@ -231,33 +232,67 @@ export function networkRows(n: NetworkFigures, bytes: number, noNg: string | und
   const cx = n.crossTraffic;
   const lr = n.longRtt.ours;
   return [
-    row({ ...N, id: 'network.goodput.ours-ours', name: `goodput, ${mb} on 10 Mbit/s, 15 ms, queue 25: ours → ours`, unit: 'Mbit/s', better: 'higher', ours: gp.ours.mbps, anchorName: 'ngtcp2 → ngtcp2', anchor: gp.ngtcp2?.mbps ?? null, note: note([wire('ours', gp.ours), wire('ngtcp2', gp.ngtcp2)].filter(Boolean).join('; ')) || undefined }, 1.0),
+    row(
+      {
+        ...N,
+        id: 'network.goodput.ours-ours',
+        name: `goodput, ${mb} on 10 Mbit/s, 15 ms, queue 25: ours → ours`,
+        unit: 'Mbit/s',
+        better: 'higher',
+        ours: gp.ours.mbps,
+        anchorName: 'ngtcp2 → ngtcp2',
+        anchor: gp.ngtcp2?.mbps ?? null,
+        note: note([wire('ours', gp.ours), wire('ngtcp2', gp.ngtcp2)].filter(Boolean).join('; ')) || undefined,
+      },
+      1.0,
+    ),
     row({ ...N, id: 'network.goodput.ours-ours.vs-goal', name: `goodput, ${mb} on 10 Mbit/s: ours → ours`, unit: 'Mbit/s', better: 'higher', ours: gp.ours.mbps, anchorName: 'goal', anchor: 9.5 }, 1.0),
+    row(
+      {
+        ...N,
+        id: 'network.crosstraffic.ours-share',
+        name: `crosstraffic: our flow's share of the link beside TCP CUBIC`,
+        unit: '% of goodput',
+        better: 'higher',
+        ours: share(cx.ours),
+        anchorName: 'half the link',
+        anchor: 50,
+        note: note(
+          `ours ${cx.ours.quic.toFixed(2)} Mbit/s beside TCP ${cx.ours.tcp.toFixed(2)}${cx.ngtcp2 ? `; ngtcp2 ${cx.ngtcp2.quic.toFixed(2)} beside TCP ${cx.ngtcp2.tcp.toFixed(2)} (share ${share(cx.ngtcp2).toFixed(0)} %)` : ''}; goal 40–60 %: this row ≥ 0.8 and the TCP row ≥ 0.8`,
+        ),
+        method: CROSS,
+      },
+      0.8,
+    ),
+    row(
+      { ...N, method: CROSS, id: 'network.crosstraffic.tcp-share', name: 'crosstraffic: the TCP CUBIC flow’s share beside ours', unit: '% of goodput', better: 'higher', ours: 100 - share(cx.ours), anchorName: 'half the link', anchor: 50 },
+      0.8,
+    ),
+    row(
+      {
+        ...N,
+        id: 'network.longrtt.handshake',
+        name: 'long RTT (750 ms one way): ours → ours handshake',
+        unit: 'RTTs',
+        better: 'lower',
+        ours: lr.handshakeRtts,
+        anchorName: 'goal',
+        anchor: 3,
+        note: `datagrams at the relay until the handshake completed: ${lr.toServer} client → server (${lr.clientInitials} with an Initial), ${lr.toClient} server → client`,
+        method: { ...method, clock: "performance.now() from connect() to the handshake completing, in RTTs of 1.5 s; datagrams from the relay's counters" },
+      },
+      1.0,
+    ),
     row({
       ...N,
-      id: 'network.crosstraffic.ours-share',
-      name: `crosstraffic: our flow's share of the link beside TCP CUBIC`,
-      unit: '% of goodput',
-      better: 'higher',
-      ours: share(cx.ours),
-      anchorName: 'half the link',
-      anchor: 50,
-      note: note(`ours ${cx.ours.quic.toFixed(2)} Mbit/s beside TCP ${cx.ours.tcp.toFixed(2)}${cx.ngtcp2 ? `; ngtcp2 ${cx.ngtcp2.quic.toFixed(2)} beside TCP ${cx.ngtcp2.tcp.toFixed(2)} (share ${share(cx.ngtcp2).toFixed(0)} %)` : ''}; goal 40–60 %: this row ≥ 0.8 and the TCP row ≥ 0.8`),
-      method: CROSS,
-    }, 0.8),
-    row({ ...N, method: CROSS, id: 'network.crosstraffic.tcp-share', name: 'crosstraffic: the TCP CUBIC flow’s share beside ours', unit: '% of goodput', better: 'higher', ours: 100 - share(cx.ours), anchorName: 'half the link', anchor: 50 }, 0.8),
-    row({
-      ...N,
-      id: 'network.longrtt.handshake',
-      name: 'long RTT (750 ms one way): ours → ours handshake',
-      unit: 'RTTs',
+      id: 'network.longrtt.download',
+      name: 'long RTT: the handshake test (1 KiB), start to exit',
+      unit: 's',
       better: 'lower',
-      ours: lr.handshakeRtts,
-      anchorName: 'goal',
-      anchor: 3,
-      note: `datagrams at the relay until the handshake completed: ${lr.toServer} client → server (${lr.clientInitials} with an Initial), ${lr.toClient} server → client`,
-      method: { ...method, clock: 'performance.now() from connect() to the handshake completing, in RTTs of 1.5 s; datagrams from the relay\'s counters' },
-    }, 1.0),
-    row({ ...N, id: 'network.longrtt.download', name: 'long RTT: the handshake test (1 KiB), start to exit', unit: 's', better: 'lower', ours: n.longRtt.download.ours, anchorName: 'ngtcp2 → ngtcp2', anchor: n.longRtt.download.ngtcp2, note: noNg }),
+      ours: n.longRtt.download.ours,
+      anchorName: 'ngtcp2 → ngtcp2',
+      anchor: n.longRtt.download.ngtcp2,
+      note: noNg,
+    }),
   ];
 }

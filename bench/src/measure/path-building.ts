@@ -54,12 +54,16 @@ const cas = (der: (n: string) => Uint8Array, prefix: string) => Array.from({ len
 /** One handshake with `v` as the client's chain; the ms the server spends on the client's last flight. */
 function handshake(v: Variant, certs: Certs): { ms: number; alert: number } {
   const server = createServer({
-    profile: { kind: 'tls' }, alpn: [], crypto: nodeCrypto, requestClientCertificate: true, trustAnchors: v.anchors,
-    certificateChain: [new Uint8Array(readFileSync(certs.certDer))], privateKey: new Uint8Array(readFileSync(certs.keyDer)),
+    profile: { kind: 'tls' },
+    alpn: [],
+    crypto: nodeCrypto,
+    requestClientCertificate: true,
+    trustAnchors: v.anchors,
+    certificateChain: [new Uint8Array(readFileSync(certs.certDer))],
+    privateKey: new Uint8Array(readFileSync(certs.keyDer)),
   });
   const client = createClient({ profile: { kind: 'tls' }, alpn: [], crypto: nodeCrypto, verify: 'none', certificateChain: v.chain, privateKey: v.key });
-  const deliver = (to: Handshake, evs: HandshakeEvent[]): HandshakeEvent[] =>
-    evs.flatMap((e) => (e.type === 'handshake-data' && to.state === 'running' ? to.receive(e.level, e.bytes, Date.now()) : []));
+  const deliver = (to: Handshake, evs: HandshakeEvent[]): HandshakeEvent[] => evs.flatMap((e) => (e.type === 'handshake-data' && to.state === 'running' ? to.receive(e.level, e.bytes, Date.now()) : []));
   server.start(Date.now());
   let toClient = deliver(server, client.start(Date.now()));
   toClient = [...toClient, ...server.accept({})];

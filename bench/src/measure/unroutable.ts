@@ -31,7 +31,7 @@ export function establishPair(certs: Certs, n: number, transport: Partial<Transp
   });
   const client = new Endpoint({ maxConnections: n + 10, transport });
   let now = 0;
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const batch = Math.min(200, n - done);
     const conns = Array.from({ length: batch }, () => client.connect(now, SERVER, { alpn: ['bench'], verifyPeer: 'none' }));
     for (let round = 0; round < 50 && !conns.every((c) => c.state === 'established'); round++) {

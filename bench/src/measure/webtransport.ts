@@ -44,7 +44,16 @@ async function echoServer(cert: WebTransportCertificate): Promise<Http3Server> {
  * The measurement loop, written once and run in Node or in the page (it uses only what the W3C API
  * offers). A lost datagram is given up after 200 ms; only completed round trips count.
  */
-async function measure(wt: { ready: Promise<unknown>; datagrams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }; createBidirectionalStream(): Promise<{ readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }>; close(): void }, seconds: number, bytes: number): Promise<{ datagramRoundTrips: number; echoMbps: number }> {
+async function measure(
+  wt: {
+    ready: Promise<unknown>;
+    datagrams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> };
+    createBidirectionalStream(): Promise<{ readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }>;
+    close(): void;
+  },
+  seconds: number,
+  bytes: number,
+): Promise<{ datagramRoundTrips: number; echoMbps: number }> {
   await wt.ready;
   const dw = wt.datagrams.writable.getWriter();
   const dr = wt.datagrams.readable.getReader();

@@ -80,10 +80,14 @@ async function client(port: number, mode: string, a: number, b: number): Promise
     if (n !== a) throw new Error(`received ${n} of ${a} bytes`);
     send({ type: 'result', bytes: n, seconds });
   } else {
-    const r = await measureRequests(async () => {
-      const res = await c.fetch(`${base}/small`);
-      if ((await res.arrayBuffer()).byteLength !== 100) throw new Error('short response');
-    }, a, b);
+    const r = await measureRequests(
+      async () => {
+        const res = await c.fetch(`${base}/small`);
+        if ((await res.arrayBuffer()).byteLength !== 100) throw new Error('short response');
+      },
+      a,
+      b,
+    );
     send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99 } });
   }
   await c.close();

@@ -65,7 +65,10 @@ async function serve(certFile: string, keyFile: string): Promise<void> {
   });
   process.on('message', (m: ParentMessage) => {
     if (m.cmd === 'mem') send({ type: 'mem', ...heapAfterGc(), connections: open });
-    else if (m.cmd === 'exit') void stopProfile().then(() => ep.close({ timeoutMs: 50 })).then(() => process.exit(0));
+    else if (m.cmd === 'exit')
+      void stopProfile()
+        .then(() => ep.close({ timeoutMs: 50 }))
+        .then(() => process.exit(0));
   });
   await startProfile();
   send({ type: 'ready', port: ep.address.port });
