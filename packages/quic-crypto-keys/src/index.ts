@@ -21,8 +21,8 @@ export { retryIntegrityTag, verifyRetryIntegrity } from './retry.js';
 export { aesBlockCipher, type BlockCipher } from './block-cipher.js';
 
 /**
- * The fastest provider this runtime offers: node:crypto on Node, @noble
- * everywhere else — chosen at module resolution by the package.json
+ * The fastest provider this runtime offers: node:crypto on Node, the noble
+ * libraries everywhere else — chosen at module resolution by the package.json
  * `imports` entry `#default-provider` (the `node` condition), the same way
  * tls13-handshake picks its `#default-crypto`. Bundlers for the browser
  * therefore never see `node:crypto`.

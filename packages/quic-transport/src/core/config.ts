@@ -241,7 +241,10 @@ export interface ConnectionOptions {
     addressValidated?: boolean;
     /** Makes a token for a NEW_TOKEN frame (§8.1.3). */
     newToken?: () => Uint8Array;
-    /** The Initial keys the endpoint derived to check the first Initial (RFC 9001 §5.2), so they are derived once. */
+    /**
+     * The Initial keys the endpoint derived to check the first Initial (RFC 9001 §5.2), so they are derived once.
+     * @internal
+     */
     initialKeys?: InitialKeys;
   };
   /** Client: a token from an earlier NEW_TOKEN frame, sent in Initial packets. */

@@ -16,6 +16,7 @@ export { defaultStreamSettings, type StreamSettings, type StreamEvent } from './
 export { LossDetection, type AckInfo, type AckResult, type LossDetectionOptions, type SentPacket, type SpaceId } from './recovery/loss-detection.js';
 export type { RttEstimator } from './recovery/rtt.js';
 export type { AckedPacket, CongestionController } from './congestion/controller.js';
+export type { HyStartPhase } from './congestion/hystart.js';
 export { Cubic } from './congestion/cubic.js';
 export { NewReno } from './congestion/new-reno.js';
 export { QuicVersion } from '@tsquic/quic-crypto-keys';

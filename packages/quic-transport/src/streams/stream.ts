@@ -46,7 +46,7 @@ export interface QuicBidirectionalStream {
 const READ_MAX = 256 * 1024;
 const WRITE_HIGH_WATER = 256 * 1024;
 const RESOLVED = Promise.resolve();
-const DONE: ReadableStreamReadResult<Uint8Array> = Object.freeze({ done: true, value: undefined });
+const DONE: { done: true; value: undefined } = Object.freeze({ done: true, value: undefined });
 const noop = (): void => undefined;
 
 /** @internal The direct reader and writer of a stream (see the module comment); `Symbol.for`, so other packages reach it without an import. */
@@ -90,7 +90,7 @@ export class RecvSide {
   }
 
   /** The next chunk, or done after the FIN (or a cancel); rejects with the reset's QuicStreamError. */
-  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  async read(): Promise<{ done: false; value: Uint8Array } | { done: true; value: undefined }> {
     for (;;) {
       if (this.error) throw this.error;
       if (this.done) return DONE;

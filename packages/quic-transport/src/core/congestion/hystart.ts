@@ -25,6 +25,7 @@ export const CSS_ROUNDS = 5;
 /** RFC 9406 §4.3: L, the most a window may grow per ACK in segments when not paced (a paced sender: no limit). */
 export const UNPACED_GROWTH_LIMIT = 8;
 
+/** Where HyStart++ is (RFC 9406 §4): standard slow start, conservative slow start (CSS), or slow start over. */
 export type HyStartPhase = 'slow-start' | 'css' | 'done';
 
 export class HyStart {
