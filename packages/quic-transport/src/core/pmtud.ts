@@ -23,6 +23,12 @@ export const MAX_PROBES = 3;
 export const ETHERNET = 1452;
 /** The UDP payload of a 9,000-byte jumbo frame less IPv6 and UDP headers. */
 export const JUMBO = 8952;
+/**
+ * The largest UDP payload a loopback interface (MTU 65,536) carries in IPv6 (65,536 − 40 − 8); IPv4 carries
+ * up to 65,507. The transport parameter's 65,527 fits neither: a probe of that size cannot be sent at all
+ * (EMSGSIZE), so the search's top rung is capped here and both families reach it.
+ */
+export const IP_MAX = 65_488;
 /** Stop bisecting when the interval is this narrow. */
 const RESOLUTION = 32;
 /** RFC 8899 §5.1.1: PMTU_RAISE_TIMER, try again upward after this long (ms). */
@@ -43,7 +49,7 @@ export class PmtuDiscovery {
 
   constructor(base: number, max: number) {
     this.current = base;
-    this.high = this.ceiling = Math.max(base, max);
+    this.high = this.ceiling = Math.max(base, Math.min(max, IP_MAX));
     this.rungs = this.ladder();
   }
 
