@@ -10,7 +10,6 @@
 import { encodeFrameHeader, FrameType, type Role } from './frames.js';
 import { MessageFraming } from './request-stream.js';
 import type { FieldLine } from './qpack/index.js';
-import type { StreamReader, StreamWriter } from './session.js';
 
 /** What a message reader needs from its connection: QPACK for this stream. */
 export interface SectionCodec {
@@ -27,20 +26,19 @@ const END: MessagePart = { kind: 'end' };
 
 export class MessageReader {
   readonly framing: MessageFraming;
-  readonly #reader: StreamReader;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   #done = false;
 
   constructor(
     readonly codec: SectionCodec,
     readonly streamId: bigint,
-    /** The stream's readable, or a reader of it (quic-transport's direct one). */
-    source: ReadableStream<Uint8Array> | StreamReader,
+    readable: ReadableStream<Uint8Array>,
     receiver: Role,
     /** Bytes already read off the stream (after a peeked first varint). */
     head?: Uint8Array,
   ) {
     this.framing = new MessageFraming(receiver, { maxHeadersFrameSize: codec.maxHeadersFrameSize });
-    this.#reader = source instanceof ReadableStream ? source.getReader() : source;
+    this.#reader = readable.getReader();
     if (head && head.length > 0) this.framing.feed(head);
   }
 
@@ -81,15 +79,14 @@ const noop = (): void => undefined;
 const COALESCE_MAX = 16 * 1024;
 
 export class MessageWriter {
-  readonly writer: StreamWriter;
+  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(
     readonly codec: SectionCodec,
     readonly streamId: bigint,
-    /** The stream's writable, or a writer of it (quic-transport's direct one). */
-    sink: WritableStream<Uint8Array> | StreamWriter,
+    writable: WritableStream<Uint8Array>,
   ) {
-    this.writer = sink instanceof WritableStream ? sink.getWriter() : sink;
+    this.writer = writable.getWriter();
     this.writer.closed.catch(noop);
   }
 
