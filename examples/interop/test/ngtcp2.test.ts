@@ -12,6 +12,7 @@
  *   the STREAM frames.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { makeCert, udpBound } from './support/peers.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,30 +40,7 @@ function freeUdpPort(): Promise<number> {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'interop-ngtcp2-'));
   for (const d of ['www', 'certs', 'dl']) mkdirSync(join(dir, d));
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'certs/priv.key'),
-      '-out',
-      join(dir, 'certs/cert.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  makeCert(join(dir, 'certs'));
   writeFileSync(join(dir, 'www/f10m'), randomBytes(10_000_000));
   writeFileSync(join(dir, 'www/small'), randomBytes(3000));
 });
@@ -102,16 +80,6 @@ function qlogText(dir: string): string {
   return readdirSync(dir)
     .map((f) => readFileSync(join(dir, f), 'utf8'))
     .join('');
-}
-
-/** Wait (up to 10 s, for a loaded machine) until a UDP socket is bound to 127.0.0.1:port (/proc/net/udp lists it). */
-async function udpBound(port: number): Promise<void> {
-  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  for (let i = 0; i < 200; i++) {
-    if (readFileSync('/proc/net/udp', 'utf8').includes(needle)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing bound to UDP 127.0.0.1:${port} after 10 s`);
 }
 
 async function ngtcp2Server(port: number, extra: string[] = []): Promise<ChildProcess> {
