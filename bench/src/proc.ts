@@ -190,15 +190,4 @@ export function runClient(command: string, args: string[], o: { env?: NodeJS.Pro
   });
 }
 
-/** A UDP/TCP port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
+export { freePort } from '@tsquic/test-support/peers';

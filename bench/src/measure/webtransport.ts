@@ -7,17 +7,14 @@
  * and from Debian's Chromium (headless, `serverCertificateHashes` only — the
  * client most WebTransport servers exist for).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateWebTransportCertificate, type WebTransportCertificate } from '@tsquic/cert-tool';
 import { serve, type Http3Server } from '@tsquic/http3/node';
 import { webTransportServer, type WebTransportSession } from '@tsquic/webtransport';
 import { WebTransport } from '@tsquic/webtransport/node';
-import { chromium } from 'playwright-core';
+import { startChromium } from '@tsquic/test-support/chromium';
 
-export const CHROMIUM = process.env.TSQUIC_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM } from '@tsquic/test-support/chromium';
 
 export interface WebTransportFigures {
   /** Datagram round trips per second. */
@@ -105,20 +102,13 @@ export async function webTransportOursToOurs(seconds: number, bytes: number): Pr
 
 /** Chromium against our server (throws when Chromium is not installed). */
 export async function webTransportChromiumToOurs(seconds: number, bytes: number): Promise<WebTransportFigures> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
   const cert = await generateWebTransportCertificate({ sans: ['127.0.0.1'] });
   const server = await echoServer(cert);
   const site = createServer((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>'));
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  const profile = mkdtempSync(join(tmpdir(), 'bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await startChromium();
   try {
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${(site.address() as { port: number }).port}/`);
+    const page = await browser.open(`http://127.0.0.1:${(site.address() as { port: number }).port}/`);
     const source = measure.toString();
     return await page.evaluate(
       async ({ url, hash, seconds, bytes, source }) => {
@@ -129,8 +119,7 @@ export async function webTransportChromiumToOurs(seconds: number, bytes: number)
       { url: `https://127.0.0.1:${server.addr.port}/`, hash: Buffer.from(cert.hash.value).toString('hex'), seconds, bytes, source },
     );
   } finally {
-    await context.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    await browser.stop();
     site.close();
     await server.close();
   }

@@ -4,7 +4,7 @@ import { createMemorySessionPair } from '../src/memory-session.js';
 import { type Session, StreamError, streamErrorCode } from '../src/session.js';
 import { WwwRoot } from '../src/www.js';
 import { collect, type Fixture, makeFixture, rejection } from './support/files.js';
-import { ascii } from './support/hex.js';
+import { ascii } from '@tsquic/test-support/hex';
 
 let fx: Fixture;
 let root: WwwRoot;

@@ -8,20 +8,18 @@
  * message appears in the page as a push. A screenshot of the page is kept in
  * test-results/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterEach, expect, test } from 'vitest';
+import { startChromium } from '@tsquic/test-support/chromium';
 import { cleanUp, qpc, run, tempDir } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pageDir = join(root, 'dist/web');
 const results = join(root, 'test-results');
-const CHROMIUM = process.env.TSQUIC_CHROMIUM ?? '/usr/bin/chromium';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
 const stops: Array<() => Promise<unknown>> = [];
@@ -59,18 +57,9 @@ test('a Chromium page and the qpc CLI chat in one room, both ways, with pushes',
   await server.waitFor(/WebTransport for pages/);
   const env = { QPC_SERVER: `127.0.0.1:${port}` };
 
-  const profile = mkdtempSync(join(tmpdir(), 'qpc-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1000, height: 640 },
-  });
-  stops.push(async () => {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-  });
-  context.setDefaultTimeout(30_000);
+  const browser = await startChromium({ viewport: { width: 1000, height: 640 } });
+  stops.push(() => browser.stop());
+  const context = browser.context;
   const page = await context.newPage();
   await page.goto(`${origin}/`);
   await page.waitForSelector('body[data-state="ready"]');

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type Proxy, type RelayDirection } from '../src/node/proxy.js';
 import { startStaticServer, type StaticServer } from '../src/node/static-server.js';
 import { makeTestPki, type TestPki } from '../src/node/test-pki.js';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium, startChromium, type RunningChromium } from './chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS, hasChromium, startChromium, type RunningChromium } from '@tsquic/test-support/chromium';
 import { startNodeHttps, startOpensslServer, type NodeHttpsServer, type OpensslServer } from './servers.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -75,7 +75,10 @@ beforeAll(async () => {
   site = await startStaticServer({ root: pageDir, json: { '/configs/node.json': config(viaNode), '/configs/impostor.json': config(viaImpostor) } });
   cleanups.push(() => site.close());
   chrome = await startChromium({ viewport: { width: 1100, height: 720 } });
-  cleanups.push(() => chrome.stop());
+  cleanups.push(async () => {
+    const left = await chrome.stop();
+    if (left.length > 0) throw new Error(`Chromium processes outlived the test (killed): ${left.join(', ')}`);
+  });
   context = chrome.context;
   context.setDefaultTimeout(20_000);
 }, 60_000);

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCert } from '@tsquic/test-support/peers';
 import { createCa, generateKeyPair, generateSelfSigned, inspectCertificate, issueCertificate, KEY_TYPES, spkiSha256 } from '../src/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -38,32 +39,8 @@ console.log(`spkiSha256 (certificate): ${fmt(await rateOf(() => spkiSha256(leaf)
 
 const dir = mkdtempSync(join(tmpdir(), 'cert-tool-bench-'));
 try {
-  const openssl = (): void => {
-    const r = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        join(dir, 'k.pem'),
-        '-out',
-        join(dir, 'c.pem'),
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-        '-days',
-        '365',
-      ],
-      { stdio: 'ignore' },
-    );
-    if (r.status !== 0) throw new Error('openssl failed');
-  };
+  // The same certificate made by openssl, one process per certificate (days 2 rather than 365: the cost is the same).
+  const openssl = (): void => void makeCert(dir, { cert: 'c.pem', key: 'k.pem' });
   if (spawnSync('openssl', ['version']).status === 0) console.log(`openssl req -x509 (P-256, one process each): ${fmt(await rateOf(openssl))}/s`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { CapsuleDecoder, CapsuleType, encodeCapsule } from '../src/capsule.js';
 import { decodeHttpDatagram, encodeHttpDatagram, httpDatagramOverhead, MAX_QUARTER_STREAM_ID } from '../src/datagram.js';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
 import { http3ErrorOf } from './support/errors.js';
-import { hex, toHex } from './support/hex.js';
+import { hex, toHex } from '@tsquic/test-support/hex';
 
 describe('capsules (RFC 9297 §3.2)', () => {
   it('encodes Type (i), Length (i), Value', () => {

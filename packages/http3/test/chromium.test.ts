@@ -11,7 +11,7 @@ import { generateSelfSigned, spkiSha256 } from '@tsquic/cert-tool';
 import { describe, expect, it } from 'vitest';
 import type { Http3Connection } from '../src/connection.js';
 import { serve } from '../src/node/index.js';
-import { hasChromium, startChromium } from './support/chromium.js';
+import { hasChromium, startChromium } from '@tsquic/test-support/chromium';
 
 const MB10 = 10 * 1024 * 1024;
 /** The page's 10 MB body and the 10 MB file: a pattern both sides can make (the page makes its POST body itself). */
@@ -62,7 +62,9 @@ describe.runIf(hasChromium())('Chromium over HTTP/3', () => {
       }
       return new Response('not found', { status: 404 });
     });
-    const browser = await startChromium(`127.0.0.1:${server.addr.port}`, spkiSha256(certificate));
+    // QUIC forced on for our origin, and our self-signed certificate accepted by its SPKI hash.
+    const origin = `127.0.0.1:${server.addr.port}`;
+    const browser = await startChromium({ args: ['--enable-quic', `--origin-to-force-quic-on=${origin}`, `--ignore-certificate-errors-spki-list=${spkiSha256(certificate)}`] });
     try {
       const page = await browser.context.newPage();
       const response = await page.goto(`https://127.0.0.1:${server.addr.port}/`, { timeout: 30_000, waitUntil: 'load' });

@@ -4,7 +4,7 @@ import { ControlStreamReceiver } from '../src/control-stream.js';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
 import { encodeFrame, encodeIdPayload, FrameType, type Role } from '../src/frames.js';
 import { encodeSettings } from '../src/settings.js';
-import { hex } from './support/hex.js';
+import { hex } from '@tsquic/test-support/hex';
 
 const SETTINGS = encodeFrame(FrameType.SETTINGS, encodeSettings([[0x06n, 100n]]));
 const frame = (type: number, payload: Uint8Array | string = new Uint8Array(0)) => encodeFrame(type, typeof payload === 'string' ? hex(payload) : payload);

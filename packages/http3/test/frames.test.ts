@@ -7,7 +7,7 @@ import { classifyFrame, decodeIdPayload, encodeFrame, encodeFrameHeader, encodeI
 import { decodeSettings, encodeSettings, mergeSettings } from '../src/settings.js';
 import { VARINT_MAX } from '../src/varint.js';
 import { http3ErrorOf } from './support/errors.js';
-import { hex, toHex } from './support/hex.js';
+import { hex, toHex } from '@tsquic/test-support/hex';
 
 describe('error codes (RFC 9114 §8.1, RFC 9204 §6, RFC 9297 §5.2)', () => {
   it('has the RFC values', () => {

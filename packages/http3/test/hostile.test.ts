@@ -12,7 +12,7 @@ import { H3ErrorCode } from '../src/errors.js';
 import { FrameType } from '../src/frames.js';
 import { decodePrefixedInteger } from '../src/qpack/index.js';
 import { createClient, serve, type Http3Server } from '../src/node/index.js';
-import { hex } from './support/hex.js';
+import { hex } from '@tsquic/test-support/hex';
 import { codeOf, collect, concat, dataFrame, frame, GET, headersFrame, rejection, settingsFrame, varint } from './support/raw-peer.js';
 import { testCertificate } from './support/quic.js';
 

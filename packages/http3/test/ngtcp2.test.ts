@@ -13,16 +13,16 @@
  *   encoder stream; our side counts the insertions and dynamic references
  *   it decoded and encoded.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Http3Connection } from '../src/connection.js';
 import { createClient, serve } from '../src/node/index.js';
 import { QpackDecoder } from '../src/qpack/index.js';
+import { freePort, makeCert, start, udpBound } from '@tsquic/test-support/peers';
 
 const hasNgtcp2 = spawnSync('which', ['gtlsclient', 'gtlsserver']).status === 0;
 let dir: string;
@@ -32,30 +32,7 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'http3-ngtcp2-'));
   for (const d of ['www', 'dl']) mkdirSync(join(dir, d));
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  makeCert(dir, { key: 'key.pem' });
   writeFileSync(join(dir, 'www/f10m-a'), randomBytes(10_000_000));
   writeFileSync(join(dir, 'www/f10m-b'), randomBytes(10_000_000));
   for (let i = 0; i < 30; i++) writeFileSync(join(dir, `www/small-${i}`), randomBytes(1000 + i * 97));
@@ -66,44 +43,15 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function freeUdpPort(): Promise<number> {
-  // A TCP port free on loopback is almost always free for UDP too; a clash fails the bind loudly.
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-/** Runs a process with its output collected, killed after `timeoutMs`. */
+/** Runs a process with all its output kept (the dynamic-table evidence is early in long logs), killed after `timeoutMs`. */
 function run(cmd: string, args: string[], timeoutMs: number): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.add(proc);
-  const chunks: Buffer[] = [];
-  proc.stdout!.on('data', (c: Buffer) => chunks.push(c));
-  proc.stderr!.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<{ code: number | null; out: string }>((resolve) => {
-    const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.once('exit', (code) => {
-      clearTimeout(t);
-      procs.delete(proc);
-      resolve({ code, out: Buffer.concat(chunks).toString('latin1') });
-    });
+  const p = start(cmd, args, timeoutMs, undefined, Infinity);
+  procs.add(p.child);
+  const done = p.exited.then((code) => {
+    procs.delete(p.child);
+    return { code, out: p.output() };
   });
-  return { proc, done };
-}
-
-/** Wait until a UDP socket is bound to 127.0.0.1:port (gtlsserver prints nothing when ready). */
-async function udpBound(port: number): Promise<void> {
-  const needle = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} `;
-  for (let i = 0; i < 200; i++) {
-    if (readFileSync('/proc/net/udp', 'utf8').includes(needle)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing bound to UDP 127.0.0.1:${port} after 10 s`);
+  return { proc: p.child, done };
 }
 
 /** The bytes ngtcp2's verbose log dumps as received on `streamId` ("Ordered STREAM data stream_id=0x..", then hexdump lines). */
@@ -137,7 +85,7 @@ function sentOn(log: string, streamId: number): number {
 
 describe.runIf(hasNgtcp2)('ngtcp2 / nghttp3 interop', () => {
   it('our server serves gtlsclient: 32 requests on one connection, two of them 10 MB, all byte-identical', async () => {
-    const port = await freeUdpPort();
+    const port = await freePort();
     const conns: Http3Connection[] = [];
     const server = await serve({ hostname: '127.0.0.1', port, cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }, (req, info) => {
       if (!conns.includes(info.connection)) conns.push(info.connection);
@@ -162,7 +110,7 @@ describe.runIf(hasNgtcp2)('ngtcp2 / nghttp3 interop', () => {
   }, 90_000);
 
   it('our client fetches from gtlsserver: 31 requests on one connection, 10 MB among them, all byte-identical', async () => {
-    const port = await freeUdpPort();
+    const port = await freePort();
     const { done } = run('gtlsserver', ['-q', '-d', join(dir, 'www'), '127.0.0.1', String(port), join(dir, 'key.pem'), join(dir, 'cert.pem')], 60_000);
     void done;
     await udpBound(port);
@@ -185,7 +133,7 @@ describe.runIf(hasNgtcp2)('ngtcp2 / nghttp3 interop', () => {
 
   it('the dynamic table in both directions, in ngtcp2\u2019s own logs (verbose, small requests)', async () => {
     // gtlsclient against our server: it receives our encoder stream (server uni stream 0x7) and sends on its own (0x6).
-    const port = await freeUdpPort();
+    const port = await freePort();
     let ours: Http3Connection | undefined;
     const server = await serve({ hostname: '127.0.0.1', port, cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') }, (_req, info) => {
       ours = info.connection;
@@ -209,7 +157,7 @@ describe.runIf(hasNgtcp2)('ngtcp2 / nghttp3 interop', () => {
       await server.close();
     }
     // Our client against gtlsserver: it receives our encoder stream (client uni stream 0x6) and sends on its own (0x7).
-    const port2 = await freeUdpPort();
+    const port2 = await freePort();
     const srv = run('gtlsserver', ['-d', join(dir, 'www'), '127.0.0.1', String(port2), join(dir, 'key.pem'), join(dir, 'cert.pem')], 30_000);
     await udpBound(port2);
     const client = createClient({ verifyPeer: 'none' });

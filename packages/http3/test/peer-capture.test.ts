@@ -13,7 +13,7 @@ import { ControlStreamReceiver } from '../src/control-stream.js';
 import { FrameDecoder } from '../src/frame-decoder.js';
 import { FrameType } from '../src/frames.js';
 import { huffmanEncode, QpackDecoder, type FieldLine } from '../src/qpack/index.js';
-import { hex, toHex } from './support/hex.js';
+import { hex, toHex } from '@tsquic/test-support/hex';
 
 const CAPTURE = {
   /** Client stream 2 (and, identically, server stream 3): the control stream. */

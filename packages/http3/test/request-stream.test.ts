@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
 import { encodeFrame, FrameType, type Role } from '../src/frames.js';
 import { MessageFraming } from '../src/request-stream.js';
-import { hex } from './support/hex.js';
+import { hex } from '@tsquic/test-support/hex';
 
 const H = (payload = '00 00') => encodeFrame(FrameType.HEADERS, hex(payload));
 const D = (payload: string) => encodeFrame(FrameType.DATA, hex(payload));

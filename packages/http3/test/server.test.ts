@@ -7,7 +7,7 @@ import { FrameType } from '../src/frames.js';
 import type { Http3Handler } from '../src/server.js';
 import { withTrailers } from '../src/server.js';
 import { decodeSettings } from '../src/settings.js';
-import { hex } from './support/hex.js';
+import { hex } from '@tsquic/test-support/hex';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
 import { closeCode, codeOf, collect, concat, dataFrame, frame, GET, headersFrame, nextUniStream, openBidi, openControl, openUni, parseResponse, readAtLeast, rejection, section, settingsFrame, varint } from './support/raw-peer.js';
 

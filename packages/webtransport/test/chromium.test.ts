@@ -12,10 +12,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOriginAllowed, type WebTransportSession } from '../src/index.js';
-import { launch, pageServer, type Browser } from './support/chromium.js';
+import { startChromium, type RunningChromium } from '@tsquic/test-support/chromium';
+import { pageServer } from './support/page-server.js';
 import { echo, readText, startServer, stopAll, writeAll, type TestServer } from './support/servers.js';
 
-let browser: Browser;
+let browser: RunningChromium;
 let site: Awaited<ReturnType<typeof pageServer>>;
 let srv: TestServer;
 let page: Page;
@@ -33,7 +34,7 @@ beforeAll(async () => {
     void req.reject(404);
   });
   hash = Buffer.from(srv.cert.hash.value).toString('hex');
-  browser = await launch();
+  browser = await startChromium();
   page = await browser.open(site.url);
 }, 60_000);
 

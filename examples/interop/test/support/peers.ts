@@ -5,40 +5,13 @@
  * endpoint in process. Every process is bounded in time and killed by the
  * caller's cleanup.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openssl } from '@tsquic/test-support/peers';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEndpoint } from '../../src/endpoint/run.js';
 import { createQuicTransport } from '../../src/transport.js';
 
-function openssl(args: string[]): void {
-  const r = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
-}
-
-/** A self-signed P-256 certificate for localhost, 127.0.0.1 and ::1: `dir/cert.pem`, `dir/priv.key`. */
-export function makeCert(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    join(dir, 'priv.key'),
-    '-out',
-    join(dir, 'cert.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
-  ]);
-}
+export { makeCert, start, udpBound, type Proc } from '@tsquic/test-support/peers';
 
 /**
  * The runner's amplificationlimit chain: a root, seven intermediates and a
@@ -65,40 +38,6 @@ export function makeChain(dir: string, length = 9): void {
   const chain = Array.from({ length: length - 1 }, (_, k) => readFileSync(crt(`c${length - 1 - k}`), 'utf8')).join('');
   writeFileSync(join(dir, 'cert.pem'), chain);
   writeFileSync(join(dir, 'priv.key'), readFileSync(key(`c${length - 1}`)));
-}
-
-/** Wait (up to 10 s) until a UDP socket is bound to `port` on 127.0.0.1 or ::1 (/proc lists it). */
-export async function udpBound(port: number, v6 = false): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const needle = v6 ? `00000000000000000000000001000000:${hex} ` : `0100007F:${hex} `;
-  for (let i = 0; i < 200; i++) {
-    if (readFileSync(v6 ? '/proc/net/udp6' : '/proc/net/udp', 'utf8').includes(needle)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing bound to UDP port ${port} after 10 s`);
-}
-
-/** A child process and everything it printed. */
-export interface Proc {
-  readonly child: ChildProcess;
-  output(): string;
-  /** Resolves with the exit code (null when killed at the deadline). */
-  readonly exited: Promise<number | null>;
-}
-
-export function start(cmd: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Proc {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
-  const exited = new Promise<number | null>((resolve) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(t);
-      resolve(code);
-    });
-  });
-  return { child, output: () => out, exited };
 }
 
 /** Our server (the interop endpoint, in process) until `stop()`. */

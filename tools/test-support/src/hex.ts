@@ -1,4 +1,9 @@
-/** Hex helpers for vector tables: whitespace in hex is ignored. */
+/**
+ * @module hex
+ * Hex helpers for the test-vector tables of the RFCs (whitespace in hex is ignored).
+ */
+
+/** The bytes of `text` written in hex; whitespace is ignored, anything else not hex throws. */
 export function hex(text: string): Uint8Array {
   const clean = text.replace(/\s+/g, '');
   if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) throw new Error(`bad hex ${text}`);
@@ -7,10 +12,12 @@ export function hex(text: string): Uint8Array {
   return out;
 }
 
+/** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** The bytes of an ASCII string. */
 export function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
