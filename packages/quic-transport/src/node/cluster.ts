@@ -49,6 +49,12 @@ export interface ClusterOptions {
   /** Handed to every worker as `QuicCluster.workerData` (structured-cloneable). */
   workerData?: unknown;
   /**
+   * Bytes of datagrams handed to a worker and not yet taken in by it, beyond
+   * which the main thread drops what comes for that worker (default 8 MiB):
+   * a flood, or a worker stuck in a long task, costs UDP losses, not memory.
+   */
+  backlogLimit?: number;
+  /**
    * The QUIC-LB configuration of the IDs the workers issue and the first of
    * the 2^k consecutive server IDs this machine owns (k: bits for the worker
    * count; the low k bits of the base are zero), when a QUIC-LB load
@@ -69,6 +75,8 @@ interface WorkerSetup {
   statelessResetKey: Uint8Array;
   ticketKey: Uint8Array;
   zeroRttReplay: SharedArrayBuffer;
+  /** Per worker, bytes handed over and not yet taken in (Int32 each). */
+  backlog: SharedArrayBuffer;
   tokenReplay: SharedArrayBuffer;
   user: unknown;
 }
@@ -171,6 +179,9 @@ export class QuicCluster {
   readonly routed: number[];
   /** Datagrams that named no worker (too short to carry a connection ID). */
   unroutable = 0;
+  /** Datagrams dropped because their worker's backlog was full. */
+  dropped = 0;
+  private readonly backlog: Int32Array;
   private readonly outs: BatchOut[];
   private closing: Promise<void> | undefined;
 
@@ -180,7 +191,10 @@ export class QuicCluster {
     readonly workers: readonly Worker[],
     private readonly codec: QuicLbCodec,
     private readonly workerBits: number,
+    backlog: SharedArrayBuffer,
+    private readonly backlogLimit: number,
   ) {
+    this.backlog = new Int32Array(backlog);
     this.routed = workers.map(() => 0);
     this.outs = workers.map((w) => new BatchOut((batch, transfer) => w.postMessage({ tsquic: 'datagrams', batch } satisfies ToWorker, transfer)));
   }
@@ -218,6 +232,7 @@ export class QuicCluster {
       statelessResetKey: randomBytes(32),
       ticketKey: randomBytes(32),
       zeroRttReplay: SharedReplayStore.allocate(),
+      backlog: new SharedArrayBuffer(4 * n),
       tokenReplay: SharedReplayStore.allocate(),
       user: opts.workerData,
     };
@@ -235,7 +250,7 @@ export class QuicCluster {
         }),
       );
     }
-    const cluster = new QuicCluster(socket, workers, codec, workerBits);
+    const cluster = new QuicCluster(socket, workers, codec, workerBits, shared.backlog, opts.backlogLimit ?? 8 << 20);
     for (const w of workers) w.on('message', (m: ToMain) => m.tsquic === 'datagrams' && cluster.sendBatch(m.batch));
     socket.on('message', (msg, rinfo) => cluster.route(msg, rinfo));
     try {
@@ -252,6 +267,8 @@ export class QuicCluster {
     const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
     const w = routeDatagram(data, this.codec, this.workers.length, this.workerBits);
     if (w < 0) return void this.unroutable++;
+    if (Atomics.load(this.backlog, w) > this.backlogLimit) return void this.dropped++;
+    Atomics.add(this.backlog, w, data.length);
     this.routed[w]!++;
     this.outs[w]!.add(data, { address: from.address, port: from.port });
   }
@@ -314,9 +331,12 @@ export class QuicCluster {
       antiReplay: new StrikeRegister({ store: new SharedReplayStore(setup.zeroRttReplay) }),
       tokenReplay: new StrikeRegister({ store: new SharedReplayStore(setup.tokenReplay), windowMs: 24 * 3600_000 }),
     });
+    const backlog = new Int32Array(setup.backlog);
     port.on('message', (m: ToWorker) => {
-      if (m.tsquic === 'datagrams') socket.deliver(m.batch);
-      else if (m.tsquic === 'close')
+      if (m.tsquic === 'datagrams') {
+        Atomics.sub(backlog, setup.index, m.batch.bytes.byteLength);
+        socket.deliver(m.batch);
+      } else if (m.tsquic === 'close')
         void ep.close().then(() => {
           socket.flush();
           port.postMessage({ tsquic: 'closed' } satisfies ToMain);

@@ -4,6 +4,7 @@
  * Connection ID (draft-ietf-quic-load-balancers §5). Over real loopback
  * sockets, bounded in time.
  */
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 import { QuicCluster, QuicEndpoint, QuicLbCidGenerator, QuicLbCodec, workerServerId, type QuicConnection } from '../../src/index.js';
@@ -147,5 +148,30 @@ describe('QuicCluster over loopback (2 workers)', () => {
       }
     }
     throw new Error('40 resumptions, all on the issuing worker');
+  }, 60_000);
+});
+
+describe('QuicCluster under a flood', () => {
+  it('drops what comes for a worker beyond its backlog (bytes handed over, not yet taken in), and serves on', async () => {
+    const cluster = await QuicCluster.start({ module: WORKER, workers: 1, backlogLimit: 1, workerData: { chain: [fixture('server-cert.der')], key: fixture('server-key.der') } });
+    const flood = createSocket('udp4');
+    const ep = await QuicEndpoint.bind({ address: '127.0.0.1' });
+    try {
+      // Junk Initial-shaped datagrams, sent in one burst: most arrive in the same turns of the main thread.
+      const junk = Uint8Array.from({ length: 1200 }, (_, i) => (i === 0 ? 0xc0 : i === 5 ? 8 : i & 0xff));
+      for (let i = 0; i < 300; i++) flood.send(junk, cluster.address.port, '127.0.0.1');
+      const until = Date.now() + 10_000;
+      while (cluster.routed[0]! + cluster.dropped < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      expect(cluster.routed[0]! + cluster.dropped).toBe(300);
+      expect(cluster.dropped).toBeGreaterThan(0);
+      const conn = ep.connect(cluster.address, TLS);
+      await conn.ready;
+      expect(await who(conn)).toBe(0);
+      await conn.close();
+    } finally {
+      flood.close();
+      await ep.close({ timeoutMs: 200 });
+      await cluster.close();
+    }
   }, 60_000);
 });
