@@ -10,4 +10,5 @@
 export * from './core/index.js';
 export * from './streams/index.js';
 export { QuicEndpoint, type BindOptions } from './node/endpoint.js';
+export { QuicCluster, type ClusterOptions } from './node/cluster.js';
 export { allOf, chainVerifier, pinSpkiSha256, spkiSha256, trustCertificate, trustExactly, trustOnFirstUse, type PeerVerifier, type VerifyContext, type VerifyVerdict } from './trust.js';

@@ -9,7 +9,7 @@
  * `shutdown()` is the graceful close of RFC 9114 §5.2 on every connection:
  * GOAWAY, then drain, then H3_NO_ERROR.
  */
-import { QuicEndpoint, type BindOptions, type QuicConnection, type TransportSettings } from '@tsquic/quic-transport';
+import { QuicEndpoint, type BindOptions, type QuicConnection, type QuicSocketEndpoint, type TransportSettings } from '@tsquic/quic-transport';
 import { Http3Connection, type Http3Options, type Http3RequestInfo } from '../connection.js';
 import type { Http3Handler } from '../server.js';
 import { toCertificateChain, toPrivateKey } from './pem.js';
@@ -33,6 +33,13 @@ export interface ServeOptions extends Http3Options {
   readonly transport?: Partial<TransportSettings>;
   /** Socket and endpoint settings (buffers, key log, qlog, Retry, connection limits). */
   readonly endpoint?: Omit<BindOptions, 'address' | 'port' | 'transport'>;
+  /**
+   * Serve on an endpoint made elsewhere instead of binding one: e.g.
+   * `QuicCluster.endpoint()` in each worker of a `QuicCluster` (an HTTP/3
+   * server on every core). `port`, `hostname` and `endpoint` are then not
+   * used, and `transport` applies to the connections accepted here.
+   */
+  readonly listenOn?: QuicSocketEndpoint;
   /** Stops the server (graceful shutdown) when aborted. */
   readonly signal?: AbortSignal;
   /** Called once listening. */
@@ -53,7 +60,8 @@ export interface Http3Server {
   readonly addr: { readonly hostname: string; readonly port: number };
   /** `https://host:port/` (IPv6 in brackets). */
   readonly url: string;
-  readonly endpoint: QuicEndpoint;
+  /** The QUIC endpoint it serves on (a `QuicEndpoint` unless `listenOn` gave another). */
+  readonly endpoint: QuicSocketEndpoint;
   /** The HTTP/3 connections open now. */
   readonly connections: ReadonlySet<Http3Connection>;
   /** Resolves when the server has stopped. */
@@ -83,12 +91,13 @@ export async function serve(options: ServeOptions, handler: (request: Request, i
       ...(options.maxConcurrentRequests === undefined ? {} : { maxStreamsBidi: options.maxConcurrentRequests }),
     } as TransportSettings['streams'],
   };
-  const endpoint = await QuicEndpoint.bind({ ...options.endpoint, address: hostname, port: options.port ?? 443, transport });
+  const endpoint = options.listenOn ?? (await QuicEndpoint.bind({ ...options.endpoint, address: hostname, port: options.port ?? 443, transport }));
   const connections = new Set<Http3Connection>();
   let stopping = false;
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
   endpoint.listen({
+    transport,
     tls: {
       certificateChain: toCertificateChain(options.cert),
       privateKey: toPrivateKey(options.key),

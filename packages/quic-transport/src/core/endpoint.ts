@@ -38,6 +38,14 @@ export interface EndpointOptions {
    * beyond which new connections are refused.
    */
   connectionIdLength?: number;
+  /**
+   * Where the connection IDs we issue come from, each `connectionIdLength`
+   * bytes: e.g. a `QuicLbCidGenerator`'s `next` (draft-ietf-quic-load-balancers),
+   * so that a load balancer or a machine's demultiplexer routes packets by
+   * their Destination Connection ID alone. Null: none is left (no new
+   * connection is accepted). Default: random bytes.
+   */
+  connectionIds?: () => Uint8Array | null;
   /** Secret for stateless reset tokens (RFC 9000 §10.3.2); random by default. */
   statelessResetKey?: Uint8Array;
   /** Stateless resets (and INVALID_TOKEN closes) sent per second at most, in bursts of as many (default 100). */
@@ -158,6 +166,16 @@ export class Endpoint {
    * the whole space, so a full space is an answer, never a spin.
    */
   private freshCid(): Uint8Array | null {
+    const issue = this.opts.connectionIds;
+    if (issue) {
+      for (let i = 0; i < 8; i++) {
+        const cid = issue();
+        if (cid === null) return null;
+        if (cid.length !== this.cidLength) throw new RangeError(`connectionIds gave a ${cid.length}-byte connection ID; connectionIdLength is ${this.cidLength}`);
+        if (!this.routes.has(cidKey(cid))) return cid;
+      }
+      return null;
+    }
     for (let i = 0; i < 8; i++) {
       const cid = this.random(this.cidLength);
       if (!this.routes.has(cidKey(cid))) return cid;

@@ -38,6 +38,22 @@ export interface EndpointShellOptions {
    * rejecting 0-RTT when full). Give every endpoint of a server farm sharing a `ticketKey` the same one.
    */
   antiReplay?: AntiReplay;
+  /**
+   * Length of the connection IDs this endpoint issues (default 8), and where
+   * they come from (default random; e.g. a `QuicLbCidGenerator`'s `next` so
+   * packets can be routed by connection ID: see `QuicCluster`).
+   */
+  connectionIdLength?: number;
+  connectionIds?: () => Uint8Array | null;
+  /**
+   * Secrets several endpoints behind one address share, so that any of them
+   * can check what another issued: Retry and NEW_TOKEN tokens (32 bytes) and
+   * stateless reset tokens (RFC 9000 §10.3.2). Random per endpoint by default.
+   */
+  tokenKey?: Uint8Array;
+  statelessResetKey?: Uint8Array;
+  /** Single use of NEW_TOKEN tokens (RFC 9000 §8.1.4); give every endpoint sharing `tokenKey` one register over one store. */
+  tokenReplay?: AntiReplay;
   /** Hooks for every connection (key log, randomness, crypto provider). */
   hooks?: ConnectionHooks;
   /** Hooks per connection (a qlog file each). */
@@ -145,6 +161,11 @@ export class QuicSocketEndpoint {
       ...(options.maxHandshakes ? { maxHandshakes: options.maxHandshakes } : {}),
       ...(options.statelessResetRate ? { statelessResetRate: options.statelessResetRate } : {}),
       ...(options.antiReplay ? { antiReplay: options.antiReplay } : {}),
+      ...(options.connectionIdLength !== undefined ? { connectionIdLength: options.connectionIdLength } : {}),
+      ...(options.connectionIds ? { connectionIds: options.connectionIds } : {}),
+      ...(options.tokenKey ? { tokenKey: options.tokenKey } : {}),
+      ...(options.statelessResetKey ? { statelessResetKey: options.statelessResetKey } : {}),
+      ...(options.tokenReplay ? { tokenReplay: options.tokenReplay } : {}),
       hooks: { wallClock: Date.now, ...options.hooks },
       ...(options.hooksFor ? { hooksFor: options.hooksFor } : {}),
     });
