@@ -50,13 +50,19 @@ export async function quicHandshaker(port: number, trustAnchor: Uint8Array): Pro
   const tls = { alpn: [ALPN], serverName: SERVER_NAME, trustAnchors: [trustAnchor] };
   // One ticket, offered by every resumed connection.
   const first = client.connect(to, tls);
-  const ticket = await new Promise<SessionTicket>((resolve, reject) => {
+  const ticketArrives = new Promise<SessionTicket>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no session ticket')), 5000);
     first.onSessionTicket = (tk) => {
       clearTimeout(t);
       resolve(tk);
     };
   });
+  // A handshake that fails (a server the client does not trust) says so, rather than waiting for a ticket.
+  await first.ready.catch(async (e: unknown) => {
+    await client.close({ timeoutMs: 100 });
+    throw e;
+  });
+  const ticket = await ticketArrives;
   void first.close();
   return {
     async once(mode) {
