@@ -341,7 +341,7 @@ export class ClientHandshake extends Machine {
         const thSF = this.transcript.hash(this.crypto, suite);
         const cats = ms.clientApplicationTrafficSecret(thSF);
         const sats = ms.serverApplicationTrafficSecret(thSF);
-        this.recordExporter(ms.exporterMasterSecret(thSF));
+        this.recordExporter(() => ms.exporterMasterSecret(thSF));
         if (this.deferHsWrite && this.earlyStatus === 'accepted') {
           // RFC 8446 §4.5: EndOfEarlyData under the early keys, then switch to the handshake keys.
           const eoed = encodeHandshake({ type: 5 });

@@ -336,12 +336,21 @@ export abstract class Machine {
   }
 
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array {
+    if (!this.exporterSecret && this.deriveExporter) this.exporterSecret = this.deriveExporter();
+    this.deriveExporter = undefined;
     if (!this.exporterSecret || !this.suite) throw new TypeError('exportKeyingMaterial() before the handshake completed');
     return exportKeyingMaterial(this.crypto, this.suite, this.exporterSecret, label, context, length);
   }
 
-  protected recordExporter(secret: Uint8Array): void {
-    this.exporterSecret = secret;
-    this.keylog(KeylogLabel.exporter, secret);
+  /** The exporter_master_secret (RFC 8446 §7.1) on first use, unless a key log wants it now: few connections export keys. */
+  private deriveExporter: (() => Uint8Array) | undefined;
+
+  protected recordExporter(derive: () => Uint8Array): void {
+    if (!this.cfg.keylog) {
+      this.deriveExporter = derive;
+      return;
+    }
+    this.exporterSecret = derive();
+    this.keylog(KeylogLabel.exporter, this.exporterSecret);
   }
 }

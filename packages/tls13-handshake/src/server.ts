@@ -281,7 +281,7 @@ export class ServerHandshake extends Machine {
     const thSF = this.transcript.hash(this.crypto, suite);
     this.appWrite = ms.serverApplicationTrafficSecret(thSF);
     this.appRead = ms.clientApplicationTrafficSecret(thSF);
-    this.recordExporter(ms.exporterMasterSecret(thSF));
+    this.recordExporter(() => ms.exporterMasterSecret(thSF));
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     // RFC 9001 §5.7: a QUIC server derives the 1-RTT read keys with its Finished (so that it can build
     // the key phase and send 0.5-RTT data); it must not open 1-RTT packets before `complete`, which the

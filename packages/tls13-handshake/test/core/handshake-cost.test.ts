@@ -1,8 +1,9 @@
 /**
  * What a handshake computes (issue 19): each transcript message is hashed
  * once (a running hash, RFC 8446 §4.4.1), the Early Secret without a PSK and
- * its "derived" salt are constants (RFC 8448 §3), and a PSK's Early Secret is
- * made once per side. Counted through a provider that records its calls, on
+ * its "derived" salt are constants (RFC 8448 §3), a PSK's Early Secret is
+ * made once per side, and the exporter master secret (RFC 8446 §7.5) only
+ * when keys are exported or logged. Counted through a provider that records its calls, on
  * both providers; the handshakes still agree on every secret.
  */
 import * as nodeCrypto from 'node:crypto';
@@ -58,11 +59,11 @@ describe.each([
     expect(n.hashedBytes).toBeLessThan(2.2 * transcript);
   });
 
-  it('a full handshake pair makes at most 28 HMACs (the no-PSK Early Secret and its salt are constants)', () => {
+  it('a full handshake pair makes at most 26 HMACs (the no-PSK Early Secret and its salt are constants; no exporter secret unless asked)', () => {
     pair(base); // the constants are worked out once per hash, by whichever handshake comes first
     const { crypto, n } = counting(base);
     pair(crypto);
-    expect(n.hmac).toBeLessThanOrEqual(28); // 32 when each side worked them out
+    expect(n.hmac).toBeLessThanOrEqual(26); // 32 when each side worked them out and made its exporter secret unasked
   });
 
   it('a resumed pair makes each side’s PSK Early Secret once; its secrets match a full recomputation', () => {
@@ -72,7 +73,20 @@ describe.each([
     const r = pair(crypto, (ticket as Extract<HandshakeEvent, { type: 'session-ticket' }>).ticket);
     expect(r.clientEvents.find((e) => e.type === 'complete')).toMatchObject({ resumed: true });
     expect(new Set(secrets(r.clientEvents))).toEqual(new Set(secrets(r.serverEvents)));
-    expect(n.hmac).toBeLessThanOrEqual(38); // 40 when each side made it twice
+    expect(n.hmac).toBeLessThanOrEqual(36); // 41 when each side made it twice and its exporter secret unasked
+  });
+});
+
+describe('the exporter master secret on first use', () => {
+  it('exports the same keys on both sides after the handshake, and logs EXPORTER_SECRET at once with a key log', () => {
+    const lines: string[] = [];
+    const r = runPair({ profile, alpn: ['h2'], verify: 'none', serverName: 's', keylog: (l) => lines.push(l) }, { profile, alpn: ['h2'], ticketKey });
+    expect(lines.filter((l) => l.startsWith('EXPORTER_SECRET '))).toHaveLength(1);
+    const ctx = Uint8Array.of(1, 2);
+    expect(r.client.exportKeyingMaterial('EXPORTER-t', ctx, 32)).toEqual(r.server.exportKeyingMaterial('EXPORTER-t', ctx, 32));
+    const plain = pair(makeNodeCrypto(nodeCrypto));
+    expect(plain.client.exportKeyingMaterial('EXPORTER-t', ctx, 32)).toEqual(plain.server.exportKeyingMaterial('EXPORTER-t', ctx, 32));
+    expect(plain.client.exportKeyingMaterial('EXPORTER-t', ctx, 32)).not.toEqual(r.client.exportKeyingMaterial('EXPORTER-t', ctx, 32));
   });
 });
 
