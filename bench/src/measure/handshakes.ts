@@ -22,7 +22,7 @@ const serverFiles = (kind: Kind, certs: Certs): [string, string] => (kind === 'q
 export async function inOneProcess(kind: Kind, certs: Certs, seconds: number): Promise<Record<Mode, number>> {
   const [cert, key] = serverFiles(kind, certs);
   const server = await SERVERS[kind](new Uint8Array(readFileSync(cert)), new Uint8Array(readFileSync(key)));
-  const client = await HANDSHAKERS[kind](server.port);
+  const client = await HANDSHAKERS[kind](server.port, new Uint8Array(readFileSync(certs.certDer)));
   try {
     const rate = async (mode: Mode): Promise<number> => {
       const r = await sequential(client, mode, seconds);
@@ -49,7 +49,7 @@ export async function perSide(kind: Kind, mode: Mode, certs: Certs, seconds: num
   try {
     const { port } = await server.next('ready', 10_000);
     const cpu = async (): Promise<number> => (server.send({ cmd: 'cpu' }), (await server.next('cpu', 10_000)).micros);
-    const client = Peer.start('hs', ['client', kind, String(port), mode, String(seconds)]);
+    const client = Peer.start('hs', ['client', kind, String(port), mode, String(seconds), certs.certDer]);
     try {
       // The server's figure starts before the client has started up, so it also carries the client's two
       // handshakes before its clock starts (the one that fetches the ticket or session, and a warm-up).
@@ -67,7 +67,7 @@ export async function perSide(kind: Kind, mode: Mode, certs: Certs, seconds: num
 
 const ONE_PROCESS = (seconds: number): Method => ({
   setup:
-    "ours: QuicEndpoint server (ticket key) and client endpoint in this process over UDP loopback, connect → ready → close, x25519 + ECDSA P-256; anchor: Node's tls.createServer and tls.connect in this process over TCP loopback, connect → secureConnect → destroy",
+    "ours: QuicEndpoint server (ticket key) and client endpoint in this process over UDP loopback, connect → ready → close, x25519 + ECDSA P-256; anchor: Node's tls.createServer and tls.connect in this process over TCP loopback, connect → secureConnect → destroy; both clients verify the server (a path to its self-signed certificate as the trust anchor, 'localhost' against its SANs; Node's secure context made once)",
   clock: `performance.now(): handshakes completed one after the other for ${seconds} s after one warm-up, per second of wall time; resumed: every connection offers the one ticket (session) fetched first`,
 });
 const TWO_PROCESSES = (seconds: number, side: 'server' | 'client'): Method => ({

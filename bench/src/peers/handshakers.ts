@@ -5,9 +5,15 @@
  * connect → ready → close, resumed with one session ticket) and Node's TLS
  * 1.3 over TCP (connect → secureConnect → destroy, resumed with one TLS
  * session). The servers and the clients can live in one process or in two.
+ * Both clients verify the server the same way: a path to the server's own
+ * (self-signed) certificate as the one trust anchor, and the name
+ * `localhost` against its SANs — Node's client checks the chain's
+ * signatures even with `rejectUnauthorized: false`, so a client of ours that
+ * skipped the check would be measured doing less.
  */
 import type { AddressInfo } from 'node:net';
-import { connect, createServer, type TLSSocket } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { connect, createSecureContext, createServer, type TLSSocket } from 'node:tls';
 import { QuicEndpoint } from '@tsquic/quic-transport';
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 
@@ -18,6 +24,9 @@ export interface HandshakeServer {
   port: number;
   close(): Promise<void>;
 }
+
+/** The name both clients check against the certificate's SANs. */
+const SERVER_NAME = 'localhost';
 
 /** A client that completes one handshake per call, full or resumed. */
 export interface Handshaker {
@@ -34,22 +43,30 @@ export async function quicServer(cert: Uint8Array, key: Uint8Array): Promise<Han
   return { port: server.address.port, close: () => server.close({ timeoutMs: 100 }) };
 }
 
-export async function quicHandshaker(port: number): Promise<Handshaker> {
+/** Our client: `trustAnchor` is the server's DER certificate. */
+export async function quicHandshaker(port: number, trustAnchor: Uint8Array): Promise<Handshaker> {
   const client = await QuicEndpoint.bind({ address: '127.0.0.1' });
   const to = { address: '127.0.0.1', port };
+  const tls = { alpn: [ALPN], serverName: SERVER_NAME, trustAnchors: [trustAnchor] };
   // One ticket, offered by every resumed connection.
-  const first = client.connect(to, { alpn: [ALPN], verifyPeer: 'none' });
-  const ticket = await new Promise<SessionTicket>((resolve, reject) => {
+  const first = client.connect(to, tls);
+  const ticketArrives = new Promise<SessionTicket>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no session ticket')), 5000);
     first.onSessionTicket = (tk) => {
       clearTimeout(t);
       resolve(tk);
     };
   });
+  // A handshake that fails (a server the client does not trust) says so, rather than waiting for a ticket.
+  await first.ready.catch(async (e: unknown) => {
+    await client.close({ timeoutMs: 100 });
+    throw e;
+  });
+  const ticket = await ticketArrives;
   void first.close();
   return {
     async once(mode) {
-      const c = client.connect(to, { alpn: [ALPN], verifyPeer: 'none', ...(mode === 'resumed' ? { sessionTicket: ticket } : {}) });
+      const c = client.connect(to, { ...tls, ...(mode === 'resumed' ? { sessionTicket: ticket } : {}) });
       await c.ready;
       if (mode === 'resumed' && !c.handshakeInfo?.resumed) throw new Error('resumption was not accepted');
       void c.close();
@@ -70,8 +87,10 @@ export async function tlsServer(cert: Uint8Array, key: Uint8Array): Promise<Hand
   return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-export async function tlsHandshaker(port: number): Promise<Handshaker> {
-  const opts = { host: '127.0.0.1', port, minVersion: 'TLSv1.3', rejectUnauthorized: false } as const;
+/** Node's client: `trustAnchor` is the server's DER certificate, in a secure context made once (as ours is parsed once). */
+export async function tlsHandshaker(port: number, trustAnchor: Uint8Array): Promise<Handshaker> {
+  const secureContext = createSecureContext({ ca: new X509Certificate(trustAnchor).toString(), minVersion: 'TLSv1.3' });
+  const opts = { host: '127.0.0.1', port, minVersion: 'TLSv1.3', secureContext, servername: SERVER_NAME, rejectUnauthorized: true } as const;
   // Get a session: wait for the ticket on one connection.
   const session = await new Promise<Buffer>((resolve, reject) => {
     const s = connect(opts);
@@ -98,7 +117,7 @@ export async function tlsHandshaker(port: number): Promise<Handshaker> {
 }
 
 export const SERVERS: Record<Kind, (cert: Uint8Array, key: Uint8Array) => Promise<HandshakeServer>> = { quic: quicServer, tls: tlsServer };
-export const HANDSHAKERS: Record<Kind, (port: number) => Promise<Handshaker>> = { quic: quicHandshaker, tls: tlsHandshaker };
+export const HANDSHAKERS: Record<Kind, (port: number, trustAnchor: Uint8Array) => Promise<Handshaker>> = { quic: quicHandshaker, tls: tlsHandshaker };
 
 /** Sequential handshakes for `seconds` after one warm-up: how many, over how long, and this process's CPU time. */
 export async function sequential(h: Handshaker, mode: Mode, seconds: number): Promise<{ handshakes: number; seconds: number; cpuSeconds: number }> {

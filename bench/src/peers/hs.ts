@@ -5,7 +5,7 @@
  * the CPU time it spent (`process.cpuUsage`, all its threads) over the
  * client's sequential handshakes.
  *   node peers/hs.js server <quic|tls> <cert> <key>     (DER for quic, PEM for tls)
- *   node peers/hs.js client <quic|tls> <port> <full|resumed> <seconds>
+ *   node peers/hs.js client <quic|tls> <port> <full|resumed> <seconds> <cert.der>   (the server's certificate, trusted)
  */
 import { readFileSync } from 'node:fs';
 import { HANDSHAKERS, SERVERS, sequential, type Kind, type Mode } from './handshakers.js';
@@ -29,16 +29,16 @@ async function server(kind: Kind, cert: string, key: string): Promise<void> {
   send({ type: 'ready', port: s.port });
 }
 
-async function client(kind: Kind, port: number, mode: Mode, seconds: number): Promise<void> {
-  const h = await HANDSHAKERS[kind](port);
+async function client(kind: Kind, port: number, mode: Mode, seconds: number, trustAnchor: string): Promise<void> {
+  const h = await HANDSHAKERS[kind](port, new Uint8Array(readFileSync(trustAnchor)));
   const r = await sequential(h, mode, seconds);
   send({ type: 'result', bytes: r.handshakes, seconds: r.seconds, stats: { cpuSeconds: r.cpuSeconds } });
   await h.close();
   process.exit(0);
 }
 
-const [role, kind, a, b, c] = process.argv.slice(2);
-(role === 'server' ? server(kind as Kind, a!, b!) : client(kind as Kind, Number(a), b as Mode, Number(c))).catch((e: unknown) => {
+const [role, kind, a, b, c, d] = process.argv.slice(2);
+(role === 'server' ? server(kind as Kind, a!, b!) : client(kind as Kind, Number(a), b as Mode, Number(c), d!)).catch((e: unknown) => {
   send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   process.exit(1);
 });

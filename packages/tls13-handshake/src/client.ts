@@ -166,12 +166,14 @@ export class ClientHandshake extends Machine {
         // RFC 8446 §4.2.8 / §9.2: we only do (EC)DHE, so key_share is required, in the group we offered.
         if (!ks) fail(AlertDescription.missing_extension, 'ServerHello without key_share');
         if (ks.group !== this.share.group) fail(AlertDescription.illegal_parameter, 'server key share for a group we did not offer');
-        let early = new EarlySecret(this.crypto, suite);
-        if (sh.ext.selectedIdentity !== undefined) {
+        let early: EarlySecret;
+        if (sh.ext.selectedIdentity === undefined) early = new EarlySecret(this.crypto, suite);
+        else {
           // RFC 8446 §4.2.11: the selected identity must be one we offered, with the ticket's hash.
           if (!this.psk || sh.ext.selectedIdentity !== 0) fail(AlertDescription.illegal_parameter, 'PSK selected but not offered');
           if (suiteParams(this.psk.ticket.cipherSuite).hash !== suiteParams(suite).hash) fail(AlertDescription.illegal_parameter, 'PSK hash differs from the suite');
-          early = new EarlySecret(this.crypto, suite, this.psk.ticket.resumptionSecret);
+          // The Early Secret the binder was made with, when the suite is the ticket's (one HKDF-Extract less).
+          early = this.psk.ticket.cipherSuite === suite ? this.psk.early : new EarlySecret(this.crypto, suite, this.psk.ticket.resumptionSecret);
           this.resumed = true;
         }
         const shared = this.share.complete(ks.keyExchange);
@@ -339,7 +341,7 @@ export class ClientHandshake extends Machine {
         const thSF = this.transcript.hash(this.crypto, suite);
         const cats = ms.clientApplicationTrafficSecret(thSF);
         const sats = ms.serverApplicationTrafficSecret(thSF);
-        this.recordExporter(ms.exporterMasterSecret(thSF));
+        this.recordExporter(() => ms.exporterMasterSecret(thSF));
         if (this.deferHsWrite && this.earlyStatus === 'accepted') {
           // RFC 8446 §4.5: EndOfEarlyData under the early keys, then switch to the handshake keys.
           const eoed = encodeHandshake({ type: 5 });

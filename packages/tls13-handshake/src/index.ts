@@ -28,7 +28,7 @@ export { keylogLine, KeylogLabel } from './events.js';
 export { AlertDescription, QUIC_PROTOCOL_VIOLATION, TlsAlertError, alertName } from './alert.js';
 export { CipherSuite, cipherSuiteName, hkdfExpandLabel, hkdfExtract, nextTrafficSecret, suiteParams, trafficKeys, type SuiteParams } from './key-schedule.js';
 export { NamedGroup, SignatureScheme } from './crypto/provider.js';
-export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, SignatureAlgorithm, Signer } from './crypto/provider.js';
+export type { HandshakeCrypto, Aead, AeadAlg, HashAlg, KeyShareClient, KeyShareServerResult, RunningHash, SignatureAlgorithm, Signer } from './crypto/provider.js';
 export { verifyScheme } from './crypto/schemes.js';
 export { aeadTicketer, type Ticketer } from './ticket.js';
 export { EARLY_DATA_AGE_WINDOW_MS, MemoryReplayStore, SharedReplayStore, StrikeRegister, type AntiReplay, type ReplayStore, type StrikeRegisterOptions } from './anti-replay.js';

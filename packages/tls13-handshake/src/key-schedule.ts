@@ -96,14 +96,19 @@ export function hkdfExpandLabel(c: HandshakeCrypto, hash: HashAlg, secret: Uint8
   const full = LABELS.get(label) ?? encoder.encode(`tls13 ${label}`);
   // RFC 8446 §7.1: opaque label<7..255>, opaque context<0..255>.
   if (full.length > 255 || context.length > 255) throw new RangeError('HkdfLabel: label or context too long');
-  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length);
+  // The HkdfLabel and one more byte: RFC 5869 §2.3's block counter, so that an output of one block
+  // (every TLS 1.3 secret, key and iv) is one HMAC over this buffer, T(1) = HMAC(PRK, info | 0x01).
+  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length + 1);
   info[0] = length >> 8;
   info[1] = length & 0xff;
   info[2] = full.length;
   info.set(full, 3);
   info[3 + full.length] = context.length;
   info.set(context, 4 + full.length);
-  return hkdfExpand(c, hash, secret, info, length);
+  if (length > HASH_LEN[hash]) return hkdfExpand(c, hash, secret, info.subarray(0, info.length - 1), length);
+  info[info.length - 1] = 1;
+  const t = c.hmac(hash, secret, info);
+  return t.length === length ? t : t.slice(0, length);
 }
 
 /** RFC 8446 §7.1: Derive-Secret(Secret, Label, Messages) with the transcript hash already computed. */
@@ -154,17 +159,38 @@ export function exportKeyingMaterial(c: HandshakeCrypto, suite: CipherSuite, exp
   return hkdfExpandLabel(c, p.hash, derived, 'exporter', c.hash(p.hash, context), length);
 }
 
+/**
+ * Without a PSK the Early Secret is HKDF-Extract(0, 0) and its "derived"
+ * salt a constant too (RFC 8448 §3: 33ad0a1c… and 6f2615a1… for SHA-256):
+ * worked out once per hash, not with two HMACs per full handshake. Pure
+ * functions of the hash, whatever the provider.
+ */
+const NO_PSK = new Map<HashAlg, { secret: Uint8Array; derived: Uint8Array }>();
+
 /** Stage 1 (RFC 8446 §7.1): Early Secret = HKDF-Extract(0, PSK or zeros). */
 export class EarlySecret {
   readonly secret: Uint8Array;
   private readonly p: SuiteParams;
+  /** Derive-Secret(., "derived", "") when it is a constant (no PSK). */
+  private readonly derived: Uint8Array | undefined;
   constructor(
     private readonly c: HandshakeCrypto,
     readonly suite: CipherSuite,
     psk?: Uint8Array,
   ) {
     this.p = SUITES[suite];
-    this.secret = hkdfExtract(c, this.p.hash, new Uint8Array(0), psk ?? new Uint8Array(this.p.hashLen));
+    if (psk) {
+      this.secret = hkdfExtract(c, this.p.hash, new Uint8Array(0), psk);
+      return;
+    }
+    let k = NO_PSK.get(this.p.hash);
+    if (!k) {
+      const secret = hkdfExtract(c, this.p.hash, new Uint8Array(0), new Uint8Array(this.p.hashLen));
+      k = { secret, derived: deriveSecret(c, this.p.hash, secret, 'derived', EMPTY_HASH[this.p.hash]) };
+      NO_PSK.set(this.p.hash, k);
+    }
+    this.secret = k.secret;
+    this.derived = k.derived;
   }
   /** binder_key: "res binder" for resumption PSKs, "ext binder" for external ones; context Hash(""). */
   binderKey(kind: 'resumption' | 'external' = 'resumption'): Uint8Array {
@@ -178,7 +204,7 @@ export class EarlySecret {
   }
   /** Handshake Secret = HKDF-Extract(Derive-Secret(early, "derived", ""), (EC)DHE). */
   toHandshake(sharedSecret: Uint8Array): HandshakeSecret {
-    const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', EMPTY_HASH[this.p.hash]);
+    const salt = this.derived ?? deriveSecret(this.c, this.p.hash, this.secret, 'derived', EMPTY_HASH[this.p.hash]);
     return new HandshakeSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, sharedSecret));
   }
 }

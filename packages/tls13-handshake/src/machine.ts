@@ -9,7 +9,7 @@ import { AlertDescription, TlsAlertError, fail } from './alert.js';
 import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
 import { concat } from './codec.js';
-import type { HandshakeCrypto, NamedGroup } from './crypto/provider.js';
+import type { HandshakeCrypto, HashAlg, NamedGroup, RunningHash } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
 import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
@@ -55,23 +55,39 @@ export function resolvePeerCheck(cfg: ClientConfig | ServerConfig, side: 'client
 }
 export const TLS13 = 0x0304;
 
-/** RFC 8446 §4.4.1: the running transcript. */
+/**
+ * RFC 8446 §4.4.1: the running transcript. Its messages are fed to a running
+ * hash of the suite's hash once it is known (the first Transcript-Hash), so
+ * each message is hashed once and each Transcript-Hash is a copy of the
+ * state, not a hash of the whole transcript again; a provider without
+ * `runningHash` hashes the kept messages whole each time.
+ */
 export class Transcript {
   private parts: Uint8Array[] = [];
+  private running: { alg: HashAlg; h: RunningHash; fed: number } | undefined;
   add(raw: Uint8Array): void {
     this.parts.push(raw);
   }
   hash(c: HandshakeCrypto, suite: CipherSuite): Uint8Array {
-    return c.hash(suiteParams(suite).hash, concat(...this.parts));
+    return this.digest(c, suite, undefined);
   }
   /** The hash of the transcript followed by `extra` (a truncated ClientHello, RFC 8446 §4.2.11.2). */
   hashWith(c: HandshakeCrypto, suite: CipherSuite, extra: Uint8Array): Uint8Array {
-    return c.hash(suiteParams(suite).hash, concat(...this.parts, extra));
+    return this.digest(c, suite, extra);
   }
   /** RFC 8446 §4.4.1: after an HRR, ClientHello1 is replaced by message_hash(Hash(ClientHello1)). */
   rewriteForHrr(c: HandshakeCrypto, suite: CipherSuite): void {
     const h = this.hash(c, suite);
     this.parts = [concat(Uint8Array.from([HandshakeType.message_hash, 0, 0, h.length]), h)];
+    this.running = undefined;
+  }
+  private digest(c: HandshakeCrypto, suite: CipherSuite, extra: Uint8Array | undefined): Uint8Array {
+    const alg = suiteParams(suite).hash;
+    if (!c.runningHash) return c.hash(alg, extra ? concat(...this.parts, extra) : concat(...this.parts));
+    let r = this.running;
+    if (r?.alg !== alg) r = this.running = { alg, h: c.runningHash(alg), fed: 0 };
+    for (; r.fed < this.parts.length; r.fed++) r.h.update(this.parts[r.fed]!);
+    return r.h.digest(extra);
   }
 }
 
@@ -320,12 +336,21 @@ export abstract class Machine {
   }
 
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array {
+    if (!this.exporterSecret && this.deriveExporter) this.exporterSecret = this.deriveExporter();
+    this.deriveExporter = undefined;
     if (!this.exporterSecret || !this.suite) throw new TypeError('exportKeyingMaterial() before the handshake completed');
     return exportKeyingMaterial(this.crypto, this.suite, this.exporterSecret, label, context, length);
   }
 
-  protected recordExporter(secret: Uint8Array): void {
-    this.exporterSecret = secret;
-    this.keylog(KeylogLabel.exporter, secret);
+  /** The exporter_master_secret (RFC 8446 §7.1) on first use, unless a key log wants it now: few connections export keys. */
+  private deriveExporter: (() => Uint8Array) | undefined;
+
+  protected recordExporter(derive: () => Uint8Array): void {
+    if (!this.cfg.keylog) {
+      this.deriveExporter = derive;
+      return;
+    }
+    this.exporterSecret = derive();
+    this.keylog(KeylogLabel.exporter, this.exporterSecret);
   }
 }

@@ -65,10 +65,15 @@ export class ServerHandshake extends Machine {
     let bindersLen = 2;
     for (const b of offer.binders) bindersLen += 1 + b.length;
     const th = this.transcript.hashWith(this.crypto, suite, raw.subarray(0, raw.length - bindersLen));
-    const want = finishedVerifyData(this.crypto, suite, new EarlySecret(this.crypto, suite, st.psk).binderKey('resumption'), th);
+    const early = new EarlySecret(this.crypto, suite, st.psk);
+    const want = finishedVerifyData(this.crypto, suite, early.binderKey('resumption'), th);
     if (offer.binders[0]!.length !== hl || !equalBytes(want, offer.binders[0]!)) fail(AlertDescription.decrypt_error, 'PSK binder does not verify');
+    this.pskEarly = early;
     return st;
   }
+
+  /** The Early Secret of the PSK whose binder verified (`acceptPsk`). */
+  private pskEarly: EarlySecret | undefined;
 
   constructor(
     private readonly scfg: ServerConfig,
@@ -232,7 +237,8 @@ export class ServerHandshake extends Machine {
       ext: { selectedVersion: TLS13, keyShare: { group: n.group, keyExchange: resp.publicKey }, selectedIdentity: n.psk ? 0 : undefined, order: SERVER_HELLO_ORDER },
     });
     this.resumed = n.psk !== undefined;
-    const early = new EarlySecret(this.crypto, suite, n.psk?.psk);
+    // The PSK's Early Secret as the binder check made it (same suite), else a fresh one.
+    const early = n.psk && this.pskEarly?.suite === suite ? this.pskEarly : new EarlySecret(this.crypto, suite, n.psk?.psk);
     const chHash = this.transcript.hash(this.crypto, suite); // ClientHello only: no HRR when 0-RTT is possible
     this.transcript.add(shRaw!);
     const hs = early.toHandshake(resp.sharedSecret);
@@ -275,7 +281,7 @@ export class ServerHandshake extends Machine {
     const thSF = this.transcript.hash(this.crypto, suite);
     this.appWrite = ms.serverApplicationTrafficSecret(thSF);
     this.appRead = ms.clientApplicationTrafficSecret(thSF);
-    this.recordExporter(ms.exporterMasterSecret(thSF));
+    this.recordExporter(() => ms.exporterMasterSecret(thSF));
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     // RFC 9001 §5.7: a QUIC server derives the 1-RTT read keys with its Finished (so that it can build
     // the key phase and send 0.5-RTT data); it must not open 1-RTT packets before `complete`, which the

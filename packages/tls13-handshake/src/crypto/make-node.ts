@@ -206,6 +206,17 @@ export function makeNodeCrypto(c: Crypto, o: { x25519Pool?: number } = {}): Hand
     groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],
     randomBytes: random,
     hash: (alg: HashAlg, data) => new Uint8Array(c.createHash(alg).update(data).digest()),
+    runningHash(alg) {
+      const h = c.createHash(alg);
+      return {
+        update: (data) => void h.update(data),
+        // Hash#copy() (Node ≥ 13): the state so far, finished apart.
+        digest: (extra) => {
+          const d = extra ? h.copy().update(extra).digest() : h.copy().digest();
+          return new Uint8Array(d.buffer, d.byteOffset, d.length);
+        },
+      };
+    },
     hmac: (alg: HashAlg, key, data) => new Uint8Array(c.createHmac(alg, key).update(data).digest()),
     aead,
     keyShare(group) {

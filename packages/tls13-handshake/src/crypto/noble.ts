@@ -108,6 +108,13 @@ export const nobleCrypto: HandshakeCrypto = {
   groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],
   randomBytes: (n) => randomBytes(n),
   hash: (alg: HashAlg, data) => HASH[alg](data),
+  runningHash(alg) {
+    const h = HASH[alg].create();
+    return {
+      update: (data) => void h.update(data),
+      digest: (extra) => (extra ? h.clone().update(extra) : h.clone()).digest(),
+    };
+  },
   hmac: (alg: HashAlg, key, data) => hmac(HASH[alg], key, data),
   aead: nobleAead,
   keyShare(group) {

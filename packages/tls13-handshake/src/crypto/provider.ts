@@ -80,6 +80,17 @@ export interface Signer {
   sign(scheme: SignatureScheme, data: Uint8Array): Uint8Array;
 }
 
+/**
+ * A hash fed piece by piece whose digest can be read at any point and fed
+ * further (the TLS 1.3 transcript hash, RFC 8446 §4.4.1): each message is
+ * hashed once, not the whole transcript again per Transcript-Hash.
+ */
+export interface RunningHash {
+  update(data: Uint8Array): void;
+  /** The digest of everything fed so far, then of `extra` when given; the hash itself goes on unchanged. */
+  digest(extra?: Uint8Array): Uint8Array;
+}
+
 /** All cryptography a handshake and the record layer use, synchronous: randomness, hashes, HMAC, AEAD, key exchange, signatures. */
 export interface HandshakeCrypto {
   readonly name: string; // 'noble' | 'node'
@@ -88,6 +99,8 @@ export interface HandshakeCrypto {
   randomBytes(n: number): Uint8Array;
   /** The digest of `data`. */
   hash(alg: HashAlg, data: Uint8Array): Uint8Array;
+  /** A running hash (optional: without it the transcript is kept and hashed whole each time). */
+  runningHash?(alg: HashAlg): RunningHash;
   /** HMAC of `data` under `key` (RFC 2104). */
   hmac(alg: HashAlg, key: Uint8Array, data: Uint8Array): Uint8Array;
   /** An AEAD prepared for `key`. */
