@@ -6,12 +6,13 @@
  * Threshold to the 1-RTT ACK tracker; IMMEDIATE_ACK makes an ACK due at once.
  * As data sender (§9): when the peer advertised min_ack_delay, ask for one
  * ACK per `threshold + 1` packets with the threshold taken from the
- * congestion window (at least eight ACKs per window, at most one per
- * MAX_ACK_GAP packets), a delay no shorter than the peer's min_ack_delay or
- * what an I/O shell's timers honour (MIN_REQUESTED_DELAY_US), and the
- * reordering threshold of our loss detection (§10); and put IMMEDIATE_ACK on
- * the last packet before the sender runs out of data (§9.1.1) and on PTO
- * probes (§8), so a flight's tail is never left waiting for a delayed ACK.
+ * congestion window (at least ACKS_PER_WINDOW ACKs per window, at most one
+ * per MAX_ACK_GAP packets), the shortest delay the peer's and our shell's
+ * timers honour (a fast flow's ACKs are spaced by the threshold; a longer
+ * delay would only hold a slow flow's tail and inflate our RTT samples), and
+ * the reordering threshold of our loss detection (§10); and put
+ * IMMEDIATE_ACK on the last packet before the sender runs out of data
+ * (§9.1.1) and on PTO probes (§8), so a flight's tail never waits.
  */
 import type { FrameOf } from '@tsquic/quic-wire';
 import type { Connection } from './connection.js';
