@@ -1,7 +1,8 @@
 /**
  * @module frame-types
- * The frame type table of RFC 9000 §12.4 (Table 3) and RFC 9221 §4: each
- * frame type's code points and the packet types that may carry it.
+ * The frame type table of RFC 9000 §12.4 (Table 3), RFC 9221 §4 and
+ * draft-ietf-quic-ack-frequency §4–§5: each frame type's code points and the
+ * packet types that may carry it.
  */
 
 /** The packet types frames can appear in (RFC 9000 §12.4 Table 3: I, H, 0, 1). */
@@ -33,6 +34,8 @@ export const FrameType = {
   CONNECTION_CLOSE: 0x1c,
   CONNECTION_CLOSE_APP: 0x1d,
   HANDSHAKE_DONE: 0x1e,
+  IMMEDIATE_ACK: 0x1f, // draft-ietf-quic-ack-frequency §5
+  ACK_FREQUENCY: 0xaf, // draft-ietf-quic-ack-frequency §4
   DATAGRAM: 0x30, // RFC 9221: 0x31 carries a Length field
   DATAGRAM_LEN: 0x31,
 } as const;
@@ -43,7 +46,7 @@ const Z = 4; // 0-RTT
 const O = 8; // 1-RTT
 const BIT: Record<PacketSpaceType, number> = { initial: I, handshake: H, '0rtt': Z, '1rtt': O };
 
-/** Table 3 "Pkts" column per frame type (0x00-0x1e, 0x30, 0x31). */
+/** Table 3 "Pkts" column per frame type (0x00-0x1f, 0x30, 0x31, 0xaf). */
 const ALLOWED: ReadonlyMap<number, number> = new Map<number, number>([
   [0x00, I | H | Z | O],
   [0x01, I | H | Z | O],
@@ -69,11 +72,14 @@ const ALLOWED: ReadonlyMap<number, number> = new Map<number, number>([
   [0x1c, I | H | Z | O],
   [0x1d, Z | O],
   [0x1e, O],
+  // draft-ietf-quic-ack-frequency §3: min_ack_delay is never remembered, so not in 0-RTT; not in Initial/Handshake either.
+  [0x1f, O],
   [0x30, Z | O],
   [0x31, Z | O],
+  [0xaf, O],
 ]);
 
-/** True for a frame type this package knows (RFC 9000 §19, RFC 9221). */
+/** True for a frame type this package knows (RFC 9000 §19, RFC 9221, draft-ietf-quic-ack-frequency). */
 export function isKnownFrameType(type: number): boolean {
   return ALLOWED.has(type);
 }

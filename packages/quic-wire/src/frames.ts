@@ -1,6 +1,7 @@
 /**
  * @module frames
- * Every frame of RFC 9000 §19 and the DATAGRAM frame of RFC 9221 §4: plain
+ * Every frame of RFC 9000 §19, the DATAGRAM frame of RFC 9221 §4 and the
+ * ACK_FREQUENCY and IMMEDIATE_ACK frames of draft-ietf-quic-ack-frequency §4–§5: plain
  * tagged objects, `encodeFrame` / `frameSize` / `decodeFrame`, and
  * `decodeFrames` for a whole packet payload with the §12.4 checks (frame type
  * minimally encoded, known, allowed in the packet type, at least one frame).
@@ -23,7 +24,7 @@ export interface EcnCounts {
   ce: number;
 }
 
-/** Every frame of RFC 9000 §19 and DATAGRAM (RFC 9221 §4), tagged by `type`; error codes are bigints, the other integers numbers. */
+/** Every frame of RFC 9000 §19, DATAGRAM (RFC 9221 §4), ACK_FREQUENCY and IMMEDIATE_ACK (draft-ietf-quic-ack-frequency), tagged by `type`; error codes are bigints, the other integers numbers. */
 export type Frame =
   | { type: 'padding'; length: number }
   | { type: 'ping' }
@@ -46,7 +47,10 @@ export type Frame =
   | { type: 'connection_close'; application: false; errorCode: bigint; frameType: number; reason: string }
   | { type: 'connection_close'; application: true; errorCode: bigint; reason: string }
   | { type: 'handshake_done' }
-  | { type: 'datagram'; data: Uint8Array };
+  | { type: 'datagram'; data: Uint8Array }
+  /** draft-ietf-quic-ack-frequency §4; `requestedMaxAckDelay` in microseconds. */
+  | { type: 'ack_frequency'; sequence: number; ackElicitingThreshold: number; requestedMaxAckDelay: number; reorderingThreshold: number }
+  | { type: 'immediate_ack' };
 
 /** The member of `Frame` with the given `type`. */
 export type FrameOf<T extends Frame['type']> = Extract<Frame, { type: T }>;
@@ -89,6 +93,8 @@ const TYPE_CODE: { [T in Frame['type']]: TypeCode<T> } = {
   connection_close: (f) => (f.application ? FrameType.CONNECTION_CLOSE_APP : FrameType.CONNECTION_CLOSE),
   handshake_done: FrameType.HANDSHAKE_DONE,
   datagram: (_f, omitLength) => (omitLength ? FrameType.DATAGRAM : FrameType.DATAGRAM_LEN),
+  ack_frequency: FrameType.ACK_FREQUENCY,
+  immediate_ack: FrameType.IMMEDIATE_ACK,
 };
 
 /** The frame type code point `encodeFrame` writes for `f`. */
@@ -126,7 +132,10 @@ export function frameSize(f: Frame, opts?: EncodeOptions): number {
       return f.length;
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       return 1;
+    case 'ack_frequency':
+      return 2 + v(f.sequence) + v(f.ackElicitingThreshold) + v(f.requestedMaxAckDelay) + v(f.reorderingThreshold);
     case 'ack': {
       const fields = ackRangeFields(f);
       let n = 1 + v(f.largest) + v(f.ackDelay) + v(f.ranges.length - 1);
@@ -209,7 +218,15 @@ export function encodeFrame(w: Writer, f: Frame, opts?: EncodeOptions): void {
       return;
     case 'ping':
     case 'handshake_done':
+    case 'immediate_ack':
       w.u8(type);
+      return;
+    case 'ack_frequency':
+      w.varint(type); // 0xaf: a two-byte varint
+      w.varint(f.sequence);
+      w.varint(f.ackElicitingThreshold);
+      w.varint(f.requestedMaxAckDelay);
+      w.varint(f.reorderingThreshold);
       return;
     case 'ack': {
       const fields = ackRangeFields(f);
@@ -460,6 +477,10 @@ export function decodeFrame(r: Reader): Frame {
     }
     case 0x1e:
       return { type: 'handshake_done' };
+    case 0x1f:
+      return { type: 'immediate_ack' };
+    case 0xaf:
+      return { type: 'ack_frequency', sequence: r.varint(), ackElicitingThreshold: r.varint(), requestedMaxAckDelay: r.varint(), reorderingThreshold: r.varint() };
     default: // 0x30, 0x31 (RFC 9221 §4)
       return { type: 'datagram', data: type === 0x31 ? r.lengthPrefixed() : r.rest() };
   }

@@ -1,7 +1,8 @@
 /**
  * @module transport-parameters
  * QUIC transport parameters (RFC 9000 §18, §7.4), version_information
- * (RFC 9368 §3) and max_datagram_frame_size (RFC 9221 §3). Every defined
+ * (RFC 9368 §3), max_datagram_frame_size (RFC 9221 §3) and min_ack_delay
+ * (draft-ietf-quic-ack-frequency §3). Every defined
  * parameter is decoded and range-checked; unknown ones (including GREASE,
  * §18.1) are preserved; duplicates, malformed values and server-only
  * parameters from a client raise TRANSPORT_PARAMETER_ERROR.
@@ -53,6 +54,8 @@ export interface TransportParameters {
   retrySourceConnectionId?: Uint8Array;
   versionInformation?: VersionInformation;
   maxDatagramFrameSize?: number;
+  /** Microseconds (draft-ietf-quic-ack-frequency §3): present when the sender accepts ACK_FREQUENCY and IMMEDIATE_ACK frames. */
+  minAckDelay?: number;
   /** Parameters this package does not know, in the order received. */
   unknown?: Array<{ id: bigint; value: Uint8Array }>;
 }
@@ -94,6 +97,7 @@ export const TransportParameterId = {
   retry_source_connection_id: 0x10,
   version_information: 0x11,
   max_datagram_frame_size: 0x20,
+  min_ack_delay: 0xff04de1b,
 } as const;
 
 type NumberKey =
@@ -108,7 +112,8 @@ type NumberKey =
   | 'ackDelayExponent'
   | 'maxAckDelay'
   | 'activeConnectionIdLimit'
-  | 'maxDatagramFrameSize';
+  | 'maxDatagramFrameSize'
+  | 'minAckDelay';
 type CidKey = 'originalDestinationConnectionId' | 'initialSourceConnectionId' | 'retrySourceConnectionId';
 
 /** One table row per parameter: its id, field, kind, RFC range and whether only a server may send it. */
@@ -139,6 +144,8 @@ const TABLE: ReadonlyArray<
   { id: 0x10, key: 'retrySourceConnectionId', kind: 'cid', serverOnly: true },
   { id: 0x11, key: 'versionInformation', kind: 'version' },
   { id: 0x20, key: 'maxDatagramFrameSize', kind: 'int' },
+  // draft-ietf-quic-ack-frequency §3 (microseconds; at most max_ack_delay, checked below).
+  { id: 0xff04de1b, key: 'minAckDelay', kind: 'int', max: (2 ** 14 - 1) * 1000 },
 ];
 const BY_ID = new Map(TABLE.map((row) => [row.id, row]));
 
@@ -160,7 +167,7 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
     // RFC 9000 §7.4: a parameter sent twice is a TRANSPORT_PARAMETER_ERROR.
     if (seen.has(id)) fail(`transport parameter 0x${id.toString(16)} sent twice`);
     seen.add(id);
-    const row = id <= 0x20n ? BY_ID.get(Number(id)) : undefined;
+    const row = id <= 0xffffffffn ? BY_ID.get(Number(id)) : undefined;
     if (!row) {
       (tp.unknown ??= []).push({ id, value });
       continue;
@@ -222,6 +229,8 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
       }
     }
   }
+  // draft-ietf-quic-ack-frequency §3: min_ack_delay (µs) above max_ack_delay (ms) is a TRANSPORT_PARAMETER_ERROR.
+  if (tp.minAckDelay !== undefined && tp.minAckDelay > (tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay) * 1000) fail(`min_ack_delay ${tp.minAckDelay} µs above max_ack_delay ${tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay} ms`);
   return tp;
 }
 

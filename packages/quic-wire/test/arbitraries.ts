@@ -72,6 +72,8 @@ export const frameArbitrary: fc.Arbitrary<Frame> = fc
     fc.record({ type: fc.constant('connection_close' as const), application: fc.constant(false as const), errorCode: code, frameType: small, reason: fc.string({ maxLength: 40 }) }),
     fc.record({ type: fc.constant('connection_close' as const), application: fc.constant(true as const), errorCode: code, reason: fc.string({ maxLength: 40 }) }),
     fc.record({ type: fc.constant('datagram' as const), data: bytes(0, 300) }),
+    fc.constant({ type: 'immediate_ack' as const }),
+    fc.record({ type: fc.constant('ack_frequency' as const), sequence: safe, ackElicitingThreshold: safe, requestedMaxAckDelay: safe, reorderingThreshold: safe }),
   )
   .filter((f) => !(f.type === 'stream' && f.offset + f.data.length > Number.MAX_SAFE_INTEGER));
 

@@ -170,6 +170,23 @@ describe('frame decoding errors (RFC 9000 §12.4, §19)', () => {
   });
 });
 
+describe('ACK_FREQUENCY and IMMEDIATE_ACK (draft-ietf-quic-ack-frequency §4, §5)', () => {
+  const E = TransportErrorCode;
+  it('encode with the draft\'s code points, byte for byte', () => {
+    // Type 0xaf as a 2-byte varint (0x40af), Sequence 1, Threshold 9, Requested Max Ack Delay 25,000 µs (4 bytes), Reordering 3.
+    expect(toHex(encode({ type: 'ack_frequency', sequence: 1, ackElicitingThreshold: 9, requestedMaxAckDelay: 25_000, reorderingThreshold: 3 }))).toBe('40af' + '01' + '09' + '800061a8' + '03');
+    expect(toHex(encode({ type: 'immediate_ack' }))).toBe('1f');
+    expect(decodeFrames(hex('40af01098000_61a803'.replace('_', '') + '1f'), '1rtt')).toEqual([{ type: 'ack_frequency', sequence: 1, ackElicitingThreshold: 9, requestedMaxAckDelay: 25_000, reorderingThreshold: 3 }, { type: 'immediate_ack' }]);
+  });
+
+  it('0xaf in one byte is not a frame type (§12.4: minimal encoding), a cut ACK_FREQUENCY is a FRAME_ENCODING_ERROR', () => {
+    // 0xaf's first two bits (10) make it a 4-byte varint: 0xaf000000 = a huge unknown frame type.
+    expect(codeOf(() => decodeFrames(hex('af000000'), '1rtt'))).toBe(E.FRAME_ENCODING_ERROR);
+    expect(codeOf(() => decodeFrames(hex('40af0109'), '1rtt'))).toBe(E.FRAME_ENCODING_ERROR);
+    expect(codeOf(() => decodeFrames(hex('80_0000af'.replace('_', '') + '00000000'), '1rtt'))).toBe(E.PROTOCOL_VIOLATION);
+  });
+});
+
 describe('frame permissions per packet type (RFC 9000 §12.4, Table 3)', () => {
   // Columns: I H 0 1 — straight from Table 3 (and RFC 9221 §4 for DATAGRAM).
   const TABLE3: Array<[number, string]> = [
@@ -198,8 +215,10 @@ describe('frame permissions per packet type (RFC 9000 §12.4, Table 3)', () => {
     [0x1c, 'IH01'],
     [0x1d, '__01'],
     [0x1e, '___1'],
+    [0x1f, '___1'], // IMMEDIATE_ACK, draft-ietf-quic-ack-frequency §3: never in 0-RTT
     [0x30, '__01'],
     [0x31, '__01'],
+    [0xaf, '___1'], // ACK_FREQUENCY, likewise
   ];
   const types: PacketSpaceType[] = ['initial', 'handshake', '0rtt', '1rtt'];
   for (const [t, cols] of TABLE3) {

@@ -49,5 +49,8 @@ export const SAMPLE_FRAMES: Frame[] = [
   { type: 'connection_close', application: true, errorCode: 42n, reason: 'bye ✓' },
   { type: 'handshake_done' },
   { type: 'datagram', data: b(30) },
+  { type: 'immediate_ack' },
+  { type: 'ack_frequency', sequence: 0, ackElicitingThreshold: 0, requestedMaxAckDelay: 1000, reorderingThreshold: 0 },
+  { type: 'ack_frequency', sequence: 2 ** 40, ackElicitingThreshold: 2 ** 20, requestedMaxAckDelay: 2 ** 14 * 1000 - 1, reorderingThreshold: 2 ** 31 },
   ...[false, true].flatMap((fin) => [0, 1234].flatMap((offset) => [b(0), b(1024)].map((data): Frame => ({ type: 'stream', streamId: 4, offset, data, fin })))),
 ];

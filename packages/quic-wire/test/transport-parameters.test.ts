@@ -29,6 +29,7 @@ const FULL_SERVER: TransportParameters = {
   retrySourceConnectionId: hex('aabbcc'),
   versionInformation: { chosenVersion: 1, availableVersions: [1, 0x6b3343cf] },
   maxDatagramFrameSize: 65535,
+  minAckDelay: 1000,
   unknown: [{ id: 27n + 31n * 1000n, value: hex('cafe') }],
 };
 
@@ -51,6 +52,11 @@ describe('transport parameters (RFC 9000 §18)', () => {
     expect(toHex(encodeTransportParameters(decodeTransportParameters(bytes, 'server')))).toBe(toHex(bytes));
   });
 
+  it('min_ack_delay (draft-ietf-quic-ack-frequency §3): id 0xff04de1b, microseconds, up to max_ack_delay', () => {
+    expect(toHex(encodeTransportParameters({ minAckDelay: 1000 }))).toBe('c0000000ff04de1b' + '02' + '43e8');
+    expect(decodeTransportParameters(hex(param('c0000000ff04de1b', '800061a8')), 'client')).toEqual({ minAckDelay: 25_000 });
+  });
+
   it('GREASE ids are 31 * N + 27 (§18.1)', () => {
     expect(isReservedTransportParameterId(27n)).toBe(true);
     expect(isReservedTransportParameterId(27n + 31n * 5n)).toBe(true);
@@ -63,6 +69,9 @@ describe('transport parameters (RFC 9000 §18)', () => {
     ['max_udp_payload_size below 1200', param('03', '44af'), 'server'],
     ['ack_delay_exponent above 20', param('0a', '15'), 'server'],
     ['max_ack_delay of 2^14', param('0b', '8000' + '4000'), 'server'],
+    // draft-ietf-quic-ack-frequency §3: min_ack_delay (µs) above max_ack_delay (ms; 25 when absent).
+    ['min_ack_delay 25,001 µs with the default max_ack_delay', param('c0000000ff04de1b', '800061a9'), 'server'],
+    ['min_ack_delay 10,001 µs above max_ack_delay 10 ms', param('0b', '0a') + param('c0000000ff04de1b', '80002711'), 'client'],
     ['active_connection_id_limit below 2', param('0e', '01'), 'server'],
     ['initial_max_streams_bidi above 2^60', param('08', 'd000000000000001'), 'server'],
     ['a varint parameter with trailing bytes', param('04', '0100'), 'server'],

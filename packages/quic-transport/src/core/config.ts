@@ -32,6 +32,15 @@ export interface TransportSettings {
   maxAckDelayMs: number;
   /** ACK after this many ack-eliciting packets (RFC 9000 §13.2.2 suggests 2). */
   ackElicitingThreshold: number;
+  /**
+   * The ACK frequency extension (draft-ietf-quic-ack-frequency): advertise
+   * min_ack_delay, honour the peer's ACK_FREQUENCY and IMMEDIATE_ACK frames,
+   * and, when the peer advertised it too, ask it for fewer ACKs during bulk
+   * transfers. Off: neither is sent, and the frames are unknown to us.
+   */
+  ackFrequency: boolean;
+  /** The min_ack_delay we advertise (µs): the shortest ACK delay our timers honour (Node's: 1 ms). */
+  minAckDelayUs: number;
   activeConnectionIdLimit: number;
   /** Length of the connection IDs we issue (the endpoint routes on them). */
   connectionIdLength: number;
@@ -86,6 +95,8 @@ export const defaultTransportSettings: TransportSettings = {
   ackDelayExponent: 3,
   maxAckDelayMs: 25,
   ackElicitingThreshold: 2,
+  ackFrequency: true,
+  minAckDelayUs: 1000,
   activeConnectionIdLimit: 4,
   connectionIdLength: 8,
   initialRttMs: 333,

@@ -40,6 +40,7 @@ import { processDatagram } from './receiver.js';
 import { LossDetection, type SpaceId } from './recovery/loss-detection.js';
 import { buildClose, buildDatagram, buildPathResponse } from './sender.js';
 import { PacketSpace } from './spaces.js';
+import { AckFrequencySender, minAckDelayUs } from './ack-frequency.js';
 import { Streams } from './streams/streams.js';
 import { onTimer, refreshTimers } from './timeouts.js';
 import { TimerTable } from './timers.js';
@@ -71,6 +72,10 @@ export class Connection {
   /** @internal */ lifecycle: Lifecycle = { state: 'handshake' };
   /** @internal Frames owed that belong to no other part: HANDSHAKE_DONE, NEW_TOKEN (server). */
   readonly pending: { handshakeDone: boolean; newToken: Uint8Array | undefined } = { handshakeDone: false, newToken: undefined };
+  /** @internal What we ask the peer for with ACK_FREQUENCY (draft-ietf-quic-ack-frequency). */
+  readonly ackFrequency = new AckFrequencySender();
+  /** @internal The largest ACK_FREQUENCY Sequence Number processed from the peer (§4). */
+  ackFrequencySeq = -1;
   /** @internal DATAGRAM payloads waiting (RFC 9221). */
   readonly datagrams: DatagramQueue;
   /** @internal */ maxDatagramSize: number;
@@ -99,7 +104,11 @@ export class Connection {
     this.startTime = now;
     this.idle = new IdleTimer(now);
     this.maxDatagramSize = s.maxDatagramSize;
-    this.spaces = [new PacketSpace(0, s.ackElicitingThreshold), new PacketSpace(1, s.ackElicitingThreshold), new PacketSpace(2, s.ackElicitingThreshold)];
+    // RFC 9000 §13.2.1: an ACK waits at most max_ack_delay (what we advertise, the bound a late timer stays within); we
+    // wait only min_ack_delay, as little as our timers allow: a longer wait inflates the sender's RTT samples whenever
+    // queueing hides the ACK delay (RFC 9002 §5.3 subtracts it only above min_rtt), and its pacing and share suffer.
+    const ackDelay = minAckDelayUs(this) / 1000;
+    this.spaces = [new PacketSpace(0, s.ackElicitingThreshold, ackDelay), new PacketSpace(1, s.ackElicitingThreshold, ackDelay), new PacketSpace(2, s.ackElicitingThreshold, ackDelay)];
     this.recovery = new LossDetection<SentInfo>({ cc: this.newCongestionController(), initialRtt: s.initialRttMs, isServer: this.side === 'server', maxAckDelay: 0 });
     this.pacer = new Pacer(this.maxDatagramSize);
     this.pmtu = new PmtuDiscovery(this.maxDatagramSize, s.pmtuDiscovery ? s.maxUdpPayloadSize : this.maxDatagramSize);

@@ -12,6 +12,7 @@ import { coalescedPackets, decodeFrames, decodePacketNumber, equalBytes, FrameTy
 import type { Connection } from './connection.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import { followRetry, onTls, tlsTime } from './handshake.js';
+import { onAckFrequencyFrame, onImmediateAck } from './ack-frequency.js';
 import { onPacketWhileClosing, onPeerClose, terminate } from './lifecycle.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 import { onAckFrame, resendHandshakeDone } from './retransmission.js';
@@ -39,7 +40,7 @@ interface FrameRule<T extends Frame['type']> {
 
 const nothing = (): void => {};
 
-/** One handler per frame type (RFC 9000 §19, RFC 9221 §4). */
+/** One handler per frame type (RFC 9000 §19, RFC 9221 §4, draft-ietf-quic-ack-frequency §4–§5). */
 const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
   padding: { code: FrameType.PADDING, handle: nothing },
   ping: { code: FrameType.PING, handle: nothing },
@@ -78,6 +79,8 @@ const FRAMES: { [T in Frame['type']]: FrameRule<T> } = {
       c.emit({ type: 'datagram', data: new Uint8Array(f.data) });
     },
   },
+  ack_frequency: { code: FrameType.ACK_FREQUENCY, handle: (c, f) => onAckFrequencyFrame(c, f) },
+  immediate_ack: { code: FrameType.IMMEDIATE_ACK, handle: (c) => onImmediateAck(c) },
 };
 
 /** Frames a probing packet may carry (RFC 9000 §9.1): a packet of only these does not move the connection. */
@@ -250,7 +253,7 @@ function finish(c: Connection, now: number, space: SpaceId, packet: Uint8Array, 
   }
   // RFC 9000 §9.3: a non-probing packet with the highest packet number from a new address moves the connection.
   if (packetType === '1rtt' && c.side === 'server' && !probing && c.hs.confirmed && pn > sp.ack.largest && !samePath(path, c.paths.current)) c.paths.peerMigrated(path, now);
-  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? c.settings.maxAckDelayMs : 0, c.datagramEcn);
+  sp.ack.onPacketReceived(pn, ackEliciting, now, c.recovery.handshakeConfirmed ? sp.ack.maxAckDelay : 0, c.datagramEcn);
   c.idle.onPacketProcessed(now);
   // Per-packet qlog records are built only when someone listens (no allocation per packet otherwise).
   if (c.hooks.qlog)

@@ -33,6 +33,8 @@ const ON_ACKED: { [K in Kind]: On<K> } = {
   new_token: none,
   datagram: none,
   path: none,
+  ack_frequency: none,
+  immediate_ack: none,
 };
 
 const ON_LOST: { [K in Kind]: On<K> } = {
@@ -46,7 +48,11 @@ const ON_LOST: { [K in Kind]: On<K> } = {
   retire_connection_id: (c, f) => void c.remoteCids.toRetire.add(f.seq),
   pmtu: (c, f, _s, now) => c.pmtu.onProbeLost(f.size, now),
   new_token: (c, f) => void (c.pending.newToken = f.token),
-  // Never retransmitted: an ACK is rebuilt from current state, a PING or path frame is sent anew when needed, datagrams are unreliable.
+  // draft-ietf-quic-ack-frequency §4: the current request again, unless a newer one went.
+  ack_frequency: (c, f) => c.ackFrequency.onLost(f.seq),
+  // Never retransmitted: an ACK is rebuilt from current state, a PING or path frame is sent anew when needed, datagrams are
+  // unreliable, IMMEDIATE_ACK needs no retransmission (draft-ietf-quic-ack-frequency §5).
+  immediate_ack: none,
   ack: none,
   ping: none,
   datagram: none,

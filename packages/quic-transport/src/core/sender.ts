@@ -117,14 +117,16 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
 function wantsToSend(c: Connection, s: SpaceId, allowed: Allowed, now: number): boolean {
   const sp = c.spaces[s];
   if (sp.discarded || !c.crypto.hasWriteKeys(s)) return false;
-  if (sp.ack.ackDue(now) || (sp.ack.hasNewAck && allowed !== 'ack')) return true;
+  // RFC 9000 §13.2.1, §13.2.2: an ACK alone goes only when one is due (Initial/Handshake, the threshold, reordering,
+  // CE, max_ack_delay run out); an ACK not yet due rides on a packet that goes anyway (buildPacket puts it first).
+  if (sp.ack.ackDue(now)) return true;
   if (sp.probes > 0) return true;
   if (allowed !== 'all') return allowed === 'path' && s === 2;
   if (sp.cryptoSend.hasPending()) return true;
   if (s !== 2) return false;
   if (c.pending.handshakeDone) return true;
   if (!c.hs.info && c.side === 'client' && !c.crypto.sendsZeroRtt) return false; // no 1-RTT data before the handshake completes
-  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagrams.items.length > 0 || c.paths.owesOnPath() || (c.pending.newToken !== undefined && c.hs.confirmed) || c.streams.hasControl || c.streams.hasStreamData;
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.ackFrequency.pending !== undefined || c.datagrams.items.length > 0 || c.paths.owesOnPath() || (c.pending.newToken !== undefined && c.hs.confirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
@@ -174,7 +176,8 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       ackEliciting = true;
     }
     if (s === 2 && (c.hs.info || c.side === 'server' || early)) {
-      ackEliciting = writeApplicationFrames(c, w, frames, now) || ackEliciting;
+      if (!early) c.ackFrequency.update(c);
+      ackEliciting = writeApplicationFrames(c, w, frames, now, early) || ackEliciting;
     }
     // A probe must elicit an ACK (RFC 9002 §6.2.4); so must, now and then, a run of ACK-only packets, or a peer
     // with nothing to send would never acknowledge them and we would track them forever (RFC 9000 §13.2.4).
@@ -264,8 +267,12 @@ export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array
   return null;
 }
 
-/** 1-RTT frames after ACK/CRYPTO: connection IDs, path validation, tokens, stream control, datagrams, stream data. Returns true when any was written. */
-function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number): boolean {
+/**
+ * 1-RTT frames after ACK/CRYPTO: connection IDs, path validation, tokens, ACK_FREQUENCY, stream control, datagrams,
+ * stream data, and IMMEDIATE_ACK on a probe or on the last data before we run out (draft-ietf-quic-ack-frequency §8,
+ * §9.1.1: a tail never waits for a delayed ACK). Returns true when any was written.
+ */
+function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number, early: boolean): boolean {
   let wrote = false;
   const put = (f: Frame, rec: SentFrame): boolean => {
     if (frameSize(f) > w.remaining) return false;
@@ -286,9 +293,12 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     if (!put({ type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);
   }
+  const af = early ? undefined : c.ackFrequency.pending;
+  if (af && put(af, { k: 'ack_frequency', seq: af.sequence })) c.ackFrequency.pending = undefined;
   for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(ctl.frame, ctl.rec);
   // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
   while (c.datagrams.items.length > 0 && put({ type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();
+  let sentData = false;
   while (w.remaining > 24) {
     const chunk = c.streams.pollStream(w.remaining);
     if (!chunk) break;
@@ -296,7 +306,9 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     w.bytes(chunk.data);
     frames.push({ k: 'stream', id: chunk.id, offset: chunk.offset, len: chunk.data.length, fin: chunk.fin });
     wrote = true;
+    sentData = true;
   }
+  if (!early && c.ackFrequency.reduced && ((sentData && !c.streams.hasStreamData) || c.spaces[2].probes > 0)) put({ type: 'immediate_ack' }, { k: 'immediate_ack' });
   return wrote;
 }
 

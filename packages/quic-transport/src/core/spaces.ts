@@ -29,8 +29,9 @@ export class PacketSpace {
   constructor(
     readonly id: SpaceId,
     ackThreshold: number,
+    maxAckDelay = 25,
   ) {
-    this.ack = new AckTracker(id !== 2, ackThreshold);
+    this.ack = new AckTracker(id !== 2, ackThreshold, maxAckDelay);
   }
 
   discard(): void {

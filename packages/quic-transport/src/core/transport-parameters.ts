@@ -38,6 +38,8 @@ export function localParameters(
   // RFC 9368 §3: version_information — the version in use, then every version we would use.
   tp.versionInformation = { chosenVersion: version, availableVersions: [...new Set([version, ...s.versions])] };
   if (s.maxDatagramFrameSize > 0) tp.maxDatagramFrameSize = s.maxDatagramFrameSize;
+  // draft-ietf-quic-ack-frequency §3: min_ack_delay, never above max_ack_delay.
+  if (s.ackFrequency) tp.minAckDelay = Math.min(s.minAckDelayUs, s.maxAckDelayMs * 1000);
   if (server) {
     if (s.preferredAddress && server.preferredCid) tp.preferredAddress = encodePreferredAddress(s.preferredAddress, server.preferredCid);
     tp.originalDestinationConnectionId = server.originalDcid;
@@ -149,8 +151,9 @@ function streamLimitsOf(tp: TransportParameters) {
 
 /** What a client may remember of the server's parameters for 0-RTT (§7.4.1: not the connection IDs, token or address). */
 export function rememberable(tp: TransportParameters): TransportParameters {
-  const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, ...rest } = tp;
-  (void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress);
+  // draft-ietf-quic-ack-frequency §3: min_ack_delay is never remembered for a later connection.
+  const { originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, minAckDelay, ...rest } = tp;
+  (void originalDestinationConnectionId, initialSourceConnectionId, retrySourceConnectionId, statelessResetToken, preferredAddress, minAckDelay);
   return rest;
 }
 

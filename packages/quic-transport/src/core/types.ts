@@ -114,7 +114,9 @@ export type SentFrame =
   | { k: 'pmtu'; size: number }
   | { k: 'new_token'; token: Uint8Array }
   | { k: 'datagram' }
-  | { k: 'path' };
+  | { k: 'path' }
+  | { k: 'ack_frequency'; seq: number }
+  | { k: 'immediate_ack' };
 
 /** @internal */
 export interface SentInfo {
