@@ -47,8 +47,14 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     }
     expect(pair.encoder.stats.inserts).toBe(0);
     // what repeats and is not per-message is still indexed
-    pair.exchange(100n, [{ name: ':status', value: '200' }, { name: 'server', value: 'tsquic' }]);
-    pair.exchange(104n, [{ name: ':status', value: '200' }, { name: 'server', value: 'tsquic' }]);
+    pair.exchange(100n, [
+      { name: ':status', value: '200' },
+      { name: 'server', value: 'tsquic' },
+    ]);
+    pair.exchange(104n, [
+      { name: ':status', value: '200' },
+      { name: 'server', value: 'tsquic' },
+    ]);
     expect(pair.decoder.table.entries.map((e) => e.name)).toEqual(['server']);
   });
 
