@@ -17,7 +17,7 @@ import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, type TrailerSource } from './server.js';
-import { errorCodeOf, streamReason } from './session.js';
+import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
 import { SettingId } from './settings.js';
 
 export interface Http3RequestInit extends RequestInit {
@@ -86,7 +86,8 @@ export async function clientFetch(conn: Http3Connection, input: RequestInfo | UR
     stream.abort(H3ErrorCode.H3_REQUEST_CANCELLED, 'GOAWAY received before sending');
     throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is going away (GOAWAY)', { retryable: true });
   }
-  return new Exchange(conn, stream.id, stream.readable, stream.writable, parts).response;
+  const io = streamIo(stream);
+  return new Exchange(conn, stream.id, io?.reader ?? stream.readable, io?.writer ?? stream.writable, parts).response;
 }
 
 class Exchange {
@@ -104,7 +105,7 @@ class Exchange {
   #finished = false;
   #unsubscribe = noop;
 
-  constructor(conn: Http3Connection, id: bigint, readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, parts: Awaited<ReturnType<typeof requestParts>>) {
+  constructor(conn: Http3Connection, id: bigint, readable: ReadableStream<Uint8Array> | StreamReader, writable: WritableStream<Uint8Array> | StreamWriter, parts: Awaited<ReturnType<typeof requestParts>>) {
     this.#conn = conn;
     this.#id = id;
     this.response = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));

@@ -21,7 +21,7 @@ import { GoawayState } from './goaway.js';
 import type { SectionCodec } from './message-io.js';
 import { QpackDecoder, QpackEncoder, QpackError, type FieldLine } from './qpack/index.js';
 import { serveRequest, type Http3Handler } from './server.js';
-import { errorCodeOf, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
+import { errorCodeOf, STREAM_IO, streamIo, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
 import { encodeSettings, mergeSettings, SettingId } from './settings.js';
 import { readPrefix, withHead } from './stream-prefix.js';
 import { CRITICAL_STREAMS, StreamType } from './stream-types.js';
@@ -612,10 +612,16 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   #wrap(s: SessionBidirectionalStream, id: bigint): Http3Stream {
     const abortable = s as { abort?: (code?: bigint) => void };
-    return {
+    // The Web Streams only when asked for: a request reads and writes through the session's direct sides when it has them.
+    const wrapped: Http3Stream & { [STREAM_IO]?: unknown } = {
       id,
-      readable: s.readable,
-      writable: s.writable,
+      get readable() {
+        return s.readable;
+      },
+      get writable() {
+        return s.writable;
+      },
+      [STREAM_IO]: streamIo(s),
       abort: (code, reason) => {
         if (typeof abortable.abort === 'function') {
           abortable.abort(BigInt(code));
@@ -626,6 +632,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
         s.writable.abort(r).catch(noop);
       },
     };
+    return wrapped;
   }
 
   #acceptBidirectionalStreams(): Promise<void> {
@@ -634,9 +641,8 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
 
   async #bidirectional(stream: Http3Stream): Promise<void> {
     let head: Uint8Array | undefined;
-    let readable = stream.readable;
     if (this.#bidiClaims.size > 0) {
-      const reader = readable.getReader();
+      const reader = stream.readable.getReader();
       let prefix;
       try {
         prefix = await readPrefix(reader);
@@ -650,14 +656,15 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       }
       head = prefix?.bytes;
       reader.releaseLock();
-      readable = stream.readable;
+      // Peeked through the Web Streams: the request goes on through them.
+      stream = { id: stream.id, readable: stream.readable, writable: stream.writable, abort: stream.abort };
     }
     if (this.role === 'client') {
       // RFC 9114 §6.1: a server-initiated bidirectional stream (no extension claimed it) is H3_STREAM_CREATION_ERROR.
       this.fail(connectionError(H3ErrorCode.H3_STREAM_CREATION_ERROR, 'server-initiated bidirectional stream'));
       return;
     }
-    await serveRequest(this, this.#handler!, { ...stream, readable }, head);
+    await serveRequest(this, this.#handler!, stream, head);
   }
 
   // ------------------------------------------------------------------ HTTP datagrams (RFC 9297 §2.1)

@@ -10,6 +10,7 @@
 import { encodeFrameHeader, FrameType, type Role } from './frames.js';
 import { MessageFraming } from './request-stream.js';
 import type { FieldLine } from './qpack/index.js';
+import type { StreamReader, StreamWriter } from './session.js';
 
 /** What a message reader needs from its connection: QPACK for this stream. */
 export interface SectionCodec {
@@ -26,19 +27,20 @@ const END: MessagePart = { kind: 'end' };
 
 export class MessageReader {
   readonly framing: MessageFraming;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: StreamReader;
   #done = false;
 
   constructor(
     readonly codec: SectionCodec,
     readonly streamId: bigint,
-    readable: ReadableStream<Uint8Array>,
+    /** The stream's readable, or a reader of it (quic-transport's direct one). */
+    source: ReadableStream<Uint8Array> | StreamReader,
     receiver: Role,
     /** Bytes already read off the stream (after a peeked first varint). */
     head?: Uint8Array,
   ) {
     this.framing = new MessageFraming(receiver, { maxHeadersFrameSize: codec.maxHeadersFrameSize });
-    this.#reader = readable.getReader();
+    this.#reader = source instanceof ReadableStream ? source.getReader() : source;
     if (head && head.length > 0) this.framing.feed(head);
   }
 
@@ -79,14 +81,15 @@ const noop = (): void => undefined;
 const COALESCE_MAX = 16 * 1024;
 
 export class MessageWriter {
-  readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly writer: StreamWriter;
 
   constructor(
     readonly codec: SectionCodec,
     readonly streamId: bigint,
-    writable: WritableStream<Uint8Array>,
+    /** The stream's writable, or a writer of it (quic-transport's direct one). */
+    sink: WritableStream<Uint8Array> | StreamWriter,
   ) {
-    this.writer = writable.getWriter();
+    this.writer = sink instanceof WritableStream ? sink.getWriter() : sink;
     this.writer.closed.catch(noop);
   }
 

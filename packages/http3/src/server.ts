@@ -15,7 +15,7 @@ import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fromHeaders, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
-import { streamReason } from './session.js';
+import { streamIo, streamReason } from './session.js';
 import { SettingId } from './settings.js';
 import { serveConnectRequest } from './tunnel.js';
 
@@ -62,8 +62,9 @@ export async function serveRequest(conn: Http3Connection, handler: Http3Handler,
     return;
   }
   conn.requestStarted();
-  const reader = new MessageReader(conn, id, stream.readable, 'server', head);
-  const writer = new MessageWriter(conn, id, stream.writable);
+  const io = streamIo(stream);
+  const reader = new MessageReader(conn, id, io?.reader ?? stream.readable, 'server', head);
+  const writer = new MessageWriter(conn, id, io?.writer ?? stream.writable);
   const fail = (e: unknown): void => conn.streamFailed(e, id, { cancel: (r) => reader.cancel(r), abort: (r) => writer.abort(r) });
   try {
     let request: RequestHead;

@@ -27,6 +27,25 @@ export interface SessionBidirectionalStream {
   readonly writable: WritableStream<Uint8Array>;
 }
 
+/** What a message reader needs of a stream: a `ReadableStreamDefaultReader`'s `read` and `cancel`. */
+export type StreamReader = Pick<ReadableStreamDefaultReader<Uint8Array>, 'read' | 'cancel'>;
+
+/** What a message writer needs of a stream: a `WritableStreamDefaultWriter`'s members, same rules. */
+export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'ready' | 'closed' | 'write' | 'close' | 'abort'>;
+
+/**
+ * @internal quic-transport's streams expose their sides as a reader and a
+ * writer under this key: reading and writing through them spares making a
+ * ReadableStream and a WritableStream per request (most of a small
+ * request's cost on Node 20). Any other session goes through its Web Streams.
+ */
+export const STREAM_IO = Symbol.for('@tsquic/quic-transport/stream-io');
+
+/** @internal The direct reader and writer of `s`, when its session offers them. */
+export function streamIo(s: object): { readonly reader: StreamReader; readonly writer: StreamWriter } | undefined {
+  return (s as { [STREAM_IO]?: { reader: StreamReader; writer: StreamWriter } })[STREAM_IO];
+}
+
 /** QUIC DATAGRAM frames (RFC 9221), WebTransport-style. */
 export interface SessionDatagrams {
   readonly readable: ReadableStream<Uint8Array>;

@@ -17,7 +17,7 @@ import { MessageReader, MessageWriter } from './message-io.js';
 import { fromHeaders, parseResponseHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import type { FieldLine } from './qpack/index.js';
 import { sendResponse } from './server.js';
-import { streamReason } from './session.js';
+import { streamIo, streamReason } from './session.js';
 import { SettingId } from './settings.js';
 
 const noop = (): void => undefined;
@@ -192,8 +192,9 @@ export async function extendedConnect(conn: Http3Connection, init: ConnectInit):
   // In flight (a GOAWAY'd client connection stays open for it) until the tunnel is done both ways.
   conn.requestStarted();
   let counted = true;
-  const reader = new MessageReader(conn, stream.id, stream.readable, 'client');
-  const writer = new MessageWriter(conn, stream.id, stream.writable);
+  const io = streamIo(stream);
+  const reader = new MessageReader(conn, stream.id, io?.reader ?? stream.readable, 'client');
+  const writer = new MessageWriter(conn, stream.id, io?.writer ?? stream.writable);
   const onAbort = (): void => conn.streamFailed(init.signal?.reason, stream.id, { cancel: (r) => reader.cancel(r), abort: (r) => writer.abort(r) });
   init.signal?.addEventListener('abort', onAbort, { once: true });
   try {

@@ -6,7 +6,13 @@
  * entry close to eviction is not referenced but duplicated (§2.1.1.1);
  * references to entries not yet acknowledged are made only within the
  * peer's SETTINGS_QPACK_BLOCKED_STREAMS (§2.1.2); nothing is evicted while
- * unacknowledged (§2.1.1). Encoding is single-pass with Base = the Insert
+ * unacknowledged (§2.1.1). Fields whose value changes from one message to
+ * the next (content-length, etag, location, …) are never indexed as whole
+ * lines: a reference would save the peer a few octets but cost it a Section
+ * Acknowledgment on its decoder stream per message (§4.4.1), and a peer
+ * that caps its pending decoder-stream bytes (nghttp3 0.8 fails the
+ * connection past 2,000) then dies of many small responses read at once.
+ * Encoding is single-pass with Base = the Insert
  * Count when the section starts, as in Appendix C: entries inserted for a
  * section are referenced post-Base (§3.2.6). Sensitive fields go out as
  * literals with the 'N' bit (§7.1.3). Sans-IO: field lines in, bytes out.
@@ -71,6 +77,14 @@ const { DECODER_STREAM_ERROR } = QpackErrorCode;
 function isSensitive(name: string, value: string): boolean {
   return name === 'authorization' || name === 'proxy-authorization' || (name === 'cookie' && value.length < 20);
 }
+
+/**
+ * Fields whose values differ per message: written as literals with a name
+ * reference, never inserted or referenced as whole lines (see the module
+ * comment; nghttp3's encoder keeps the same list, and :path too, which we
+ * index on repetition as RFC 9204 Appendix B does).
+ */
+const PER_MESSAGE: ReadonlySet<string> = new Set(['age', 'content-length', 'etag', 'if-modified-since', 'if-none-match', 'location', 'set-cookie']);
 
 const fieldKey = (name: string, value: string): string => `${name}\u0000${value}`;
 
@@ -243,7 +257,7 @@ export class QpackEncoder {
     if (!neverIndex) {
       const exact = staticIndexOf(name, value);
       if (exact !== undefined) return this.#emit({ kind: 'indexed', table: 'static', index: exact });
-      const absolute = ctx.mayReference ? this.#dynamicEntryFor(ctx, name, value) : undefined;
+      const absolute = ctx.mayReference && !PER_MESSAGE.has(name) ? this.#dynamicEntryFor(ctx, name, value) : undefined;
       if (absolute !== undefined) {
         this.#reference(ctx, absolute);
         return this.#emit(absolute < ctx.base ? { kind: 'indexed', table: 'dynamic', index: ctx.base - 1 - absolute } : { kind: 'indexed', table: 'post-base', index: absolute - ctx.base });

@@ -27,6 +27,37 @@ function shape(section: Uint8Array, inserts: number, maxTableCapacity = 4096): {
 }
 
 describe('the encoder strategy: repeated field lines get indexed', () => {
+  // Found with gtlsclient (nghttp3 0.8) under load: every small response referenced an inserted
+  // 'content-length: 32', so each cost the client a Section Acknowledgment; read ~700 at once and
+  // nghttp3's decoder buffer (2,000 octets) overflowed — QPACK_FATAL, connection closed, files missing.
+  it('fields that change per message (content-length, etag, location, set-cookie, age) are never indexed: no Section Acknowledgment per response', () => {
+    const pair = new Pair(SETTINGS);
+    const perMessage = [
+      { name: 'content-length', value: '32' },
+      { name: 'etag', value: '"abc"' },
+      { name: 'location', value: '/next' },
+      { name: 'set-cookie', value: 'id=1234567890abcdefghij' },
+      { name: 'age', value: '10' },
+    ];
+    for (let i = 0; i < 20; i++) {
+      const response = pair.exchange(BigInt(i * 4), [{ name: ':status', value: '200' }, ...perMessage]);
+      const { requiredInsertCount, lines } = shape(response, pair.decoder.table.insertCount);
+      expect(requiredInsertCount).toBe(0);
+      expect(lines).toEqual(['indexed/static', ...perMessage.map(() => 'name-reference/static')]);
+    }
+    expect(pair.encoder.stats.inserts).toBe(0);
+    // what repeats and is not per-message is still indexed
+    pair.exchange(100n, [
+      { name: ':status', value: '200' },
+      { name: 'server', value: 'tsquic' },
+    ]);
+    pair.exchange(104n, [
+      { name: ':status', value: '200' },
+      { name: 'server', value: 'tsquic' },
+    ]);
+    expect(pair.decoder.table.entries.map((e) => e.name)).toEqual(['server']);
+  });
+
   it('a browser request: literals the first time, inserted and referenced the second, one or two octets a line after', () => {
     const pair = new Pair(SETTINGS);
     const first = pair.exchange(0n, pageRequest('/'));

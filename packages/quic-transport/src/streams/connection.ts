@@ -9,7 +9,7 @@ import type { CloseInfo, Connection, ConnEvent, ConnStats, HandshakeInfo, Path }
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 import type { TransportParameters } from '@tsquic/quic-wire';
 import { QuicConnectionError } from './errors.js';
-import { RecvSide, SendSide, type QuicBidirectionalStream, type StreamHost } from './stream.js';
+import { BidiStream, RecvSide, SendSide, type QuicBidirectionalStream, type StreamHost } from './stream.js';
 
 /** How to close a connection: the application error code (default 0) and a reason the peer sees. */
 export interface CloseOptions {
@@ -213,17 +213,7 @@ export class QuicConnection {
     const send = new SendSide(this.host, id);
     this.streams.set(id, { recv, send });
     if (this.bidiOpen++ === 0) this.updateBusy();
-    const host = this.host;
-    return {
-      id,
-      readable: recv.readable,
-      writable: send.writable,
-      abort(code = 0n) {
-        host.reset(id, code);
-        host.stopSending(id, code);
-        host.kick();
-      },
-    };
+    return new BidiStream(id, recv, send, this.host);
   }
 
   /** Start a 1-RTT key update (RFC 9001 §6); false when one is still unacknowledged. */

@@ -2,9 +2,11 @@
  * @module streams/endpoint
  * A QUIC endpoint over any datagram socket (streams/socket.ts): the thin
  * shell around the sans-IO core Endpoint (DESIGN.md). Datagrams in go to the
- * core with the clock's `now`; after each batch of inputs the output loop
- * runs once — due timers, datagrams out, events to the WebTransport-shaped
- * connections — and one timer is armed at the core's next deadline. Its
+ * core with the clock's `now` and their events straight to the
+ * WebTransport-shaped connections (the application reacts in microtasks);
+ * after each batch of inputs the output loop runs once — due timers, then
+ * datagrams out, carrying those reactions with the ACKs — and one timer is
+ * armed at the core's next deadline. Its
  * cost per batch follows the connections that had input, never the number
  * of connections held. No Node API: `node:dgram` is one socket
  * (node/endpoint.ts), an in-memory pair or another runtime's UDP another.
@@ -262,6 +264,10 @@ export class QuicSocketEndpoint {
       if (this.onConnection) this.accepted(this.onConnection, shell);
       else this.incomingCtl.enqueue(shell);
     }
+    // Events go to the application now: its reactions (a response, a read freeing credit) run as
+    // microtasks before the output loop, so they leave in the same flush as the ACK of this
+    // datagram — one event-loop turn per hop, no ACK-only packet ahead of the answer.
+    this.dispatchEvents();
     this.kick();
   }
 
@@ -292,13 +298,15 @@ export class QuicSocketEndpoint {
     const now = this.clock();
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
-    this.flush(now);
-    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.dispatch(e.conn, e.event);
+    this.dispatchEvents();
     for (const s of this.waitingOpens) if (!s.service()) this.waitingOpens.delete(s);
-    // Events may have queued more output (a read freeing credit): flush again.
     this.flush(now);
     this.arm(now);
     if (this.closing && this.core.connections.size === 0) this.finishClose();
+  }
+
+  private dispatchEvents(): void {
+    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.dispatch(e.conn, e.event);
   }
 
   private dispatch(core: Connection, e: ConnEvent): void {

@@ -165,6 +165,53 @@ describe('the endpoint shell', () => {
   }, 90_000);
 });
 
+describe('one event-loop turn per hop', () => {
+  it('a request/response exchange: the answer leaves in the same datagram as the ACK of the request (no ACK-only packet ahead of it)', async () => {
+    const srv = await bind();
+    const acks: string[][] = [];
+    let counting = false;
+    const qlog = (_t: number, name: string, d: Record<string, unknown>): void => {
+      if (counting && name === 'transport:packet_sent') acks.push((d.frames as Array<{ frame_type: string }>).map((f) => f.frame_type));
+    };
+    const server = await QuicEndpoint.bind({ address: '127.0.0.1', hooks: { qlog } });
+    open.push(server);
+    // The server answers each request as soon as its FIN arrives: one microtask chain, no timer.
+    server.listen({
+      tls: serverTls(),
+      onConnection: async (c) => {
+        for await (const s of c.incomingBidirectionalStreams) {
+          void (async () => {
+            await readAll(s.readable);
+            const w = s.writable.getWriter();
+            void w.write(new Uint8Array(100).fill(0x61));
+            await w.close();
+          })();
+        }
+      },
+    });
+    const conn = srv.connect(server.address, TLS);
+    await conn.ready;
+    const exchange = async (): Promise<void> => {
+      const s = await conn.createBidirectionalStream();
+      const w = s.writable.getWriter();
+      void w.write(new Uint8Array(40).fill(0x62));
+      void w.close();
+      expect((await readAll(s.readable)).length).toBe(100);
+    };
+    for (let i = 0; i < 5; i++) await exchange(); // past the handshake's own ACKs
+    counting = true;
+    const n = 20;
+    for (let i = 0; i < n; i++) await exchange();
+    counting = false;
+    const responses = acks.filter((f) => f.includes('stream'));
+    const ackOnly = acks.filter((f) => f.every((t) => t === 'ack'));
+    expect(responses.length).toBeGreaterThanOrEqual(n);
+    // Before: every request was acknowledged by an ACK-only packet, then answered in a second one.
+    expect(responses.every((f) => f.includes('ack'))).toBe(true);
+    expect(ackOnly.length).toBeLessThanOrEqual(2);
+  }, 20_000);
+});
+
 describe('unref()', () => {
   const script = fileURLToPath(new URL('./unref-child.ts', import.meta.url));
   /**

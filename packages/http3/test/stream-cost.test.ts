@@ -1,0 +1,56 @@
+/**
+ * What a request costs in Web Streams (issue 17's request rate): over
+ * quic-transport, a request stream is read and written through the QUIC
+ * stream's direct sides (quic-transport's STREAM_IO), so neither end makes a
+ * ReadableStream or WritableStream for it — on Node 20 making them is most of
+ * a small request's CPU. The Web Streams left per request are the bodies the
+ * Fetch API asks for: the handler's `Response` makes one, the client's
+ * `Response` one. Real QUIC on 127.0.0.1.
+ */
+import { describe, expect, it } from 'vitest';
+import { startPair } from './support/quic.js';
+
+/** Counts `new ReadableStream` / `new WritableStream` through the globals while `body` runs. */
+async function countingStreams(body: () => Promise<void>): Promise<{ readable: number; writable: number }> {
+  const g = globalThis as { ReadableStream: typeof ReadableStream; WritableStream: typeof WritableStream };
+  const saved = { ReadableStream: g.ReadableStream, WritableStream: g.WritableStream };
+  const n = { readable: 0, writable: 0 };
+  const counting = <T extends object>(c: T, key: keyof typeof n): T =>
+    new Proxy(c, {
+      construct(target, args, newTarget) {
+        n[key]++;
+        return Reflect.construct(target as new (...a: unknown[]) => object, args, newTarget) as object;
+      },
+    });
+  g.ReadableStream = counting(saved.ReadableStream, 'readable');
+  g.WritableStream = counting(saved.WritableStream, 'writable');
+  try {
+    await body();
+  } finally {
+    Object.assign(g, saved);
+  }
+  return n;
+}
+
+describe('Web Streams per request', () => {
+  it('a GET over quic-transport makes no Web Stream for its QUIC stream on either side: only the bodies', async () => {
+    const h = await startPair(() => new Response('x'.repeat(100)));
+    try {
+      const get = async (): Promise<void> => {
+        const r = await h.client.fetch(h.url('/small'));
+        expect(await r.text()).toBe('x'.repeat(100));
+      };
+      await get(); // the connection, its control and QPACK streams
+      const requests = 40;
+      const n = await countingStreams(async () => {
+        for (let i = 0; i < requests / 2; i++) await get();
+        await Promise.all(Array.from({ length: requests / 2 }, get));
+      });
+      // Before: a ReadableStream and a WritableStream per QUIC stream on each side, besides the two bodies (4 and 2 per request).
+      expect(n.writable).toBe(0);
+      expect(n.readable).toBeLessThanOrEqual(2 * requests);
+    } finally {
+      await h.close();
+    }
+  }, 30_000);
+});
