@@ -26,8 +26,13 @@ export function cidKey(cid: Uint8Array): string {
   return String.fromCharCode.apply(null, cid as unknown as number[]);
 }
 
+/** Retired IDs that still route to their connection, at most (see `LocalCids.retire`). */
+const MAX_LINGERING = 4;
+
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();
+  /** Retired by the peer, routed here until `until` (ms). */
+  private readonly lingering: Array<{ cid: Uint8Array; until: number }> = [];
   private nextSeq = 0;
   /** Our connection IDs are zero-length: none can be issued after the handshake (RFC 9000 §5.1.1). */
   private zeroLength = false;
@@ -68,8 +73,16 @@ export class LocalCids {
     return this.active.get(seq);
   }
 
-  /** RETIRE_CONNECTION_ID from the peer (§19.16). `usedCid` is the DCID of the packet that carried it. */
-  retire(seq: number, usedCid: Uint8Array): void {
+  /**
+   * RETIRE_CONNECTION_ID from the peer (§19.16). `usedCid` is the DCID of the
+   * packet that carried it. The retired ID still routes here for `lingerMs`
+   * (three PTOs): packets the peer sent to it before retiring it may arrive
+   * after the RETIRE — reordered, or on the other path of a migration — and
+   * an unknown ID would be answered with a stateless reset (§10.3), which
+   * ends the connection at a peer that accepts it (ngtcp2 keeps its own
+   * retired IDs for a while for the same reason).
+   */
+  retire(seq: number, usedCid: Uint8Array, now: number, lingerMs: number): void {
     // §19.16: a zero-length connection ID cannot be retired.
     if (this.zeroLength) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID for a zero-length connection ID', FrameType.RETIRE_CONNECTION_ID);
     if (seq >= this.nextSeq) throw new TransportError(E.PROTOCOL_VIOLATION, `RETIRE_CONNECTION_ID for unissued sequence ${seq}`, FrameType.RETIRE_CONNECTION_ID);
@@ -78,12 +91,25 @@ export class LocalCids {
     if (equalBytes(c.cid, usedCid)) throw new TransportError(E.PROTOCOL_VIOLATION, 'RETIRE_CONNECTION_ID retires the CID it was sent to', FrameType.RETIRE_CONNECTION_ID);
     this.active.delete(seq);
     this.pending.delete(seq);
-    this.onChange(null, c.cid);
+    this.expire(now);
+    this.lingering.push({ cid: c.cid, until: now + lingerMs });
+    // A peer retiring IDs as fast as we issue them keeps a few routes alive, not one per retirement.
+    if (this.lingering.length > MAX_LINGERING) this.onChange(null, this.lingering.shift()!.cid);
     this.replenish();
+  }
+
+  /** Stop routing the retired IDs whose time has passed. */
+  expire(now: number): void {
+    while (this.lingering.length > 0 && this.lingering[0]!.until <= now) this.onChange(null, this.lingering.shift()!.cid);
   }
 
   all(): IssuedCid[] {
     return [...this.active.values()];
+  }
+
+  /** Every ID that routes to this connection: the active ones and the retired ones still lingering. */
+  routed(): Uint8Array[] {
+    return [...this.all().map((c) => c.cid), ...this.lingering.map((l) => l.cid)];
   }
 }
 

@@ -209,7 +209,7 @@ export class Connection {
 
   /** Connection IDs this connection answers to (the endpoint routes them here). */
   get localConnectionIds(): Uint8Array[] {
-    return this.localCids.all().map((c) => c.cid);
+    return this.localCids.routed();
   }
 
   /** Stateless reset tokens the peer gave us (the endpoint forgets them with the connection). */
@@ -234,6 +234,7 @@ export class Connection {
       if (this.hs.info && this.hs.held.length > 0) for (const h of this.hs.held.splice(0)) processDatagram(this, now, h.packet, h.path);
     });
     this.datagramEcn = undefined;
+    this.localCids.expire(now);
     this.updateLossTimer(now);
   }
 
@@ -241,6 +242,7 @@ export class Connection {
   handleTimeout(now: number): void {
     if (this.isClosed) return;
     refreshTimers(this);
+    this.localCids.expire(now);
     this.input(now, () => {
       for (const t of this.timers.expired(now)) {
         onTimer(this, t, now);
