@@ -2,7 +2,8 @@
  * @module @tsquic/relay
  * The QUIC interop runner's network scenarios on loopback: a UDP relay
  * (`Relay.start`, or `forkRelay` for a child process) over a sans-IO path
- * model (`Direction`, `Link`, the error models, `CubicFlow`) parsed from the
+ * model (`Direction`, `Link`, the error models, `CubicFlow` and
+ * `CrossTraffic`, its packets on the path) parsed from the
  * runner's own scenario lines (`parseScenario`, `RUNNER_SCENARIOS`).
  */
 export { AmplificationMeter, longHeaderTypes, type AmplificationReport, type LongType } from './amplification.js';
