@@ -10,6 +10,11 @@
  *   bottleneck (the relay's `tcp-cross-traffic`: its modelled flow, as the
  *   runner's ns-3 scenario runs ns-3's own TCP), both flows' shares over the
  *   transfer's duration;
+ * - crosstraffic beside kernel TCP (an extra row, root only): the same
+ *   transfer beside the kernel's own TCP CUBIC through a real bottleneck
+ *   (`netns`: a namespace's loopback through tbf + a 25-packet pfifo, no
+ *   added delay), both stacks' endpoints in the namespace: what the relay's
+ *   model of TCP is checked against;
  * - long RTT: a handshake over 750 ms one way (the runner's `longrtt`):
  *   time to handshake completion in RTTs of 1.5 s, and the datagrams the
  *   relay counted until then.
@@ -19,8 +24,10 @@ import { join } from 'node:path';
 import { forkRelay, RUNNER_SCENARIOS, type ForkedRelay } from '@tsquic/relay';
 import { runEndpoint } from '@tsquic/example-interop/dist/endpoint/run.js';
 import { createQuicTransport } from '@tsquic/example-interop/dist/transport.js';
-import { exited, freePort, type Certs } from '../proc.js';
-import { spawn } from 'node:child_process';
+import { exited, freePort, peerScript, type Certs } from '../proc.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { netnsBottleneck, type NetnsBottleneck } from './netns.js';
 import { row } from '../rows.js';
 import type { Row } from '../suite.js';
 
@@ -94,6 +101,9 @@ const NGTCP2: Pair = {
   },
 };
 
+/** The two stacks the network rows compare, for scripts that take one figure alone. */
+export const NETWORK_PAIRS = { ours: OURS, ngtcp2: NGTCP2 } as const;
+
 /** Server behind a forked relay running `scenario`; `f` gets the relay. */
 async function behindRelay<T>(pair: Pair, s: NetworkSetup, scenario: string, f: (relay: ForkedRelay) => Promise<T>): Promise<T> {
   const port = await freePort();
@@ -128,7 +138,7 @@ export interface Goodput {
 }
 
 /** Goodput on the runner's default link: the run of median Mbit/s of `runs`, each through a fresh relay. */
-async function goodput(pair: Pair, s: NetworkSetup): Promise<Goodput> {
+export async function goodput(pair: Pair, s: NetworkSetup): Promise<Goodput> {
   const xs: Goodput[] = [];
   for (let i = 0; i < s.runs; i++)
     xs.push(
@@ -144,7 +154,7 @@ async function goodput(pair: Pair, s: NetworkSetup): Promise<Goodput> {
 }
 
 /** The transfer beside the TCP CUBIC flow: each flow's rate over the transfer (Mbit/s of payload). */
-async function crossTraffic(pair: Pair, s: NetworkSetup): Promise<{ quic: number; tcp: number }> {
+export async function crossTraffic(pair: Pair, s: NetworkSetup): Promise<{ quic: number; tcp: number }> {
   return behindRelay(pair, s, RUNNER_SCENARIOS.crosstraffic!, async (relay) => {
     await new Promise((r) => setTimeout(r, s.tcpHeadStartS * 1000));
     const before = (await relay.stats()).crossTraffic!.deliveredBytes;
@@ -152,6 +162,65 @@ async function crossTraffic(pair: Pair, s: NetworkSetup): Promise<{ quic: number
     const after = (await relay.stats()).crossTraffic!.deliveredBytes;
     return { quic: mbps(s.bytes, seconds), tcp: mbps(after - before, seconds) };
   });
+}
+
+/** The interop endpoint's executable (ours beside kernel TCP runs in the namespace, so in processes of its own). */
+const INTEROP_MAIN = createRequire(import.meta.url).resolve('@tsquic/example-interop/dist/main.js');
+
+/** A stack's server and client as commands (command, arguments, environment) for the namespace. */
+interface Commands {
+  server(s: NetworkSetup, port: number): [string, string[], NodeJS.ProcessEnv?];
+  client(s: NetworkSetup, port: number, file: string): [string, string[], NodeJS.ProcessEnv?];
+}
+
+const KERNEL_PEERS: Record<'ours' | 'ngtcp2', Commands> = {
+  ours: {
+    server: (s, port) => ['node', [INTEROP_MAIN], { ROLE: 'server', TESTCASE: 'transfer', WWW: s.www, CERTS: s.certs.dir, PORT: String(port) }],
+    client: (s, port, file) => ['node', [INTEROP_MAIN], { ROLE: 'client', TESTCASE: 'transfer', REQUESTS: `https://127.0.0.1:${port}/${file}`, DOWNLOADS: s.dl, CERTS: join(s.dl, 'no-certs') }],
+  },
+  ngtcp2: {
+    server: (s, port) => ['gtlsserver', ['-q', '-d', s.www, '127.0.0.1', String(port), s.certs.keyPem, s.certs.certPem]],
+    client: (s, port, file) => ['gtlsclient', ['-q', '--exit-on-all-streams-close', '--download', s.dl, '127.0.0.1', String(port), `https://localhost:${port}/${file}`]],
+  },
+};
+
+/** Until a UDP socket is bound to `port` in the namespace (the server is up), at most 10 s. */
+async function udpBound(ns: NetnsBottleneck, port: number): Promise<void> {
+  for (const end = performance.now() + 10_000; performance.now() < end; await new Promise((r) => setTimeout(r, 50)))
+    if (spawnSync('ip', ['netns', 'exec', ns.name, 'ss', '-Hnlu', `sport = :${port}`], { encoding: 'utf8' }).stdout.trim()) return;
+  throw new Error(`no server bound UDP port ${port} in ${ns.name} within 10 s`);
+}
+
+/** The transfer beside a kernel TCP CUBIC bulk flow in the namespace: each flow's rate over the client's run (spawn to exit). */
+async function crossTrafficKernel(k: Commands, s: NetworkSetup, ns: NetnsBottleneck): Promise<{ quic: number; tcp: number }> {
+  const port = 4433; // the namespace is fresh: nothing else binds there
+  const [sc, sa, se] = k.server(s, port);
+  const server = ns.spawn(sc, sa, se);
+  const tcp = ns.spawn('node', [peerScript('tcp-bulk')]);
+  let received = 0;
+  let rest = '';
+  tcp.stdout!.on('data', (d: Buffer) => {
+    const lines = (rest + d.toString()).split('\n');
+    rest = lines.pop()!;
+    if (lines.length) received = Number(lines.at(-1));
+  });
+  try {
+    await udpBound(ns, port);
+    await new Promise((r) => setTimeout(r, s.tcpHeadStartS * 1000));
+    if (received === 0) throw new Error('the kernel TCP flow carried nothing');
+    const before = received;
+    const t0 = performance.now();
+    const [cc, ca, ce] = k.client(s, port, FILE);
+    const code = await exited(ns.spawn(cc, ca, ce), 180_000);
+    const seconds = (performance.now() - t0) / 1000;
+    if (code !== 0) throw new Error(`${cc} exited with ${code}`);
+    return { quic: mbps(s.bytes, seconds), tcp: mbps(received - before, seconds) };
+  } finally {
+    for (const p of [server, tcp]) {
+      p.kill('SIGKILL');
+      await exited(p, 2000);
+    }
+  }
 }
 
 export interface LongRtt {
@@ -183,6 +252,8 @@ async function longRttDownload(pair: Pair, s: NetworkSetup): Promise<number> {
 export interface NetworkFigures {
   goodput: { ours: Goodput; ngtcp2: Goodput | null };
   crossTraffic: { ours: { quic: number; tcp: number }; ngtcp2: { quic: number; tcp: number } | null };
+  /** Beside kernel TCP CUBIC in a namespace, or why it was not measured. */
+  kernelCross: { ours: { quic: number; tcp: number } | null; ngtcp2: { quic: number; tcp: number } | null; skipped?: string };
   longRtt: { ours: LongRtt; download: { ours: number; ngtcp2: number | null } };
   notes: string[];
 }
@@ -205,11 +276,33 @@ export async function measureNetwork(s: NetworkSetup, log: (l: string) => void):
   log('network: crosstraffic');
   const crossOurs = await crossTraffic(OURS, s);
   const crossNg = await ng('ngtcp2 crosstraffic', () => crossTraffic(NGTCP2, s));
+  log('network: crosstraffic beside kernel TCP (namespace)');
+  const kernelCross = await measureKernelCross(s, notes);
   log('network: long RTT');
   const lr = await longRttHandshake(s);
   const dlOurs = await longRttDownload(OURS, s);
   const dlNg = await ng('ngtcp2 longrtt', () => longRttDownload(NGTCP2, s));
-  return { goodput: { ours: goodputOurs, ngtcp2: goodputNg }, crossTraffic: { ours: crossOurs, ngtcp2: crossNg }, longRtt: { ours: lr, download: { ours: dlOurs, ngtcp2: dlNg } }, notes };
+  return { goodput: { ours: goodputOurs, ngtcp2: goodputNg }, crossTraffic: { ours: crossOurs, ngtcp2: crossNg }, kernelCross, longRtt: { ours: lr, download: { ours: dlOurs, ngtcp2: dlNg } }, notes };
+}
+
+/** Ours, then ngtcp2, beside kernel TCP in one namespace made for them (removed after); its failures become notes. */
+export async function measureKernelCross(s: NetworkSetup, notes: string[]): Promise<NetworkFigures['kernelCross']> {
+  const ns = netnsBottleneck({ mbps: 10, queue: 25 });
+  if (typeof ns === 'string') return { ours: null, ngtcp2: null, skipped: ns };
+  const one = async (who: 'ours' | 'ngtcp2'): Promise<{ quic: number; tcp: number } | null> => {
+    try {
+      return await crossTrafficKernel(KERNEL_PEERS[who], s, ns);
+    } catch (e) {
+      notes.push(`${who} beside kernel TCP: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+  };
+  try {
+    const ours = await one('ours');
+    return { ours, ngtcp2: s.ngtcp2 ? await one('ngtcp2') : null };
+  } finally {
+    ns.remove();
+  }
 }
 
 /** The figures as the suite's rows (goals from issue 20). */
@@ -231,6 +324,7 @@ export function networkRows(n: NetworkFigures, bytes: number, noNg: string | und
   const gp = n.goodput;
   const cx = n.crossTraffic;
   const lr = n.longRtt.ours;
+  const kc = n.kernelCross;
   return [
     row(
       {
@@ -268,6 +362,34 @@ export function networkRows(n: NetworkFigures, bytes: number, noNg: string | und
       { ...N, method: CROSS, id: 'network.crosstraffic.tcp-share', name: 'crosstraffic: the TCP CUBIC flow’s share beside ours', unit: '% of goodput', better: 'higher', ours: 100 - share(cx.ours), anchorName: 'half the link', anchor: 50 },
       0.8,
     ),
+    row({
+      ...N,
+      id: 'network.crosstraffic.kernel.ours-share',
+      name: "crosstraffic beside the kernel's TCP CUBIC (namespace loopback: tbf 10 Mbit/s, 25-packet pfifo, no added delay): our share",
+      unit: '% of goodput',
+      better: 'higher',
+      ours: kc.ours ? share(kc.ours) : null,
+      anchorName: 'half the link',
+      anchor: 50,
+      note: note(
+        kc.skipped
+          ? `not measured: ${kc.skipped}`
+          : [
+              kc.ours && `ours ${kc.ours.quic.toFixed(2)} Mbit/s beside TCP ${kc.ours.tcp.toFixed(2)}`,
+              kc.ngtcp2 && `ngtcp2 ${kc.ngtcp2.quic.toFixed(2)} beside TCP ${kc.ngtcp2.tcp.toFixed(2)} (share ${share(kc.ngtcp2).toFixed(0)} %)`,
+              'the check of the relay model the crosstraffic rows use',
+            ]
+              .filter(Boolean)
+              .join('; '),
+      ),
+      method: {
+        ...method,
+        setup:
+          "a network namespace of its own, its loopback (MTU 1,500) sending through tbf at 10 Mbit/s over a 25-packet pfifo, TCP CUBIC on its routes; a Node `net` bulk flow (kernel TCP) server → client; ours: the interop endpoint's executable, server and client each a process; ngtcp2: gtlsserver and gtlsclient; ACKs share the one loopback queue",
+        clock:
+          "this process's performance.now() from the client's spawn to its exit (node's start-up, ~0.3 s, counts against ours); the TCP flow's bytes as its receiver counted them (every 20 ms) over the same interval, after the same head start",
+      },
+    }),
     row(
       {
         ...N,

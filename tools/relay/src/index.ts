@@ -2,10 +2,12 @@
  * @module @tsquic/relay
  * The QUIC interop runner's network scenarios on loopback: a UDP relay
  * (`Relay.start`, or `forkRelay` for a child process) over a sans-IO path
- * model (`Direction`, `Link`, the error models, `CubicFlow`) parsed from the
+ * model (`Direction`, `Link`, the error models, `CubicFlow` and
+ * `CrossTraffic`, its packets on the path) parsed from the
  * runner's own scenario lines (`parseScenario`, `RUNNER_SCENARIOS`).
  */
 export { AmplificationMeter, longHeaderTypes, type AmplificationReport, type LongType } from './amplification.js';
+export { CrossTraffic, type CrossTrafficPath } from './cross-traffic.js';
 export { CubicFlow, DEFAULT_CUBIC_FLOW, type Ack, type CubicFlowOptions, type CubicFlowStats, type Segment } from './cubic.js';
 export { Direction, emptyCounters, type Decision, type DirectionCounters, type DirectionOptions, type DropReason } from './direction.js';
 export { blackhole, corruptRate, dropRate, droplist, type ErrorModel, type PacketContext, type Verdict } from './error-models.js';

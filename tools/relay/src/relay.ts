@@ -14,7 +14,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { AmplificationMeter, longHeaderTypes, type AmplificationReport } from './amplification.js';
-import { CubicFlow, type CubicFlowStats, type Segment } from './cubic.js';
+import { CrossTraffic } from './cross-traffic.js';
+import type { CubicFlowStats } from './cubic.js';
 import { Direction, type Decision, type DirectionCounters } from './direction.js';
 import { blackhole, corruptRate, dropRate, droplist, type ErrorModel } from './error-models.js';
 import { Rng } from './rng.js';
@@ -94,7 +95,8 @@ export interface RelayStats {
   readonly toClient: DirectionCounters;
   readonly flows: FlowStats[];
   readonly rebinds: number;
-  readonly crossTraffic?: CubicFlowStats;
+  /** The modelled TCP flow: its counters, and its segments and ACKs the links' queues dropped. */
+  readonly crossTraffic?: CubicFlowStats & { readonly queueDrops: { readonly segments: number; readonly acks: number } };
 }
 
 interface Flow {
@@ -160,7 +162,7 @@ export class Relay {
   private readonly rng: Rng;
   private readonly timers: ReturnType<typeof setTimeout>[] = [];
   private rebinds = 0;
-  private tcp: { flow: CubicFlow; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
+  private tcp: { model: CrossTraffic; timer: ReturnType<typeof setTimeout> | undefined } | undefined;
   private stopped = false;
 
   private constructor(
@@ -226,7 +228,7 @@ export class Relay {
       toClient: structuredClone(this.dirs[TO_CLIENT].counters),
       flows,
       rebinds: this.rebinds,
-      ...(this.tcp ? { crossTraffic: { ...this.tcp.flow.stats } } : {}),
+      ...(this.tcp ? { crossTraffic: { ...this.tcp.model.flow.stats, queueDrops: { ...this.tcp.model.queueDrops } } } : {}),
     };
   }
 
@@ -366,45 +368,19 @@ export class Relay {
     );
   }
 
-  /** The scenario's TCP CUBIC bulk flow, server → client, through the same links (ns-3 starts it at time 0). */
+  /** The scenario's TCP CUBIC bulk flow, server → client, through the same links (ns-3 starts it at time 0), handled at the relay's clock (see `cross-traffic`). */
   private startCrossTraffic(): void {
-    const flow = new CubicFlow();
-    this.tcp = { flow, timer: undefined };
-    this.pumpTcp(performance.now());
-  }
-
-  /**
-   * The flow's sender at `now`: the deadline of the event that woke it (an
-   * ACK's arrival, its retransmission timer), not the clock when the relay
-   * got round to it. Each of the flow's events happens at its own deadline,
-   * as in ns-3, so a late event loop delays them but never stretches the
-   * flow's round trip or idles the link it should keep busy.
-   */
-  private pumpTcp(now: number): void {
-    const tcp = this.tcp;
-    if (!tcp || this.stopped) return;
-    tcp.flow.onTimeout(now);
-    for (const seg of tcp.flow.poll(now)) this.sendSegment(tcp.flow, seg, now);
-    if (tcp.timer) clearTimeout(tcp.timer);
-    const at = tcp.flow.nextTimeout();
-    const expire = (): void => {
-      this.scheduler.runUntil(at!); // the ACKs due before the timer first
-      this.pumpTcp(at!);
-    };
-    tcp.timer = at === undefined ? undefined : setTimeout(expire, Math.max(1, at - performance.now())).unref();
-  }
-
-  private sendSegment(flow: CubicFlow, seg: Segment, now: number): void {
-    const at = this.dirs[TO_CLIENT].link.offer(now, flow.segmentBytes);
-    if (at === undefined) return; // drop-tail
-    this.scheduler.schedule(TO_CLIENT, at, () => {
-      const ack = flow.receive(seg);
-      const back = this.dirs[TO_SERVER].link.offer(at, flow.ackBytes);
-      if (back === undefined) return;
-      this.scheduler.schedule(TO_SERVER, back, () => {
-        flow.onAck(back, ack);
-        this.pumpTcp(back);
-      });
+    const tcp: { model: CrossTraffic; timer: ReturnType<typeof setTimeout> | undefined } = { model: undefined!, timer: undefined };
+    tcp.model = new CrossTraffic({
+      data: this.dirs[TO_CLIENT].link,
+      acks: this.dirs[TO_SERVER].link,
+      deliver: (lane, at, run) => this.scheduler.schedule(lane === 1 ? TO_CLIENT : TO_SERVER, at, () => run(performance.now())),
+      timer: (at, run) => {
+        if (tcp.timer) clearTimeout(tcp.timer);
+        tcp.timer = at === undefined ? undefined : setTimeout(() => !this.stopped && run(performance.now()), Math.max(1, at - performance.now())).unref();
+      },
     });
+    this.tcp = tcp;
+    tcp.model.pump(performance.now());
   }
 }

@@ -275,21 +275,13 @@ describe('relay: impairments over sockets', () => {
 });
 
 describe('relay: cross traffic, fork and CLI', () => {
-  it('tcp-cross-traffic: the modelled CUBIC flow alone fills the 10 Mbit/s link in real time (≥ 85%), also when the event loop runs late', async () => {
+  it('tcp-cross-traffic: the modelled CUBIC flow alone fills the 10 Mbit/s link in real time (≥ 85%)', async () => {
     const { relay } = await setup('crosstraffic');
-    // A loaded machine, made on purpose: the loop is blocked 10 ms in every 25, so the relay's timers fire up to
-    // ~10 ms late (more with the machine's own load). The flow's events keep their deadlines (the shell catches up),
-    // so neither its round trips nor the link's use may suffer.
+    // The flow's packets are offered when the relay handles them, as the endpoints' datagrams are (see
+    // cross-traffic.ts): a relay running late slows it as it slows them, so its round trip includes the loop's lateness.
     const lateness = monitorEventLoopDelay({ resolution: 1 });
     lateness.enable();
-    const blocker = setInterval(() => {
-      const end = performance.now() + 10;
-      while (performance.now() < end);
-    }, 25);
-    cleanup.push(() => {
-      clearInterval(blocker);
-      lateness.disable();
-    });
+    cleanup.push(() => void lateness.disable());
     await sleep(1000);
     const a = relay.stats().crossTraffic!;
     const t0 = performance.now();
@@ -297,12 +289,12 @@ describe('relay: cross traffic, fork and CLI', () => {
     const b = relay.stats().crossTraffic!;
     const mbps = ((b.deliveredBytes - a.deliveredBytes) * 8) / ((performance.now() - t0) / 1000) / 1e6;
     const late = `event loop late by ${(lateness.percentile(50) / 1e6).toFixed(1)} ms (median), ${(lateness.percentile(99) / 1e6).toFixed(1)} ms (99th percentile)`;
-    console.log(`cross traffic alone: ${mbps.toFixed(2)} Mbit/s of TCP payload (${b.congestionEvents} congestion events, srtt ${b.srttMs.toFixed(1)} ms); ${late}`);
-    expect(lateness.percentile(99) / 1e6).toBeGreaterThan(5); // the condition held
+    console.log(`cross traffic alone: ${mbps.toFixed(2)} Mbit/s of TCP payload (${b.congestionEvents} congestion events, ${b.queueDrops.segments} segments dropped by the queue, srtt ${b.srttMs.toFixed(1)} ms); ${late}`);
     expect(mbps).toBeGreaterThan(0.85 * 10 * (1448 / 1500));
-    // The model's round trip: 2 × 15 ms, plus at most 26 segments of 1,500 B ahead at 10 Mbit/s (1.2 ms each), plus the ACK.
+    expect(b.queueDrops.segments).toBeGreaterThan(0); // it filled the 25-packet queue
+    // The model's round trip: 2 × 15 ms, plus at most 26 segments of 1,500 B ahead at 10 Mbit/s (1.2 ms each), plus the ACK, plus the loop's lateness.
     expect(b.srttMs).toBeGreaterThan(30);
-    expect(b.srttMs).toBeLessThan(30 + 26 * 1.2 + 0.1);
+    expect(b.srttMs).toBeLessThan(30 + 26 * 1.2 + 0.1 + (2 * lateness.percentile(99)) / 1e6);
   }, 15_000);
 
   it('forkRelay runs the relay in a child process: ready, counters, rebind, stop', async () => {

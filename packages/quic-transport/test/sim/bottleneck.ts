@@ -9,7 +9,7 @@
  * the bench's `network.*` rows run in real time, without the wall clock:
  * deterministic, a few seconds of CPU for 10 MB.
  */
-import { CubicFlow, Direction } from '@tsquic/relay';
+import { CrossTraffic, Direction } from '@tsquic/relay';
 import { Endpoint, type Connection, type Path } from '../../src/core/index.js';
 import { serverTls } from './network.js';
 
@@ -76,34 +76,16 @@ export function bottleneck(o: BottleneckOptions): BottleneckResult {
   const sizes: number[] = [];
 
   // The TCP flow: its segments share the server → client queue, its ACKs the other direction.
-  const tcp = o.cross ? new CubicFlow() : undefined;
-  let tcpTimer = -1;
-  const pumpTcp = (t: number): void => {
-    if (!tcp) return;
-    tcp.onTimeout(t);
-    for (const seg of tcp.poll(t)) {
-      const at = down.link.offer(t, tcp.segmentBytes);
-      if (at === undefined) {
-        down.counters.dropped.queue++;
-        continue;
-      }
-      agenda.push(at, () => {
-        const ack = tcp.receive(seg);
-        const back = up.link.offer(at, tcp.ackBytes);
-        if (back !== undefined)
-          agenda.push(back, () => {
-            tcp.onAck(back, ack);
-            pumpTcp(back);
-          });
-      });
-    }
-    const due = tcp.nextTimeout();
-    if (due !== undefined && due !== tcpTimer) {
-      tcpTimer = due;
-      agenda.push(due, () => (tcp.nextTimeout() === due ? pumpTcp(due) : undefined));
-    }
-  };
-  if (tcp) pumpTcp(0);
+  const cross = o.cross
+    ? new CrossTraffic({
+        data: down.link,
+        acks: up.link,
+        deliver: (_lane, at, run) => agenda.push(at, () => run(at)),
+        timer: (at, run) => at !== undefined && agenda.push(at, () => run(at)),
+      })
+    : undefined;
+  const tcp = cross?.flow;
+  cross?.pump(0);
 
   const flush = (): void => {
     for (const [from, dir, to, addr] of [
@@ -173,7 +155,7 @@ export function bottleneck(o: BottleneckOptions): BottleneckResult {
     mbps,
     tcpMbps,
     share: mbps / (mbps + tcpMbps),
-    queueDrops: down.counters.dropped.queue,
+    queueDrops: down.counters.dropped.queue + (cross?.queueDrops.segments ?? 0),
     datagrams: sizes.length,
     avgSize: sizes.reduce((a, b) => a + b, 0) / sizes.length,
     maxSize: Math.max(...sizes),
