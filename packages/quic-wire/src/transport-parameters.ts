@@ -230,7 +230,8 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
     }
   }
   // draft-ietf-quic-ack-frequency §3: min_ack_delay (µs) above max_ack_delay (ms) is a TRANSPORT_PARAMETER_ERROR.
-  if (tp.minAckDelay !== undefined && tp.minAckDelay > (tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay) * 1000) fail(`min_ack_delay ${tp.minAckDelay} µs above max_ack_delay ${tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay} ms`);
+  if (tp.minAckDelay !== undefined && tp.minAckDelay > (tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay) * 1000)
+    fail(`min_ack_delay ${tp.minAckDelay} µs above max_ack_delay ${tp.maxAckDelay ?? transportParameterDefaults.maxAckDelay} ms`);
   return tp;
 }
 

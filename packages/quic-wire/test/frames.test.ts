@@ -172,11 +172,14 @@ describe('frame decoding errors (RFC 9000 §12.4, §19)', () => {
 
 describe('ACK_FREQUENCY and IMMEDIATE_ACK (draft-ietf-quic-ack-frequency §4, §5)', () => {
   const E = TransportErrorCode;
-  it('encode with the draft\'s code points, byte for byte', () => {
+  it("encode with the draft's code points, byte for byte", () => {
     // Type 0xaf as a 2-byte varint (0x40af), Sequence 1, Threshold 9, Requested Max Ack Delay 25,000 µs (4 bytes), Reordering 3.
     expect(toHex(encode({ type: 'ack_frequency', sequence: 1, ackElicitingThreshold: 9, requestedMaxAckDelay: 25_000, reorderingThreshold: 3 }))).toBe('40af' + '01' + '09' + '800061a8' + '03');
     expect(toHex(encode({ type: 'immediate_ack' }))).toBe('1f');
-    expect(decodeFrames(hex('40af01098000_61a803'.replace('_', '') + '1f'), '1rtt')).toEqual([{ type: 'ack_frequency', sequence: 1, ackElicitingThreshold: 9, requestedMaxAckDelay: 25_000, reorderingThreshold: 3 }, { type: 'immediate_ack' }]);
+    expect(decodeFrames(hex('40af01098000_61a803'.replace('_', '') + '1f'), '1rtt')).toEqual([
+      { type: 'ack_frequency', sequence: 1, ackElicitingThreshold: 9, requestedMaxAckDelay: 25_000, reorderingThreshold: 3 },
+      { type: 'immediate_ack' },
+    ]);
   });
 
   it('0xaf in one byte is not a frame type (§12.4: minimal encoding), a cut ACK_FREQUENCY is a FRAME_ENCODING_ERROR', () => {

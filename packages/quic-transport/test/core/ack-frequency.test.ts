@@ -80,7 +80,7 @@ describe('ACK frequency (draft-ietf-quic-ack-frequency)', () => {
     expect(toServer(p, [{ type: 'immediate_ack' }])).toBe(1);
   });
 
-  it('Reordering Threshold 3: the draft\'s example, ACK by ACK (§6.2.1)', () => {
+  it("Reordering Threshold 3: the draft's example, ACK by ACK (§6.2.1)", () => {
     const a = new AckTracker(false, 2, 1000);
     a.configure(100, 1000, 3); // only reordering makes an ACK immediate
     const sent: number[] = [];
