@@ -341,7 +341,7 @@ export class ClientHandshake extends Machine {
         const thSF = this.transcript.hash(this.crypto, suite);
         const cats = ms.clientApplicationTrafficSecret(thSF);
         const sats = ms.serverApplicationTrafficSecret(thSF);
-        this.recordExporter(() => ms.exporterMasterSecret(thSF));
+        this.recordExporter(ms, thSF);
         if (this.deferHsWrite && this.earlyStatus === 'accepted') {
           // RFC 8446 §4.5: EndOfEarlyData under the early keys, then switch to the handshake keys.
           const eoed = encodeHandshake({ type: 5 });
@@ -357,6 +357,7 @@ export class ClientHandshake extends Machine {
         });
         this.transcript.add(finRaw);
         this.resumptionMaster = ms.resumptionMasterSecret(this.transcript.hash(this.crypto, suite));
+        this.transcript.release();
         this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws, finRaw) });
         this.appWrite = cats;
         this.appRead = sats;

@@ -12,7 +12,7 @@ import { concat } from './codec.js';
 import type { HandshakeCrypto, HashAlg, NamedGroup, RunningHash } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
-import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite } from './key-schedule.js';
+import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
 import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
 import { Reassembler, type RawMessage } from './messages/reassembler.js';
 
@@ -74,6 +74,15 @@ export class Transcript {
   /** The hash of the transcript followed by `extra` (a truncated ClientHello, RFC 8446 §4.2.11.2). */
   hashWith(c: HandshakeCrypto, suite: CipherSuite, extra: Uint8Array): Uint8Array {
     return this.digest(c, suite, extra);
+  }
+  /** @internal What the transcript still holds: its messages, and its running hash if any. */
+  get held(): number {
+    return this.parts.length + (this.running ? 1 : 0);
+  }
+  /** The handshake is over (its last Transcript-Hash taken): drop the messages and the running hash, which a connection would otherwise hold for its whole life. */
+  release(): void {
+    this.parts = [];
+    this.running = undefined;
   }
   /** RFC 8446 §4.4.1: after an HRR, ClientHello1 is replaced by message_hash(Hash(ClientHello1)). */
   rewriteForHrr(c: HandshakeCrypto, suite: CipherSuite): void {
@@ -336,21 +345,26 @@ export abstract class Machine {
   }
 
   exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array {
-    if (!this.exporterSecret && this.deriveExporter) this.exporterSecret = this.deriveExporter();
-    this.deriveExporter = undefined;
+    if (!this.exporterSecret && this.exporterInputs) this.exporterSecret = this.exporterInputs.master.exporterMasterSecret(this.exporterInputs.transcriptHash);
+    this.exporterInputs = undefined;
     if (!this.exporterSecret || !this.suite) throw new TypeError('exportKeyingMaterial() before the handshake completed');
     return exportKeyingMaterial(this.crypto, this.suite, this.exporterSecret, label, context, length);
   }
 
-  /** The exporter_master_secret (RFC 8446 §7.1) on first use, unless a key log wants it now: few connections export keys. */
-  private deriveExporter: (() => Uint8Array) | undefined;
+  /**
+   * The exporter_master_secret (RFC 8446 §7.1) on first use, unless a key log
+   * wants it now: few connections export keys. Its two inputs are kept, not a
+   * closure: a closure would hold the whole scope it was made in (the
+   * handshake's messages and secrets) for the connection's life.
+   */
+  private exporterInputs: { master: MasterSecret; transcriptHash: Uint8Array } | undefined;
 
-  protected recordExporter(derive: () => Uint8Array): void {
+  protected recordExporter(master: MasterSecret, transcriptHash: Uint8Array): void {
     if (!this.cfg.keylog) {
-      this.deriveExporter = derive;
+      this.exporterInputs = { master, transcriptHash };
       return;
     }
-    this.exporterSecret = derive();
+    this.exporterSecret = master.exporterMasterSecret(transcriptHash);
     this.keylog(KeylogLabel.exporter, this.exporterSecret);
   }
 }

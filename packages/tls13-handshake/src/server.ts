@@ -281,7 +281,7 @@ export class ServerHandshake extends Machine {
     const thSF = this.transcript.hash(this.crypto, suite);
     this.appWrite = ms.serverApplicationTrafficSecret(thSF);
     this.appRead = ms.clientApplicationTrafficSecret(thSF);
-    this.recordExporter(() => ms.exporterMasterSecret(thSF));
+    this.recordExporter(ms, thSF);
     this.keys('application', 'write', this.appWrite, KeylogLabel.serverApplication);
     // RFC 9001 §5.7: a QUIC server derives the 1-RTT read keys with its Finished (so that it can build
     // the key phase and send 0.5-RTT data); it must not open 1-RTT packets before `complete`, which the
@@ -408,6 +408,7 @@ export class ServerHandshake extends Machine {
         this.state = 'complete';
         this.emit({ type: 'complete', alpn: this.alpn, cipherSuite: suite, resumed: this.resumed, peerCertificates: this.peerCertificates, earlyData: this.earlyStatus });
         if (this.ticketer) this.issueTicket(suite, this.master!.resumptionMasterSecret(this.transcript.hash(this.crypto, suite)), nowMs);
+        this.transcript.release();
         const st: State = {
           name: 'Connected',
           handle: (pm) => this.postHandshake(pm) ?? fail(AlertDescription.unexpected_message, 'unexpected post-handshake message'),

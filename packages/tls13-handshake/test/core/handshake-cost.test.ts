@@ -40,6 +40,9 @@ const ticketKey = new Uint8Array(32).fill(7);
 const secrets = (es: HandshakeEvent[]) => es.flatMap((e) => (e.type === 'keys' ? [Buffer.from(e.secret).toString('hex')] : []));
 const handshakeBytes = (es: HandshakeEvent[]) => es.reduce((a, e) => a + (e.type === 'handshake-data' ? e.bytes.length : 0), 0);
 
+/** The session ticket the client of a finished pair received. */
+const ticketOf = (r: ReturnType<typeof pair>): SessionTicket => (r.clientEvents.find((e) => e.type === 'session-ticket') as Extract<HandshakeEvent, { type: 'session-ticket' }>).ticket;
+
 function pair(crypto: HandshakeCrypto, resume?: SessionTicket) {
   return runPair({ profile, alpn: ['h2'], crypto, verify: 'none', serverName: 's', ...(resume && { resume }) }, { profile, alpn: ['h2'], crypto, ticketKey });
 }
@@ -94,6 +97,15 @@ describe('Transcript', () => {
   const crypto = makeNodeCrypto(nodeCrypto);
   const msgs = [Uint8Array.of(1, 0, 0, 1, 7), Uint8Array.of(2, 0, 0, 2, 8, 9), Uint8Array.of(8, 0, 0, 0)];
   const whole = (parts: Uint8Array[], alg: 'sha256' | 'sha384') => new Uint8Array(nodeCrypto.createHash(alg).update(Buffer.concat(parts)).digest());
+
+  it('lets go of the transcript (messages and running hash) once the handshake is over: a connection holds it for its whole life', () => {
+    for (const r of [pair(crypto), pair(crypto, ticketOf(pair(crypto)))]) {
+      for (const side of [r.client, r.server]) {
+        expect(side.state).toBe('complete');
+        expect((side as unknown as { transcript: Transcript }).transcript.held).toBe(0);
+      }
+    }
+  });
 
   it('gives Transcript-Hash of the messages so far at every point, with or without an extra piece, for either hash', () => {
     const t = new Transcript();
