@@ -40,12 +40,13 @@ export interface EndpointShellOptions {
    * rejecting 0-RTT when full). Give every endpoint of a server farm sharing a `ticketKey` the same one.
    */
   antiReplay?: AntiReplay;
-  /**
-   * Length of the connection IDs this endpoint issues (default 8), and where
-   * they come from (default random; e.g. a `QuicLbCidGenerator`'s `next` so
-   * packets can be routed by connection ID: see `QuicCluster`).
-   */
+  /** Length of the connection IDs this endpoint issues (default 8). */
   connectionIdLength?: number;
+  /**
+   * Where the connection IDs this endpoint issues come from, each
+   * `connectionIdLength` bytes (default random): e.g. a `QuicLbCidGenerator`'s
+   * `next`, so that packets can be routed by connection ID (see `QuicCluster`).
+   */
   connectionIds?: () => Uint8Array | null;
   /**
    * Secrets several endpoints behind one address share, so that any of them

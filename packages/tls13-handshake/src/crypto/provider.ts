@@ -86,6 +86,7 @@ export interface Signer {
  * hashed once, not the whole transcript again per Transcript-Hash.
  */
 export interface RunningHash {
+  /** Feed the next bytes of the transcript. */
   update(data: Uint8Array): void;
   /** The digest of everything fed so far, then of `extra` when given; the hash itself goes on unchanged. */
   digest(extra?: Uint8Array): Uint8Array;
