@@ -16,7 +16,7 @@ import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
-import { resolveTrailers, type TrailerSource } from './server.js';
+import { resolveTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
 import { SettingId } from './settings.js';
 

@@ -7,7 +7,8 @@
  */
 export { Http3Connection, type Http3Options, type Http3RequestInfo, type Http3ServerOptions } from './connection.js';
 export { isRetryable, type Http3RequestInit, type Http3Response } from './client.js';
-export { withTrailers, type Http3Handler, type TrailerSource } from './server.js';
+export { withTrailers, type TrailerSource } from './response.js';
+export type { Http3Handler } from './server.js';
 export { Http3Pool, type ConnectedSession, type Connector, type PoolOptions } from './pool.js';
 export { H3ErrorCode, Http3Error, h3ErrorName, isReservedCodePoint, type H3ErrorScope } from './errors.js';
 export { SettingId } from './settings.js';

@@ -16,7 +16,7 @@ import type { Capsule, CapsuleOptions, ConnectInit, ConnectRequest, ConnectRespo
 import { MessageReader, MessageWriter } from './message-io.js';
 import { fromHeaders, parseResponseHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import type { FieldLine } from './qpack/index.js';
-import { sendResponse } from './server.js';
+import { sendResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
 import { SettingId } from './settings.js';
 

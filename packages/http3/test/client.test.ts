@@ -5,7 +5,7 @@ import { isRetryable } from '../src/client.js';
 import { Http3Connection } from '../src/connection.js';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
 import { FrameType } from '../src/frames.js';
-import { withTrailers } from '../src/server.js';
+import { withTrailers } from '../src/response.js';
 import { hex } from '@tsquic/test-support/hex';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
 import { closeCode, codeOf, collect, concat, dataFrame, frame, headersFrame, nextBidiStream, openBidi, openControl, openUni, rejection, section, varint } from './support/raw-peer.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isRetryable } from '../src/client.js';
 import { H3ErrorCode, Http3Error } from '../src/errors.js';
-import { withTrailers } from '../src/server.js';
+import { withTrailers } from '../src/response.js';
 import { startPair } from './support/quic.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

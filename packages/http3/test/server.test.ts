@@ -5,7 +5,7 @@ import { Http3Connection } from '../src/connection.js';
 import { H3ErrorCode } from '../src/errors.js';
 import { FrameType } from '../src/frames.js';
 import type { Http3Handler } from '../src/server.js';
-import { withTrailers } from '../src/server.js';
+import { withTrailers } from '../src/response.js';
 import { decodeSettings } from '../src/settings.js';
 import { hex } from '@tsquic/test-support/hex';
 import { memorySessionPair, type MemorySession } from './support/memory-session.js';
