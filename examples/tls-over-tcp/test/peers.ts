@@ -7,11 +7,13 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tsquic/test-support/peers';
+
+export { freePort };
 
 /** Generate the test PKI (scripts/make-certs.sh) into a fresh temp dir. */
 export function makeCerts(): string {
@@ -20,18 +22,6 @@ export function makeCerts(): string {
   const r = spawnSync('bash', [script, dir], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`make-certs.sh failed: ${r.stderr}`);
   return dir;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Proc {
