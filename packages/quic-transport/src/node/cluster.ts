@@ -24,13 +24,13 @@
  * direction, packed into one transferred ArrayBuffer.
  */
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { SharedReplayStore, StrikeRegister } from '@tsquic/tls13-handshake';
 import { QuicLbCidGenerator, QuicLbCodec, workerOf, workerServerId, type QuicLbConfig } from '../core/quic-lb.js';
 import { QuicSocketEndpoint, type EndpointShellOptions, type ListenOptions } from '../streams/endpoint.js';
 import type { DatagramSocket, SocketAddress } from '../streams/socket.js';
+import { bindSocket, NodeDatagramSocket } from './endpoint.js';
 
 /** How to start a cluster: the worker module, how many workers, the UDP address. */
 export interface ClusterOptions {
@@ -94,14 +94,14 @@ type ToMain = { tsquic: 'datagrams'; batch: Batch } | { tsquic: 'listening' } | 
 
 /** Collects datagrams and posts them as one batch at the end of the event-loop turn. */
 class BatchOut {
-  private items: Array<{ data: Uint8Array; to: SocketAddress; sent?: (err?: Error | null) => void }> = [];
+  private items: Array<{ data: Uint8Array; to: SocketAddress; sent: ((err?: Error | null) => void) | undefined }> = [];
   private size = 0;
 
   constructor(private readonly post: (batch: Batch, transfer: ArrayBuffer[]) => void) {}
 
   add(data: Uint8Array, to: SocketAddress, sent?: (err?: Error | null) => void): void {
     if (this.items.length === 0) setImmediate(() => this.flush());
-    this.items.push({ data, to, ...(sent ? { sent } : {}) });
+    this.items.push({ data, to, sent });
     this.size += data.length;
   }
 
@@ -186,7 +186,7 @@ export class QuicCluster {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly socket: NodeDatagramSocket,
     /** The worker threads, in the order of their numbers. */
     readonly workers: readonly Worker[],
     private readonly codec: QuicLbCodec,
@@ -201,8 +201,7 @@ export class QuicCluster {
 
   /** The UDP address the cluster serves on. */
   get address(): SocketAddress {
-    const a = this.socket.address();
-    return { address: a.address, port: a.port };
+    return this.socket.localAddress;
   }
 
   /** Bind the socket, start the workers, and resolve once every worker listens. */
@@ -213,20 +212,11 @@ export class QuicCluster {
     const workerBits = Math.max(1, Math.ceil(Math.log2(n)));
     const quicLb = opts.quicLb ?? defaultQuicLb(workerBits);
     const codec = new QuicLbCodec(quicLb.config);
-    const address = opts.address ?? '127.0.0.1';
-    const socket = createSocket({ type: address.includes(':') ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferSize ?? 4 << 20, sendBufferSize: opts.sendBufferSize ?? 4 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(opts.port ?? 0, address, () => {
-        socket.removeListener('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', () => {}); // send errors reach their callbacks; the rest is not ours
-    const bound = socket.address();
+    // The endpoint's own socket: 4 MiB buffers unless given, datagrams to IP literals without a DNS lookup each.
+    const socket = new NodeDatagramSocket(await bindSocket(opts.address ?? '127.0.0.1', opts.port ?? 0, opts));
     const shared = {
       workerBits,
-      local: { address: bound.address, port: bound.port },
+      local: socket.localAddress,
       quicLb,
       tokenKey: randomBytes(32),
       statelessResetKey: randomBytes(32),
@@ -252,7 +242,7 @@ export class QuicCluster {
     }
     const cluster = new QuicCluster(socket, workers, codec, workerBits, shared.backlog, opts.backlogLimit ?? 8 << 20);
     for (const w of workers) w.on('message', (m: ToMain) => m.tsquic === 'datagrams' && cluster.sendBatch(m.batch));
-    socket.on('message', (msg, rinfo) => cluster.route(msg, rinfo));
+    socket.onDatagram((data, from) => cluster.route(data, from));
     try {
       await Promise.all(listening);
     } catch (e) {
@@ -263,18 +253,17 @@ export class QuicCluster {
     return cluster;
   }
 
-  private route(msg: Buffer, from: { address: string; port: number }): void {
-    const data = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+  private route(data: Uint8Array, from: SocketAddress): void {
     const w = routeDatagram(data, this.codec, this.workers.length, this.workerBits);
     if (w < 0) return void this.unroutable++;
     if (Atomics.load(this.backlog, w) > this.backlogLimit) return void this.dropped++;
     Atomics.add(this.backlog, w, data.length);
     this.routed[w]!++;
-    this.outs[w]!.add(data, { address: from.address, port: from.port });
+    this.outs[w]!.add(data, from);
   }
 
   private sendBatch(batch: Batch): void {
-    eachDatagram(batch, (data, to) => this.socket.send(data, to.port, to.address));
+    eachDatagram(batch, (data, to) => this.socket.send(data, to));
   }
 
   /** Close every worker's endpoint (their connections close, `timeoutMs` at most), then the threads and the socket. */
@@ -337,10 +326,8 @@ export class QuicCluster {
         Atomics.sub(backlog, setup.index, m.batch.bytes.byteLength);
         socket.deliver(m.batch);
       } else if (m.tsquic === 'close')
-        void ep.close().then(() => {
-          socket.flush();
-          port.postMessage({ tsquic: 'closed' } satisfies ToMain);
-        });
+        // Closing the endpoint closes its socket, which posts what is left to send.
+        void ep.close().then(() => port.postMessage({ tsquic: 'closed' } satisfies ToMain));
     });
     return ep;
   }
@@ -385,10 +372,6 @@ class WorkerSocket implements DatagramSocket {
 
   deliver(batch: Batch): void {
     if (this.receive) eachDatagram(batch, this.receive);
-  }
-
-  flush(): void {
-    this.out.flush();
   }
 
   close(): void {

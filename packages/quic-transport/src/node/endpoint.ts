@@ -39,8 +39,11 @@ export interface BindOptions extends Omit<EndpointShellOptions, 'hooksFor' | 'no
   preferredAddress?: { address: string; port: number };
 }
 
-/** A `node:dgram` socket as a DatagramSocket. */
-class NodeDatagramSocket implements DatagramSocket {
+/**
+ * A `node:dgram` socket as a DatagramSocket.
+ * @internal also the main thread's socket of a QuicCluster (node/cluster.ts)
+ */
+export class NodeDatagramSocket implements DatagramSocket {
   constructor(readonly socket: Socket) {
     // Errors of sends reach their callbacks; anything else (ICMP unreachable on some systems) is not the endpoint's business.
     socket.on('error', () => {});
@@ -155,8 +158,11 @@ export class QuicEndpoint extends QuicSocketEndpoint {
   }
 }
 
-/** Bind a UDP socket (see udpSocket). */
-function bindSocket(address: string, port: number, opts: BindOptions): Promise<Socket> {
+/**
+ * Bind a UDP socket (see udpSocket).
+ * @internal also used by node/cluster.ts
+ */
+export function bindSocket(address: string, port: number, opts: BindOptions): Promise<Socket> {
   const socket = udpSocket(address.includes(':'), opts);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
