@@ -373,7 +373,7 @@ export function decodeFrame(r: Reader): Frame {
     case 0x02:
     case 0x03: {
       // Above 2^53 the numbers saturate: check the "no negative packet number" rule exactly first.
-      if (peekExact(r) >= VARINT_SATURATED_BIG) checkAckRangesExactly(r);
+      if (peekSaturated(r)) checkAckRangesExactly(r);
       const largest = r.varint();
       const ackDelay = r.varint();
       const count = r.varint();
@@ -402,11 +402,11 @@ export function decodeFrame(r: Reader): Frame {
     case 0x05:
       return { type: 'stop_sending', streamId: r.varint(), errorCode: r.varintBig() };
     case 0x06: {
-      const offExact = peekExact(r);
+      const offExact = peekSaturated(r) ? peekExact(r) : undefined;
       const offset = r.varint();
       const data = r.lengthPrefixed();
       // RFC 9000 §19.6: offset + length <= 2^62 - 1.
-      if (offExact + BigInt(data.length) > VARINT_MAX) r.fail('CRYPTO data beyond 2^62 - 1');
+      if (offExact !== undefined && offExact + BigInt(data.length) > VARINT_MAX) r.fail('CRYPTO data beyond 2^62 - 1');
       return { type: 'crypto', offset, data };
     }
     case 0x07: {
@@ -424,15 +424,11 @@ export function decodeFrame(r: Reader): Frame {
     case 0x0e:
     case 0x0f: {
       const streamId = r.varint();
-      let offExact = 0n;
-      let offset = 0;
-      if (type & 0x04) {
-        offExact = peekExact(r);
-        offset = r.varint();
-      }
+      const offExact = type & 0x04 && peekSaturated(r) ? peekExact(r) : undefined;
+      const offset = type & 0x04 ? r.varint() : 0;
       const data = type & 0x02 ? r.lengthPrefixed() : r.rest();
-      // RFC 9000 §19.8: offset + length <= 2^62 - 1.
-      if (offExact + BigInt(data.length) > VARINT_MAX) r.fail('STREAM data beyond 2^62 - 1');
+      // RFC 9000 §19.8: offset + length <= 2^62 - 1 (an offset below 2^53 is exact and cannot reach it: no bigint then).
+      if (offExact !== undefined && offExact + BigInt(data.length) > VARINT_MAX) r.fail('STREAM data beyond 2^62 - 1');
       return { type: 'stream', streamId, offset, data, fin: (type & 0x01) !== 0 };
     }
     case 0x10:
@@ -486,8 +482,6 @@ export function decodeFrame(r: Reader): Frame {
   }
 }
 
-const VARINT_SATURATED_BIG = 2n ** 53n;
-
 /** RFC 9000 §19.3.1 on exact values: no range may reach below packet number 0 (FRAME_ENCODING_ERROR). */
 function checkAckRangesExactly(r: Reader): void {
   const at = r.pos;
@@ -502,6 +496,15 @@ function checkAckRangesExactly(r: Reader): void {
     if (smallest < 0n) r.fail('ACK range below packet number 0');
   }
   r.pos = at;
+}
+
+/** Whether the varint at the reader's position is 2^53 or more (its number saturates), without consuming it; false when truncated. */
+function peekSaturated(r: Reader): boolean {
+  const at = r.pos;
+  const first = r.buf[at];
+  if (first === undefined || first >>> 6 !== 3 || r.remaining < 8) return false;
+  // 8-byte form: 2^53 or more when the top 30 bits hold anything from bit 21 up (2^53 = 2^32 * 2^21).
+  return (((first & 0x3f) << 24) | (r.buf[at + 1]! << 16) | (r.buf[at + 2]! << 8) | r.buf[at + 3]!) >>> 0 >= 0x200000;
 }
 
 /** The exact value of the varint at the reader's position, without consuming it (0n when truncated; the read that follows fails). */

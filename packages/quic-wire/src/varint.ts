@@ -32,11 +32,12 @@ export function varintLengthBig(n: bigint): 1 | 2 | 4 | 8 {
 
 /**
  * Write `n` at `off` in `buf` with exactly `len` bytes (the minimal length by
- * default); returns the offset after it. RangeError when `n` does not fit.
+ * default); returns the offset after it. RangeError when `n` does not fit
+ * (in `len` bytes, or before `limit`: the buffer's end by default).
  */
-export function writeVarint(buf: Uint8Array, off: number, n: number, len: 1 | 2 | 4 | 8 = varintLength(n)): number {
+export function writeVarint(buf: Uint8Array, off: number, n: number, len: 1 | 2 | 4 | 8 = varintLength(n), limit = buf.length): number {
   if (!(n >= 0) || !Number.isInteger(n) || n > VARINT_SATURATED) throw new RangeError(`varint out of range: ${n}`);
-  if (off + len > buf.length) throw new RangeError('varint does not fit in the buffer');
+  if (off + len > limit) throw new RangeError('varint does not fit in the buffer');
   switch (len) {
     case 1:
       if (n >= 0x40) throw new RangeError(`${n} needs more than 1 byte`);
@@ -60,10 +61,10 @@ export function writeVarint(buf: Uint8Array, off: number, n: number, len: 1 | 2 
 }
 
 /** Exact 62-bit write. */
-export function writeVarintBig(buf: Uint8Array, off: number, n: bigint): number {
+export function writeVarintBig(buf: Uint8Array, off: number, n: bigint, limit = buf.length): number {
   const len = varintLengthBig(n);
-  if (len < 8) return writeVarint(buf, off, Number(n), len);
-  if (off + 8 > buf.length) throw new RangeError('varint does not fit in the buffer');
+  if (len < 8) return writeVarint(buf, off, Number(n), len, limit);
+  if (off + 8 > limit) throw new RangeError('varint does not fit in the buffer');
   return writeEight(buf, off, Number(n >> 32n), Number(n & 0xffffffffn));
 }
 

@@ -57,12 +57,12 @@ export class Writer {
 
   /** Minimal varint, or exactly `len` bytes when given (for fields patched later). */
   varint(v: number, len?: 1 | 2 | 4 | 8): void {
-    this.pos = writeVarint(this.buf.subarray(0, this.end), this.pos, v, len ?? varintLength(v));
+    this.pos = writeVarint(this.buf, this.pos, v, len ?? varintLength(v), this.end);
   }
 
   /** A minimal RFC 9000 §16 varint from a bigint (every value up to 2^62 − 1, exactly). */
   varintBig(v: bigint): void {
-    this.pos = writeVarintBig(this.buf.subarray(0, this.end), this.pos, v);
+    this.pos = writeVarintBig(this.buf, this.pos, v, this.end);
   }
 
   /** The bytes of `v`, copied in. */
