@@ -15,7 +15,6 @@ import type { CloseFrame } from './lifecycle.js';
 import { PacketBuilder, type PacketHeaderSpec } from './packet-builder.js';
 import type { LossDetection, SpaceId } from './recovery/loss-detection.js';
 import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
-import { HAND_OFF } from './datagram-buffers.js';
 import { ETHERNET } from './pmtud.js';
 import type { Path, SentFrame } from './types.js';
 import type { WriteKeys } from './crypto-state.js';
@@ -93,25 +92,25 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   const initialEliciting = (want & 1) !== 0 && (c.spaces[0].cryptoSend.hasPending() || c.spaces[0].probes > 0);
   const pad = (want & 1) !== 0 && (c.side === 'client' || initialEliciting);
   if (pad && max < MIN_INITIAL_DATAGRAM && c.side === 'server' && initialEliciting) return null; // wait for more bytes from the client (§8.1)
-  const buf = c.buffers.get(max);
-  let off = 0;
+  const buf = c.buffers.reserve(max);
+  const base = c.buffers.start;
+  const limit = base + max;
+  let off = base;
   let sentHandshake = false;
   for (const s of SPACES) {
     if ((want & (1 << s)) === 0) continue;
-    const padTo = pad && s === last ? Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
-    const end = buildPacket(c, s, buf, off, max - off, now, allowed, padTo);
+    const padTo = pad && s === last ? base + Math.min(MIN_INITIAL_DATAGRAM, max) : 0;
+    const end = buildPacket(c, s, buf, off, limit - off, now, allowed, padTo);
     if (end > off) {
       off = end;
       if (s === 1) sentHandshake = true;
     }
-    if (max - off < MIN_PACKET) break;
+    if (limit - off < MIN_PACKET) break;
   }
-  if (off === 0) return null;
+  if (off === base) return null;
   // RFC 9001 §4.9.1: a client discards Initial keys when it first sends a Handshake packet.
   if (sentHandshake && c.side === 'client' && !c.spaces[0].discarded) c.discardSpace(0, now);
-  if (off < HAND_OFF) return buf.slice(0, off);
-  c.buffers.release(buf);
-  return buf.subarray(0, off);
+  return c.buffers.take(off - base);
 }
 
 function wantsToSend(c: Connection, s: SpaceId, allowed: Allowed, now: number): boolean {
@@ -227,12 +226,12 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
 function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   const sp = c.spaces[2];
   const k = c.crypto.writeKeys(2)!;
-  // Every byte of the probe is written (header, PING, PADDING, tag): a large one takes the work area with it.
-  const buf = size < HAND_OFF ? new Uint8Array(size) : c.buffers.get(size);
-  c.buffers.release(buf);
-  const b = PacketBuilder.start(buf, 0, size, header(c, 2, k), k.keys)!;
+  // Every byte of the probe is written (header, PING, PADDING, tag).
+  const buf = c.buffers.reserve(size);
+  const start = c.buffers.start;
+  const b = PacketBuilder.start(buf, start, size, header(c, 2, k), k.keys)!;
   encodeFrame(b.w, { type: 'ping' });
-  b.finish(size);
+  b.finish(start + size);
   const pn = b.pn;
   sp.nextPn++;
   c.recovery.onPacketSent(2, { pn, timeSent: now, size, ackEliciting: true, inFlight: true, probe: true, ecn: c.sendingMarked, data: { frames: [{ k: 'pmtu', size }], gen: k.gen } });
@@ -242,7 +241,7 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
   c.stats.packetsSent++;
   c.idle.onAckElicitingSent(now);
   if (c.hooks.qlog) c.qlog(now, 'transport:packet_sent', { header: { packet_type: '1RTT', packet_number: pn }, raw: { length: size }, frames: [{ frame_type: 'ping' }, { frame_type: 'padding' }], is_mtu_probe_packet: true });
-  return buf.subarray(0, size);
+  return c.buffers.take(size);
 }
 
 /**
