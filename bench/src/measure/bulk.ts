@@ -188,17 +188,37 @@ export function nodeTls(certs: Certs, o: { bytes: number; runs: number }): Promi
   );
 }
 
-/** Ours → ours inside the client's process (IPC, request to last byte): the CPU profile's run. */
-export async function oursToOursProfiled(certs: Certs, o: { bytes: number; transport?: object; profileDir: string }): Promise<number> {
-  const prof = (name: string): NodeJS.ProcessEnv => ({ ...envWith(o.transport), BENCH_CPU_PROFILE: join(o.profileDir, `${name}.cpuprofile`) });
-  const server = Peer.start('ours', ['server', certs.certDer, certs.keyDer], prof('server'));
+/** What one in-process ours → ours transfer cost each side: CPU µs per datagram of the transfer, and the client's own Mbit/s. */
+export interface CpuPerDatagram {
+  /** The server's CPU time (process.cpuUsage, all threads) over the client's run, per 1-RTT datagram the client received. */
+  senderUs: number;
+  /** The client's CPU time from the request to the last byte, per datagram received. */
+  receiverUs: number;
+  datagrams: number;
+  /** Datagrams the client sent (its ACKs, mostly). */
+  clientDatagrams: number;
+  mbps: number;
+}
+
+/**
+ * Ours → ours inside the client's process (IPC, request to last byte): the CPU
+ * profile's run (`profileDir`: each process writes its .cpuprofile there),
+ * and, unprofiled, the CPU per datagram on each side.
+ */
+export async function oursToOursInProcess(certs: Certs, o: { bytes: number; transport?: object; profileDir?: string }): Promise<CpuPerDatagram> {
+  const env = (name: string): NodeJS.ProcessEnv => (o.profileDir ? { ...envWith(o.transport), BENCH_CPU_PROFILE: join(o.profileDir, `${name}.cpuprofile`) } : envWith(o.transport));
+  const server = Peer.start('ours', ['server', certs.certDer, certs.keyDer], env('server'));
+  const serverCpu = async (): Promise<number> => (server.send({ cmd: 'cpu' }), (await server.next('cpu', 10_000)).micros);
   try {
     const { port } = await server.next('ready', 10_000);
-    const client = Peer.start('ours', ['client', String(port), String(o.bytes), '1', '0'], prof('client'));
+    const cpu0 = await serverCpu();
+    const client = Peer.start('ours', ['client', String(port), String(o.bytes), '1', '0'], env('client'));
     try {
       const r = await client.next('result', 120_000);
+      const senderMicros = (await serverCpu()) - cpu0;
       await client.exited;
-      return mbps(r.bytes, r.seconds);
+      const datagrams = r.stats?.packetsReceived ?? NaN;
+      return { senderUs: senderMicros / datagrams, receiverUs: (r.stats?.cpuMicros ?? NaN) / datagrams, datagrams, clientDatagrams: r.stats?.packetsSent ?? NaN, mbps: mbps(r.bytes, r.seconds) };
     } finally {
       await client.stop();
     }

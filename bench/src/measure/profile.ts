@@ -4,12 +4,17 @@
  * datagrams (1,452 B, PMTU probing off: the headline rows) under the V8 CPU
  * profiler (what `node --cpu-prof` records, limited to the transfer itself:
  * start-up and module loading left out), and the functions with the most
- * self time in each process's profile.
+ * self time in each process's profile; before it, the same transfer
+ * unprofiled gives each side's CPU time per datagram (process.cpuUsage over
+ * the transfer / 1-RTT datagrams received), a figure the load of a shared
+ * machine hardly moves, unlike the throughput.
+ *   node bench/dist/measure/profile.js [MB] [top]    (this alone: CPU per datagram and the hot spots)
  */
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { removeDir, scratch, type Certs } from '../proc.js';
-import { INTERNET_DATAGRAMS, oursToOursProfiled } from './bulk.js';
+import { fileURLToPath } from 'node:url';
+import { makeCerts, removeDir, scratch, type Certs } from '../proc.js';
+import { INTERNET_DATAGRAMS, oursToOursInProcess } from './bulk.js';
 
 export interface HotSpot {
   function: string;
@@ -21,6 +26,8 @@ export interface HotSpot {
 
 export interface ProcessProfile {
   role: 'server (sender)' | 'client (receiver)';
+  /** CPU µs per datagram of the transfer, measured without the profiler. */
+  cpuUsPerDatagram: number;
   busyMs: number;
   top: HotSpot[];
 }
@@ -57,15 +64,30 @@ function shortUrl(url: string): string {
   return url.startsWith('node:') ? url : basename(url);
 }
 
-/** Run the bulk transfer under the profiler; one profile per process. */
+/** Run the bulk transfer once unprofiled (CPU per datagram), then under the profiler; one profile per process. */
 export async function profileBulk(certs: Certs, bytes: number, top = 10): Promise<ProcessProfile[]> {
   const dir = scratch('tsquic-prof');
   try {
-    await oursToOursProfiled(certs, { bytes, transport: INTERNET_DATAGRAMS, profileDir: dir });
+    const cpu = await oursToOursInProcess(certs, { bytes, transport: INTERNET_DATAGRAMS });
+    await oursToOursInProcess(certs, { bytes, transport: INTERNET_DATAGRAMS, profileDir: dir });
     return (['server', 'client'] as const).map((name) => ({
       role: name === 'server' ? 'server (sender)' : 'client (receiver)',
+      cpuUsPerDatagram: name === 'server' ? cpu.senderUs : cpu.receiverUs,
       ...hotSpots(JSON.parse(readFileSync(join(dir, `${name}.cpuprofile`), 'utf8')) as CpuProfile, top),
     }));
+  } finally {
+    removeDir(dir);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const dir = scratch('tsquic-prof-certs');
+  try {
+    const [mb, top] = process.argv.slice(2).map(Number);
+    for (const p of await profileBulk(makeCerts(dir), (mb || 50) * 1e6, top || 15)) {
+      console.log(`${p.role}: ${p.cpuUsPerDatagram.toFixed(1)} µs CPU per datagram; profiled ${p.busyMs.toFixed(0)} ms busy`);
+      for (const h of p.top) console.log(`  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.function}  ${h.location}`);
+    }
   } finally {
     removeDir(dir);
   }

@@ -24,6 +24,11 @@ export const ALPN = 'tsquic-bench';
 const TRANSPORT = process.env.BENCH_TRANSPORT ? (JSON.parse(process.env.BENCH_TRANSPORT) as Record<string, unknown>) : undefined;
 const BIND = { address: '127.0.0.1', ...(TRANSPORT ? { transport: TRANSPORT } : {}) };
 const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
+/** This process's CPU time (user + system, all threads), µs. */
+const cpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
 const RAMP_MS = 500;
 
 function send(m: PeerMessage): void {
@@ -65,6 +70,7 @@ async function serve(certFile: string, keyFile: string): Promise<void> {
   });
   process.on('message', (m: ParentMessage) => {
     if (m.cmd === 'mem') send({ type: 'mem', ...heapAfterGc(), connections: open });
+    else if (m.cmd === 'cpu') send({ type: 'cpu', micros: cpuMicros() });
     else if (m.cmd === 'exit')
       void stopProfile()
         .then(() => ep.close({ timeoutMs: 50 }))
@@ -131,6 +137,7 @@ async function download(port: number, bytes: number, streams: number, seconds: n
   await c.ready;
   await startProfile();
   const counter = { n: 0 };
+  const cpu0 = cpuMicros();
   const t0 = performance.now();
   // Time-bounded: measure `seconds` of steady state after RAMP_MS of ramp-up (as for ngtcp2).
   const deadline = seconds > 0 ? t0 + RAMP_MS + seconds * 1000 : Infinity;
@@ -140,10 +147,12 @@ async function download(port: number, bytes: number, streams: number, seconds: n
   await Promise.all(Array.from({ length: streams }, (_, i) => fetchStream(c, seconds > 0 ? 0 : Math.min(each, bytes - i * each), deadline, counter)));
   clearTimeout(ramp);
   const elapsed = (performance.now() - mark.t) / 1000;
+  const cpuMicrosUsed = cpuMicros() - cpu0;
   counter.n -= mark.n;
   await stopProfile();
   if (seconds === 0 && counter.n !== bytes) throw new Error(`received ${counter.n} of ${bytes} bytes`);
-  const stats = { packetsReceived: c.stats.packetsReceived, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost };
+  // cpuMicros: this process's CPU time from the request to the last byte (all of it, also with `seconds`).
+  const stats = { packetsReceived: c.stats.packetsReceived, packetsSent: c.stats.packetsSent, bytesReceived: c.stats.bytesReceived, packetsLost: c.stats.packetsLost, cpuMicros: cpuMicrosUsed };
   await c.close();
   await ep.close({ timeoutMs: 50 });
   return { bytes: counter.n, seconds: elapsed, stats };
