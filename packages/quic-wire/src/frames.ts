@@ -193,21 +193,9 @@ export function streamFrameOverhead(streamId: number, offset: number, dataLength
  */
 export function maxStreamDataThatFits(streamId: number, offset: number, budget: number): number {
   const room = budget - (1 + v(streamId) + (offset > 0 ? v(offset) : 0));
-  let best = -1;
-  // The Length varint grows with the length: take the best over each Length size.
-  for (const [lenBytes, cap] of LENGTH_CLASSES) {
-    const d = Math.min(room - lenBytes, cap);
-    if (d > best) best = d;
-  }
-  return best;
+  // The Length varint grows with the length: take the best over each Length size (1, 2, 4, 8 bytes; once a packet).
+  return Math.max(-1, Math.min(room - 1, 0x3f), Math.min(room - 2, 0x3fff), Math.min(room - 4, 0x3fffffff), room - 8);
 }
-
-const LENGTH_CLASSES: ReadonlyArray<readonly [number, number]> = [
-  [1, 0x3f],
-  [2, 0x3fff],
-  [4, 0x3fffffff],
-  [8, Number.MAX_SAFE_INTEGER],
-];
 
 /** Write `f` at the writer's position. */
 export function encodeFrame(w: Writer, f: Frame, opts?: EncodeOptions): void {

@@ -281,31 +281,24 @@ export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array
  * §9.1.1: a tail never waits for a delayed ACK). Returns true when any was written.
  */
 function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number, early: boolean): boolean {
-  let wrote = false;
-  const put = (f: Frame, rec: SentFrame): boolean => {
-    if (frameSize(f) > w.remaining) return false;
-    encodeFrame(w, f);
-    frames.push(rec);
-    wrote = true;
-    return true;
-  };
+  const before = frames.length;
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
-    if (issued && !put({ type: 'new_connection_id', sequence: seq, retirePriorTo: 0, connectionId: issued.cid, statelessResetToken: issued.resetToken }, { k: 'new_connection_id', seq })) break;
+    if (issued && !put(w, frames, { type: 'new_connection_id', sequence: seq, retirePriorTo: 0, connectionId: issued.cid, statelessResetToken: issued.resetToken }, { k: 'new_connection_id', seq })) break;
     c.localCids.pending.delete(seq);
   }
-  wrote = writePathFrames(c, w, frames, now) || wrote;
+  writePathFrames(c, w, frames, now);
   const token = c.pending.newToken;
-  if (token && c.hs.confirmed && put({ type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
+  if (token && c.hs.confirmed && put(w, frames, { type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
   for (const seq of c.remoteCids.toRetire) {
-    if (!put({ type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
+    if (!put(w, frames, { type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);
   }
   const af = early ? undefined : c.ackFrequency.pending;
-  if (af && put(af, { k: 'ack_frequency', seq: af.sequence })) c.ackFrequency.pending = undefined;
-  for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(ctl.frame, ctl.rec);
+  if (af && put(w, frames, af, { k: 'ack_frequency', seq: af.sequence })) c.ackFrequency.pending = undefined;
+  for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(w, frames, ctl.frame, ctl.rec);
   // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
-  while (c.datagrams.items.length > 0 && put({ type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();
+  while (c.datagrams.items.length > 0 && put(w, frames, { type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();
   let sentData = false;
   while (w.remaining > 24) {
     const chunk = c.streams.pollStream(w.remaining);
@@ -313,11 +306,18 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     writeStreamFrameHeader(w, chunk.id, chunk.offset, chunk.data.length, chunk.fin);
     w.bytes(chunk.data);
     frames.push({ k: 'stream', id: chunk.id, offset: chunk.offset, len: chunk.data.length, fin: chunk.fin });
-    wrote = true;
     sentData = true;
   }
-  if (!early && c.ackFrequency.reduced && ((sentData && !c.streams.hasStreamData) || c.spaces[2].probes > 0)) put({ type: 'immediate_ack' }, { k: 'immediate_ack' });
-  return wrote;
+  if (!early && c.ackFrequency.reduced && ((sentData && !c.streams.hasStreamData) || c.spaces[2].probes > 0)) put(w, frames, { type: 'immediate_ack' }, { k: 'immediate_ack' });
+  return frames.length > before;
+}
+
+/** Write `f` and record it when it fits (a module function: no closure per packet). */
+function put(w: Writer, frames: SentFrame[], f: Frame, rec: SentFrame): boolean {
+  if (frameSize(f) > w.remaining) return false;
+  encodeFrame(w, f);
+  frames.push(rec);
+  return true;
 }
 
 /** Path validation (RFC 9000 §8.2): our PATH_CHALLENGE, and PATH_RESPONSEs owed on the current path. Returns true when any was written. */

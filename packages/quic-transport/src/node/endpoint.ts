@@ -59,7 +59,8 @@ export class NodeDatagramSocket implements DatagramSocket {
   }
 
   onDatagram(receive: (data: Uint8Array, from: SocketAddress) => void): void {
-    this.socket.on('message', (msg, rinfo) => receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), { address: rinfo.address, port: rinfo.port }));
+    // rinfo is a fresh object per datagram already (address, port, family, size): no copy of it.
+    this.socket.on('message', (msg, rinfo) => receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo));
   }
 
   close(): void {
@@ -179,9 +180,14 @@ export function bindSocket(address: string, port: number, opts: BindOptions): Pr
  * process tick per datagram sent; names still go through dns.lookup.
  */
 function udpSocket(v6: boolean, o: BindOptions): Socket {
+  // The last literal checked: a bulk transfer sends every datagram to the same address.
+  let last = '';
+  let lastFamily = 0;
   const lookup: SocketOptions['lookup'] = (hostname, options, callback) => {
-    const family = isIP(hostname);
+    const family = hostname === last ? lastFamily : isIP(hostname);
     if (family === 0) return dnsLookup(hostname, options, callback);
+    last = hostname;
+    lastFamily = family;
     (callback as (err: null, address: string, family: number) => void)(null, hostname, family);
   };
   return createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: o.ipv6Only ?? false, recvBufferSize: o.recvBufferSize ?? 4 << 20, sendBufferSize: o.sendBufferSize ?? 4 << 20, lookup });
