@@ -102,13 +102,17 @@ describe('benchmark suite, smoke mode', () => {
     ]);
   }, 180_000);
 
-  it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time', () => {
+  it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time, with CPU per datagram beside Node\'s floor', () => {
     expect(res.profile.map((p) => p.role)).toEqual(['server (sender)', 'client (receiver)']);
     for (const p of res.profile) {
       expect(p.top.length).toBeGreaterThan(0);
       expect(p.top.length).toBeLessThanOrEqual(10);
       for (let i = 1; i < p.top.length; i++) expect(p.top[i - 1]!.selfMs).toBeGreaterThanOrEqual(p.top[i]!.selfMs);
       expect(p.top.every((h) => h.selfPercent >= 0 && h.selfPercent <= 100 && h.function.length > 0)).toBe(true);
+      // CPU per datagram of the transfer and Node's floor (dgram + packet protection, no QUIC), both measured.
+      expect(p.cpuUsPerDatagram).toBeGreaterThan(0);
+      expect(p.nodeFloorUsPerDatagram).toBeGreaterThan(0);
+      expect(Number.isFinite(p.cpuUsPerDatagram) && Number.isFinite(p.nodeFloorUsPerDatagram)).toBe(true);
     }
   });
 

@@ -15,6 +15,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeCerts, removeDir, scratch, type Certs } from '../proc.js';
 import { INTERNET_DATAGRAMS, oursToOursInProcess } from './bulk.js';
+import { nodeFloor } from './floor.js';
 
 export interface HotSpot {
   function: string;
@@ -28,6 +29,8 @@ export interface ProcessProfile {
   role: 'server (sender)' | 'client (receiver)';
   /** CPU µs per datagram of the transfer, measured without the profiler. */
   cpuUsPerDatagram: number;
+  /** The same side's CPU µs per datagram with no QUIC at all: node:dgram and node:crypto packet protection only (measure/floor.ts). */
+  nodeFloorUsPerDatagram: number;
   busyMs: number;
   top: HotSpot[];
 }
@@ -69,10 +72,12 @@ export async function profileBulk(certs: Certs, bytes: number, top = 10): Promis
   const dir = scratch('tsquic-prof');
   try {
     const cpu = await oursToOursInProcess(certs, { bytes, transport: INTERNET_DATAGRAMS });
+    const floor = await nodeFloor(Math.min(cpu.datagrams, 100_000), true);
     await oursToOursInProcess(certs, { bytes, transport: INTERNET_DATAGRAMS, profileDir: dir });
     return (['server', 'client'] as const).map((name) => ({
       role: name === 'server' ? 'server (sender)' : 'client (receiver)',
       cpuUsPerDatagram: name === 'server' ? cpu.senderUs : cpu.receiverUs,
+      nodeFloorUsPerDatagram: name === 'server' ? floor.senderUs : floor.receiverUs,
       ...hotSpots(JSON.parse(readFileSync(join(dir, `${name}.cpuprofile`), 'utf8')) as CpuProfile, top),
     }));
   } finally {
@@ -85,7 +90,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const [mb, top] = process.argv.slice(2).map(Number);
     for (const p of await profileBulk(makeCerts(dir), (mb || 50) * 1e6, top || 15)) {
-      console.log(`${p.role}: ${p.cpuUsPerDatagram.toFixed(1)} µs CPU per datagram; profiled ${p.busyMs.toFixed(0)} ms busy`);
+      console.log(`${p.role}: ${p.cpuUsPerDatagram.toFixed(1)} µs CPU per datagram (Node's floor with packet protection: ${p.nodeFloorUsPerDatagram.toFixed(1)}); profiled ${p.busyMs.toFixed(0)} ms busy`);
       for (const h of p.top) console.log(`  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.function}  ${h.location}`);
     }
   } finally {
