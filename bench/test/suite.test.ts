@@ -102,7 +102,7 @@ describe('benchmark suite, smoke mode', () => {
     ]);
   }, 180_000);
 
-  it('profiles both processes of the bulk case, at most ten functions each, by decreasing self time, with CPU per datagram beside Node\'s floor', () => {
+  it("profiles both processes of the bulk case, at most ten functions each, by decreasing self time, with CPU per datagram beside Node's floor", () => {
     expect(res.profile.map((p) => p.role)).toEqual(['server (sender)', 'client (receiver)']);
     for (const p of res.profile) {
       expect(p.top.length).toBeGreaterThan(0);

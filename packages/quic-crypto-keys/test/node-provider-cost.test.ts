@@ -15,8 +15,7 @@ type Created = { alg: string; options: unknown };
 
 function countingCrypto(): { crypto: Parameters<typeof makeNodeProvider>[0]; created: Created[] } {
   const created: Created[] = [];
-  const wrap =
-    <F extends (...a: never[]) => unknown>(f: F): F =>
+  const wrap = <F extends (...a: never[]) => unknown>(f: F): F =>
     ((...a: unknown[]) => {
       created.push({ alg: a[0] as string, options: a[3] });
       return (f as unknown as (...x: unknown[]) => unknown)(...a);

@@ -34,16 +34,20 @@ describe('datagram buffers', () => {
 
   it('a 2 MB download at 1,452 B: the server’s datagrams share a buffer per slab (not one each), and each keeps its bytes after it left', () => {
     const seen: { view: Uint8Array; copy: Uint8Array }[] = [];
-    const r = download(2_000_000, { latencyMs: 5, seed: 3 }, {
-      transport: INTERNET,
-      serverTransport: INTERNET,
-      before: (env) => {
-        env.net.filter = (from, data) => {
-          if (from === 'server') seen.push({ view: data, copy: data.slice() });
-          return data;
-        };
+    const r = download(
+      2_000_000,
+      { latencyMs: 5, seed: 3 },
+      {
+        transport: INTERNET,
+        serverTransport: INTERNET,
+        before: (env) => {
+          env.net.filter = (from, data) => {
+            if (from === 'server') seen.push({ view: data, copy: data.slice() });
+            return data;
+          };
+        },
       },
-    });
+    );
     expect(r.ok).toBe(true);
     expect(seen.length).toBeGreaterThan(1300);
     expect(Math.max(...seen.map((s) => s.view.length))).toBeLessThanOrEqual(1452);
@@ -54,15 +58,19 @@ describe('datagram buffers', () => {
 
   it('large datagrams (PMTUD up to 64 KB) still take their buffer: recycled ones come back whole, nothing sent is overwritten', () => {
     const seen: { view: Uint8Array; copy: Uint8Array }[] = [];
-    const r = download(3_000_000, { latencyMs: 5, seed: 4, recycle: true }, {
-      before: (env) => {
-        env.net.filter = (from, data) => {
-          // A recycled buffer is written again: compare each datagram to its copy at once, keep only the small ones for later.
-          if (from === 'server') seen.push({ view: data.length < HAND_OFF ? data : data.slice(), copy: data.slice() });
-          return data;
-        };
+    const r = download(
+      3_000_000,
+      { latencyMs: 5, seed: 4, recycle: true },
+      {
+        before: (env) => {
+          env.net.filter = (from, data) => {
+            // A recycled buffer is written again: compare each datagram to its copy at once, keep only the small ones for later.
+            if (from === 'server') seen.push({ view: data.length < HAND_OFF ? data : data.slice(), copy: data.slice() });
+            return data;
+          };
+        },
       },
-    });
+    );
     expect(r.ok).toBe(true);
     expect(seen.some((s) => s.view.length >= HAND_OFF)).toBe(true);
     expect(seen.every((s) => Buffer.from(s.view).equals(Buffer.from(s.copy)))).toBe(true);
