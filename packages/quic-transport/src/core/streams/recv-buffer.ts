@@ -60,6 +60,16 @@ export class RecvBuffer {
       data = data.subarray(this.readOffset - offset);
       offset = this.readOffset;
     }
+    // Beyond everything received (in-order data, the common case): all of it is new, one piece.
+    if (this.received.isEmpty || offset > this.received.max!) {
+      if (this.pieces.size + 1 > this.maxPieces) return -1;
+      if (this.budget && this.budget.used + 1 > this.budget.max) return -1;
+      if (this.budget) this.budget.used++;
+      this.received.add(offset, end);
+      this.buffered += data.length;
+      this.pieces.set(offset, { offset, data });
+      return data.length;
+    }
     if (this.received.covers(offset, end)) return 0;
     let added = 0;
     const fresh: Piece[] = [];
