@@ -269,6 +269,18 @@ export class RangeSet {
     }
   }
 
+  /** The first number in [from, to) that is not a member, or -1 when there is none: the start of `gaps(from, to)`'s first, without an iterator (the ACK policy asks once per packet received). */
+  firstGap(from: number, to: number): number {
+    let cursor = from;
+    if (cursor < to && this.seek(from + 1)) {
+      do {
+        if (this.curStart > cursor) break;
+        cursor = Math.max(cursor, this.curEnd);
+      } while (cursor < to && this.step());
+    }
+    return cursor < to ? cursor : -1;
+  }
+
   /** The gaps inside [from, to) that are not members, ascending. */
   *gaps(from: number, to: number): IterableIterator<[number, number]> {
     let cursor = from;

@@ -83,7 +83,7 @@ describe('RangeSet', () => {
           for (let x = 0; x < probe % 50; x++) m.delete(x);
           expect(r.size).toBe(m.size);
           for (let x = 0; x < 240; x++) expect(r.has(x)).toBe(m.has(x));
-          // Ranges stay sorted, disjoint and non-adjacent; the count, gaps and runs agree with the model.
+          // Ranges stay sorted, disjoint and non-adjacent; the count, gaps, the first gap and runs agree with the model.
           const rs = [...r.ranges()];
           expect(r.rangeCount).toBe(rs.length);
           expect([...r.rangesDescending()]).toEqual([...rs].reverse());
@@ -93,6 +93,7 @@ describe('RangeSet', () => {
           expect(r.contiguousEnd(probe)).toBe(end);
           const gapMembers = [...r.gaps(probe, probe + 40)].flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
           expect(gapMembers).toEqual(Array.from({ length: 40 }, (_, k) => probe + k).filter((x) => !m.has(x)));
+          for (const span of [0, 1, 7, 40]) expect(r.firstGap(probe, probe + span)).toBe(Array.from({ length: span }, (_, k) => probe + k).find((x) => !m.has(x)) ?? -1);
           expect(r.covers(probe, probe + 3)).toBe([0, 1, 2].every((k) => m.has(probe + k)));
           expect(added).toBeGreaterThanOrEqual(m.size);
         }),

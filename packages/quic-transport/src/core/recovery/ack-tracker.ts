@@ -167,8 +167,8 @@ export class AckTracker {
     if (t === 0 || this.received.rangeCount < 2) return false;
     const reportedMissing = this.largestReported - t;
     if (pn < previous && this.largestReported >= 0 && pn <= reportedMissing) return true;
-    const gap = this.received.gaps(Math.max(reportedMissing + 1, this.floor), this.largest).next();
-    return !gap.done && this.largest - gap.value[0] >= t;
+    const gap = this.received.firstGap(Math.max(reportedMissing + 1, this.floor), this.largest);
+    return gap >= 0 && this.largest - gap >= t;
   }
 
   /**
