@@ -194,6 +194,9 @@ export interface CpuPerDatagram {
   senderUs: number;
   /** The client's CPU time from the request to the last byte, per datagram received. */
   receiverUs: number;
+  /** The same in user time only (the kernel's share — loopback delivery, softirqs run on whichever side — left out). */
+  senderUserUs: number;
+  receiverUserUs: number;
   datagrams: number;
   /** Datagrams the client sent (its ACKs, mostly). */
   clientDatagrams: number;
@@ -208,17 +211,29 @@ export interface CpuPerDatagram {
 export async function oursToOursInProcess(certs: Certs, o: { bytes: number; transport?: object; profileDir?: string }): Promise<CpuPerDatagram> {
   const env = (name: string): NodeJS.ProcessEnv => (o.profileDir ? { ...envWith(o.transport), BENCH_CPU_PROFILE: join(o.profileDir, `${name}.cpuprofile`) } : envWith(o.transport));
   const server = Peer.start('ours', ['server', certs.certDer, certs.keyDer], env('server'));
-  const serverCpu = async (): Promise<number> => (server.send({ cmd: 'cpu' }), (await server.next('cpu', 10_000)).micros);
+  const serverCpu = async (): Promise<{ micros: number; userMicros: number }> => {
+    server.send({ cmd: 'cpu' });
+    const m = await server.next('cpu', 10_000);
+    return { micros: m.micros, userMicros: m.userMicros ?? NaN };
+  };
   try {
     const { port } = await server.next('ready', 10_000);
     const cpu0 = await serverCpu();
     const client = Peer.start('ours', ['client', String(port), String(o.bytes), '1', '0'], env('client'));
     try {
       const r = await client.next('result', 120_000);
-      const senderMicros = (await serverCpu()) - cpu0;
+      const cpu1 = await serverCpu();
       await client.exited;
       const datagrams = r.stats?.packetsReceived ?? NaN;
-      return { senderUs: senderMicros / datagrams, receiverUs: (r.stats?.cpuMicros ?? NaN) / datagrams, datagrams, clientDatagrams: r.stats?.packetsSent ?? NaN, mbps: mbps(r.bytes, r.seconds) };
+      return {
+        senderUs: (cpu1.micros - cpu0.micros) / datagrams,
+        receiverUs: (r.stats?.cpuMicros ?? NaN) / datagrams,
+        senderUserUs: (cpu1.userMicros - cpu0.userMicros) / datagrams,
+        receiverUserUs: (r.stats?.cpuUserMicros ?? NaN) / datagrams,
+        datagrams,
+        clientDatagrams: r.stats?.packetsSent ?? NaN,
+        mbps: mbps(r.bytes, r.seconds),
+      };
     } finally {
       await client.stop();
     }
