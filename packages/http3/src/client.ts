@@ -14,7 +14,7 @@ import { extractBody, knownLength, sendBody } from './body.js';
 import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
+import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
@@ -33,6 +33,53 @@ export interface Http3Response extends Response {
   readonly streamId: bigint;
 }
 
+/** Sets a response's `url` and `redirected` (Fetch §4.1: the URL list's last entry, and whether there were several). */
+export let setLocation: (response: Http3Response, url: URL, redirected: boolean) => Http3Response;
+
+/**
+ * The `Response` a fetch resolves with: a standard one, with `trailers` and
+ * `streamId`, and the `url` and `redirected` of the fetch that made it
+ * (fields of its own rather than properties defined on each instance).
+ */
+class ClientResponse extends Response implements Http3Response {
+  readonly trailers: Promise<Headers>;
+  readonly streamId: bigint;
+  #url = '';
+  #redirected = false;
+
+  constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, trailers: Promise<Headers>, streamId: bigint) {
+    super(body, init);
+    this.trailers = trailers;
+    this.streamId = streamId;
+  }
+
+  static {
+    setLocation = (response, url, redirected) => {
+      if (response instanceof ClientResponse) {
+        response.#url = url.href;
+        response.#redirected = redirected;
+      } else Object.defineProperties(response, { url: { value: url.href }, redirected: { value: redirected } });
+      return response;
+    };
+    Object.defineProperties(ClientResponse.prototype, {
+      url: {
+        configurable: true,
+        enumerable: true,
+        get: function (this: ClientResponse) {
+          return this.#url;
+        },
+      },
+      redirected: {
+        configurable: true,
+        enumerable: true,
+        get: function (this: ClientResponse) {
+          return this.#redirected;
+        },
+      },
+    });
+  }
+}
+
 const noop = (): void => undefined;
 const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
@@ -41,11 +88,12 @@ const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD'
 /** The request head and body taken from Fetch's two-argument form. */
 async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
   const req = input instanceof Request ? input : undefined;
-  const url = new URL(req ? req.url : input instanceof URL ? input.href : String(input));
+  const url = input instanceof URL ? input : new URL(req ? req.url : String(input));
   if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, got ${url.protocol}`);
   const rawMethod = init.method ?? req?.method ?? 'GET';
   const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
-  const headers = new Headers(init.headers ?? req?.headers);
+  const given = init.headers ?? req?.headers;
+  const headers = given === undefined ? undefined : new Headers(given);
   const body = await extractBody(init.body !== undefined ? init.body : (req?.body ?? null));
   if (body.source && NO_BODY_METHODS.has(method)) throw new TypeError(`a ${method} request cannot have a body`);
   const fields: FieldLine[] = [
@@ -54,10 +102,10 @@ async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
     { name: ':authority', value: url.host },
     { name: ':path', value: `${url.pathname}${url.search}` },
   ];
-  fromHeaders(headers, fields);
-  if (body.contentType !== undefined && !headers.has('content-type')) fields.push({ name: 'content-type', value: body.contentType });
+  if (headers) fromHeaders(headers, fields);
+  if (body.contentType !== undefined && !headers?.has('content-type')) fields.push({ name: 'content-type', value: body.contentType });
   const length = knownLength(body.source);
-  if (length !== undefined && !headers.has('content-length') && (length > 0 || !NO_BODY_METHODS.has(method))) {
+  if (length !== undefined && !headers?.has('content-length') && (length > 0 || !NO_BODY_METHODS.has(method))) {
     fields.push({ name: 'content-length', value: String(length) });
   }
   const signal = init.signal ?? req?.signal ?? undefined;
@@ -154,9 +202,7 @@ class Exchange {
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
         const body = noContent ? null : this.#bodyStream();
-        const response = new Response(body, { status: head.status, headers: toHeaders(head.fields) }) as Http3Response;
-        Object.defineProperties(response, { trailers: { value: this.#trailersPromise }, streamId: { value: this.#id } });
-        this.#resolve(response);
+        this.#resolve(new ClientResponse(body, { status: head.status, headers: headerPairs(head.fields) }, this.#trailersPromise, this.#id));
         if (noContent) await this.#drain();
         return;
       }
