@@ -36,19 +36,36 @@ export interface Http3Response extends Response {
 /** Sets a response's `url` and `redirected` (Fetch §4.1: the URL list's last entry, and whether there were several). */
 export let setLocation: (response: Http3Response, url: URL, redirected: boolean) => Http3Response;
 
+/** A response's content as the exchange delivers it: as a stream, or all at once. */
+interface Content {
+  /** The pull-based stream (made once, when `body` is first asked for); `onRead` is called at its first pull. */
+  stream(onRead: () => void): ReadableStream<Uint8Array>;
+  /** Every byte, read straight off the request stream (rejects as a read of the stream would). */
+  all(): Promise<Uint8Array>;
+}
+
+const decoder = new TextDecoder();
+
 /**
  * The `Response` a fetch resolves with: a standard one, with `trailers` and
- * `streamId`, and the `url` and `redirected` of the fetch that made it
- * (fields of its own rather than properties defined on each instance).
+ * `streamId`, and the `url` and `redirected` of the fetch that made it. Its
+ * `body` stream is made only when asked for: `arrayBuffer()`, `text()`,
+ * `json()`, `bytes()` and `blob()` read the content straight off the
+ * request stream (the Web Stream and the platform's reading of it were most
+ * of a small response's cost).
  */
 class ClientResponse extends Response implements Http3Response {
   readonly trailers: Promise<Headers>;
   readonly streamId: bigint;
   #url = '';
   #redirected = false;
+  readonly #content: Content | null;
+  #stream: ReadableStream<Uint8Array> | undefined;
+  #used = false;
 
-  constructor(body: ReadableStream<Uint8Array> | null, init: ResponseInit, trailers: Promise<Headers>, streamId: bigint) {
-    super(body, init);
+  constructor(content: Content | null, init: ResponseInit, trailers: Promise<Headers>, streamId: bigint) {
+    super(null, init);
+    this.#content = content;
     this.trailers = trailers;
     this.streamId = streamId;
   }
@@ -61,22 +78,61 @@ class ClientResponse extends Response implements Http3Response {
       } else Object.defineProperties(response, { url: { value: url.href }, redirected: { value: redirected } });
       return response;
     };
-    Object.defineProperties(ClientResponse.prototype, {
-      url: {
-        configurable: true,
-        enumerable: true,
-        get: function (this: ClientResponse) {
-          return this.#url;
-        },
-      },
-      redirected: {
-        configurable: true,
-        enumerable: true,
-        get: function (this: ClientResponse) {
-          return this.#redirected;
-        },
+    const get = <T>(f: (r: ClientResponse) => T): PropertyDescriptor => ({
+      configurable: true,
+      enumerable: true,
+      get(this: ClientResponse) {
+        return f(this);
       },
     });
+    Object.defineProperties(ClientResponse.prototype, {
+      url: get((r) => r.#url),
+      redirected: get((r) => r.#redirected),
+      body: get((r) => (r.#content ? (r.#stream ??= r.#content.stream(() => (r.#used = true))) : null)),
+      bodyUsed: get((r) => r.#used),
+    });
+  }
+
+  /** The whole content, once (Fetch "consume body": a body already read or locked is unusable). */
+  async #consume(): Promise<Uint8Array> {
+    if (this.#used || this.#stream?.locked) throw new TypeError('Body is unusable: Body has already been read');
+    if (this.#stream) return new Uint8Array(await new Response(this.#stream).arrayBuffer());
+    this.#used = true;
+    return this.#content ? this.#content.all() : new Uint8Array(0);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.#consume();
+    return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+  }
+
+  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return (await this.#consume()) as Uint8Array<ArrayBuffer>;
+  }
+
+  override async text(): Promise<string> {
+    return decoder.decode(await this.#consume());
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  override async blob(): Promise<Blob> {
+    return new Blob([(await this.#consume()) as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  override async formData(): Promise<FormData> {
+    return new Response((await this.#consume()) as Uint8Array<ArrayBuffer>, { headers: this.headers }).formData();
+  }
+
+  override clone(): Http3Response {
+    if (this.#used || this.#stream?.locked) throw new TypeError('Response.clone: Body has already been consumed.');
+    let body: ReadableStream<Uint8Array> | null = this.body;
+    if (body) [this.#stream, body] = body.tee();
+    const copy = new Response(body, { status: this.status, statusText: this.statusText, headers: this.headers });
+    Object.defineProperties(copy, { trailers: { value: this.trailers }, streamId: { value: this.streamId }, url: { value: this.#url }, redirected: { value: this.#redirected } });
+    return copy as Http3Response;
   }
 }
 
@@ -162,10 +218,10 @@ class Exchange {
     this.#reader = new MessageReader(conn, id, readable, 'client');
     this.#writer = new MessageWriter(conn, id, writable);
     conn.requestStarted();
-    conn.requests.set(id, (e) => this.#fail(e));
+    conn.requests.set(id, (e) => void this.#fail(e));
     const signal = parts.signal;
     if (signal) {
-      const onAbort = (): void => this.#fail(signal.reason);
+      const onAbort = (): void => void this.#fail(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#unsubscribe = () => signal.removeEventListener('abort', onAbort);
     }
@@ -201,8 +257,7 @@ class Exchange {
         }
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
-        const body = noContent ? null : this.#bodyStream();
-        this.#resolve(new ClientResponse(body, { status: head.status, headers: headerPairs(head.fields) }, this.#trailersPromise, this.#id));
+        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, this.#trailersPromise, this.#id));
         if (noContent) await this.#drain();
         return;
       }
@@ -211,27 +266,59 @@ class Exchange {
     }
   }
 
-  #bodyStream(): ReadableStream<Uint8Array> {
+  /** The response's content, read as a stream or all at once (see ClientResponse). */
+  #content(): Content {
+    return {
+      stream: (onRead) => this.#bodyStream(onRead),
+      all: async () => {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        for (let c = await this.#nextChunk(); c; c = await this.#nextChunk()) {
+          chunks.push(c);
+          size += c.length;
+        }
+        // Always a copy, as the platform's consumption of a body stream makes: a chunk may be a view of memory the transport reuses.
+        const all = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) all.set(c, (at += c.length) - c.length);
+        return all;
+      },
+    };
+  }
+
+  /** The next piece of content, or null at its end (trailers collected on the way); an error fails the exchange and is thrown as described. */
+  async #nextChunk(): Promise<Uint8Array | null> {
+    try {
+      for (;;) {
+        const part = await this.#reader.read();
+        if (part.kind === 'data') return part.chunk;
+        if (part.kind === 'end') {
+          this.#finish(new Headers());
+          return null;
+        }
+        const fields = parseTrailers(part.fields);
+        this.#reader.framing.headersDone();
+        this.#trailerFields = fields;
+      }
+    } catch (e) {
+      throw this.#fail(e) ?? e;
+    }
+  }
+
+  #bodyStream(onRead: () => void): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#body = controller;
         },
         pull: async (controller) => {
+          onRead();
           try {
-            for (;;) {
-              const part = await this.#reader.read();
-              if (part.kind === 'data') return controller.enqueue(part.chunk);
-              if (part.kind === 'end') {
-                this.#finish(new Headers());
-                return controller.close();
-              }
-              const fields = parseTrailers(part.fields);
-              this.#reader.framing.headersDone();
-              this.#trailerFields = fields;
-            }
-          } catch (e) {
-            this.#fail(e);
+            const chunk = await this.#nextChunk();
+            if (chunk) controller.enqueue(chunk);
+            else controller.close();
+          } catch {
+            // #fail errored the stream
           }
         },
         cancel: (reason) => {
@@ -270,9 +357,9 @@ class Exchange {
     this.#conn.requestFinished();
   }
 
-  /** Ends the exchange with an error: rejects what is pending and resets the stream (§4.1.1, §8). */
-  #fail(e: unknown, cancelled = false): void {
-    if (this.#finished) return;
+  /** Ends the exchange with an error: rejects what is pending and resets the stream (§4.1.1, §8); returns the error as described (undefined when it had ended already). */
+  #fail(e: unknown, cancelled = false): unknown {
+    if (this.#finished) return undefined;
     this.#finished = true;
     const error = this.#describe(e ?? new Error('request failed'));
     this.#conn.streamFailed(error, this.#id, { cancel: (r) => this.#reader.cancel(r), abort: (r) => this.#writer.abort(r) });
@@ -286,6 +373,7 @@ class Exchange {
       }
     }
     this.#done();
+    return error;
   }
 
   /** A transport-level ending as an `Http3Error`: the peer's reset code, retryable when the server did not process the request. */
