@@ -55,7 +55,7 @@ describe('our client and our server', () => {
     expect([blob.headers.get('x-type'), await blob.text()]).toEqual(['text/x-blob', 'blob']);
   });
 
-  it('a response body read whole (arrayBuffer, text, json, bytes, blob, formData) or as a stream, once; bodyUsed, clone and Fetch\'s errors as the platform has them', async () => {
+  it("a response body read whole (arrayBuffer, text, json, bytes, blob, formData) or as a stream, once; bodyUsed, clone and Fetch's errors as the platform has them", async () => {
     const { client } = pair((req) => {
       const path = new URL(req.url).pathname;
       if (path === '/json') return new Response('{"a":[1,2]}', { headers: { 'content-type': 'application/json' } });
