@@ -207,6 +207,21 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
         row({ ...R, id: `http3.rps.c${c}`, name: `requests/s, ${c} concurrent, one connection`, unit: 'per second', better: 'higher', ours: h3.rps, anchor: h2.rps }, c === 128 ? 1.0 : undefined),
         row({ ...R, id: `http3.p50.c${c}`, name: `p50 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p50, anchor: h2.p50 }),
         row({ ...R, id: `http3.p99.c${c}`, name: `p99 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p99, anchor: h2.p99 }),
+        ...(['server', 'client'] as const).map((side) =>
+          row({
+            ...R,
+            method: {
+              ...R.method,
+              clock: `process.cpuUsage() of the ${side}'s process (user + system, all threads) per request: ${side === 'client' ? "over the client's measured window" : "over the client's whole run, divided by the requests the server answered in it"}`,
+            },
+            id: `http3.cpu.c${c}.${side}`,
+            name: `CPU per request, ${side}, ${c} concurrent`,
+            unit: 'µs',
+            better: 'lower',
+            ours: side === 'server' ? h3.serverCpu : h3.clientCpu,
+            anchor: side === 'server' ? h2.serverCpu : h2.clientCpu,
+          }),
+        ),
       );
     }
     const viaFetch = await medianOf(runs, () => http3Download(certs, bytes));

@@ -29,7 +29,7 @@ const IDS = [
   'memory.server.heap',
   'memory.server.rss',
   'memory.client.heap',
-  ...[1, 16, 128].flatMap((c) => [`http3.rps.c${c}`, `http3.p50.c${c}`, `http3.p99.c${c}`]),
+  ...[1, 16, 128].flatMap((c) => [`http3.rps.c${c}`, `http3.p50.c${c}`, `http3.p99.c${c}`, `http3.cpu.c${c}.server`, `http3.cpu.c${c}.client`]),
   'http3.download',
   'webtransport.datagrams.ours-ours',
   'webtransport.echo.ours-ours',

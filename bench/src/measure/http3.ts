@@ -14,6 +14,9 @@ export interface RequestRate {
   /** Latency percentiles, ms. */
   p50: number;
   p99: number;
+  /** CPU time (user + system) per request, µs: the client's over the measured window, the server's over the client's whole run. */
+  clientCpu: number;
+  serverCpu: number;
 }
 
 /** One server and one client of `peer` (h3 or h2): `rps` small GETs at `concurrency` for `seconds`. */
@@ -21,10 +24,18 @@ async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency:
   const server = Peer.start(peer, ['server', ...serverArgs]);
   try {
     const { port } = await server.next('ready', 10_000);
+    const cpu = async (): Promise<{ micros: number; requests: number }> => {
+      server.send({ cmd: 'cpu' });
+      const m = await server.next('cpu', 10_000);
+      return { micros: m.micros, requests: m.requests ?? NaN };
+    };
+    const before = await cpu();
     const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)]);
     try {
       const r = await client.next('result', 60_000 + seconds * 1000);
-      return { rps: r.bytes / r.seconds, p50: r.stats?.p50 ?? NaN, p99: r.stats?.p99 ?? NaN };
+      const after = await cpu();
+      const serverCpu = (after.micros - before.micros) / (after.requests - before.requests);
+      return { rps: r.bytes / r.seconds, p50: r.stats?.p50 ?? NaN, p99: r.stats?.p99 ?? NaN, clientCpu: r.stats?.cpuMicros ?? NaN, serverCpu };
     } finally {
       await client.stop();
     }

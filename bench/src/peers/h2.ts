@@ -12,6 +12,8 @@ import type { ParentMessage, PeerMessage } from './ipc.js';
 import { measureRequests } from './requests.js';
 
 const SMALL = Buffer.alloc(100, 0x61);
+/** Requests the server has answered (its CPU per request, asked for with `cpu`). */
+let served = 0;
 
 function send(m: PeerMessage): void {
   process.send!(m);
@@ -19,10 +21,15 @@ function send(m: PeerMessage): void {
 
 function server(certFile: string, keyFile: string): void {
   const s = createSecureServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3', settings: { maxConcurrentStreams: 256 } }, (_req, res) => {
+    served++;
     res.end(SMALL);
   });
   s.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (s.address() as AddressInfo).port }));
   process.on('message', (m: ParentMessage) => {
+    if (m.cmd === 'cpu') {
+      const u = process.cpuUsage();
+      send({ type: 'cpu', micros: u.user + u.system, requests: served });
+    }
     if (m.cmd === 'exit') process.exit(0);
   });
 }
@@ -41,7 +48,7 @@ async function client(port: number, concurrency: number, seconds: number): Promi
     });
   await get();
   const r = await measureRequests(get, concurrency, seconds);
-  send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99 } });
+  send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros } });
   session.close();
   setImmediate(() => process.exit(0));
 }

@@ -21,6 +21,8 @@ import type { ClientReport, ParentMessage, PeerMessage } from './ipc.js';
 import { measureRequests } from './requests.js';
 
 const SMALL = new Uint8Array(100).fill(0x61);
+/** Requests the server has answered (its CPU per request, asked for with `cpu`). */
+let served = 0;
 const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
 const TRANSPORT = process.env.BENCH_TRANSPORT ? { transport: JSON.parse(process.env.BENCH_TRANSPORT) as Partial<TransportSettings> } : {};
 
@@ -30,6 +32,7 @@ function send(m: PeerMessage): void {
 
 async function server(certFile: string, keyFile: string): Promise<void> {
   const s = await serve({ hostname: '127.0.0.1', port: 0, cert: new Uint8Array(readFileSync(certFile)), key: new Uint8Array(readFileSync(keyFile)), maxConcurrentRequests: 256, ...TRANSPORT }, (req) => {
+    served++;
     const url = new URL(req.url);
     if (url.pathname === '/small') return new Response(SMALL);
     let left = Number(/^\/bytes\/(\d+)$/.exec(url.pathname)?.[1] ?? url.searchParams.get('n') ?? 0);
@@ -49,6 +52,10 @@ async function server(certFile: string, keyFile: string): Promise<void> {
   });
   send({ type: 'ready', port: s.addr.port });
   process.on('message', (m: ParentMessage) => {
+    if (m.cmd === 'cpu') {
+      const u = process.cpuUsage();
+      send({ type: 'cpu', micros: u.user + u.system, requests: served });
+    }
     if (m.cmd === 'exit') void s.close().then(() => process.exit(0));
   });
 }
@@ -88,7 +95,7 @@ async function client(port: number, mode: string, a: number, b: number): Promise
       a,
       b,
     );
-    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99 } });
+    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros } });
   }
   await c.close();
   setImmediate(() => process.exit(0));

@@ -20,7 +20,7 @@ export type PeerMessage =
   | ({ type: 'mem'; connections: number } & Memory)
   | { type: 'result'; bytes: number; seconds: number; stats?: Record<string, number> }
   | { type: 'opened'; connections: number; before: Memory; after: Memory }
-  | { type: 'cpu'; micros: number; userMicros?: number }
+  | { type: 'cpu'; micros: number; userMicros?: number; requests?: number }
   | { type: 'error'; message: string };
 
 export type ParentMessage = { cmd: 'mem' } | { cmd: 'cpu' } | { cmd: 'exit' };

@@ -14,7 +14,7 @@ import { extractBody, knownLength, sendBody } from './body.js';
 import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, toHeaders } from './message.js';
+import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
@@ -33,6 +33,109 @@ export interface Http3Response extends Response {
   readonly streamId: bigint;
 }
 
+/** Sets a response's `url` and `redirected` (Fetch §4.1: the URL list's last entry, and whether there were several). */
+export let setLocation: (response: Http3Response, url: URL, redirected: boolean) => Http3Response;
+
+/** A response's content as the exchange delivers it: as a stream, or all at once. */
+interface Content {
+  /** The pull-based stream (made once, when `body` is first asked for); `onRead` is called at its first pull. */
+  stream(onRead: () => void): ReadableStream<Uint8Array>;
+  /** Every byte, read straight off the request stream (rejects as a read of the stream would). */
+  all(): Promise<Uint8Array>;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The `Response` a fetch resolves with: a standard one, with `trailers` and
+ * `streamId`, and the `url` and `redirected` of the fetch that made it. Its
+ * `body` stream is made only when asked for: `arrayBuffer()`, `text()`,
+ * `json()`, `bytes()` and `blob()` read the content straight off the
+ * request stream (the Web Stream and the platform's reading of it were most
+ * of a small response's cost).
+ */
+class ClientResponse extends Response implements Http3Response {
+  readonly trailers: Promise<Headers>;
+  readonly streamId: bigint;
+  #url = '';
+  #redirected = false;
+  readonly #content: Content | null;
+  #stream: ReadableStream<Uint8Array> | undefined;
+  #used = false;
+
+  constructor(content: Content | null, init: ResponseInit, trailers: Promise<Headers>, streamId: bigint) {
+    super(null, init);
+    this.#content = content;
+    this.trailers = trailers;
+    this.streamId = streamId;
+  }
+
+  static {
+    setLocation = (response, url, redirected) => {
+      if (response instanceof ClientResponse) {
+        response.#url = url.href;
+        response.#redirected = redirected;
+      } else Object.defineProperties(response, { url: { value: url.href }, redirected: { value: redirected } });
+      return response;
+    };
+    const get = <T>(f: (r: ClientResponse) => T): PropertyDescriptor => ({
+      configurable: true,
+      enumerable: true,
+      get(this: ClientResponse) {
+        return f(this);
+      },
+    });
+    Object.defineProperties(ClientResponse.prototype, {
+      url: get((r) => r.#url),
+      redirected: get((r) => r.#redirected),
+      body: get((r) => (r.#content ? (r.#stream ??= r.#content.stream(() => (r.#used = true))) : null)),
+      bodyUsed: get((r) => r.#used),
+    });
+  }
+
+  /** The whole content, once (Fetch "consume body": a body already read or locked is unusable). */
+  async #consume(): Promise<Uint8Array> {
+    if (this.#used || this.#stream?.locked) throw new TypeError('Body is unusable: Body has already been read');
+    if (this.#stream) return new Uint8Array(await new Response(this.#stream).arrayBuffer());
+    this.#used = true;
+    return this.#content ? this.#content.all() : new Uint8Array(0);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.#consume();
+    return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? (b.buffer as ArrayBuffer) : (b.slice().buffer as ArrayBuffer);
+  }
+
+  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return (await this.#consume()) as Uint8Array<ArrayBuffer>;
+  }
+
+  override async text(): Promise<string> {
+    return decoder.decode(await this.#consume());
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text()) as unknown;
+  }
+
+  override async blob(): Promise<Blob> {
+    return new Blob([(await this.#consume()) as Uint8Array<ArrayBuffer>], { type: this.headers.get('content-type') ?? '' });
+  }
+
+  override async formData(): Promise<FormData> {
+    return new Response((await this.#consume()) as Uint8Array<ArrayBuffer>, { headers: this.headers }).formData();
+  }
+
+  override clone(): Http3Response {
+    if (this.#used || this.#stream?.locked) throw new TypeError('Response.clone: Body has already been consumed.');
+    let body: ReadableStream<Uint8Array> | null = this.body;
+    if (body) [this.#stream, body] = body.tee();
+    const copy = new Response(body, { status: this.status, statusText: this.statusText, headers: this.headers });
+    Object.defineProperties(copy, { trailers: { value: this.trailers }, streamId: { value: this.streamId }, url: { value: this.#url }, redirected: { value: this.#redirected } });
+    return copy as Http3Response;
+  }
+}
+
 const noop = (): void => undefined;
 const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
@@ -41,11 +144,12 @@ const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD'
 /** The request head and body taken from Fetch's two-argument form. */
 async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
   const req = input instanceof Request ? input : undefined;
-  const url = new URL(req ? req.url : input instanceof URL ? input.href : String(input));
+  const url = input instanceof URL ? input : new URL(req ? req.url : String(input));
   if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, got ${url.protocol}`);
   const rawMethod = init.method ?? req?.method ?? 'GET';
   const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
-  const headers = new Headers(init.headers ?? req?.headers);
+  const given = init.headers ?? req?.headers;
+  const headers = given === undefined ? undefined : new Headers(given);
   const body = await extractBody(init.body !== undefined ? init.body : (req?.body ?? null));
   if (body.source && NO_BODY_METHODS.has(method)) throw new TypeError(`a ${method} request cannot have a body`);
   const fields: FieldLine[] = [
@@ -54,10 +158,10 @@ async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
     { name: ':authority', value: url.host },
     { name: ':path', value: `${url.pathname}${url.search}` },
   ];
-  fromHeaders(headers, fields);
-  if (body.contentType !== undefined && !headers.has('content-type')) fields.push({ name: 'content-type', value: body.contentType });
+  if (headers) fromHeaders(headers, fields);
+  if (body.contentType !== undefined && !headers?.has('content-type')) fields.push({ name: 'content-type', value: body.contentType });
   const length = knownLength(body.source);
-  if (length !== undefined && !headers.has('content-length') && (length > 0 || !NO_BODY_METHODS.has(method))) {
+  if (length !== undefined && !headers?.has('content-length') && (length > 0 || !NO_BODY_METHODS.has(method))) {
     fields.push({ name: 'content-length', value: String(length) });
   }
   const signal = init.signal ?? req?.signal ?? undefined;
@@ -114,10 +218,10 @@ class Exchange {
     this.#reader = new MessageReader(conn, id, readable, 'client');
     this.#writer = new MessageWriter(conn, id, writable);
     conn.requestStarted();
-    conn.requests.set(id, (e) => this.#fail(e));
+    conn.requests.set(id, (e) => void this.#fail(e));
     const signal = parts.signal;
     if (signal) {
-      const onAbort = (): void => this.#fail(signal.reason);
+      const onAbort = (): void => void this.#fail(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       this.#unsubscribe = () => signal.removeEventListener('abort', onAbort);
     }
@@ -153,10 +257,7 @@ class Exchange {
         }
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
-        const body = noContent ? null : this.#bodyStream();
-        const response = new Response(body, { status: head.status, headers: toHeaders(head.fields) }) as Http3Response;
-        Object.defineProperties(response, { trailers: { value: this.#trailersPromise }, streamId: { value: this.#id } });
-        this.#resolve(response);
+        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, this.#trailersPromise, this.#id));
         if (noContent) await this.#drain();
         return;
       }
@@ -165,27 +266,59 @@ class Exchange {
     }
   }
 
-  #bodyStream(): ReadableStream<Uint8Array> {
+  /** The response's content, read as a stream or all at once (see ClientResponse). */
+  #content(): Content {
+    return {
+      stream: (onRead) => this.#bodyStream(onRead),
+      all: async () => {
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        for (let c = await this.#nextChunk(); c; c = await this.#nextChunk()) {
+          chunks.push(c);
+          size += c.length;
+        }
+        // Always a copy, as the platform's consumption of a body stream makes: a chunk may be a view of memory the transport reuses.
+        const all = new Uint8Array(size);
+        let at = 0;
+        for (const c of chunks) all.set(c, (at += c.length) - c.length);
+        return all;
+      },
+    };
+  }
+
+  /** The next piece of content, or null at its end (trailers collected on the way); an error fails the exchange and is thrown as described. */
+  async #nextChunk(): Promise<Uint8Array | null> {
+    try {
+      for (;;) {
+        const part = await this.#reader.read();
+        if (part.kind === 'data') return part.chunk;
+        if (part.kind === 'end') {
+          this.#finish(new Headers());
+          return null;
+        }
+        const fields = parseTrailers(part.fields);
+        this.#reader.framing.headersDone();
+        this.#trailerFields = fields;
+      }
+    } catch (e) {
+      throw this.#fail(e) ?? e;
+    }
+  }
+
+  #bodyStream(onRead: () => void): ReadableStream<Uint8Array> {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#body = controller;
         },
         pull: async (controller) => {
+          onRead();
           try {
-            for (;;) {
-              const part = await this.#reader.read();
-              if (part.kind === 'data') return controller.enqueue(part.chunk);
-              if (part.kind === 'end') {
-                this.#finish(new Headers());
-                return controller.close();
-              }
-              const fields = parseTrailers(part.fields);
-              this.#reader.framing.headersDone();
-              this.#trailerFields = fields;
-            }
-          } catch (e) {
-            this.#fail(e);
+            const chunk = await this.#nextChunk();
+            if (chunk) controller.enqueue(chunk);
+            else controller.close();
+          } catch {
+            // #fail errored the stream
           }
         },
         cancel: (reason) => {
@@ -224,9 +357,9 @@ class Exchange {
     this.#conn.requestFinished();
   }
 
-  /** Ends the exchange with an error: rejects what is pending and resets the stream (§4.1.1, §8). */
-  #fail(e: unknown, cancelled = false): void {
-    if (this.#finished) return;
+  /** Ends the exchange with an error: rejects what is pending and resets the stream (§4.1.1, §8); returns the error as described (undefined when it had ended already). */
+  #fail(e: unknown, cancelled = false): unknown {
+    if (this.#finished) return undefined;
     this.#finished = true;
     const error = this.#describe(e ?? new Error('request failed'));
     this.#conn.streamFailed(error, this.#id, { cancel: (r) => this.#reader.cancel(r), abort: (r) => this.#writer.abort(r) });
@@ -240,6 +373,7 @@ class Exchange {
       }
     }
     this.#done();
+    return error;
   }
 
   /** A transport-level ending as an `Http3Error`: the peer's reset code, retryable when the server did not process the request. */

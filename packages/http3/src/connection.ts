@@ -21,7 +21,7 @@ import { GoawayState } from './goaway.js';
 import type { SectionCodec } from './message-io.js';
 import { QpackDecoder, QpackEncoder, QpackError, type FieldLine } from './qpack/index.js';
 import { serveRequest, type Http3Handler } from './server.js';
-import { errorCodeOf, STREAM_IO, streamIo, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
+import { ACCEPT_BIDI, errorCodeOf, STREAM_IO, streamIo, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
 import { encodeSettings, mergeSettings, SettingId } from './settings.js';
 import { readPrefix, withHead } from './stream-prefix.js';
 import { CRITICAL_STREAMS, StreamType } from './stream-types.js';
@@ -636,7 +636,9 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   }
 
   #acceptBidirectionalStreams(): Promise<void> {
-    return forEach(this.session.incomingBidirectionalStreams, (s) => void this.#bidirectional(this.#wrap(s, s.id === undefined ? this.#nextId('peer') : BigInt(s.id))));
+    const accept = (s: SessionBidirectionalStream): void => void this.#bidirectional(this.#wrap(s, s.id === undefined ? this.#nextId('peer') : BigInt(s.id)));
+    if ((this.session as { [ACCEPT_BIDI]?: (f: typeof accept) => boolean })[ACCEPT_BIDI]?.(accept)) return Promise.resolve();
+    return forEach(this.session.incomingBidirectionalStreams, accept);
   }
 
   async #bidirectional(stream: Http3Stream): Promise<void> {

@@ -175,14 +175,24 @@ export function contentLengthOf(fields: readonly FieldLine[]): number | undefine
 
 /** Field lines to Fetch `Headers`; RFC 9114 §4.2.1: several cookie lines are joined with "; ". */
 export function toHeaders(fields: readonly FieldLine[]): Headers {
-  const headers = new Headers();
-  let cookie: string | undefined;
+  return new Headers(headerPairs(fields));
+}
+
+/**
+ * Field lines as `[name, value]` pairs for a `Headers`, `Request` or
+ * `Response` init (one pass of the platform's checks, where a `Headers`
+ * handed on would be copied and sorted again); RFC 9114 §4.2.1: cookie
+ * field lines are joined with "; ".
+ */
+export function headerPairs(fields: readonly FieldLine[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  let cookie: [string, string] | undefined;
   for (const { name, value } of fields) {
-    if (name === 'cookie') cookie = cookie === undefined ? value : `${cookie}; ${value}`;
-    else headers.append(name, value);
+    if (name !== 'cookie') pairs.push([name, value]);
+    else if (cookie) cookie[1] = `${cookie[1]}; ${value}`;
+    else pairs.push((cookie = [name, value]));
   }
-  if (cookie !== undefined) headers.set('cookie', cookie);
-  return headers;
+  return pairs;
 }
 
 /**

@@ -10,7 +10,7 @@
  * resumed with early data (RFC 9114 §3.3 / RFC 9001 §4.6), others held until
  * the handshake completes.
  */
-import { isRetryable, type Http3RequestInit, type Http3Response } from './client.js';
+import { isRetryable, setLocation, type Http3RequestInit, type Http3Response } from './client.js';
 import { Http3Connection, type Http3Options } from './connection.js';
 import type { Http3Session } from './session.js';
 
@@ -71,9 +71,9 @@ export class Http3Pool {
     const mode = init.redirect ?? request?.redirect ?? 'follow';
     for (let redirects = 0; ; redirects++) {
       const response = await this.#fetchWithRetry(request ?? url, current);
-      if (!REDIRECTS.has(response.status) || mode === 'manual') return describe(response, url, redirects > 0);
+      if (!REDIRECTS.has(response.status) || mode === 'manual') return setLocation(response, url, redirects > 0);
       const location = response.headers.get('location');
-      if (location === null) return describe(response, url, redirects > 0);
+      if (location === null) return setLocation(response, url, redirects > 0);
       if (mode === 'error') {
         await response.body?.cancel();
         throw new TypeError(`redirected to ${location} with redirect: 'error'`);
@@ -100,7 +100,7 @@ export class Http3Pool {
   }
 
   async #fetchWithRetry(input: Request | URL, init: Http3RequestInit): Promise<Http3Response> {
-    const url = new URL(input instanceof Request ? input.url : input.href);
+    const url = input instanceof Request ? new URL(input.url) : input;
     const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const replayable = !(init.body instanceof ReadableStream) && !(input instanceof Request && input.body !== null && init.body === undefined);
     const maxRetries = this.#options.maxRetries ?? 2;
@@ -168,10 +168,4 @@ export class Http3Pool {
       }),
     );
   }
-}
-
-/** Fetch's `url` and `redirected` on the response (a constructed Response has neither). */
-function describe(response: Http3Response, url: URL, redirected: boolean): Http3Response {
-  Object.defineProperties(response, { url: { value: url.href }, redirected: { value: redirected } });
-  return response;
 }

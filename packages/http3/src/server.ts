@@ -12,7 +12,7 @@ import type { Http3Connection, Http3RequestInfo } from './connection.js';
 import { H3ErrorCode, streamError } from './errors.js';
 import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
+import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { resolveTrailers, sendResponse, trailersOf } from './response.js';
 import { streamIo, streamReason } from './session.js';
@@ -98,30 +98,68 @@ function requestBody(reader: MessageReader, trailers: { resolve(h: Headers): voi
   );
 }
 
+/** Aborts a request's signal (the client cancelled, or its stream failed). */
+let abortRequest: (request: ServerRequest, reason: unknown) => void;
+
+/**
+ * The handler's `Request`: a standard one whose `signal` is made when first
+ * read (most handlers never do) and aborts when the client cancels, instead
+ * of an AbortController per request linked into the platform's own; a
+ * clone's `signal` is the same one.
+ */
+class ServerRequest extends Request {
+  #aborter: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+
+  static {
+    abortRequest = (request, reason) => {
+      if (request.#aborted) return;
+      request.#aborted = { reason };
+      request.#aborter?.abort(reason);
+    };
+    Object.defineProperty(ServerRequest.prototype, 'signal', {
+      configurable: true,
+      enumerable: true,
+      get(this: ServerRequest): AbortSignal {
+        if (!this.#aborter) {
+          this.#aborter = new AbortController();
+          if (this.#aborted) this.#aborter.abort(this.#aborted.reason);
+        }
+        return this.#aborter.signal;
+      },
+    });
+  }
+
+  override clone(): Request {
+    const copy = super.clone();
+    Object.defineProperty(copy, 'signal', { configurable: true, enumerable: true, get: () => this.signal });
+    return copy;
+  }
+}
+
 async function handle(conn: Http3Connection, handler: Http3Handler, head: RequestHead, reader: MessageReader, writer: MessageWriter, id: bigint): Promise<void> {
-  const aborter = new AbortController();
   let trailers!: { resolve(h: Headers): void; reject(e: unknown): void };
   const trailersPromise = new Promise<Headers>((resolve, reject) => (trailers = { resolve, reject }));
   trailersPromise.catch(noop);
   let failed: unknown;
+  let request: ServerRequest | undefined;
   const onError = (e: unknown): void => {
     failed ??= e;
-    aborter.abort(e);
+    if (request) abortRequest(request, e);
   };
   // A client that cancels (STOP_SENDING) errors our sending side: the handler's signal follows at once, body read or not.
   writer.writer.closed.catch((e: unknown) => onError(e));
   const hasBody = !NO_BODY_METHODS.has(head.method);
   const body = hasBody ? requestBody(reader, trailers, onError) : null;
   const authority = head.authority ?? head.fields.find((f) => f.name === 'host')?.value ?? '';
-  let request: Request;
   try {
-    request = new Request(`${head.scheme}://${authority}${head.path}`, {
+    request = new ServerRequest(`${head.scheme}://${authority}${head.path}`, {
       method: head.method,
-      headers: toHeaders(head.fields),
+      headers: headerPairs(head.fields),
       body,
-      signal: aborter.signal,
       ...(body ? { duplex: 'half' } : {}),
     } as RequestInit);
+    if (failed !== undefined) abortRequest(request, failed);
   } catch (e) {
     // The Fetch API refuses some methods (TRACE, TRACK) and URLs: 400, never the handler.
     await sendResponse(writer, head.method, new Response(`bad request: ${e instanceof Error ? e.message : String(e)}`, { status: 400 }), onError);

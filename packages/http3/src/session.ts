@@ -41,6 +41,13 @@ export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'ready'
  */
 export const STREAM_IO = Symbol.for('@tsquic/quic-transport/stream-io');
 
+/**
+ * @internal quic-transport's connections hand incoming bidirectional streams
+ * to a function set under this key (returning true), sparing a Web Streams
+ * read per request; any other session goes through `incomingBidirectionalStreams`.
+ */
+export const ACCEPT_BIDI = Symbol.for('@tsquic/quic-transport/accept-bidi');
+
 /** @internal The direct reader and writer of `s`, when its session offers them. */
 export function streamIo(s: object): { readonly reader: StreamReader; readonly writer: StreamWriter } | undefined {
   return (s as { [STREAM_IO]?: { reader: StreamReader; writer: StreamWriter } })[STREAM_IO];

@@ -55,6 +55,47 @@ describe('our client and our server', () => {
     expect([blob.headers.get('x-type'), await blob.text()]).toEqual(['text/x-blob', 'blob']);
   });
 
+  it("a response body read whole (arrayBuffer, text, json, bytes, blob, formData) or as a stream, once; bodyUsed, clone and Fetch's errors as the platform has them", async () => {
+    const { client } = pair((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === '/json') return new Response('{"a":[1,2]}', { headers: { 'content-type': 'application/json' } });
+      if (path === '/form') return new Response(new URLSearchParams({ k: 'v w' }));
+      if (path === '/big') return new Response(new Uint8Array(200_000).fill(7));
+      return new Response('hello ✓', { headers: { 'content-type': 'text/x-hello' } });
+    });
+    const get = (path: string) => client.fetch(`https://a.test${path}`);
+    const t = await get('/');
+    expect(t.bodyUsed).toBe(false);
+    expect(await t.text()).toBe('hello ✓');
+    expect(t.bodyUsed).toBe(true);
+    await expect(t.arrayBuffer()).rejects.toThrow(TypeError);
+    expect(() => t.clone()).toThrow(TypeError);
+    expect(await (await get('/json')).json()).toEqual({ a: [1, 2] });
+    expect(Array.from(await (await get('/')).bytes())).toEqual(Array.from(new TextEncoder().encode('hello ✓')));
+    const blob = await (await get('/')).blob();
+    expect([blob.type, await blob.text()]).toEqual(['text/x-hello', 'hello ✓']);
+    expect((await (await get('/form')).formData()).get('k')).toBe('v w');
+    const big = new Uint8Array(await (await get('/big')).arrayBuffer());
+    expect([big.length, big.every((b) => b === 7)]).toEqual([200_000, true]);
+    // As a stream: the body is a ReadableStream; once read, the whole-body readers refuse.
+    const s = await get('/big');
+    expect(s.body).toBeInstanceOf(ReadableStream);
+    expect(s.body).toBe(s.body);
+    let n = 0;
+    for await (const chunk of s.body!) n += chunk.length;
+    expect([n, s.bodyUsed]).toEqual([200_000, true]);
+    await expect(s.text()).rejects.toThrow(TypeError);
+    // A clone: both read the same bytes, and keep what HTTP/3 adds.
+    const c = await get('/');
+    const copy = c.clone() as typeof c;
+    expect([await c.text(), await copy.text()]).toEqual(['hello ✓', 'hello ✓']);
+    expect([copy.streamId, copy.url, (await copy.trailers).constructor]).toEqual([c.streamId, c.url, Headers]);
+    // A body stream asked for but not read: the whole-body readers still work through it.
+    const l = await get('/');
+    void l.body;
+    expect(await l.text()).toBe('hello ✓');
+  });
+
   it('carries request and response trailers (RFC 9114 §4.1)', async () => {
     const { client } = pair(async (req, info) => {
       const body = await req.text();

@@ -180,6 +180,34 @@ describe('requests', () => {
     expect(cancelled).toBeDefined();
     client.close();
   });
+  it('the handler\u2019s signal is made when first read: one read only after the client reset is already aborted, and a clone\u2019s signal aborts with it', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const later = new Promise<void>((r) => (release = r));
+    const seen: { instance?: boolean; cloneAborted?: boolean; lateAborted?: boolean; reason?: unknown } = {};
+    const { client } = start(async (req) => {
+      seen.instance = req instanceof Request;
+      const copy = req.clone();
+      started();
+      await later; // the client resets meanwhile; req.signal is read only now
+      seen.lateAborted = req.signal.aborted;
+      seen.reason = req.signal.reason;
+      seen.cloneAborted = copy.signal.aborted;
+      return new Response('late');
+    });
+    const s = await openBidi(client, concat(headersFrame([[':method', 'POST'], ...GET('/').slice(1)]), dataFrame(hex('01'))), true);
+    await running;
+    const reason = Object.assign(new Error('client cancels'), { code: BigInt(H3ErrorCode.H3_REQUEST_CANCELLED) });
+    await s.readable.cancel(reason);
+    await s.writable.abort(reason);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    for (let i = 0; i < 1000 && seen.lateAborted === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(seen).toMatchObject({ instance: true, lateAborted: true, cloneAborted: true });
+    expect(seen.reason).toBeDefined();
+    client.close();
+  });
 });
 
 describe('connection errors from a misbehaving client', () => {

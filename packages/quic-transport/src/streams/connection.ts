@@ -43,6 +43,14 @@ export interface QuicDatagrams {
   readonly maxDatagramSize: number;
 }
 
+/**
+ * @internal Incoming bidirectional streams handed straight to a handler
+ * instead of through `incomingBidirectionalStreams` (a Web Streams read per
+ * stream, much of a small request's cost); `Symbol.for`, so a protocol layer
+ * reaches it without an import, as `STREAM_IO`.
+ */
+export const ACCEPT_BIDI: unique symbol = Symbol.for('@tsquic/quic-transport/accept-bidi');
+
 /** A QUIC connection with the WebTransport shape: `ready`, `closed`, streams and datagrams as Web Streams, `close()`. */
 export class QuicConnection {
   /** Resolves once the handshake completes (rejects if the connection ends first). */
@@ -65,6 +73,7 @@ export class QuicConnection {
   private resolveClosed!: (i: CloseInfo) => void;
   private rejectClosed!: (e: Error) => void;
   private bidiIn: ReadableStreamDefaultController<QuicBidirectionalStream> | undefined;
+  private bidiHandler: ((s: QuicBidirectionalStream) => void) | undefined;
   private uniIn: ReadableStreamDefaultController<ReadableStream<Uint8Array>> | undefined;
   /** How the connection ended (streams made afterwards start closed or errored). */
   private endState: { clean: boolean; err: Error } | undefined;
@@ -107,6 +116,18 @@ export class QuicConnection {
 
   get incomingUnidirectionalStreams(): ReadableStream<ReadableStream<Uint8Array>> {
     return (this.uniStreams ??= this.incoming((c) => (this.uniIn = c)));
+  }
+
+  /**
+   * @internal From now on incoming bidirectional streams go to `handler`
+   * (each in a microtask, as a read of `incomingBidirectionalStreams` would
+   * resolve), never to that stream; false, and nothing changes, once that
+   * stream is in use.
+   */
+  [ACCEPT_BIDI](handler: (s: QuicBidirectionalStream) => void): boolean {
+    if (this.bidiStreams) return false;
+    this.bidiHandler = handler;
+    return true;
   }
 
   /**
@@ -243,8 +264,13 @@ export class QuicConnection {
         return;
       case 'stream-incoming': {
         if ((e.id & 2) === 0) {
-          void this.incomingBidirectionalStreams;
-          this.bidiIn!.enqueue(this.wrapBidi(e.id));
+          const stream = this.wrapBidi(e.id);
+          const handler = this.bidiHandler;
+          if (handler) queueMicrotask(() => handler(stream));
+          else {
+            void this.incomingBidirectionalStreams;
+            this.bidiIn!.enqueue(stream);
+          }
         } else {
           const recv = new RecvSide(this.host, e.id);
           this.streams.set(e.id, { recv });

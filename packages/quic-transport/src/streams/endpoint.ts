@@ -6,7 +6,9 @@
  * WebTransport-shaped connections (the application reacts in microtasks);
  * after each batch of inputs the output loop runs once — due timers, then
  * datagrams out, carrying those reactions with the ACKs — and one timer is
- * armed at the core's next deadline. Its
+ * armed at the core's next deadline. At most `eventsPerTurn` events go to
+ * the application a turn: a batch of many requests is answered in parts,
+ * each part's answers leaving while the next is handled. Its
  * cost per batch follows the connections that had input, never the number
  * of connections held. No Node API: `node:dgram` is one socket
  * (node/endpoint.ts), an in-memory pair or another runtime's UDP another.
@@ -63,6 +65,13 @@ export interface EndpointShellOptions {
   hooksFor?: (side: 'client' | 'server') => ConnectionHooks;
   /** The clock (ms): default `performance.now()`. */
   now?: () => number;
+  /**
+   * Most connection events handed to the application per turn of the event loop (default 64).
+   * The rest wait for the next turn, and the output loop runs in between: what the application
+   * made of the first ones (responses to the first requests of a large batch) leaves while it
+   * works on the next, so the peer starts on them instead of waiting for the whole batch.
+   */
+  eventsPerTurn?: number;
   /** Run `f` soon, once per batch of inputs: default `setImmediate` where it exists, else `setTimeout(f, 0)`. */
   schedule?: (f: () => void) => void;
 }
@@ -136,6 +145,9 @@ export class QuicSocketEndpoint {
   private timer: Timer | undefined;
   private timerAt = Infinity;
   private scheduled = false;
+  /** Events still to be handed out this turn (see `eventsPerTurn`). */
+  private budget: number;
+  private readonly eventsPerTurn: number;
   private closing = false;
   /** The sockets are closed: nothing more is sent or run. */
   private finished = false;
@@ -157,6 +169,7 @@ export class QuicSocketEndpoint {
   ) {
     this.clock = options.now ?? (() => performance.now());
     this.schedule = options.schedule ?? defaultSchedule;
+    this.budget = this.eventsPerTurn = options.eventsPerTurn ?? 64;
     this.core = new Endpoint({
       transport: options.transport,
       ...(options.retry ? { retry: options.retry } : {}),
@@ -299,15 +312,24 @@ export class QuicSocketEndpoint {
     const now = this.clock();
     if (now >= this.timerAt) this.timerAt = Infinity;
     this.core.handleTimeout(now);
+    this.budget = this.closing ? Infinity : this.eventsPerTurn;
+    // Events held back last turn go out now; what the application did with the earlier ones leaves in this flush.
     this.dispatchEvents();
     for (const s of this.waitingOpens) if (!s.service()) this.waitingOpens.delete(s);
     this.flush(now);
     this.arm(now);
+    if (this.budget === 0) this.kick();
     if (this.closing && this.core.connections.size === 0) this.finishClose();
   }
 
+  /** Hands out queued connection events, at most `eventsPerTurn` a turn (the rest stay queued in the core, in order). */
   private dispatchEvents(): void {
-    for (let e = this.core.pollEvent(); e; e = this.core.pollEvent()) this.dispatch(e.conn, e.event);
+    while (this.budget > 0) {
+      const e = this.core.pollEvent();
+      if (!e) return;
+      this.budget--;
+      this.dispatch(e.conn, e.event);
+    }
   }
 
   private dispatch(core: Connection, e: ConnEvent): void {

@@ -7,40 +7,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { QuicSocketEndpoint, type DatagramSocket, type SocketAddress } from '../../src/streams/index.js';
+import { QuicSocketEndpoint } from '../../src/streams/index.js';
+import { socketPair } from './memory-link.js';
 import { pattern } from '../sim/apps.js';
 import { serverTls } from '../sim/network.js';
-
-/** One end of an in-memory datagram link; what it sends arrives at its peer on a later turn of the event loop. */
-class MemorySocket implements DatagramSocket {
-  peer: MemorySocket | undefined;
-  private receive: ((data: Uint8Array, from: SocketAddress) => void) | undefined;
-  closed = false;
-  sent = 0;
-  constructor(readonly localAddress: SocketAddress) {}
-  send(data: Uint8Array, _to: SocketAddress, sent?: (err?: Error | null) => void): void {
-    this.sent++;
-    const copy = data.slice();
-    setImmediate(() => {
-      sent?.(null);
-      if (this.peer && !this.peer.closed) this.peer.receive?.(copy, this.localAddress);
-    });
-  }
-  onDatagram(receive: (data: Uint8Array, from: SocketAddress) => void): void {
-    this.receive = receive;
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
-
-function socketPair(): [MemorySocket, MemorySocket] {
-  const a = new MemorySocket({ address: '192.0.2.1', port: 1111 });
-  const b = new MemorySocket({ address: '192.0.2.2', port: 2222 });
-  a.peer = b;
-  b.peer = a;
-  return [a, b];
-}
 
 describe('the Web Streams shell over an in-memory socket pair', () => {
   it('handshake, a 2 MB echo on a bidirectional stream, a unidirectional stream, a datagram, a clean close', async () => {
