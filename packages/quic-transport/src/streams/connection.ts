@@ -76,10 +76,11 @@ export class QuicConnection {
   private bidiHandler: ((s: QuicBidirectionalStream) => void) | undefined;
   private uniIn: ReadableStreamDefaultController<ReadableStream<Uint8Array>> | undefined;
   /** How the connection ended (streams made afterwards start closed or errored). */
-  private endState: { clean: boolean; err: Error } | undefined;
+  private endState: { clean: boolean; info: CloseInfo; err?: QuicConnectionError } | undefined;
   private readonly streams = new Map<number, ShellStream>();
   private readonly openWaiters: Array<{ dir: 'bidi' | 'uni'; resolve: (id: number) => void; reject: (e: Error) => void }> = [];
-  private ended: Error | undefined;
+  /** The handshake completed (`ready` resolved): a later close does not reject it. */
+  private readySettled = false;
   private readonly host: StreamHost;
   /** Bidirectional streams open in this shell (requests in progress, for `Driver.busy`). */
   private bidiOpen = 0;
@@ -163,7 +164,7 @@ export class QuicConnection {
       {
         start: (c) => {
           keep(c);
-          if (this.endState) this.endState.clean ? c.close() : c.error(this.endState.err);
+          if (this.endState) this.endState.clean ? c.close() : c.error(this.endError());
         },
       },
       { highWaterMark },
@@ -217,7 +218,7 @@ export class QuicConnection {
   }
 
   private openId(dir: 'bidi' | 'uni'): Promise<number> {
-    if (this.ended) return Promise.reject(this.ended);
+    if (this.endState) return Promise.reject(this.endError());
     const id = this.core.openStream(dir);
     if (id !== null) return Promise.resolve(id);
     this.driver.kick(); // send STREAMS_BLOCKED
@@ -226,7 +227,7 @@ export class QuicConnection {
   }
 
   private updateBusy(): void {
-    this.driver.busy(this, !this.ended && (this.bidiOpen > 0 || this.core.handshakeInfo === undefined));
+    this.driver.busy(this, !this.endState && (this.bidiOpen > 0 || this.core.handshakeInfo === undefined));
   }
 
   private wrapBidi(id: number): QuicBidirectionalStream {
@@ -246,7 +247,7 @@ export class QuicConnection {
 
   /** Close with an application code; resolves when the close has been sent and the connection has drained. */
   close(opts: CloseOptions = {}): Promise<CloseInfo> {
-    if (!this.ended) {
+    if (!this.endState) {
       this.core.close(this.driver.now(), BigInt(opts.closeCode ?? 0), opts.reason ?? '');
       this.driver.kick();
     }
@@ -257,6 +258,7 @@ export class QuicConnection {
   dispatch(e: ConnEvent): void {
     switch (e.type) {
       case 'handshake-complete':
+        this.readySettled = true;
         this.resolveReady(e.info);
         return;
       case 'handshake-confirmed':
@@ -328,30 +330,38 @@ export class QuicConnection {
     return this.openWaiters.length > 0;
   }
 
+  /**
+   * The error the connection ended with, made on first use: a clean close
+   * that nothing waits on makes none (an Error captures a stack trace, tens
+   * of µs at the end of every short connection).
+   */
+  private endError(): QuicConnectionError {
+    const e = this.endState!;
+    return (e.err ??= new QuicConnectionError(e.info));
+  }
+
   private onClosed(info: CloseInfo): void {
     const clean = info.kind === 'close' && (info.application || info.code === 0n);
-    const err = new QuicConnectionError(info);
-    this.ended = err;
-    this.endState = { clean, err };
-    this.rejectReady(err);
+    this.endState = { clean, info };
+    if (!this.readySettled) this.rejectReady(this.endError());
     for (const [id, s] of this.streams) {
       // After a clean close, a stream whose data all arrived (its FIN included) is still read to the end.
-      if (!(clean && this.core.receivedAll(id))) s.recv?.fail(err);
-      s.send?.fail(err, clean);
+      if (!(clean && this.core.receivedAll(id))) s.recv?.fail(this.endError());
+      s.send?.fail(this.endError(), clean);
     }
     this.streams.clear();
     this.bidiOpen = 0;
     this.driver.busy(this, false);
-    for (const w of this.openWaiters.splice(0)) w.reject(err);
+    for (const w of this.openWaiters.splice(0)) w.reject(this.endError());
     for (const c of [this.bidiIn, this.uniIn, this.datagramIn] as Array<ReadableStreamDefaultController<unknown> | undefined>) {
       if (!c) continue;
       try {
-        clean ? c.close() : c.error(err);
+        clean ? c.close() : c.error(this.endError());
       } catch {
         // already closed
       }
     }
     if (clean) this.resolveClosed(info);
-    else this.rejectClosed(err);
+    else this.rejectClosed(this.endError());
   }
 }

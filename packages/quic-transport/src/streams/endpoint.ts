@@ -19,7 +19,7 @@ import { Endpoint, type ClientTlsSettings, type Connection, type ConnectionHooks
 import { QuicConnection } from './connection.js';
 import type { DatagramSocket, SocketAddress } from './socket.js';
 
-/** Datagrams from this size on are recycled after sending (the core copies smaller ones out of its work area). */
+/** Datagrams from this size on are recycled after sending (smaller ones are views of the core's slab, left to the garbage collector). */
 const RECYCLE_FROM = 8 * 1024;
 
 /** The settings of a QuicSocketEndpoint (and, without the clock and scheduler, of `QuicEndpoint.bind`). */
