@@ -30,6 +30,8 @@ export class HandshakeState {
   /** RFC 9001 §4.1.2: confirmed (server: at completion; client: HANDSHAKE_DONE or an acknowledged 1-RTT packet). */
   confirmed = false;
   peerParams: TransportParameters | undefined;
+  /** Server: the ClientHello's transport parameters as version negotiation decoded them, until they are applied. */
+  peerParamsDecoded: { bytes: Uint8Array; tp: TransportParameters } | undefined;
   /** Set from the first Initial of the peer (client: the server's SCID, §7.2). */
   peerInitialScid: Uint8Array | undefined;
   /** A packet from the peer authenticated (a client takes no Retry or Version Negotiation after it). */

@@ -1,8 +1,15 @@
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import { describe, expect, it } from 'vitest';
+import * as wire from '@tsquic/quic-wire';
+import { describe, expect, it, vi } from 'vitest';
 import { Endpoint } from '../../src/core/index.js';
 import { resetTokenFunction } from '../../src/core/stateless.js';
 import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+
+// Counts transport-parameter decodes; every call goes through to quic-wire's own.
+vi.mock('@tsquic/quic-wire', async (original) => {
+  const m = await original<typeof import('@tsquic/quic-wire')>();
+  return { ...m, decodeTransportParameters: vi.fn(m.decodeTransportParameters) };
+});
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -35,6 +42,16 @@ describe('what a server handshake costs', () => {
     // Initial, Handshake and 1-RTT keys, both directions: an AEAD key and a header-protection key each.
     expect(keys.filter((k) => k.startsWith('aead aes-128-gcm')).length).toBeGreaterThanOrEqual(6);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('transport parameters per handshake', () => {
+  it('each side decodes its peer’s once: the server reads the ClientHello’s for version negotiation (RFC 9368 §4) and applies the same decode', () => {
+    const decode = vi.mocked(wire.decodeTransportParameters);
+    decode.mockClear();
+    const { c } = handshake({ packetCrypto: defaultProvider() });
+    expect(c.remoteTransportParameters).toBeDefined();
+    expect(decode.mock.calls.map((a) => a[1]).sort()).toEqual(['client', 'server']);
   });
 });
 
