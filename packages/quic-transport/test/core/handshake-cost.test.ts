@@ -55,6 +55,32 @@ describe('transport parameters per handshake', () => {
   });
 });
 
+describe('datagrams per handshake', () => {
+  /** Datagrams each side sends from connect until 200 ms after the client holds a ticket and is confirmed (5 ms each way). */
+  function lifetime() {
+    const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    const c = client.connect(0, SERVER_PATH, TLS);
+    let ticket = false;
+    const drain = () => {
+      for (let e = c.pollEvent(); e; e = c.pollEvent()) ticket ||= e.type === 'session-ticket';
+      return c.handshakeConfirmed && ticket;
+    };
+    expect(net.runUntil(drain, 5000)).toBe(true);
+    net.runUntil(() => (drain(), false), 200);
+    return { ...net.sent };
+  }
+
+  it('a short connection sends no PMTU probe, and no ACK-only packet is made ack-eliciting by ACK_FREQUENCY: server 2 datagrams, client 3', () => {
+    // Server: Initial + Handshake flight; HANDSHAKE_DONE, NewSessionTicket, NEW_TOKEN, NEW_CONNECTION_IDs, ACK_FREQUENCY and
+    // the ACK in one. Client: Initial; the ACKs, Finished and its NEW_CONNECTION_IDs; the ACK of the server's last.
+    // Before: a PMTU probe each way and the ACK of each (PROBE_AFTER_BYTES), and the client's ACK carrying ACK_FREQUENCY,
+    // which the server acknowledged: server 4, client 4.
+    expect(lifetime()).toEqual({ server: 2, client: 3 });
+  });
+});
+
 describe('randomness per handshake', () => {
   it('every connection draws from its endpoint’s pool: ten handshakes make no platform call each (TLS randoms, connection IDs, ticket nonces)', () => {
     const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
