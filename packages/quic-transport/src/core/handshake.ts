@@ -146,7 +146,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
       if (c.newTokenFactory) c.pending.newToken = c.newTokenFactory();
       c.confirmHandshake(now);
     }
-    c.localCids.replenish();
+    c.localCids.replenish(true);
   },
   // Remember the server's transport parameters with the ticket (RFC 9000 §7.4.1).
   'session-ticket': (c, e) => c.emit({ type: 'session-ticket', ticket: c.hs.peerParams ? { ...e.ticket, appData: encodeTransportParameters(rememberable(c.hs.peerParams)) } : e.ticket }),

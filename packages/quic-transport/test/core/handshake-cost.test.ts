@@ -139,3 +139,21 @@ describe('what a connection keeps of the packets it received', () => {
     for (const t of tokens) expect(t.buffer.byteLength).toBe(16);
   });
 });
+
+describe('connection IDs per handshake (RFC 9000 §5.1.1)', () => {
+  it('each side gives the other one spare ID at completion, not its whole active_connection_id_limit; the rest follow when the peer moves (§9.5)', () => {
+    const { net, server, c } = handshake({ packetCrypto: defaultProvider() });
+    net.runUntil(() => false, 200);
+    const s = [...server.connections][0]!;
+    // Our default active_connection_id_limit is 4: three NEW_CONNECTION_IDs each way before, one now.
+    expect(s.localCids.peerLimit).toBe(4);
+    expect([s.localCids.all().length, c.localCids.all().length]).toEqual([2, 2]);
+    // The client's address changes: once the server follows it, the client holds its limit's worth again.
+    net.clientPath = { address: '10.0.0.7', port: 7000 };
+    c.write(c.openStream('bidi')!, Uint8Array.of(1), true);
+    net.runUntil(() => false, 500);
+    expect(s.remoteAddress).toEqual({ address: '10.0.0.7', port: 7000 });
+    expect(s.localCids.all().length).toBe(4);
+    expect(c.state).toBe('established');
+  });
+});
