@@ -5,7 +5,7 @@
  * is a caller bug (RangeError): callers size their writes with the `*Size`
  * functions first.
  */
-import { varintLength, writeVarint, writeVarintBig } from './varint.js';
+import { varintLength, varintLengthBig, writeVarint, writeVarintBig } from './varint.js';
 
 /** A write cursor into a preallocated `buf[start, end)`; writing past `end` is a `RangeError` (size writes first). */
 export class Writer {
@@ -57,12 +57,16 @@ export class Writer {
 
   /** Minimal varint, or exactly `len` bytes when given (for fields patched later). */
   varint(v: number, len?: 1 | 2 | 4 | 8): void {
-    this.pos = writeVarint(this.buf.subarray(0, this.end), this.pos, v, len ?? varintLength(v));
+    const n = len ?? varintLength(v);
+    // The room is checked here, not by a view of buf up to `end` (an object per varint written).
+    this.room(n);
+    this.pos = writeVarint(this.buf, this.pos, v, n);
   }
 
   /** A minimal RFC 9000 §16 varint from a bigint (every value up to 2^62 − 1, exactly). */
   varintBig(v: bigint): void {
-    this.pos = writeVarintBig(this.buf.subarray(0, this.end), this.pos, v);
+    this.room(varintLengthBig(v));
+    this.pos = writeVarintBig(this.buf, this.pos, v);
   }
 
   /** The bytes of `v`, copied in. */
