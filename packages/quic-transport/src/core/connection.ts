@@ -135,7 +135,7 @@ export class Connection {
     };
     this.paths = new PathState(opts.path, this.side === 'client' || srv?.addressValidated === true, s.ecn, s.initialRttMs, host);
     const params = localParameters(s, version, initialScid, srv && { ...srv, preferredCid });
-    this.hs = new HandshakeState(this.side, opts.tls, params, originalDcid, initialScid, this.hooks, this.random, srv && s);
+    this.hs = new HandshakeState(this.side, opts.tls, params, originalDcid, initialScid, this.hooks, this.random);
     this.hs.token = opts.token;
     const t = opts.tls as ClientTlsSettings;
     // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.

@@ -11,11 +11,11 @@
  */
 import { encodeTransportParameters, toHex, type TransportParameters } from '@tsquic/quic-wire';
 import { aeadTicketer, cipherSuiteName, createClient, createServer, defaultCrypto, type Handshake, type HandshakeEvent, type PeerVerifier, type Ticketer } from '@tsquic/tls13-handshake';
-import type { ClientTlsSettings, ConnectionHooks, ServerTlsSettings, TransportSettings } from './config.js';
+import type { ClientTlsSettings, ConnectionHooks, ServerTlsSettings } from './config.js';
 import { TransportError, TransportErrorCode as E } from './errors.js';
 import type { SpaceId } from './recovery/loss-detection.js';
 import { resend } from './retransmission.js';
-import { acceptsEarlyData, applyPeerParameters, earlyDataLimits, encodeLocalParameters, negotiateVersion, rememberable } from './transport-parameters.js';
+import { acceptsEarlyData, applyPeerParameters, earlyDataLimits, negotiateVersion, rememberable } from './transport-parameters.js';
 import type { Connection } from './connection.js';
 import type { HandshakeInfo, Path } from './types.js';
 
@@ -61,11 +61,9 @@ export class HandshakeState {
     readonly initialScid: Uint8Array,
     hooks: ConnectionHooks,
     random: (n: number) => Uint8Array,
-    /** Server: the settings `localParams` come from, shared by its connections (`encodeLocalParameters`). */
-    readonly sharedSettings?: TransportSettings,
   ) {
     this.receivedFirstPacket = side === 'server';
-    const profile = { kind: 'quic' as const, transportParams: encodeLocalParameters(localParams, sharedSettings) };
+    const profile = { kind: 'quic' as const, transportParams: encodeTransportParameters(localParams) };
     const common = { profile, alpn: tlsSettings.alpn, cipherSuites: tlsSettings.cipherSuites, groups: tlsSettings.groups, crypto: tlsSettings.crypto, keylog: hooks.keylog, random };
     if (side === 'client') {
       const t = tlsSettings as ClientTlsSettings;
@@ -128,7 +126,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
       c.emit({ type: 'alpn', alpn, serverName: e.serverName });
     }
     // RFC 9001 §8.1: no common ALPN → no_application_protocol (120).
-    const choice = { ...cert, alpn: alpn ?? '', ...(earlyData ? {} : { earlyData: false }), ...(upgraded ? { transportParams: encodeLocalParameters(c.hs.localParams, c.hs.sharedSettings) } : {}) };
+    const choice = { ...cert, alpn: alpn ?? '', ...(earlyData ? {} : { earlyData: false }), ...(upgraded ? { transportParams: encodeTransportParameters(c.hs.localParams) } : {}) };
     onTls(c, c.hs.tls.accept(choice), now);
   },
   'peer-transport-params': (c, e, now) => applyPeerParameters(c, e.bytes, now),

@@ -49,37 +49,6 @@ export function localParameters(
   return tp;
 }
 
-/** Our parameters that differ between connections of the same settings and version (RFC 9000 §7.3, §18.2). */
-const PER_CONNECTION = ['initialSourceConnectionId', 'originalDestinationConnectionId', 'statelessResetToken', 'retrySourceConnectionId', 'preferredAddress'] as const;
-/** The encoding of the rest, per settings object (never mutated, `resolveSettings`) and chosen version. */
-const sharedEncodings = new WeakMap<TransportSettings, Map<number, Uint8Array>>();
-
-/**
- * `tp` encoded (RFC 9000 §18: parameters in any order). With `shared`, the
- * settings `tp` was made from (`localParameters`), the part that comes from
- * them alone is encoded once and kept: a server encodes only each
- * connection's IDs and reset token, not its whole set per connection.
- */
-export function encodeLocalParameters(tp: TransportParameters, shared?: TransportSettings): Uint8Array {
-  if (!shared) return encodeTransportParameters(tp);
-  let byVersion = sharedEncodings.get(shared);
-  if (!byVersion) sharedEncodings.set(shared, (byVersion = new Map()));
-  const version = tp.versionInformation?.chosenVersion ?? 0;
-  let head = byVersion.get(version);
-  if (!head) {
-    const rest: TransportParameters = { ...tp };
-    for (const k of PER_CONNECTION) delete rest[k];
-    byVersion.set(version, (head = encodeTransportParameters(rest)));
-  }
-  const own: TransportParameters = {};
-  for (const k of PER_CONNECTION) if (tp[k] !== undefined) (own as Record<string, unknown>)[k] = tp[k];
-  const tail = encodeTransportParameters(own);
-  const out = new Uint8Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
-  return out;
-}
-
 /**
  * Server, on the ClientHello (RFC 9368 §2.1, §4): check the client's
  * version_information and move the connection to our most preferred
