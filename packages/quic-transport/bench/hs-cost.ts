@@ -55,21 +55,28 @@ const spent = { client: 0, server: 0 };
 function timed(ep: Endpoint, side: Side): Endpoint {
   for (const m of ['handleDatagram', 'pollTransmit', 'handleTimeout', 'pollTimeout', 'connect', 'pollEvent'] as const) {
     const f = (ep[m] as (...a: unknown[]) => unknown).bind(ep);
-    // Named by side (clientCall, serverCall), so that a CPU profile of this script splits the two.
-    const name = `${side}Call`;
-    const call = {
-      [name](...a: unknown[]): unknown {
-        const t0 = performance.now();
-        try {
-          return f(...a);
-        } finally {
-          spent[side] += performance.now() - t0;
-        }
-      },
-    }[name];
-    (ep as unknown as Record<string, unknown>)[m] = call;
+    // One function per side (clientCall, serverCall), so that a CPU profile of this script splits the two.
+    (ep as unknown as Record<string, unknown>)[m] = side === 'client' ? (...a: unknown[]) => clientCall(f, a) : (...a: unknown[]) => serverCall(f, a);
   }
   return ep;
+}
+
+function clientCall(f: (...a: unknown[]) => unknown, a: unknown[]): unknown {
+  const t0 = performance.now();
+  try {
+    return f(...a);
+  } finally {
+    spent.client += performance.now() - t0;
+  }
+}
+
+function serverCall(f: (...a: unknown[]) => unknown, a: unknown[]): unknown {
+  const t0 = performance.now();
+  try {
+    return f(...a);
+  } finally {
+    spent.server += performance.now() - t0;
+  }
 }
 
 async function round(ticketWanted: boolean): Promise<{ client: number; server: number }> {

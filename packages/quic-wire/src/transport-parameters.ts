@@ -235,60 +235,79 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
   return tp;
 }
 
-/** Encode transport parameters (known ones in id order, then the unknown ones as given). */
+type Row = (typeof TABLE)[number];
+
+/** The length of a parameter's value (RFC 9000 §18, §18.2; RFC 9368 §3). */
+function valueLength(row: Row, val: unknown): number {
+  switch (row.kind) {
+    case 'int':
+      return varintLength(val as number);
+    case 'cid':
+    case 'token':
+      return (val as Uint8Array).length;
+    case 'flag':
+      return 0;
+    case 'preferred': {
+      const p = val as PreferredAddress;
+      if (p.ipv4Address.length !== 4 || p.ipv6Address.length !== 16 || p.statelessResetToken.length !== 16) throw new RangeError('malformed preferred_address');
+      return 4 + 2 + 16 + 2 + 1 + p.connectionId.length + 16;
+    }
+    case 'version':
+      return 4 + 4 * (val as VersionInformation).availableVersions.length;
+  }
+}
+
+function writeValue(w: Writer, row: Row, val: unknown): void {
+  switch (row.kind) {
+    case 'int':
+      return w.varint(val as number);
+    case 'cid':
+    case 'token':
+      return w.bytes(val as Uint8Array);
+    case 'flag':
+      return;
+    case 'preferred': {
+      const p = val as PreferredAddress;
+      w.bytes(p.ipv4Address);
+      w.u16(p.ipv4Port);
+      w.bytes(p.ipv6Address);
+      w.u16(p.ipv6Port);
+      w.u8(p.connectionId.length);
+      w.bytes(p.connectionId);
+      return w.bytes(p.statelessResetToken);
+    }
+    case 'version': {
+      const v = val as VersionInformation;
+      w.u32(v.chosenVersion);
+      for (const x of v.availableVersions) w.u32(x);
+    }
+  }
+}
+
+/**
+ * Encode transport parameters (known ones in id order, then the unknown ones
+ * as given): sized first, then written into one buffer (no buffer per value).
+ */
 export function encodeTransportParameters(tp: TransportParameters): Uint8Array {
-  const parts: Array<[bigint, Uint8Array]> = [];
+  let size = 0;
   for (const row of TABLE) {
     const val = tp[row.key];
     if (val === undefined || val === false) continue;
-    let body: Uint8Array;
-    switch (row.kind) {
-      case 'int': {
-        const n = val as number;
-        const w = Writer.alloc(varintLength(n));
-        w.varint(n);
-        body = w.buf;
-        break;
-      }
-      case 'cid':
-      case 'token':
-        body = val as Uint8Array;
-        break;
-      case 'flag':
-        body = new Uint8Array(0);
-        break;
-      case 'preferred': {
-        const p = val as PreferredAddress;
-        if (p.ipv4Address.length !== 4 || p.ipv6Address.length !== 16 || p.statelessResetToken.length !== 16) throw new RangeError('malformed preferred_address');
-        const w = Writer.alloc(4 + 2 + 16 + 2 + 1 + p.connectionId.length + 16);
-        w.bytes(p.ipv4Address);
-        w.u16(p.ipv4Port);
-        w.bytes(p.ipv6Address);
-        w.u16(p.ipv6Port);
-        w.u8(p.connectionId.length);
-        w.bytes(p.connectionId);
-        w.bytes(p.statelessResetToken);
-        body = w.buf;
-        break;
-      }
-      case 'version': {
-        const v = val as VersionInformation;
-        const w = Writer.alloc(4 + 4 * v.availableVersions.length);
-        w.u32(v.chosenVersion);
-        for (const x of v.availableVersions) w.u32(x);
-        body = w.buf;
-        break;
-      }
-    }
-    parts.push([BigInt(row.id), body]);
+    const n = valueLength(row, val);
+    size += varintLength(row.id) + varintLength(n) + n;
   }
-  for (const u of tp.unknown ?? []) parts.push([u.id, u.value]);
-  let size = 0;
-  for (const [id, body] of parts) size += varintLengthBig(id) + varintLength(body.length) + body.length;
+  for (const u of tp.unknown ?? []) size += varintLengthBig(u.id) + varintLength(u.value.length) + u.value.length;
   const w = Writer.alloc(size);
-  for (const [id, body] of parts) {
-    w.varintBig(id);
-    w.lengthPrefixed(body);
+  for (const row of TABLE) {
+    const val = tp[row.key];
+    if (val === undefined || val === false) continue;
+    w.varint(row.id);
+    w.varint(valueLength(row, val));
+    writeValue(w, row, val);
+  }
+  for (const u of tp.unknown ?? []) {
+    w.varintBig(u.id);
+    w.lengthPrefixed(u.value);
   }
   return w.buf;
 }

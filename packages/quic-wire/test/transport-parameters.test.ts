@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { decodeTransportParameters, encodeTransportParameters, isReservedTransportParameterId, QuicWireError, TransportErrorCode, type TransportParameters } from '../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { decodeTransportParameters, encodeTransportParameters, isReservedTransportParameterId, QuicWireError, TransportErrorCode, Writer, type TransportParameters } from '../src/index.js';
 import { hex, toHex } from './hex.js';
 
 const FULL_SERVER: TransportParameters = {
@@ -98,5 +98,23 @@ describe('transport parameters (RFC 9000 §18)', () => {
   it('boundary values are accepted', () => {
     const tp = decodeTransportParameters(hex(param('03', '44b0') + param('0a', '14') + param('0b', '7fff') + param('0e', '02') + param('08', 'd000000000000000')), 'client');
     expect([tp.maxUdpPayloadSize, tp.ackDelayExponent, tp.maxAckDelay, tp.activeConnectionIdLimit]).toEqual([1200, 20, 16383, 2]);
+  });
+});
+
+describe('encoding cost', () => {
+  it('one buffer per encoding, no view per varint: every connection encodes its parameters (both sides) and a client again for each session ticket', () => {
+    const alloc = vi.spyOn(Writer, 'alloc');
+    const subarray = vi.spyOn(Uint8Array.prototype, 'subarray');
+    try {
+      const bytes = encodeTransportParameters(FULL_SERVER);
+      // Before: a Writer and buffer per integer, preferred_address and version_information value (15 here, 16 allocations in all), and a view per varint.
+      expect(alloc).toHaveBeenCalledTimes(1);
+      expect(subarray).not.toHaveBeenCalled();
+      subarray.mockRestore();
+      expect(decodeTransportParameters(bytes, 'server')).toEqual(decodeTransportParameters(encodeTransportParameters({ ...FULL_SERVER }), 'server'));
+    } finally {
+      alloc.mockRestore();
+      subarray.mockRestore();
+    }
   });
 });

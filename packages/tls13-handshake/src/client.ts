@@ -15,7 +15,7 @@ import { checkSolicited, type Extensions } from './extensions/extensions.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type HandshakeSecret, type CipherSuite } from './key-schedule.js';
 import { obfuscateAge } from './ticket.js';
 import { ADVERTISED_SCHEMES, certificateVerifyContent, DEFAULT_GROUPS, DEFAULT_SUITES, GROUP_CODES, Machine, TLS13, VERIFY_SCHEMES, type State } from './machine.js';
-import { decodeHandshake, DOWNGRADE_TLS11, DOWNGRADE_TLS12, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from './messages/handshake.js';
+import { clientHelloExtensionTypes, decodeHandshake, DOWNGRADE_TLS11, DOWNGRADE_TLS12, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from './messages/handshake.js';
 import type { RawMessage } from './messages/reassembler.js';
 import { certificateSpki } from './x509-spki.js';
 
@@ -112,7 +112,7 @@ export class ClientHandshake extends Machine {
         ext,
       };
       this.sendClientHello();
-      this.sent = new Set((decodeHandshake(1, this.transcriptClientHello!.subarray(4)) as ClientHello).ext.order);
+      this.sent = new Set(clientHelloExtensionTypes(this.transcriptClientHello!.subarray(4)));
       if (this.psk && ext.earlyData) {
         this.earlyStatus = 'offered';
         const cs = this.psk.ticket.cipherSuite;

@@ -28,6 +28,14 @@ export function cidKey(cid: Uint8Array): string {
 
 /** Retired IDs that still route to their connection, at most (see `LocalCids.retire`). */
 const MAX_LINGERING = 4;
+/**
+ * IDs the peer holds after the handshake: the one in use and one spare, enough
+ * for a first migration or path probe (§9.5). active_connection_id_limit is
+ * what the peer can hold, not what it must be given (§5.1.1); the rest are
+ * issued when the peer moves to another path or retires one — a short
+ * connection never uses them, and each costs a reset token and a route.
+ */
+const FIRST_ISSUE = 2;
 
 export class LocalCids {
   private readonly active = new Map<number, IssuedCid>();
@@ -40,6 +48,8 @@ export class LocalCids {
   readonly pending = new Set<number>();
   /** The peer's active_connection_id_limit (how many of ours it wants to hold). */
   peerLimit = 2;
+  /** The handshake completed and IDs are issued (`replenish`). */
+  private issuing = false;
 
   constructor(
     /** A fresh connection ID and its reset token; null when the endpoint has none left (a short CID space is full). */
@@ -62,10 +72,15 @@ export class LocalCids {
     return issued;
   }
 
-  /** Top up to the peer's limit (RFC 9000 §5.1.1), after the handshake, as far as the endpoint has IDs to give. */
-  replenish(): void {
-    if (this.zeroLength) return;
-    const target = Math.min(this.peerLimit, 8);
+  /**
+   * Top up to the peer's limit (RFC 9000 §5.1.1), as far as the endpoint has
+   * IDs to give; `first`: at handshake completion, to `FIRST_ISSUE` only.
+   */
+  replenish(first = false): void {
+    // Nothing before the handshake's first issue (the peer's limit is not known until then).
+    if (this.zeroLength || !(first || this.issuing)) return;
+    this.issuing = true;
+    const target = Math.min(this.peerLimit, 8, first ? FIRST_ISSUE : 8);
     while (this.active.size < target) if (!this.issue(true)) return;
   }
 

@@ -125,7 +125,11 @@ export class Connection {
     const host = {
       random: this.random,
       rotateCid: (seq?: number) => this.remoteCids.rotate(seq),
-      newPath: (fresh: boolean) => this.recovery.newPath(fresh ? { cc: this.newCongestionController(), initialRtt: s.initialRttMs } : undefined),
+      newPath: (fresh: boolean) => {
+        this.recovery.newPath(fresh ? { cc: this.newCongestionController(), initialRtt: s.initialRttMs } : undefined);
+        // The peer may have used its spare connection ID of ours for this path (RFC 9000 §9.5): the rest now (cid.ts FIRST_ISSUE).
+        this.localCids.replenish();
+      },
       pto: () => this.recovery.ptoDuration(),
       qlog: this.qlog.bind(this),
     };

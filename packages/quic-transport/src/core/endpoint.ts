@@ -196,8 +196,9 @@ export class Endpoint {
     return cid ? { cid, resetToken: this.resetTokenFor(cid) } : null;
   };
 
+  /** A connection's hooks: the endpoint's pooled randomness unless the caller gives its own (one platform call per 4 KB, not per TLS random or connection ID). */
   private hooks(side: 'client' | 'server'): ConnectionHooks {
-    return { ...this.opts.hooks, ...this.opts.hooksFor?.(side) };
+    return { random: this.random, ...this.opts.hooks, ...this.opts.hooksFor?.(side) };
   }
 
   /**

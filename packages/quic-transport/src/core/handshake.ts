@@ -30,6 +30,8 @@ export class HandshakeState {
   /** RFC 9001 §4.1.2: confirmed (server: at completion; client: HANDSHAKE_DONE or an acknowledged 1-RTT packet). */
   confirmed = false;
   peerParams: TransportParameters | undefined;
+  /** Server: the ClientHello's transport parameters as version negotiation decoded them, until they are applied. */
+  peerParamsDecoded: { bytes: Uint8Array; tp: TransportParameters } | undefined;
   /** Set from the first Initial of the peer (client: the server's SCID, §7.2). */
   peerInitialScid: Uint8Array | undefined;
   /** A packet from the peer authenticated (a client takes no Retry or Version Negotiation after it). */
@@ -144,7 +146,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
       if (c.newTokenFactory) c.pending.newToken = c.newTokenFactory();
       c.confirmHandshake(now);
     }
-    c.localCids.replenish();
+    c.localCids.replenish(true);
   },
   // Remember the server's transport parameters with the ticket (RFC 9000 §7.4.1).
   'session-ticket': (c, e) => c.emit({ type: 'session-ticket', ticket: c.hs.peerParams ? { ...e.ticket, appData: encodeTransportParameters(rememberable(c.hs.peerParams)) } : e.ticket }),

@@ -17,6 +17,15 @@
  * bisected, between the base size and 1,452. Time comes in from the caller.
  */
 
+/**
+ * A connection probes once it has sent this many bytes (issue 19). A
+ * short-lived connection — a handshake, a small request and its answer —
+ * would otherwise spend a probe and its acknowledgment (a datagram each
+ * way, per side) on a size it never uses; a bulk sender passes this in its
+ * first round trip of data. RFC 8899 §5.2 leaves when to start to the
+ * sender.
+ */
+export const PROBE_AFTER_BYTES = 16 * 1024;
 /** RFC 8899 §5.1.2: MAX_PROBES. */
 export const MAX_PROBES = 3;
 /** The UDP payload of a 1,500-byte Ethernet MTU less IPv6 and UDP headers. */
@@ -81,10 +90,11 @@ export class PmtuDiscovery {
    * none larger than `window` (the congestion window: the sender holds new
    * data back until the probe fits in what is left of it). After
    * PMTU_RAISE_TIMER a search that ended on a failure climbs again
-   * (RFC 8899 §5.1.1).
+   * (RFC 8899 §5.1.1). None before the connection has sent
+   * `PROBE_AFTER_BYTES` (`bytesSent`).
    */
-  probeSize(now: number, window = Infinity): number {
-    if (this.probing !== undefined) return 0;
+  probeSize(now: number, window = Infinity, bytesSent = Infinity): number {
+    if (this.probing !== undefined || bytesSent < PROBE_AFTER_BYTES) return 0;
     if (this.nextAt > 0) {
       if (now < this.nextAt) return 0;
       this.nextAt = 0;

@@ -65,14 +65,15 @@ export function buildDatagram(c: Connection, now: number): Uint8Array | null {
   }
   // RFC 9001 §6: a periodic key update, and one before the AEAD's confidentiality limit (§6.6).
   if (c.crypto.keyUpdateDue(c.settings.keyUpdateInterval)) c.keyUpdate(now);
-  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed. It takes room in the congestion
+  // RFC 8899: a PMTU probe travels alone, once the handshake is confirmed and the connection has sent
+  // PROBE_AFTER_BYTES (a short connection never probes). It takes room in the congestion
   // window (RFC 9000 §14.4). After slow start new data waits until the probe fits, or a sender that keeps
   // the window full would never find room for a probe larger than what one ACK frees. In slow start a
   // probe only takes the room pacing leaves, and one beyond Ethernet's size at most an eighth of the
   // window: a lost jumbo probe holds its bytes for a round trip, and the gap it leaves drains the
   // bottleneck's queue between rounds, hiding the RTT growth HyStart++ watches for (RFC 9406 §4.2).
   if (eliciting && c.hs.confirmed && c.crypto.oneRtt && c.paths.validated) {
-    const size = c.pmtu.probeSize(now, r.cc.window);
+    const size = c.pmtu.probeSize(now, r.cc.window, c.stats.bytesSent);
     const slowStart = r.cc.slowStartPhase !== 'done';
     if (size > 0 && r.bytesInFlight + size <= r.cc.window && (!slowStart || size <= ETHERNET || size <= r.cc.window / 8)) return buildProbe(c, now, size);
     if (size > 0 && !slowStart) eliciting = false;
@@ -128,7 +129,6 @@ function wantsToSend(c: Connection, s: SpaceId, allowed: Allowed, now: number): 
   return (
     c.localCids.pending.size > 0 ||
     c.remoteCids.toRetire.size > 0 ||
-    c.ackFrequency.pending !== undefined ||
     c.datagrams.items.length > 0 ||
     c.paths.owesOnPath() ||
     (c.pending.newToken !== undefined && c.hs.confirmed) ||
@@ -185,7 +185,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
     }
     if (s === 2 && (c.hs.info || c.side === 'server' || early)) {
       if (!early) c.ackFrequency.update(c);
-      ackEliciting = writeApplicationFrames(c, w, frames, now, early) || ackEliciting;
+      ackEliciting = writeApplicationFrames(c, w, frames, now, early, ackEliciting) || ackEliciting;
     }
     // A probe must elicit an ACK (RFC 9002 §6.2.4); so must, now and then, a run of ACK-only packets, or a peer
     // with nothing to send would never acknowledge them and we would track them forever (RFC 9000 §13.2.4).
@@ -280,7 +280,7 @@ export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array
  * stream data, and IMMEDIATE_ACK on a probe or on the last data before we run out (draft-ietf-quic-ack-frequency §8,
  * §9.1.1: a tail never waits for a delayed ACK). Returns true when any was written.
  */
-function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number, early: boolean): boolean {
+function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], now: number, early: boolean, eliciting: boolean): boolean {
   const before = frames.length;
   for (const seq of c.localCids.pending) {
     const issued = c.localCids.get(seq);
@@ -294,8 +294,11 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     if (!put(w, frames, { type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);
   }
+  // ACK_FREQUENCY rides on a packet that elicits an ACK anyway: on its own it would make an ACK-only packet one the
+  // peer must acknowledge, a datagram each way for nothing (after every handshake, before this rule).
   const af = early ? undefined : c.ackFrequency.pending;
-  if (af && put(w, frames, af, { k: 'ack_frequency', seq: af.sequence })) c.ackFrequency.pending = undefined;
+  const ridesAlong = eliciting || frames.length > before || c.streams.hasControl || c.streams.hasStreamData || c.datagrams.items.length > 0;
+  if (af && ridesAlong && put(w, frames, af, { k: 'ack_frequency', seq: af.sequence })) c.ackFrequency.pending = undefined;
   for (let ctl = c.streams.pollControl(w.remaining); ctl; ctl = c.streams.pollControl(w.remaining)) put(w, frames, ctl.frame, ctl.rec);
   // DATAGRAM frames (RFC 9221 §5): before stream data, never retransmitted, congestion controlled with the packet.
   while (c.datagrams.items.length > 0 && put(w, frames, { type: 'datagram', data: c.datagrams.items[0]! }, { k: 'datagram' })) c.datagrams.items.shift();

@@ -58,7 +58,7 @@ export function localParameters(
 export function negotiateVersion(c: Connection, bytes: Uint8Array | undefined, earlyDataOffered: boolean, now: number): boolean {
   let vi;
   try {
-    vi = bytes ? decodeTransportParameters(bytes, 'client').versionInformation : undefined;
+    vi = bytes ? decodePeerParameters(c, bytes).versionInformation : undefined;
   } catch {
     return false; // the peer-transport-params event reports the malformed parameters
   }
@@ -91,15 +91,29 @@ export function applyRememberedParameters(c: Connection, appData: Uint8Array): v
   c.streams.setPeerLimits(streamLimitsOf(tp));
 }
 
+/**
+ * The peer's transport parameters, decoded once: a server reads the
+ * ClientHello's for version_information (RFC 9368 §4) and then applies the
+ * same bytes (RFC 9000 §7.4).
+ */
+function decodePeerParameters(c: Connection, bytes: Uint8Array): TransportParameters {
+  const done = c.hs.peerParamsDecoded;
+  if (done?.bytes === bytes) return done.tp;
+  const tp = decodeTransportParameters(bytes, c.side === 'client' ? 'server' : 'client');
+  c.hs.peerParamsDecoded = { bytes, tp };
+  return tp;
+}
+
 export function applyPeerParameters(c: Connection, bytes: Uint8Array, now: number): void {
   let tp: TransportParameters;
   try {
-    tp = decodeTransportParameters(bytes, c.side === 'client' ? 'server' : 'client');
+    tp = decodePeerParameters(c, bytes);
   } catch (e) {
     if (QuicWireError.isInstance(e)) throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, e.message);
     throw e;
   }
   const hs = c.hs;
+  hs.peerParamsDecoded = undefined;
   // RFC 9000 §7.3: authenticate the connection IDs of the handshake.
   if (!tp.initialSourceConnectionId || !equalBytes(tp.initialSourceConnectionId, hs.peerInitialScid ?? c.remoteCids.current.cid)) {
     throw new TransportError(E.TRANSPORT_PARAMETER_ERROR, 'initial_source_connection_id does not match the peer SCID');

@@ -1,8 +1,15 @@
 import { defaultProvider, type CryptoProvider } from '@tsquic/quic-crypto-keys';
-import { describe, expect, it } from 'vitest';
+import * as wire from '@tsquic/quic-wire';
+import { describe, expect, it, vi } from 'vitest';
 import { Endpoint } from '../../src/core/index.js';
 import { resetTokenFunction } from '../../src/core/stateless.js';
 import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
+
+// Counts transport-parameter decodes; every call goes through to quic-wire's own.
+vi.mock('@tsquic/quic-wire', async (original) => {
+  const m = await original<typeof import('@tsquic/quic-wire')>();
+  return { ...m, decodeTransportParameters: vi.fn(m.decodeTransportParameters) };
+});
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -38,6 +45,68 @@ describe('what a server handshake costs', () => {
   });
 });
 
+describe('transport parameters per handshake', () => {
+  it('each side decodes its peer’s once: the server reads the ClientHello’s for version negotiation (RFC 9368 §4) and applies the same decode', () => {
+    const decode = vi.mocked(wire.decodeTransportParameters);
+    decode.mockClear();
+    const { c } = handshake({ packetCrypto: defaultProvider() });
+    expect(c.remoteTransportParameters).toBeDefined();
+    expect(decode.mock.calls.map((a) => a[1]).sort()).toEqual(['client', 'server']);
+  });
+});
+
+describe('datagrams per handshake', () => {
+  /** Datagrams each side sends from connect until 200 ms after the client holds a ticket and is confirmed (5 ms each way). */
+  function lifetime() {
+    const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    const c = client.connect(0, SERVER_PATH, TLS);
+    let ticket = false;
+    const drain = () => {
+      for (let e = c.pollEvent(); e; e = c.pollEvent()) ticket ||= e.type === 'session-ticket';
+      return c.handshakeConfirmed && ticket;
+    };
+    expect(net.runUntil(drain, 5000)).toBe(true);
+    net.runUntil(() => (drain(), false), 200);
+    return { ...net.sent };
+  }
+
+  it('a short connection sends no PMTU probe, and no ACK-only packet is made ack-eliciting by ACK_FREQUENCY: server 2 datagrams, client 3', () => {
+    // Server: Initial + Handshake flight; HANDSHAKE_DONE, NewSessionTicket, NEW_TOKEN, NEW_CONNECTION_IDs, ACK_FREQUENCY and
+    // the ACK in one. Client: Initial; the ACKs, Finished and its NEW_CONNECTION_IDs; the ACK of the server's last.
+    // Before: a PMTU probe each way and the ACK of each (PROBE_AFTER_BYTES), and the client's ACK carrying ACK_FREQUENCY,
+    // which the server acknowledged: server 4, client 4.
+    expect(lifetime()).toEqual({ server: 2, client: 3 });
+  });
+});
+
+describe('randomness per handshake', () => {
+  it('every connection draws from its endpoint’s pool: ten handshakes make no platform call each (TLS randoms, connection IDs, ticket nonces)', () => {
+    const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, {});
+    const platform = globalThis.crypto.getRandomValues;
+    let calls = 0;
+    globalThis.crypto.getRandomValues = function (this: Crypto, b) {
+      calls++;
+      return platform.call(this, b);
+    } as Crypto['getRandomValues'];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const c = client.connect(net.now, SERVER_PATH, TLS);
+        expect(net.runUntil(() => c.state === 'established', 5000)).toBe(true);
+        c.close(net.now);
+        net.step();
+      }
+    } finally {
+      globalThis.crypto.getRandomValues = platform;
+    }
+    // Each pool holds 4 KB: a refill or two in all, not one call per random (5 a pair before, 50 here).
+    expect(calls).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('stateless reset tokens (RFC 9000 §10.3.2)', () => {
   const key = new Uint8Array(32).fill(7);
   const cid = (n: number, last = 0) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? last : i + 1));
@@ -68,5 +137,23 @@ describe('what a connection keeps of the packets it received', () => {
     const tokens = c.peerResetTokens;
     // A view would keep the whole decrypted payload alive for the connection's life.
     for (const t of tokens) expect(t.buffer.byteLength).toBe(16);
+  });
+});
+
+describe('connection IDs per handshake (RFC 9000 §5.1.1)', () => {
+  it('each side gives the other one spare ID at completion, not its whole active_connection_id_limit; the rest follow when the peer moves (§9.5)', () => {
+    const { net, server, c } = handshake({ packetCrypto: defaultProvider() });
+    net.runUntil(() => false, 200);
+    const s = [...server.connections][0]!;
+    // Our default active_connection_id_limit is 4: three NEW_CONNECTION_IDs each way before, one now.
+    expect(s.localCids.peerLimit).toBe(4);
+    expect([s.localCids.all().length, c.localCids.all().length]).toEqual([2, 2]);
+    // The client's address changes: once the server follows it, the client holds its limit's worth again.
+    net.clientPath = { address: '10.0.0.7', port: 7000 };
+    c.write(c.openStream('bidi')!, Uint8Array.of(1), true);
+    net.runUntil(() => false, 500);
+    expect(s.remoteAddress).toEqual({ address: '10.0.0.7', port: 7000 });
+    expect(s.localCids.all().length).toBe(4);
+    expect(c.state).toBe('established');
   });
 });

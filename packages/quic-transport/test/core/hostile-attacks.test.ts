@@ -474,12 +474,14 @@ describe('0-RTT (RFC 9001 §4.6, RFC 9000 §7.4.1, RFC 8446 §8)', () => {
   it('a client cannot exceed the remembered flow-control limits in 0-RTT: forged early STREAM data beyond them → FLOW_CONTROL_ERROR', () => {
     const env = ticketed(true, {}, { streams: { connWindow: 64 * 1024, streamWindowBidiRemote: 16 * 1024, maxStreamsBidi: 4 } });
     const ticket = firstTicket(env);
+    // The first connection's server side may still be draining (RFC 9000 §10.2.2): wait for the new one.
+    const earlier = new Set(env.server.connections);
     const c = env.client.connect(env.net.now, SERVER_PATH, { ...TLS, sessionTicket: ticket, earlyData: true });
     // Deliver only the client's first datagram (its ClientHello), so the server holds 0-RTT keys and waits.
     const first = env.net.sent.client;
     env.net.filter = (from, d, i) => (from === 'client' && i > first ? null : d);
-    env.net.runUntil(() => env.server.connections.size > 0, 1000);
-    const s = [...env.server.connections].at(-1)!;
+    expect(env.net.runUntil(() => [...env.server.connections].some((x) => !earlier.has(x)), 1000)).toBe(true);
+    const s = [...env.server.connections].find((x) => !earlier.has(x))!;
     const sc = new Collector(s, false);
     env.server.handleDatagram(env.net.now, forge(c, '0rtt', [{ type: 'stream', streamId: 0, offset: 16 * 1024, data: Uint8Array.of(1), fin: false }]), CLIENT_PATH);
     sc.pump(env.net.now);

@@ -63,12 +63,18 @@ export const DEFAULT_CHAIN_LIMITS: Readonly<ChainLimits> = Object.freeze({
   minRsaBits: 2048,
 });
 
+/** Limits this module resolved (frozen): resolving them again is the identity — a verifier resolves once, each verification again. */
+const resolvedLimits = new WeakSet<object>([DEFAULT_CHAIN_LIMITS]);
+
 /** Resolve partial limits against the defaults (TypeError for a value that is not a positive integer). */
-export function chainLimits(limits: Partial<ChainLimits> = {}): ChainLimits {
+export function chainLimits(limits?: Partial<ChainLimits>): Readonly<ChainLimits> {
+  if (limits === undefined) return DEFAULT_CHAIN_LIMITS;
+  if (resolvedLimits.has(limits)) return limits as Readonly<ChainLimits>;
   const out = { ...DEFAULT_CHAIN_LIMITS, ...limits };
   for (const [k, v] of Object.entries(out)) {
     if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`chainLimits.${k} must be a positive integer`);
   }
+  resolvedLimits.add(Object.freeze(out));
   return out;
 }
 

@@ -160,6 +160,25 @@ const DECODE: Partial<Record<number, BodyDecoder>> = {
 };
 
 /** Decode a message body of `msgType`; unknown types → unexpected_message. */
+/**
+ * The extension types of a ClientHello body we encoded ourselves, in wire
+ * order (RFC 8446 §4.1.2: version, random, session id, suites, compression,
+ * then the extensions): what a client checks responses against (§4.2)
+ * without decoding its own message again. Not for a peer's bytes.
+ */
+export function clientHelloExtensionTypes(body: Uint8Array): number[] {
+  const u16 = (at: number) => (body[at]! << 8) | body[at + 1]!;
+  let off = 2 + 32;
+  off += 1 + body[off]!; // legacy_session_id
+  off += 2 + u16(off); // cipher_suites
+  off += 1 + body[off]!; // legacy_compression_methods
+  const types: number[] = [];
+  if (off >= body.length) return types;
+  const end = off + 2 + u16(off);
+  for (off += 2; off + 4 <= end; off += 4 + u16(off + 2)) types.push(u16(off));
+  return types;
+}
+
 export function decodeHandshake(msgType: number, body: Uint8Array, hashLen = 32): HandshakeMessage {
   const d = DECODE[msgType];
   if (!d) fail(AlertDescription.unexpected_message, `unexpected handshake message type ${msgType}`);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription as A, DEFAULT_CHAIN_LIMITS, parseCertificate, TlsAlertError, TrustStore, verifyChain, type ChainLimits, type HandshakeCrypto } from '../../src/index.js';
+import { chainLimits } from '../../src/certificates/chain.js';
 import { testProvider } from '../core/test-crypto.js';
 import { NOW, pki } from './pki.js';
 
@@ -146,5 +147,16 @@ describe('parsing a certificate far beyond any limit', () => {
     } catch (e) {
       expect(TlsAlertError.isInstance(e) && e.description).toBe(A.bad_certificate);
     }
+  });
+});
+
+describe('chainLimits: resolved once', () => {
+  it('limits it resolved come back as they are (a verifier resolves once, not at every verification); the defaults are shared; bad values are still refused', () => {
+    expect(chainLimits()).toBe(DEFAULT_CHAIN_LIMITS);
+    const mine = chainLimits({ maxCertificates: 5 });
+    expect(mine).toMatchObject({ ...DEFAULT_CHAIN_LIMITS, maxCertificates: 5 });
+    expect(chainLimits(mine)).toBe(mine);
+    expect(Object.isFrozen(mine)).toBe(true);
+    expect(() => chainLimits({ maxSignatureChecks: 0 })).toThrow(TypeError);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription, TlsAlertError } from '../../src/alert.js';
-import { decodeHandshake, encodeHandshake, type HandshakeMessage } from '../../src/messages/handshake.js';
+import { clientHelloExtensionTypes, decodeHandshake, encodeHandshake, type ClientHello, type HandshakeMessage } from '../../src/messages/handshake.js';
 import { Reassembler } from '../../src/messages/reassembler.js';
 import { hex, vec } from './rfc8448.js';
 
@@ -128,5 +128,30 @@ describe('Reassembler', () => {
   it('a message larger than the limit is an alert, without waiting for its bytes', () => {
     const r = new Reassembler(1024);
     expect(alertOf(() => r.push(Uint8Array.from([11, 0x01, 0, 0])))).toBe(AlertDescription.unexpected_message);
+  });
+});
+
+describe('clientHelloExtensionTypes (what a client checks responses against, RFC 8446 §4.2)', () => {
+  const clientHellos: [string, Uint8Array][] = RFC_MESSAGES.flatMap(([name, sec, who, heading, field]) => {
+    if (!name.includes('ClientHello')) return [];
+    return [[name, vec(sec, who, heading, field, name.includes('second ClientHello') ? 1 : 0)] as [string, Uint8Array]];
+  });
+
+  it.each(clientHellos)('RFC 8448 %s: the types in wire order, as the full decode finds them', (_name, raw) => {
+    expect(raw[0]).toBe(1);
+    expect(clientHelloExtensionTypes(raw.subarray(4))).toEqual((decodeRaw(raw) as ClientHello).ext.order);
+  });
+
+  it('our own ClientHellos: any session id length, unknown extensions, none at all', () => {
+    const base: ClientHello = { type: 1, legacyVersion: 0x0303, random: new Uint8Array(32).fill(1), sessionId: new Uint8Array(0), cipherSuites: [0x1301, 0x1302], ext: {} };
+    const variants: ClientHello[] = [
+      base,
+      { ...base, sessionId: new Uint8Array(32).fill(2), ext: { supportedVersions: [0x0304], serverName: 'example.com' } },
+      { ...base, ext: { supportedVersions: [0x0304], quicTransportParams: new Uint8Array(300).fill(3), unknown: [{ type: 0xfafa, data: new Uint8Array(5) }], order: [0x2b, 0xfafa, 0x39] } },
+    ];
+    for (const ch of variants) {
+      const raw = encodeHandshake(ch);
+      expect(clientHelloExtensionTypes(raw.subarray(4))).toEqual((decodeRaw(raw) as ClientHello).ext.order);
+    }
   });
 });

@@ -19,6 +19,17 @@ describe('PEM in, DER out (RFC 7468)', () => {
     expect(certificateChainFrom([certDer])).toEqual([certDer]);
   });
 
+  it('a server’s PEM chain is decoded once, not per connection: the same DER objects each time, as text or as bytes', () => {
+    const asText = text(certPem) + '\n'; // a text no other test decoded first
+    const first = certificateChainFrom([asText]);
+    expect(first).toEqual([certDer]);
+    expect(certificateChainFrom([asText])[0]).toBe(first[0]);
+    const bytes = certPem.slice();
+    expect(certificateChainFrom([bytes])[0]).toBe(certificateChainFrom([bytes])[0]);
+    // Another array with the same bytes is decoded on its own (bytes are known by identity) and agrees.
+    expect(certificateChainFrom([certPem.slice()])).toEqual([certDer]);
+  });
+
   it('a chain file with explanatory text between its blocks gives every certificate, leaf first (§5.2)', () => {
     const chain = `subject=CN = leaf\n${text(certPem)}\nissuer text\r\n${text(fixture('core-client-cert.pem'))}`;
     expect(certificateChainFrom([chain])).toEqual([certDer, fixture('core-client-cert.der')]);
