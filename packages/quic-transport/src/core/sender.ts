@@ -126,15 +126,7 @@ function wantsToSend(c: Connection, s: SpaceId, allowed: Allowed, now: number): 
   if (s !== 2) return false;
   if (c.pending.handshakeDone) return true;
   if (!c.hs.info && c.side === 'client' && !c.crypto.sendsZeroRtt) return false; // no 1-RTT data before the handshake completes
-  return (
-    c.localCids.pending.size > 0 ||
-    c.remoteCids.toRetire.size > 0 ||
-    c.datagrams.items.length > 0 ||
-    c.paths.owesOnPath() ||
-    (c.pending.newToken !== undefined && c.hs.confirmed) ||
-    c.streams.hasControl ||
-    c.streams.hasStreamData
-  );
+  return c.localCids.pending.size > 0 || c.remoteCids.toRetire.size > 0 || c.datagrams.items.length > 0 || c.paths.owesOnPath() || (c.pending.newToken !== undefined && c.hs.confirmed) || c.streams.hasControl || c.streams.hasStreamData;
 }
 
 /** Build one packet of space `s` at `start`; returns its end (== start when nothing was written). */
