@@ -12,6 +12,7 @@ import { bulkRows, gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, o
 import { packetProtectionMBps } from './measure/crypto.js';
 import { handshakeRows, inOneProcess, perSide } from './measure/handshakes.js';
 import { http2Requests, http3Download, http3Requests } from './measure/http3.js';
+import { warmupMs } from './peers/requests.js';
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
 import { row } from './rows.js';
@@ -197,7 +198,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       anchorName: 'Node http2 / TLS',
       method: {
         setup: "peers/h3 (@tsquic/http3 serve() and fetch()) and peers/h2 (Node's http2 over TLS 1.3, one session), server and client each in its own process; GET /small, 100-byte responses",
-        clock: `the client's own: requests completed and their latencies over ${seconds} s after 0.3 s of warm-up, at a fixed concurrency on one connection`,
+        clock: `the client's own: requests completed and their latencies over ${seconds} s after ${warmupMs(seconds) / 1000} s of warm-up, at a fixed concurrency on one connection`,
       },
     };
     for (const c of [1, 16, 128]) {
@@ -212,7 +213,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
             ...R,
             method: {
               ...R.method,
-              clock: `process.cpuUsage() of the ${side}'s process (user + system, all threads) per request: ${side === 'client' ? "over the client's measured window" : "over the client's whole run, divided by the requests the server answered in it"}`,
+              clock: `process.cpuUsage() of the ${side}'s process (user + system, all threads) per request: ${side === 'client' ? "over the client's measured window" : "over the client's measured window (sampled at its start and end), divided by the requests the server answered in it"}`,
             },
             id: `http3.cpu.c${c}.${side}`,
             name: `CPU per request, ${side}, ${c} concurrent`,

@@ -14,7 +14,7 @@ export interface RequestRate {
   /** Latency percentiles, ms. */
   p50: number;
   p99: number;
-  /** CPU time (user + system) per request, µs: the client's over the measured window, the server's over the client's whole run. */
+  /** CPU time (user + system) per request, µs, each side over the client's measured window (after its warm-up). */
   clientCpu: number;
   serverCpu: number;
 }
@@ -29,9 +29,10 @@ async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency:
       const m = await server.next('cpu', 10_000);
       return { micros: m.micros, requests: m.requests ?? NaN };
     };
-    const before = await cpu();
     const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)]);
     try {
+      await client.next('window', 60_000);
+      const before = await cpu();
       const r = await client.next('result', 60_000 + seconds * 1000);
       const after = await cpu();
       const serverCpu = (after.micros - before.micros) / (after.requests - before.requests);

@@ -21,6 +21,8 @@ export type PeerMessage =
   | { type: 'result'; bytes: number; seconds: number; stats?: Record<string, number> }
   | { type: 'opened'; connections: number; before: Memory; after: Memory }
   | { type: 'cpu'; micros: number; userMicros?: number; requests?: number }
+  /** A request-rate client's measured window starts now (peers/requests). */
+  | { type: 'window' }
   | { type: 'error'; message: string };
 
 export type ParentMessage = { cmd: 'mem' } | { cmd: 'cpu' } | { cmd: 'exit' };

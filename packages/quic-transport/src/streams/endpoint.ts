@@ -66,7 +66,9 @@ export interface EndpointShellOptions {
   /** The clock (ms): default `performance.now()`. */
   now?: () => number;
   /**
-   * Most connection events handed to the application per turn of the event loop (default 64).
+   * Most connection events handed to the application per turn of the event loop (default 128:
+   * beside 64, HTTP/3 at 128 concurrent small GETs made 10,094 against 5,955 requests/s, median of
+   * five interleaved runs on a loaded machine, and the same at 16 concurrent).
    * The rest wait for the next turn, and the output loop runs in between: what the application
    * made of the first ones (responses to the first requests of a large batch) leaves while it
    * works on the next, so the peer starts on them instead of waiting for the whole batch.
@@ -169,7 +171,7 @@ export class QuicSocketEndpoint {
   ) {
     this.clock = options.now ?? (() => performance.now());
     this.schedule = options.schedule ?? defaultSchedule;
-    this.budget = this.eventsPerTurn = options.eventsPerTurn ?? 64;
+    this.budget = this.eventsPerTurn = options.eventsPerTurn ?? 128;
     this.core = new Endpoint({
       transport: options.transport,
       ...(options.retry ? { retry: options.retry } : {}),
