@@ -10,7 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import type { ParentMessage, PeerMessage } from './ipc.js';
+import { cpuMicros, type ParentMessage, type PeerMessage } from './ipc.js';
 
 const SIZE = 1452;
 /** Datagrams sent per event-loop turn (the QUIC shell sends what it has once per turn). */
@@ -21,10 +21,6 @@ const HP = new Uint8Array(16).fill(2);
 const IV = new Uint8Array(12).fill(3);
 
 const send = (m: PeerMessage): void => void process.send!(m);
-const cpuMicros = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 function nonce(pn: number): Uint8Array {
   const n = IV.slice();

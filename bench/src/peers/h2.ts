@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import type { ParentMessage, PeerMessage } from './ipc.js';
+import { cpuMicros, type ParentMessage, type PeerMessage } from './ipc.js';
 import { measureRequests } from './requests.js';
 
 const SMALL = Buffer.alloc(100, 0x61);
@@ -26,10 +26,7 @@ function server(certFile: string, keyFile: string): void {
   });
   s.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (s.address() as AddressInfo).port }));
   process.on('message', (m: ParentMessage) => {
-    if (m.cmd === 'cpu') {
-      const u = process.cpuUsage();
-      send({ type: 'cpu', micros: u.user + u.system, requests: served });
-    }
+    if (m.cmd === 'cpu') send({ type: 'cpu', micros: cpuMicros(), requests: served });
     if (m.cmd === 'exit') process.exit(0);
   });
 }

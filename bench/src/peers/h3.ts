@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { createClient, serve } from '@tsquic/http3/node';
 import type { TransportSettings } from '@tsquic/quic-transport';
-import type { ClientReport, ParentMessage, PeerMessage } from './ipc.js';
+import { cpuMicros, type ClientReport, type ParentMessage, type PeerMessage } from './ipc.js';
 import { measureRequests } from './requests.js';
 
 const SMALL = new Uint8Array(100).fill(0x61);
@@ -52,10 +52,7 @@ async function server(certFile: string, keyFile: string): Promise<void> {
   });
   send({ type: 'ready', port: s.addr.port });
   process.on('message', (m: ParentMessage) => {
-    if (m.cmd === 'cpu') {
-      const u = process.cpuUsage();
-      send({ type: 'cpu', micros: u.user + u.system, requests: served });
-    }
+    if (m.cmd === 'cpu') send({ type: 'cpu', micros: cpuMicros(), requests: served });
     if (m.cmd === 'exit') void s.close().then(() => process.exit(0));
   });
 }

@@ -9,16 +9,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { HANDSHAKERS, SERVERS, sequential, type Kind, type Mode } from './handshakers.js';
-import type { ParentMessage, PeerMessage } from './ipc.js';
+import { cpuMicros, type ParentMessage, type PeerMessage } from './ipc.js';
 
 function send(m: PeerMessage): void {
   process.send!(m);
 }
-
-const cpuMicros = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 
 async function server(kind: Kind, cert: string, key: string): Promise<void> {
   const s = await SERVERS[kind](new Uint8Array(readFileSync(cert)), new Uint8Array(readFileSync(key)));

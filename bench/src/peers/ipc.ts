@@ -1,7 +1,7 @@
 /**
  * @module peers/ipc
  * Messages between the suite and its peer processes, and the one way memory
- * is measured everywhere (after a full GC, with `--expose-gc`).
+ * is measured everywhere (after a full GC, with `--expose-gc`) and CPU time.
  */
 export interface Memory {
   heapUsed: number;
@@ -35,4 +35,10 @@ export function heapAfterGc(): Memory {
   gc();
   const m = process.memoryUsage();
   return { heapUsed: m.heapUsed, rss: m.rss };
+}
+
+/** This process's CPU time (user + system, all its threads), µs. */
+export function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }

@@ -17,18 +17,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { QuicEndpoint, type QuicConnection } from '@tsquic/quic-transport';
-import { heapAfterGc, type ClientReport, type PeerMessage, type ParentMessage } from './ipc.js';
+import { cpuMicros, heapAfterGc, type ClientReport, type PeerMessage, type ParentMessage } from './ipc.js';
 
 export const ALPN = 'tsquic-bench';
 /** Default transport settings unless BENCH_TRANSPORT (JSON, e.g. '{"pacing":false}') overrides some, for experiments. */
 const TRANSPORT = process.env.BENCH_TRANSPORT ? (JSON.parse(process.env.BENCH_TRANSPORT) as Record<string, unknown>) : undefined;
 const BIND = { address: '127.0.0.1', ...(TRANSPORT ? { transport: TRANSPORT } : {}) };
 const CHUNK = new Uint8Array(256 * 1024).fill(0x61);
-/** This process's CPU time (user + system, all threads), µs. */
-const cpuMicros = (): number => {
-  const u = process.cpuUsage();
-  return u.user + u.system;
-};
 const RAMP_MS = 500;
 
 function send(m: PeerMessage): void {
