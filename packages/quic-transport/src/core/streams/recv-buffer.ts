@@ -62,9 +62,7 @@ export class RecvBuffer {
     }
     // Beyond everything received (in-order data, the common case): all of it is new, one piece.
     if (this.received.isEmpty || offset > this.received.max!) {
-      if (this.pieces.size + 1 > this.maxPieces) return -1;
-      if (this.budget && this.budget.used + 1 > this.budget.max) return -1;
-      if (this.budget) this.budget.used++;
+      if (!this.admit(1)) return -1;
       this.received.add(offset, end);
       this.buffered += data.length;
       this.pieces.set(offset, { offset, data });
@@ -77,13 +75,20 @@ export class RecvBuffer {
       fresh.push({ offset: s, data: data.subarray(s - offset, e - offset) });
       added += e - s;
     }
-    if (this.pieces.size + fresh.length > this.maxPieces) return -1;
-    if (this.budget && this.budget.used + fresh.length > this.budget.max) return -1;
-    if (this.budget) this.budget.used += fresh.length;
+    if (!this.admit(fresh.length)) return -1;
     this.received.add(offset, end);
     this.buffered += added;
     for (const p of fresh) this.pieces.set(p.offset, p);
     return added;
+  }
+
+  /** Room for `n` more pieces, within `maxPieces` and the shared budget (taken from it): false when there is none. */
+  private admit(n: number): boolean {
+    if (this.pieces.size + n > this.maxPieces) return false;
+    if (!this.budget) return true;
+    if (this.budget.used + n > this.budget.max) return false;
+    this.budget.used += n;
+    return true;
   }
 
   /** Bytes readable now (contiguous from readOffset). */
