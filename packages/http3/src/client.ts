@@ -277,7 +277,7 @@ class Exchange {
           chunks.push(c);
           size += c.length;
         }
-        // Always a copy, as the platform's consumption of a body stream makes: a chunk may be a view of memory the transport reuses.
+        // Always a copy, as the platform's consumption of a body stream makes: a chunk may be a view into its packet, whose buffer holds other bytes too.
         const all = new Uint8Array(size);
         let at = 0;
         for (const c of chunks) all.set(c, (at += c.length) - c.length);

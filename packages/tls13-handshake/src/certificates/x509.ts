@@ -155,7 +155,6 @@ const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).pad
  * against 25 µs — a client makes a few such keys per handshake).
  */
 export function binaryString(b: Uint8Array): string {
-  if (b.length <= 4096) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = '';
   for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
   return s;

@@ -159,7 +159,6 @@ const DECODE: Partial<Record<number, BodyDecoder>> = {
   },
 };
 
-/** Decode a message body of `msgType`; unknown types → unexpected_message. */
 /**
  * The extension types of a ClientHello body we encoded ourselves, in wire
  * order (RFC 8446 §4.1.2: version, random, session id, suites, compression,
@@ -179,6 +178,7 @@ export function clientHelloExtensionTypes(body: Uint8Array): number[] {
   return types;
 }
 
+/** Decode a message body of `msgType`; unknown types → unexpected_message. */
 export function decodeHandshake(msgType: number, body: Uint8Array, hashLen = 32): HandshakeMessage {
   const d = DECODE[msgType];
   if (!d) fail(AlertDescription.unexpected_message, `unexpected handshake message type ${msgType}`);
