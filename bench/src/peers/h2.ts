@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { cpuMicros, type ParentMessage, type PeerMessage } from './ipc.js';
+import { cpuMicros, SAME_SUITE, type ParentMessage, type PeerMessage } from './ipc.js';
 import { measureRequests } from './requests.js';
 
 const SMALL = Buffer.alloc(100, 0x61);
@@ -20,7 +20,7 @@ function send(m: PeerMessage): void {
 }
 
 function server(certFile: string, keyFile: string): void {
-  const s = createSecureServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3', settings: { maxConcurrentStreams: 256 } }, (_req, res) => {
+  const s = createSecureServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3', ciphers: SAME_SUITE, settings: { maxConcurrentStreams: 256 } }, (_req, res) => {
     served++;
     res.end(SMALL);
   });

@@ -16,6 +16,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect, createSecureContext, createServer, type TLSSocket } from 'node:tls';
 import { QuicEndpoint } from '@tsquic/quic-transport';
 import type { SessionTicket } from '@tsquic/tls13-handshake';
+import { SAME_SUITE } from './ipc.js';
 
 export type Kind = 'quic' | 'tls';
 export type Mode = 'full' | 'resumed';
@@ -77,7 +78,7 @@ export async function quicHandshaker(port: number, trustAnchor: Uint8Array): Pro
 
 /** Node's TLS 1.3 server: PEM certificate and key. */
 export async function tlsServer(cert: Uint8Array, key: Uint8Array): Promise<HandshakeServer> {
-  const server = createServer({ cert: Buffer.from(cert), key: Buffer.from(key), minVersion: 'TLSv1.3' }, (s) => {
+  const server = createServer({ cert: Buffer.from(cert), key: Buffer.from(key), minVersion: 'TLSv1.3', ciphers: SAME_SUITE }, (s) => {
     // Kept open until the client leaves: a server that ends at once never lets the client read its session ticket.
     s.on('error', () => {});
     s.resume();

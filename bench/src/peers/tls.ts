@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer } from 'node:tls';
-import type { ParentMessage, PeerMessage } from './ipc.js';
+import { SAME_SUITE, type ParentMessage, type PeerMessage } from './ipc.js';
 
 const CHUNK = Buffer.alloc(256 * 1024, 0x61);
 
@@ -22,7 +22,7 @@ function send(m: PeerMessage): void {
 }
 
 function serve(certFile: string, keyFile: string): void {
-  const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3' }, (s) => {
+  const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3', ciphers: SAME_SUITE }, (s) => {
     let req = Buffer.alloc(0);
     s.on('error', () => {});
     s.on('data', (d: Buffer) => {
