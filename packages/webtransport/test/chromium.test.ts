@@ -157,10 +157,11 @@ describe('Chromium 156, no flags, serverCertificateHashes only', () => {
       });
     // Chromium 156 reports about 1 in 100 clean server closes as a lost connection: when our ACK of its FIN on
     // the CONNECT stream is read before its own posted CLOSED transition (CHROMIUM.md, "A clean close by the
-    // server seen as Connection lost"). That outcome, and only that one, is repeated once.
+    // server seen as Connection lost"); the window is widest on a loaded machine. That outcome, and only that
+    // one, is repeated, at most twice.
     let closed = await serverCloses();
-    if ('error' in closed && closed.error === CHROMIUM_CLOSE_RACE) {
-      console.log(`Chromium's close race (CHROMIUM.md) on the first server close; repeated`);
+    for (let attempt = 2; attempt <= 3 && 'error' in closed && closed.error === CHROMIUM_CLOSE_RACE; attempt++) {
+      console.log(`Chromium's close race (CHROMIUM.md) on server close ${attempt - 1}; repeated`);
       closed = await serverCloses();
     }
     expect(closed).toEqual({ info: { closeCode: 4242, reason: 'the server chose this ✓' } });

@@ -77,7 +77,8 @@ describe('a hostile client', () => {
     await s.ready;
     s.close({ closeCode: 0, reason: '' });
     await s.closed;
-    await new Promise((r) => setTimeout(r, 100));
+    // Until the server has seen the close, a stream for the session is still one for a live session.
+    await srv.sessions[0]!.closed.catch(() => undefined);
     const late = await conn.createBidirectionalStream(0x41n, encodeSessionId(0n));
     expect(await resetCode(late.readable.getReader().read())).toBe(BigInt(H3ErrorCode.H3_CONNECT_ERROR));
   });
@@ -159,7 +160,8 @@ describe('a hostile client', () => {
     // One ends, and there is room again.
     sessions[0]!.close();
     await sessions[0]!.closed;
-    await new Promise((r) => setTimeout(r, 50));
+    // Until the server has seen that close, the connection still has two sessions.
+    await Promise.race(srv.sessions.map((s) => s.closed.catch(() => undefined)));
     await connectSession(conn, srv.url('/3')).ready;
   });
 
