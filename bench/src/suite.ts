@@ -12,7 +12,7 @@ import { bulkRows, gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, o
 import { packetProtectionMBps } from './measure/crypto.js';
 import { handshakeRows, inOneProcess, perSide } from './measure/handshakes.js';
 import { http2Requests, http3Download, http3Requests } from './measure/http3.js';
-import { warmupMs } from './peers/requests.js';
+import { describeWarmup } from './peers/requests.js';
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
 import { row } from './rows.js';
@@ -198,14 +198,26 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       anchorName: 'Node http2 / TLS',
       method: {
         setup: "peers/h3 (@tsquic/http3 serve() and fetch()) and peers/h2 (Node's http2 over TLS 1.3, one session), server and client each in its own process; GET /small, 100-byte responses",
-        clock: `the client's own: requests completed and their latencies over ${seconds} s after ${warmupMs(seconds) / 1000} s of warm-up, at a fixed concurrency on one connection`,
+        clock: `the client's own: requests completed and their latencies over ${seconds} s after ${describeWarmup(seconds)}, the same rule for both, at a fixed concurrency on one connection`,
       },
     };
     for (const c of [1, 16, 128]) {
       const h3 = await http3Requests(certs, c, seconds);
       const h2 = await http2Requests(certs, c, seconds);
       rows.push(
-        row({ ...R, id: `http3.rps.c${c}`, name: `requests/s, ${c} concurrent, one connection`, unit: 'per second', better: 'higher', ours: h3.rps, anchor: h2.rps }, c === 128 ? 1.0 : undefined),
+        row(
+          {
+            ...R,
+            id: `http3.rps.c${c}`,
+            name: `requests/s, ${c} concurrent, one connection`,
+            unit: 'per second',
+            better: 'higher',
+            ours: h3.rps,
+            anchor: h2.rps,
+            samples: { oursWarmupRequests: h3.warmupRequests, anchorWarmupRequests: h2.warmupRequests, oursWarmupSeconds: h3.warmupSeconds, anchorWarmupSeconds: h2.warmupSeconds },
+          },
+          c === 128 ? 1.0 : undefined,
+        ),
         row({ ...R, id: `http3.p50.c${c}`, name: `p50 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p50, anchor: h2.p50 }),
         row({ ...R, id: `http3.p99.c${c}`, name: `p99 latency, ${c} concurrent`, unit: 'ms', better: 'lower', ours: h3.p99, anchor: h2.p99 }),
         ...(['server', 'client'] as const).map((side) =>

@@ -17,6 +17,9 @@ export interface RequestRate {
   /** CPU time (user + system) per request, µs, each side over the client's measured window (after its warm-up). */
   clientCpu: number;
   serverCpu: number;
+  /** The client's warm-up before the window (peers/requests.ts): requests completed and seconds. */
+  warmupRequests: number;
+  warmupSeconds: number;
 }
 
 /** One server and one client of `peer` (h3 or h2): `rps` small GETs at `concurrency` for `seconds`. */
@@ -31,12 +34,13 @@ async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency:
     };
     const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)]);
     try {
-      await client.next('window', 60_000);
+      await client.next('window', 60_000); // after the warm-up (at most 15 s, peers/requests.ts)
       const before = await cpu();
       const r = await client.next('result', 60_000 + seconds * 1000);
       const after = await cpu();
       const serverCpu = (after.micros - before.micros) / (after.requests - before.requests);
-      return { rps: r.bytes / r.seconds, p50: r.stats?.p50 ?? NaN, p99: r.stats?.p99 ?? NaN, clientCpu: r.stats?.cpuMicros ?? NaN, serverCpu };
+      const stat = (k: string): number => r.stats?.[k] ?? NaN;
+      return { rps: r.bytes / r.seconds, p50: stat('p50'), p99: stat('p99'), clientCpu: stat('cpuMicros'), serverCpu, warmupRequests: stat('warmupRequests'), warmupSeconds: stat('warmupSeconds') };
     } finally {
       await client.stop();
     }

@@ -45,7 +45,7 @@ async function client(port: number, concurrency: number, seconds: number): Promi
     });
   await get();
   const r = await measureRequests(get, concurrency, seconds);
-  send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros } });
+  send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros, warmupRequests: r.warmupRequests, warmupSeconds: r.warmupSeconds } });
   session.close();
   setImmediate(() => process.exit(0));
 }

@@ -92,7 +92,7 @@ async function client(port: number, mode: string, a: number, b: number): Promise
       a,
       b,
     );
-    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros } });
+    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros, warmupRequests: r.warmupRequests, warmupSeconds: r.warmupSeconds } });
   }
   await c.close();
   setImmediate(() => process.exit(0));
