@@ -338,16 +338,23 @@ function writePathFrames(c: Connection, w: Writer, frames: SentFrame[], now: num
 
 /**
  * The closing state (RFC 9000 §10.2.1): CONNECTION_CLOSE in every space we
- * have keys for (the peer may not have 1-RTT keys yet, §10.2.3).
+ * have keys for (the peer may not have 1-RTT keys yet, §10.2.3) — except a
+ * client's Initial once it has Handshake keys: the server has them too
+ * (§10.2.3, "a client will always know whether the server has Handshake
+ * keys"), and a close it read in an Initial would end its handshake before
+ * the client's Finished. A Finished not sent yet (a client that closes as
+ * soon as it is ready) goes out first, in the same Handshake packet, so the
+ * server completes its handshake and then reads the close.
  */
 export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
   const max = Math.min(c.maxDatagramSize, c.paths.allowance());
   if (max < MIN_PACKET) return null;
   const buf = new Uint8Array(max);
   let off = 0;
+  const serverHasHandshakeKeys = c.side === 'client' && c.crypto.hasWriteKeys(1) && !c.spaces[1].discarded;
   for (const s of SPACES) {
     const k = c.crypto.writeKeys(s);
-    if (!k || c.spaces[s].discarded || max - off < MIN_PACKET) continue;
+    if (!k || c.spaces[s].discarded || max - off < MIN_PACKET || (s === 0 && serverHasHandshakeKeys)) continue;
     // In Initial/Handshake an application close travels as APPLICATION_ERROR (§10.2.3).
     const frame: Frame =
       cf.application && s === 2
@@ -355,6 +362,16 @@ export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
         : { type: 'connection_close', application: false, errorCode: cf.application ? 0x0cn : cf.code, frameType: cf.application ? 0 : cf.frameType, reason: s === 2 ? cf.reason : '' };
     const b = PacketBuilder.start(buf, off, max - off, header(c, s, k, -1), k.keys);
     if (!b || frameSize(frame) > b.w.remaining) break;
+    if (s === 1 && serverHasHandshakeKeys) {
+      const crypto = c.spaces[1].cryptoSend;
+      while (crypto.hasPending()) {
+        const room = b.w.remaining - frameSize(frame);
+        const maxData = room - 1 - varintLength(crypto.peekOffset()) - varintLength(room);
+        const e = maxData > 0 ? crypto.emit(maxData) : null;
+        if (!e) break;
+        encodeFrame(b.w, { type: 'crypto', offset: e.offset, data: e.data });
+      }
+    }
     encodeFrame(b.w, frame);
     off = b.finish(c.side === 'client' && s === 0 ? MIN_INITIAL_DATAGRAM : 0).end;
     c.spaces[s].nextPn++;

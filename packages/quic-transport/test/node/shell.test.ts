@@ -246,7 +246,7 @@ describe('unref()', () => {
     expect(held.code).toBeNull(); // killed 3 s after it bound: the socket held the process
     expect(held.out).toContain('bound');
     expect(busy.code).toBe(0);
-    expect(busy.out).toContain('handshake-timeout');
-    expect(busy.ms).toBeGreaterThan(1000); // the 1 s handshake timeout ran out first
+    // The 1 s handshake timeout ran out first (timed by the child: a loaded machine may deliver its output late).
+    expect(Number(/handshake-timeout after (\d+) ms/.exec(busy.out)?.[1])).toBeGreaterThanOrEqual(1000);
   }, 90_000);
 });

@@ -52,6 +52,38 @@ describe('the end of a connection in the streams shell', () => {
     await server.close();
   });
 
+  it('a client that closes as soon as it is ready still lets the server complete its handshake (its Finished goes out with the close)', async () => {
+    const [cs, ss] = socketPair();
+    const server = new QuicSocketEndpoint(ss);
+    const serverSide: Array<{ completed: boolean; closed?: { code: bigint; application: boolean; reason: string } }> = [];
+    server.listen({
+      tls: serverTls(),
+      onConnection: (c) => {
+        const seen: (typeof serverSide)[number] = { completed: false };
+        serverSide.push(seen);
+        c.ready.then(() => (seen.completed = true), () => undefined);
+        c.closed.then(
+          (i) => (seen.closed = i),
+          (e: QuicConnectionError) => (seen.closed = e.info),
+        );
+      },
+    });
+    const client = new QuicSocketEndpoint(cs);
+    for (let i = 0; i < 3; i++) {
+      const conn = client.connect(ss.localAddress, { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' });
+      await conn.ready;
+      void conn.close({ closeCode: 7, reason: 'done' });
+      await expect.poll(() => serverSide[i]?.closed).toBeDefined();
+      // The client's Finished reached the server before the close did (RFC 9000 §10.2.3: a client knows the
+      // server has Handshake keys, so the close goes in Handshake and 1-RTT packets, not an Initial that would
+      // end the server's handshake unfinished). Before confirmation the server reads the close in its
+      // Handshake packet: APPLICATION_ERROR, the application's code withheld.
+      expect(serverSide[i]).toMatchObject({ completed: true, closed: { code: 0x0cn, application: false } });
+    }
+    await client.close();
+    await server.close();
+  });
+
   it('an idle timeout rejects closed and new streams with the same QuicConnectionError (kind idle)', async () => {
     const [cs, ss] = socketPair();
     const server = new QuicSocketEndpoint(ss);
