@@ -61,7 +61,10 @@ describe('the end of a connection in the streams shell', () => {
       onConnection: (c) => {
         const seen: (typeof serverSide)[number] = { completed: false };
         serverSide.push(seen);
-        c.ready.then(() => (seen.completed = true), () => undefined);
+        c.ready.then(
+          () => (seen.completed = true),
+          () => undefined,
+        );
         c.closed.then(
           (i) => (seen.closed = i),
           (e: QuicConnectionError) => (seen.closed = e.info),
