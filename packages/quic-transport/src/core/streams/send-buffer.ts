@@ -99,12 +99,14 @@ export class SendBuffer {
     return null;
   }
 
-  /** A view of [start, end) within one chunk (stops at the chunk's end: no copy). */
+  /** A view of [start, end) within one chunk (stops at the chunk's end: no copy); a whole chunk is handed out as it is (a small message is one chunk, one frame). */
   private view(start: number, end: number): Uint8Array {
     let off = this.base;
-    for (const c of this.chunks) {
-      if (start < off + c.length) return c.subarray(start - off, Math.min(c.length, end - off));
-      off += c.length;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const next = off + c.length;
+      if (start < next) return start === off && end >= next ? c : c.subarray(start - off, Math.min(c.length, end - off));
+      off = next;
     }
     return EMPTY;
   }
