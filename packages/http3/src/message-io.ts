@@ -128,8 +128,8 @@ export class MessageWriter {
   }
 
   /** FIN, once everything queued was accepted; rejects if the stream was reset or stopped. */
-  async close(): Promise<void> {
-    await this.writer.close();
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   /** RESET_STREAM with `reason.code`; never rejects. */

@@ -62,8 +62,11 @@ export async function sendResponse(writer: MessageWriter, method: string, respon
       throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const trailers = await resolveTrailers(trailersOf(response));
-  if (trailers.length > 0) await writer.headers(trailers);
+  const source = trailersOf(response);
+  if (source !== undefined) {
+    const trailers = await resolveTrailers(source);
+    if (trailers.length > 0) await writer.headers(trailers);
+  }
   await writer.close();
 }
 
