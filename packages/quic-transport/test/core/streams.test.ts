@@ -123,7 +123,7 @@ describe('SendBuffer', () => {
         const sb = new SendBuffer();
         let o = 0;
         for (const n of sizes) sb.write(src.subarray(o, (o += n)));
-        for (let at = 0; at < total; ) {
+        for (let at = 0; at < total;) {
           const e = sb.emit(mtu)!;
           expect(e.offset).toBe(at);
           expect(e.data.length).toBeGreaterThan(0);
