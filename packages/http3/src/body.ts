@@ -52,6 +52,7 @@ export async function sendBody(writer: MessageWriter, source: BodySource): Promi
   try {
     for (;;) {
       const { value, done } = await reader.read();
+      // Read to its end: the reader is not released (releasing makes an error for its `closed`), the stream is spent.
       if (done) return;
       if (!(value instanceof Uint8Array)) throw new TypeError('body streams must produce Uint8Array chunks');
       await writer.data(value);
@@ -59,7 +60,5 @@ export async function sendBody(writer: MessageWriter, source: BodySource): Promi
   } catch (e) {
     reader.cancel(e).catch(() => undefined);
     throw e;
-  } finally {
-    reader.releaseLock();
   }
 }

@@ -234,8 +234,10 @@ class Exchange {
       const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
       await this.#writer.headers(parts.fields, small);
       if (!small) await sendBody(this.#writer, parts.source);
-      const trailers = await resolveTrailers(parts.trailers);
-      if (trailers.length > 0) await this.#writer.headers(trailers);
+      if (parts.trailers !== undefined) {
+        const trailers = await resolveTrailers(parts.trailers);
+        if (trailers.length > 0) await this.#writer.headers(trailers);
+      }
       // RFC 9114 §4.1: after sending a request, a client MUST close the stream for sending.
       await this.#writer.close();
     } catch (e) {

@@ -611,28 +611,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   }
 
   #wrap(s: SessionBidirectionalStream, id: bigint): Http3Stream {
-    const abortable = s as { abort?: (code?: bigint) => void };
-    // The Web Streams only when asked for: a request reads and writes through the session's direct sides when it has them.
-    const wrapped: Http3Stream & { [STREAM_IO]?: unknown } = {
-      id,
-      get readable() {
-        return s.readable;
-      },
-      get writable() {
-        return s.writable;
-      },
-      [STREAM_IO]: streamIo(s),
-      abort: (code, reason) => {
-        if (typeof abortable.abort === 'function') {
-          abortable.abort(BigInt(code));
-          return;
-        }
-        const r = streamReason(code, reason ?? 'aborted');
-        s.readable.cancel(r).catch(noop);
-        s.writable.abort(r).catch(noop);
-      },
-    };
-    return wrapped;
+    return new SessionStream(id, s);
   }
 
   #acceptBidirectionalStreams(): Promise<void> {
@@ -653,7 +632,7 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
       }
       const claim = prefix && this.#bidiClaims.get(prefix.value);
       if (claim) {
-        claim({ ...stream, readable: withHead(prefix!.rest, reader) });
+        claim({ id: stream.id, readable: withHead(prefix!.rest, reader), writable: stream.writable, abort: (code, reason) => stream.abort(code, reason) });
         return;
       }
       head = prefix?.bytes;
@@ -749,4 +728,39 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/**
+ * A session's bidirectional stream with its HTTP/3 ID. The Web Streams only
+ * when asked for: a request reads and writes through the session's direct
+ * sides (STREAM_IO) when it has them. A class, not an object literal with
+ * accessors (which V8 builds on a slow path, once per request).
+ */
+class SessionStream implements Http3Stream {
+  readonly #s: SessionBidirectionalStream;
+  readonly [STREAM_IO]: unknown;
+
+  constructor(
+    readonly id: bigint,
+    s: SessionBidirectionalStream,
+  ) {
+    this.#s = s;
+    this[STREAM_IO] = streamIo(s);
+  }
+
+  get readable(): ReadableStream<Uint8Array> {
+    return this.#s.readable;
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    return this.#s.writable;
+  }
+
+  abort(code: bigint | number, reason?: string): void {
+    const abortable = this.#s as { abort?: (code?: bigint) => void };
+    if (typeof abortable.abort === 'function') return abortable.abort(BigInt(code));
+    const r = streamReason(code, reason ?? 'aborted');
+    this.#s.readable.cancel(r).catch(noop);
+    this.#s.writable.abort(r).catch(noop);
+  }
 }

@@ -9,6 +9,7 @@
  */
 import { encodeFrameHeader, FrameType, type Role } from './frames.js';
 import { MessageFraming } from './request-stream.js';
+import { varintLength, writeVarint } from './varint.js';
 import type { FieldLine } from './qpack/index.js';
 import type { StreamReader, StreamWriter } from './session.js';
 
@@ -93,21 +94,21 @@ export class MessageWriter {
     this.writer.closed.catch(noop);
   }
 
-  /** A HEADERS frame (header or trailer section), with `data` appended as one DATA frame when given. */
+  /**
+   * A HEADERS frame (header or trailer section). `data`, when given, follows
+   * as one DATA frame — in the same write (one buffer, frame headers written
+   * in place) when it is small, so a small response is one write.
+   */
   async headers(fields: readonly FieldLine[], data?: Uint8Array): Promise<void> {
     const section = this.codec.encodeSection(this.streamId, fields);
-    const header = encodeFrameHeader(FrameType.HEADERS, section.length);
-    const dataHeader = data && data.length > 0 ? encodeFrameHeader(FrameType.DATA, data.length) : undefined;
-    const total = header.length + section.length + (dataHeader ? dataHeader.length + data!.length : 0);
-    const out = new Uint8Array(total);
-    out.set(header, 0);
-    out.set(section, header.length);
-    if (dataHeader) {
-      out.set(dataHeader, header.length + section.length);
-      out.set(data!, header.length + section.length + dataHeader.length);
-    }
+    const small = data !== undefined && data.length > 0 && data.length <= COALESCE_MAX ? data : undefined;
+    const headersLength = varintLength(FrameType.HEADERS) + varintLength(section.length) + section.length;
+    const out = new Uint8Array(headersLength + (small ? varintLength(FrameType.DATA) + varintLength(small.length) + small.length : 0));
+    out.set(section, writeVarint(out, writeVarint(out, 0, FrameType.HEADERS), section.length));
+    if (small) out.set(small, writeVarint(out, writeVarint(out, headersLength, FrameType.DATA), small.length));
     await this.writer.ready;
     this.writer.write(out).catch(noop);
+    if (data && !small) await this.data(data);
   }
 
   /** One DATA frame (RFC 9114 §7.2.1); waits for room in the send buffer first. */
@@ -127,8 +128,8 @@ export class MessageWriter {
   }
 
   /** FIN, once everything queued was accepted; rejects if the stream was reset or stopped. */
-  async close(): Promise<void> {
-    await this.writer.close();
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   /** RESET_STREAM with `reason.code`; never rejects. */

@@ -7,7 +7,6 @@
  * Trailers ride on a `Response` through `withTrailers`. Used by the request
  * server (server.ts) and by extended CONNECT (tunnel.ts).
  */
-import { type BodySource, sendBody } from './body.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import type { MessageWriter } from './message-io.js';
 import { contentLengthOf, fromHeaders } from './message.js';
@@ -51,45 +50,63 @@ function hasNoContent(method: string, status: number): boolean {
 export async function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
   const fields: FieldLine[] = [{ name: ':status', value: String(response.status) }];
   fromHeaders(response.headers, fields);
-  const declared = contentLengthOf(fields.slice(1));
   const body = hasNoContent(method, response.status) ? null : response.body;
   if (!body) {
     response.body?.cancel().catch(noop);
     await writer.headers(fields);
   } else {
-    await writer.headers(fields);
-    const counted = countingSource(body, declared);
     try {
-      await sendBody(writer, counted.source);
+      await sendContent(writer, fields, body, contentLengthOf(fields.slice(1)));
     } catch (e) {
       onError(e);
       throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-    counted.check();
   }
-  const trailers = await resolveTrailers(trailersOf(response));
-  if (trailers.length > 0) await writer.headers(trailers);
+  const source = trailersOf(response);
+  if (source !== undefined) {
+    const trailers = await resolveTrailers(source);
+    if (trailers.length > 0) await writer.headers(trailers);
+  }
   await writer.close();
 }
 
-/** A body source that checks the bytes sent against a declared Content-Length (RFC 9114 §4.1.2: never send a malformed message). */
-function countingSource(body: ReadableStream<Uint8Array>, declared: number | undefined): { source: BodySource; check(): void } {
-  if (declared === undefined) return { source: { stream: body }, check: noop };
+/** Stands for "no chunk at hand yet" in the race with a body's first read. */
+const LATER_VALUE: unique symbol = Symbol('later');
+const LATER = Promise.resolve(LATER_VALUE);
+
+/**
+ * HEADERS, then the body as DATA frames with back-pressure, each chunk
+ * counted against a declared Content-Length before it is sent (RFC 9114
+ * §4.1.2: never send a malformed message). A first chunk already at hand
+ * (a body made from bytes or a string) leaves in the HEADERS frame's write;
+ * otherwise the HEADERS leave at once, ahead of a body still being made.
+ */
+async function sendContent(writer: MessageWriter, fields: readonly FieldLine[], body: ReadableStream<Uint8Array>, declared: number | undefined): Promise<void> {
   let sent = 0;
   const mismatch = (): Http3Error => streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body of ${sent} bytes, content-length ${declared}`);
-  const stream = body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        sent += chunk.length;
-        if (sent > declared) throw mismatch();
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  return {
-    source: { stream },
-    check() {
-      if (sent !== declared) throw mismatch();
-    },
+  const counted = (chunk: unknown): Uint8Array => {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError('body streams must produce Uint8Array chunks');
+    sent += chunk.length;
+    if (declared !== undefined && sent > declared) throw mismatch();
+    return chunk;
   };
+  const reader = body.getReader();
+  try {
+    let next = reader.read();
+    const first = await Promise.race([next, LATER]);
+    if (first === LATER_VALUE || first.done) await writer.headers(fields);
+    else {
+      await writer.headers(fields, counted(first.value));
+      next = reader.read();
+    }
+    for (let r = await next; !r.done; r = await next) {
+      await writer.data(counted(r.value));
+      next = reader.read();
+    }
+  } catch (e) {
+    reader.cancel(e).catch(noop);
+    throw e;
+  }
+  // The body is read to its end: the reader is not released (releasing makes an error for its `closed`), the stream is spent.
+  if (declared !== undefined && sent !== declared) throw mismatch();
 }

@@ -8,6 +8,7 @@
  * `Response` one. Real QUIC on 127.0.0.1.
  */
 import { describe, expect, it } from 'vitest';
+import { MessageWriter } from '../src/message-io.js';
 import { startPair } from './support/quic.js';
 
 /** Counts `new ReadableStream` / `new WritableStream` through the globals while `body` runs. */
@@ -50,6 +51,32 @@ describe('Web Streams per request', () => {
       expect(n.writable).toBe(0);
       expect(n.readable).toBeLessThanOrEqual(2 * requests);
     } finally {
+      await h.close();
+    }
+  }, 30_000);
+
+  it('a small response leaves in one write on the server: HEADERS and DATA in one buffer, no DATA frame written apart', async () => {
+    const h = await startPair(() => new Response('x'.repeat(100)));
+    const proto = MessageWriter.prototype;
+    const saved = { headers: proto.headers, data: proto.data };
+    const calls = { headers: 0, data: 0 };
+    const server = (w: MessageWriter): boolean => (w.codec as unknown as { role: string }).role === 'server';
+    try {
+      await (await h.client.fetch(h.url('/small'))).text(); // the connection first
+      proto.headers = function (this: MessageWriter, ...a: Parameters<typeof saved.headers>) {
+        if (server(this)) calls.headers++;
+        return saved.headers.apply(this, a);
+      };
+      proto.data = function (this: MessageWriter, ...a: Parameters<typeof saved.data>) {
+        if (server(this)) calls.data++;
+        return saved.data.apply(this, a);
+      };
+      const texts = await Promise.all(Array.from({ length: 20 }, async () => (await h.client.fetch(h.url('/small'))).text()));
+      expect(texts.every((t) => t === 'x'.repeat(100))).toBe(true);
+      // Before: a HEADERS write and a DATA write per response.
+      expect(calls).toEqual({ headers: 20, data: 0 });
+    } finally {
+      Object.assign(proto, saved);
       await h.close();
     }
   }, 30_000);

@@ -96,6 +96,46 @@ describe('SendBuffer', () => {
       { numRuns: 200 },
     );
   }, 30_000);
+
+  it('many small writes leave as one frame (gathered), a large chunk as itself (no copy)', () => {
+    const sb = new SendBuffer();
+    const small = Array.from({ length: 100 }, (_, i) => Uint8Array.of(i, i));
+    for (const c of small) sb.write(c);
+    // Before: one frame per 2-byte write (a QPACK Section Acknowledgment per request).
+    const e = sb.emit(1000)!;
+    expect([e.offset, e.data.length]).toEqual([0, 200]);
+    expect([...e.data]).toEqual(small.flatMap((c) => [...c]));
+    const big = bytes(4096, 3);
+    sb.write(big);
+    sb.write(Uint8Array.of(9));
+    expect(sb.emit(100_000)!.data).toBe(big);
+    // A lost range across small chunks comes back gathered too.
+    sb.onLost(10, 50, false);
+    const r = sb.emit(1000)!;
+    expect([r.offset, [...r.data]]).toEqual([10, small.flatMap((c) => [...c]).slice(10, 60)]);
+  });
+
+  it('random chunk sizes: every frame carries the right bytes, within its budget', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 900 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 1400 }), (sizes, mtu) => {
+        const total = sizes.reduce((a, b) => a + b, 0);
+        const src = bytes(total, 5);
+        const sb = new SendBuffer();
+        let o = 0;
+        for (const n of sizes) sb.write(src.subarray(o, (o += n)));
+        for (let at = 0; at < total;) {
+          const e = sb.emit(mtu)!;
+          expect(e.offset).toBe(at);
+          expect(e.data.length).toBeGreaterThan(0);
+          expect(e.data.length).toBeLessThanOrEqual(mtu);
+          expect(Buffer.from(e.data)).toEqual(Buffer.from(src.subarray(at, at + e.data.length)));
+          at += e.data.length;
+        }
+        expect(sb.emit(mtu)).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('flow control (RFC 9000 §4)', () => {

@@ -99,14 +99,43 @@ export class SendBuffer {
     return null;
   }
 
-  /** A view of [start, end) within one chunk (stops at the chunk's end: no copy). */
+  /**
+   * The bytes [start, end) for one frame: a view within one chunk (no copy;
+   * a whole chunk is handed out as it is). Where that chunk ends early and
+   * it is small, the following chunks are copied in up to `end`, so many
+   * small writes (QPACK instructions, one per request) leave as one STREAM
+   * frame rather than a frame each. A large chunk at the start is never
+   * copied; at most one frame's bytes are.
+   */
   private view(start: number, end: number): Uint8Array {
     let off = this.base;
-    for (const c of this.chunks) {
-      if (start < off + c.length) return c.subarray(start - off, Math.min(c.length, end - off));
-      off += c.length;
+    for (let i = 0; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      const next = off + c.length;
+      if (start >= next) {
+        off = next;
+        continue;
+      }
+      if (next >= end || next - start >= GATHER_BELOW || i + 1 === this.chunks.length) return start === off && end >= next ? c : c.subarray(start - off, Math.min(c.length, end - off));
+      return this.gather(i, start - off, end - start);
     }
     return EMPTY;
+  }
+
+  /** Copies up to `length` bytes from chunk `i` (from `skip` on) and the chunks after it. */
+  private gather(i: number, skip: number, length: number): Uint8Array {
+    let want = 0;
+    for (let j = i; j < this.chunks.length && want < length; j++) want += this.chunks[j]!.length - (j === i ? skip : 0);
+    const out = new Uint8Array(Math.min(want, length));
+    let at = 0;
+    for (let j = i; at < out.length; j++) {
+      const c = this.chunks[j]!;
+      const from = j === i ? skip : 0;
+      const n = Math.min(c.length - from, out.length - at);
+      out.set(n === c.length ? c : c.subarray(from, from + n), at);
+      at += n;
+    }
+    return out;
   }
 
   onAcked(offset: number, length: number, fin: boolean): void {
@@ -142,3 +171,5 @@ export class SendBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A frame's data is gathered from several chunks when the first one's part is shorter than this. */
+const GATHER_BELOW = 512;
