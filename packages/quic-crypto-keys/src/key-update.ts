@@ -14,7 +14,6 @@
  */
 import { headerKey, type HeaderKey } from './header-protection.js';
 import { hkdfExpandLabel } from './hkdf.js';
-import { keyMaterial } from './keys.js';
 import { packetKey, type PacketKey } from './packet-protection.js';
 import type { CryptoProvider } from './provider.js';
 import { suiteParams, versionConstants } from './suites.js';
@@ -30,19 +29,27 @@ export function nextSecret(version: number, suite: number, secret: Uint8Array): 
 /** Which 1-RTT read key opened a packet: the current one, the next (the peer updated) or the previous (a late packet). */
 export type ReadGeneration = 'current' | 'next' | 'previous';
 
-/** The 1-RTT keys across key updates (RFC 9001 §6): current keys, the next read key precomputed, the previous one kept for late packets. */
+/**
+ * The 1-RTT keys across key updates (RFC 9001 §6): current keys, the next
+ * read key precomputed, the previous one kept for late packets. The current
+ * keys and the header-protection keys are made when first used (a server
+ * whose client closes at once never seals a 1-RTT packet, its client never
+ * opens one): the derivation is the same, only later. The next read key is
+ * made at once and at every rotation, as §6.3 and §9.5 want it ready.
+ */
 export class KeyPhase {
-  /** Header protection keys (fixed for the life of the connection). */
-  readonly readHeader: HeaderKey;
-  readonly writeHeader: HeaderKey;
   private readPhase: 0 | 1 = 0;
   private writePhase: 0 | 1 = 0;
   private readSecret: Uint8Array;
   private writeSecret: Uint8Array;
-  private readCurrent: PacketKey;
+  /** The secrets the header-protection keys come from (§5.4: never updated), until those are made. */
+  private hpSecrets: { read?: Uint8Array; write?: Uint8Array };
+  private readHp: HeaderKey | undefined;
+  private writeHp: HeaderKey | undefined;
+  private readCurrent: PacketKey | undefined;
   private readNext: PacketKey;
   private readPrevious: PacketKey | null = null;
-  private write: PacketKey;
+  private write: PacketKey | undefined;
   /** Lowest packet number opened in the current read phase: below it a flipped bit means "previous". */
   private firstPnInReadPhase: number | undefined;
   /** Incremented at every write-key rotation; the transport tags sent packets with it. */
@@ -55,14 +62,9 @@ export class KeyPhase {
     private readonly suite: number,
     secrets: { read: Uint8Array; write: Uint8Array },
   ) {
-    const r = keyMaterial(version, suite, secrets.read);
-    const w = keyMaterial(version, suite, secrets.write);
-    this.readHeader = headerKey(provider, suite, r.hp);
-    this.writeHeader = headerKey(provider, suite, w.hp);
     this.readSecret = secrets.read;
     this.writeSecret = secrets.write;
-    this.readCurrent = packetKey(provider, suite, r.key, r.iv);
-    this.write = packetKey(provider, suite, w.key, w.iv);
+    this.hpSecrets = { read: secrets.read, write: secrets.write };
     this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
   }
 
@@ -73,13 +75,45 @@ export class KeyPhase {
     return packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12));
   }
 
+  /** §5.4: the header-protection key of the first generation's secret. */
+  private deriveHeaderKey(secret: Uint8Array): HeaderKey {
+    const p = suiteParams(this.suite);
+    return headerKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, versionConstants(this.version).hpLabel, EMPTY, p.keyLength));
+  }
+
+  /** Header protection keys (fixed for the life of the connection). */
+  get readHeader(): HeaderKey {
+    if (!this.readHp) {
+      this.readHp = this.deriveHeaderKey(this.hpSecrets.read!);
+      this.hpSecrets.read = undefined;
+    }
+    return this.readHp;
+  }
+
+  get writeHeader(): HeaderKey {
+    if (!this.writeHp) {
+      this.writeHp = this.deriveHeaderKey(this.hpSecrets.write!);
+      this.hpSecrets.write = undefined;
+    }
+    return this.writeHp;
+  }
+
+  /** §6.6: packets one write key may seal (the suite's, whether or not the key is made yet). */
+  get confidentialityLimit(): number {
+    return suiteParams(this.suite).confidentialityLimit;
+  }
+
+  private currentReadKey(): PacketKey {
+    return (this.readCurrent ??= this.derivePacketKey(this.readSecret));
+  }
+
   /** The Key Phase bit to put in outgoing short headers. */
   get keyPhaseBit(): 0 | 1 {
     return this.writePhase;
   }
 
   get writeKey(): PacketKey {
-    return this.write;
+    return (this.write ??= this.derivePacketKey(this.writeSecret));
   }
 
   /** Write-key generation (0 at the start); record it with each sent packet for `confirmWrite`. */
@@ -94,7 +128,7 @@ export class KeyPhase {
 
   /** The key to open a received 1-RTT packet whose (unprotected) Key Phase bit is `bit`; null when no key fits. */
   readKeyFor(bit: 0 | 1, pn: number): { key: PacketKey; generation: ReadGeneration } | null {
-    if (bit === this.readPhase) return { key: this.readCurrent, generation: 'current' };
+    if (bit === this.readPhase) return { key: this.currentReadKey(), generation: 'current' };
     // §6.5: a flipped bit on a packet older than the current phase belongs to the previous keys.
     if (this.firstPnInReadPhase !== undefined && pn < this.firstPnInReadPhase) {
       return this.readPrevious ? { key: this.readPrevious, generation: 'previous' } : null;
@@ -113,7 +147,7 @@ export class KeyPhase {
       if (this.firstPnInReadPhase === undefined || pn < this.firstPnInReadPhase) this.firstPnInReadPhase = pn;
       return false;
     }
-    this.readPrevious = this.readCurrent;
+    this.readPrevious = this.currentReadKey();
     this.readCurrent = this.readNext;
     this.readSecret = nextSecret(this.version, this.suite, this.readSecret);
     this.readNext = this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret));
@@ -131,7 +165,7 @@ export class KeyPhase {
 
   private rotateWrite(): void {
     this.writeSecret = nextSecret(this.version, this.suite, this.writeSecret);
-    this.write = this.derivePacketKey(this.writeSecret);
+    this.write = undefined; // made from the new secret when first used
     this.writePhase ^= 1;
     this.writeGen++;
     this.writeConfirmed = false;

@@ -173,7 +173,7 @@ export class CryptoState {
   keyUpdateDue(interval: number): boolean {
     const k = this.oneRtt;
     if (!k) return false;
-    return (interval > 0 && this.packetsThisKeyPhase >= interval) || this.packetsThisKeyPhase >= k.writeKey.confidentialityLimit * 0.75;
+    return (interval > 0 && this.packetsThisKeyPhase >= interval) || this.packetsThisKeyPhase >= k.confidentialityLimit * 0.75;
   }
 
   /** 1-RTT keys rotated (either side started it). */
