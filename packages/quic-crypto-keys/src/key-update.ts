@@ -12,8 +12,9 @@
  * Time is the transport's business: it calls `discardPreviousReadKey()`
  * three PTOs after a rotation (§6.5) and decides when to `initiate()`.
  */
-import { headerKey, type HeaderKey } from './header-protection.js';
+import type { HeaderKey } from './header-protection.js';
 import { hkdfExpandLabel } from './hkdf.js';
+import { keysFromSecret, type DirectionalKeys } from './keys.js';
 import { packetKey, type PacketKey } from './packet-protection.js';
 import type { CryptoProvider } from './provider.js';
 import { suiteParams, versionConstants } from './suites.js';
@@ -42,13 +43,13 @@ export class KeyPhase {
   private writePhase: 0 | 1 = 0;
   private readSecret: Uint8Array;
   private writeSecret: Uint8Array;
-  /** The secrets the header-protection keys come from (§5.4: never updated), until those are made. */
-  private hpSecrets: { read?: Uint8Array; write?: Uint8Array };
-  private readHp: HeaderKey | undefined;
-  private writeHp: HeaderKey | undefined;
+  /** The first generation's keys, made on use (keys.ts); their header keys serve every generation (§6.1). */
+  private readonly first: { read: DirectionalKeys; write: DirectionalKeys };
+  /** After the first read rotation: the current read key (before it, `first.read.packet`). */
   private readCurrent: PacketKey | undefined;
   private readNext: PacketKey;
   private readPrevious: PacketKey | null = null;
+  /** After the first write rotation: the write key (before it, `first.write.packet`). */
   private write: PacketKey | undefined;
   /** Lowest packet number opened in the current read phase: below it a flipped bit means "previous". */
   private firstPnInReadPhase: number | undefined;
@@ -62,9 +63,9 @@ export class KeyPhase {
     private readonly suite: number,
     secrets: { read: Uint8Array; write: Uint8Array },
   ) {
+    this.first = { read: keysFromSecret(provider, version, suite, secrets.read), write: keysFromSecret(provider, version, suite, secrets.write) };
     this.readSecret = secrets.read;
     this.writeSecret = secrets.write;
-    this.hpSecrets = { read: secrets.read, write: secrets.write };
     this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
   }
 
@@ -75,27 +76,13 @@ export class KeyPhase {
     return packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12));
   }
 
-  /** §5.4: the header-protection key of the first generation's secret. */
-  private deriveHeaderKey(secret: Uint8Array): HeaderKey {
-    const p = suiteParams(this.suite);
-    return headerKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, versionConstants(this.version).hpLabel, EMPTY, p.keyLength));
-  }
-
-  /** Header protection keys (fixed for the life of the connection). */
+  /** Header protection keys (fixed for the life of the connection, §6.1). */
   get readHeader(): HeaderKey {
-    if (!this.readHp) {
-      this.readHp = this.deriveHeaderKey(this.hpSecrets.read!);
-      this.hpSecrets.read = undefined;
-    }
-    return this.readHp;
+    return this.first.read.header;
   }
 
   get writeHeader(): HeaderKey {
-    if (!this.writeHp) {
-      this.writeHp = this.deriveHeaderKey(this.hpSecrets.write!);
-      this.hpSecrets.write = undefined;
-    }
-    return this.writeHp;
+    return this.first.write.header;
   }
 
   /** §6.6: packets one write key may seal (the suite's, whether or not the key is made yet). */
@@ -104,7 +91,7 @@ export class KeyPhase {
   }
 
   private currentReadKey(): PacketKey {
-    return (this.readCurrent ??= this.derivePacketKey(this.readSecret));
+    return this.readCurrent ?? this.first.read.packet;
   }
 
   /** The Key Phase bit to put in outgoing short headers. */
@@ -113,7 +100,7 @@ export class KeyPhase {
   }
 
   get writeKey(): PacketKey {
-    return (this.write ??= this.derivePacketKey(this.writeSecret));
+    return this.write ?? this.first.write.packet;
   }
 
   /** Write-key generation (0 at the start); record it with each sent packet for `confirmWrite`. */
@@ -165,7 +152,7 @@ export class KeyPhase {
 
   private rotateWrite(): void {
     this.writeSecret = nextSecret(this.version, this.suite, this.writeSecret);
-    this.write = undefined; // made from the new secret when first used
+    this.write = this.derivePacketKey(this.writeSecret);
     this.writePhase ^= 1;
     this.writeGen++;
     this.writeConfirmed = false;

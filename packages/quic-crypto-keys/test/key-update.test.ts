@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CipherSuite, KeyPhase, nextSecret, QuicVersion, type PacketKey } from '../src/index.js';
+import { CipherSuite, KeyPhase, keysFromSecret, nextSecret, QuicVersion, type PacketKey } from '../src/index.js';
 import { hex, PROVIDERS, toHex } from './providers.js';
 
 /** HKDF-Expand-Label computed independently with node:crypto (RFC 8446 §7.1 HkdfLabel by hand). */
@@ -111,6 +111,16 @@ describe('1-RTT keys made when first used (RFC 9001 §6.3)', () => {
     void phase.readKeyFor(0, 0);
     void phase.readHeader;
     expect(made.slice(3)).toEqual([`aead ${nodeExpandLabel('sha256', read, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
+  });
+
+  it('keysFromSecret (Initial, Handshake, 0-RTT) prepares each key when first asked for, once', () => {
+    const { provider, made } = counting();
+    const k = keysFromSecret(provider, QuicVersion.V1, 0x1301, write);
+    expect(made).toEqual([]);
+    expect(k.header).toBe(k.header);
+    expect(made).toEqual([`hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`]);
+    expect(k.packet).toBe(k.packet);
+    expect(made.slice(1)).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`]);
   });
 
   it('a peer-initiated update before any 1-RTT packet was opened still keeps the previous read key for late packets (§6.5)', () => {
