@@ -43,8 +43,14 @@ export class KeyPhase {
   private writePhase: 0 | 1 = 0;
   private readSecret: Uint8Array;
   private writeSecret: Uint8Array;
-  /** The first generation's keys, made on use (keys.ts); their header keys serve every generation (§6.1). */
-  private readonly first: { read: DirectionalKeys; write: DirectionalKeys };
+  /**
+   * The first generation's keys, made on use (keys.ts), until that generation rotates out; their header
+   * keys serve every generation (§6.1) and are kept apart then, so no old packet key outlives its phase.
+   */
+  private readFirst: DirectionalKeys | undefined;
+  private writeFirst: DirectionalKeys | undefined;
+  private readHp: HeaderKey | undefined;
+  private writeHp: HeaderKey | undefined;
   /** After the first read rotation: the current read key (before it, `first.read.packet`). */
   private readCurrent: PacketKey | undefined;
   private readNext: PacketKey;
@@ -63,7 +69,8 @@ export class KeyPhase {
     private readonly suite: number,
     secrets: { read: Uint8Array; write: Uint8Array },
   ) {
-    this.first = { read: keysFromSecret(provider, version, suite, secrets.read), write: keysFromSecret(provider, version, suite, secrets.write) };
+    this.readFirst = keysFromSecret(provider, version, suite, secrets.read);
+    this.writeFirst = keysFromSecret(provider, version, suite, secrets.write);
     this.readSecret = secrets.read;
     this.writeSecret = secrets.write;
     this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
@@ -78,11 +85,11 @@ export class KeyPhase {
 
   /** Header protection keys (fixed for the life of the connection, §6.1). */
   get readHeader(): HeaderKey {
-    return this.first.read.header;
+    return (this.readHp ??= this.readFirst!.header);
   }
 
   get writeHeader(): HeaderKey {
-    return this.first.write.header;
+    return (this.writeHp ??= this.writeFirst!.header);
   }
 
   /** §6.6: packets one write key may seal (the suite's, whether or not the key is made yet). */
@@ -91,7 +98,7 @@ export class KeyPhase {
   }
 
   private currentReadKey(): PacketKey {
-    return this.readCurrent ?? this.first.read.packet;
+    return this.readCurrent ?? this.readFirst!.packet;
   }
 
   /** The Key Phase bit to put in outgoing short headers. */
@@ -100,7 +107,7 @@ export class KeyPhase {
   }
 
   get writeKey(): PacketKey {
-    return this.write ?? this.first.write.packet;
+    return this.write ?? this.writeFirst!.packet;
   }
 
   /** Write-key generation (0 at the start); record it with each sent packet for `confirmWrite`. */
@@ -135,6 +142,8 @@ export class KeyPhase {
       return false;
     }
     this.readPrevious = this.currentReadKey();
+    void this.readHeader; // kept; the first generation's packet key goes with readPrevious
+    this.readFirst = undefined;
     this.readCurrent = this.readNext;
     this.readSecret = nextSecret(this.version, this.suite, this.readSecret);
     this.readNext = this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret));
@@ -153,6 +162,8 @@ export class KeyPhase {
   private rotateWrite(): void {
     this.writeSecret = nextSecret(this.version, this.suite, this.writeSecret);
     this.write = this.derivePacketKey(this.writeSecret);
+    void this.writeHeader;
+    this.writeFirst = undefined;
     this.writePhase ^= 1;
     this.writeGen++;
     this.writeConfirmed = false;

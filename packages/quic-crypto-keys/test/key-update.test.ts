@@ -123,6 +123,22 @@ describe('1-RTT keys made when first used (RFC 9001 §6.3)', () => {
     expect(made.slice(1)).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`]);
   });
 
+  it('header keys made after an update are still the first generation’s (§6.1: never updated), and the old packet keys are let go', () => {
+    const { provider, made } = counting();
+    const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+    const first = phase.writeKey;
+    phase.initiate();
+    expect(phase.writeKey).not.toBe(first);
+    expect(phase.onPacketOpened('next', 3)).toBe(true);
+    phase.discardPreviousReadKey();
+    void phase.readHeader;
+    void phase.writeHeader;
+    expect(made.filter((m) => m.startsWith('hp'))).toEqual([`hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
+    // What the phase holds, two levels down (its fields and theirs): the first write key is not among them.
+    const held = Object.values(phase).flatMap((v) => (v && typeof v === 'object' && v !== provider ? [v, ...Object.values(v)] : [v]));
+    expect(held.includes(first)).toBe(false);
+  });
+
   it('a peer-initiated update before any 1-RTT packet was opened still keeps the previous read key for late packets (§6.5)', () => {
     const { provider } = counting();
     const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
