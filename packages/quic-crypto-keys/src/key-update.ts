@@ -12,9 +12,9 @@
  * Time is the transport's business: it calls `discardPreviousReadKey()`
  * three PTOs after a rotation (§6.5) and decides when to `initiate()`.
  */
-import { headerKey, type HeaderKey } from './header-protection.js';
+import type { HeaderKey } from './header-protection.js';
 import { hkdfExpandLabel } from './hkdf.js';
-import { keyMaterial } from './keys.js';
+import { keysFromSecret, type DirectionalKeys } from './keys.js';
 import { packetKey, type PacketKey } from './packet-protection.js';
 import type { CryptoProvider } from './provider.js';
 import { suiteParams, versionConstants } from './suites.js';
@@ -30,19 +30,33 @@ export function nextSecret(version: number, suite: number, secret: Uint8Array): 
 /** Which 1-RTT read key opened a packet: the current one, the next (the peer updated) or the previous (a late packet). */
 export type ReadGeneration = 'current' | 'next' | 'previous';
 
-/** The 1-RTT keys across key updates (RFC 9001 §6): current keys, the next read key precomputed, the previous one kept for late packets. */
+/**
+ * The 1-RTT keys across key updates (RFC 9001 §6): current keys, the next
+ * read key precomputed, the previous one kept for late packets. The current
+ * keys and the header-protection keys are made when first used (a server
+ * whose client closes at once never seals a 1-RTT packet, its client never
+ * opens one): the derivation is the same, only later. The next read key is
+ * made at once and at every rotation, as §6.3 and §9.5 want it ready.
+ */
 export class KeyPhase {
-  /** Header protection keys (fixed for the life of the connection). */
-  readonly readHeader: HeaderKey;
-  readonly writeHeader: HeaderKey;
   private readPhase: 0 | 1 = 0;
   private writePhase: 0 | 1 = 0;
   private readSecret: Uint8Array;
   private writeSecret: Uint8Array;
-  private readCurrent: PacketKey;
+  /**
+   * The first generation's keys, made on use (keys.ts), until that generation rotates out; their header
+   * keys serve every generation (§6.1) and are kept apart then, so no old packet key outlives its phase.
+   */
+  private readFirst: DirectionalKeys | undefined;
+  private writeFirst: DirectionalKeys | undefined;
+  private readHp: HeaderKey | undefined;
+  private writeHp: HeaderKey | undefined;
+  /** After the first read rotation: the current read key (before it, `first.read.packet`). */
+  private readCurrent: PacketKey | undefined;
   private readNext: PacketKey;
   private readPrevious: PacketKey | null = null;
-  private write: PacketKey;
+  /** After the first write rotation: the write key (before it, `first.write.packet`). */
+  private write: PacketKey | undefined;
   /** Lowest packet number opened in the current read phase: below it a flipped bit means "previous". */
   private firstPnInReadPhase: number | undefined;
   /** Incremented at every write-key rotation; the transport tags sent packets with it. */
@@ -55,14 +69,10 @@ export class KeyPhase {
     private readonly suite: number,
     secrets: { read: Uint8Array; write: Uint8Array },
   ) {
-    const r = keyMaterial(version, suite, secrets.read);
-    const w = keyMaterial(version, suite, secrets.write);
-    this.readHeader = headerKey(provider, suite, r.hp);
-    this.writeHeader = headerKey(provider, suite, w.hp);
+    this.readFirst = keysFromSecret(provider, version, suite, secrets.read);
+    this.writeFirst = keysFromSecret(provider, version, suite, secrets.write);
     this.readSecret = secrets.read;
     this.writeSecret = secrets.write;
-    this.readCurrent = packetKey(provider, suite, r.key, r.iv);
-    this.write = packetKey(provider, suite, w.key, w.iv);
     this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
   }
 
@@ -73,13 +83,31 @@ export class KeyPhase {
     return packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12));
   }
 
+  /** Header protection keys (fixed for the life of the connection, §6.1). */
+  get readHeader(): HeaderKey {
+    return (this.readHp ??= this.readFirst!.header);
+  }
+
+  get writeHeader(): HeaderKey {
+    return (this.writeHp ??= this.writeFirst!.header);
+  }
+
+  /** §6.6: packets one write key may seal (the suite's, whether or not the key is made yet). */
+  get confidentialityLimit(): number {
+    return suiteParams(this.suite).confidentialityLimit;
+  }
+
+  private currentReadKey(): PacketKey {
+    return this.readCurrent ?? this.readFirst!.packet;
+  }
+
   /** The Key Phase bit to put in outgoing short headers. */
   get keyPhaseBit(): 0 | 1 {
     return this.writePhase;
   }
 
   get writeKey(): PacketKey {
-    return this.write;
+    return this.write ?? this.writeFirst!.packet;
   }
 
   /** Write-key generation (0 at the start); record it with each sent packet for `confirmWrite`. */
@@ -94,7 +122,7 @@ export class KeyPhase {
 
   /** The key to open a received 1-RTT packet whose (unprotected) Key Phase bit is `bit`; null when no key fits. */
   readKeyFor(bit: 0 | 1, pn: number): { key: PacketKey; generation: ReadGeneration } | null {
-    if (bit === this.readPhase) return { key: this.readCurrent, generation: 'current' };
+    if (bit === this.readPhase) return { key: this.currentReadKey(), generation: 'current' };
     // §6.5: a flipped bit on a packet older than the current phase belongs to the previous keys.
     if (this.firstPnInReadPhase !== undefined && pn < this.firstPnInReadPhase) {
       return this.readPrevious ? { key: this.readPrevious, generation: 'previous' } : null;
@@ -113,7 +141,9 @@ export class KeyPhase {
       if (this.firstPnInReadPhase === undefined || pn < this.firstPnInReadPhase) this.firstPnInReadPhase = pn;
       return false;
     }
-    this.readPrevious = this.readCurrent;
+    this.readPrevious = this.currentReadKey();
+    void this.readHeader; // kept; the first generation's packet key goes with readPrevious
+    this.readFirst = undefined;
     this.readCurrent = this.readNext;
     this.readSecret = nextSecret(this.version, this.suite, this.readSecret);
     this.readNext = this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret));
@@ -132,6 +162,8 @@ export class KeyPhase {
   private rotateWrite(): void {
     this.writeSecret = nextSecret(this.version, this.suite, this.writeSecret);
     this.write = this.derivePacketKey(this.writeSecret);
+    void this.writeHeader;
+    this.writeFirst = undefined;
     this.writePhase ^= 1;
     this.writeGen++;
     this.writeConfirmed = false;

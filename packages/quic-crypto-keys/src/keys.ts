@@ -47,10 +47,46 @@ export function keyMaterial(version: number, suite: number, secret: Uint8Array):
   };
 }
 
-/** Packet and header keys for one direction from a TLS traffic secret. */
+/**
+ * Packet and header keys for one direction from a TLS traffic secret, each
+ * derived when first asked for: a key a connection never uses (a server's
+ * Handshake read key when its client closes in an Initial, say) costs no
+ * HKDF-Expand-Label and no cipher object. The result is the same keys.
+ */
 export function keysFromSecret(provider: CryptoProvider, version: number, suite: number, secret: Uint8Array): DirectionalKeys {
-  const m = keyMaterial(version, suite, secret);
-  return { packet: packetKey(provider, suite, m.key, m.iv), header: headerKey(provider, suite, m.hp) };
+  const p = suiteParams(suite);
+  if (secret.length !== hashLength(p.hash)) throw new RangeError(`a ${p.hash} traffic secret is ${hashLength(p.hash)} bytes, got ${secret.length}`);
+  versionConstants(version); // an unknown version is refused now, not at first use
+  return new KeysOnUse(provider, version, suite, secret);
+}
+
+class KeysOnUse implements DirectionalKeys {
+  private packetKey: PacketKey | undefined;
+  private headerKey: HeaderKey | undefined;
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    private readonly version: number,
+    private readonly suite: number,
+    private readonly secret: Uint8Array,
+  ) {}
+
+  get packet(): PacketKey {
+    if (!this.packetKey) {
+      const v = versionConstants(this.version);
+      const p = suiteParams(this.suite);
+      this.packetKey = packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, this.secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, this.secret, v.ivLabel, EMPTY, 12));
+    }
+    return this.packetKey;
+  }
+
+  get header(): HeaderKey {
+    if (!this.headerKey) {
+      const p = suiteParams(this.suite);
+      this.headerKey = headerKey(this.provider, this.suite, hkdfExpandLabel(p.hash, this.secret, versionConstants(this.version).hpLabel, EMPTY, p.keyLength));
+    }
+    return this.headerKey;
+  }
 }
 
 /** Initial keys (always TLS_AES_128_GCM_SHA256, RFC 9001 §5.2) for `side`: it writes with its own secret and reads with the peer's. */

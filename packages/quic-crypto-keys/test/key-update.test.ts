@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CipherSuite, KeyPhase, nextSecret, QuicVersion, type PacketKey } from '../src/index.js';
+import { CipherSuite, KeyPhase, keysFromSecret, nextSecret, QuicVersion, type PacketKey } from '../src/index.js';
 import { hex, PROVIDERS, toHex } from './providers.js';
 
 /** HKDF-Expand-Label computed independently with node:crypto (RFC 8446 §7.1 HkdfLabel by hand). */
@@ -75,4 +75,81 @@ describe('key update (RFC 9001 §6)', () => {
       expect(receive(client, send(server, 9))).toBe('next');
     });
   }
+});
+
+describe('1-RTT keys made when first used (RFC 9001 §6.3)', () => {
+  /** The default provider, recording each AEAD and header-protection key it prepares. */
+  function counting() {
+    const base = PROVIDERS[0]!;
+    const made: string[] = [];
+    const provider = {
+      ...base,
+      aead: (alg: never, key: Uint8Array) => (made.push(`aead ${toHex(key)}`), base.aead(alg, key)),
+      headerProtection: (alg: never, key: Uint8Array) => (made.push(`hp ${toHex(key)}`), base.headerProtection(alg, key)),
+    };
+    return { provider, made };
+  }
+  const read = new Uint8Array(32).fill(1);
+  const write = new Uint8Array(32).fill(2);
+
+  it('a phase that never seals or opens prepares only the next read key (ready before any key update, §6.3, §9.5)', () => {
+    const { provider, made } = counting();
+    const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+    expect(made).toEqual([`aead ${nodeExpandLabel('sha256', hex(nodeExpandLabel('sha256', read, 'quic ku', 32)), 'quic key', 16)}`]);
+    expect(phase.confidentialityLimit).toBe(2 ** 23);
+    expect(made.length).toBe(1);
+  });
+
+  it('sealing makes the write key and write header key, opening the read ones, each once and from the same secrets as before', () => {
+    const { provider, made } = counting();
+    const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+    void phase.writeKey;
+    void phase.writeKey;
+    void phase.writeHeader;
+    void phase.writeHeader;
+    expect(made.slice(1)).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`]);
+    void phase.readKeyFor(0, 0);
+    void phase.readHeader;
+    expect(made.slice(3)).toEqual([`aead ${nodeExpandLabel('sha256', read, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
+  });
+
+  it('keysFromSecret (Initial, Handshake, 0-RTT) prepares each key when first asked for, once', () => {
+    const { provider, made } = counting();
+    const k = keysFromSecret(provider, QuicVersion.V1, 0x1301, write);
+    expect(made).toEqual([]);
+    expect(k.header).toBe(k.header);
+    expect(made).toEqual([`hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`]);
+    expect(k.packet).toBe(k.packet);
+    expect(made.slice(1)).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`]);
+  });
+
+  it('header keys made after an update are still the first generation’s (§6.1: never updated), and the old packet keys are let go', () => {
+    const { provider, made } = counting();
+    const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+    const first = phase.writeKey;
+    phase.initiate();
+    expect(phase.writeKey).not.toBe(first);
+    expect(phase.onPacketOpened('next', 3)).toBe(true);
+    phase.discardPreviousReadKey();
+    void phase.readHeader;
+    void phase.writeHeader;
+    expect(made.filter((m) => m.startsWith('hp'))).toEqual([`hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
+    // What the phase holds, two levels down (its fields and theirs): the first write key is not among them.
+    const held = Object.values(phase).flatMap((v) => (v && typeof v === 'object' && v !== provider ? [v, ...Object.values(v)] : [v]));
+    expect(held.includes(first)).toBe(false);
+  });
+
+  it('a peer-initiated update before any 1-RTT packet was opened still keeps the previous read key for late packets (§6.5)', () => {
+    const { provider } = counting();
+    const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+    const peer = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read: write, write: read });
+    const late = peer.writeKey.seal(1, hex('40'), Uint8Array.of(7));
+    peer.initiate();
+    const k = phase.readKeyFor(1, 5)!;
+    expect(k.generation).toBe('next');
+    expect(phase.onPacketOpened('next', 5)).toBe(true);
+    const prev = phase.readKeyFor(0, 1)!;
+    expect(prev.generation).toBe('previous');
+    expect([...prev.key.open(1, hex('40'), late)!]).toEqual([7]);
+  });
 });

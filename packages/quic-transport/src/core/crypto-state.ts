@@ -29,6 +29,25 @@ export interface WriteKeys {
 export interface InitialKeys {
   read: DirectionalKeys;
   write: DirectionalKeys;
+  /** Server: the client's first Initial packet as the endpoint's check opened it (stateless.ts initialCarriesCrypto). */
+  opened?: OpenedInitial;
+}
+
+/**
+ * A packet already unprotected and opened (RFC 9001 §5.4, §5.3): the first
+ * Initial of a client's first datagram, which the server's endpoint opens
+ * before it commits to a connection; the connection reads this instead of
+ * opening the same bytes again.
+ */
+export interface OpenedInitial {
+  /** The datagram it came in and where in it the packet starts. */
+  datagram: Uint8Array;
+  start: number;
+  /** A copy of the packet with its header protection removed. */
+  packet: Uint8Array;
+  pnLength: number;
+  truncatedPn: number;
+  payload: Uint8Array;
 }
 
 interface LevelKeys {
@@ -58,6 +77,8 @@ export class CryptoState {
   /** The DCID the Initial keys come from (RFC 9001 §5.2). */
   private initialDcid: Uint8Array;
   private readonly appSecrets: { read?: Uint8Array; write?: Uint8Array } = {};
+  /** Server: the first Initial, opened by the endpoint's check, until the connection reads it. */
+  private opened: OpenedInitial | undefined;
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -72,6 +93,17 @@ export class CryptoState {
     this.initialDcid = initialDcid;
     this.levels = [{}, {}];
     this.makeInitialKeys(given);
+    this.opened = given?.opened;
+  }
+
+  /**
+   * The first Initial as the endpoint opened it, when the packet at `start` of `datagram` is that one;
+   * asked once (the first long-header packet a server reads is that one).
+   */
+  takeOpened(datagram: Uint8Array, start: number): OpenedInitial | undefined {
+    const o = this.opened;
+    this.opened = undefined;
+    return o && o.datagram === datagram && o.start === start ? o : undefined;
   }
 
   private makeInitialKeys(given?: InitialKeys): void {
@@ -173,7 +205,7 @@ export class CryptoState {
   keyUpdateDue(interval: number): boolean {
     const k = this.oneRtt;
     if (!k) return false;
-    return (interval > 0 && this.packetsThisKeyPhase >= interval) || this.packetsThisKeyPhase >= k.writeKey.confidentialityLimit * 0.75;
+    return (interval > 0 && this.packetsThisKeyPhase >= interval) || this.packetsThisKeyPhase >= k.confidentialityLimit * 0.75;
   }
 
   /** 1-RTT keys rotated (either side started it). */

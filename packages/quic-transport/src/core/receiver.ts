@@ -200,10 +200,12 @@ function processPacket(c: Connection, now: number, data: Uint8Array, h: LongHead
   // Client: the first Initial from the server fixes its connection ID (§7.2); others must match.
   if (c.side === 'client' && c.hs.peerInitialScid && !equalBytes(lh.scid, c.hs.peerInitialScid)) return false;
   if (!keys) return false;
-  const r = keys.header.unprotect(packet, pnOffset);
+  // Server: its endpoint opened the client's first Initial before making this connection (stateless.ts).
+  const opened = c.side === 'server' && space === 0 ? c.crypto.takeOpened(data, h.start) : undefined;
+  const r = opened ?? keys.header.unprotect(packet, pnOffset);
   if (!r) return false;
   const pn = decodePacketNumber(sp.ack.largest, r.truncatedPn, r.pnLength * 8);
-  if (!finish(c, now, space, packet, pnOffset, r.pnLength, pn, keys.packet, 'current', path)) return false;
+  if (!finish(c, now, space, opened?.packet ?? packet, pnOffset, r.pnLength, pn, opened ? { open: () => opened.payload, integrityLimit: keys.packet.integrityLimit } : keys.packet, 'current', path)) return false;
   if (c.side === 'client' && !c.hs.peerInitialScid) {
     c.hs.peerInitialScid = new Uint8Array(lh.scid);
     c.remoteCids.replaceInitial(c.hs.peerInitialScid);

@@ -123,9 +123,9 @@ export function initialClose(provider: CryptoProvider, p: { version: QuicVersion
  * (RFC 9001 §5.2) and carry CRYPTO data (the ClientHello, RFC 9000 §17.2.2)?
  * Anyone can make Initial keys, but random bytes do not authenticate; this
  * costs a key derivation and one AEAD open, not a connection. The datagram
- * is left untouched (the connection opens it again). Returns the server's
- * Initial keys when it does, so the connection made for it derives them
- * no second time; null when it does not.
+ * is left untouched. Returns the server's Initial keys and the opened
+ * packet when it does, so the connection made for it derives the keys and
+ * opens the packet no second time; null when it does not.
  */
 export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Array, h: LongHeader): InitialKeys | null {
   const both = initialKeys(provider, h.version, h.dcid, 'server');
@@ -138,9 +138,10 @@ export function initialCarriesCrypto(provider: CryptoProvider, datagram: Uint8Ar
   const payload = keys.packet.open(r.truncatedPn, packet.subarray(0, headerEnd), packet.subarray(headerEnd));
   if (!payload || packet[0]! & 0x0c) return null;
   try {
-    return decodeFrames(payload, 'initial').some((f) => f.type === 'crypto') ? both : null;
+    if (!decodeFrames(payload, 'initial').some((f) => f.type === 'crypto')) return null;
   } catch (e) {
     if (QuicWireError.isInstance(e)) return null;
     throw e;
   }
+  return { ...both, opened: { datagram, start: h.start, packet, pnLength: r.pnLength, truncatedPn: r.truncatedPn, payload } };
 }

@@ -45,6 +45,30 @@ describe('what a server handshake costs', () => {
   });
 });
 
+describe('packets opened per handshake (RFC 9001 §5.3)', () => {
+  it('the server opens the client’s first Initial once: its endpoint’s check opens it, the connection reads that plaintext', () => {
+    const base = defaultProvider();
+    const opened: string[] = [];
+    const provider: CryptoProvider = {
+      name: base.name,
+      headerProtection: (alg, key) => base.headerProtection(alg, key),
+      aead: (alg, key) => {
+        const a = base.aead(alg, key);
+        return { seal: (...x) => a.seal(...x), sealInPlace: (...x) => a.sealInPlace(...x), open: (n, aad, sealed) => (opened.push(hex(n) + hex(sealed)), a.open(n, aad, sealed)) };
+      },
+    };
+    const server = new Endpoint({ server: { tls: serverTls() }, hooks: { packetCrypto: provider } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, {});
+    const c = client.connect(0, SERVER_PATH, TLS);
+    expect(net.runUntil(() => c.state === 'established' && [...server.connections][0]?.state === 'established', 5000)).toBe(true);
+    // Every packet the server received opened, each once (the first Initial: twice before, check and connection).
+    expect(opened.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(opened).size).toBe(opened.length);
+    expect([...server.connections][0]!.getStats().packetsReceived).toBe(opened.length);
+  });
+});
+
 describe('transport parameters per handshake', () => {
   it('each side decodes its peer’s once: the server reads the ClientHello’s for version negotiation (RFC 9368 §4) and applies the same decode', () => {
     const decode = vi.mocked(wire.decodeTransportParameters);
