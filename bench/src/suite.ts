@@ -197,7 +197,8 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       group: 'http3' as const,
       anchorName: 'Node http2 / TLS',
       method: {
-        setup: "peers/h3 (@tsquic/http3 serve() and fetch()) and peers/h2 (Node's http2 over TLS 1.3, one session), server and client each in its own process; GET /small, 100-byte responses; neither handler parses the URL (ours checks that it ends in /small, http2's answers every request)",
+        setup:
+          "peers/h3 (@tsquic/http3 serve() and fetch()) and peers/h2 (Node's http2 over TLS 1.3, one session), server and client each in its own process; GET /small, 100-byte responses; neither handler parses the URL (ours checks that it ends in /small, http2's answers every request)",
         clock: `the client's own: requests completed and their latencies over ${seconds} s after ${describeWarmup(seconds)}, the same rule for both, at a fixed concurrency on one connection`,
       },
     };
