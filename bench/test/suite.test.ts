@@ -80,6 +80,14 @@ describe('benchmark suite, smoke mode', () => {
     const headline = res.rows.find((r) => r.id === 'bulk.1452.ours-ours')!;
     expect(Object.keys(headline.samples ?? {})).toEqual(expect.arrayContaining(['oursFullSeconds', 'oursOneByteSeconds', 'oursStartupSeconds', 'oursOwnClockMbps']));
     if (res.config.ngtcp2) expect(Object.keys(headline.samples ?? {}), headline.note ?? '').toEqual(expect.arrayContaining(['anchorFullSeconds', 'anchorOneByteSeconds', 'anchorStartupSeconds']));
+    // The fetch download is set beside raw-stream transfers taken alternately with it, not beside an earlier row.
+    const dl = res.rows.find((r) => r.id === 'http3.download')!;
+    expect(dl.samples?.fetchMbps).toHaveLength(1);
+    // A raw transfer that failed (a loaded machine) leaves no figure, and the row says why.
+    if ((dl.samples?.rawMbps as number[]).length === 0) expect(dl.note, 'http3.download').toMatch(/raw QUIC stream/);
+    else expect(dl.samples?.rawMbps).toHaveLength(1);
+    // Request rates keep the warm-up each side took.
+    for (const c of [1, 16, 128]) expect(Object.keys(res.rows.find((r) => r.id === `http3.rps.c${c}`)!.samples ?? {})).toEqual(['oursWarmupRequests', 'anchorWarmupRequests', 'oursWarmupSeconds', 'anchorWarmupSeconds']);
     expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual([
       'bulk.1452.ours-ours',
       'bulk.1452.ours-gtlsclient',
