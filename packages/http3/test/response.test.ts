@@ -13,6 +13,7 @@ import { MessageWriter, type SectionCodec } from '../src/message-io.js';
 import type { FieldLine } from '../src/qpack/index.js';
 import { sendResponse } from '../src/response.js';
 import { encodeVarint } from '../src/varint.js';
+import { expectsFirstChunkAtHand, firstChunkAtHand } from './support/first-chunk.js';
 
 /** A section "encoding" that is just the status code's ASCII: enough to find the frames. */
 const codec: SectionCodec = {
@@ -55,17 +56,19 @@ describe('sendResponse', () => {
     const body = new Uint8Array(100).fill(0x61);
     const r = recorder();
     await sendResponse(r.writer, 'GET', await handled(new Response(body)), () => undefined);
-    // Before: HEADERS and DATA were two writes, each its own buffer.
-    expect(r.writes.length).toBe(1);
-    expect([...r.writes[0]!]).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, body)]);
+    // Before: HEADERS and DATA were two writes, each its own buffer. (Deno gives the first chunk a turn later: two there.)
+    const atHand = await firstChunkAtHand();
+    expect(atHand).toBe(expectsFirstChunkAtHand);
+    expect(r.writes.length).toBe(atHand ? 1 : 2);
+    expect(r.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, body)]);
     expect(r.fin()).toBe(true);
   });
 
   it('a string body and a declared Content-Length also go in one write', async () => {
     const r = recorder();
     await sendResponse(r.writer, 'GET', await handled(new Response('hello', { headers: { 'content-length': '5' } })), () => undefined);
-    expect(r.writes.length).toBe(1);
-    expect([...r.writes[0]!]).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, status('hello'))]);
+    expect(r.writes.length).toBe((await firstChunkAtHand()) ? 1 : 2);
+    expect(r.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, status('hello'))]);
   });
 
   it('a declared Content-Length is counted in place: no TransformStream piped per response', async () => {

@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageWriter } from '../src/message-io.js';
 import { startPair } from './support/quic.js';
+import { firstChunkAtHand } from './support/first-chunk.js';
 
 /** Counts `new ReadableStream` / `new WritableStream` through the globals while `body` runs. */
 async function countingStreams(body: () => Promise<void>): Promise<{ readable: number; writable: number }> {
@@ -73,8 +74,8 @@ describe('Web Streams per request', () => {
       };
       const texts = await Promise.all(Array.from({ length: 20 }, async () => (await h.client.fetch(h.url('/small'))).text()));
       expect(texts.every((t) => t === 'x'.repeat(100))).toBe(true);
-      // Before: a HEADERS write and a DATA write per response.
-      expect(calls).toEqual({ headers: 20, data: 0 });
+      // Before: a HEADERS write and a DATA write per response (as still on Deno, whose body gives its first chunk a turn later).
+      expect(calls).toEqual({ headers: 20, data: (await firstChunkAtHand()) ? 0 : 20 });
     } finally {
       Object.assign(proto, saved);
       await h.close();
