@@ -85,6 +85,21 @@ const everyHandshake = (r: CellResult, role: Role): void => {
     expect(sentInitial.length).toBe(HANDSHAKES);
   }
 };
+/**
+ * A handshake no server could finish: a client datagram reached the server, which then sent the 3× that
+ * RFC 9000 §8.1 allows before it may hear more, and every later datagram of the client was dropped until the
+ * client gave up (its idle timeout; its probes back off exponentially). With 30 % loss in bursts of 3, seen
+ * once in this matrix's CI runs: the client's first two Initials and its last two lost, the server's three
+ * datagrams lost in one burst. A server that stopped short of 3×, or one that heard more and still failed, is
+ * not this case.
+ */
+function heldAtAmplificationLimit(r: CellResult): string | undefined {
+  const f = r.stats.flows.find((x) => !x.amplification.handshakeReceived && x.amplification.serverBytes >= 3 * x.amplification.clientBytes && x.toServer.bytes > x.amplification.clientBytes);
+  return f
+    ? `flow ${f.id}: the server sent ${f.amplification.serverBytes} B, the 3× limit, for the ${f.amplification.clientBytes} B that reached it; the relay dropped the rest of the client's ${f.toServer.datagrams} datagrams (${f.toServer.bytes} B) and the server never heard from it again`
+    : undefined;
+}
+
 export const CELLS: readonly Cell[] = [
   {
     name: 'handshakeloss',
@@ -96,6 +111,7 @@ export const CELLS: readonly Cell[] = [
     gtlsserverFlags: ['--handshake-timeout=60s'],
     gtlsclientFlags: ['--handshake-timeout=60s'],
     timeoutMs: FULL ? 300_000 : 120_000,
+    inconclusive: heldAtAmplificationLimit,
     check: everyHandshake,
   },
   {
