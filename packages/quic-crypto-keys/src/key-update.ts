@@ -14,8 +14,8 @@
  */
 import type { HeaderKey } from './header-protection.js';
 import { hkdfExpandLabel } from './hkdf.js';
-import { keysFromSecret, type DirectionalKeys } from './keys.js';
-import { packetKey, type PacketKey } from './packet-protection.js';
+import { keysFromSecret, packetKeyFromSecret, type DirectionalKeys } from './keys.js';
+import type { PacketKey } from './packet-protection.js';
 import type { CryptoProvider } from './provider.js';
 import { suiteParams, versionConstants } from './suites.js';
 
@@ -78,9 +78,7 @@ export class KeyPhase {
 
   /** §6.1: a new generation's key and IV; the header protection key stays, so none is derived. */
   private derivePacketKey(secret: Uint8Array): PacketKey {
-    const v = versionConstants(this.version);
-    const p = suiteParams(this.suite);
-    return packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12));
+    return packetKeyFromSecret(this.provider, this.version, this.suite, secret);
   }
 
   /** Header protection keys (fixed for the life of the connection, §6.1). */

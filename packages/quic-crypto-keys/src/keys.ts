@@ -37,14 +37,36 @@ export function initialSecrets(version: number, clientDcid: Uint8Array): { clien
 
 /** RFC 9001 §5.1: key, IV and header-protection key from a traffic secret. */
 export function keyMaterial(version: number, suite: number, secret: Uint8Array): KeyMaterial {
-  const v = versionConstants(version);
+  checkSecret(suite, secret);
+  return { ...packetKeyMaterial(version, suite, secret), hp: hpKeyMaterial(version, suite, secret) };
+}
+
+/** A traffic secret must be the suite's hash length. */
+function checkSecret(suite: number, secret: Uint8Array): void {
   const p = suiteParams(suite);
   if (secret.length !== hashLength(p.hash)) throw new RangeError(`a ${p.hash} traffic secret is ${hashLength(p.hash)} bytes, got ${secret.length}`);
-  return {
-    key: hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength),
-    iv: hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12),
-    hp: hkdfExpandLabel(p.hash, secret, v.hpLabel, EMPTY, p.keyLength),
-  };
+}
+
+/** §5.1: the AEAD key and IV ("quic key", "quic iv"). */
+function packetKeyMaterial(version: number, suite: number, secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
+  const v = versionConstants(version);
+  const p = suiteParams(suite);
+  return { key: hkdfExpandLabel(p.hash, secret, v.keyLabel, EMPTY, p.keyLength), iv: hkdfExpandLabel(p.hash, secret, v.ivLabel, EMPTY, 12) };
+}
+
+/** §5.1: the header-protection key ("quic hp"). */
+function hpKeyMaterial(version: number, suite: number, secret: Uint8Array): Uint8Array {
+  const p = suiteParams(suite);
+  return hkdfExpandLabel(p.hash, secret, versionConstants(version).hpLabel, EMPTY, p.keyLength);
+}
+
+/**
+ * The packet key (AEAD key and IV) of a traffic secret, without its header-protection key: what a
+ * key update makes for each new generation (§6.1, the header key stays).
+ */
+export function packetKeyFromSecret(provider: CryptoProvider, version: number, suite: number, secret: Uint8Array): PacketKey {
+  const m = packetKeyMaterial(version, suite, secret);
+  return packetKey(provider, suite, m.key, m.iv);
 }
 
 /**
@@ -54,8 +76,7 @@ export function keyMaterial(version: number, suite: number, secret: Uint8Array):
  * HKDF-Expand-Label and no cipher object. The result is the same keys.
  */
 export function keysFromSecret(provider: CryptoProvider, version: number, suite: number, secret: Uint8Array): DirectionalKeys {
-  const p = suiteParams(suite);
-  if (secret.length !== hashLength(p.hash)) throw new RangeError(`a ${p.hash} traffic secret is ${hashLength(p.hash)} bytes, got ${secret.length}`);
+  checkSecret(suite, secret);
   versionConstants(version); // an unknown version is refused now, not at first use
   return new KeysOnUse(provider, version, suite, secret);
 }
@@ -72,20 +93,11 @@ class KeysOnUse implements DirectionalKeys {
   ) {}
 
   get packet(): PacketKey {
-    if (!this.packetKey) {
-      const v = versionConstants(this.version);
-      const p = suiteParams(this.suite);
-      this.packetKey = packetKey(this.provider, this.suite, hkdfExpandLabel(p.hash, this.secret, v.keyLabel, EMPTY, p.keyLength), hkdfExpandLabel(p.hash, this.secret, v.ivLabel, EMPTY, 12));
-    }
-    return this.packetKey;
+    return (this.packetKey ??= packetKeyFromSecret(this.provider, this.version, this.suite, this.secret));
   }
 
   get header(): HeaderKey {
-    if (!this.headerKey) {
-      const p = suiteParams(this.suite);
-      this.headerKey = headerKey(this.provider, this.suite, hkdfExpandLabel(p.hash, this.secret, versionConstants(this.version).hpLabel, EMPTY, p.keyLength));
-    }
-    return this.headerKey;
+    return (this.headerKey ??= headerKey(this.provider, this.suite, hpKeyMaterial(this.version, this.suite, this.secret)));
   }
 }
 
