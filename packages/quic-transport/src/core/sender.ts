@@ -18,6 +18,7 @@ import { maybeSkipPacketNumber } from './recovery/pn-skip.js';
 import { ETHERNET } from './pmtud.js';
 import type { Path, SentFrame } from './types.js';
 import type { WriteKeys } from './crypto-state.js';
+import type { SendBuffer } from './streams/send-buffer.js';
 
 /** RFC 9000 §14.1: datagrams carrying Initial packets (client; server ack-eliciting) are padded to 1200 bytes; smaller ones are discarded. */
 export const MIN_INITIAL_DATAGRAM = 1200;
@@ -164,17 +165,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
       c.pending.handshakeDone = false;
       ackEliciting = true;
     }
-    // CRYPTO, retransmissions first (the send buffer orders them).
-    while (sp.cryptoSend.hasPending() && w.remaining > 8) {
-      const offset = sp.cryptoSend.peekOffset();
-      const maxData = w.remaining - 1 - varintLength(offset) - varintLength(w.remaining);
-      if (maxData <= 0) break;
-      const e = sp.cryptoSend.emit(maxData);
-      if (!e) break;
-      encodeFrame(w, { type: 'crypto', offset: e.offset, data: e.data });
-      frames.push({ k: 'crypto', space: s, offset: e.offset, len: e.data.length });
-      ackEliciting = true;
-    }
+    if (writeCryptoFrames(w, s, sp.cryptoSend, 0, frames)) ackEliciting = true;
     if (s === 2 && (c.hs.info || c.side === 'server' || early)) {
       if (!early) c.ackFrequency.update(c);
       ackEliciting = writeApplicationFrames(c, w, frames, now, early, ackEliciting) || ackEliciting;
@@ -337,6 +328,26 @@ function writePathFrames(c: Connection, w: Writer, frames: SentFrame[], now: num
 }
 
 /**
+ * CRYPTO frames (RFC 9000 §19.6) from a space's send buffer, retransmissions
+ * first (the buffer orders them), while the packet has room beyond `reserve`
+ * bytes; true when any was written. A tracked packet lists each in `frames`.
+ */
+function writeCryptoFrames(w: Writer, s: SpaceId, send: SendBuffer, reserve: number, frames?: SentFrame[]): boolean {
+  let wrote = false;
+  for (let room = w.remaining - reserve; send.hasPending() && room > 8; room = w.remaining - reserve) {
+    const offset = send.peekOffset();
+    const maxData = room - 1 - varintLength(offset) - varintLength(room);
+    if (maxData <= 0) break;
+    const e = send.emit(maxData);
+    if (!e) break;
+    encodeFrame(w, { type: 'crypto', offset: e.offset, data: e.data });
+    frames?.push({ k: 'crypto', space: s, offset: e.offset, len: e.data.length });
+    wrote = true;
+  }
+  return wrote;
+}
+
+/**
  * The closing state (RFC 9000 §10.2.1): CONNECTION_CLOSE in every space we
  * have keys for (the peer may not have 1-RTT keys yet, §10.2.3) — except a
  * client's Initial once it has Handshake keys: the server has them too
@@ -362,16 +373,7 @@ export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
         : { type: 'connection_close', application: false, errorCode: cf.application ? 0x0cn : cf.code, frameType: cf.application ? 0 : cf.frameType, reason: s === 2 ? cf.reason : '' };
     const b = PacketBuilder.start(buf, off, max - off, header(c, s, k, -1), k.keys);
     if (!b || frameSize(frame) > b.w.remaining) break;
-    if (s === 1 && serverHasHandshakeKeys) {
-      const crypto = c.spaces[1].cryptoSend;
-      while (crypto.hasPending()) {
-        const room = b.w.remaining - frameSize(frame);
-        const maxData = room - 1 - varintLength(crypto.peekOffset()) - varintLength(room);
-        const e = maxData > 0 ? crypto.emit(maxData) : null;
-        if (!e) break;
-        encodeFrame(b.w, { type: 'crypto', offset: e.offset, data: e.data });
-      }
-    }
+    if (s === 1 && serverHasHandshakeKeys) writeCryptoFrames(b.w, 1, c.spaces[1].cryptoSend, frameSize(frame));
     encodeFrame(b.w, frame);
     off = b.finish(c.side === 'client' && s === 0 ? MIN_INITIAL_DATAGRAM : 0).end;
     c.spaces[s].nextPn++;
