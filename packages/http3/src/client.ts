@@ -16,7 +16,7 @@ import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
-import { resolveTrailers, type TrailerSource } from './response.js';
+import { sendTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
 import { SettingId } from './settings.js';
 
@@ -234,10 +234,7 @@ class Exchange {
       const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
       await this.#writer.headers(parts.fields, small);
       if (!small) await sendBody(this.#writer, parts.source);
-      if (parts.trailers !== undefined) {
-        const trailers = await resolveTrailers(parts.trailers);
-        if (trailers.length > 0) await this.#writer.headers(trailers);
-      }
+      await sendTrailers(this.#writer, parts.trailers);
       // RFC 9114 §4.1: after sending a request, a client MUST close the stream for sending.
       await this.#writer.close();
     } catch (e) {

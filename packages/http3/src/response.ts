@@ -34,11 +34,18 @@ export function trailersOf(message: object): TrailerSource | undefined {
   return (message as Record<symbol, TrailerSource | undefined>)[TRAILERS];
 }
 
-/** Resolves a trailer source to field lines (empty when none). */
-export async function resolveTrailers(source: TrailerSource | undefined): Promise<FieldLine[]> {
-  if (source === undefined) return [];
+/** Resolves a trailer source to field lines. */
+async function resolveTrailers(source: TrailerSource): Promise<FieldLine[]> {
   const init = await (typeof source === 'function' ? source() : source);
   return fromHeaders(init);
+}
+
+/**
+ * Sends the trailer section of a message whose trailers come from `source`, when it has any fields;
+ * without a source there is nothing to wait for (undefined, not a promise).
+ */
+export function sendTrailers(writer: MessageWriter, source: TrailerSource | undefined): Promise<void> | undefined {
+  return source === undefined ? undefined : resolveTrailers(source).then((trailers) => (trailers.length > 0 ? writer.headers(trailers) : undefined));
 }
 
 /** RFC 9110 §6.4.1: responses to HEAD, and 204 and 304 responses, have no content. */
@@ -62,11 +69,7 @@ export async function sendResponse(writer: MessageWriter, method: string, respon
       throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const source = trailersOf(response);
-  if (source !== undefined) {
-    const trailers = await resolveTrailers(source);
-    if (trailers.length > 0) await writer.headers(trailers);
-  }
+  await sendTrailers(writer, trailersOf(response));
   await writer.close();
 }
 

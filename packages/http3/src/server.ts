@@ -14,7 +14,7 @@ import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
-import { resolveTrailers, sendResponse, trailersOf } from './response.js';
+import { sendResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
 import { SettingId } from './settings.js';
 import { serveConnectRequest } from './tunnel.js';
