@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { cpuMicros, SAME_SUITE, type ParentMessage, type PeerMessage } from './ipc.js';
-import { measureRequests } from './requests.js';
+import { measureRequests, requestsResult } from './requests.js';
 
 const SMALL = Buffer.alloc(100, 0x61);
 /** Requests the server has answered (its CPU per request, asked for with `cpu`). */
@@ -45,7 +45,7 @@ async function client(port: number, concurrency: number, seconds: number): Promi
     });
   await get();
   const r = await measureRequests(get, concurrency, seconds);
-  send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros, warmupRequests: r.warmupRequests, warmupSeconds: r.warmupSeconds } });
+  send(requestsResult(r));
   session.close();
   setImmediate(() => process.exit(0));
 }

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { createClient, serve } from '@tsquic/http3/node';
 import type { TransportSettings } from '@tsquic/quic-transport';
 import { cpuMicros, type ClientReport, type ParentMessage, type PeerMessage } from './ipc.js';
-import { measureRequests } from './requests.js';
+import { measureRequests, requestsResult } from './requests.js';
 
 const SMALL = new Uint8Array(100).fill(0x61);
 /** Requests the server has answered (its CPU per request, asked for with `cpu`). */
@@ -93,7 +93,7 @@ async function client(port: number, mode: string, a: number, b: number): Promise
       a,
       b,
     );
-    send({ type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros, warmupRequests: r.warmupRequests, warmupSeconds: r.warmupSeconds } });
+    send(requestsResult(r));
   }
   await c.close();
   setImmediate(() => process.exit(0));

@@ -36,12 +36,22 @@ export function describeWarmup(seconds: number): string {
   return w.requests ? `a warm-up of at least ${w.minMs / 1000} s and ${w.requests.toLocaleString('en')} requests (at most ${w.maxMs / 1000} s)` : `a warm-up of ${w.minMs / 1000} s`;
 }
 
-export async function measureRequests(
-  request: () => Promise<void>,
-  concurrency: number,
-  seconds: number,
-  w: Warmup = warmupFor(seconds),
-): Promise<{ requests: number; seconds: number; p50: number; p99: number; cpuMicros: number; warmupRequests: number; warmupSeconds: number }> {
+export interface RequestFigures {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  cpuMicros: number;
+  warmupRequests: number;
+  warmupSeconds: number;
+}
+
+/** The `result` message a request-rate client (peers/h2, peers/h3) sends its parent. */
+export function requestsResult(r: RequestFigures): PeerMessage {
+  return { type: 'result', bytes: r.requests, seconds: r.seconds, stats: { p50: r.p50, p99: r.p99, cpuMicros: r.cpuMicros, warmupRequests: r.warmupRequests, warmupSeconds: r.warmupSeconds } };
+}
+
+export async function measureRequests(request: () => Promise<void>, concurrency: number, seconds: number, w: Warmup = warmupFor(seconds)): Promise<RequestFigures> {
   const latencies: number[] = [];
   let measuring = false;
   let stop = false;
