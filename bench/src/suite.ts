@@ -5,13 +5,13 @@
  * plus the CPU hot spots of the bulk case. `smoke` shrinks every size so the
  * suite runs in seconds (CI keeps it working; nobody reads its figures).
  */
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { bulkRows, gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs, type Datagrams } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
 import { handshakeRows, inOneProcess, perSide } from './measure/handshakes.js';
-import { http2Requests, http3Download, http3Requests } from './measure/http3.js';
+import { http2Requests, http3Download, http3Requests, rawStreamDownload, type Download } from './measure/http3.js';
 import { describeWarmup } from './peers/requests.js';
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
@@ -240,35 +240,49 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
     // The raw stream measured alternately with the fetch, so that both see the same machine: the loopback
     // bulk row was taken minutes earlier, and this machine's speed drifts more than the gap measured here.
-    const viaFetch: number[] = [];
-    const raw: number[] = [];
+    // Pairs in ABBA order (fetch first in even pairs, raw first in odd ones), so that a drift through the
+    // row weighs on both alike; each sample a fresh server and client, the client's handshake outside its clock.
+    const dlPairs = o.smoke ? runs : 2 * runs + 1;
+    const viaFetch: Download[] = [];
+    const raw: Download[] = [];
     const dlNotes: string[] = [];
-    for (let i = 0; i < runs; i++) {
-      viaFetch.push(await http3Download(certs, bytes));
-      const r = await attempt(() => oursToOurs(certs, { bytes, runs: 1, datagrams: 'defaults', streams: 1 }), dlNotes, 'raw QUIC stream');
-      if (r?.ownMbps !== undefined) raw.push(r.ownMbps);
-    }
+    const load = [loadavg()[0]!];
+    const fetchOnce = async (): Promise<void> => void viaFetch.push(await http3Download(certs, bytes));
+    const rawOnce = async (): Promise<void> => {
+      const r = await attempt(() => rawStreamDownload(certs, bytes), dlNotes, 'raw QUIC stream');
+      if (r) raw.push(r);
+    };
+    for (let i = 0; i < dlPairs; i++) for (const f of i % 2 ? [rawOnce, fetchOnce] : [fetchOnce, rawOnce]) await f();
+    load.push(loadavg()[0]!);
+    const D = {
+      group: 'http3' as const,
+      anchorName: 'raw QUIC stream (measured alternately)',
+      ...(dlNotes.length ? { note: dlNotes.join('; ') } : {}),
+      samples: { fetchMbps: viaFetch.map((d) => d.mbps), rawMbps: raw.map((d) => d.mbps), fetchClientCpuMs: viaFetch.map((d) => d.clientCpuMs), rawClientCpuMs: raw.map((d) => d.clientCpuMs), fetchServerCpuMs: viaFetch.map((d) => d.serverCpuMs), rawServerCpuMs: raw.map((d) => d.serverCpuMs), loadAverage1m: load },
+      method: {
+        setup: `peers/h3: @tsquic/http3's serve() and fetch(), each in its own process; anchor: peers/ours (the loopback bulk rows' peers), a raw bidirectional stream of the same size; every sample a fresh server and a fresh client process, the client's warm-up its handshake alone (fetch: the pooled connection opened with connection(), no request)`,
+        clock: `each client's own, in its process: request to the last byte of the body; ${dlPairs} ${dlPairs === 1 ? 'pair' : 'pairs'} of samples in ABBA order (fetch, raw, raw, fetch, …), medians of each side`,
+        datagrams: 'loopback defaults (DPLPMTUD up to 64 KB) on both',
+        data: 'server sends from memory; client reads the body and discards it',
+      },
+    };
+    const cpuPerMb = (ds: Download[], side: 'clientCpuMs' | 'serverCpuMs'): number | null => (ds.length ? median(ds.map((d) => d[side])) / (bytes / 1e6) : null);
     rows.push(
-      row(
-        {
-          group: 'http3',
-          id: 'http3.download',
-          name: `${mb} through fetch`,
-          unit: 'Mbit/s',
-          better: 'higher',
-          ours: median(viaFetch),
-          anchorName: 'raw QUIC stream (measured alternately)',
-          anchor: raw.length ? median(raw) : null,
-          samples: { fetchMbps: viaFetch, rawMbps: raw },
-          ...(dlNotes.length ? { note: dlNotes.join('; ') } : {}),
+      row({ ...D, id: 'http3.download', name: `${mb} through fetch`, unit: 'Mbit/s', better: 'higher', ours: median(viaFetch.map((d) => d.mbps)), anchor: raw.length ? median(raw.map((d) => d.mbps)) : null }, 0.9),
+      ...(['server', 'client'] as const).map((side) =>
+        row({
+          ...D,
           method: {
-            setup: "peers/h3: @tsquic/http3's serve() and fetch(), each in its own process; anchor: peers/ours (the loopback bulk rows' peers), a raw bidirectional stream of the same size, one transfer after each fetch",
-            clock: "each client's own, in its process: request to the last byte of the body (the fetch after a warm-up request that carries the handshake); medians of the runs, taken alternately",
-            datagrams: 'loopback defaults (DPLPMTUD up to 64 KB) on both',
-            data: 'server sends from memory; client reads the body and discards it',
+            ...D.method,
+            clock: `process.cpuUsage() of the ${side}'s process (user + system, all threads) ${side === 'client' ? 'from the request to the last byte' : "from before its client started to the client's result (the handshake in)"}, per MB; the same samples, medians`,
           },
-        },
-        0.9,
+          id: `http3.download.cpu.${side}`,
+          name: `${side} CPU per MB, ${mb} through fetch`,
+          unit: 'ms/MB',
+          better: 'lower',
+          ours: cpuPerMb(viaFetch, `${side}CpuMs`),
+          anchor: cpuPerMb(raw, `${side}CpuMs`),
+        }),
       ),
     );
 

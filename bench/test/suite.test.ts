@@ -31,6 +31,8 @@ const IDS = [
   'memory.client.heap',
   ...[1, 16, 128].flatMap((c) => [`http3.rps.c${c}`, `http3.p50.c${c}`, `http3.p99.c${c}`, `http3.cpu.c${c}.server`, `http3.cpu.c${c}.client`]),
   'http3.download',
+  'http3.download.cpu.server',
+  'http3.download.cpu.client',
   'webtransport.datagrams.ours-ours',
   'webtransport.echo.ours-ours',
   'network.goodput.ours-ours',
@@ -81,11 +83,16 @@ describe('benchmark suite, smoke mode', () => {
     expect(Object.keys(headline.samples ?? {})).toEqual(expect.arrayContaining(['oursFullSeconds', 'oursOneByteSeconds', 'oursStartupSeconds', 'oursOwnClockMbps']));
     if (res.config.ngtcp2) expect(Object.keys(headline.samples ?? {}), headline.note ?? '').toEqual(expect.arrayContaining(['anchorFullSeconds', 'anchorOneByteSeconds', 'anchorStartupSeconds']));
     // The fetch download is set beside raw-stream transfers taken alternately with it, not beside an earlier row.
+    // Each side the same samples: Mbit/s and both processes' CPU, per transfer, and the machine's load around them.
     const dl = res.rows.find((r) => r.id === 'http3.download')!;
+    expect(Object.keys(dl.samples ?? {})).toEqual(['fetchMbps', 'rawMbps', 'fetchClientCpuMs', 'rawClientCpuMs', 'fetchServerCpuMs', 'rawServerCpuMs', 'loadAverage1m']);
+    for (const k of ['fetchMbps', 'fetchClientCpuMs', 'fetchServerCpuMs']) expect((dl.samples![k] as number[]).every((x) => x > 0), k).toBe(true);
     expect(dl.samples?.fetchMbps).toHaveLength(1);
+    expect(dl.samples?.loadAverage1m).toHaveLength(2);
     // A raw transfer that failed (a loaded machine) leaves no figure, and the row says why.
     if ((dl.samples?.rawMbps as number[]).length === 0) expect(dl.note, 'http3.download').toMatch(/raw QUIC stream/);
-    else expect(dl.samples?.rawMbps).toHaveLength(1);
+    else for (const k of ['rawMbps', 'rawClientCpuMs', 'rawServerCpuMs']) expect(dl.samples![k], k).toHaveLength(1);
+    for (const side of ['server', 'client']) expect(res.rows.find((r) => r.id === `http3.download.cpu.${side}`)!.samples).toBe(dl.samples);
     // Request rates keep the warm-up each side took.
     for (const c of [1, 16, 128]) expect(Object.keys(res.rows.find((r) => r.id === `http3.rps.c${c}`)!.samples ?? {})).toEqual(['oursWarmupRequests', 'anchorWarmupRequests', 'oursWarmupSeconds', 'anchorWarmupSeconds']);
     expect(res.rows.filter((r) => r.goal).map((r) => r.id)).toEqual([

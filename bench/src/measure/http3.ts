@@ -57,19 +57,44 @@ export function http2Requests(certs: Certs, concurrency: number, seconds: number
   return requestRate('h2', [certs.certPem, certs.keyPem], concurrency, seconds);
 }
 
-/** One `bytes` download through @tsquic/http3's fetch, Mbit/s of content. */
-export async function http3Download(certs: Certs, bytes: number): Promise<number> {
-  const server = Peer.start('h3', ['server', certs.certDer, certs.keyDer]);
+/** One download as its client saw it: its own clock (request to last byte, after the handshake) and its CPU time over it. */
+export interface Download {
+  mbps: number;
+  /** The client process's CPU time (user + system, all threads) from the request to the last byte, ms. */
+  clientCpuMs: number;
+  /** The server process's, from before the client started to its result (the handshake in), ms. */
+  serverCpuMs: number;
+}
+
+/** A fresh server of `peer` and a fresh client of it, one transfer: what the client reports. */
+async function oneDownload(peer: 'h3' | 'ours', certs: Certs, clientArgs: (port: number) => string[]): Promise<Download> {
+  const server = Peer.start(peer, ['server', certs.certDer, certs.keyDer]);
   try {
     const { port } = await server.next('ready', 10_000);
-    const client = Peer.start('h3', ['client', String(port), 'download', String(bytes)]);
+    const serverCpu = async (): Promise<number> => {
+      server.send({ cmd: 'cpu' });
+      return (await server.next('cpu', 10_000)).micros;
+    };
+    const before = await serverCpu();
+    const client = Peer.start(peer, ['client', ...clientArgs(port)]);
     try {
       const r = await client.next('result', 120_000);
-      return (r.bytes * 8) / r.seconds / 1e6;
+      const serverCpuMs = ((await serverCpu()) - before) / 1000;
+      return { mbps: (r.bytes * 8) / r.seconds / 1e6, clientCpuMs: (r.stats?.cpuMicros ?? NaN) / 1000, serverCpuMs };
     } finally {
       await client.stop();
     }
   } finally {
     await server.stop();
   }
+}
+
+/** One `bytes` download through @tsquic/http3's fetch (peers/h3): Mbit/s of content. */
+export function http3Download(certs: Certs, bytes: number): Promise<Download> {
+  return oneDownload('h3', certs, (port) => [String(port), 'download', String(bytes)]);
+}
+
+/** The same `bytes` on one raw QUIC stream between the loopback rows' peers (peers/ours), set up and timed the same way. */
+export function rawStreamDownload(certs: Certs, bytes: number): Promise<Download> {
+  return oneDownload('ours', certs, (port) => [String(port), String(bytes), '1', '0']);
 }
