@@ -20,16 +20,26 @@ export interface ExtractedBody {
 
 const encoder = new TextEncoder();
 
-/** Extracts a body (Fetch "extract a body"), keeping bytes as bytes so they can be replayed. */
-export async function extractBody(body: unknown): Promise<ExtractedBody> {
-  if (body === undefined || body === null) return { source: null };
+const NO_BODY: ExtractedBody = { source: null };
+
+/**
+ * Extracts a body (Fetch "extract a body"), keeping bytes as bytes so they
+ * can be replayed: at once for no body, strings, bytes and streams; only a
+ * body the platform must serialise (Blob, FormData, …) takes a promise.
+ */
+export function extractBody(body: unknown): ExtractedBody | Promise<ExtractedBody> {
+  if (body === undefined || body === null) return NO_BODY;
   if (typeof body === 'string') return { source: { bytes: encoder.encode(body) }, contentType: 'text/plain;charset=UTF-8' };
   if (body instanceof Uint8Array) return { source: { bytes: body } };
   if (body instanceof ArrayBuffer) return { source: { bytes: new Uint8Array(body) } };
   if (ArrayBuffer.isView(body)) return { source: { bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) } };
   if (body instanceof ReadableStream) return { source: { stream: body as ReadableStream<Uint8Array> } };
-  // Blob, FormData, URLSearchParams (where the runtime has them): the platform serialises them.
-  const response = new Response(body as BodyInit);
+  return serialised(body as BodyInit);
+}
+
+/** Blob, FormData, URLSearchParams (where the runtime has them): the platform serialises them. */
+async function serialised(body: BodyInit): Promise<ExtractedBody> {
+  const response = new Response(body);
   const contentType = response.headers.get('content-type') ?? undefined;
   const bytes = new Uint8Array(await response.arrayBuffer());
   return contentType === undefined ? { source: { bytes } } : { source: { bytes }, contentType };

@@ -10,7 +10,7 @@
  * stream with H3_REQUEST_CANCELLED (§4.1.1); GOAWAY fails requests the
  * server never processed with a retryable error (§5.2).
  */
-import { extractBody, knownLength, sendBody } from './body.js';
+import { extractBody, knownLength, sendBody, type ExtractedBody } from './body.js';
 import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
@@ -141,8 +141,8 @@ const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
 const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
-/** The request head and body taken from Fetch's two-argument form. */
-async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
+/** The request head and body taken from Fetch's two-argument form (`body` extracted from it, see `bodyOf`). */
+function requestParts(input: RequestInfo | URL, init: Http3RequestInit, body: ExtractedBody) {
   const req = input instanceof Request ? input : undefined;
   const url = input instanceof URL ? input : new URL(req ? req.url : String(input));
   if (url.protocol !== 'https:') throw new TypeError(`HTTP/3 needs an https URL, got ${url.protocol}`);
@@ -150,7 +150,6 @@ async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
   const method = NORMALISED_METHODS.has(rawMethod.toUpperCase()) ? rawMethod.toUpperCase() : rawMethod;
   const given = init.headers ?? req?.headers;
   const headers = given === undefined ? undefined : new Headers(given);
-  const body = await extractBody(init.body !== undefined ? init.body : (req?.body ?? null));
   if (body.source && NO_BODY_METHODS.has(method)) throw new TypeError(`a ${method} request cannot have a body`);
   const fields: FieldLine[] = [
     { name: ':method', value: method },
@@ -168,8 +167,14 @@ async function requestParts(input: RequestInfo | URL, init: Http3RequestInit) {
   return { url, method, fields, source: body.source, signal, trailers: init.trailers };
 }
 
+/** The body of Fetch's two-argument form, extracted (a promise only for a body the platform serialises). */
+function bodyOf(input: RequestInfo | URL, init: Http3RequestInit): ExtractedBody | Promise<ExtractedBody> {
+  return extractBody(init.body !== undefined ? init.body : input instanceof Request ? input.body : null);
+}
+
 export async function clientFetch(conn: Http3Connection, input: RequestInfo | URL, init: Http3RequestInit = {}): Promise<Http3Response> {
-  const parts = await requestParts(input, init);
+  const body = bodyOf(input, init);
+  const parts = requestParts(input, init, body instanceof Promise ? await body : body);
   parts.signal?.throwIfAborted();
   // RFC 9114 §5.2: after GOAWAY no new requests on this connection.
   if (conn.draining) throw new Http3Error(H3ErrorCode.H3_REQUEST_REJECTED, 'stream', 'the connection is going away (GOAWAY)', { retryable: true });
@@ -209,7 +214,7 @@ class Exchange {
   #finished = false;
   #unsubscribe = noop;
 
-  constructor(conn: Http3Connection, id: bigint, readable: ReadableStream<Uint8Array> | StreamReader, writable: WritableStream<Uint8Array> | StreamWriter, parts: Awaited<ReturnType<typeof requestParts>>) {
+  constructor(conn: Http3Connection, id: bigint, readable: ReadableStream<Uint8Array> | StreamReader, writable: WritableStream<Uint8Array> | StreamWriter, parts: ReturnType<typeof requestParts>) {
     this.#conn = conn;
     this.#id = id;
     this.response = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));
@@ -229,7 +234,7 @@ class Exchange {
     void this.#receive(parts.method);
   }
 
-  async #send(parts: Awaited<ReturnType<typeof requestParts>>): Promise<void> {
+  async #send(parts: ReturnType<typeof requestParts>): Promise<void> {
     try {
       const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
       await this.#writer.headers(parts.fields, small);

@@ -45,6 +45,8 @@ export class Http3Pool {
   readonly #connector: Connector;
   readonly #options: PoolOptions;
   readonly #pool = new Map<string, Promise<PooledConnection>>();
+  /** The pool's entries whose connection is open, by origin: a request on one takes no promise turn to find it. */
+  readonly #open = new Map<string, PooledConnection>();
   #closed = false;
 
   constructor(connector: Connector, options: PoolOptions = {}) {
@@ -67,7 +69,7 @@ export class Http3Pool {
   async fetch(input: RequestInfo | URL, init: Http3RequestInit = {}): Promise<Http3Response> {
     let request = input instanceof Request ? input : undefined;
     let url = new URL(request ? request.url : input instanceof URL ? input.href : String(input));
-    let current: Http3RequestInit = { ...init };
+    let current: Http3RequestInit = init;
     const mode = init.redirect ?? request?.redirect ?? 'follow';
     for (let redirects = 0; ; redirects++) {
       const response = await this.#fetchWithRetry(request ?? url, current);
@@ -105,7 +107,7 @@ export class Http3Pool {
     const replayable = !(init.body instanceof ReadableStream) && !(input instanceof Request && input.body !== null && init.body === undefined);
     const maxRetries = this.#options.maxRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
-      const pooled = await this.#pooled(url);
+      const pooled = this.#usable(url.origin) ?? (await this.#pooled(url));
       if (!pooled.handshakeDone && !SAFE_METHODS.has(method)) await pooled.ready;
       try {
         return await pooled.connection.fetch(input, init);
@@ -114,6 +116,12 @@ export class Http3Pool {
         // RFC 9114 §4.1.1, §5.2: not processed by the server; send it again, on a connection not going away.
       }
     }
+  }
+
+  /** The open pooled connection to `origin`, when there is one not going away. */
+  #usable(origin: string): PooledConnection | undefined {
+    const pooled = this.#open.get(origin);
+    return pooled && !this.#closed && !pooled.connection.draining && !pooled.connection.isClosing ? pooled : undefined;
   }
 
   async #pooled(url: URL): Promise<PooledConnection> {
@@ -125,15 +133,20 @@ export class Http3Pool {
       if (pooled && !pooled.connection.draining && !pooled.connection.isClosing) return pooled;
       if (this.#pool.get(origin) === existing) this.#pool.delete(origin);
     }
-    const fresh = this.#open(url);
+    const fresh = this.#connect(url);
     this.#pool.set(origin, fresh);
-    fresh.catch(() => {
-      if (this.#pool.get(origin) === fresh) this.#pool.delete(origin);
-    });
+    fresh.then(
+      (pooled) => {
+        if (this.#pool.get(origin) === fresh) this.#open.set(origin, pooled);
+      },
+      () => {
+        if (this.#pool.get(origin) === fresh) this.#pool.delete(origin);
+      },
+    );
     return fresh;
   }
 
-  async #open(url: URL): Promise<PooledConnection> {
+  async #connect(url: URL): Promise<PooledConnection> {
     const { session, ready, earlyData } = await this.#connector(url);
     const connection = Http3Connection.client(session, this.#options);
     const pooled: PooledConnection = { connection, ready, handshakeDone: false };
@@ -147,6 +160,7 @@ export class Http3Pool {
     }
     void connection.closed.then(() => {
       const entry = this.#pool.get(url.origin);
+      if (this.#open.get(url.origin) === pooled) this.#open.delete(url.origin);
       void entry?.then((p) => {
         if (p === pooled && this.#pool.get(url.origin) === entry) this.#pool.delete(url.origin);
       });
@@ -159,6 +173,7 @@ export class Http3Pool {
     this.#closed = true;
     const all = await Promise.allSettled(this.#pool.values());
     this.#pool.clear();
+    this.#open.clear();
     await Promise.all(
       all.map(async (r) => {
         if (r.status !== 'fulfilled') return;

@@ -76,4 +76,27 @@ describe('the pool', () => {
     await pool.close();
     await expect(pool.fetch('https://a.test/')).rejects.toThrow(/closed/);
   });
+  it('on an open pooled connection, fetch() opens its request stream in the same turn: no promise turns to find the connection or to take a body at hand', async () => {
+    const { connect, opened } = connector(() => new Response('ok'));
+    const pool = new Http3Pool(connect);
+    const first = pool.fetch('https://a.test/');
+    await new Promise((r) => setTimeout(r, 5));
+    opened[0]!.release();
+    expect(await (await first).text()).toBe('ok');
+    const conn = await pool.connection('https://a.test/');
+    const open = conn.openBidirectional.bind(conn);
+    let streams = 0;
+    conn.openBidirectional = () => (streams++, open());
+    const requests = [pool.fetch('https://a.test/x'), pool.fetch('https://a.test/y', { method: 'POST', body: 'data' }), pool.fetch('https://a.test/z', { method: 'PUT', body: new Uint8Array(3) })];
+    // Before: two turns to find the pooled connection (#pooled awaited its promise's catch) and two to extract the body (async even for none).
+    expect(streams).toBe(3);
+    // A body the platform serialises (a Blob) still takes its turns, and still goes out.
+    const blob = pool.fetch('https://a.test/b', { method: 'POST', body: new Blob(['b']) });
+    expect(streams).toBe(3);
+    const texts = await Promise.all([...requests, blob].map(async (r) => (await r).text()));
+    expect(texts).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(streams).toBe(4);
+    expect(opened).toHaveLength(1);
+    await pool.close();
+  });
 });
