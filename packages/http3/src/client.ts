@@ -55,18 +55,19 @@ const decoder = new TextDecoder();
  * of a small response's cost).
  */
 class ClientResponse extends Response implements Http3Response {
-  readonly trailers: Promise<Headers>;
+  declare readonly trailers: Promise<Headers>;
   readonly streamId: bigint;
   #url = '';
   #redirected = false;
   readonly #content: Content | null;
+  readonly #trailers: () => Promise<Headers>;
   #stream: ReadableStream<Uint8Array> | undefined;
   #used = false;
 
-  constructor(content: Content | null, init: ResponseInit, trailers: Promise<Headers>, streamId: bigint) {
+  constructor(content: Content | null, init: ResponseInit, trailers: () => Promise<Headers>, streamId: bigint) {
     super(null, init);
     this.#content = content;
-    this.trailers = trailers;
+    this.#trailers = trailers;
     this.streamId = streamId;
   }
 
@@ -90,6 +91,8 @@ class ClientResponse extends Response implements Http3Response {
       redirected: get((r) => r.#redirected),
       body: get((r) => (r.#content ? (r.#stream ??= r.#content.stream(() => (r.#used = true))) : null)),
       bodyUsed: get((r) => r.#used),
+      // Made when first read: most responses' trailers never are.
+      trailers: get((r) => r.#trailers()),
     });
   }
 
@@ -137,6 +140,8 @@ class ClientResponse extends Response implements Http3Response {
 }
 
 const noop = (): void => undefined;
+/** What settles a promise. */
+type Settle<T> = { resolve(value: T): void; reject(e: unknown): void };
 const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
 const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
@@ -208,9 +213,10 @@ class Exchange {
   #resolve!: (r: Http3Response) => void;
   #reject!: (e: unknown) => void;
   #body: ReadableStreamDefaultController<Uint8Array> | undefined;
-  #trailers!: { resolve(h: Headers): void; reject(e: unknown): void };
-  readonly #trailersPromise: Promise<Headers>;
+  /** `response.trailers`, made when first read; until then the exchange's end is kept in `#finished` and `#failure`. */
+  #trailers: ({ promise: Promise<Headers> } & Settle<Headers>) | undefined;
   #trailerFields: FieldLine[] | undefined;
+  #failure: { error: unknown } | undefined;
   #finished = false;
   #unsubscribe = noop;
 
@@ -218,8 +224,6 @@ class Exchange {
     this.#conn = conn;
     this.#id = id;
     this.response = new Promise((resolve, reject) => ((this.#resolve = resolve), (this.#reject = reject)));
-    this.#trailersPromise = new Promise((resolve, reject) => (this.#trailers = { resolve, reject }));
-    this.#trailersPromise.catch(noop);
     this.#reader = new MessageReader(conn, id, readable, 'client');
     this.#writer = new MessageWriter(conn, id, writable);
     conn.requestStarted();
@@ -238,8 +242,10 @@ class Exchange {
     try {
       const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
       await this.#writer.headers(parts.fields, small);
-      if (!small) await sendBody(this.#writer, parts.source);
-      await sendTrailers(this.#writer, parts.trailers);
+      // No promise turn for a body or trailers the request does not have.
+      if (parts.source && !small) await sendBody(this.#writer, parts.source);
+      const trailers = sendTrailers(this.#writer, parts.trailers);
+      if (trailers) await trailers;
       // RFC 9114 §4.1: after sending a request, a client MUST close the stream for sending.
       await this.#writer.close();
     } catch (e) {
@@ -261,7 +267,7 @@ class Exchange {
         }
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
-        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, this.#trailersPromise, this.#id));
+        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, () => this.#trailersPromise(), this.#id));
         if (noContent) await this.#drain();
         return;
       }
@@ -297,7 +303,7 @@ class Exchange {
         const part = await this.#reader.read();
         if (part.kind === 'data') return part.chunk;
         if (part.kind === 'end') {
-          this.#finish(new Headers());
+          this.#finish();
           return null;
         }
         const fields = parseTrailers(part.fields);
@@ -337,7 +343,7 @@ class Exchange {
     try {
       for (;;) {
         const part = await this.#reader.read();
-        if (part.kind === 'end') return this.#finish(new Headers());
+        if (part.kind === 'end') return this.#finish();
         if (part.kind === 'headers') {
           this.#trailerFields = parseTrailers(part.fields);
           this.#reader.framing.headersDone();
@@ -348,10 +354,28 @@ class Exchange {
     }
   }
 
-  #finish(empty: Headers): void {
+  /** The response's trailers (empty when none), settled once the exchange has ended. */
+  #trailersPromise(): Promise<Headers> {
+    if (!this.#trailers) {
+      let settle!: Settle<Headers>;
+      const promise = new Promise<Headers>((resolve, reject) => (settle = { resolve, reject }));
+      promise.catch(noop);
+      this.#trailers = { promise, ...settle };
+      if (this.#finished) this.#settleTrailers();
+    }
+    return this.#trailers.promise;
+  }
+
+  #settleTrailers(): void {
+    if (!this.#trailers) return;
+    if (this.#failure) this.#trailers.reject(this.#failure.error);
+    else this.#trailers.resolve(this.#trailerFields ? toHeaders(this.#trailerFields) : new Headers());
+  }
+
+  #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#trailers.resolve(this.#trailerFields ? toHeaders(this.#trailerFields) : empty);
+    this.#settleTrailers();
     this.#done();
   }
 
@@ -367,8 +391,9 @@ class Exchange {
     this.#finished = true;
     const error = this.#describe(e ?? new Error('request failed'));
     this.#conn.streamFailed(error, this.#id, { cancel: (r) => this.#reader.cancel(r), abort: (r) => this.#writer.abort(r) });
+    this.#failure = { error };
     this.#reject(error);
-    this.#trailers.reject(error);
+    this.#settleTrailers();
     if (!cancelled) {
       try {
         this.#body?.error(error);

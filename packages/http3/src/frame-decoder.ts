@@ -25,8 +25,8 @@ export type FrameEvent =
 const EMPTY = new Uint8Array(0);
 
 export class FrameDecoder {
-  /** Header bytes of a frame whose header spans chunks (at most 16). */
-  #head = new Uint8Array(16);
+  /** Header bytes of a frame whose header spans chunks (at most 16), made the first time one does. */
+  #head: Uint8Array | undefined;
   #headLength = 0;
   #mode: 'header' | 'buffer' | 'stream' | 'skip' = 'header';
   #type = 0;
@@ -111,8 +111,8 @@ export class FrameDecoder {
     let end = chunk.length;
     if (this.#headLength > 0) {
       const take = Math.min(16 - this.#headLength, chunk.length - pos);
-      this.#head.set(chunk.subarray(pos, pos + take), this.#headLength);
-      bytes = this.#head;
+      bytes = this.#head!;
+      bytes.set(chunk.subarray(pos, pos + take), this.#headLength);
       at = 0;
       end = this.#headLength + take;
     }
@@ -121,7 +121,7 @@ export class FrameDecoder {
     const lengthLength = lengthAt < end ? varintLengthFromFirstByte(bytes[lengthAt]!) : 8;
     if (lengthAt + lengthLength > end) {
       // Incomplete: keep what we have (a header is at most 16 bytes).
-      if (this.#headLength === 0) this.#head.set(chunk.subarray(pos), 0);
+      if (this.#headLength === 0) (this.#head ??= new Uint8Array(16)).set(chunk.subarray(pos), 0);
       this.#headLength = this.#headLength === 0 ? chunk.length - pos : end;
       this.#pos = chunk.length;
       return undefined;

@@ -107,6 +107,41 @@ describe('our client and our server', () => {
     expect((await res.trailers).get('x-echo')).toBe('294');
   });
 
+  it("makes a response's trailers (their promise, a Headers) only when read: before or after the body ends, empty when none, rejecting when the exchange failed", async () => {
+    const { client } = pair((req) => (new URL(req.url).pathname === '/t' ? withTrailers(new Response('x'), { 'x-t': '1' }) : new Response('x')));
+    const g = globalThis as { Headers: typeof Headers };
+    const saved = g.Headers;
+    let made = 0;
+    g.Headers = new Proxy(saved, {
+      construct(target, args, newTarget) {
+        // The client's alone (the server in this pair makes its own).
+        if (/[\\/]src[\\/]client\.ts:/.test(new Error().stack ?? '')) made++;
+        return Reflect.construct(target, args, newTarget) as object;
+      },
+    });
+    try {
+      for (let i = 0; i < 10; i++) expect(await (await client.fetch('https://a.test/')).text()).toBe('x');
+    } finally {
+      g.Headers = saved;
+    }
+    // Before: the client made an empty Headers at the end of every response, besides the promise made with it.
+    expect(made).toBe(0);
+    const after = await client.fetch('https://a.test/t');
+    await after.text();
+    expect((await after.trailers).get('x-t')).toBe('1');
+    const before = await client.fetch('https://a.test/t');
+    const trailers = before.trailers;
+    expect(before.trailers).toBe(trailers);
+    await before.text();
+    expect((await trailers).get('x-t')).toBe('1');
+    const none = await client.fetch('https://a.test/');
+    await none.text();
+    expect([...(await none.trailers)]).toEqual([]);
+    const cancelled = await client.fetch('https://a.test/t');
+    await cancelled.body!.cancel(new Error('not wanted'));
+    await expect(cancelled.trailers).rejects.toThrow(/not wanted/);
+  });
+
   it('keeps the body source at the pace of the reader (back-pressure end to end)', async () => {
     let pulled = 0;
     const { client } = pair(
