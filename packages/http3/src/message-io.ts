@@ -25,6 +25,7 @@ export interface SectionCodec {
 export type MessagePart = { readonly kind: 'headers'; readonly fields: FieldLine[] } | { readonly kind: 'data'; readonly chunk: Uint8Array } | { readonly kind: 'end' };
 
 const END: MessagePart = { kind: 'end' };
+const headersPart = (fields: FieldLine[]): MessagePart => ({ kind: 'headers', fields });
 
 export class MessageReader {
   readonly framing: MessageFraming;
@@ -50,24 +51,38 @@ export class MessageReader {
     return this.#done;
   }
 
-  /** The next header section, content chunk or the end. Rejects with `Http3Error` or the transport's reset reason. */
-  async read(): Promise<MessagePart> {
-    for (;;) {
+  /**
+   * The next header section, content chunk or the end. Rejects with
+   * `Http3Error` or the transport's reset reason. Written with `then`, not
+   * as an async function: a request's reads are most of what its reader
+   * allocates, and a part already at hand takes one promise.
+   */
+  read(): Promise<MessagePart> {
+    try {
       for (let e = this.framing.next(); e; e = this.framing.next()) {
         if (e.kind === 'data') {
-          if (e.chunk.length > 0) return e;
-        } else if (e.kind === 'frame') return { kind: 'headers', fields: await this.codec.decodeSection(this.streamId, e.payload) };
+          if (e.chunk.length > 0) return Promise.resolve(e);
+        } else if (e.kind === 'frame') {
+          const fields = this.codec.decodeSection(this.streamId, e.payload);
+          return fields instanceof Promise ? fields.then(headersPart) : Promise.resolve(headersPart(fields));
+        }
       }
-      if (this.#done) return END;
-      const { value, done } = await this.#reader.read();
-      if (done) {
-        this.#done = true;
-        this.framing.finish();
-        return END;
-      }
-      this.framing.feed(value);
+      return this.#done ? Promise.resolve(END) : this.#reader.read().then(this.#fed);
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
+
+  /** The stream's next bytes (or its end) given to the framing, then the next part. */
+  readonly #fed = (r: ReadableStreamReadResult<Uint8Array>): MessagePart | Promise<MessagePart> => {
+    if (r.done) {
+      this.#done = true;
+      this.framing.finish();
+      return END;
+    }
+    this.framing.feed(r.value);
+    return this.read();
+  };
 
   /** Stops reading (STOP_SENDING with `reason.code`); never rejects. */
   cancel(reason: unknown): void {
