@@ -437,7 +437,7 @@ export class Connection {
     if (l.state === 'closing') {
       if (!l.sendPending) return null;
       l.sendPending = false;
-      return this.transmit(buildClose(this, l.frame), false);
+      return this.transmit(buildClose(this, l.frame, now), false);
     }
     const r = l.state === 'established' ? buildPathResponse(this) : null;
     if (r) return r;

@@ -105,6 +105,33 @@ describe('datagrams per handshake', () => {
   });
 });
 
+describe('a client that closes as soon as it is ready (RFC 9000 §10.2, RFC 9002 §5)', () => {
+  it('acknowledges the server’s Handshake flight in its close, so the server drains for three PTOs of the path’s RTT, not of the initial 333 ms', () => {
+    const server = new Endpoint({ server: { tls: serverTls() } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    const c = client.connect(0, SERVER_PATH, TLS);
+    // Closed in the turn that completes the client's handshake, before anything is sent: its Finished leaves with the close.
+    const handle = client.handleDatagram.bind(client);
+    client.handleDatagram = (now, ...rest) => {
+      const r = handle(now, ...rest);
+      if (c.state === 'established') c.close(now);
+      return r;
+    };
+    expect(net.runUntil(() => c.state !== 'handshake' && c.state !== 'established', 5000)).toBe(true);
+    const s = [...server.connections][0]!;
+    expect(net.runUntil(() => s.state === 'draining', 100)).toBe(true);
+    expect(s.handshakeInfo).toBeDefined();
+    const drainedAt = net.now;
+    // The server's one RTT sample (10 ms round trip) came with the close.
+    expect(s.getStats().smoothedRtt).toBeLessThan(20);
+    expect(net.runUntil(() => !server.connections.has(s), 1000)).toBe(true);
+    // Three PTOs of a 10 ms path (~10 + 4 × 5 + max_ack_delay 25 ms each, ~165 ms here) — before, without a
+    // sample, 3 × (333 + 4 × 166.5 + 25) ≈ 3 s, the whole connection held that long.
+    expect(net.now - drainedAt).toBeLessThan(300);
+  });
+});
+
 describe('randomness per handshake', () => {
   it('every connection draws from its endpoint’s pool: ten handshakes make no platform call each (TLS randoms, connection IDs, ticket nonces)', () => {
     const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
