@@ -132,6 +132,47 @@ describe('a client that closes as soon as it is ready (RFC 9000 §10.2, RFC 9002
   });
 });
 
+describe('node:crypto objects per handshake', () => {
+  it('a full handshake whose client closes at once: no next-generation 1-RTT read key on a side that never reads a 1-RTT packet — packet-key derivations (quic-crypto-keys, RFC 9001 §5.1, §5.2) of 15 HMACs on the server, 18 on the client', () => {
+    const nc = process.getBuiltinModule('node:crypto');
+    const server = new Endpoint({ server: { tls: serverTls() } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    // Warm the one-time derivations (the Early Secret of a handshake without PSK is a constant, made once).
+    const warm = client.connect(0, SERVER_PATH, TLS);
+    expect(net.runUntil(() => warm.state === 'established', 5000)).toBe(true);
+    warm.close(net.now);
+    expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
+    const hmac = vi.spyOn(nc, 'createHmac');
+    try {
+      const counts = { client: 0, server: 0 };
+      const count = <T>(side: 'client' | 'server', f: () => T): T => {
+        const before = hmac.mock.calls.length;
+        const r = f();
+        counts[side] += hmac.mock.calls.length - before;
+        return r;
+      };
+      const c = count('client', () => client.connect(net.now, SERVER_PATH, TLS));
+      for (const [side, ep] of [['client', client], ['server', server]] as const) {
+        const handle = ep.handleDatagram.bind(ep);
+        ep.handleDatagram = (now, ...rest) =>
+          count(side, () => {
+            const r = handle(now, ...rest);
+            if (side === 'client' && c.state === 'established') c.close(now);
+            return r;
+          });
+        const poll = ep.pollTransmit.bind(ep);
+        ep.pollTransmit = (now) => count(side, () => poll(now));
+      }
+      expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
+      // Before: 18 and 21 (the next 1-RTT read key, "quic ku" + key + iv, made whether or not a 1-RTT packet came).
+      expect(counts).toEqual({ server: 15, client: 18 });
+    } finally {
+      hmac.mockRestore();
+    }
+  });
+});
+
 describe('randomness per handshake', () => {
   it('every connection draws from its endpoint’s pool: ten handshakes make no platform call each (TLS randoms, connection IDs, ticket nonces)', () => {
     const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
