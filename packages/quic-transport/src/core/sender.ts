@@ -259,8 +259,10 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     c.localCids.pending.delete(seq);
   }
   writePathFrames(c, w, frames, now);
-  const token = c.pending.newToken;
-  if (token && c.hs.confirmed && put(w, frames, { type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
+  if (c.pending.newToken && c.hs.confirmed) {
+    const token = c.pending.newToken === true ? (c.pending.newToken = c.newTokenFactory!()) : c.pending.newToken;
+    if (put(w, frames, { type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
+  }
   for (const seq of c.remoteCids.toRetire) {
     if (!put(w, frames, { type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);

@@ -133,7 +133,7 @@ describe('a client that closes as soon as it is ready (RFC 9000 §10.2, RFC 9002
 });
 
 describe('node:crypto objects per handshake', () => {
-  it('a full handshake whose client closes at once: no next-generation 1-RTT read key on a side that never reads a 1-RTT packet — packet-key derivations (quic-crypto-keys, RFC 9001 §5.1, §5.2) of 15 HMACs on the server, 18 on the client', () => {
+  it('a full handshake whose client closes at once: no NEW_TOKEN token and no next-generation 1-RTT read key on a side that never reads a 1-RTT packet — packet-key derivations (quic-crypto-keys, RFC 9001 §5.1, §5.2) of 15 HMACs on the server, 18 on the client', () => {
     const nc = process.getBuiltinModule('node:crypto');
     const server = new Endpoint({ server: { tls: serverTls() } });
     const client = new Endpoint({});
@@ -144,6 +144,7 @@ describe('node:crypto objects per handshake', () => {
     warm.close(net.now);
     expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
     const hmac = vi.spyOn(nc, 'createHmac');
+    const seal = vi.spyOn(server.tokens, 'seal');
     try {
       const counts = { client: 0, server: 0 };
       const count = <T>(side: 'client' | 'server', f: () => T): T => {
@@ -167,8 +168,11 @@ describe('node:crypto objects per handshake', () => {
       expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
       // Before: 18 and 21 (the next 1-RTT read key, "quic ku" + key + iv, made whether or not a 1-RTT packet came).
       expect(counts).toEqual({ server: 15, client: 18 });
+      // The NEW_TOKEN token (RFC 9000 §8.1.3) is sealed when a packet takes it: this server never sent one (before: 1).
+      expect(seal).not.toHaveBeenCalled();
     } finally {
       hmac.mockRestore();
+      seal.mockRestore();
     }
   });
 });
