@@ -152,7 +152,7 @@ export const HANDSHAKERS: Record<Kind, (port: number, trustAnchor: Uint8Array) =
  * per-handshake code V8 compiles to optimized code only after a few hundred
  * handshakes, and a server runs far longer than a measurement (measured on
  * our server, 2 cores shared: 2.9 ms of CPU per full handshake cold, 2.15
- * after 3 s of handshakes, 1.85 after 10; Node's TLS server 0.66 either way).
+ * after 3 s of handshakes, 1.85 after 10; Node's TLS server is native code).
  * `warmed` runs between the warm-up and the clock (a peer process reports it).
  */
 export async function sequential(h: Handshaker, mode: Mode, seconds: number, warmed?: () => Promise<void>): Promise<{ handshakes: number; seconds: number; cpuSeconds: number }> {
