@@ -36,6 +36,19 @@ describe.each(['quic', 'tls'] as Kind[])('%s handshaker', (kind) => {
     }
   }, 20_000);
 
+  it('the server completes every handshake, as the other server does (counted by the server: Node’s after a client destroy() stopped at ECONNRESET before the client’s Finished)', async () => {
+    const server = await SERVERS[kind](...files(certs));
+    try {
+      const h = await HANDSHAKERS[kind](server.port, read(certs.certDer));
+      const before = server.accepted;
+      for (let i = 0; i < 10; i++) await h.once(i % 2 ? 'resumed' : 'full');
+      await expect.poll(() => server.accepted - before, { timeout: 5000 }).toBe(10);
+      await h.close();
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+
   it('refuses a server with another certificate (it verifies, as the other client does)', async () => {
     const server = await SERVERS[kind](...files(other));
     try {

@@ -36,7 +36,10 @@ export type ReadGeneration = 'current' | 'next' | 'previous';
  * keys and the header-protection keys are made when first used (a server
  * whose client closes at once never seals a 1-RTT packet, its client never
  * opens one): the derivation is the same, only later. The next read key is
- * made at once and at every rotation, as §6.3 and §9.5 want it ready.
+ * made when the first 1-RTT packet arrives, whatever its Key Phase bit (so
+ * no packet's handling time depends on that bit), and at every rotation, as
+ * §6.3 and §9.5 want it ready; a connection that never receives a 1-RTT
+ * packet (its peer closed in a Handshake packet) derives none.
  */
 export class KeyPhase {
   private readPhase: 0 | 1 = 0;
@@ -53,7 +56,8 @@ export class KeyPhase {
   private writeHp: HeaderKey | undefined;
   /** After the first read rotation: the current read key (before it, `first.read.packet`). */
   private readCurrent: PacketKey | undefined;
-  private readNext: PacketKey;
+  /** Made by the first `readKeyFor` (see the class comment), then at every rotation. */
+  private readNext: PacketKey | undefined;
   private readPrevious: PacketKey | null = null;
   /** After the first write rotation: the write key (before it, `first.write.packet`). */
   private write: PacketKey | undefined;
@@ -73,7 +77,6 @@ export class KeyPhase {
     this.writeFirst = keysFromSecret(provider, version, suite, secrets.write);
     this.readSecret = secrets.read;
     this.writeSecret = secrets.write;
-    this.readNext = this.derivePacketKey(nextSecret(version, suite, secrets.read));
   }
 
   /** §6.1: a new generation's key and IV; the header protection key stays, so none is derived. */
@@ -120,12 +123,13 @@ export class KeyPhase {
 
   /** The key to open a received 1-RTT packet whose (unprotected) Key Phase bit is `bit`; null when no key fits. */
   readKeyFor(bit: 0 | 1, pn: number): { key: PacketKey; generation: ReadGeneration } | null {
+    const next = (this.readNext ??= this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret)));
     if (bit === this.readPhase) return { key: this.currentReadKey(), generation: 'current' };
     // §6.5: a flipped bit on a packet older than the current phase belongs to the previous keys.
     if (this.firstPnInReadPhase !== undefined && pn < this.firstPnInReadPhase) {
       return this.readPrevious ? { key: this.readPrevious, generation: 'previous' } : null;
     }
-    return { key: this.readNext, generation: 'next' };
+    return { key: next, generation: 'next' };
   }
 
   /**
@@ -142,7 +146,7 @@ export class KeyPhase {
     this.readPrevious = this.currentReadKey();
     void this.readHeader; // kept; the first generation's packet key goes with readPrevious
     this.readFirst = undefined;
-    this.readCurrent = this.readNext;
+    this.readCurrent = this.readNext!; // made by the readKeyFor that found this packet's key
     this.readSecret = nextSecret(this.version, this.suite, this.readSecret);
     this.readNext = this.derivePacketKey(nextSecret(this.version, this.suite, this.readSecret));
     this.readPhase ^= 1;

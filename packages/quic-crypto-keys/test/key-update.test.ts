@@ -92,12 +92,24 @@ describe('1-RTT keys made when first used (RFC 9001 §6.3)', () => {
   const read = new Uint8Array(32).fill(1);
   const write = new Uint8Array(32).fill(2);
 
-  it('a phase that never seals or opens prepares only the next read key (ready before any key update, §6.3, §9.5)', () => {
+  const nextRead = `aead ${nodeExpandLabel('sha256', hex(nodeExpandLabel('sha256', read, 'quic ku', 32)), 'quic key', 16)}`;
+
+  it('a phase that never seals or opens prepares no key, not even the next read key (a server whose client closed in a Handshake packet)', () => {
     const { provider, made } = counting();
     const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
-    expect(made).toEqual([`aead ${nodeExpandLabel('sha256', hex(nodeExpandLabel('sha256', read, 'quic ku', 32)), 'quic key', 16)}`]);
     expect(phase.confidentialityLimit).toBe(2 ** 23);
-    expect(made.length).toBe(1);
+    expect(made).toEqual([]);
+  });
+
+  it('the first 1-RTT packet received makes the next read key along with the current one, whatever its Key Phase bit (§6.3, §9.5: ready before any update, no timing that depends on the bit)', () => {
+    for (const bit of [0, 1] as const) {
+      const { provider, made } = counting();
+      const phase = new KeyPhase(provider, QuicVersion.V1, 0x1301, { read, write });
+      void phase.readKeyFor(bit, 0);
+      expect(made).toContain(nextRead);
+      void phase.readKeyFor(bit ^ 1 ? 1 : 0, 1);
+      expect(made.filter((m) => m === nextRead)).toHaveLength(1);
+    }
   });
 
   it('sealing makes the write key and write header key, opening the read ones, each once and from the same secrets as before', () => {
@@ -107,10 +119,10 @@ describe('1-RTT keys made when first used (RFC 9001 §6.3)', () => {
     void phase.writeKey;
     void phase.writeHeader;
     void phase.writeHeader;
-    expect(made.slice(1)).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`]);
+    expect(made).toEqual([`aead ${nodeExpandLabel('sha256', write, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', write, 'quic hp', 16)}`]);
     void phase.readKeyFor(0, 0);
     void phase.readHeader;
-    expect(made.slice(3)).toEqual([`aead ${nodeExpandLabel('sha256', read, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
+    expect(made.slice(2)).toEqual([nextRead, `aead ${nodeExpandLabel('sha256', read, 'quic key', 16)}`, `hp ${nodeExpandLabel('sha256', read, 'quic hp', 16)}`]);
   });
 
   it('keysFromSecret (Initial, Handshake, 0-RTT) prepares each key when first asked for, once', () => {

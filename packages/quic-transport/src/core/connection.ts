@@ -70,8 +70,11 @@ export class Connection {
   /** @internal */ readonly remoteCids: RemoteCids;
   /** @internal */ readonly timers = new TimerTable();
   /** @internal */ lifecycle: Lifecycle = { state: 'handshake' };
-  /** @internal Frames owed that belong to no other part: HANDSHAKE_DONE, NEW_TOKEN (server). */
-  readonly pending: { handshakeDone: boolean; newToken: Uint8Array | undefined } = { handshakeDone: false, newToken: undefined };
+  /**
+   * @internal Frames owed that belong to no other part: HANDSHAKE_DONE, NEW_TOKEN (server; `true`: owed, the
+   * token sealed when a packet has room for it, so a connection closed before that seals none).
+   */
+  readonly pending: { handshakeDone: boolean; newToken: Uint8Array | true | undefined } = { handshakeDone: false, newToken: undefined };
   /** @internal What we ask the peer for with ACK_FREQUENCY (draft-ietf-quic-ack-frequency). */
   readonly ackFrequency = new AckFrequencySender();
   /** @internal The largest ACK_FREQUENCY Sequence Number processed from the peer (§4). */
@@ -437,7 +440,7 @@ export class Connection {
     if (l.state === 'closing') {
       if (!l.sendPending) return null;
       l.sendPending = false;
-      return this.transmit(buildClose(this, l.frame), false);
+      return this.transmit(buildClose(this, l.frame, now), false);
     }
     const r = l.state === 'established' ? buildPathResponse(this) : null;
     if (r) return r;

@@ -142,8 +142,8 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
     if (c.side === 'server') {
       // RFC 9001 §4.1.2: the server's handshake is confirmed at completion; it tells the client with HANDSHAKE_DONE.
       c.pending.handshakeDone = true;
-      // RFC 9000 §8.1.3: a token for the client's next connection.
-      if (c.newTokenFactory) c.pending.newToken = c.newTokenFactory();
+      // RFC 9000 §8.1.3: a token for the client's next connection (sealed when it goes out).
+      if (c.newTokenFactory) c.pending.newToken = true;
       c.confirmHandshake(now);
     }
     c.localCids.replenish(true);

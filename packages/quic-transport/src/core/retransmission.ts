@@ -120,6 +120,11 @@ export function onLossTimeout(c: Connection, now: number): void {
   } else {
     sp.probes = 2;
     if (probe < 2) requeueCrypto(c, probe);
+    // RFC 9002 §6.2.4: "a server can coalesce an Initial packet containing a PING frame with one or more
+    // packets in its first flight" — the Handshake data unacknowledged goes in the same probe datagrams,
+    // not a round trip later (a server's first flight lost: a Handshake PTO after the Initial one, or the
+    // client's answer, before the client has its certificate).
+    if (probe === 0 && c.crypto.hasWriteKeys(1) && !c.spaces[1].discarded) requeueCrypto(c, 1);
     // RFC 9002 §6.2.4: a probe may carry data sent before. The two oldest packets' frames go again (ngtcp2
     // reclaims them the same way): a probe that gets through then delivers what was lost, not just a PING
     // — a server's HANDSHAKE_DONE (a client waiting for it arms no 1-RTT PTO, §6.2.1), a response.

@@ -142,19 +142,7 @@ function buildPacket(c: Connection, s: SpaceId, buf: Uint8Array, start: number, 
   let ackEliciting = false;
 
   // ACK first: it is never congestion-controlled (RFC 9002 §7). 0-RTT packets carry no ACK (RFC 9000 §12.4).
-  if (sp.ack.hasNewAck && !early) {
-    const a = sp.ack.build(now, s === 2 ? c.settings.ackDelayExponent : 3);
-    if (a) {
-      const f: Frame = { type: 'ack', largest: a.largest, ackDelay: a.ackDelay, ranges: a.ranges };
-      if (a.ecn) f.ecn = a.ecn;
-      while (f.ranges.length > 1 && frameSize(f) > w.remaining) f.ranges.pop();
-      if (frameSize(f) <= w.remaining) {
-        encodeFrame(w, f);
-        frames.push({ k: 'ack', largest: a.largest });
-        sp.ack.onAckSent();
-      }
-    }
-  }
+  if (!early) writeAck(c, s, w, now, 0, frames);
 
   // RFC 9000 §8.2.1, §8.2.2: a datagram with a PATH_CHALLENGE or PATH_RESPONSE is expanded to 1200 bytes (within the 3x limit: the room).
   const pathFrames = s === 2 && c.paths.owesOnPath();
@@ -271,8 +259,10 @@ function writeApplicationFrames(c: Connection, w: Writer, frames: SentFrame[], n
     c.localCids.pending.delete(seq);
   }
   writePathFrames(c, w, frames, now);
-  const token = c.pending.newToken;
-  if (token && c.hs.confirmed && put(w, frames, { type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
+  if (c.pending.newToken && c.hs.confirmed) {
+    const token = c.pending.newToken === true ? (c.pending.newToken = c.newTokenFactory!()) : c.pending.newToken;
+    if (put(w, frames, { type: 'new_token', token }, { k: 'new_token', token })) c.pending.newToken = undefined;
+  }
   for (const seq of c.remoteCids.toRetire) {
     if (!put(w, frames, { type: 'retire_connection_id', sequence: seq }, { k: 'retire_connection_id', seq })) break;
     c.remoteCids.toRetire.delete(seq);
@@ -348,6 +338,25 @@ function writeCryptoFrames(w: Writer, s: SpaceId, send: SendBuffer, reserve: num
 }
 
 /**
+ * The ACK frame `s` owes, if any, within `w`'s room less `reserve` (ranges
+ * beyond the first dropped to fit); a tracked packet lists it in `frames`.
+ */
+function writeAck(c: Connection, s: SpaceId, w: Writer, now: number, reserve: number, frames?: SentFrame[]): void {
+  const sp = c.spaces[s];
+  if (!sp.ack.hasNewAck) return;
+  const a = sp.ack.build(now, s === 2 ? c.settings.ackDelayExponent : 3);
+  if (!a) return;
+  const f: Frame = { type: 'ack', largest: a.largest, ackDelay: a.ackDelay, ranges: a.ranges };
+  if (a.ecn) f.ecn = a.ecn;
+  const room = w.remaining - reserve;
+  while (f.ranges.length > 1 && frameSize(f) > room) f.ranges.pop();
+  if (frameSize(f) > room) return;
+  encodeFrame(w, f);
+  frames?.push({ k: 'ack', largest: a.largest });
+  sp.ack.onAckSent();
+}
+
+/**
  * The closing state (RFC 9000 §10.2.1): CONNECTION_CLOSE in every space we
  * have keys for (the peer may not have 1-RTT keys yet, §10.2.3) — except a
  * client's Initial once it has Handshake keys: the server has them too
@@ -355,9 +364,12 @@ function writeCryptoFrames(w: Writer, s: SpaceId, send: SendBuffer, reserve: num
  * keys"), and a close it read in an Initial would end its handshake before
  * the client's Finished. A Finished not sent yet (a client that closes as
  * soon as it is ready) goes out first, in the same Handshake packet, so the
- * server completes its handshake and then reads the close.
+ * server completes its handshake and then reads the close. Its ACK of the
+ * server's Handshake flight leads that packet: the server's only RTT sample
+ * (RFC 9002 §5.1), without which it would drain for three PTOs of the
+ * initial 333 ms RTT (~3 s, holding the connection) rather than of the path's.
  */
-export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
+export function buildClose(c: Connection, cf: CloseFrame, now: number): Uint8Array | null {
   const max = Math.min(c.maxDatagramSize, c.paths.allowance());
   if (max < MIN_PACKET) return null;
   const buf = new Uint8Array(max);
@@ -373,7 +385,10 @@ export function buildClose(c: Connection, cf: CloseFrame): Uint8Array | null {
         : { type: 'connection_close', application: false, errorCode: cf.application ? 0x0cn : cf.code, frameType: cf.application ? 0 : cf.frameType, reason: s === 2 ? cf.reason : '' };
     const b = PacketBuilder.start(buf, off, max - off, header(c, s, k, -1), k.keys);
     if (!b || frameSize(frame) > b.w.remaining) break;
-    if (s === 1 && serverHasHandshakeKeys) writeCryptoFrames(b.w, 1, c.spaces[1].cryptoSend, frameSize(frame));
+    if (s === 1 && serverHasHandshakeKeys && c.spaces[1].cryptoSend.hasPending()) {
+      writeAck(c, 1, b.w, now, frameSize(frame));
+      writeCryptoFrames(b.w, 1, c.spaces[1].cryptoSend, frameSize(frame));
+    }
     encodeFrame(b.w, frame);
     off = b.finish(c.side === 'client' && s === 0 ? MIN_INITIAL_DATAGRAM : 0).end;
     c.spaces[s].nextPn++;

@@ -7,8 +7,9 @@
  * datagrams 2–7 dropped, our client sent 3 datagrams and then nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { Endpoint } from '../../src/core/index.js';
 import { Collector } from '../sim/apps.js';
-import { pair, SERVER_PATH } from '../sim/network.js';
+import { Network, pair, SERVER_PATH, serverTls } from '../sim/network.js';
 
 const TLS = { serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const };
 
@@ -25,5 +26,21 @@ describe('anti-deadlock PTO (RFC 9002 §6.2.2.1)', () => {
     expect(p.net.sent.client).toBeGreaterThan(7); // probes went after the six lost datagrams
     // Well before the handshake timeout: a few PTOs (333 ms initial RTT, doubling) suffice.
     expect(p.net.now).toBeLessThan(8_000);
+  });
+});
+
+describe('a server’s PTO probes carry its first flight (RFC 9002 §6.2.4)', () => {
+  it('its first flight lost: the probe datagrams coalesce the Initial with the unacknowledged Handshake data, and the handshake completes one round trip after them — 3 server datagrams, not 5', () => {
+    const server = new Endpoint({ server: { tls: serverTls() } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    net.filter = (from, data, index) => (from === 'server' && index === 0 ? null : data);
+    const c = client.connect(0, SERVER_PATH, TLS);
+    expect(net.runUntil(() => c.state === 'established', 10_000)).toBe(true);
+    // The PTOs fire at ~1 s (333 ms initial RTT); the server's two probes reach the client 5 ms later with
+    // ServerHello and the Handshake flight, whose Finished the client answers. Before: the probes held the
+    // Initial alone (padded), the Handshake flight followed the client's next datagram: 5 datagrams, 1,019 ms.
+    expect(net.sent.server).toBe(3);
+    expect(net.now).toBeLessThanOrEqual(1_010);
   });
 });

@@ -105,6 +105,78 @@ describe('datagrams per handshake', () => {
   });
 });
 
+describe('a client that closes as soon as it is ready (RFC 9000 §10.2, RFC 9002 §5)', () => {
+  it('acknowledges the server’s Handshake flight in its close, so the server drains for three PTOs of the path’s RTT, not of the initial 333 ms', () => {
+    const server = new Endpoint({ server: { tls: serverTls() } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    const c = client.connect(0, SERVER_PATH, TLS);
+    // Closed in the turn that completes the client's handshake, before anything is sent: its Finished leaves with the close.
+    const handle = client.handleDatagram.bind(client);
+    client.handleDatagram = (now, ...rest) => {
+      const r = handle(now, ...rest);
+      if (c.state === 'established') c.close(now);
+      return r;
+    };
+    expect(net.runUntil(() => c.state !== 'handshake' && c.state !== 'established', 5000)).toBe(true);
+    const s = [...server.connections][0]!;
+    expect(net.runUntil(() => s.state === 'draining', 100)).toBe(true);
+    expect(s.handshakeInfo).toBeDefined();
+    const drainedAt = net.now;
+    // The server's one RTT sample (10 ms round trip) came with the close.
+    expect(s.getStats().smoothedRtt).toBeLessThan(20);
+    expect(net.runUntil(() => !server.connections.has(s), 1000)).toBe(true);
+    // Three PTOs of a 10 ms path (~10 + 4 × 5 + max_ack_delay 25 ms each, ~165 ms here) — before, without a
+    // sample, 3 × (333 + 4 × 166.5 + 25) ≈ 3 s, the whole connection held that long.
+    expect(net.now - drainedAt).toBeLessThan(300);
+  });
+});
+
+describe('node:crypto objects per handshake', () => {
+  it('a full handshake whose client closes at once: no NEW_TOKEN token and no next-generation 1-RTT read key on a side that never reads a 1-RTT packet — packet-key derivations (quic-crypto-keys, RFC 9001 §5.1, §5.2) of 15 HMACs on the server, 18 on the client', () => {
+    const nc = process.getBuiltinModule('node:crypto');
+    const server = new Endpoint({ server: { tls: serverTls() } });
+    const client = new Endpoint({});
+    const net = new Network(client, server, { latencyMs: 5 });
+    // Warm the one-time derivations (the Early Secret of a handshake without PSK is a constant, made once).
+    const warm = client.connect(0, SERVER_PATH, TLS);
+    expect(net.runUntil(() => warm.state === 'established', 5000)).toBe(true);
+    warm.close(net.now);
+    expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
+    const hmac = vi.spyOn(nc, 'createHmac');
+    const seal = vi.spyOn(server.tokens, 'seal');
+    try {
+      const counts = { client: 0, server: 0 };
+      const count = <T>(side: 'client' | 'server', f: () => T): T => {
+        const before = hmac.mock.calls.length;
+        const r = f();
+        counts[side] += hmac.mock.calls.length - before;
+        return r;
+      };
+      const c = count('client', () => client.connect(net.now, SERVER_PATH, TLS));
+      for (const [side, ep] of [['client', client], ['server', server]] as const) {
+        const handle = ep.handleDatagram.bind(ep);
+        ep.handleDatagram = (now, ...rest) =>
+          count(side, () => {
+            const r = handle(now, ...rest);
+            if (side === 'client' && c.state === 'established') c.close(now);
+            return r;
+          });
+        const poll = ep.pollTransmit.bind(ep);
+        ep.pollTransmit = (now) => count(side, () => poll(now));
+      }
+      expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
+      // Before: 18 and 21 (the next 1-RTT read key, "quic ku" + key + iv, made whether or not a 1-RTT packet came).
+      expect(counts).toEqual({ server: 15, client: 18 });
+      // The NEW_TOKEN token (RFC 9000 §8.1.3) is sealed when a packet takes it: this server never sent one (before: 1).
+      expect(seal).not.toHaveBeenCalled();
+    } finally {
+      hmac.mockRestore();
+      seal.mockRestore();
+    }
+  });
+});
+
 describe('randomness per handshake', () => {
   it('every connection draws from its endpoint’s pool: ten handshakes make no platform call each (TLS randoms, connection IDs, ticket nonces)', () => {
     const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
