@@ -90,8 +90,10 @@ export class MessageWriter {
     /** The stream's writable, or a writer of it (quic-transport's direct one). */
     sink: WritableStream<Uint8Array> | StreamWriter,
   ) {
-    this.writer = sink instanceof WritableStream ? sink.getWriter() : sink;
-    this.writer.closed.catch(noop);
+    if (sink instanceof WritableStream) {
+      this.writer = sink.getWriter();
+      this.writer.closed.catch(noop);
+    } else this.writer = sink; // a direct writer makes its `closed` when asked (and marks it handled)
   }
 
   /**

@@ -48,9 +48,9 @@ export const STREAM_IO = Symbol.for('@tsquic/quic-transport/stream-io');
  */
 export const ACCEPT_BIDI = Symbol.for('@tsquic/quic-transport/accept-bidi');
 
-/** @internal The direct reader and writer of `s`, when its session offers them. */
-export function streamIo(s: object): { readonly reader: StreamReader; readonly writer: StreamWriter } | undefined {
-  return (s as { [STREAM_IO]?: { reader: StreamReader; writer: StreamWriter } })[STREAM_IO];
+/** @internal The direct reader and writer of `s` (a unidirectional stream of ours: the writer only), when its session offers them. */
+export function streamIo(s: object): { readonly reader?: StreamReader; readonly writer?: StreamWriter } | undefined {
+  return (s as { [STREAM_IO]?: { reader?: StreamReader; writer?: StreamWriter } })[STREAM_IO];
 }
 
 /** QUIC DATAGRAM frames (RFC 9221), WebTransport-style. */
