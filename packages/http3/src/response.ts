@@ -13,6 +13,7 @@ import { contentLengthOf, fromHeaders } from './message.js';
 import type { FieldLine } from './qpack/index.js';
 
 const noop = (): void => undefined;
+const RESOLVED = Promise.resolve();
 
 /** Trailer fields a handler attaches to its `Response` (see `withTrailers`). */
 const TRAILERS = Symbol.for('@tsquic/http3/trailers');
@@ -69,13 +70,10 @@ export async function sendResponse(writer: MessageWriter, method: string, respon
       throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await sendTrailers(writer, trailersOf(response));
+  const trailers = sendTrailers(writer, trailersOf(response));
+  if (trailers) await trailers;
   await writer.close();
 }
-
-/** Stands for "no chunk at hand yet" in the race with a body's first read. */
-const LATER_VALUE: unique symbol = Symbol('later');
-const LATER = Promise.resolve(LATER_VALUE);
 
 /**
  * HEADERS, then the body as DATA frames with back-pressure, each chunk
@@ -96,8 +94,12 @@ async function sendContent(writer: MessageWriter, fields: readonly FieldLine[], 
   const reader = body.getReader();
   try {
     let next = reader.read();
-    const first = await Promise.race([next, LATER]);
-    if (first === LATER_VALUE || first.done) await writer.headers(fields);
+    // Whether the first read settled already: its reaction runs before this function's next turn if so (a race
+    // with a resolved promise, without Promise.race's promise and array). A failed read is thrown below.
+    let first: ReadableStreamReadResult<Uint8Array> | undefined;
+    next.then((r) => (first = r), noop);
+    await RESOLVED;
+    if (first === undefined || first.done) await writer.headers(fields);
     else {
       await writer.headers(fields, counted(first.value));
       next = reader.read();
