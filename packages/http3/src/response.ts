@@ -54,8 +54,17 @@ function hasNoContent(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304;
 }
 
-/** Sends a `Response`: HEADERS, then its body as DATA frames, then its trailers, then FIN. */
-export async function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+/**
+ * Sends a `Response`: HEADERS, then its body as DATA frames, then its
+ * trailers, then FIN; settles when the peer has acknowledged all of it (the
+ * writer's `close()`), holding nothing of the response meanwhile.
+ */
+export function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+  return writeResponse(writer, method, response, onError).then(() => writer.close());
+}
+
+/** All of a `Response` but the FIN: HEADERS, its body as DATA frames, its trailers. */
+export async function writeResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
   const fields: FieldLine[] = [{ name: ':status', value: String(response.status) }];
   fromHeaders(response.headers, fields);
   const body = hasNoContent(method, response.status) ? null : response.body;
@@ -72,7 +81,6 @@ export async function sendResponse(writer: MessageWriter, method: string, respon
   }
   const trailers = sendTrailers(writer, trailersOf(response));
   if (trailers) await trailers;
-  await writer.close();
 }
 
 /**
