@@ -108,7 +108,7 @@ export class MessageWriter {
     const out = new Uint8Array(headersLength + (small ? varintLength(FrameType.DATA) + varintLength(small.length) + small.length : 0));
     out.set(section, writeVarint(out, writeVarint(out, 0, FrameType.HEADERS), section.length));
     if (small) out.set(small, writeVarint(out, writeVarint(out, headersLength, FrameType.DATA), small.length));
-    await this.writer.ready;
+    if (!this.#room()) await this.writer.ready;
     this.writer.write(out).catch(noop);
     if (data && !small) await this.data(data);
   }
@@ -116,7 +116,7 @@ export class MessageWriter {
   /** One DATA frame (RFC 9114 §7.2.1); waits for room in the send buffer first. */
   async data(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
-    await this.writer.ready;
+    if (!this.#room()) await this.writer.ready;
     const header = encodeFrameHeader(FrameType.DATA, chunk.length);
     if (chunk.length <= COALESCE_MAX) {
       const out = new Uint8Array(header.length + chunk.length);
@@ -127,6 +127,12 @@ export class MessageWriter {
       this.writer.write(header).catch(noop);
       this.writer.write(chunk).catch(noop);
     }
+  }
+
+  /** Whether `ready` has settled with room to write: no turn spent awaiting it then (a small response's only write). */
+  #room(): boolean {
+    const size = this.writer.desiredSize;
+    return size !== null && size > 0;
   }
 
   /** FIN, once everything queued was accepted; rejects if the stream was reset or stopped. */

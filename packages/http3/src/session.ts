@@ -31,7 +31,7 @@ export interface SessionBidirectionalStream {
 export type StreamReader = Pick<ReadableStreamDefaultReader<Uint8Array>, 'read' | 'cancel'>;
 
 /** What a message writer needs of a stream: a `WritableStreamDefaultWriter`'s members, same rules. */
-export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'ready' | 'closed' | 'write' | 'close' | 'abort'>;
+export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'desiredSize' | 'ready' | 'closed' | 'write' | 'close' | 'abort'>;
 
 /**
  * @internal quic-transport's streams expose their sides as a reader and a

@@ -28,6 +28,7 @@ function recorder(): { writer: MessageWriter; writes: Uint8Array[]; fin: () => b
   let fin = false;
   const done = Promise.resolve();
   const writer = new MessageWriter(codec, 0n, {
+    desiredSize: 1,
     ready: done,
     closed: done,
     write: (chunk: Uint8Array) => {
