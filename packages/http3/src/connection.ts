@@ -21,7 +21,7 @@ import { GoawayState } from './goaway.js';
 import type { SectionCodec } from './message-io.js';
 import { QpackDecoder, QpackEncoder, QpackError, type FieldLine } from './qpack/index.js';
 import { serveRequest, type Http3Handler } from './server.js';
-import { ACCEPT_BIDI, errorCodeOf, STREAM_IO, streamIo, streamReason, type Http3Session, type SessionBidirectionalStream } from './session.js';
+import { ACCEPT_BIDI, errorCodeOf, STREAM_IO, streamIo, streamReason, type Http3Session, type SessionBidirectionalStream, type StreamWriter } from './session.js';
 import { encodeSettings, mergeSettings, SettingId } from './settings.js';
 import { readPrefix, withHead } from './stream-prefix.js';
 import { CRITICAL_STREAMS, StreamType } from './stream-types.js';
@@ -99,9 +99,9 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   readonly #encoder: QpackEncoder;
   readonly #decoder: QpackDecoder;
   readonly #encoderCapacity: number;
-  #encoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  #decoderStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
-  #controlStream: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #encoderStream: StreamWriter | undefined;
+  #decoderStream: StreamWriter | undefined;
+  #controlStream: StreamWriter | undefined;
   /** Control frames (GOAWAY) written before our control stream exists: they follow SETTINGS when it opens. */
   readonly #controlPending: Uint8Array[] = [];
   /** Waiters for blocked sections, per stream in the order they blocked (RFC 9204 §2.2.1: a stream's sections unblock in order). */
@@ -454,14 +454,16 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
     }
   }
 
-  async #newStream(): Promise<WritableStreamDefaultWriter<Uint8Array>> {
-    const writer = (await this.session.createUnidirectionalStream()).getWriter();
+  /** A critical stream of ours: written through quic-transport's direct writer when the session offers it (a Section Acknowledgment per request, RFC 9204 §4.4.1). */
+  async #newStream(): Promise<StreamWriter> {
+    const writable = await this.session.createUnidirectionalStream();
+    const writer = streamIo(writable)?.writer ?? writable.getWriter();
     writer.closed.catch(noop);
     return writer;
   }
 
   /** Writes a critical stream's type (RFC 9114 §6.2) and first bytes; synchronous, so the caller stores the writer in the same turn. */
-  #startCritical(writer: WritableStreamDefaultWriter<Uint8Array>, type: bigint, first: Uint8Array): WritableStreamDefaultWriter<Uint8Array> {
+  #startCritical(writer: StreamWriter, type: bigint, first: Uint8Array): StreamWriter {
     writer.write(prefixed(type, first)).catch(noop);
     return writer;
   }

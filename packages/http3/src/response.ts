@@ -13,6 +13,7 @@ import { contentLengthOf, fromHeaders } from './message.js';
 import type { FieldLine } from './qpack/index.js';
 
 const noop = (): void => undefined;
+const RESOLVED = Promise.resolve();
 
 /** Trailer fields a handler attaches to its `Response` (see `withTrailers`). */
 const TRAILERS = Symbol.for('@tsquic/http3/trailers');
@@ -53,8 +54,17 @@ function hasNoContent(method: string, status: number): boolean {
   return method === 'HEAD' || status === 204 || status === 304;
 }
 
-/** Sends a `Response`: HEADERS, then its body as DATA frames, then its trailers, then FIN. */
-export async function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+/**
+ * Sends a `Response`: HEADERS, then its body as DATA frames, then its
+ * trailers, then FIN; settles when the peer has acknowledged all of it (the
+ * writer's `close()`), holding nothing of the response meanwhile.
+ */
+export function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+  return writeResponse(writer, method, response, onError).then(() => writer.close());
+}
+
+/** All of a `Response` but the FIN: HEADERS, its body as DATA frames, its trailers. */
+export async function writeResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
   const fields: FieldLine[] = [{ name: ':status', value: String(response.status) }];
   fromHeaders(response.headers, fields);
   const body = hasNoContent(method, response.status) ? null : response.body;
@@ -69,13 +79,9 @@ export async function sendResponse(writer: MessageWriter, method: string, respon
       throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  await sendTrailers(writer, trailersOf(response));
-  await writer.close();
+  const trailers = sendTrailers(writer, trailersOf(response));
+  if (trailers) await trailers;
 }
-
-/** Stands for "no chunk at hand yet" in the race with a body's first read. */
-const LATER_VALUE: unique symbol = Symbol('later');
-const LATER = Promise.resolve(LATER_VALUE);
 
 /**
  * HEADERS, then the body as DATA frames with back-pressure, each chunk
@@ -96,8 +102,12 @@ async function sendContent(writer: MessageWriter, fields: readonly FieldLine[], 
   const reader = body.getReader();
   try {
     let next = reader.read();
-    const first = await Promise.race([next, LATER]);
-    if (first === LATER_VALUE || first.done) await writer.headers(fields);
+    // Whether the first read settled already: its reaction runs before this function's next turn if so (a race
+    // with a resolved promise, without Promise.race's promise and array). A failed read is thrown below.
+    let first: ReadableStreamReadResult<Uint8Array> | undefined;
+    next.then((r) => (first = r), noop);
+    await RESOLVED;
+    if (first === undefined || first.done) await writer.headers(fields);
     else {
       await writer.headers(fields, counted(first.value));
       next = reader.read();

@@ -14,7 +14,7 @@ import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
 import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
-import { sendResponse } from './response.js';
+import { sendResponse, writeResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
 import { SettingId } from './settings.js';
 import { serveConnectRequest } from './tunnel.js';
@@ -67,8 +67,8 @@ async function respondTooLarge(conn: Http3Connection, reader: MessageReader, wri
   await writer.close();
 }
 
-/** The request's content as a pull-based stream, its trailers collected on the way (RFC 9114 §4.1). */
-function requestBody(reader: MessageReader, trailers: { resolve(h: Headers): void; reject(e: unknown): void }, onError: (e: unknown) => void): ReadableStream<Uint8Array> {
+/** The request's content as a pull-based stream, its trailers handed to `info` on the way (RFC 9114 §4.1). */
+function requestBody(reader: MessageReader, info: RequestInfo, onError: (e: unknown) => void): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -77,15 +77,15 @@ function requestBody(reader: MessageReader, trailers: { resolve(h: Headers): voi
             const part = await reader.read();
             if (part.kind === 'data') return controller.enqueue(part.chunk);
             if (part.kind === 'end') {
-              trailers.resolve(new Headers());
+              settleTrailers(info, { fields: [] });
               return controller.close();
             }
             const fields = parseTrailers(part.fields);
             reader.framing.headersDone();
-            trailers.resolve(toHeaders(fields));
+            settleTrailers(info, { fields });
           }
         } catch (e) {
-          trailers.reject(e);
+          settleTrailers(info, { error: e });
           onError(e);
           controller.error(e);
         }
@@ -98,8 +98,66 @@ function requestBody(reader: MessageReader, trailers: { resolve(h: Headers): voi
   );
 }
 
+/** A request's trailer fields (none: empty), or why they never came; `Headers` are made only for a handler that asks. */
+type TrailerOutcome = { readonly fields: readonly FieldLine[] } | { readonly error: unknown };
+
+/** Hands a request's trailers (or why there are none) to its `info`. */
+let settleTrailers: (info: RequestInfo, outcome: TrailerOutcome) => void;
+
+/**
+ * The handler's `info`: the request's own fields, with the connection's
+ * (`conn.info`: the Node server's `remoteAddress`, `quic`) on a prototype
+ * shared by the connection's requests instead of copied into each; the
+ * `trailers` promise is made when first read (most handlers never do).
+ */
+class RequestInfo implements Http3RequestInfo {
+  readonly [key: string]: unknown;
+  #outcome: TrailerOutcome | undefined;
+  #promise: Promise<Headers> | undefined;
+  #settle: { resolve(h: Headers): void; reject(e: unknown): void } | undefined;
+
+  constructor(
+    readonly streamId: bigint,
+    readonly connection: Http3Connection,
+  ) {}
+
+  get trailers(): Promise<Headers> {
+    if (!this.#promise) {
+      const o = this.#outcome;
+      if (o) this.#promise = 'fields' in o ? Promise.resolve(toHeaders(o.fields)) : Promise.reject(o.error);
+      else this.#promise = new Promise<Headers>((resolve, reject) => (this.#settle = { resolve, reject }));
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  static {
+    settleTrailers = (info, outcome) => {
+      if (info.#outcome) return;
+      info.#outcome = outcome;
+      const s = info.#settle;
+      if (s) 'fields' in outcome ? s.resolve(toHeaders(outcome.fields)) : s.reject(outcome.error);
+    };
+  }
+}
+
+/** Each connection's `RequestInfo` class, its `conn.info` fields (getters as getters) on the class's prototype. */
+const infoClasses = new WeakMap<Http3Connection, new (streamId: bigint, connection: Http3Connection) => RequestInfo>();
+
+function requestInfo(conn: Http3Connection, id: bigint): RequestInfo {
+  let Info = infoClasses.get(conn);
+  if (!Info) {
+    Info = class extends RequestInfo {};
+    Object.defineProperties(Info.prototype, Object.getOwnPropertyDescriptors(conn.info));
+    infoClasses.set(conn, Info);
+  }
+  return new Info(id, conn);
+}
+
 /** Aborts a request's signal (the client cancelled, or its stream failed). */
 let abortRequest: (request: ServerRequest, reason: unknown) => void;
+/** Sets what starts watching a request for the client's cancellation, once its signal is asked for. */
+let watchSignal: (request: ServerRequest, watch: () => void) => void;
 
 /**
  * The handler's `Request`: a standard one whose `signal` is made when first
@@ -110,8 +168,13 @@ let abortRequest: (request: ServerRequest, reason: unknown) => void;
 class ServerRequest extends Request {
   #aborter: AbortController | undefined;
   #aborted: { reason: unknown } | undefined;
+  /** Starts watching for the client's cancellation; called when the signal is first made. */
+  #watch: (() => void) | undefined;
 
   static {
+    watchSignal = (request, watch) => {
+      request.#watch = watch;
+    };
     abortRequest = (request, reason) => {
       if (request.#aborted) return;
       request.#aborted = { reason };
@@ -123,6 +186,9 @@ class ServerRequest extends Request {
       get(this: ServerRequest): AbortSignal {
         if (!this.#aborter) {
           this.#aborter = new AbortController();
+          const watch = this.#watch;
+          this.#watch = undefined;
+          watch?.();
           if (this.#aborted) this.#aborter.abort(this.#aborted.reason);
         }
         return this.#aborter.signal;
@@ -138,27 +204,22 @@ class ServerRequest extends Request {
 }
 
 async function handle(conn: Http3Connection, handler: Http3Handler, head: RequestHead, reader: MessageReader, writer: MessageWriter, id: bigint): Promise<void> {
-  let trailers!: { resolve(h: Headers): void; reject(e: unknown): void };
-  const trailersPromise = new Promise<Headers>((resolve, reject) => (trailers = { resolve, reject }));
-  trailersPromise.catch(noop);
+  const info = requestInfo(conn, id);
   let failed: unknown;
   let request: ServerRequest | undefined;
   const onError = (e: unknown): void => {
     failed ??= e;
     if (request) abortRequest(request, e);
   };
-  // A client that cancels (STOP_SENDING) errors our sending side: the handler's signal follows at once, body read or not.
-  writer.writer.closed.catch((e: unknown) => onError(e));
   const hasBody = !NO_BODY_METHODS.has(head.method);
-  const body = hasBody ? requestBody(reader, trailers, onError) : null;
+  const body = hasBody ? requestBody(reader, info, onError) : null;
   const authority = head.authority ?? head.fields.find((f) => f.name === 'host')?.value ?? '';
+  const url = `${head.scheme}://${authority}${head.path}`;
+  const headers = headerPairs(head.fields);
   try {
-    request = new ServerRequest(`${head.scheme}://${authority}${head.path}`, {
-      method: head.method,
-      headers: headerPairs(head.fields),
-      body,
-      ...(body ? { duplex: 'half' } : {}),
-    } as RequestInit);
+    request = new ServerRequest(url, body ? ({ method: head.method, headers, body, duplex: 'half' } as RequestInit) : { method: head.method, headers });
+    // A client that cancels (STOP_SENDING) errors our sending side: a signal the handler asked for follows at once, body read or not.
+    watchSignal(request, () => void writer.writer.closed.catch(onError));
     if (failed !== undefined) abortRequest(request, failed);
   } catch (e) {
     // The Fetch API refuses some methods (TRACE, TRACK) and URLs: 400, never the handler.
@@ -166,8 +227,7 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
     return;
   }
   // GET and HEAD carry no content we pass on, but the stream's framing and FIN are still read and checked.
-  const drained = hasBody ? undefined : drain(reader, trailers).catch((e: unknown) => onError(e));
-  const info: Http3RequestInfo = { ...conn.info, streamId: id, connection: conn, trailers: trailersPromise };
+  const drained = hasBody ? undefined : drain(reader, info, onError);
   let response: Response;
   try {
     response = await handler(request, info);
@@ -177,22 +237,31 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
     conn.handlerFailed(e);
     response = new Response(null, { status: 500 });
   }
-  await sendResponse(writer, head.method, response, onError);
-  await drained;
+  await writeResponse(writer, head.method, response, onError);
+  // While the FIN waits for the client's acknowledgement (a round trip, many requests at a time) nothing of the
+  // request or response is held: they die young, instead of surviving garbage collections in the new space.
+  request = undefined;
+  await writer.close();
+  if (drained) await drained;
   if (failed !== undefined) throw failed;
   // RFC 9114 §4.1.2: the response is complete; a request body nobody read is stopped with H3_NO_ERROR.
   if (!reader.done) reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, 'response complete'));
 }
 
-async function drain(reader: MessageReader, trailers: { resolve(h: Headers): void }): Promise<void> {
-  const collected: FieldLine[] = [];
-  for (;;) {
-    const part = await reader.read();
-    if (part.kind === 'end') break;
-    if (part.kind === 'headers') {
-      collected.push(...parseTrailers(part.fields));
-      reader.framing.headersDone();
+/** Reads a bodiless request to its FIN, checking its framing and collecting any trailers; never rejects (errors go to `onError`). */
+async function drain(reader: MessageReader, info: RequestInfo, onError: (e: unknown) => void): Promise<void> {
+  let collected: FieldLine[] | undefined;
+  try {
+    for (let part = await reader.read(); part.kind !== 'end'; part = await reader.read()) {
+      if (part.kind === 'headers') {
+        (collected ??= []).push(...parseTrailers(part.fields));
+        reader.framing.headersDone();
+      }
     }
+  } catch (e) {
+    settleTrailers(info, { error: e });
+    onError(e);
+    return;
   }
-  trailers.resolve(toHeaders(collected));
+  settleTrailers(info, { fields: collected ?? [] });
 }

@@ -31,7 +31,7 @@ export interface SessionBidirectionalStream {
 export type StreamReader = Pick<ReadableStreamDefaultReader<Uint8Array>, 'read' | 'cancel'>;
 
 /** What a message writer needs of a stream: a `WritableStreamDefaultWriter`'s members, same rules. */
-export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'ready' | 'closed' | 'write' | 'close' | 'abort'>;
+export type StreamWriter = Pick<WritableStreamDefaultWriter<Uint8Array>, 'desiredSize' | 'ready' | 'closed' | 'write' | 'close' | 'abort'>;
 
 /**
  * @internal quic-transport's streams expose their sides as a reader and a
@@ -48,9 +48,9 @@ export const STREAM_IO = Symbol.for('@tsquic/quic-transport/stream-io');
  */
 export const ACCEPT_BIDI = Symbol.for('@tsquic/quic-transport/accept-bidi');
 
-/** @internal The direct reader and writer of `s`, when its session offers them. */
-export function streamIo(s: object): { readonly reader: StreamReader; readonly writer: StreamWriter } | undefined {
-  return (s as { [STREAM_IO]?: { reader: StreamReader; writer: StreamWriter } })[STREAM_IO];
+/** @internal The direct reader and writer of `s` (a unidirectional stream of ours: the writer only), when its session offers them. */
+export function streamIo(s: object): { readonly reader?: StreamReader; readonly writer?: StreamWriter } | undefined {
+  return (s as { [STREAM_IO]?: { reader?: StreamReader; writer?: StreamWriter } })[STREAM_IO];
 }
 
 /** QUIC DATAGRAM frames (RFC 9221), WebTransport-style. */

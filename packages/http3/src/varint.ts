@@ -17,6 +17,8 @@ export function varintLengthFromFirstByte(first: number): 1 | 2 | 4 | 8 {
 
 /** Number of bytes the shortest encoding of `value` takes. */
 export function varintLength(value: number | bigint): 1 | 2 | 4 | 8 {
+  // Lengths and frame types (every frame written): no BigInt made for them.
+  if (typeof value === 'number' && value >= 0 && value < 0x40000000 && Number.isInteger(value)) return value < 0x40 ? 1 : value < 0x4000 ? 2 : 4;
   const v = BigInt(value);
   if (v < 0n || v > VARINT_MAX) throw new RangeError(`${value} is not a varint value`);
   if (v < 0x40n) return 1;

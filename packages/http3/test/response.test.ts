@@ -28,6 +28,7 @@ function recorder(): { writer: MessageWriter; writes: Uint8Array[]; fin: () => b
   let fin = false;
   const done = Promise.resolve();
   const writer = new MessageWriter(codec, 0n, {
+    desiredSize: 1,
     ready: done,
     closed: done,
     write: (chunk: Uint8Array) => {
@@ -62,6 +63,24 @@ describe('sendResponse', () => {
     expect(r.writes.length).toBe(atHand ? 1 : 2);
     expect(r.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, body)]);
     expect(r.fin()).toBe(true);
+  });
+
+  it('small responses written to a direct writer share one buffer (views of a slab), each intact; a WritableStream gets buffers of its own', async () => {
+    const r = recorder();
+    const bodies = Array.from({ length: 3 }, (_, i) => new Uint8Array(100).fill(0x61 + i));
+    // A body made from bytes is taken by its Response (read, its buffer is transferred): a copy for each.
+    for (const body of bodies) await sendResponse(r.writer, 'GET', await handled(new Response(body.slice())), () => undefined);
+    const bytes = r.writes.flatMap((w) => [...w]);
+    expect(bytes).toEqual(bodies.flatMap((body) => [...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, body)]));
+    // Before: an ArrayBuffer per write (about a microsecond each on Node 20, made and collected).
+    expect(new Set(r.writes.map((w) => w.buffer)).size).toBe(1);
+    const chunks: Uint8Array[] = [];
+    for (const body of bodies) {
+      const own = new MessageWriter(codec, 0n, new WritableStream<Uint8Array>({ write: (c) => void chunks.push(c) }));
+      await sendResponse(own, 'GET', await handled(new Response(body.slice())), () => undefined);
+    }
+    expect(chunks.flatMap((w) => [...w])).toEqual(bytes);
+    expect(new Set(chunks.map((w) => w.buffer)).size).toBe(chunks.length);
   });
 
   it('a string body and a declared Content-Length also go in one write', async () => {

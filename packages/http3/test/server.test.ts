@@ -101,6 +101,31 @@ describe('requests', () => {
     expect(await closeCode(client)).toBe(0x100);
   });
 
+  it('gives a GET\u2019s trailers to a handler that asks, before or after they came; a reset GET\u2019s trailers reject', async () => {
+    const seen: Record<string, unknown> = {};
+    const { client } = start(async (req, info) => {
+      const path = new URL(req.url).pathname;
+      if (path === '/early') seen.early = (await info.trailers).get('x-t');
+      if (path === '/late') {
+        await new Promise((r) => setTimeout(r, 20)); // the FIN and trailers are read meanwhile
+        seen.late = (await info.trailers).get('x-t');
+      }
+      if (path === '/reset') seen.reset = codeOf(await rejection(info.trailers));
+      return new Response('ok');
+    });
+    await openControl(client);
+    for (const path of ['/early', '/late']) {
+      const r = await parseResponse((await openBidi(client, concat(headersFrame(GET(path)), headersFrame([['x-t', path]])))).readable);
+      expect(new TextDecoder().decode(r.data)).toBe('ok');
+    }
+    const reset = await openBidi(client, headersFrame(GET('/reset')), true);
+    await new Promise((r) => setTimeout(r, 20));
+    await reset.writable.abort(Object.assign(new Error('gone'), { code: 0x10cn }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual({ early: '/early', late: '/late', reset: 0x10c });
+    client.close();
+  });
+
   it('sends the trailers a handler attaches, after the body', async () => {
     const { client } = start(() => withTrailers(new Response('data'), () => ({ 'x-checksum': 'c0ffee' })));
     const r = await parseResponse((await openBidi(client, headersFrame(GET('/')))).readable);

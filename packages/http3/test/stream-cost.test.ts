@@ -81,4 +81,51 @@ describe('Web Streams per request', () => {
       await h.close();
     }
   }, 30_000);
+
+  it('per request the server makes no Headers, reads no connection-level info and writes nothing through a Web Streams writer unless the handler asks', async () => {
+    const h = await startPair(() => new Response('x'.repeat(100)));
+    const g = globalThis as { Headers: typeof Headers };
+    const saved = { Headers: g.Headers, write: WritableStreamDefaultWriter.prototype.write };
+    const n = { headers: 0, writerWrites: 0, remoteAddress: 0 };
+    let restoreRemote = (): void => undefined;
+    try {
+      let quic: object | undefined;
+      const h2 = await startPair((_req, info) => ((quic = info.quic), new Response('x')));
+      await (await h2.client.fetch(h2.url('/'))).text();
+      await h2.close();
+      // The connection-level `info` fields (the Node server's `remoteAddress`, a getter) are read only by a handler that asks.
+      const proto = Object.getPrototypeOf(quic) as object;
+      const remote = Object.getOwnPropertyDescriptor(proto, 'remoteAddress')!;
+      Object.defineProperty(proto, 'remoteAddress', {
+        ...remote,
+        get(this: object) {
+          n.remoteAddress++;
+          return remote.get!.call(this);
+        },
+      });
+      restoreRemote = () => Object.defineProperty(proto, 'remoteAddress', remote);
+      await (await h.client.fetch(h.url('/small'))).text(); // the connection, its control and QPACK streams
+      g.Headers = new Proxy(saved.Headers, {
+        construct(target, args, newTarget) {
+          // The server's only: the client (client.ts) makes its own for a response's trailers.
+          if (new Error().stack?.includes('/src/server.ts')) n.headers++;
+          return Reflect.construct(target, args, newTarget) as object;
+        },
+      });
+      WritableStreamDefaultWriter.prototype.write = function (this: WritableStreamDefaultWriter, ...a: [unknown?]) {
+        n.writerWrites++;
+        return saved.write.apply(this, a);
+      };
+      const texts = await Promise.all(Array.from({ length: 40 }, async () => (await h.client.fetch(h.url('/small'))).text()));
+      expect(texts.every((t) => t === 'x'.repeat(100))).toBe(true);
+      // Before: a `Headers` for the trailers of every GET, `{ ...conn.info }` reading `remoteAddress` for every request,
+      // and a Section Acknowledgment per request written through the decoder stream's WritableStream writer.
+      expect(n).toEqual({ headers: 0, writerWrites: 0, remoteAddress: 0 });
+    } finally {
+      g.Headers = saved.Headers;
+      WritableStreamDefaultWriter.prototype.write = saved.write;
+      restoreRemote();
+      await h.close();
+    }
+  }, 30_000);
 });

@@ -3,6 +3,10 @@
  * A growable byte buffer: what every QPACK encoding function writes into
  * (field sections, encoder- and decoder-stream instructions).
  */
+
+/** What `take()` returns when nothing was written (every field section flushes the encoder stream, mostly with nothing). */
+const NOTHING = new Uint8Array(0);
+
 export class ByteWriter {
   #buf: Uint8Array;
   /** Bytes written so far. */
@@ -46,8 +50,9 @@ export class ByteWriter {
     return this.#buf;
   }
 
-  /** A copy of the bytes written; the writer is emptied for reuse. */
+  /** A copy of the bytes written (nothing written: one shared empty array, not a new one per call); the writer is emptied for reuse. */
   take(): Uint8Array {
+    if (this.length === 0) return NOTHING;
     const out = this.#buf.slice(0, this.length);
     this.length = 0;
     return out;

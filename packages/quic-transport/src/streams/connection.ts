@@ -9,7 +9,7 @@ import type { CloseInfo, Connection, ConnEvent, ConnStats, HandshakeInfo, Path }
 import type { SessionTicket } from '@tsquic/tls13-handshake';
 import type { TransportParameters } from '@tsquic/quic-wire';
 import { QuicConnectionError } from './errors.js';
-import { BidiStream, RecvSide, SendSide, type QuicBidirectionalStream, type StreamHost } from './stream.js';
+import { BidiStream, RecvSide, SendSide, STREAM_IO, type QuicBidirectionalStream, type StreamHost } from './stream.js';
 
 /** How to close a connection: the application error code (default 0) and a reason the peer sees. */
 export interface CloseOptions {
@@ -214,7 +214,8 @@ export class QuicConnection {
     const id = await this.openId('uni');
     const send = new SendSide(this.host, id);
     this.streams.set(id, { send });
-    return send.writable;
+    // Its direct writer rides along under STREAM_IO, as a bidirectional stream's sides do (HTTP/3 writes its QPACK streams through it).
+    return Object.defineProperty(send.writable, STREAM_IO, { value: { writer: send } });
   }
 
   private openId(dir: 'bidi' | 'uni'): Promise<number> {

@@ -178,6 +178,11 @@ export class SendSide {
     ));
   }
 
+  /** Room for more, as a writer's: positive while `ready` is resolved (the core took every byte written), 0 while a write waits, null once the side failed. */
+  get desiredSize(): number | null {
+    return this.error ? null : this.tail ? 0 : WRITE_HIGH_WATER;
+  }
+
   /** Resolves when the core has taken every byte written so far; rejects once the side failed. */
   get ready(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
