@@ -258,7 +258,15 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       group: 'http3' as const,
       anchorName: 'raw QUIC stream (measured alternately)',
       ...(dlNotes.length ? { note: dlNotes.join('; ') } : {}),
-      samples: { fetchMbps: viaFetch.map((d) => d.mbps), rawMbps: raw.map((d) => d.mbps), fetchClientCpuMs: viaFetch.map((d) => d.clientCpuMs), rawClientCpuMs: raw.map((d) => d.clientCpuMs), fetchServerCpuMs: viaFetch.map((d) => d.serverCpuMs), rawServerCpuMs: raw.map((d) => d.serverCpuMs), loadAverage1m: load },
+      samples: {
+        fetchMbps: viaFetch.map((d) => d.mbps),
+        rawMbps: raw.map((d) => d.mbps),
+        fetchClientCpuMs: viaFetch.map((d) => d.clientCpuMs),
+        rawClientCpuMs: raw.map((d) => d.clientCpuMs),
+        fetchServerCpuMs: viaFetch.map((d) => d.serverCpuMs),
+        rawServerCpuMs: raw.map((d) => d.serverCpuMs),
+        loadAverage1m: load,
+      },
       method: {
         setup: `peers/h3: @tsquic/http3's serve() and fetch(), each in its own process; anchor: peers/ours (the loopback bulk rows' peers), a raw bidirectional stream of the same size; every sample a fresh server and a fresh client process, the client's warm-up its handshake alone (fetch: the pooled connection opened with connection(), no request)`,
         clock: `each client's own, in its process: request to the last byte of the body; ${dlPairs} ${dlPairs === 1 ? 'pair' : 'pairs'} of samples in ABBA order (fetch, raw, raw, fetch, …), medians of each side`,

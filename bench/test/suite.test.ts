@@ -86,7 +86,11 @@ describe('benchmark suite, smoke mode', () => {
     // Each side the same samples: Mbit/s and both processes' CPU, per transfer, and the machine's load around them.
     const dl = res.rows.find((r) => r.id === 'http3.download')!;
     expect(Object.keys(dl.samples ?? {})).toEqual(['fetchMbps', 'rawMbps', 'fetchClientCpuMs', 'rawClientCpuMs', 'fetchServerCpuMs', 'rawServerCpuMs', 'loadAverage1m']);
-    for (const k of ['fetchMbps', 'fetchClientCpuMs', 'fetchServerCpuMs']) expect((dl.samples![k] as number[]).every((x) => x > 0), k).toBe(true);
+    for (const k of ['fetchMbps', 'fetchClientCpuMs', 'fetchServerCpuMs'])
+      expect(
+        (dl.samples![k] as number[]).every((x) => x > 0),
+        k,
+      ).toBe(true);
     expect(dl.samples?.fetchMbps).toHaveLength(1);
     expect(dl.samples?.loadAverage1m).toHaveLength(2);
     // A raw transfer that failed (a loaded machine) leaves no figure, and the row says why.

@@ -154,7 +154,10 @@ describe('node:crypto objects per handshake', () => {
         return r;
       };
       const c = count('client', () => client.connect(net.now, SERVER_PATH, TLS));
-      for (const [side, ep] of [['client', client], ['server', server]] as const) {
+      for (const [side, ep] of [
+        ['client', client],
+        ['server', server],
+      ] as const) {
         const handle = ep.handleDatagram.bind(ep);
         ep.handleDatagram = (now, ...rest) =>
           count(side, () => {
