@@ -77,8 +77,9 @@ export class Peer {
     });
   }
 
-  static start(script: string, args: string[], env?: NodeJS.ProcessEnv): Peer {
-    return new Peer(fork(peerScript(script), args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...(env ? { env } : {}) }));
+  /** A peer script forked under this Node, or under the Node binary at `execPath`. */
+  static start(script: string, args: string[], env?: NodeJS.ProcessEnv, execPath?: string): Peer {
+    return new Peer(fork(peerScript(script), args, { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], ...(env ? { env } : {}), ...(execPath ? { execPath } : {}) }));
   }
 
   /** The next message of `type` (an 'error' message or a timeout rejects). */

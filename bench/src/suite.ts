@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { bulkRows, gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs, type Datagrams } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
 import { handshakeRows, inOneProcess, perSide } from './measure/handshakes.js';
-import { http2Requests, http3Download, http3Requests, rawStreamDownload, type Download } from './measure/http3.js';
+import { abba, cachedNode, http2Requests, http3Download, http3Requests, rawStreamDownload, requestRatePairs, type Download } from './measure/http3.js';
 import { describeWarmup } from './peers/requests.js';
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
@@ -202,9 +202,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
         clock: `the client's own: requests completed and their latencies over ${seconds} s after ${describeWarmup(seconds)}, the same rule for both, at a fixed concurrency on one connection`,
       },
     };
+    // The goal row in ABBA pairs of fresh processes (medians): one sample each swung ±30 % with this machine's speed.
+    const goalPairs = o.smoke ? 1 : runs;
     for (const c of [1, 16, 128]) {
-      const h3 = await http3Requests(certs, c, seconds);
-      const h2 = await http2Requests(certs, c, seconds);
+      const paired = c === 128 ? await requestRatePairs(certs, c, seconds, goalPairs) : undefined;
+      const h3 = paired?.h3 ?? (await http3Requests(certs, c, seconds));
+      const h2 = paired?.h2 ?? (await http2Requests(certs, c, seconds));
       rows.push(
         row(
           {
@@ -215,7 +218,14 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
             better: 'higher',
             ours: h3.rps,
             anchor: h2.rps,
-            samples: { oursWarmupRequests: h3.warmupRequests, anchorWarmupRequests: h2.warmupRequests, oursWarmupSeconds: h3.warmupSeconds, anchorWarmupSeconds: h2.warmupSeconds },
+            samples: {
+              oursWarmupRequests: h3.warmupRequests,
+              anchorWarmupRequests: h2.warmupRequests,
+              oursWarmupSeconds: h3.warmupSeconds,
+              anchorWarmupSeconds: h2.warmupSeconds,
+              ...(paired ? { oursRps: paired.h3Rps, anchorRps: paired.h2Rps } : {}),
+            },
+            ...(paired ? { method: { ...R.method, clock: `${R.method.clock}; ${goalPairs} ${goalPairs === 1 ? 'pair' : 'pairs'} of fresh processes in ABBA order (ours, http2, http2, ours, …), each side's median` } } : {}),
           },
           c === 128 ? 1.0 : undefined,
         ),
@@ -238,6 +248,32 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
         ),
       );
     }
+    // The goal row again under the Node versions users run today (Node 20 left maintenance in April 2026):
+    // both stacks under the same binary, from tools/packaging's runtimes cache (`pnpm test:runtimes` fills it).
+    for (const id of ['node22', 'node24'] as const) {
+      const node = cachedNode(id);
+      const label = id === 'node22' ? 'Node 22' : 'Node 24';
+      const rtNotes: string[] = node ? [] : [`no ${label} binary in the runtimes cache (run pnpm test:runtimes first)`];
+      const p = node ? await attempt(() => requestRatePairs(certs, 128, seconds, goalPairs, node), rtNotes, `${label} request rate`) : null;
+      rows.push(
+        row({
+          ...R,
+          id: `http3.rps.c128.${id}`,
+          name: `requests/s, 128 concurrent, one connection, ${label}`,
+          unit: 'per second',
+          better: 'higher',
+          ours: p?.h3.rps ?? null,
+          anchor: p?.h2.rps ?? null,
+          ...(rtNotes.length ? { note: rtNotes.join('; ') } : {}),
+          ...(p ? { samples: { oursRps: p.h3Rps, anchorRps: p.h2Rps, oursServerCpu: p.h3.serverCpu, anchorServerCpu: p.h2.serverCpu, oursClientCpu: p.h3.clientCpu, anchorClientCpu: p.h2.clientCpu } } : {}),
+          method: {
+            ...R.method,
+            setup: `${R.method.setup}; both under ${label} (${node ?? 'not found'}) instead of this process's Node`,
+            clock: `${R.method.clock}; ${goalPairs} ${goalPairs === 1 ? 'pair' : 'pairs'} of fresh processes in ABBA order, each side's median`,
+          },
+        }),
+      );
+    }
     // The raw stream measured alternately with the fetch, so that both see the same machine: the loopback
     // bulk row was taken minutes earlier, and this machine's speed drifts more than the gap measured here.
     // Pairs in ABBA order (fetch first in even pairs, raw first in odd ones), so that a drift through the
@@ -252,7 +288,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
       const r = await attempt(() => rawStreamDownload(certs, bytes), dlNotes, 'raw QUIC stream');
       if (r) raw.push(r);
     };
-    for (let i = 0; i < dlPairs; i++) for (const f of i % 2 ? [rawOnce, fetchOnce] : [fetchOnce, rawOnce]) await f();
+    await abba(dlPairs, fetchOnce, rawOnce);
     load.push(loadavg()[0]!);
     const D = {
       group: 'http3' as const,

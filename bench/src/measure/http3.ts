@@ -6,7 +6,20 @@
  * large download through `fetch` (Mbit/s), set beside the raw QUIC stream
  * figure of the same suite run. Server and client each in their own process.
  */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Peer, type Certs } from '../proc.js';
+import { median } from './bulk.js';
+
+/**
+ * Another Node's binary for the request-rate rows, where `pnpm test:runtimes` left it (tools/packaging's
+ * runtimes cache: `$TSQUIC_RUNTIMES_CACHE`, else ~/.cache/tsquic/runtimes, `<id>/bin/node`), or undefined.
+ */
+export function cachedNode(id: 'node22' | 'node24'): string | undefined {
+  const bin = join(process.env.TSQUIC_RUNTIMES_CACHE ?? join(homedir(), '.cache', 'tsquic', 'runtimes'), id, 'bin', 'node');
+  return existsSync(bin) ? bin : undefined;
+}
 
 export interface RequestRate {
   /** Requests per second. */
@@ -23,8 +36,8 @@ export interface RequestRate {
 }
 
 /** One server and one client of `peer` (h3 or h2): `rps` small GETs at `concurrency` for `seconds`. */
-async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency: number, seconds: number): Promise<RequestRate> {
-  const server = Peer.start(peer, ['server', ...serverArgs]);
+async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency: number, seconds: number, node?: string): Promise<RequestRate> {
+  const server = Peer.start(peer, ['server', ...serverArgs], undefined, node);
   try {
     const { port } = await server.next('ready', 10_000);
     const cpu = async (): Promise<{ micros: number; requests: number }> => {
@@ -32,7 +45,7 @@ async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency:
       const m = await server.next('cpu', 10_000);
       return { micros: m.micros, requests: m.requests ?? NaN };
     };
-    const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)]);
+    const client = Peer.start(peer, ['client', String(port), 'rps', String(concurrency), String(seconds)], undefined, node);
     try {
       await client.next('window', 60_000); // after the warm-up (at most 15 s, peers/requests.ts)
       const before = await cpu();
@@ -49,12 +62,39 @@ async function requestRate(peer: 'h3' | 'h2', serverArgs: string[], concurrency:
   }
 }
 
-export function http3Requests(certs: Certs, concurrency: number, seconds: number): Promise<RequestRate> {
-  return requestRate('h3', [certs.certDer, certs.keyDer], concurrency, seconds);
+/** Small GETs through @tsquic/http3 (both peers under `node`, default this Node). */
+export function http3Requests(certs: Certs, concurrency: number, seconds: number, node?: string): Promise<RequestRate> {
+  return requestRate('h3', [certs.certDer, certs.keyDer], concurrency, seconds, node);
 }
 
-export function http2Requests(certs: Certs, concurrency: number, seconds: number): Promise<RequestRate> {
-  return requestRate('h2', [certs.certPem, certs.keyPem], concurrency, seconds);
+/** The same through Node's http2 over TLS. */
+export function http2Requests(certs: Certs, concurrency: number, seconds: number, node?: string): Promise<RequestRate> {
+  return requestRate('h2', [certs.certPem, certs.keyPem], concurrency, seconds, node);
+}
+
+/** `pairs` pairs of `a` and `b` in ABBA order (a, b, b, a, a, b, …). */
+export async function abba(pairs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
+  for (let i = 0; i < pairs; i++) for (const f of i % 2 ? [b, a] : [a, b]) await f();
+}
+
+/** The element-wise median of request rates (each figure's own median). */
+export function medianRate(rs: RequestRate[]): RequestRate {
+  const m = (k: keyof RequestRate): number => median(rs.map((r) => r[k]));
+  return { rps: m('rps'), p50: m('p50'), p99: m('p99'), clientCpu: m('clientCpu'), serverCpu: m('serverCpu'), warmupRequests: m('warmupRequests'), warmupSeconds: m('warmupSeconds') };
+}
+
+/**
+ * Both stacks at one concurrency in `pairs` pairs of fresh processes in ABBA order (ours, http2, http2,
+ * ours, …), so that the machine's drift through the row weighs on both alike; each side's median, and
+ * every sample's requests/s.
+ */
+export async function requestRatePairs(certs: Certs, concurrency: number, seconds: number, pairs: number, node?: string): Promise<{ h3: RequestRate; h2: RequestRate; h3Rps: number[]; h2Rps: number[] }> {
+  const h3: RequestRate[] = [];
+  const h2: RequestRate[] = [];
+  const ours = async (): Promise<void> => void h3.push(await http3Requests(certs, concurrency, seconds, node));
+  const theirs = async (): Promise<void> => void h2.push(await http2Requests(certs, concurrency, seconds, node));
+  await abba(pairs, ours, theirs);
+  return { h3: medianRate(h3), h2: medianRate(h2), h3Rps: h3.map((r) => r.rps), h2Rps: h2.map((r) => r.rps) };
 }
 
 /** One download as its client saw it: its own clock (request to last byte, after the handshake) and its CPU time over it. */
