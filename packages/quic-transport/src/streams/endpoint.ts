@@ -139,6 +139,13 @@ export class QuicSocketEndpoint {
   /** Datagrams the socket failed to send (ENOBUFS and the like). */
   sendErrors = 0;
   private incomingCtl!: ReadableStreamDefaultController<QuicConnection>;
+  /**
+   * Accepted connections not yet read from `incoming`, in arrival order. One that closes before it is
+   * read leaves the queue, so a server that reads slowly (or never) holds only live connections.
+   */
+  private readonly unread = new Set<QuicConnection>();
+  /** A read of `incoming` waits for the next connection. */
+  private incomingWanted = false;
   private readonly shells = new Map<Connection, QuicConnection>();
   /** Connections with stream opens waiting for the peer's MAX_STREAMS. */
   private readonly waitingOpens = new Set<QuicConnection>();
@@ -187,7 +194,20 @@ export class QuicSocketEndpoint {
       hooks: { wallClock: Date.now, ...options.hooks },
       ...(options.hooksFor ? { hooksFor: options.hooksFor } : {}),
     });
-    this.incoming = new ReadableStream({ start: (c) => void (this.incomingCtl = c) });
+    this.incoming = new ReadableStream(
+      {
+        start: (c) => void (this.incomingCtl = c),
+        pull: () => {
+          const next = this.unread.values().next();
+          if (next.done) this.incomingWanted = true;
+          else {
+            this.unread.delete(next.value);
+            this.incomingCtl.enqueue(next.value);
+          }
+        },
+      },
+      { highWaterMark: 0 },
+    );
     this.closedPromise = new Promise((r) => (this.resolveClosed = r));
     this.useSocket(socket);
   }
@@ -278,7 +298,10 @@ export class QuicSocketEndpoint {
       // With an onConnection handler nobody reads `incoming`: queueing there too would keep every
       // connection ever accepted alive (found by the soak test).
       if (this.onConnection) this.accepted(this.onConnection, shell);
-      else this.incomingCtl.enqueue(shell);
+      else if (this.incomingWanted) {
+        this.incomingWanted = false;
+        this.incomingCtl.enqueue(shell);
+      } else this.unread.add(shell);
     }
     // Events go to the application now: its reactions (a response, a read freeing credit) run as
     // microtasks before the output loop, so they leave in the same flush as the ACK of this
@@ -340,6 +363,7 @@ export class QuicSocketEndpoint {
     if (e.type === 'closed') {
       this.shells.delete(core);
       this.waitingOpens.delete(shell);
+      this.unread.delete(shell);
     }
   }
 

@@ -4,11 +4,12 @@
  * in a child process. Every call returns the right bytes, every server
  * connection is gone afterwards, and the server heap after GC stays within
  * the bound (a regression test for the endpoint keeping every accepted
- * connection in its unread `incoming` queue).
+ * connection in its unread `incoming` queue, and for it keeping the
+ * connections that closed before anyone read them).
  */
 import { describe, expect, it } from 'vitest';
 import { soak } from '../../scripts/soak.js';
-import { QuicEndpoint } from '../../src/index.js';
+import { QuicEndpoint, type QuicConnection } from '../../src/index.js';
 import { serverTls } from '../sim/network.js';
 
 describe('soak (smoke)', () => {
@@ -35,6 +36,43 @@ describe('accepted connections are not retained', () => {
       const reader = srv.incoming.getReader();
       const first = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r('nothing queued'), 100))]);
       expect(first).toBe('nothing queued');
+      reader.releaseLock();
+    } finally {
+      await Promise.all([cl.close({ timeoutMs: 200 }), srv.close({ timeoutMs: 200 })]);
+    }
+  });
+
+  it('without one, a connection that closes before `incoming` is read leaves the queue; live ones stay, in order', async () => {
+    const srv = await QuicEndpoint.bind({ address: '127.0.0.1' });
+    const cl = await QuicEndpoint.bind({ address: '127.0.0.1' });
+    try {
+      srv.listen({ tls: serverTls(['test']) });
+      const dial = async (): Promise<QuicConnection> => {
+        const c = cl.connect(srv.address, { serverName: 'core-server.test', alpn: ['test'], verifyPeer: 'none' });
+        await c.ready;
+        return c;
+      };
+      const gone = await dial();
+      void gone.close({ reason: 'gone before the server reads incoming' });
+      // The server reads that close before the next connection's Initial: one socket, in order.
+      await dial();
+      await dial();
+      const reader = srv.incoming.getReader();
+      const first = (await reader.read()).value!;
+      const second = (await reader.read()).value!;
+      // Both live: the closed one was not handed out (before: it came first, already closed).
+      for (const c of [first, second])
+        expect(
+          await Promise.race([
+            c.closed.then(
+              () => 'closed',
+              () => 'closed',
+            ),
+            new Promise((r) => setTimeout(() => r('open'), 50)),
+          ]),
+        ).toBe('open');
+      const third = await Promise.race([reader.read(), new Promise((r) => setTimeout(() => r('nothing queued'), 100))]);
+      expect(third).toBe('nothing queued');
       reader.releaseLock();
     } finally {
       await Promise.all([cl.close({ timeoutMs: 200 }), srv.close({ timeoutMs: 200 })]);
