@@ -14,7 +14,7 @@ import { extractBody, knownLength, sendBody, type ExtractedBody } from './body.j
 import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, toHeaders } from './message.js';
+import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, PendingTrailers, settleTrailers } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { sendTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
@@ -60,11 +60,11 @@ class ClientResponse extends Response implements Http3Response {
   #url = '';
   #redirected = false;
   readonly #content: Content | null;
-  readonly #trailers: () => Promise<Headers>;
+  readonly #trailers: PendingTrailers;
   #stream: ReadableStream<Uint8Array> | undefined;
   #used = false;
 
-  constructor(content: Content | null, init: ResponseInit, trailers: () => Promise<Headers>, streamId: bigint) {
+  constructor(content: Content | null, init: ResponseInit, trailers: PendingTrailers, streamId: bigint) {
     super(null, init);
     this.#content = content;
     this.#trailers = trailers;
@@ -92,7 +92,7 @@ class ClientResponse extends Response implements Http3Response {
       body: get((r) => (r.#content ? (r.#stream ??= r.#content.stream(() => (r.#used = true))) : null)),
       bodyUsed: get((r) => r.#used),
       // Made when first read: most responses' trailers never are.
-      trailers: get((r) => r.#trailers()),
+      trailers: get((r) => r.#trailers.trailers),
     });
   }
 
@@ -140,8 +140,6 @@ class ClientResponse extends Response implements Http3Response {
 }
 
 const noop = (): void => undefined;
-/** What settles a promise. */
-type Settle<T> = { resolve(value: T): void; reject(e: unknown): void };
 const NO_BODY_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 /** Fetch's method normalisation: these are uppercased, any other method is sent as given. */
 const NORMALISED_METHODS: ReadonlySet<string> = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
@@ -213,10 +211,9 @@ class Exchange {
   #resolve!: (r: Http3Response) => void;
   #reject!: (e: unknown) => void;
   #body: ReadableStreamDefaultController<Uint8Array> | undefined;
-  /** `response.trailers`, made when first read; until then the exchange's end is kept in `#finished` and `#failure`. */
-  #trailers: ({ promise: Promise<Headers> } & Settle<Headers>) | undefined;
+  /** `response.trailers`, made when first read, settled when the exchange ends. */
+  readonly #trailers = new PendingTrailers();
   #trailerFields: FieldLine[] | undefined;
-  #failure: { error: unknown } | undefined;
   #finished = false;
   #unsubscribe = noop;
 
@@ -267,7 +264,7 @@ class Exchange {
         }
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
-        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, () => this.#trailersPromise(), this.#id));
+        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, this.#trailers, this.#id));
         if (noContent) await this.#drain();
         return;
       }
@@ -354,28 +351,10 @@ class Exchange {
     }
   }
 
-  /** The response's trailers (empty when none), settled once the exchange has ended. */
-  #trailersPromise(): Promise<Headers> {
-    if (!this.#trailers) {
-      let settle!: Settle<Headers>;
-      const promise = new Promise<Headers>((resolve, reject) => (settle = { resolve, reject }));
-      promise.catch(noop);
-      this.#trailers = { promise, ...settle };
-      if (this.#finished) this.#settleTrailers();
-    }
-    return this.#trailers.promise;
-  }
-
-  #settleTrailers(): void {
-    if (!this.#trailers) return;
-    if (this.#failure) this.#trailers.reject(this.#failure.error);
-    else this.#trailers.resolve(this.#trailerFields ? toHeaders(this.#trailerFields) : new Headers());
-  }
-
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
-    this.#settleTrailers();
+    settleTrailers(this.#trailers, { fields: this.#trailerFields ?? [] });
     this.#done();
   }
 
@@ -391,9 +370,8 @@ class Exchange {
     this.#finished = true;
     const error = this.#describe(e ?? new Error('request failed'));
     this.#conn.streamFailed(error, this.#id, { cancel: (r) => this.#reader.cancel(r), abort: (r) => this.#writer.abort(r) });
-    this.#failure = { error };
     this.#reject(error);
-    this.#settleTrailers();
+    settleTrailers(this.#trailers, { error });
     if (!cancelled) {
       try {
         this.#body?.error(error);

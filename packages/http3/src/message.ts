@@ -178,6 +178,44 @@ export function toHeaders(fields: readonly FieldLine[]): Headers {
   return new Headers(headerPairs(fields));
 }
 
+const noop = (): void => undefined;
+
+/** A message's trailer fields (none: empty), or why they never came. */
+export type TrailerOutcome = { readonly fields: readonly FieldLine[] } | { readonly error: unknown };
+
+/** Records a message's trailer outcome (the first one counts) and settles `trailers` if it was asked for. */
+export let settleTrailers: (t: PendingTrailers, outcome: TrailerOutcome) => void;
+
+/**
+ * A message's trailers as `trailers: Promise<Headers>` (a request's `info.trailers`, a response's
+ * `trailers`): the promise and its `Headers` made only when first read — most never are — and settled
+ * from the outcome recorded before or after that.
+ */
+export class PendingTrailers {
+  #outcome: TrailerOutcome | undefined;
+  #promise: Promise<Headers> | undefined;
+  #settle: { resolve(h: Headers): void; reject(e: unknown): void } | undefined;
+
+  get trailers(): Promise<Headers> {
+    if (!this.#promise) {
+      const o = this.#outcome;
+      if (o) this.#promise = 'fields' in o ? Promise.resolve(toHeaders(o.fields)) : Promise.reject(o.error);
+      else this.#promise = new Promise<Headers>((resolve, reject) => (this.#settle = { resolve, reject }));
+      this.#promise.catch(noop);
+    }
+    return this.#promise;
+  }
+
+  static {
+    settleTrailers = (t, outcome) => {
+      if (t.#outcome) return;
+      t.#outcome = outcome;
+      const s = t.#settle;
+      if (s) 'fields' in outcome ? s.resolve(toHeaders(outcome.fields)) : s.reject(outcome.error);
+    };
+  }
+}
+
 /**
  * Field lines as `[name, value]` pairs for a `Headers`, `Request` or
  * `Response` init (one pass of the platform's checks, where a `Headers`

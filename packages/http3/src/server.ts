@@ -12,7 +12,7 @@ import type { Http3Connection, Http3RequestInfo } from './connection.js';
 import { H3ErrorCode, streamError } from './errors.js';
 import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, type RequestHead, toHeaders } from './message.js';
+import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, PendingTrailers, type RequestHead, settleTrailers } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { sendResponse, writeResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
@@ -98,46 +98,20 @@ function requestBody(reader: MessageReader, info: RequestInfo, onError: (e: unkn
   );
 }
 
-/** A request's trailer fields (none: empty), or why they never came; `Headers` are made only for a handler that asks. */
-type TrailerOutcome = { readonly fields: readonly FieldLine[] } | { readonly error: unknown };
-
-/** Hands a request's trailers (or why there are none) to its `info`. */
-let settleTrailers: (info: RequestInfo, outcome: TrailerOutcome) => void;
-
 /**
  * The handler's `info`: the request's own fields, with the connection's
  * (`conn.info`: the Node server's `remoteAddress`, `quic`) on a prototype
  * shared by the connection's requests instead of copied into each; the
  * `trailers` promise is made when first read (most handlers never do).
  */
-class RequestInfo implements Http3RequestInfo {
+class RequestInfo extends PendingTrailers implements Http3RequestInfo {
   readonly [key: string]: unknown;
-  #outcome: TrailerOutcome | undefined;
-  #promise: Promise<Headers> | undefined;
-  #settle: { resolve(h: Headers): void; reject(e: unknown): void } | undefined;
 
   constructor(
     readonly streamId: bigint,
     readonly connection: Http3Connection,
-  ) {}
-
-  get trailers(): Promise<Headers> {
-    if (!this.#promise) {
-      const o = this.#outcome;
-      if (o) this.#promise = 'fields' in o ? Promise.resolve(toHeaders(o.fields)) : Promise.reject(o.error);
-      else this.#promise = new Promise<Headers>((resolve, reject) => (this.#settle = { resolve, reject }));
-      this.#promise.catch(noop);
-    }
-    return this.#promise;
-  }
-
-  static {
-    settleTrailers = (info, outcome) => {
-      if (info.#outcome) return;
-      info.#outcome = outcome;
-      const s = info.#settle;
-      if (s) 'fields' in outcome ? s.resolve(toHeaders(outcome.fields)) : s.reject(outcome.error);
-    };
+  ) {
+    super();
   }
 }
 
