@@ -14,7 +14,7 @@ import { extractBody, knownLength, sendBody, type ExtractedBody } from './body.j
 import type { Http3Connection } from './connection.js';
 import { H3ErrorCode, Http3Error, streamError } from './errors.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, fieldSectionSize, fromHeaders, headerPairs, parseResponseHead, parseTrailers, PendingTrailers, settleTrailers } from './message.js';
+import { appendFields, contentLengthOf, fieldSectionSize, fromHeaders, parseResponseHead, parseTrailers, PendingTrailers, settleTrailers } from './message.js';
 import { FieldSectionTooLargeError, QpackError, type FieldLine } from './qpack/index.js';
 import { sendTrailers, type TrailerSource } from './response.js';
 import { errorCodeOf, streamIo, streamReason, type StreamReader, type StreamWriter } from './session.js';
@@ -264,7 +264,9 @@ class Exchange {
         }
         const noContent = method === 'HEAD' || head.status === 204 || head.status === 304;
         this.#reader.framing.headersDone({ contentLength: contentLengthOf(head.fields), noContent });
-        this.#resolve(new ClientResponse(noContent ? null : this.#content(), { status: head.status, headers: headerPairs(head.fields) }, this.#trailers, this.#id));
+        const response = new ClientResponse(noContent ? null : this.#content(), { status: head.status }, this.#trailers, this.#id);
+        appendFields(response.headers, head.fields);
+        this.#resolve(response);
         if (noContent) await this.#drain();
         return;
       }

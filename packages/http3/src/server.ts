@@ -12,7 +12,7 @@ import type { Http3Connection, Http3RequestInfo } from './connection.js';
 import { H3ErrorCode, streamError } from './errors.js';
 import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { contentLengthOf, headerPairs, parseRequestHead, parseTrailers, PendingTrailers, type RequestHead, settleTrailers } from './message.js';
+import { appendFields, contentLengthOf, parseRequestHead, parseTrailers, PendingTrailers, type RequestHead, settleTrailers } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { sendResponse, writeResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
@@ -128,6 +128,16 @@ function requestInfo(conn: Http3Connection, id: bigint): RequestInfo {
   return new Info(id, conn);
 }
 
+/**
+ * The `Request` init for a method and body: none at all for a bodiless GET (the platform converts an init
+ * dictionary member by member, ~0.7 µs on Node 20 even when every member is a default). Header fields are
+ * appended afterwards (`appendFields`).
+ */
+function requestInit(method: string, body: ReadableStream<Uint8Array> | null): RequestInit | undefined {
+  if (body) return { method, body, duplex: 'half' } as RequestInit;
+  return method === 'GET' ? undefined : { method };
+}
+
 /** Aborts a request's signal (the client cancelled, or its stream failed). */
 let abortRequest: (request: ServerRequest, reason: unknown) => void;
 /** Sets what starts watching a request for the client's cancellation, once its signal is asked for. */
@@ -189,9 +199,9 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
   const body = hasBody ? requestBody(reader, info, onError) : null;
   const authority = head.authority ?? head.fields.find((f) => f.name === 'host')?.value ?? '';
   const url = `${head.scheme}://${authority}${head.path}`;
-  const headers = headerPairs(head.fields);
   try {
-    request = new ServerRequest(url, body ? ({ method: head.method, headers, body, duplex: 'half' } as RequestInit) : { method: head.method, headers });
+    request = new ServerRequest(url, requestInit(head.method, body));
+    appendFields(request.headers, head.fields);
     // A client that cancels (STOP_SENDING) errors our sending side: a signal the handler asked for follows at once, body read or not.
     watchSignal(request, () => void writer.writer.closed.catch(onError));
     if (failed !== undefined) abortRequest(request, failed);
