@@ -15,7 +15,7 @@ import { varintLengthFromFirstByte } from './varint.js';
 export type FrameDisposition = { readonly action: 'buffer'; readonly max: number; readonly tooLarge: () => Http3Error } | { readonly action: 'stream' } | { readonly action: 'skip' };
 
 export type FrameEvent =
-  /** A whole buffered frame. */
+  /** A whole buffered frame: a view of the input chunk when it arrived in one, else a copy. */
   | { readonly kind: 'frame'; readonly type: number; readonly payload: Uint8Array }
   /** A streamed frame's header (its payload follows in `data` events). */
   | { readonly kind: 'start'; readonly type: number; readonly length: number }
@@ -141,6 +141,16 @@ export class FrameDecoder {
     this.#left = length;
     if (d.action === 'buffer') {
       if (length > d.max) throw d.tooLarge();
+      const chunk = this.#chunk;
+      const pos = this.#pos;
+      if (length > 0 && chunk.length - pos >= length) {
+        // The whole payload is in this chunk (a small frame, nearly always): a view of it, not a copy. Chunks fed
+        // are never written again (a streamed frame's data events are views of them too).
+        this.#pos = pos + length;
+        this.#left = 0;
+        this.#mode = 'header';
+        return { kind: 'frame', type, payload: chunk.subarray(pos, pos + length) };
+      }
       this.#mode = 'buffer';
       this.#buffer = length === 0 ? EMPTY : new Uint8Array(length);
       this.#filled = 0;

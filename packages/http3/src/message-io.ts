@@ -150,18 +150,25 @@ export class MessageWriter {
   /**
    * A HEADERS frame (header or trailer section). `data`, when given, follows
    * as one DATA frame — in the same write (one buffer, frame headers written
-   * in place) when it is small, so a small response is one write.
+   * in place) when it is small, so a small response is one write. Returns
+   * nothing when everything was written at once (no promise to wait on).
    */
-  async headers(fields: readonly FieldLine[], data?: Uint8Array): Promise<void> {
+  headers(fields: readonly FieldLine[], data?: Uint8Array): Promise<void> | undefined {
     const section = this.codec.encodeSection(this.streamId, fields);
     const small = data !== undefined && data.length > 0 && data.length <= COALESCE_MAX ? data : undefined;
     const headersLength = varintLength(FrameType.HEADERS) + varintLength(section.length) + section.length;
     const out = this.#buffer(headersLength + (small ? varintLength(FrameType.DATA) + varintLength(small.length) + small.length : 0));
     out.set(section, writeVarint(out, writeVarint(out, 0, FrameType.HEADERS), section.length));
     if (small) out.set(small, writeVarint(out, writeVarint(out, headersLength, FrameType.DATA), small.length));
-    if (!this.#room()) await this.writer.ready;
-    this.writer.write(out).catch(noop);
-    if (data && !small) await this.data(data);
+    const rest = data && !small ? data : undefined;
+    if (!this.#room()) return this.writer.ready.then(() => this.#send(out, rest));
+    return this.#send(out, rest);
+  }
+
+  /** Writes a HEADERS frame built by `headers()`, then `rest` as a DATA frame. */
+  #send(out: Uint8Array, rest: Uint8Array | undefined): Promise<void> | undefined {
+    this.#write(out);
+    return rest ? this.data(rest) : undefined;
   }
 
   /** One DATA frame (RFC 9114 §7.2.1); waits for room in the send buffer first. */
@@ -173,11 +180,20 @@ export class MessageWriter {
       const out = this.#buffer(header.length + chunk.length);
       out.set(header, 0);
       out.set(chunk, header.length);
-      this.writer.write(out).catch(noop);
+      this.#write(out);
     } else {
-      this.writer.write(header).catch(noop);
-      this.writer.write(chunk).catch(noop);
+      this.#write(header);
+      this.#write(chunk);
     }
+  }
+
+  /**
+   * Queues a write whose outcome is seen through `ready` and `close()`. A direct writer's promises are
+   * already marked handled (quic-transport's STREAM_IO contract): no reaction, no microtask per write.
+   */
+  #write(chunk: Uint8Array): void {
+    const p = this.writer.write(chunk);
+    if (!this.#direct) p.catch(noop);
   }
 
   /** Whether `ready` has settled with room to write: no turn spent awaiting it then (a small response's only write). */

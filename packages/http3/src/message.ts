@@ -185,6 +185,8 @@ export type TrailerOutcome = { readonly fields: readonly FieldLine[] } | { reado
 
 /** Records a message's trailer outcome (the first one counts) and settles `trailers` if it was asked for. */
 export let settleTrailers: (t: PendingTrailers, outcome: TrailerOutcome) => void;
+/** Whether a message's trailer outcome has been recorded (its reading ended, with or without trailers, or failed). */
+export let trailersSettled: (t: PendingTrailers) => boolean;
 
 /**
  * A message's trailers as `trailers: Promise<Headers>` (a request's `info.trailers`, a response's
@@ -207,6 +209,7 @@ export class PendingTrailers {
   }
 
   static {
+    trailersSettled = (t) => t.#outcome !== undefined;
     settleTrailers = (t, outcome) => {
       if (t.#outcome) return;
       t.#outcome = outcome;

@@ -21,6 +21,9 @@ export interface MessageLimits {
   readonly maxHeadersFrameSize: number;
 }
 
+const SKIP: FrameDisposition = { action: 'skip' };
+const STREAM: FrameDisposition = { action: 'stream' };
+
 export class MessageFraming {
   readonly #decoder: FrameDecoder;
   #phase: MessagePhase = 'head';
@@ -37,14 +40,14 @@ export class MessageFraming {
     const headers: FrameDisposition = { action: 'buffer', max: limits.maxHeadersFrameSize, tooLarge };
     this.#decoder = new FrameDecoder((type): FrameDisposition => {
       const kind = classifyFrame(type, 'request', receiver);
-      if (kind === undefined) return { action: 'skip' };
+      if (kind === undefined) return SKIP;
       // RFC 9114 §7.2.5: a push ID above the maximum we allowed (we never sent MAX_PUSH_ID) is H3_ID_ERROR.
       if (kind === 'push-promise') throw connectionError(H3ErrorCode.H3_ID_ERROR, 'PUSH_PROMISE although no push was allowed');
       // RFC 9114 §4.1: DATA before the header section, or anything after the trailer section, is H3_FRAME_UNEXPECTED.
       if (this.#phase === 'trailers-received') throw connectionError(H3ErrorCode.H3_FRAME_UNEXPECTED, `${kind} frame after the trailer section`);
       if (kind === 'data') {
         if (this.#phase === 'head') throw connectionError(H3ErrorCode.H3_FRAME_UNEXPECTED, 'DATA frame before the header section');
-        return { action: 'stream' };
+        return STREAM;
       }
       return headers;
     });

@@ -109,7 +109,8 @@ async function sendContent(writer: MessageWriter, fields: readonly FieldLine[], 
     await RESOLVED;
     if (first === undefined || first.done) await writer.headers(fields);
     else {
-      await writer.headers(fields, counted(first.value));
+      const written = writer.headers(fields, counted(first.value));
+      if (written) await written;
       next = reader.read();
     }
     for (let r = await next; !r.done; r = await next) {

@@ -12,7 +12,7 @@ import type { Http3Connection, Http3RequestInfo } from './connection.js';
 import { H3ErrorCode, streamError } from './errors.js';
 import type { Http3Stream } from './extension.js';
 import { MessageReader, MessageWriter } from './message-io.js';
-import { appendFields, contentLengthOf, parseRequestHead, parseTrailers, PendingTrailers, type RequestHead, settleTrailers } from './message.js';
+import { appendFields, contentLengthOf, parseRequestHead, parseTrailers, PendingTrailers, type RequestHead, settleTrailers, trailersSettled } from './message.js';
 import { FieldSectionTooLargeError, type FieldLine } from './qpack/index.js';
 import { sendResponse, writeResponse } from './response.js';
 import { streamIo, streamReason } from './session.js';
@@ -212,8 +212,10 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
   }
   // GET and HEAD carry no content we pass on, but the stream's framing and FIN are still read and checked.
   const drained = hasBody ? undefined : drain(reader, info, onError);
-  let response: Response;
+  let response: Response | undefined;
   try {
+    // Awaited even when the handler answers at once: that turn lets a body made from bytes or a string start, so
+    // its first chunk is at hand for the HEADERS frame's write (sendContent).
     response = await handler(request, info);
     if (!(response instanceof Response)) throw new TypeError('the handler did not return a Response');
   } catch (e) {
@@ -225,8 +227,10 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
   // While the FIN waits for the client's acknowledgement (a round trip, many requests at a time) nothing of the
   // request or response is held: they die young, instead of surviving garbage collections in the new space.
   request = undefined;
+  response = undefined;
   await writer.close();
-  if (drained) await drained;
+  // A bodiless request's FIN has almost always been read by now (its trailer outcome is recorded): no turn then.
+  if (drained && !trailersSettled(info)) await drained;
   if (failed !== undefined) throw failed;
   // RFC 9114 §4.1.2: the response is complete; a request body nobody read is stopped with H3_NO_ERROR.
   if (!reader.done) reader.cancel(streamReason(H3ErrorCode.H3_NO_ERROR, 'response complete'));

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { H3ErrorCode, h3ErrorName, Http3Error, isReservedCodePoint, reservedCodePoint } from '../src/errors.js';
-import { FrameDecoder, type FrameEvent } from '../src/frame-decoder.js';
+import { FrameDecoder, type FrameDisposition, type FrameEvent } from '../src/frame-decoder.js';
 import { classifyFrame, decodeIdPayload, encodeFrame, encodeFrameHeader, encodeIdPayload, FrameType } from '../src/frames.js';
 import { decodeSettings, encodeSettings, mergeSettings } from '../src/settings.js';
 import { VARINT_MAX } from '../src/varint.js';
@@ -188,6 +188,21 @@ describe('the frame decoder (RFC 9114 §7.1, §9)', () => {
     const bytes = new Uint8Array([...hex('c000000000000001 c000000000000003'), 1, 2, 3]);
     const d = new FrameDecoder(() => ({ action: 'buffer', max: 10, tooLarge: () => new Http3Error(1, 'stream', 'x') }));
     expect(decodeSplit(bytes, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], d)).toEqual([{ type: 1, payload: '010203' }]);
+  });
+
+  it('a buffered frame that arrives whole is a view of its chunk (no copy); one split across chunks is assembled', () => {
+    const buffer = (): FrameDisposition => ({ action: 'buffer', max: 100, tooLarge: () => new Http3Error(1, 'stream', 'x') });
+    const chunk = new Uint8Array([...encodeFrame(1, hex('0a0b0c')), ...encodeFrame(1, hex('0d'))]);
+    const [a, b] = new FrameDecoder(buffer).push(chunk) as { payload: Uint8Array }[];
+    expect([toHex(a!.payload), toHex(b!.payload)]).toEqual(['0a0b0c', '0d']);
+    expect(a!.payload.buffer).toBe(chunk.buffer); // fails on a decoder that copies every payload
+    expect(b!.payload.byteOffset).toBe(chunk.byteOffset + 7);
+    const d = new FrameDecoder(buffer);
+    const split = encodeFrame(1, hex('0a0b0c'));
+    expect(d.push(split.subarray(0, 3))).toEqual([]);
+    const [whole] = d.push(split.subarray(3)) as { payload: Uint8Array }[];
+    expect(toHex(whole!.payload)).toBe('0a0b0c');
+    expect(whole!.payload.buffer).not.toBe(split.buffer);
   });
 
   it('refuses a buffered frame above its limit before reading it', () => {

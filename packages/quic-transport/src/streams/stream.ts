@@ -18,8 +18,10 @@
  * rules), reachable through `STREAM_IO`: a protocol layer in this repository
  * (HTTP/3) reads and writes through them directly, and the Web Streams are
  * made only when someone asks for `readable` / `writable` — creating them is
- * most of a small request's cost on Node 20. Internal: not part of the
- * public types.
+ * most of a small request's cost on Node 20. One difference from a Web
+ * Streams writer: `write()`'s promise is already marked handled, so a caller
+ * that watches `ready` and `close()` need not attach a reaction to every
+ * write. Internal: not part of the public types.
  */
 import { codeOf, QuicStreamError } from './errors.js';
 
@@ -46,8 +48,16 @@ export interface QuicBidirectionalStream {
 const READ_MAX = 256 * 1024;
 const WRITE_HIGH_WATER = 256 * 1024;
 const RESOLVED = Promise.resolve();
+type ReadResult = { done: false; value: Uint8Array } | { done: true; value: undefined };
 const DONE: { done: true; value: undefined } = Object.freeze({ done: true, value: undefined });
+/** The end of a stream, read: one settled promise for every such read. */
+const READ_DONE: Promise<ReadResult> = Promise.resolve(DONE);
 const noop = (): void => undefined;
+/** Marks a promise handled (no unhandled-rejection report when its caller ignores it) and returns it. */
+const handled = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(noop);
+  return p;
+};
 
 /** @internal The direct reader and writer of a stream (see the module comment); `Symbol.for`, so other packages reach it without an import. */
 export const STREAM_IO: unique symbol = Symbol.for('@tsquic/quic-transport/stream-io');
@@ -89,20 +99,27 @@ export class RecvSide {
     ));
   }
 
-  /** The next chunk, or done after the FIN (or a cancel); rejects with the reset's QuicStreamError. */
-  async read(): Promise<{ done: false; value: Uint8Array } | { done: true; value: undefined }> {
-    for (;;) {
-      if (this.error) throw this.error;
-      if (this.done) return DONE;
-      const r = this.host.read(this.id, READ_MAX);
-      if (r) {
-        if (r.fin) this.done = true;
-        this.host.kick(); // reading may have freed flow-control credit to announce
-        if (r.data.length) return { done: false, value: r.data };
-        if (r.fin) return DONE;
-        continue;
+  /**
+   * The next chunk, or done after the FIN (or a cancel); rejects with the reset's QuicStreamError. Not an
+   * async function: data already received costs one promise, the end none (a request's reads on a server).
+   */
+  read(): Promise<ReadResult> {
+    try {
+      for (;;) {
+        if (this.error) return Promise.reject(this.error);
+        if (this.done) return READ_DONE;
+        const r = this.host.read(this.id, READ_MAX);
+        if (r) {
+          if (r.fin) this.done = true;
+          this.host.kick(); // reading may have freed flow-control credit to announce
+          if (r.data.length) return Promise.resolve({ done: false, value: r.data });
+          if (r.fin) return READ_DONE;
+          continue;
+        }
+        return new Promise<void>((resolve) => (this.waiting = resolve)).then(() => this.read());
       }
-      await new Promise<void>((resolve) => (this.waiting = resolve));
+    } catch (e) {
+      return Promise.reject(e);
     }
   }
 
@@ -200,10 +217,13 @@ export class SendSide {
     return this.closedPromise;
   }
 
-  /** Hands `chunk` to the core; resolves once it took every byte (writes are kept in order). */
+  /**
+   * Hands `chunk` to the core; resolves once it took every byte (writes are kept in order). The promise is
+   * already marked handled: a caller may ignore it and learn of a failure from `ready`, `closed` or `close()`.
+   */
   write(chunk: Uint8Array): Promise<void> {
-    if (this.error) return Promise.reject(this.error);
-    if (!(chunk instanceof Uint8Array)) return Promise.reject(new TypeError('QUIC streams carry Uint8Array chunks'));
+    if (this.error) return handled(Promise.reject(this.error));
+    if (!(chunk instanceof Uint8Array)) return handled(Promise.reject(new TypeError('QUIC streams carry Uint8Array chunks')));
     if (this.tail) return this.track(this.tail.then(() => this.writeFrom(chunk, 0, false)));
     const n = this.host.write(this.id, chunk);
     this.host.kick();

@@ -54,3 +54,26 @@ describe('SendSide.desiredSize', () => {
     await expect(send.ready).rejects.toThrow();
   });
 });
+
+describe('SendSide.write', () => {
+  it('returns promises already marked handled: a caller that ignores a write to a failed side gets no unhandled rejection, and still sees the failure', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const send = new SendSide(host(4), 0);
+      void send.abort(Object.assign(new Error('gone'), { code: 7n }));
+      void send.write(new Uint8Array(3)); // ignored, as HTTP/3's MessageWriter ignores each write's promise
+      void send.write('not bytes' as unknown as Uint8Array);
+      const late = new SendSide(host(4), 4);
+      void late.write(new Uint8Array(10)); // the core takes 4 of 10; the rest waits
+      late.fail(new Error('connection lost'));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      await expect(send.write(new Uint8Array(1))).rejects.toThrow();
+      expect(send.desiredSize).toBeNull();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
