@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
 import { Endpoint } from '../../src/core/endpoint.js';
-import { LossDetection } from '../../src/core/recovery/loss-detection.js';
+import { LossDetection, newlyAcked, type SentPacket } from '../../src/core/recovery/loss-detection.js';
 import { serverTls } from '../sim/network.js';
 
 const INTERNET = { maxDatagramSize: 1452, pmtuDiscovery: false };
@@ -75,5 +75,30 @@ describe('bulk transfer: work per packet', () => {
     // Before: once per datagram sent and once per datagram received (≥ 1 per datagram), many per poll.
     expect(timerPolls).toBeLessThan(datagrams / 2);
     expect(deadline!.mock.calls.length).toBeLessThanOrEqual(timerPolls);
+  });
+
+  it('an ACK whose ranges reach far below the packets still tracked (a receiver reports until its ACK is acknowledged) looks up only the tracked numbers', () => {
+    // 3,000 packets in flight (a bulk sender's window), 1,000..3,999; the receiver reports 0..1,029 (RFC 9000 §13.2.4).
+    let lookups = 0;
+    const sent = new (class extends Map<number, SentPacket<null>> {
+      override get(k: number): SentPacket<null> | undefined {
+        lookups++;
+        return super.get(k);
+      }
+    })();
+    for (let pn = 1000; pn < 4000; pn++) sent.set(pn, { pn, timeSent: 0, size: 1452, ackEliciting: true, inFlight: true, data: null });
+    const acked = newlyAcked(sent, [[0, 1029]]);
+    expect(acked.map((p) => p.pn)).toEqual(Array.from({ length: 30 }, (_, i) => 1000 + i));
+    // Before: a lookup for each of the 1,030 numbers the range names.
+    expect(lookups).toBeLessThanOrEqual(acked.length + 1);
+    // Several ranges, some wholly below the oldest tracked packet, one straddling it, one above.
+    lookups = 0;
+    const more = newlyAcked(sent, [
+      [3990, 3995],
+      [990, 1002],
+      [500, 600],
+    ]);
+    expect(more.map((p) => p.pn)).toEqual([3990, 3991, 3992, 3993, 3994, 3995, 1000, 1001, 1002]);
+    expect(lookups).toBeLessThanOrEqual(more.length + 3);
   });
 });

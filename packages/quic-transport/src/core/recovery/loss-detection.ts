@@ -443,18 +443,24 @@ export class LossDetection<T> {
 
 /**
  * The tracked packets an ACK frame's ranges (inclusive, descending,
- * disjoint) cover: a lookup per packet number, or one pass over the tracked
- * packets when the ranges span more numbers than that — so the work is
- * bounded by the frame's size plus the packets tracked, never by the span
- * of numbers a peer can name.
+ * disjoint) cover. Everything below the oldest packet still tracked was
+ * settled long ago (a receiver keeps reporting it until our ACK of its ACK
+ * arrives, RFC 9000 §13.2.4: in a bulk transfer, thousands of numbers an
+ * ACK), so the ranges are cut there first; then a lookup per packet number
+ * left, or one pass over the tracked packets when the ranges still span
+ * more numbers than that — the work is bounded by the frame's size plus the
+ * packets tracked, never by the span of numbers a peer can name.
+ * @internal exported for the counting test
  */
-function newlyAcked<T>(sent: Map<number, SentPacket<T>>, ranges: ReadonlyArray<readonly [number, number]>): SentPacket<T>[] {
+export function newlyAcked<T>(sent: Map<number, SentPacket<T>>, ranges: ReadonlyArray<readonly [number, number]>): SentPacket<T>[] {
   const acked: SentPacket<T>[] = [];
+  if (sent.size === 0) return acked;
+  const oldest = sent.keys().next().value!;
   let span = 0;
-  for (const [lo, hi] of ranges) span += hi - lo + 1;
+  for (const [lo, hi] of ranges) if (hi >= oldest) span += hi - Math.max(lo, oldest) + 1;
   if (span <= sent.size + ranges.length) {
     for (const [lo, hi] of ranges) {
-      for (let pn = lo; pn <= hi; pn++) {
+      for (let pn = Math.max(lo, oldest); pn <= hi; pn++) {
         const p = sent.get(pn);
         if (p) acked.push(p);
       }
