@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connection } from '../../src/core/connection.js';
+import { CryptoState } from '../../src/core/crypto-state.js';
 import { Endpoint } from '../../src/core/endpoint.js';
 import { LossDetection, newlyAcked, type SentPacket } from '../../src/core/recovery/loss-detection.js';
 import { serverTls } from '../sim/network.js';
@@ -75,6 +76,15 @@ describe('bulk transfer: work per packet', () => {
     // Before: once per datagram sent and once per datagram received (≥ 1 per datagram), many per poll.
     expect(timerPolls).toBeLessThan(datagrams / 2);
     expect(deadline!.mock.calls.length).toBeLessThanOrEqual(timerPolls);
+  });
+
+  it('one write-key lookup per packet sent: asking whether a PATH_RESPONSE is owed on another path (before every datagram) takes none', () => {
+    let writeKeys: { mock: { calls: unknown[] } } | undefined;
+    const { datagrams } = upload(1_000_000, () => {
+      writeKeys = vi.spyOn(CryptoState.prototype, 'writeKeys');
+    });
+    // Before: two per datagram (the off-path PATH_RESPONSE check, then the packet).
+    expect(writeKeys!.mock.calls.length).toBeLessThanOrEqual(datagrams * 1.1);
   });
 
   it('an ACK whose ranges reach far below the packets still tracked (a receiver reports until its ACK is acknowledged) looks up only the tracked numbers', () => {
