@@ -35,7 +35,7 @@ function profileLines(res: SuiteResult): string[] {
   const out: string[] = [];
   for (const p of res.profile) {
     out.push(
-      `CPU profile, bulk ours → ours at 1,452-B datagrams, ${p.role}: ${p.cpuUsPerDatagram.toFixed(1)} µs CPU per datagram (unprofiled run; Node's floor, dgram + node:crypto packet protection without QUIC: ${p.nodeFloorUsPerDatagram.toFixed(1)} µs); ${p.busyMs.toFixed(0)} ms busy; top ${p.top.length} by self time`,
+      `CPU profile, bulk ours → ours at 1,452-B datagrams, ${p.role}: ${p.cpuUsPerDatagram.toFixed(1)} µs CPU per datagram (unprofiled run; the QUIC core alone, sans-IO in one process: ${p.coreUsPerDatagram.toFixed(1)} µs; Node's floor, dgram + node:crypto packet protection without QUIC: ${p.nodeFloorUsPerDatagram.toFixed(1)} µs); ${p.busyMs.toFixed(0)} ms busy; top ${p.top.length} by self time`,
     );
     for (const h of p.top) out.push(`  ${h.selfPercent.toFixed(1).padStart(5)}%  ${h.selfMs.toFixed(0).padStart(6)} ms  ${h.function}  ${h.location}`);
   }

@@ -131,7 +131,7 @@ describe('benchmark suite, smoke mode', () => {
     ]);
   }, 180_000);
 
-  it("profiles both processes of the bulk case, at most ten functions each, by decreasing self time, with CPU per datagram beside Node's floor", () => {
+  it("profiles both processes of the bulk case, at most ten functions each, by decreasing self time, with CPU per datagram beside the QUIC core alone and Node's floor", () => {
     expect(res.profile.map((p) => p.role)).toEqual(['server (sender)', 'client (receiver)']);
     for (const p of res.profile) {
       expect(p.top.length).toBeGreaterThan(0);
@@ -142,6 +142,9 @@ describe('benchmark suite, smoke mode', () => {
       expect(p.cpuUsPerDatagram).toBeGreaterThan(0);
       expect(p.nodeFloorUsPerDatagram).toBeGreaterThan(0);
       expect(Number.isFinite(p.cpuUsPerDatagram) && Number.isFinite(p.nodeFloorUsPerDatagram)).toBe(true);
+      // The core alone (sans-IO, no socket, no shell) costs something, and less than the whole process does per datagram.
+      expect(p.coreUsPerDatagram).toBeGreaterThan(0);
+      expect(p.coreUsPerDatagram).toBeLessThan(p.cpuUsPerDatagram);
     }
   });
 

@@ -69,9 +69,10 @@ export class AckFrequencySender {
     // spaces the ACKs of a fast flow; a long delay only holds the tail of a slow one and inflates our RTT samples
     // (RFC 9002 §5.3). Never above the max_ack_delay the peer advertised, which our PTO already allows for (§8).
     const delayUs = Math.min(peerMax, Math.max(peerMin, MIN_REQUESTED_DELAY_US));
-    const next: Request = { threshold, delayUs, reordering: kPacketThreshold };
     const l = this.last;
-    if (l && l.threshold === next.threshold && l.reordering === next.reordering && Math.abs(l.delayUs - next.delayUs) * 4 <= l.delayUs) return;
+    // Asked for every packet: the request changes rarely, so it is compared before any object is made.
+    if (l && l.threshold === threshold && l.reordering === kPacketThreshold && Math.abs(l.delayUs - delayUs) * 4 <= l.delayUs) return;
+    const next: Request = { threshold, delayUs, reordering: kPacketThreshold };
     this.last = next;
     this.pending = { type: 'ack_frequency', sequence: this.seq++, ackElicitingThreshold: next.threshold, requestedMaxAckDelay: next.delayUs, reorderingThreshold: next.reordering };
   }

@@ -268,10 +268,19 @@ export class Connection {
     this.drainStreamEvents();
   }
 
-  /** @internal RFC 9002 A.8 SetLossDetectionTimer: after every send and receive, and when it expires. */
+  /**
+   * @internal RFC 9002 A.8 SetLossDetectionTimer: after every send and
+   * receive, and when it expires. Marked here and set when the timers are
+   * next read (refreshTimers, before every poll of them), from the `now` of
+   * the last mark: the same deadline, computed once per batch of datagrams
+   * instead of once per datagram.
+   */
   updateLossTimer(now: number): void {
-    this.timers.set('loss', isOpen(this.lifecycle) ? this.recovery.timerDeadline(now) : null);
+    this.lossTimerNow = now;
   }
+
+  /** @internal The `now` of the last updateLossTimer not yet applied (NaN: none). */
+  lossTimerNow = NaN;
 
   /** @internal Queue an event for the application. */
   emit(e: ConnEvent): void {

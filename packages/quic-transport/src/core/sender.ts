@@ -226,6 +226,8 @@ function buildProbe(c: Connection, now: number, size: number): Uint8Array {
  * Null when none can be sent.
  */
 export function buildPathResponse(c: Connection): { path: Path; data: Uint8Array } | null {
+  // Asked before every datagram: nothing owed (nearly always) costs no key lookup.
+  if (c.paths.responses.length === 0) return null;
   const k = c.crypto.writeKeys(2);
   if (k?.kind !== '1rtt') return null;
   for (let r = c.paths.takeOffPathResponse(); r; r = c.paths.takeOffPathResponse()) {

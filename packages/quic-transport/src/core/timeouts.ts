@@ -38,8 +38,13 @@ export function onTimer(c: Connection, t: Timer, now: number): void {
   ON_TIMER[t](c, now);
 }
 
-/** The timers that follow from state (the loss, close and key-discard timers are set where their events happen). */
+/** The timers that follow from state (the close and key-discard timers are set where their events happen, the loss timer marked there). */
 export function refreshTimers(c: Connection): void {
+  // RFC 9002 A.8: the loss detection timer, set again once for everything sent and received since the last poll.
+  if (!Number.isNaN(c.lossTimerNow)) {
+    c.timers.set('loss', isOpen(c.lifecycle) ? c.recovery.timerDeadline(c.lossTimerNow) : null);
+    c.lossTimerNow = NaN;
+  }
   if (!isOpen(c.lifecycle)) return;
   const s = c.settings;
   const t = c.timers;

@@ -200,7 +200,8 @@ export class LossDetection<T> {
 
   /** Any ack-eliciting packet still in flight, in any space. */
   get ackElicitingInFlight(): boolean {
-    return this.spaces.some((s) => s.ackElicitingInFlight > 0);
+    const [a, b, c] = this.spaces;
+    return a.ackElicitingInFlight > 0 || b.ackElicitingInFlight > 0 || c.ackElicitingInFlight > 0;
   }
 
   /**
@@ -309,23 +310,35 @@ export class LossDetection<T> {
     return last - first >= duration;
   }
 
-  /** RFC 9002 A.8 GetLossTimeAndSpace. */
-  private earliestLossTime(): { time: number; space: SpaceId } {
+  /**
+   * RFC 9002 A.8 GetLossTimeAndSpace: the earliest loss time (Infinity:
+   * none), its space left in `foundSpace` — no object per call: the timer is
+   * set again after every datagram sent and received.
+   */
+  private earliestLossTime(): number {
     let time = Infinity;
-    let space: SpaceId = 0;
-    for (const id of SPACES) if (this.spaces[id].lossTime < time) [time, space] = [this.spaces[id].lossTime, id];
-    return { time, space };
+    for (const id of SPACES) {
+      if (this.spaces[id].lossTime < time) {
+        time = this.spaces[id].lossTime;
+        this.foundSpace = id;
+      }
+    }
+    return time;
   }
 
-  /** RFC 9002 A.8 GetPtoTimeAndSpace. */
-  private ptoTimeAndSpace(now: number): { time: number; space: SpaceId } {
+  /** The space `earliestLossTime` or `ptoTime` found. */
+  private foundSpace: SpaceId = 0;
+
+  /** RFC 9002 A.8 GetPtoTimeAndSpace: the PTO's time (Infinity: none), its space left in `foundSpace`. */
+  private ptoTime(now: number): number {
     let duration = (this.rtt.smoothedRtt + Math.max(4 * this.rtt.rttvar, kGranularity)) * 2 ** this.ptoCount;
     if (!this.ackElicitingInFlight) {
       // Anti-deadlock: a client without validation arms the PTO from now.
-      return { time: now + duration, space: this.hasHandshakeKeys ? 1 : 0 };
+      this.foundSpace = this.hasHandshakeKeys ? 1 : 0;
+      return now + duration;
     }
     let time = Infinity;
-    let space: SpaceId = 0;
+    this.foundSpace = 0;
     for (const id of SPACES) {
       const s = this.spaces[id];
       if (s.ackElicitingInFlight === 0) continue;
@@ -334,34 +347,40 @@ export class LossDetection<T> {
         duration += this.maxAckDelay * 2 ** this.ptoCount;
       }
       const t = s.timeOfLastAckEliciting + duration;
-      if (t < time) [time, space] = [t, id];
+      if (t < time) {
+        time = t;
+        this.foundSpace = id;
+      }
     }
-    return { time, space };
+    return time;
   }
 
   /** RFC 9002 A.8 SetLossDetectionTimer: the absolute deadline, or null when disarmed. */
   timerDeadline(now: number): number | null {
     const loss = this.earliestLossTime();
-    if (loss.time !== Infinity) return loss.time;
+    if (loss !== Infinity) return loss;
     // Server at the amplification limit: the connection does not arm (it cannot send); left to the caller.
     if (!this.ackElicitingInFlight && this.peerCompletedAddressValidation) return null;
-    const pto = this.ptoTimeAndSpace(now);
-    return pto.time === Infinity ? null : pto.time;
+    const pto = this.ptoTime(now);
+    return pto === Infinity ? null : pto;
   }
 
   /** RFC 9002 A.9 OnLossDetectionTimeout: lost packets, or a probe to send in `space`. */
   onTimeout(now: number): { lost: SentPacket<T>[]; probe: SpaceId | null } {
-    const loss = this.earliestLossTime();
-    if (loss.time !== Infinity) {
-      const lost = this.detectLost(loss.space, now);
-      this.onPacketsLost(loss.space, lost, now);
+    if (this.earliestLossTime() !== Infinity) {
+      const space = this.foundSpace;
+      const lost = this.detectLost(space, now);
+      this.onPacketsLost(space, lost, now);
       return { lost, probe: null };
     }
     let probe: SpaceId;
     if (!this.ackElicitingInFlight) {
       // Anti-deadlock (client): Handshake probe if it has keys, else an Initial.
       probe = this.hasHandshakeKeys ? 1 : 0;
-    } else probe = this.ptoTimeAndSpace(now).space;
+    } else {
+      this.ptoTime(now);
+      probe = this.foundSpace;
+    }
     this.ptoCount++;
     return { lost: [], probe };
   }
@@ -424,18 +443,24 @@ export class LossDetection<T> {
 
 /**
  * The tracked packets an ACK frame's ranges (inclusive, descending,
- * disjoint) cover: a lookup per packet number, or one pass over the tracked
- * packets when the ranges span more numbers than that — so the work is
- * bounded by the frame's size plus the packets tracked, never by the span
- * of numbers a peer can name.
+ * disjoint) cover. Everything below the oldest packet still tracked was
+ * settled long ago (a receiver keeps reporting it until our ACK of its ACK
+ * arrives, RFC 9000 §13.2.4: in a bulk transfer, thousands of numbers an
+ * ACK), so the ranges are cut there first; then a lookup per packet number
+ * left, or one pass over the tracked packets when the ranges still span
+ * more numbers than that — the work is bounded by the frame's size plus the
+ * packets tracked, never by the span of numbers a peer can name.
+ * @internal exported for the counting test
  */
-function newlyAcked<T>(sent: Map<number, SentPacket<T>>, ranges: ReadonlyArray<readonly [number, number]>): SentPacket<T>[] {
+export function newlyAcked<T>(sent: Map<number, SentPacket<T>>, ranges: ReadonlyArray<readonly [number, number]>): SentPacket<T>[] {
   const acked: SentPacket<T>[] = [];
+  if (sent.size === 0) return acked;
+  const oldest = sent.keys().next().value!;
   let span = 0;
-  for (const [lo, hi] of ranges) span += hi - lo + 1;
+  for (const [lo, hi] of ranges) if (hi >= oldest) span += hi - Math.max(lo, oldest) + 1;
   if (span <= sent.size + ranges.length) {
     for (const [lo, hi] of ranges) {
-      for (let pn = lo; pn <= hi; pn++) {
+      for (let pn = Math.max(lo, oldest); pn <= hi; pn++) {
         const p = sent.get(pn);
         if (p) acked.push(p);
       }

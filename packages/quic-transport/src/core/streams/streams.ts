@@ -443,8 +443,11 @@ export class Streams {
     return false;
   }
 
+  /** Asked several times a packet: plain field reads, no closure. */
   get hasControl(): boolean {
-    return this.controlPending.size > 0 || this.connRecv.updatePending || (this.connBlocked && this.connSend.blockedPending) || DIRS.some((d) => this.maxStreamsPending[d] || this.streamsBlockedPending[d]);
+    const m = this.maxStreamsPending;
+    const b = this.streamsBlockedPending;
+    return this.controlPending.size > 0 || this.connRecv.updatePending || (this.connBlocked && this.connSend.blockedPending) || m.bidi || m.uni || b.bidi || b.uni;
   }
 
   /** The next control frame that fits in `budget` bytes, with its record; null when none. */
