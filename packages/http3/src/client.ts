@@ -238,7 +238,8 @@ class Exchange {
   async #send(parts: ReturnType<typeof requestParts>): Promise<void> {
     try {
       const small = parts.source && 'bytes' in parts.source ? parts.source.bytes : undefined;
-      await this.#writer.headers(parts.fields, small);
+      const written = this.#writer.headers(parts.fields, small);
+      if (written) await written;
       // No promise turn for a body or trailers the request does not have.
       if (parts.source && !small) await sendBody(this.#writer, parts.source);
       const trailers = sendTrailers(this.#writer, parts.trailers);

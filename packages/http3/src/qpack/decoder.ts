@@ -335,8 +335,10 @@ function truncationFails<T>(r: Reader, read: () => T): T {
   }
 }
 
+const MAX_STREAM_NUMBER = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Stream IDs go on the decoder stream as prefixed integers (RFC 9204 §4.4.1, §4.4.2). */
 export function streamNumber(streamId: bigint): number {
-  if (streamId < 0n || streamId > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`stream ID ${streamId} out of range`);
+  if (streamId < 0n || streamId > MAX_STREAM_NUMBER) throw new RangeError(`stream ID ${streamId} out of range`);
   return Number(streamId);
 }
