@@ -8,7 +8,7 @@
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
 import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
-import { concat } from './codec.js';
+import { concat, utf8Once } from './codec.js';
 import type { HandshakeCrypto, HashAlg, NamedGroup, RunningHash } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
@@ -100,9 +100,11 @@ export class Transcript {
   }
 }
 
+const CV_LABEL = { server: utf8Once('TLS 1.3, server CertificateVerify'), client: utf8Once('TLS 1.3, client CertificateVerify') } as const;
+
 /** RFC 8446 §4.4.3: the content covered by CertificateVerify. */
 export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  const label = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
+  const label = CV_LABEL[side];
   const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
   out.fill(0x20, 0, 64);
   out.set(label, 64);
