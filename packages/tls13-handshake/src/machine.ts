@@ -141,7 +141,9 @@ export abstract class Machine {
   readLevel: Level = 'initial';
   protected out: HandshakeEvent[] = [];
   protected readonly crypto: HandshakeCrypto;
-  protected readonly reasm: Record<Level, Reassembler>;
+  /** One reassembler per level, made when the level's first bytes come (QUIC never uses 'early'; a connection that ends early, fewer). */
+  private readonly reasm: Record<Level, Reassembler | undefined> = { initial: undefined, early: undefined, handshake: undefined, application: undefined };
+  private readonly maxBuffer: number;
   protected current: State | undefined;
   protected suite: CipherSuite | undefined;
   protected readonly transcript = new Transcript();
@@ -167,8 +169,7 @@ export abstract class Machine {
     checkCommonConfig(cfg, this.crypto);
     this.chainLimits = chainLimits(cfg.chainLimits);
     this.peerCheck = resolvePeerCheck(cfg, side);
-    const max = cfg.maxHandshakeBufferBytes ?? 65536;
-    this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
+    this.maxBuffer = cfg.maxHandshakeBufferBytes ?? 65536;
   }
 
   protected get quic(): boolean {
@@ -273,7 +274,7 @@ export abstract class Machine {
     return this.guard(() => {
       // RFC 8446 §5.1 / RFC 9001 §4.1.3: data at a level we cannot read now → unexpected_message.
       if (level !== this.readLevel) fail(AlertDescription.unexpected_message, `handshake data at ${level}, expected ${this.readLevel}`);
-      this.process(level, this.reasm[level].push(bytes), nowMs);
+      this.process(level, (this.reasm[level] ??= new Reassembler(this.maxBuffer)).push(bytes), nowMs);
     });
   }
 
@@ -291,7 +292,7 @@ export abstract class Machine {
       // RFC 8446 §5.1: handshake messages MUST NOT span a key change, and a message that changes keys
       // (Finished, EndOfEarlyData, KeyUpdate) must end its record: nothing may follow it in the same input.
       const keyChange = this.readLevel !== level || m.type === HandshakeType.key_update;
-      if (keyChange && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
+      if (keyChange && (i + 1 < msgs.length || (this.reasm[level]?.pending ?? 0) > 0)) {
         fail(AlertDescription.unexpected_message, `${m.type === HandshakeType.key_update ? 'KeyUpdate' : 'a key change'} does not end its record`);
       }
     }
