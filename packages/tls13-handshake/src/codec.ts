@@ -66,8 +66,11 @@ export class Reader {
 }
 
 export class Writer {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+  constructor(size = 256) {
+    this.buf = new Uint8Array(size);
+  }
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
@@ -131,6 +134,13 @@ export class Writer {
   }
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
+  }
+  /**
+   * A view of what was written from `from` on, without a copy. It stays valid: later writes go past it,
+   * and growing copies into a new buffer, leaving this one as it is (only `truncate` below it would not).
+   */
+  view(from: number): Uint8Array {
+    return this.buf.subarray(from, this.len);
   }
 }
 

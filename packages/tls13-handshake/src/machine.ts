@@ -8,12 +8,12 @@
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
 import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
-import { concat, utf8Once } from './codec.js';
+import { concat, utf8Once, Writer } from './codec.js';
 import type { HandshakeCrypto, HashAlg, NamedGroup, RunningHash } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
 import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
-import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
+import { decodeHandshake, HandshakeType, writeHandshake, type HandshakeMessage } from './messages/handshake.js';
 import { Reassembler, type RawMessage } from './messages/reassembler.js';
 
 export const GROUP_CODES = {
@@ -184,10 +184,17 @@ export abstract class Machine {
     this.out.push(e);
   }
 
+  /** Sends `msgs` as one piece of handshake data; each message's bytes (for the transcript) are a view of it. */
   protected send(level: Level, ...msgs: HandshakeMessage[]): Uint8Array[] {
-    const raws = msgs.map(encodeHandshake);
-    this.emit({ type: 'handshake-data', level, bytes: concat(...raws) });
-    return raws;
+    const w = new Writer();
+    const ends: number[] = [];
+    for (const m of msgs) {
+      writeHandshake(w, m);
+      ends.push(w.length);
+    }
+    const bytes = w.finish();
+    this.emit({ type: 'handshake-data', level, bytes });
+    return ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
   }
 
   protected keys(level: 'early' | 'handshake' | 'application', direction: 'read' | 'write', secret: Uint8Array, label?: string): void {
