@@ -21,7 +21,7 @@ import { unroutableMicros } from './measure/unroutable.js';
 import { datagramMicros, idleMillisPerConnection } from './measure/endpoint.js';
 import { profileBulk, type ProcessProfile } from './measure/profile.js';
 import { webTransportChromiumToOurs, webTransportOursToOurs, type WebTransportFigures } from './measure/webtransport.js';
-import { haveNgtcp2, makeCerts, removeDir, scratch } from './proc.js';
+import { haveNgtcp2, makeCerts, removeDir, scratch, type Certs } from './proc.js';
 
 export interface SuiteOptions {
   /** Tiny sizes, a few seconds in all. */
@@ -36,6 +36,8 @@ export interface SuiteOptions {
   runs?: number;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
+  /** Run one group of rows alone: 'handshakes' (`--only handshakes`). */
+  only?: 'handshakes' | (string & {});
 }
 
 export interface Row {
@@ -117,6 +119,12 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   let profile: ProcessProfile[] = [];
   try {
     const certs = makeCerts(join(dir, 'certs'));
+    if (o.only) {
+      // One group alone (a lever measured without the rest of the suite): only the handshake rows so far.
+      if (o.only !== 'handshakes') throw new TypeError(`--only: unknown group ${o.only} (handshakes)`);
+      rows.push(...(await handshakeGroup(certs, seconds, log)));
+      return result(o, t0, rows, [], { bytes, bulkBytes, seconds, connections, runs, ngtcp2 });
+    }
     const www = join(dir, 'www');
     const dl = join(dir, 'dl');
     mkdirSync(www);
@@ -146,14 +154,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     const tL = await our(() => nodeTls(certs, bulk), 'Node TLS');
     rows.push(...bulkRows({ mb: bmb, runs, noNg, notes, o1, n1, os1, oc1, o16, n16, oL, nL, tL }));
 
-    log(`handshakes, ${seconds} s each: both ends in one process, then each side in its own`);
-    const hs = await inOneProcess('quic', certs, seconds);
-    const tlsHs = await inOneProcess('tls', certs, seconds);
-    const sides = {
-      quic: { full: await perSide('quic', 'full', certs, seconds), resumed: await perSide('quic', 'resumed', certs, seconds) },
-      tls: { full: await perSide('tls', 'full', certs, seconds), resumed: await perSide('tls', 'resumed', certs, seconds) },
-    };
-    rows.push(...handshakeRows(hs, tlsHs, sides, seconds));
+    rows.push(...(await handshakeGroup(certs, seconds, log)));
 
     log('packet protection');
     const cs = Math.min(2, seconds);
@@ -445,14 +446,30 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
   } finally {
     removeDir(dir);
   }
+  return result(o, t0, rows, profile, { bytes, bulkBytes, seconds, connections, runs, ngtcp2 });
+}
+
+function result(o: SuiteOptions, t0: number, rows: Row[], profile: ProcessProfile[], config: SuiteResult['config']): SuiteResult {
   return {
     schema: 'tsquic-bench/2',
     date: new Date().toISOString(),
     mode: o.smoke ? 'smoke' : 'full',
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${process.platform} ${release()}`, node: process.version },
-    config: { bytes, bulkBytes, seconds, connections, runs, ngtcp2 },
+    config,
     rows,
     profile,
     durationSeconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Handshakes per second, both ends in one process, then each side's CPU in its own process. */
+async function handshakeGroup(certs: Certs, seconds: number, log: (line: string) => void): Promise<Row[]> {
+  log(`handshakes, ${seconds} s each: both ends in one process, then each side in its own`);
+  const hs = await inOneProcess('quic', certs, seconds);
+  const tlsHs = await inOneProcess('tls', certs, seconds);
+  const sides = {
+    quic: { full: await perSide('quic', 'full', certs, seconds), resumed: await perSide('quic', 'resumed', certs, seconds) },
+    tls: { full: await perSide('tls', 'full', certs, seconds), resumed: await perSide('tls', 'resumed', certs, seconds) },
+  };
+  return handshakeRows(hs, tlsHs, sides, seconds);
 }

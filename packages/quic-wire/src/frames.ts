@@ -63,6 +63,9 @@ export interface EncodeOptions {
 const MAX_STREAMS_LIMIT = 2 ** 60; // RFC 9000 §19.11, §19.14
 const MAX_CID_LENGTH = 20;
 const utf8 = new TextEncoder();
+const NO_REASON = new Uint8Array(0);
+/** A CONNECTION_CLOSE reason phrase as UTF-8 (RFC 9000 §19.19); the usual empty one without an encode. */
+const reasonBytes = (reason: string): Uint8Array => (reason === '' ? NO_REASON : utf8.encode(reason));
 const utf8d = new TextDecoder('utf-8', { fatal: false });
 
 const v = varintLength;
@@ -173,7 +176,7 @@ export function frameSize(f: Frame, opts?: EncodeOptions): number {
     case 'path_response':
       return 9;
     case 'connection_close': {
-      const reason = utf8.encode(f.reason).length;
+      const reason = reasonBytes(f.reason).length;
       return 1 + varintLengthBig(f.errorCode) + (f.application ? 0 : v(f.frameType)) + v(reason) + reason;
     }
     case 'datagram':
@@ -305,7 +308,7 @@ export function encodeFrame(w: Writer, f: Frame, opts?: EncodeOptions): void {
       w.u8(type);
       w.varintBig(f.errorCode);
       if (!f.application) w.varint(f.frameType);
-      w.lengthPrefixed(utf8.encode(f.reason));
+      w.lengthPrefixed(reasonBytes(f.reason));
       return;
     case 'datagram':
       w.u8(type);

@@ -149,6 +149,32 @@ const TABLE: ReadonlyArray<
 ];
 const BY_ID = new Map(TABLE.map((row) => [row.id, row]));
 
+const safeNumber = (x: bigint): number | bigint => (x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : x);
+
+/**
+ * An integer parameter's value: exactly one varint (RFC 9000 §18), within the row's RFC range. Up to 4 bytes
+ * (every value below 2^30) read as a number, exact; an 8-byte one checked as a bigint (the 2^60 stream limits lie
+ * above 2^53), then kept as a number (saturated). No Reader and no bigint for the usual parameter.
+ */
+function intValue(row: { key: NumberKey; min?: number; max?: number }, value: Uint8Array): number {
+  if (value.length === 0) fail(`${row.key}: truncated: need 1 byte(s), have 0`);
+  const first = value[0]!;
+  const n = 1 << (first >>> 6);
+  if (value.length < n) fail(`${row.key}: truncated: need ${n} byte(s), have ${value.length}`);
+  if (value.length > n) fail(`${row.key}: value longer than its varint`);
+  if (n === 8) {
+    const exact = new Reader(value, 0, 8, TransportErrorCode.TRANSPORT_PARAMETER_ERROR).varintBig();
+    if (row.min !== undefined && exact < BigInt(row.min)) fail(`${row.key} ${exact} below ${row.min}`);
+    if (row.max !== undefined && exact > BigInt(row.max)) fail(`${row.key} ${exact} above ${row.max}`);
+    return exact > VARINT_SATURATED_BIG ? VARINT_SATURATED : Number(exact);
+  }
+  let v = first & 0x3f;
+  for (let i = 1; i < n; i++) v = v * 256 + value[i]!;
+  if (row.min !== undefined && v < row.min) fail(`${row.key} ${v} below ${row.min}`);
+  if (row.max !== undefined && v > row.max) fail(`${row.key} ${v} above ${row.max}`);
+  return v;
+}
+
 function fail(message: string): never {
   throw new QuicWireError(TransportErrorCode.TRANSPORT_PARAMETER_ERROR, message);
 }
@@ -160,31 +186,26 @@ function fail(message: string): never {
 export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 'server'): TransportParameters {
   const r = new Reader(bytes, 0, bytes.length, TransportErrorCode.TRANSPORT_PARAMETER_ERROR);
   const tp: TransportParameters = {};
-  const seen = new Set<bigint>();
+  // Ids up to 2^53 kept as numbers (read without a bigint below 2^30), larger ones as bigints: one id, one key.
+  const seen = new Set<number | bigint>();
   while (!r.atEnd) {
-    const id = r.varintBig();
+    const id = bytes[r.pos]! < 0xc0 ? r.varint() : safeNumber(r.varintBig());
     const value = r.lengthPrefixed();
     // RFC 9000 §7.4: a parameter sent twice is a TRANSPORT_PARAMETER_ERROR.
     if (seen.has(id)) fail(`transport parameter 0x${id.toString(16)} sent twice`);
     seen.add(id);
-    const row = id <= 0xffffffffn ? BY_ID.get(Number(id)) : undefined;
+    const row = typeof id === 'number' ? BY_ID.get(id) : undefined;
     if (!row) {
-      (tp.unknown ??= []).push({ id, value });
+      (tp.unknown ??= []).push({ id: BigInt(id), value });
       continue;
     }
     // RFC 9000 §18.2: a client sending a server-only parameter is a TRANSPORT_PARAMETER_ERROR.
     if ('serverOnly' in row && row.serverOnly && sender === 'client') fail(`a client sent ${row.key}`);
-    const vr = new Reader(value, 0, value.length, TransportErrorCode.TRANSPORT_PARAMETER_ERROR);
+    const vr = row.kind === 'int' ? undefined : new Reader(value, 0, value.length, TransportErrorCode.TRANSPORT_PARAMETER_ERROR);
     switch (row.kind) {
-      case 'int': {
-        // Checked on the exact value (the 2^60 stream limits lie above 2^53), then kept as a number.
-        const exact = vr.varintBig();
-        if (!vr.atEnd) fail(`${row.key}: value longer than its varint`);
-        if (row.min !== undefined && exact < BigInt(row.min)) fail(`${row.key} ${exact} below ${row.min}`);
-        if (row.max !== undefined && exact > BigInt(row.max)) fail(`${row.key} ${exact} above ${row.max}`);
-        tp[row.key] = exact > VARINT_SATURATED_BIG ? VARINT_SATURATED : Number(exact);
+      case 'int':
+        tp[row.key] = intValue(row, value);
         break;
-      }
       case 'cid':
         if (value.length > MAX_CID_LENGTH) fail(`${row.key} longer than 20 bytes`);
         tp[row.key] = value;
@@ -198,27 +219,27 @@ export function decodeTransportParameters(bytes: Uint8Array, sender: 'client' | 
         tp.disableActiveMigration = true;
         break;
       case 'preferred': {
-        const ipv4Address = vr.bytes(4);
-        const ipv4Port = vr.u16();
-        const ipv6Address = vr.bytes(16);
-        const ipv6Port = vr.u16();
-        const cidLen = vr.u8();
+        const ipv4Address = vr!.bytes(4);
+        const ipv4Port = vr!.u16();
+        const ipv6Address = vr!.bytes(16);
+        const ipv6Port = vr!.u16();
+        const cidLen = vr!.u8();
         // RFC 9000 §18.2: a zero-length or over-long connection ID in preferred_address is invalid.
         if (cidLen === 0 || cidLen > MAX_CID_LENGTH) fail(`preferred_address connection ID length ${cidLen}`);
-        const connectionId = vr.bytes(cidLen);
-        const statelessResetToken = vr.bytes(16);
-        if (!vr.atEnd) fail('preferred_address has trailing bytes');
+        const connectionId = vr!.bytes(cidLen);
+        const statelessResetToken = vr!.bytes(16);
+        if (!vr!.atEnd) fail('preferred_address has trailing bytes');
         tp.preferredAddress = { ipv4Address, ipv4Port, ipv6Address, ipv6Port, connectionId, statelessResetToken };
         break;
       }
       case 'version': {
         // RFC 9368 §3, §4: Chosen Version then Available Versions, 32 bits each; a zero version is a parsing failure.
         if (value.length < 4 || value.length % 4 !== 0) fail('version_information length is not a positive multiple of 4');
-        const chosenVersion = vr.u32();
+        const chosenVersion = vr!.u32();
         if (chosenVersion === 0) fail('version_information with Chosen Version 0');
         const availableVersions: number[] = [];
-        while (!vr.atEnd) {
-          const v = vr.u32();
+        while (!vr!.atEnd) {
+          const v = vr!.u32();
           if (v === 0) fail('version_information lists version 0');
           availableVersions.push(v);
         }

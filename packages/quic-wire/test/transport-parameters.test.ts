@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { decodeTransportParameters, encodeTransportParameters, isReservedTransportParameterId, QuicWireError, TransportErrorCode, Writer, type TransportParameters } from '../src/index.js';
+import { decodeTransportParameters, encodeTransportParameters, isReservedTransportParameterId, QuicWireError, Reader, TransportErrorCode, Writer, type TransportParameters } from '../src/index.js';
 import { hex, toHex } from './hex.js';
 
 const FULL_SERVER: TransportParameters = {
@@ -66,6 +66,11 @@ describe('transport parameters (RFC 9000 §18)', () => {
   const E = TransportErrorCode.TRANSPORT_PARAMETER_ERROR;
   const bad: Array<[string, string, 'client' | 'server']> = [
     ['a duplicate parameter (§7.4)', param('04', '01') + param('04', '02'), 'server'],
+    // The same id in a 1-byte and an 8-byte varint (RFC 9000 §16 allows non-minimal encodings): still one parameter.
+    ['a duplicate parameter, its id encoded at two lengths', param('04', '01') + param('c000000000000004', '02'), 'server'],
+    ['a duplicate GREASE parameter, its id encoded at two lengths', param('1b', '') + param('c00000000000001b', ''), 'server'],
+    ['an integer parameter with no value', param('04', ''), 'server'],
+    ['an integer parameter with a truncated varint', param('04', '80'), 'server'],
     ['max_udp_payload_size below 1200', param('03', '44af'), 'server'],
     ['ack_delay_exponent above 20', param('0a', '15'), 'server'],
     ['max_ack_delay of 2^14', param('0b', '8000' + '4000'), 'server'],
@@ -115,6 +120,25 @@ describe('encoding cost', () => {
     } finally {
       alloc.mockRestore();
       subarray.mockRestore();
+    }
+  });
+});
+
+describe('decoding cost', () => {
+  it('no bigint and no Reader per integer parameter: every connection decodes its peer’s parameters once', () => {
+    const bytes = encodeTransportParameters({ ...FULL_SERVER, minAckDelay: 1000 });
+    const big = vi.spyOn(Reader.prototype, 'varintBig');
+    const varint = vi.spyOn(Reader.prototype, 'varint');
+    try {
+      const tp = decodeTransportParameters(bytes, 'server');
+      expect(tp.minAckDelay).toBe(1000);
+      // Before: a bigint for every id and every integer value (a Reader each), 2 per integer parameter and 1 per
+      // other. Now one only for min_ack_delay's id (0xff04de1b, an 8-byte varint); the rest are numbers.
+      expect(big).toHaveBeenCalledTimes(1);
+      expect(varint.mock.calls.length).toBeGreaterThan(10);
+    } finally {
+      big.mockRestore();
+      varint.mockRestore();
     }
   });
 });

@@ -66,8 +66,11 @@ export class Reader {
 }
 
 export class Writer {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+  constructor(size = 256) {
+    this.buf = new Uint8Array(size);
+  }
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
@@ -98,17 +101,27 @@ export class Writer {
   }
   /** Writes a vector whose body `f` fills; the length prefix is patched afterwards. */
   vec(lenBytes: 1 | 2 | 3, f: (w: Writer) => void): this {
+    const at = this.open(lenBytes);
+    f(this);
+    return this.close(at, lenBytes);
+  }
+  /** Starts a vector: room for its length prefix, patched by `close(at, lenBytes)` (no closure, for hot paths). */
+  open(lenBytes: 1 | 2 | 3): number {
     this.grow(lenBytes);
     const at = this.len;
     this.len += lenBytes;
-    f(this);
+    return at;
+  }
+  /** Ends the vector `open` started at `at`: writes its length. */
+  close(at: number, lenBytes: 1 | 2 | 3): this {
     const n = this.len - at - lenBytes;
     if (n >= 2 ** (8 * lenBytes)) throw new RangeError('vector too long');
     for (let i = 0; i < lenBytes; i++) this.buf[at + i] = (n >> (8 * (lenBytes - 1 - i))) & 0xff;
     return this;
   }
   vecBytes(lenBytes: 1 | 2 | 3, b: Uint8Array): this {
-    return this.vec(lenBytes, (w) => w.bytes(b));
+    const at = this.open(lenBytes);
+    return this.bytes(b).close(at, lenBytes);
   }
   /** Bytes written so far. */
   get length(): number {
@@ -122,6 +135,30 @@ export class Writer {
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
+  /**
+   * A view of what was written from `from` on, without a copy. It stays valid: later writes go past it,
+   * and growing copies into a new buffer, leaving this one as it is (only `truncate` below it would not).
+   */
+  view(from: number): Uint8Array {
+    return this.buf.subarray(from, this.len);
+  }
+}
+
+const utf8 = new TextEncoder();
+const UTF8_ONCE = new Map<string, Uint8Array>();
+
+/**
+ * A name as UTF-8 bytes (an ALPN protocol, a host name): the few a process
+ * uses encoded once (up to 256 kept), not per message. The bytes are shared:
+ * callers write them out and never change them.
+ */
+export function utf8Once(s: string): Uint8Array {
+  let b = UTF8_ONCE.get(s);
+  if (!b) {
+    b = utf8.encode(s);
+    if (UTF8_ONCE.size < 256) UTF8_ONCE.set(s, b);
+  }
+  return b;
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {

@@ -70,8 +70,18 @@ const LABELS = new Map<string, Uint8Array>(
 
 /** RFC 5869 §2.2: HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an empty salt is HashLen zeros. */
 export function hkdfExtract(c: HandshakeCrypto, hash: HashAlg, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-  return c.hmac(hash, salt.length === 0 ? new Uint8Array(HASH_LEN[hash]) : salt, ikm);
+  return c.hmac(hash, salt.length === 0 ? ZEROS[hash] : salt, ikm);
 }
+
+/** HashLen zero bytes (an empty salt, the Master Secret's IKM): shared, read only. */
+const EMPTY = new Uint8Array(0);
+const ZEROS: Readonly<Record<HashAlg, Uint8Array>> = { sha256: new Uint8Array(32), sha384: new Uint8Array(48), sha512: new Uint8Array(64) };
+
+/**
+ * Where each HkdfLabel is written: the HMAC reads it before returning (every provider is synchronous), so one
+ * buffer serves every derivation — no ArrayBuffer per secret. Room for the longest label and context and the counter.
+ */
+const HKDF_LABEL = new Uint8Array(2 + 1 + 255 + 1 + 255 + 1);
 
 /** RFC 5869 §2.3: HKDF-Expand(PRK, info, L). */
 export function hkdfExpand(c: HandshakeCrypto, hash: HashAlg, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
@@ -98,7 +108,7 @@ export function hkdfExpandLabel(c: HandshakeCrypto, hash: HashAlg, secret: Uint8
   if (full.length > 255 || context.length > 255) throw new RangeError('HkdfLabel: label or context too long');
   // The HkdfLabel and one more byte: RFC 5869 §2.3's block counter, so that an output of one block
   // (every TLS 1.3 secret, key and iv) is one HMAC over this buffer, T(1) = HMAC(PRK, info | 0x01).
-  const info = new Uint8Array(2 + 1 + full.length + 1 + context.length + 1);
+  const info = HKDF_LABEL.subarray(0, 2 + 1 + full.length + 1 + context.length + 1);
   info[0] = length >> 8;
   info[1] = length & 0xff;
   info[2] = full.length;
@@ -119,23 +129,22 @@ export function deriveSecret(c: HandshakeCrypto, hash: HashAlg, secret: Uint8Arr
 /** RFC 8446 §7.3: the write key and iv of a traffic secret. */
 export function trafficKeys(c: HandshakeCrypto, suite: CipherSuite, secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
   const p = SUITES[suite];
-  const empty = new Uint8Array(0);
   return {
-    key: hkdfExpandLabel(c, p.hash, secret, 'key', empty, p.keyLen),
-    iv: hkdfExpandLabel(c, p.hash, secret, 'iv', empty, p.ivLen),
+    key: hkdfExpandLabel(c, p.hash, secret, 'key', EMPTY, p.keyLen),
+    iv: hkdfExpandLabel(c, p.hash, secret, 'iv', EMPTY, p.ivLen),
   };
 }
 
 /** RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
 export function nextTrafficSecret(c: HandshakeCrypto, suite: CipherSuite, secret: Uint8Array): Uint8Array {
   const p = SUITES[suite];
-  return hkdfExpandLabel(c, p.hash, secret, 'traffic upd', new Uint8Array(0), p.hashLen);
+  return hkdfExpandLabel(c, p.hash, secret, 'traffic upd', EMPTY, p.hashLen);
 }
 
 /** RFC 8446 §4.4.4: finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */
 export function finishedKey(c: HandshakeCrypto, suite: CipherSuite, baseKey: Uint8Array): Uint8Array {
   const p = SUITES[suite];
-  return hkdfExpandLabel(c, p.hash, baseKey, 'finished', new Uint8Array(0), p.hashLen);
+  return hkdfExpandLabel(c, p.hash, baseKey, 'finished', EMPTY, p.hashLen);
 }
 
 /** RFC 8446 §4.4.4: verify_data = HMAC(finished_key, Transcript-Hash(...)). */
@@ -180,7 +189,7 @@ export class EarlySecret {
   ) {
     this.p = SUITES[suite];
     if (psk) {
-      this.secret = hkdfExtract(c, this.p.hash, new Uint8Array(0), psk);
+      this.secret = hkdfExtract(c, this.p.hash, EMPTY, psk);
       return;
     }
     let k = NO_PSK.get(this.p.hash);
@@ -228,7 +237,7 @@ export class HandshakeSecret {
   /** Master Secret = HKDF-Extract(Derive-Secret(hs, "derived", ""), 0). */
   toMaster(): MasterSecret {
     const salt = deriveSecret(this.c, this.p.hash, this.secret, 'derived', EMPTY_HASH[this.p.hash]);
-    return new MasterSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, new Uint8Array(this.p.hashLen)));
+    return new MasterSecret(this.c, this.suite, hkdfExtract(this.c, this.p.hash, salt, ZEROS[this.p.hash]));
   }
 }
 

@@ -8,12 +8,12 @@
 import { AlertDescription, TlsAlertError, fail } from './alert.js';
 import { chainLimits, checkChainSize, type ChainLimits } from './certificates/chain.js';
 import { chainVerifier, type PeerVerifier } from './certificates/verifiers.js';
-import { concat } from './codec.js';
+import { concat, utf8Once, Writer } from './codec.js';
 import type { HandshakeCrypto, HashAlg, NamedGroup, RunningHash } from './crypto/provider.js';
 import type { ClientConfig, HandshakeEvent, Level, ServerConfig, GroupName } from './events.js';
 import { KeylogLabel, keylogLine } from './events.js';
 import { exportKeyingMaterial, isCipherSuite, nextTrafficSecret, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
-import { decodeHandshake, encodeHandshake, HandshakeType, type HandshakeMessage } from './messages/handshake.js';
+import { decodeHandshake, HandshakeType, writeHandshake, type HandshakeMessage } from './messages/handshake.js';
 import { Reassembler, type RawMessage } from './messages/reassembler.js';
 
 export const GROUP_CODES = {
@@ -100,9 +100,11 @@ export class Transcript {
   }
 }
 
+const CV_LABEL = { server: utf8Once('TLS 1.3, server CertificateVerify'), client: utf8Once('TLS 1.3, client CertificateVerify') } as const;
+
 /** RFC 8446 §4.4.3: the content covered by CertificateVerify. */
 export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
-  const label = new TextEncoder().encode(`TLS 1.3, ${side} CertificateVerify`);
+  const label = CV_LABEL[side];
   const out = new Uint8Array(64 + label.length + 1 + transcriptHash.length);
   out.fill(0x20, 0, 64);
   out.set(label, 64);
@@ -139,7 +141,9 @@ export abstract class Machine {
   readLevel: Level = 'initial';
   protected out: HandshakeEvent[] = [];
   protected readonly crypto: HandshakeCrypto;
-  protected readonly reasm: Record<Level, Reassembler>;
+  /** One reassembler per level, made when the level's first bytes come (QUIC never uses 'early'; a connection that ends early, fewer). */
+  private readonly reasm: Record<Level, Reassembler | undefined> = { initial: undefined, early: undefined, handshake: undefined, application: undefined };
+  private readonly maxBuffer: number;
   protected current: State | undefined;
   protected suite: CipherSuite | undefined;
   protected readonly transcript = new Transcript();
@@ -165,8 +169,7 @@ export abstract class Machine {
     checkCommonConfig(cfg, this.crypto);
     this.chainLimits = chainLimits(cfg.chainLimits);
     this.peerCheck = resolvePeerCheck(cfg, side);
-    const max = cfg.maxHandshakeBufferBytes ?? 65536;
-    this.reasm = { initial: new Reassembler(max), early: new Reassembler(max), handshake: new Reassembler(max), application: new Reassembler(max) };
+    this.maxBuffer = cfg.maxHandshakeBufferBytes ?? 65536;
   }
 
   protected get quic(): boolean {
@@ -181,10 +184,17 @@ export abstract class Machine {
     this.out.push(e);
   }
 
+  /** Sends `msgs` as one piece of handshake data; each message's bytes (for the transcript) are a view of it. */
   protected send(level: Level, ...msgs: HandshakeMessage[]): Uint8Array[] {
-    const raws = msgs.map(encodeHandshake);
-    this.emit({ type: 'handshake-data', level, bytes: concat(...raws) });
-    return raws;
+    const w = new Writer();
+    const ends: number[] = [];
+    for (const m of msgs) {
+      writeHandshake(w, m);
+      ends.push(w.length);
+    }
+    const bytes = w.finish();
+    this.emit({ type: 'handshake-data', level, bytes });
+    return ends.map((end, i) => bytes.subarray(i === 0 ? 0 : ends[i - 1], end));
   }
 
   protected keys(level: 'early' | 'handshake' | 'application', direction: 'read' | 'write', secret: Uint8Array, label?: string): void {
@@ -271,7 +281,7 @@ export abstract class Machine {
     return this.guard(() => {
       // RFC 8446 §5.1 / RFC 9001 §4.1.3: data at a level we cannot read now → unexpected_message.
       if (level !== this.readLevel) fail(AlertDescription.unexpected_message, `handshake data at ${level}, expected ${this.readLevel}`);
-      this.process(level, this.reasm[level].push(bytes), nowMs);
+      this.process(level, (this.reasm[level] ??= new Reassembler(this.maxBuffer)).push(bytes), nowMs);
     });
   }
 
@@ -289,7 +299,7 @@ export abstract class Machine {
       // RFC 8446 §5.1: handshake messages MUST NOT span a key change, and a message that changes keys
       // (Finished, EndOfEarlyData, KeyUpdate) must end its record: nothing may follow it in the same input.
       const keyChange = this.readLevel !== level || m.type === HandshakeType.key_update;
-      if (keyChange && (i + 1 < msgs.length || this.reasm[level].pending > 0)) {
+      if (keyChange && (i + 1 < msgs.length || (this.reasm[level]?.pending ?? 0) > 0)) {
         fail(AlertDescription.unexpected_message, `${m.type === HandshakeType.key_update ? 'KeyUpdate' : 'a key change'} does not end its record`);
       }
     }

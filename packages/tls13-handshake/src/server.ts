@@ -7,7 +7,7 @@
  */
 import { AlertDescription, QUIC_PROTOCOL_VIOLATION, fail, failQuic } from './alert.js';
 import { EARLY_DATA_AGE_WINDOW_MS } from './anti-replay.js';
-import { concat, equalBytes } from './codec.js';
+import { equalBytes, Writer } from './codec.js';
 import { verifyScheme } from './crypto/schemes.js';
 import { certificateChainFrom, privateKeyFrom } from './pem.js';
 import { checkSolicited } from './extensions/extensions.js';
@@ -17,7 +17,7 @@ import { KeylogLabel } from './events.js';
 import { EarlySecret, finishedVerifyData, isCipherSuite, resumptionPsk, suiteParams, type CipherSuite, type MasterSecret } from './key-schedule.js';
 import { aeadTicketer, decodeTicketState, encodeTicketState, type Ticketer, type TicketState } from './ticket.js';
 import { certificateVerifyContent, DEFAULT_GROUPS, DEFAULT_SUITES, GROUP_CODES, Machine, TLS13, VERIFY_SCHEMES, type State } from './machine.js';
-import { encodeHandshake, HRR_RANDOM, type ClientHello, type HandshakeMessage } from './messages/handshake.js';
+import { HRR_RANDOM, writeHandshake, type ClientHello, type HandshakeMessage } from './messages/handshake.js';
 import { certificateSpki } from './x509-spki.js';
 
 const NONE: ReadonlySet<number> = new Set();
@@ -262,11 +262,12 @@ export class ServerHandshake extends Machine {
     const requestCert = auth !== undefined && !!this.scfg.requestClientCertificate;
     if (requestCert) flight.push({ type: 13, context: new Uint8Array(0), ext: { signatureAlgorithms: [...VERIFY_SCHEMES] } });
     if (auth) flight.push({ type: 11, context: new Uint8Array(0), entries: auth.chain.map((cert) => ({ cert, ext: {} })) });
-    const raws: Uint8Array[] = [];
+    // The flight in one writer: each message into the transcript as a view of it, the whole sent as one copy.
+    const w = new Writer(1024);
     const add = (m: HandshakeMessage) => {
-      const r = encodeHandshake(m);
-      raws.push(r);
-      this.transcript.add(r);
+      const at = w.length;
+      writeHandshake(w, m);
+      this.transcript.add(w.view(at));
     };
     flight.forEach(add);
     if (auth) {
@@ -276,7 +277,7 @@ export class ServerHandshake extends Machine {
       add({ type: 15, scheme, signature: auth.signer.sign(scheme, certificateVerifyContent('server', this.transcript.hash(this.crypto, suite))) });
     }
     add({ type: 20, verifyData: finishedVerifyData(this.crypto, suite, shts, this.transcript.hash(this.crypto, suite)) });
-    this.emit({ type: 'handshake-data', level: 'handshake', bytes: concat(...raws) });
+    this.emit({ type: 'handshake-data', level: 'handshake', bytes: w.finish() });
     const ms = hs.toMaster();
     const thSF = this.transcript.hash(this.crypto, suite);
     this.appWrite = ms.serverApplicationTrafficSecret(thSF);

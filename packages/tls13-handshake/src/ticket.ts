@@ -5,7 +5,7 @@
  * under a key from the config, random nonce — no global state), and the
  * client's obfuscated ticket age (§4.2.11.1).
  */
-import { equalBytes, Reader, Writer } from './codec.js';
+import { equalBytes, Reader, utf8Once, Writer } from './codec.js';
 import type { HandshakeCrypto } from './crypto/provider.js';
 import { isCipherSuite, type CipherSuite } from './key-schedule.js';
 
@@ -67,7 +67,7 @@ export function encodeTicketState(s: TicketState): Uint8Array {
     .u32(Math.floor(s.issuedAtMs / 0x100000000))
     .u32(s.issuedAtMs >>> 0)
     .u32(s.lifetimeS)
-    .vecBytes(1, new TextEncoder().encode(s.alpn))
+    .vecBytes(1, utf8Once(s.alpn))
     .u32(s.maxEarlyData)
     .finish();
 }

@@ -144,7 +144,7 @@ export class Connection {
     // RFC 9000 §7.4.1: 0-RTT uses the server's transport parameters remembered with the ticket.
     if (!srv && t.earlyData && t.sessionTicket?.appData) applyRememberedParameters(this, t.sessionTicket.appData);
     this.input(now, () => onTls(this, this.hs.tls.start(tlsTime(this, now)), now));
-    this.qlog(now, 'connectivity:connection_started', { src_cid: toHex(initialScid), dst_cid: toHex(this.remoteCids.current.cid), protocol: 'QUIC' });
+    if (this.hooks.qlog) this.qlog(now, 'connectivity:connection_started', { src_cid: toHex(initialScid), dst_cid: toHex(this.remoteCids.current.cid), protocol: 'QUIC' });
   }
 
   private newCongestionController() {
@@ -321,7 +321,7 @@ export class Connection {
     this.spaces[space].discard();
     this.crypto.discard(space);
     this.recovery.discardSpace(space);
-    this.qlog(now, 'security:key_discarded', { key_type: space === 0 ? 'initial' : 'handshake' });
+    if (this.hooks.qlog) this.qlog(now, 'security:key_discarded', { key_type: space === 0 ? 'initial' : 'handshake' });
   }
 
   /** @internal A 1-RTT key update happened (either side): keep the old read key for 3 PTO (RFC 9001 §6.5). */
@@ -494,7 +494,7 @@ export class Connection {
 
   // ---- timers ----
 
-  /** @internal */
+  /** @internal Callers on the per-connection path test `hooks.qlog` first: no event object is built that nobody reads. */
   qlog(now: number, name: string, data: Record<string, unknown>): void {
     this.hooks.qlog?.(now, name, data);
   }

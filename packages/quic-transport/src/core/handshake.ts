@@ -112,7 +112,7 @@ const ON_EVENT: { [T in HandshakeEvent['type']]: Handler<T> } = {
   keys: (c, e, now) => {
     c.crypto.install(e.level, e.direction, e.cipherSuite, e.secret);
     if (e.level === 'handshake' && e.direction === 'read') c.recovery.hasHandshakeKeys = true;
-    c.qlog(now, 'security:key_updated', { key_type: `${e.direction === 'read' ? (c.side === 'client' ? 'server' : 'client') : c.side}_${e.level}_secret`, trigger: 'tls' });
+    if (c.hooks.qlog) c.qlog(now, 'security:key_updated', { key_type: `${e.direction === 'read' ? (c.side === 'client' ? 'server' : 'client') : c.side}_${e.level}_secret`, trigger: 'tls' });
   },
   'client-hello': (c, e, now) => {
     const t = c.hs.tlsSettings as ServerTlsSettings;

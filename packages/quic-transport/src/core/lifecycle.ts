@@ -52,7 +52,7 @@ export function enterClosing(c: Connection, now: number, frame: CloseFrame, info
   c.lifecycle = { state: 'closing', frame, sendPending: true, received: 0 };
   closePeriod(c, now);
   c.emit({ type: 'closed', info });
-  c.qlog(now, 'connectivity:connection_closed', { owner: 'local', error_code: Number(info.code), reason: info.reason });
+  if (c.hooks.qlog) c.qlog(now, 'connectivity:connection_closed', { owner: 'local', error_code: Number(info.code), reason: info.reason });
 }
 
 /** The peer closed: drain for three PTOs, sending nothing (RFC 9000 §10.2.2). */
@@ -62,7 +62,7 @@ export function onPeerClose(c: Connection, now: number, code: bigint, reason: st
   c.lifecycle = { state: 'draining' };
   closePeriod(c, now);
   if (was !== 'closing') c.emit({ type: 'closed', info: { code, reason, application, remote: true, kind: 'close' } });
-  c.qlog(now, 'connectivity:connection_closed', { owner: 'remote', error_code: Number(code), reason });
+  if (c.hooks.qlog) c.qlog(now, 'connectivity:connection_closed', { owner: 'remote', error_code: Number(code), reason });
 }
 
 /** RFC 9000 §10.2: closing and draining last three PTOs; no other timer runs meanwhile. */

@@ -78,6 +78,9 @@ function x25519Pool(c: Crypto, size: number, inline: () => KeyPair): () => KeyPa
   };
 }
 
+/** A Buffer as a plain Uint8Array over the same memory. */
+const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.length);
+
 /** `x25519Pool`: X25519 key pairs to keep ready (0: make each one when asked). */
 export function makeNodeCrypto(c: Crypto, o: { x25519Pool?: number } = {}): HandshakeCrypto {
   const random = pooledRandom(c);
@@ -205,19 +208,19 @@ export function makeNodeCrypto(c: Crypto, o: { x25519Pool?: number } = {}): Hand
     name: 'node',
     groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.x25519mlkem768],
     randomBytes: random,
-    hash: (alg: HashAlg, data) => new Uint8Array(c.createHash(alg).update(data).digest()),
+    // Views of the digests' own (unpooled) Buffers, not copies of them.
+    hash: (alg: HashAlg, data) => view(c.createHash(alg).update(data).digest()),
     runningHash(alg) {
       const h = c.createHash(alg);
       return {
         update: (data) => void h.update(data),
         // Hash#copy() (Node ≥ 13): the state so far, finished apart.
         digest: (extra) => {
-          const d = extra ? h.copy().update(extra).digest() : h.copy().digest();
-          return new Uint8Array(d.buffer, d.byteOffset, d.length);
+          return view(extra ? h.copy().update(extra).digest() : h.copy().digest());
         },
       };
     },
-    hmac: (alg: HashAlg, key, data) => new Uint8Array(c.createHmac(alg, key).update(data).digest()),
+    hmac: (alg: HashAlg, key, data) => view(c.createHmac(alg, key).update(data).digest()),
     aead,
     keyShare(group) {
       if (group === NamedGroup.x25519mlkem768) return hybridClientShare(x25519);

@@ -7,7 +7,7 @@
  * duplicates rejected with illegal_parameter (§4.2).
  */
 import { AlertDescription, fail } from '../alert.js';
-import { Reader, Writer } from '../codec.js';
+import { Reader, utf8Once, Writer } from '../codec.js';
 
 /** The messages an extension can appear in (RFC 8446 §4.2 table: CH, SH, HRR, EE, CR, CT, NST). */
 export type ExtContext = 'CH' | 'SH' | 'HRR' | 'EE' | 'CR' | 'CT' | 'NST';
@@ -73,7 +73,6 @@ export interface Extensions {
 }
 
 const dec = new TextDecoder('utf-8', { fatal: false });
-const enc = new TextEncoder();
 
 type Decoder = (r: Reader, ctx: ExtContext, e: Extensions) => void;
 type Encoder = (w: Writer, ctx: ExtContext, e: Extensions) => boolean;
@@ -215,22 +214,33 @@ export function decodeExtensions(r: Reader, ctx: ExtContext): Extensions {
   return e;
 }
 
-const u16list = (w: Writer, len: 1 | 2, l: number[]) => w.vec(len, (v) => l.forEach((x) => v.u16(x)));
+function u16list(w: Writer, len: 1 | 2, l: readonly number[]): true {
+  const at = w.open(len);
+  for (const x of l) w.u16(x);
+  w.close(at, len);
+  return true;
+}
 
+// Each encoder writes its extension's body at w's end and says whether it has one; vectors are
+// opened and closed in place (Writer.open/close) — no closure per extension per message.
 const ENCODE: Record<ExtensionName, Encoder> = {
   server_name: (w, ctx, e) => {
     if (e.serverName === undefined) return false;
     if (ctx !== 'CH') return true;
-    w.vec(2, (l) => l.u8(0).vecBytes(2, enc.encode(e.serverName!)));
+    const at = w.open(2);
+    w.u8(0).vecBytes(2, utf8Once(e.serverName));
+    w.close(at, 2);
     return true;
   },
   status_request: () => false,
-  supported_groups: (w, _c, e) => !!e.supportedGroups && !!u16list(w, 2, e.supportedGroups),
-  signature_algorithms: (w, _c, e) => !!e.signatureAlgorithms && !!u16list(w, 2, e.signatureAlgorithms),
-  signature_algorithms_cert: (w, _c, e) => !!e.signatureAlgorithmsCert && !!u16list(w, 2, e.signatureAlgorithmsCert),
+  supported_groups: (w, _c, e) => !!e.supportedGroups && u16list(w, 2, e.supportedGroups),
+  signature_algorithms: (w, _c, e) => !!e.signatureAlgorithms && u16list(w, 2, e.signatureAlgorithms),
+  signature_algorithms_cert: (w, _c, e) => !!e.signatureAlgorithmsCert && u16list(w, 2, e.signatureAlgorithmsCert),
   application_layer_protocol_negotiation: (w, _c, e) => {
     if (!e.alpn) return false;
-    w.vec(2, (l) => e.alpn!.forEach((p) => l.vecBytes(1, enc.encode(p))));
+    const at = w.open(2);
+    for (const p of e.alpn) w.vecBytes(1, utf8Once(p));
+    w.close(at, 2);
     return true;
   },
   pre_shared_key: (w, ctx, e) => {
@@ -240,8 +250,12 @@ const ENCODE: Record<ExtensionName, Encoder> = {
       return true;
     }
     if (!e.preSharedKey) return false;
-    w.vec(2, (l) => e.preSharedKey!.identities.forEach((i) => l.vecBytes(2, i.identity).u32(i.obfuscatedTicketAge)));
-    w.vec(2, (l) => e.preSharedKey!.binders.forEach((b) => l.vecBytes(1, b)));
+    let at = w.open(2);
+    for (const i of e.preSharedKey.identities) w.vecBytes(2, i.identity).u32(i.obfuscatedTicketAge);
+    w.close(at, 2);
+    at = w.open(2);
+    for (const b of e.preSharedKey.binders) w.vecBytes(1, b);
+    w.close(at, 2);
     return true;
   },
   early_data: (w, ctx, e) => {
@@ -253,19 +267,27 @@ const ENCODE: Record<ExtensionName, Encoder> = {
     return !!e.earlyData;
   },
   supported_versions: (w, ctx, e) => {
-    if (ctx === 'CH') return !!e.supportedVersions && !!u16list(w, 1, e.supportedVersions);
+    if (ctx === 'CH') return !!e.supportedVersions && u16list(w, 1, e.supportedVersions);
     if (e.selectedVersion === undefined) return false;
     w.u16(e.selectedVersion);
     return true;
   },
   cookie: (w, _c, e) => !!e.cookie && !!w.vecBytes(2, e.cookie),
-  psk_key_exchange_modes: (w, _c, e) => !!e.pskModes && !!w.vec(1, (l) => e.pskModes!.forEach((m) => l.u8(m))),
+  psk_key_exchange_modes: (w, _c, e) => {
+    if (!e.pskModes) return false;
+    const at = w.open(1);
+    for (const m of e.pskModes) w.u8(m);
+    w.close(at, 1);
+    return true;
+  },
   certificate_authorities: () => false,
   key_share: (w, ctx, e) => {
     if (ctx === 'HRR') return e.selectedGroup !== undefined && !!w.u16(e.selectedGroup);
     if (ctx === 'SH') return !!e.keyShare && !!w.u16(e.keyShare.group).vecBytes(2, e.keyShare.keyExchange);
     if (!e.keyShares) return false;
-    w.vec(2, (l) => e.keyShares!.forEach((s) => l.u16(s.group).vecBytes(2, s.keyExchange)));
+    const at = w.open(2);
+    for (const s of e.keyShares) w.u16(s.group).vecBytes(2, s.keyExchange);
+    w.close(at, 2);
     return true;
   },
   quic_transport_parameters: (w, _c, e) => !!e.quicTransportParams && !!w.bytes(e.quicTransportParams),
@@ -287,24 +309,26 @@ const DEFAULT_ORDER: ExtensionName[] = [
   'pre_shared_key',
 ];
 
+const DEFAULT_CODES: readonly number[] = DEFAULT_ORDER.map((n) => ExtensionType[n].code);
+
 /** Writes the extensions block; `e.order` (from a decode) is followed when present, for byte-exact round trips. */
 export function encodeExtensions(w: Writer, ctx: ExtContext, e: Extensions): void {
-  const codes = e.order ?? DEFAULT_ORDER.map((n) => ExtensionType[n].code);
-  w.vec(2, (b) => {
-    for (const code of codes) {
-      const name = BY_CODE.get(code);
-      if (name === undefined) {
-        const u = e.unknown?.find((x) => x.type === code);
-        if (u) b.u16(code).vecBytes(2, u.data);
-        continue;
-      }
-      // Written in place; an extension with nothing to say is taken back out.
-      const at = b.length;
-      let present = false;
-      b.u16(code).vec(2, (body) => (present = ENCODE[name](body, ctx, e)));
-      if (!present) b.truncate(at);
+  const codes = e.order ?? DEFAULT_CODES;
+  const block = w.open(2);
+  for (const code of codes) {
+    const name = BY_CODE.get(code);
+    if (name === undefined) {
+      const u = e.unknown?.find((x) => x.type === code);
+      if (u) w.u16(code).vecBytes(2, u.data);
+      continue;
     }
-  });
+    // Written in place; an extension with nothing to say is taken back out.
+    const at = w.length;
+    const body = w.u16(code).open(2);
+    if (ENCODE[name](w, ctx, e)) w.close(body, 2);
+    else w.truncate(at);
+  }
+  w.close(block, 2);
 }
 
 /**

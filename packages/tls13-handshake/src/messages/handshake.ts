@@ -191,46 +191,52 @@ export function decodeHandshake(msgType: number, body: Uint8Array, hashLen = 32)
 /** Encode a message with its 4-byte handshake header. */
 export function encodeHandshake(m: HandshakeMessage): Uint8Array {
   const w = new Writer();
-  w.u8(m.type);
-  w.vec(3, (b) => {
-    switch (m.type) {
-      case 1:
-        b.u16(0x0303).bytes(m.random).vecBytes(1, m.sessionId);
-        b.vec(2, (l) => m.cipherSuites.forEach((s) => l.u16(s)));
-        b.vecBytes(1, new Uint8Array([0]));
-        encodeExtensions(b, 'CH', m.ext);
-        break;
-      case 2:
-        b.u16(0x0303).bytes(m.random).vecBytes(1, m.sessionId).u16(m.cipherSuite).u8(0);
-        encodeExtensions(b, m.isHrr ? 'HRR' : 'SH', m.ext);
-        break;
-      case 4:
-        b.u32(m.lifetime).u32(m.ageAdd).vecBytes(1, m.nonce).vecBytes(2, m.ticket);
-        encodeExtensions(b, 'NST', m.ext);
-        break;
-      case 5:
-        break;
-      case 8:
-        encodeExtensions(b, 'EE', m.ext);
-        break;
-      case 11:
-        b.vecBytes(1, m.context);
-        b.vec(3, (l) => m.entries.forEach((e) => (l.vecBytes(3, e.cert), encodeExtensions(l, 'CT', e.ext))));
-        break;
-      case 13:
-        b.vecBytes(1, m.context);
-        encodeExtensions(b, 'CR', m.ext);
-        break;
-      case 15:
-        b.u16(m.scheme).vecBytes(2, m.signature);
-        break;
-      case 20:
-        b.bytes(m.verifyData);
-        break;
-      case 24:
-        b.u8(m.requestUpdate ? 1 : 0);
-        break;
-    }
-  });
+  writeHandshake(w, m);
   return w.finish();
+}
+
+/** Writes `m` (RFC 8446 §4: msg_type, uint24 length, body) at `w`'s end: a flight's messages go into one writer. */
+export function writeHandshake(w: Writer, m: HandshakeMessage): void {
+  w.u8(m.type);
+  const body = w.open(3);
+  const b = w;
+  switch (m.type) {
+    case 1:
+      b.u16(0x0303).bytes(m.random).vecBytes(1, m.sessionId);
+      b.vec(2, (l) => m.cipherSuites.forEach((s) => l.u16(s)));
+      b.vecBytes(1, new Uint8Array([0]));
+      encodeExtensions(b, 'CH', m.ext);
+      break;
+    case 2:
+      b.u16(0x0303).bytes(m.random).vecBytes(1, m.sessionId).u16(m.cipherSuite).u8(0);
+      encodeExtensions(b, m.isHrr ? 'HRR' : 'SH', m.ext);
+      break;
+    case 4:
+      b.u32(m.lifetime).u32(m.ageAdd).vecBytes(1, m.nonce).vecBytes(2, m.ticket);
+      encodeExtensions(b, 'NST', m.ext);
+      break;
+    case 5:
+      break;
+    case 8:
+      encodeExtensions(b, 'EE', m.ext);
+      break;
+    case 11:
+      b.vecBytes(1, m.context);
+      b.vec(3, (l) => m.entries.forEach((e) => (l.vecBytes(3, e.cert), encodeExtensions(l, 'CT', e.ext))));
+      break;
+    case 13:
+      b.vecBytes(1, m.context);
+      encodeExtensions(b, 'CR', m.ext);
+      break;
+    case 15:
+      b.u16(m.scheme).vecBytes(2, m.signature);
+      break;
+    case 20:
+      b.bytes(m.verifyData);
+      break;
+    case 24:
+      b.u8(m.requestUpdate ? 1 : 0);
+      break;
+  }
+  w.close(body, 3);
 }
