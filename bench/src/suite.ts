@@ -8,10 +8,11 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { bulkRows, gtlsserverToOurs, makeWww, median, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs, type Datagrams } from './measure/bulk.js';
+import { bulkRows, gtlsserverToOurs, makeWww, ngtcp2ToNgtcp2, nodeTls, oursToGtlsclient, oursToOurs, type Datagrams } from './measure/bulk.js';
 import { packetProtectionMBps } from './measure/crypto.js';
-import { handshakeRows, inOneProcess, perSide } from './measure/handshakes.js';
-import { abba, cachedNode, http2Requests, http3Download, http3Requests, rawStreamDownload, requestRatePairs, type Download } from './measure/http3.js';
+import { handshakeRows, oneProcessPairs, perSide } from './measure/handshakes.js';
+import { abba, median } from './measure/pairing.js';
+import { cachedNode, http2Requests, http3Download, http3Requests, rawStreamDownload, requestRatePairs, type Download } from './measure/http3.js';
 import { describeWarmup } from './peers/requests.js';
 import { idleConnections } from './measure/memory.js';
 import { makeNetworkFiles, measureNetwork, networkRows } from './measure/network.js';
@@ -122,7 +123,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     if (o.only) {
       // One group alone (a lever measured without the rest of the suite): only the handshake rows so far.
       if (o.only !== 'handshakes') throw new TypeError(`--only: unknown group ${o.only} (handshakes)`);
-      rows.push(...(await handshakeGroup(certs, seconds, log)));
+      rows.push(...(await handshakeGroup(certs, seconds, runs, log)));
       return result(o, t0, rows, [], { bytes, bulkBytes, seconds, connections, runs, ngtcp2 });
     }
     const www = join(dir, 'www');
@@ -154,7 +155,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteResult> {
     const tL = await our(() => nodeTls(certs, bulk), 'Node TLS');
     rows.push(...bulkRows({ mb: bmb, runs, noNg, notes, o1, n1, os1, oc1, o16, n16, oL, nL, tL }));
 
-    rows.push(...(await handshakeGroup(certs, seconds, log)));
+    rows.push(...(await handshakeGroup(certs, seconds, runs, log)));
 
     log('packet protection');
     const cs = Math.min(2, seconds);
@@ -463,13 +464,13 @@ function result(o: SuiteOptions, t0: number, rows: Row[], profile: ProcessProfil
 }
 
 /** Handshakes per second, both ends in one process, then each side's CPU in its own process. */
-async function handshakeGroup(certs: Certs, seconds: number, log: (line: string) => void): Promise<Row[]> {
-  log(`handshakes, ${seconds} s each: both ends in one process, then each side in its own`);
-  const hs = await inOneProcess('quic', certs, seconds);
-  const tlsHs = await inOneProcess('tls', certs, seconds);
+async function handshakeGroup(certs: Certs, seconds: number, pairs: number, log: (line: string) => void): Promise<Row[]> {
+  log(`handshakes, ${seconds} s each: both ends in one process (${pairs} ABBA ${pairs === 1 ? 'pair' : 'pairs'}), then each side in its own`);
+  // The goal rows in ABBA pairs (medians): one sample each swung from 0.9x to 1.13x between runs on a quiet machine.
+  const one = await oneProcessPairs(certs, seconds, pairs);
   const sides = {
     quic: { full: await perSide('quic', 'full', certs, seconds), resumed: await perSide('quic', 'resumed', certs, seconds) },
     tls: { full: await perSide('tls', 'full', certs, seconds), resumed: await perSide('tls', 'resumed', certs, seconds) },
   };
-  return handshakeRows(hs, tlsHs, sides, seconds);
+  return handshakeRows(one, pairs, sides, seconds);
 }

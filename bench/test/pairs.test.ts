@@ -4,7 +4,8 @@
  * figures reduced to their medians.
  */
 import { describe, expect, it } from 'vitest';
-import { abba, medianRate, type RequestRate } from '../src/measure/http3.js';
+import { medianRate, type RequestRate } from '../src/measure/http3.js';
+import { abba } from '../src/measure/pairing.js';
 
 describe('paired measurements', () => {
   it('run in ABBA order, the same number of times each', async () => {

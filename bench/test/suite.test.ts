@@ -86,6 +86,14 @@ describe('benchmark suite, smoke mode', () => {
     const headline = res.rows.find((r) => r.id === 'bulk.1452.ours-ours')!;
     expect(Object.keys(headline.samples ?? {})).toEqual(expect.arrayContaining(['oursFullSeconds', 'oursOneByteSeconds', 'oursStartupSeconds', 'oursOwnClockMbps']));
     if (res.config.ngtcp2) expect(Object.keys(headline.samples ?? {}), headline.note ?? '').toEqual(expect.arrayContaining(['anchorFullSeconds', 'anchorOneByteSeconds', 'anchorStartupSeconds']));
+    // The handshake goal rows are each side's median of samples taken in ABBA pairs (one pair in smoke mode), every sample kept.
+    for (const id of ['handshakes.full', 'handshakes.resumed']) {
+      const r = res.rows.find((x) => x.id === id)!;
+      expect(r.method.clock, id).toMatch(/in ABBA order/);
+      expect(r.samples?.oursPerSecond, id).toHaveLength(res.config.runs);
+      expect(r.samples?.anchorPerSecond, id).toHaveLength(res.config.runs);
+      expect(r.ours, id).toBe((r.samples!.oursPerSecond as number[])[0]);
+    }
     // The fetch download is set beside raw-stream transfers taken alternately with it, not beside an earlier row.
     // Each side the same samples: Mbit/s and both processes' CPU, per transfer, and the machine's load around them.
     const dl = res.rows.find((r) => r.id === 'http3.download')!;

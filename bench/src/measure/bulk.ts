@@ -26,14 +26,9 @@ import { exited, freePort, gtlsclientArgs, gtlsserver, Peer, peerScript, runClie
 import type { ClientReport } from '../peers/ipc.js';
 import { row } from '../rows.js';
 import type { Row } from '../suite.js';
+import { median } from './pairing.js';
 
 const mbps = (bytes: number, seconds: number): number => (bytes * 8) / seconds / 1e6;
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Transport settings for Internet-sized datagrams: 1,452-byte UDP payloads (a 1,500-byte path), no probing. */
 export const INTERNET_DATAGRAMS = { maxDatagramSize: 1452, pmtuDiscovery: false } as const;

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { Peer, type Certs } from '../proc.js';
 import { HANDSHAKERS, SERVERS, sequential, type Kind, type Mode } from '../peers/handshakers.js';
 import { row } from '../rows.js';
+import { abba, median } from './pairing.js';
 import type { Method, Row } from '../suite.js';
 
 const serverFiles = (kind: Kind, certs: Certs): [string, string] => (kind === 'quic' ? [certs.certDer, certs.keyDer] : [certs.certPem, certs.keyPem]);
@@ -33,6 +34,19 @@ export async function inOneProcess(kind: Kind, certs: Certs, seconds: number): P
     await client.close();
     await server.close();
   }
+}
+
+/** Both stacks' one-process rates in `pairs` pairs in ABBA order (ours, Node, Node, ours, …): each mode's median, and every sample. */
+export async function oneProcessPairs(certs: Certs, seconds: number, pairs: number): Promise<{ ours: Record<Mode, number>; tls: Record<Mode, number>; samples: Record<Kind, Record<Mode, number[]>> }> {
+  const samples: Record<Kind, Record<Mode, number[]>> = { quic: { full: [], resumed: [] }, tls: { full: [], resumed: [] } };
+  const once = (kind: Kind) => async (): Promise<void> => {
+    const r = await inOneProcess(kind, certs, seconds);
+    samples[kind].full.push(r.full);
+    samples[kind].resumed.push(r.resumed);
+  };
+  await abba(pairs, once('quic'), once('tls'));
+  const medians = (k: Kind): Record<Mode, number> => ({ full: median(samples[k].full), resumed: median(samples[k].resumed) });
+  return { ours: medians('quic'), tls: medians('tls'), samples };
 }
 
 export interface SideFigures {
@@ -78,11 +92,26 @@ const TWO_PROCESSES = (seconds: number, side: 'server' | 'client'): Method => ({
 });
 
 /** The handshake rows: both ends in one process (goals 1.0), then each side's CPU apart. */
-export function handshakeRows(ours: Record<Mode, number>, tls: Record<Mode, number>, sides: Record<Kind, Record<Mode, SideFigures>>, seconds: number): Row[] {
+export function handshakeRows(one: Awaited<ReturnType<typeof oneProcessPairs>>, pairs: number, sides: Record<Kind, Record<Mode, SideFigures>>, seconds: number): Row[] {
   const H = { group: 'handshakes' as const, better: 'higher' as const, anchorName: 'Node TLS 1.3 / TCP' };
   const rows: Row[] = [];
   for (const mode of ['full', 'resumed'] as const) {
-    rows.push(row({ ...H, id: `handshakes.${mode}`, name: `${mode} handshakes, sequential`, unit: 'per second', ours: ours[mode], anchor: tls[mode], method: ONE_PROCESS(seconds) }, 1.0));
+    const method = ONE_PROCESS(seconds);
+    rows.push(
+      row(
+        {
+          ...H,
+          id: `handshakes.${mode}`,
+          name: `${mode} handshakes, sequential`,
+          unit: 'per second',
+          ours: one.ours[mode],
+          anchor: one.tls[mode],
+          method: { ...method, clock: `${method.clock}; ${pairs} ${pairs === 1 ? 'pair' : 'pairs'} in ABBA order (ours, Node, Node, ours, …), each side's median` },
+          samples: { oursPerSecond: one.samples.quic[mode], anchorPerSecond: one.samples.tls[mode] },
+        },
+        1.0,
+      ),
+    );
   }
   for (const mode of ['full', 'resumed'] as const) {
     const q = sides.quic[mode];

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Peer, type Certs } from '../proc.js';
-import { median } from './bulk.js';
+import { abba, median } from './pairing.js';
 
 /**
  * Another Node's binary for the request-rate rows, where `pnpm test:runtimes` left it (tools/packaging's
@@ -70,11 +70,6 @@ export function http3Requests(certs: Certs, concurrency: number, seconds: number
 /** The same through Node's http2 over TLS. */
 export function http2Requests(certs: Certs, concurrency: number, seconds: number, node?: string): Promise<RequestRate> {
   return requestRate('h2', [certs.certPem, certs.keyPem], concurrency, seconds, node);
-}
-
-/** `pairs` pairs of `a` and `b` in ABBA order (a, b, b, a, a, b, …). */
-export async function abba(pairs: number, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
-  for (let i = 0; i < pairs; i++) for (const f of i % 2 ? [b, a] : [a, b]) await f();
 }
 
 /** The element-wise median of request rates (each figure's own median). */
