@@ -104,3 +104,17 @@ describe('the end of a connection in the streams shell', () => {
     await server.close();
   });
 });
+
+describe('QuicConnectionError', () => {
+  it('is made without a stack trace (it is always made while the endpoint dispatches an event) and leaves Error.stackTraceLimit as it was', () => {
+    const before = Error.stackTraceLimit;
+    const e = new QuicConnectionError({ kind: 'close', code: 0x0cn, application: false, remote: true, reason: 'bye' });
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(e.message).toBe('peer closed: APPLICATION_ERROR (0xc) (bye)');
+    expect(e.stack ?? '').not.toMatch(/\n\s+at /); // no frames (V8 and JavaScriptCore alike)
+    expect(e.code).toBe(0x0cn);
+    expect(e).toBeInstanceOf(Error);
+    // Other errors still capture their frames.
+    expect(new Error('x').stack).toMatch(/\n\s+at /);
+  });
+});
