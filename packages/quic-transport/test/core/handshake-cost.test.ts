@@ -4,6 +4,7 @@ import { defaultCrypto, type SessionTicket } from '@tsquic/tls13-handshake';
 import { describe, expect, it, vi } from 'vitest';
 import { Endpoint } from '../../src/core/index.js';
 import { resetTokenFunction } from '../../src/core/stateless.js';
+import { closingPairs } from '../sim/handshake-pairs.js';
 import { Network, SERVER_PATH, serverTls } from '../sim/network.js';
 
 // Counts transport-parameter decodes; every call goes through to quic-wire's own.
@@ -259,23 +260,8 @@ describe('connection IDs per handshake (RFC 9000 §5.1.1)', () => {
 });
 
 describe('what a handshake allocates', () => {
-  /** A server with tickets (as the bench's) and a client that closes as soon as it is ready, `n` times over. */
-  function pairs() {
-    const server = new Endpoint({ server: { tls: { ...serverTls(), ticketKey: new Uint8Array(32).fill(9) } } });
-    const client = new Endpoint({});
-    const net = new Network(client, server, { latencyMs: 1 });
-    return (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const c = client.connect(net.now, SERVER_PATH, TLS);
-        expect(net.runUntil(() => c.state === 'established', 5000)).toBe(true);
-        c.close(net.now);
-        expect(net.runUntil(() => server.connections.size === 0 && client.connections.size === 0, 5000)).toBe(true);
-      }
-    };
-  }
-
   it('encodes no string: ALPN and host names, the CertificateVerify labels, a ticket’s ALPN and an empty close reason are not encoded per message', () => {
-    const run = pairs();
+    const run = closingPairs();
     run(1);
     const encode = vi.spyOn(TextEncoder.prototype, 'encode');
     try {
@@ -286,35 +272,6 @@ describe('what a handshake allocates', () => {
       expect(encode).not.toHaveBeenCalled();
     } finally {
       encode.mockRestore();
-    }
-  });
-
-  // A figure of Node's V8 and node:crypto: Deno's node:inspector and node:crypto allocate otherwise (481 KB there).
-  const onNode = !('Deno' in globalThis) && !('Bun' in globalThis);
-  it.runIf(onNode)('a warm client and server allocate under 260 KB per full handshake between them, the simulated network’s copies included (V8’s sampling heap profiler, collected objects counted)', { timeout: 60_000 }, async () => {
-    const run = pairs();
-    run(200); // optimized code allocates less than the interpreter: measured warm, as a server runs
-    const { Session } = process.getBuiltinModule('node:inspector/promises');
-    const s = new Session();
-    s.connect();
-    try {
-      await s.post('HeapProfiler.enable');
-      await s.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-      const n = 100;
-      run(n);
-      const { profile } = await s.post('HeapProfiler.stopSampling');
-      let bytes = 0;
-      const walk = (node: typeof profile.head): void => {
-        bytes += node.selfSize;
-        for (const c of node.children) walk(c);
-      };
-      walk(profile.head);
-      // Before 273-274 KB (a closure per TLS extension per message, an ArrayBuffer per HkdfLabel and per handshake
-      // message, copies of every HMAC and hash result, a bigint and a Reader per transport parameter, qlog events with
-      // no listener); 246-247 KB after. The sampling estimate varies by about 1 % from run to run.
-      expect(bytes / n / 1024).toBeLessThan(260);
-    } finally {
-      s.disconnect();
     }
   });
 });
