@@ -48,10 +48,7 @@ export interface QuicBidirectionalStream {
 const READ_MAX = 256 * 1024;
 const WRITE_HIGH_WATER = 256 * 1024;
 const RESOLVED = Promise.resolve();
-type ReadResult = { done: false; value: Uint8Array } | { done: true; value: undefined };
 const DONE: { done: true; value: undefined } = Object.freeze({ done: true, value: undefined });
-/** The end of a stream, read: one settled promise for every such read. */
-const READ_DONE: Promise<ReadResult> = Promise.resolve(DONE);
 const noop = (): void => undefined;
 /** Marks a promise handled (no unhandled-rejection report when its caller ignores it) and returns it. */
 const handled = <T>(p: Promise<T>): Promise<T> => {
@@ -99,27 +96,20 @@ export class RecvSide {
     ));
   }
 
-  /**
-   * The next chunk, or done after the FIN (or a cancel); rejects with the reset's QuicStreamError. Not an
-   * async function: data already received costs one promise, the end none (a request's reads on a server).
-   */
-  read(): Promise<ReadResult> {
-    try {
-      for (;;) {
-        if (this.error) return Promise.reject(this.error);
-        if (this.done) return READ_DONE;
-        const r = this.host.read(this.id, READ_MAX);
-        if (r) {
-          if (r.fin) this.done = true;
-          this.host.kick(); // reading may have freed flow-control credit to announce
-          if (r.data.length) return Promise.resolve({ done: false, value: r.data });
-          if (r.fin) return READ_DONE;
-          continue;
-        }
-        return new Promise<void>((resolve) => (this.waiting = resolve)).then(() => this.read());
+  /** The next chunk, or done after the FIN (or a cancel); rejects with the reset's QuicStreamError. */
+  async read(): Promise<{ done: false; value: Uint8Array } | { done: true; value: undefined }> {
+    for (;;) {
+      if (this.error) throw this.error;
+      if (this.done) return DONE;
+      const r = this.host.read(this.id, READ_MAX);
+      if (r) {
+        if (r.fin) this.done = true;
+        this.host.kick(); // reading may have freed flow-control credit to announce
+        if (r.data.length) return { done: false, value: r.data };
+        if (r.fin) return DONE;
+        continue;
       }
-    } catch (e) {
-      return Promise.reject(e);
+      await new Promise<void>((resolve) => (this.waiting = resolve));
     }
   }
 

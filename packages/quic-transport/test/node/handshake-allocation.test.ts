@@ -26,10 +26,13 @@ describe('what a handshake allocates', () => {
         for (const c of node.children) walk(c);
       };
       walk(profile.head);
-      // Before 273-274 KB (a closure per TLS extension per message, an ArrayBuffer per HkdfLabel and per handshake
-      // message, copies of every HMAC and hash result, a bigint and a Reader per transport parameter, qlog events with
-      // no listener); 246-247 KB after. The sampling estimate varies by about 1 % from run to run.
-      expect(bytes / n / 1024).toBeLessThan(260);
+      // Before (6d28a6f) 272 / 286 / 312 KB on Node 20 / 22 / 24 (a closure per TLS extension per message, an
+      // ArrayBuffer per HkdfLabel and per handshake message, copies of every HMAC and hash result, a bigint and a
+      // Reader per transport parameter, qlog events with no listener); after 247 / 257 / 285 KB. Each V8 allocates
+      // its own amount, so each Node line has its bound, half-way; the sampling estimate varies by about 1 %.
+      const major = Number(process.versions.node.split('.')[0]);
+      const bound = major <= 20 ? 260 : major <= 22 ? 272 : 298;
+      expect(bytes / n / 1024).toBeLessThan(bound);
     } finally {
       s.disconnect();
     }
