@@ -61,7 +61,8 @@ export function startSession(session: WebTransportSession, host: Http3ExtensionH
       response.tunnel.readable.cancel().catch(() => undefined);
       return;
     }
-    registry.add(response.tunnel.streamId, session);
+    // Bound first: add() hands the session the streams held for it (§4.6), which a session not yet usable refuses.
     session.bind({ sessionId: response.tunnel.streamId, tunnel: response.tunnel, host });
+    registry.add(response.tunnel.streamId, session);
   })().catch((e: unknown) => session.handle({ type: 'connection-closed', message: e instanceof Error ? e.message : String(e) }));
 }

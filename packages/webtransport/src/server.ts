@@ -93,8 +93,9 @@ async function sessionRequest(registry: SessionRegistry, request: ConnectRequest
       if (!headers.has(DRAFT_RESPONSE_HEADER)) headers.set(DRAFT_RESPONSE_HEADER, 'draft02');
       request.accept({ headers }).then(
         (tunnel) => {
-          registry.add(id, session);
+          // Bound first: add() hands the session the streams held for it (§4.6), which a session not yet usable refuses.
           session.bind({ sessionId: id, tunnel, host: registry.host });
+          registry.add(id, session);
         },
         (e: unknown) => session.handle({ type: 'connection-closed', message: `the session could not be accepted: ${e instanceof Error ? e.message : String(e)}` }),
       );

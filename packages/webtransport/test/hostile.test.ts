@@ -70,6 +70,27 @@ describe('a hostile client', () => {
     await stillServes(srv);
   });
 
+  it('a stream that arrives before its session is established is held, then delivered to the session (§4.6)', async () => {
+    const early: Promise<string>[] = [];
+    const srv = await startServer((req) => {
+      const s = req.accept();
+      early.push(
+        s.incomingUnidirectionalStreams
+          .getReader()
+          .read()
+          .then(({ value }) => readText(value!)),
+      );
+    });
+    const conn = await rawConnection(srv);
+    // Stream 0 will carry the session's CONNECT: a stream for session 0, written and acknowledged before the request.
+    await writeAll(await conn.createUnidirectionalStream(0x54n, encodeSessionId(0n)), 'before the session');
+    const s = connectSession(conn, srv.url('/'));
+    await s.ready;
+    // Before: the server added the session to its registry before binding it, so the held stream met a session not
+    // yet usable and was reset with WT_SESSION_GONE.
+    expect(await early[0]).toBe('before the session');
+  });
+
   it('a stream for a session that ended is reset at once (H3_CONNECT_ERROR, draft-02 §5)', async () => {
     const srv = await echoServer();
     const conn = await rawConnection(srv);
