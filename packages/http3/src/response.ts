@@ -60,27 +60,100 @@ function hasNoContent(method: string, status: number): boolean {
  * writer's `close()`), holding nothing of the response meanwhile.
  */
 export function sendResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
-  return writeResponse(writer, method, response, onError).then(() => writer.close());
+  let written: Promise<void> | undefined;
+  try {
+    written = writeResponse(writer, method, response, onError);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return written ? written.then(() => writer.close()) : writer.close();
 }
 
-/** All of a `Response` but the FIN: HEADERS, its body as DATA frames, its trailers. */
-export async function writeResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> {
+/**
+ * All of a `Response` but the FIN: HEADERS, its body as DATA frames, its
+ * trailers. Undefined when all of it was written at once (a body whose bytes
+ * are at hand, no trailers): no promise to wait on then. A body that fails
+ * (its stream errors, or it does not match its Content-Length) goes to
+ * `onError` and ends in an Http3Error, thrown or rejected.
+ */
+export function writeResponse(writer: MessageWriter, method: string, response: Response, onError: (e: unknown) => void): Promise<void> | undefined {
   const fields: FieldLine[] = [{ name: ':status', value: String(response.status) }];
   fromHeaders(response.headers, fields);
   const body = hasNoContent(method, response.status) ? null : response.body;
+  let written: Promise<void> | undefined;
   if (!body) {
     response.body?.cancel().catch(noop);
-    await writer.headers(fields);
+    written = writer.headers(fields);
   } else {
+    // contentLengthOf looks at content-length lines only: the :status line needs no slicing off.
+    const source = bodySource(response, body);
     try {
-      await sendContent(writer, fields, body, contentLengthOf(fields.slice(1)));
+      written = source === undefined ? sendContent(writer, fields, body, contentLengthOf(fields)) : sendSource(writer, fields, source, contentLengthOf(fields));
     } catch (e) {
-      onError(e);
-      throw Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw bodyFailed(e, onError);
     }
+    if (written) written = written.catch((e: unknown) => Promise.reject(bodyFailed(e, onError)));
   }
-  const trailers = sendTrailers(writer, trailersOf(response));
-  if (trailers) await trailers;
+  const trailers = trailersOf(response);
+  if (trailers === undefined) return written;
+  return (written ?? RESOLVED).then(() => sendTrailers(writer, trailers));
+}
+
+/** A body that failed: told to `onError`, and as the stream error it ends in (H3_INTERNAL_ERROR unless it is one). */
+function bodyFailed(e: unknown, onError: (e: unknown) => void): Http3Error {
+  onError(e);
+  return Http3Error.isInstance(e) ? e : streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body failed: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** The keys of undici's state on a `Response` and of Node's on a `ReadableStream` (null where there is none), looked up once. */
+let stateKey: symbol | null | undefined;
+let streamStateKey: symbol | null | undefined;
+const encoder = new TextEncoder();
+
+const ownSymbol = (o: object, description: string): symbol | null => Object.getOwnPropertySymbols(o).find((k) => k.description === description) ?? null;
+
+/**
+ * The bytes or string a `Response` body was made from, where the platform
+ * keeps them beside the body's stream and the stream is untouched. undici
+ * (the Fetch API of Node 20 and 22) holds a body's source in the response's
+ * internal state: a copy of the bytes given (the Fetch standard's "extract a
+ * body" copies them), or the string. Sending the source as it is skips
+ * reading it through the stream — a reader, an async pull, a byte-stream
+ * enqueue that detaches the buffer, a close — a sixth of the server's CPU
+ * per small request on Node 20 besides the handler's own. Elsewhere (Node
+ * 24's undici keeps its state in private fields; Deno, Bun, browsers), and
+ * for any other body (a stream, a Blob, FormData, a body read or locked),
+ * the stream is read. The stream itself is left as it is: nothing holds it.
+ */
+function bodySource(response: Response, body: ReadableStream<Uint8Array>): Uint8Array | string | undefined {
+  if (stateKey === undefined) stateKey = ownSymbol(response, 'state');
+  if (stateKey === null) return undefined;
+  const inner = (response as unknown as Record<symbol, { body?: { stream?: unknown; source?: unknown } | null } | undefined>)[stateKey]?.body;
+  if (!inner || inner.stream !== body || !untouched(response, body)) return undefined;
+  const source = inner.source;
+  return source instanceof Uint8Array || typeof source === 'string' ? source : undefined;
+}
+
+/**
+ * Whether a body's stream was never read, cancelled or locked: its [[disturbed]] and [[reader]] slots where
+ * Node keeps them under a symbol (30 ns), else `locked` and `bodyUsed` (0.8 µs together on Node 20, whose
+ * transferable streams are slow objects).
+ */
+function untouched(response: Response, body: ReadableStream<Uint8Array>): boolean {
+  if (streamStateKey === undefined) streamStateKey = ownSymbol(body, 'kState');
+  const slots = streamStateKey === null ? undefined : (body as unknown as Record<symbol, { disturbed?: unknown; reader?: unknown } | undefined>)[streamStateKey];
+  if (slots && typeof slots.disturbed === 'boolean' && 'reader' in slots) return !slots.disturbed && slots.reader === undefined;
+  return !body.locked && !response.bodyUsed;
+}
+
+/**
+ * A body whose bytes are at hand (`bodySource`): checked against its Content-Length before anything is sent
+ * (RFC 9114 §4.1.2), then written with the HEADERS frame; undefined when all of it was written at once.
+ */
+function sendSource(writer: MessageWriter, fields: readonly FieldLine[], source: Uint8Array | string, declared: number | undefined): Promise<void> | undefined {
+  const bytes = typeof source === 'string' ? encoder.encode(source) : source;
+  if (declared !== undefined && bytes.length !== declared) throw streamError(H3ErrorCode.H3_INTERNAL_ERROR, `response body of ${bytes.length} bytes, content-length ${declared}`);
+  return writer.headers(fields, bytes.length > 0 ? bytes : undefined);
 }
 
 /**
@@ -107,6 +180,8 @@ async function sendContent(writer: MessageWriter, fields: readonly FieldLine[], 
     let first: ReadableStreamReadResult<Uint8Array> | undefined;
     next.then((r) => (first = r), noop);
     await RESOLVED;
+    // A handler that returned its Response at once was not awaited (server.ts): the body's start may take this turn.
+    if (first === undefined) await RESOLVED;
     if (first === undefined || first.done) await writer.headers(fields);
     else {
       const written = writer.headers(fields, counted(first.value));

@@ -214,16 +214,18 @@ async function handle(conn: Http3Connection, handler: Http3Handler, head: Reques
   const drained = hasBody ? undefined : drain(reader, info, onError);
   let response: Response | undefined;
   try {
-    // Awaited even when the handler answers at once: that turn lets a body made from bytes or a string start, so
-    // its first chunk is at hand for the HEADERS frame's write (sendContent).
-    response = await handler(request, info);
+    // A Response returned at once is not awaited: a body whose bytes are at hand is written now, and a streamed
+    // one gets the turn its start takes in sendContent (response.ts), so its first chunk still joins the HEADERS.
+    const returned = handler(request, info);
+    response = returned instanceof Response ? returned : await returned;
     if (!(response instanceof Response)) throw new TypeError('the handler did not return a Response');
   } catch (e) {
     if (failed !== undefined) throw failed;
     conn.handlerFailed(e);
     response = new Response(null, { status: 500 });
   }
-  await writeResponse(writer, head.method, response, onError);
+  const written = writeResponse(writer, head.method, response, onError);
+  if (written) await written;
   // While the FIN waits for the client's acknowledgement (a round trip, many requests at a time) nothing of the
   // request or response is held: they die young, instead of surviving garbage collections in the new space.
   request = undefined;

@@ -57,7 +57,7 @@ describe('sendResponse', () => {
     const body = new Uint8Array(100).fill(0x61);
     const r = recorder();
     await sendResponse(r.writer, 'GET', await handled(new Response(body)), () => undefined);
-    // Before: HEADERS and DATA were two writes, each its own buffer. (Deno gives the first chunk a turn later: two there.)
+    // Before: HEADERS and DATA were two writes, each its own buffer. (Deno gives the first chunk a turn later: sendContent waits a second turn for it.)
     const atHand = await firstChunkAtHand();
     expect(atHand).toBe(expectsFirstChunkAtHand);
     expect(r.writes.length).toBe(atHand ? 1 : 2);
@@ -88,6 +88,43 @@ describe('sendResponse', () => {
     await sendResponse(r.writer, 'GET', await handled(new Response('hello', { headers: { 'content-length': '5' } })), () => undefined);
     expect(r.writes.length).toBe((await firstChunkAtHand()) ? 1 : 2);
     expect(r.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, status('hello'))]);
+  });
+
+  it('a body made from bytes or a string is sent from its source where the platform keeps one (undici: Node 20, 22), its stream never read', async () => {
+    // Node 24's undici keeps its state in private fields; Deno and Bun have their own Response: the stream is read there.
+    const major = Number(globalThis.process?.versions?.node?.split('.')[0]);
+    const expectsSource = !('Deno' in globalThis) && !('Bun' in globalThis) && (major === 20 || major === 22);
+    const atHand = await firstChunkAtHand();
+    for (const [response, content] of [
+      [new Response(new Uint8Array(100).fill(0x62)), new Uint8Array(100).fill(0x62)],
+      [new Response('hello'), status('hello')],
+    ] as const) {
+      const r = recorder();
+      await sendResponse(r.writer, 'GET', await handled(response), () => undefined);
+      expect(response.bodyUsed).toBe(!expectsSource);
+      expect(r.writes.length).toBe(expectsSource || atHand ? 1 : 2);
+      expect(r.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, content)]);
+    }
+  });
+
+  it('a body the handler has read from or cancelled is sent from its stream (what is left of it), a clone read elsewhere takes nothing from it', async () => {
+    const read = new Response('abc');
+    const reader = read.body!.getReader();
+    await reader.read();
+    reader.releaseLock();
+    const r = recorder();
+    await sendResponse(r.writer, 'GET', read, () => undefined);
+    expect(r.writes.flatMap((w) => [...w])).toEqual(frame(FrameType.HEADERS, status('200')));
+    const cancelled = new Response('abc');
+    await cancelled.body!.cancel();
+    const c = recorder();
+    await sendResponse(c.writer, 'GET', cancelled, () => undefined);
+    expect(c.writes.flatMap((w) => [...w])).toEqual(frame(FrameType.HEADERS, status('200')));
+    const original = new Response('abc');
+    expect(await original.clone().text()).toBe('abc');
+    const o = recorder();
+    await sendResponse(o.writer, 'GET', original, () => undefined);
+    expect(o.writes.flatMap((w) => [...w])).toEqual([...frame(FrameType.HEADERS, status('200')), ...frame(FrameType.DATA, status('abc'))]);
   });
 
   it('a declared Content-Length is counted in place: no TransformStream piped per response', async () => {

@@ -74,7 +74,7 @@ describe('Web Streams per request', () => {
       };
       const texts = await Promise.all(Array.from({ length: 20 }, async () => (await h.client.fetch(h.url('/small'))).text()));
       expect(texts.every((t) => t === 'x'.repeat(100))).toBe(true);
-      // Before: a HEADERS write and a DATA write per response (as still on Deno, whose body gives its first chunk a turn later).
+      // Before: a HEADERS write and a DATA write per response (and on Deno, whose body gives its first chunk a turn later, until sendContent waited a second turn for it).
       expect(calls).toEqual({ headers: 20, data: (await firstChunkAtHand()) ? 0 : 20 });
     } finally {
       Object.assign(proto, saved);
