@@ -420,15 +420,24 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   #flushEncoder(): void {
     if (!this.#encoderStream) return;
     const bytes = this.#encoder.takeEncoderStreamData();
-    if (bytes.length > 0) this.#encoderStream.write(bytes).catch(noop);
+    if (bytes.length > 0) this.#writeCritical(this.#encoderStream, bytes);
   }
 
   /** Section Acknowledgments and the rest (RFC 9204 §4.4) likewise wait in the decoder until our decoder stream is open. */
   #flushDecoder(): void {
     if (!this.#decoderStream) return;
     const bytes = this.#decoder.takeDecoderStreamData();
-    if (bytes.length > 0) this.#decoderStream.write(bytes).catch(noop);
+    if (bytes.length > 0) this.#writeCritical(this.#decoderStream, bytes);
   }
+
+  /** A write to a critical stream: a direct writer's promise is already handled (quic-transport's STREAM_IO), no reaction per write then. */
+  #writeCritical(writer: StreamWriter, bytes: Uint8Array): void {
+    const p = writer.write(bytes);
+    if (!this.#criticalDirect) p.catch(noop);
+  }
+
+  /** Whether our critical streams are written through quic-transport's direct writer. */
+  #criticalDirect = false;
 
   // ------------------------------------------------------------------ our streams
 
@@ -457,7 +466,9 @@ export class Http3Connection implements Http3ExtensionHost, SectionCodec {
   /** A critical stream of ours: written through quic-transport's direct writer when the session offers it (a Section Acknowledgment per request, RFC 9204 §4.4.1). */
   async #newStream(): Promise<StreamWriter> {
     const writable = await this.session.createUnidirectionalStream();
-    const writer = streamIo(writable)?.writer ?? writable.getWriter();
+    const direct = streamIo(writable)?.writer;
+    this.#criticalDirect = direct !== undefined;
+    const writer = direct ?? writable.getWriter();
     writer.closed.catch(noop);
     return writer;
   }

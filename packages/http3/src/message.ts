@@ -70,9 +70,21 @@ function checkRegularField(name: string, value: string): void {
   if (name === 'te' && value !== 'trailers') throw malformed('TE other than "trailers"');
 }
 
+/** A message's pseudo-header fields (§4.3), each at most once: one object of one shape, not a Map per message. */
+class PseudoFields {
+  ':method': string | undefined = undefined;
+  ':scheme': string | undefined = undefined;
+  ':authority': string | undefined = undefined;
+  ':path': string | undefined = undefined;
+  ':protocol': string | undefined = undefined;
+  ':status': string | undefined = undefined;
+}
+
+type PseudoName = keyof PseudoFields;
+
 /** Splits pseudo-header fields from regular fields, enforcing the order rule (§4.3) and field validity. */
-function split(lines: readonly FieldLine[], allowed: ReadonlySet<string>): { pseudo: Map<string, string>; fields: FieldLine[] } {
-  const pseudo = new Map<string, string>();
+function split(lines: readonly FieldLine[], allowed: ReadonlySet<string>): { pseudo: PseudoFields; fields: FieldLine[] } {
+  const pseudo = new PseudoFields();
   const fields: FieldLine[] = [];
   for (const line of lines) {
     const { name, value } = line;
@@ -80,9 +92,9 @@ function split(lines: readonly FieldLine[], allowed: ReadonlySet<string>): { pse
       // §4.3: pseudo-header fields after a regular field, undefined ones, or ones of the other message kind are malformed.
       if (fields.length > 0) throw malformed(`pseudo-header ${name} after a regular field`);
       if (!allowed.has(name)) throw malformed(`pseudo-header ${name} not allowed here`);
-      if (pseudo.has(name)) throw malformed(`duplicate ${name}`);
+      if (pseudo[name as PseudoName] !== undefined) throw malformed(`duplicate ${name}`);
       if (value !== '' && !isValidFieldValue(value)) throw malformed(`invalid value for ${name}`);
-      pseudo.set(name, value);
+      pseudo[name as PseudoName] = value;
     } else {
       checkRegularField(name, value);
       fields.push(line);
@@ -102,12 +114,12 @@ const NO_PSEUDO: ReadonlySet<string> = new Set();
  */
 export function parseRequestHead(lines: readonly FieldLine[], extendedConnect = false): RequestHead {
   const { pseudo, fields } = split(lines, REQUEST_PSEUDO);
-  const method = pseudo.get(':method');
+  const method = pseudo[':method'];
   if (method === undefined || !isValidFieldName(method.toLowerCase())) throw malformed('missing or invalid :method');
-  const authority = pseudo.get(':authority');
-  const scheme = pseudo.get(':scheme');
-  const path = pseudo.get(':path');
-  const protocol = pseudo.get(':protocol');
+  const authority = pseudo[':authority'];
+  const scheme = pseudo[':scheme'];
+  const path = pseudo[':path'];
+  const protocol = pseudo[':protocol'];
   if (protocol !== undefined) {
     // RFC 9220 §3 (RFC 8441 §4): only on CONNECT, only when enabled, with :scheme, :path and :authority.
     if (!extendedConnect) throw malformed(':protocol without SETTINGS_ENABLE_CONNECT_PROTOCOL');
@@ -142,7 +154,7 @@ export function parseRequestHead(lines: readonly FieldLine[], extendedConnect = 
 /** A response header section to a `ResponseHead` (RFC 9114 §4.3.2). */
 export function parseResponseHead(lines: readonly FieldLine[]): ResponseHead {
   const { pseudo, fields } = split(lines, RESPONSE_PSEUDO);
-  const status = pseudo.get(':status');
+  const status = pseudo[':status'];
   // RFC 9110 §15: a three-digit status code, 100 to 599; RFC 9114 §4.5: 101 is not allowed.
   if (status === undefined || !/^[1-5][0-9][0-9]$/.test(status)) throw malformed(`missing or invalid :status ${status ?? ''}`);
   if (status === '101') throw malformed('101 (Switching Protocols) is not allowed in HTTP/3');

@@ -45,6 +45,8 @@ interface Row {
   readonly prefixBits: number;
   /** The 'N' bit, 0 where the representation has none. */
   readonly never: number;
+  /** What its index is, for an error message (made once, not per field line). */
+  what?: string;
 }
 
 // prettier-ignore
@@ -61,7 +63,10 @@ const ROWS: readonly Row[] = [
 const DISPATCH = firstByteDispatch(ROWS);
 /** The row of each (kind, table), for writing: `ROW_OF[kind][table]` ('' for a literal). */
 const ROW_OF = {} as Record<FieldLineRepresentation['kind'], Record<string, Row>>;
-for (const r of ROWS) (ROW_OF[r.kind] ??= {})[r.table ?? ''] = r;
+for (const r of ROWS) {
+  (ROW_OF[r.kind] ??= {})[r.table ?? ''] = r;
+  r.what = `${r.table} index (RFC 9204 §${r.section})`;
+}
 
 /** A field section ends where its last representation ends: any string length up to the end is allowed. */
 const anyLength = (): number => Number.MAX_SAFE_INTEGER;
@@ -76,7 +81,7 @@ export function readFieldLine(r: Reader): FieldLineRepresentation {
     const value = r.string(8, 'value', anyLength, '');
     return { kind: 'literal', name, value, neverIndex };
   }
-  const index = r.integer(row.prefixBits, `${row.table} index (RFC 9204 §${row.section})`);
+  const index = r.integer(row.prefixBits, row.what!);
   if (row.kind === 'indexed') return { kind: 'indexed', table: row.table!, index };
   const value = r.string(8, 'value', anyLength, '');
   return { kind: 'name-reference', table: row.table!, index, value, neverIndex };
