@@ -72,6 +72,9 @@ interface SectionContext {
 }
 
 const { DECODER_STREAM_ERROR } = QpackErrorCode;
+/** RFC 9204 §4.5.2: an indexed field line of the static table, 'T' bit set; indices below 63 fit its 6-bit prefix. */
+const INDEXED_STATIC = 0b1100_0000;
+const STATIC_ONE_BYTE = 63;
 
 /** RFC 9204 §7.1.3: credentials and short (guessable) cookies are never indexed. */
 function isSensitive(name: string, value: string): boolean {
@@ -167,31 +170,53 @@ export class QpackEncoder {
    * character above 0xff is a RangeError.
    */
   encodeFieldSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
-    return this.#latch.run(() => {
-      for (const f of fields) {
-        if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
-      }
-      const ctx = this.#startSection(streamId);
-      this.#lines.length = 0;
-      for (const f of fields) this.#encodeLine(ctx, f);
-      const { requiredInsertCount, refs } = ctx;
-      this.#prefix.length = 0;
-      encodeFieldSectionPrefix(this.#prefix, { requiredInsertCount, base: ctx.base }, this.#maxEntries);
-      const out = new Uint8Array(this.#prefix.length + this.#lines.length);
-      out.set(this.#prefix.buffer.subarray(0, this.#prefix.length));
-      out.set(this.#lines.buffer.subarray(0, this.#lines.length), this.#prefix.length);
-      if (requiredInsertCount > 0) {
-        let queue = this.#sections.get(streamId);
-        if (!queue) this.#sections.set(streamId, (queue = []));
-        queue.push({ requiredInsertCount, refs });
-        this.#sectionCount++;
-        if (requiredInsertCount > this.#knownReceived) {
-          this.#blocking.set(streamId, Math.max(requiredInsertCount, this.#blocking.get(streamId) ?? 0));
-          this.stats.blockedSections++;
+    this.#latch.throwIfFailed();
+    return (
+      this.#staticSection(fields) ??
+      this.#latch.run(() => {
+        for (const f of fields) {
+          if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
         }
-      }
-      return out;
-    });
+        const ctx = this.#startSection(streamId);
+        this.#lines.length = 0;
+        for (const f of fields) this.#encodeLine(ctx, f);
+        const { requiredInsertCount, refs } = ctx;
+        this.#prefix.length = 0;
+        encodeFieldSectionPrefix(this.#prefix, { requiredInsertCount, base: ctx.base }, this.#maxEntries);
+        const out = new Uint8Array(this.#prefix.length + this.#lines.length);
+        out.set(this.#prefix.buffer.subarray(0, this.#prefix.length));
+        out.set(this.#lines.buffer.subarray(0, this.#lines.length), this.#prefix.length);
+        if (requiredInsertCount > 0) {
+          let queue = this.#sections.get(streamId);
+          if (!queue) this.#sections.set(streamId, (queue = []));
+          queue.push({ requiredInsertCount, refs });
+          this.#sectionCount++;
+          if (requiredInsertCount > this.#knownReceived) {
+            this.#blocking.set(streamId, Math.max(requiredInsertCount, this.#blocking.get(streamId) ?? 0));
+            this.stats.blockedSections++;
+          }
+        }
+        return out;
+      })
+    );
+  }
+
+  /**
+   * A section whose every line is an exact match in the static table with an
+   * index below 63 (a response's bare `:status: 200`): Required Insert Count
+   * and Base 0 (RFC 9204 §4.5.1), one indexed field line byte each (§4.5.2),
+   * no table or section state touched — the bytes the general path writes
+   * for it. Undefined for any other section.
+   */
+  #staticSection(fields: readonly FieldLine[]): Uint8Array | undefined {
+    for (const f of fields) {
+      if (f.neverIndex === true || isSensitive(f.name, f.value)) return undefined;
+      const index = staticIndexOf(f.name, f.value);
+      if (index === undefined || index >= STATIC_ONE_BYTE) return undefined;
+    }
+    const out = new Uint8Array(2 + fields.length);
+    for (let i = 0; i < fields.length; i++) out[2 + i] = INDEXED_STATIC | staticIndexOf(fields[i]!.name, fields[i]!.value)!;
+    return out;
   }
 
   /**

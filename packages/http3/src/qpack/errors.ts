@@ -66,6 +66,11 @@ export class FieldSectionTooLargeError extends Error {
 export class ConnectionErrorLatch {
   #failure: QpackError | undefined;
 
+  /** Throws the error that ended the encoder or decoder, if one did. */
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
   run<T>(body: () => T): T {
     if (this.#failure) throw this.#failure;
     try {

@@ -136,6 +136,32 @@ describe('the encoder strategy: repeated field lines get indexed', () => {
     expect(pair.encoder.table.entries.map((e) => e.name)).toEqual(['cookie']);
   });
 
+  it('a section of exact static matches (a bare :status 200) is Required Insert Count 0, Base 0, one byte a line, whatever the table holds; it touches no table state', () => {
+    const pair = new Pair(SETTINGS, { indexing: 'eager' });
+    pair.exchange(0n, [{ name: 'x-filled', value: 'so the Base is not 0' }]);
+    const before = { table: pair.encoder.table, blocking: pair.encoder.blockingStreams, references: pair.encoder.stats.dynamicReferences };
+    const fields: FieldLine[] = [
+      { name: ':status', value: '200' }, // static 25
+      { name: 'content-type', value: 'text/plain;charset=utf-8' }, // static 54
+    ];
+    const section = pair.exchange(4n, fields);
+    expect(toHex(section)).toBe(`0000${(0xc0 | 25).toString(16)}${(0xc0 | 54).toString(16)}`);
+    expect({ table: pair.encoder.table, blocking: pair.encoder.blockingStreams, references: pair.encoder.stats.dynamicReferences }).toEqual(before);
+    // Past index 62 the index takes two bytes: the general path writes it (static 'x-frame-options: sameorigin' is 98).
+    expect(
+      shape(
+        pair.exchange(8n, [
+          { name: ':status', value: '200' },
+          { name: 'x-frame-options', value: 'sameorigin' },
+        ]),
+        1,
+      ).lines,
+    ).toEqual(['indexed/static', 'indexed/static']);
+    // A failed encoder fails every section, this one too.
+    expect(() => pair.encoder.receiveDecoderStream(Uint8Array.of(0x80 | 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f))).toThrow();
+    expect(() => pair.encoder.encodeFieldSection(12n, [{ name: ':status', value: '200' }])).toThrow();
+  });
+
   it("'never' keeps to the static table; 'repeated' waits for a second sighting; lines above 3/4 of the capacity are not inserted", () => {
     const never = new Pair(SETTINGS, { indexing: 'never' });
     for (let i = 0; i < 3; i++) never.exchange(BigInt(4 * i), pageRequest());
