@@ -41,7 +41,7 @@ export class MessageReader {
     /** Bytes already read off the stream (after a peeked first varint). */
     head?: Uint8Array,
   ) {
-    this.framing = new MessageFraming(receiver, { maxHeadersFrameSize: codec.maxHeadersFrameSize });
+    this.framing = new MessageFraming(receiver, codec); // the codec carries the connection's maxHeadersFrameSize
     this.#reader = source instanceof ReadableStream ? source.getReader() : source;
     if (head && head.length > 0) this.framing.feed(head);
   }

@@ -24,6 +24,18 @@ export interface MessageLimits {
 const SKIP: FrameDisposition = { action: 'skip' };
 const STREAM: FrameDisposition = { action: 'stream' };
 
+/** The disposition of a HEADERS frame under each limit in use (a connection's setting: a handful of values), made once per limit, not per message. */
+const HEADERS_DISPOSITIONS = new Map<number, FrameDisposition>();
+
+function headersDisposition(max: number): FrameDisposition {
+  let d = HEADERS_DISPOSITIONS.get(max);
+  if (!d) {
+    d = { action: 'buffer', max, tooLarge: (): Http3Error => streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, `HEADERS frame above ${max} bytes`) };
+    if (HEADERS_DISPOSITIONS.size < 64) HEADERS_DISPOSITIONS.set(max, d);
+  }
+  return d;
+}
+
 export class MessageFraming {
   readonly #decoder: FrameDecoder;
   #phase: MessagePhase = 'head';
@@ -36,8 +48,7 @@ export class MessageFraming {
     readonly receiver: Role,
     limits: MessageLimits,
   ) {
-    const tooLarge = (): Http3Error => streamError(H3ErrorCode.H3_EXCESSIVE_LOAD, `HEADERS frame above ${limits.maxHeadersFrameSize} bytes`);
-    const headers: FrameDisposition = { action: 'buffer', max: limits.maxHeadersFrameSize, tooLarge };
+    const headers = headersDisposition(limits.maxHeadersFrameSize);
     this.#decoder = new FrameDecoder((type): FrameDisposition => {
       const kind = classifyFrame(type, 'request', receiver);
       if (kind === undefined) return SKIP;

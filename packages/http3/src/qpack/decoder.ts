@@ -122,25 +122,39 @@ export class QpackDecoder {
    * `FieldSectionTooLargeError` past `maxFieldSectionSize`.
    */
   decodeFieldSection(streamId: bigint, section: Uint8Array): DecodeResult {
-    return this.#latch.run(() => {
-      const r = new Reader(section, 0, section.length, DECOMPRESSION_FAILED);
-      const { requiredInsertCount, base } = truncationFails(r, () => readFieldSectionPrefix(r, this.#maxEntries, this.#table.insertCount));
-      const queue = this.#blocked.get(streamId);
-      if (requiredInsertCount <= this.#table.insertCount && queue === undefined) {
-        return { fields: this.#decodeLines(streamId, r, requiredInsertCount, base) };
+    this.#latch.throwIfFailed();
+    try {
+      return this.#decodeSection(streamId, section);
+    } catch (e) {
+      this.#latch.record(e);
+      throw e;
+    }
+  }
+
+  #decodeSection(streamId: bigint, section: Uint8Array): DecodeResult {
+    const r = new Reader(section, 0, section.length, DECOMPRESSION_FAILED);
+    let prefix: { requiredInsertCount: number; base: number };
+    try {
+      prefix = readFieldSectionPrefix(r, this.#maxEntries, this.#table.insertCount);
+    } catch (e) {
+      throw truncated(r, e);
+    }
+    const { requiredInsertCount, base } = prefix;
+    const queue = this.#blocked.get(streamId);
+    if (requiredInsertCount <= this.#table.insertCount && queue === undefined) {
+      return { fields: this.#decodeLines(streamId, r, requiredInsertCount, base) };
+    }
+    if (queue === undefined) {
+      // RFC 9204 §2.1.2: more blocked streams than promised MUST be treated as QPACK_DECOMPRESSION_FAILED.
+      if (this.#blocked.size >= this.#maxBlockedStreams) {
+        throw new QpackError(DECOMPRESSION_FAILED, `stream ${streamId} would be blocked stream number ${this.#blocked.size + 1}; SETTINGS_QPACK_BLOCKED_STREAMS is ${this.#maxBlockedStreams} (RFC 9204 §2.1.2)`);
       }
-      if (queue === undefined) {
-        // RFC 9204 §2.1.2: more blocked streams than promised MUST be treated as QPACK_DECOMPRESSION_FAILED.
-        if (this.#blocked.size >= this.#maxBlockedStreams) {
-          throw new QpackError(DECOMPRESSION_FAILED, `stream ${streamId} would be blocked stream number ${this.#blocked.size + 1}; SETTINGS_QPACK_BLOCKED_STREAMS is ${this.#maxBlockedStreams} (RFC 9204 §2.1.2)`);
-        }
-        this.#blocked.set(streamId, []);
-      }
-      // A later section on a blocked stream waits behind the earlier one (RFC 9204 §2.2.1).
-      this.#blocked.get(streamId)!.push({ section: section.slice(), pos: r.pos, requiredInsertCount, base });
-      this.stats.blockedSections++;
-      return { blocked: true as const };
-    });
+      this.#blocked.set(streamId, []);
+    }
+    // A later section on a blocked stream waits behind the earlier one (RFC 9204 §2.2.1).
+    this.#blocked.get(streamId)!.push({ section: section.slice(), pos: r.pos, requiredInsertCount, base });
+    this.stats.blockedSections++;
+    return { blocked: true as const };
   }
 
   /**
@@ -254,14 +268,16 @@ export class QpackDecoder {
     const fields: FieldLine[] = [];
     const refs: Reference = { min: Infinity, max: -1 };
     let size = 0;
-    truncationFails(r, () => {
+    try {
       while (!r.done) {
         const line = this.#resolve(readFieldLine(r), requiredInsertCount, base, refs);
         size += line.name.length + line.value.length + ENTRY_OVERHEAD;
         if (size > this.#maxFieldSectionSize) throw new FieldSectionTooLargeError(streamId, this.#maxFieldSectionSize);
         fields.push(line);
       }
-    });
+    } catch (e) {
+      throw truncated(r, e);
+    }
     if (requiredInsertCount > 0) {
       // §2.2.1: the Required Insert Count must be the lowest possible: one more than the largest referenced
       // absolute index. Smaller is caught per reference (§2.2.3); larger MAY be an error, and is here.
@@ -325,14 +341,9 @@ export class QpackDecoder {
   }
 }
 
-/** A field section arrives whole (one HEADERS frame): running out of bytes is malformed (RFC 9204 §4.5). */
-function truncationFails<T>(r: Reader, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof Truncated) throw r.fail('field section ends inside a representation');
-    throw e;
-  }
+/** A field section arrives whole (one HEADERS frame): running out of bytes is malformed (RFC 9204 §4.5); any other error stays as it is. */
+function truncated(r: Reader, e: unknown): unknown {
+  return e instanceof Truncated ? r.fail('field section ends inside a representation') : e;
 }
 
 const MAX_STREAM_NUMBER = BigInt(Number.MAX_SAFE_INTEGER);

@@ -171,34 +171,41 @@ export class QpackEncoder {
    */
   encodeFieldSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
     this.#latch.throwIfFailed();
-    return (
-      this.#staticSection(fields) ??
-      this.#latch.run(() => {
-        for (const f of fields) {
-          if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
-        }
-        const ctx = this.#startSection(streamId);
-        this.#lines.length = 0;
-        for (const f of fields) this.#encodeLine(ctx, f);
-        const { requiredInsertCount, refs } = ctx;
-        this.#prefix.length = 0;
-        encodeFieldSectionPrefix(this.#prefix, { requiredInsertCount, base: ctx.base }, this.#maxEntries);
-        const out = new Uint8Array(this.#prefix.length + this.#lines.length);
-        out.set(this.#prefix.buffer.subarray(0, this.#prefix.length));
-        out.set(this.#lines.buffer.subarray(0, this.#lines.length), this.#prefix.length);
-        if (requiredInsertCount > 0) {
-          let queue = this.#sections.get(streamId);
-          if (!queue) this.#sections.set(streamId, (queue = []));
-          queue.push({ requiredInsertCount, refs });
-          this.#sectionCount++;
-          if (requiredInsertCount > this.#knownReceived) {
-            this.#blocking.set(streamId, Math.max(requiredInsertCount, this.#blocking.get(streamId) ?? 0));
-            this.stats.blockedSections++;
-          }
-        }
-        return out;
-      })
-    );
+    const direct = this.#staticSection(fields);
+    if (direct) return direct;
+    try {
+      return this.#encodeSection(streamId, fields);
+    } catch (e) {
+      this.#latch.record(e);
+      throw e;
+    }
+  }
+
+  /** The general path of `encodeFieldSection`: references, insertions, the section's bookkeeping. */
+  #encodeSection(streamId: bigint, fields: readonly FieldLine[]): Uint8Array {
+    for (const f of fields) {
+      if (!isOctetString(f.name) || !isOctetString(f.value)) throw new RangeError(`field ${JSON.stringify(f.name.slice(0, 40))} has a character above 0xff`);
+    }
+    const ctx = this.#startSection(streamId);
+    this.#lines.length = 0;
+    for (const f of fields) this.#encodeLine(ctx, f);
+    const { requiredInsertCount, refs } = ctx;
+    this.#prefix.length = 0;
+    encodeFieldSectionPrefix(this.#prefix, { requiredInsertCount, base: ctx.base }, this.#maxEntries);
+    const out = new Uint8Array(this.#prefix.length + this.#lines.length);
+    out.set(this.#prefix.buffer.subarray(0, this.#prefix.length));
+    out.set(this.#lines.buffer.subarray(0, this.#lines.length), this.#prefix.length);
+    if (requiredInsertCount > 0) {
+      let queue = this.#sections.get(streamId);
+      if (!queue) this.#sections.set(streamId, (queue = []));
+      queue.push({ requiredInsertCount, refs });
+      this.#sectionCount++;
+      if (requiredInsertCount > this.#knownReceived) {
+        this.#blocking.set(streamId, Math.max(requiredInsertCount, this.#blocking.get(streamId) ?? 0));
+        this.stats.blockedSections++;
+      }
+    }
+    return out;
   }
 
   /**

@@ -71,6 +71,11 @@ export class ConnectionErrorLatch {
     if (this.#failure) throw this.#failure;
   }
 
+  /** Remembers `e` when it is a QpackError (the caller rethrows it): the try/catch form of `run`, without a closure per call. */
+  record(e: unknown): void {
+    if (QpackError.isInstance(e)) this.#failure = e;
+  }
+
   run<T>(body: () => T): T {
     if (this.#failure) throw this.#failure;
     try {
