@@ -85,10 +85,11 @@ export function writeResponse(writer: MessageWriter, method: string, response: R
     response.body?.cancel().catch(noop);
     written = writer.headers(fields);
   } else {
-    // contentLengthOf looks at content-length lines only: the :status line needs no slicing off.
     const source = bodySource(response, body);
     try {
-      written = source === undefined ? sendContent(writer, fields, body, contentLengthOf(fields)) : sendSource(writer, fields, source, contentLengthOf(fields));
+      // contentLengthOf looks at content-length lines only: the :status line needs no slicing off.
+      const declared = contentLengthOf(fields);
+      written = source === undefined ? sendContent(writer, fields, body, declared) : sendSource(writer, fields, source, declared);
     } catch (e) {
       throw bodyFailed(e, onError);
     }

@@ -15,7 +15,7 @@ import { type DynamicEntry, DynamicTable, ENTRY_OVERHEAD } from './dynamic-table
 import { type EncoderInstruction, readEncoderInstruction } from './encoder-instructions.js';
 import { checkCount, ConnectionErrorLatch, FieldSectionTooLargeError, QpackError, QpackErrorCode } from './errors.js';
 import { type FieldLine, type FieldLineRepresentation, readFieldLine } from './field-lines.js';
-import { maxEntries, readFieldSectionPrefix } from './field-section-prefix.js';
+import { type FieldSectionPrefix, maxEntries, readFieldSectionPrefix } from './field-section-prefix.js';
 import { InstructionStream } from './instruction-stream.js';
 import { Reader, Truncated } from './reader.js';
 import { STATIC_TABLE } from './static-table.js';
@@ -133,7 +133,7 @@ export class QpackDecoder {
 
   #decodeSection(streamId: bigint, section: Uint8Array): DecodeResult {
     const r = new Reader(section, 0, section.length, DECOMPRESSION_FAILED);
-    let prefix: { requiredInsertCount: number; base: number };
+    let prefix: FieldSectionPrefix;
     try {
       prefix = readFieldSectionPrefix(r, this.#maxEntries, this.#table.insertCount);
     } catch (e) {

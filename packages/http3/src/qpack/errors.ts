@@ -76,12 +76,13 @@ export class ConnectionErrorLatch {
     if (QpackError.isInstance(e)) this.#failure = e;
   }
 
+  /** Runs `body` unless a QpackError ended us already; one it throws ends us. */
   run<T>(body: () => T): T {
-    if (this.#failure) throw this.#failure;
+    this.throwIfFailed();
     try {
       return body();
     } catch (e) {
-      if (QpackError.isInstance(e)) this.#failure = e;
+      this.record(e);
       throw e;
     }
   }
