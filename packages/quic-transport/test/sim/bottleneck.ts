@@ -6,12 +6,15 @@
  * counted in packets, a 1,500-byte MTU with 28 bytes of IPv4 + UDP headers),
  * optionally beside the relay's modelled TCP CUBIC bulk flow sharing the
  * server → client bottleneck (the runner's `crosstraffic`). The same model
- * the bench's `network.*` rows run in real time, without the wall clock:
- * deterministic, a few seconds of CPU for 10 MB.
+ * the bench's `network.*` rows run in real time, without the wall clock
+ * and, every random byte coming from `seed`, deterministic: the same seed
+ * gives the same datagrams at the same times on every runtime. A few seconds
+ * of CPU for 10 MB.
  */
 import { CrossTraffic, Direction } from '@tsquic/relay';
 import { Endpoint, type Connection, type Path } from '../../src/core/index.js';
-import { serverTls } from './network.js';
+import { seededClientTls, seededRandom, serverTls } from './network.js';
+import { seededCrypto } from './deterministic.js';
 
 const CLIENT: Path = { address: '10.0.0.1', port: 5000 };
 const SERVER: Path = { address: '10.0.0.2', port: 443 };
@@ -28,6 +31,8 @@ export interface BottleneckOptions {
   bandwidth?: number;
   delayMs?: number;
   queue?: number;
+  /** Every random byte of the run (connection IDs, TLS randoms and key shares) comes from this seed. Default 1. */
+  seed?: number;
 }
 
 export interface BottleneckResult {
@@ -71,8 +76,10 @@ export function bottleneck(o: BottleneckOptions): BottleneckResult {
   const down = new Direction(link, []);
   const agenda = new Agenda();
   let now = 0;
-  const server = new Endpoint({ server: { tls: serverTls(['bench']), transport: o.transport } });
-  const client = new Endpoint({ transport: o.transport });
+  const seed = o.seed ?? 1;
+  const tls = { ...serverTls(['bench']), groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 1) };
+  const server = new Endpoint({ server: { tls, transport: o.transport }, hooks: { random: seededRandom(seed * 2 + 1) } });
+  const client = new Endpoint({ transport: o.transport, hooks: { random: seededRandom(seed * 2) } });
   const sizes: number[] = [];
 
   // The TCP flow: its segments share the server → client queue, its ACKs the other direction.
@@ -114,7 +121,7 @@ export function bottleneck(o: BottleneckOptions): BottleneckResult {
   let sent = 0;
   const chunk = new Uint8Array(65536);
   agenda.push(start, () => {
-    conn = client.connect(now, SERVER, { serverName: 'localhost', alpn: ['bench'], verifyPeer: 'none' });
+    conn = client.connect(now, SERVER, { ...seededClientTls(seed), alpn: ['bench'] });
     t0 = now;
     tcpBefore = tcp?.stats.deliveredBytes ?? 0;
   });
