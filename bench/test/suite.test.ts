@@ -67,6 +67,9 @@ describe('benchmark suite, smoke mode', () => {
         if (r.id === 'network.crosstraffic.kernel.ours-share' && r.ours === null) expect(r.note, r.id).toMatch(/^not measured: /);
         // The rows under other Node versions need their binaries in the runtimes cache; without them they say so.
         else if (/\.node2[24]$/.test(r.id) && r.ours === null) expect(r.note, r.id).toMatch(/runtimes cache/);
+        // A share is a percentage, and 0 is a measurement: in smoke mode the 300 KB transfer lasts ~0.3 s, less than one
+        // retransmission timeout of a TCP flow our slow start pushed out of the queue (in one CI run TCP delivered nothing then).
+        else if (r.unit === '% of goodput') expect(r.ours !== null && r.ours >= 0 && r.ours <= 100, `${r.id}: ${r.ours}`).toBe(true);
         else if (r.id !== 'memory.server.rss') expect(finitePositive(r.ours), r.id).toBe(true);
       } else expect(r.note, r.id).toMatch(/ngtcp2/);
       if (r.ours !== null && r.anchor !== null) expect(r.ratio).toBeCloseTo(r.ours / r.anchor, 9);
