@@ -13,8 +13,7 @@
  */
 import { CrossTraffic, Direction } from '@tsquic/relay';
 import { Endpoint, type Connection, type Path } from '../../src/core/index.js';
-import { seededClientTls, seededRandom, serverTls } from './network.js';
-import { seededCrypto } from './deterministic.js';
+import { seededClientTls, seededEndpointRandom, seededServerTls } from './network.js';
 
 const CLIENT: Path = { address: '10.0.0.1', port: 5000 };
 const SERVER: Path = { address: '10.0.0.2', port: 443 };
@@ -77,9 +76,8 @@ export function bottleneck(o: BottleneckOptions): BottleneckResult {
   const agenda = new Agenda();
   let now = 0;
   const seed = o.seed ?? 1;
-  const tls = { ...serverTls(['bench']), groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 1) };
-  const server = new Endpoint({ server: { tls, transport: o.transport }, hooks: { random: seededRandom(seed * 2 + 1) } });
-  const client = new Endpoint({ transport: o.transport, hooks: { random: seededRandom(seed * 2) } });
+  const server = new Endpoint({ server: { tls: seededServerTls(seed, ['bench']), transport: o.transport }, hooks: { random: seededEndpointRandom(seed, 'server') } });
+  const client = new Endpoint({ transport: o.transport, hooks: { random: seededEndpointRandom(seed, 'client') } });
   const sizes: number[] = [];
 
   // The TCP flow: its segments share the server → client queue, its ACKs the other direction.

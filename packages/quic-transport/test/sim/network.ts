@@ -196,14 +196,20 @@ export function pair(link: LinkOptions = {}, opts: PairOptions = {}) {
   const qlog = { client: [] as QlogRecord[], server: [] as QlogRecord[] };
   const hooks = (side: 'client' | 'server') => ({
     ...(opts.qlog ? { qlog: (time: number, name: string, data: Record<string, unknown>) => void qlog[side].push({ time, name, data }) } : {}),
-    ...(opts.randomSeed !== undefined ? { random: seededRandom(opts.randomSeed * 2 + (side === 'client' ? 0 : 1)) } : {}),
+    ...(opts.randomSeed !== undefined ? { random: seededEndpointRandom(opts.randomSeed, side) } : {}),
   });
-  const tls = opts.randomSeed !== undefined ? { ...serverTls(opts.alpn), groups: ['x25519' as const], crypto: seededCrypto(opts.randomSeed * 2 + 1) } : serverTls(opts.alpn);
+  const tls = opts.randomSeed !== undefined ? seededServerTls(opts.randomSeed, opts.alpn) : serverTls(opts.alpn);
   const server = new Endpoint({ server: { tls, transport: opts.serverTransport }, hooks: hooks('server') });
   const client = new Endpoint({ transport: opts.transport, hooks: hooks('client') });
   const net = new Network(client, server, link);
   return { net, client, server, qlog };
 }
+
+/** An endpoint's random bytes from `seed` (its `hooks.random`): a run's streams are 2s (client endpoint), 2s + 1 (server endpoint and TLS), 2s + 2 (client TLS). */
+export const seededEndpointRandom = (seed: number, side: 'client' | 'server') => seededRandom(seed * 2 + (side === 'client' ? 0 : 1));
+
+/** Server TLS settings whose every random byte comes from `seed`. */
+export const seededServerTls = (seed: number, alpn?: string[]) => ({ ...serverTls(alpn), groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 1) });
 
 /** Client TLS settings whose every random byte comes from `seed` (with `pair({ randomSeed: seed })`). */
 export const seededClientTls = (seed: number) => ({ serverName: 'localhost', alpn: ['test'], verifyPeer: 'none' as const, groups: ['x25519' as const], crypto: seededCrypto(seed * 2 + 2) });
